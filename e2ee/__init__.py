@@ -1,0 +1,1 @@
+"""Iltapiiri e2ee."""

@@ -1,0 +1,1 @@
+"""Iltapiiri server."""
