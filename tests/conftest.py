@@ -1,3 +1,3 @@
 """Shared test set-up: fixtures live in tests/fixtures/ as plugins, one module per owner."""
 
-pytest_plugins = ["tests.fixtures.services"]
+pytest_plugins = ["tests.fixtures.services", "tests.fixtures.server"]
