@@ -1,0 +1,96 @@
+"""Where a client keeps its identity and 1:1 session state between runs.
+
+``Keystore(None)`` keeps everything in memory (gone when the process ends). ``Keystore(path)``
+persists one JSON document: written to a fresh file created with mode 0600 in the same
+directory, flushed and fsync'd, then renamed over the old one, so a crash leaves either the old
+or the new state and never a torn file, and no other user can read it even for a moment.
+
+The document holds secrets; ``repr`` shows the path and whether state exists, never the
+contents, and nothing here logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from client.errors import ClientError
+
+KEYSTORE_VERSION = 1
+MAX_KEYSTORE_BYTES = 16 * 1024 * 1024
+FILE_MODE = 0o600
+KEYSTORE_CORRUPT = "keystore_corrupt"
+
+
+class Keystore:
+    """Load and save the client's state document, atomically and privately."""
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self._path = Path(path) if path is not None else None
+        self._memory: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        where = "memory" if self._path is None else str(self._path)
+        return f"Keystore({where})"
+
+    @property
+    def persistent(self) -> bool:
+        """Whether state survives the process."""
+        return self._path is not None
+
+    def load(self) -> dict[str, Any] | None:
+        """Return the saved document, or ``None`` if there is none yet."""
+        if self._path is None:
+            return json.loads(json.dumps(self._memory)) if self._memory is not None else None
+        try:
+            with open(self._path, "rb") as f:
+                raw = f.read(MAX_KEYSTORE_BYTES + 1)
+        except FileNotFoundError:
+            return None
+        if len(raw) > MAX_KEYSTORE_BYTES:
+            raise ClientError(KEYSTORE_CORRUPT, "keystore file is too large")
+        try:
+            doc = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ClientError(KEYSTORE_CORRUPT, "keystore file is not valid JSON") from None
+        if not isinstance(doc, dict) or doc.get("version") != KEYSTORE_VERSION:
+            raise ClientError(KEYSTORE_CORRUPT, "keystore version is not supported")
+        state = doc.get("state")
+        if not isinstance(state, dict):
+            raise ClientError(KEYSTORE_CORRUPT, "keystore has no state")
+        return state
+
+    def save(self, state: dict[str, Any]) -> None:
+        """Replace the saved document with ``state`` (JSON-serialisable), atomically."""
+        if self._path is None:
+            # Round-trip so the caller cannot mutate what was "saved".
+            self._memory = json.loads(json.dumps(state))
+            return
+        data = json.dumps(
+            {"version": KEYSTORE_VERSION, "state": state}, separators=(",", ":"), sort_keys=True
+        ).encode("utf-8")
+        directory = self._path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{self._path.name}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self._path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        # Persist the rename itself; not every platform lets a directory be opened.
+        with contextlib.suppress(OSError):
+            dfd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)

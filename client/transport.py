@@ -1,0 +1,148 @@
+"""The socket layer: one python-socketio ``AsyncClient`` over the websocket transport.
+
+This module knows Socket.IO and nothing about encryption or rooms. It offers
+``request(event, payload)`` (emit with an ack, check ``ok``, raise ``ClientError``) and hands
+every server push, in arrival order, to one synchronous callback. Ordering matters: Engine.IO
+runs each incoming frame in its own task, so the callback must not await; the owner puts the
+push on a queue and one consumer handles pushes one after another.
+
+Reconnection is python-socketio's own (exponential backoff with jitter, bounded delay); after a
+reconnect the callback receives the synthetic event ``RECONNECTED`` so the owner can
+authenticate again, rejoin rooms and fetch the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import socketio
+
+from client.errors import DISCONNECTED, TIMEOUT, ClientError, TransportError
+
+log = logging.getLogger(__name__)
+
+# Server→client pushes from docs/protocol.md; anything else is ignored.
+PUSH_EVENTS = (
+    "room.envelope",
+    "room.membership",
+    "group.opened",
+    "group.closing",
+    "group.closed",
+    "direct.envelope",
+)
+RECONNECTED = "__reconnected__"
+DISCONNECTED_EVENT = "__disconnected__"
+
+REQUEST_TIMEOUT_S = 15.0
+RECONNECT_DELAY_S = 0.5
+RECONNECT_DELAY_MAX_S = 10.0
+SOCKETIO_PATH = "socket.io"
+
+PushCallback = Callable[[str, Any], None]
+
+
+class Transport:
+    """A Socket.IO connection with typed request errors and ordered pushes."""
+
+    def __init__(
+        self,
+        url: str,
+        on_push: PushCallback,
+        *,
+        request_timeout: float = REQUEST_TIMEOUT_S,
+        reconnect_delay: float = RECONNECT_DELAY_S,
+        reconnect_delay_max: float = RECONNECT_DELAY_MAX_S,
+    ) -> None:
+        self._url = url
+        self._on_push = on_push
+        self._request_timeout = request_timeout
+        self._connected_once = False
+        self._closing = False
+        self._sio = socketio.AsyncClient(
+            reconnection=True,
+            reconnection_attempts=0,
+            reconnection_delay=reconnect_delay,
+            reconnection_delay_max=reconnect_delay_max,
+            logger=False,
+            engineio_logger=False,
+        )
+        self._sio.on("connect", self._handle_connect)
+        self._sio.on("disconnect", self._handle_disconnect)
+        for name in PUSH_EVENTS:
+            self._sio.on(name, self._make_handler(name))
+
+    def __repr__(self) -> str:
+        return f"Transport(connected={self.connected})"
+
+    @property
+    def connected(self) -> bool:
+        """Whether the socket is up right now."""
+        return bool(self._sio.connected)
+
+    def _make_handler(self, name: str) -> Callable[[Any], None]:
+        def handler(data: Any = None) -> None:
+            self._on_push(name, data)
+
+        return handler
+
+    def _handle_connect(self) -> None:
+        if self._connected_once:
+            self._on_push(RECONNECTED, None)
+        self._connected_once = True
+
+    def _handle_disconnect(self, reason: Any = None) -> None:
+        if not self._closing:
+            self._on_push(DISCONNECTED_EVENT, None)
+
+    async def connect(self) -> None:
+        """Open the websocket; raise ``TransportError`` if the server cannot be reached."""
+        try:
+            await self._sio.connect(
+                self._url,
+                transports=["websocket"],
+                socketio_path=SOCKETIO_PATH,
+                wait_timeout=int(self._request_timeout),
+            )
+        except socketio.exceptions.ConnectionError as exc:
+            # The exception text can carry the address; keep only the class name.
+            raise TransportError(DISCONNECTED, f"cannot connect ({type(exc).__name__})") from None
+
+    async def request(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``."""
+        if not self._sio.connected:
+            raise TransportError(DISCONNECTED, f"{event}: not connected")
+        try:
+            reply = await self._sio.call(
+                event, payload if payload is not None else {}, timeout=self._request_timeout
+            )
+        except socketio.exceptions.TimeoutError:
+            raise TransportError(TIMEOUT, f"{event}: no answer") from None
+        except socketio.exceptions.BadNamespaceError:
+            raise TransportError(DISCONNECTED, f"{event}: not connected") from None
+        if not isinstance(reply, dict):
+            raise ClientError("bad_reply", f"{event}: reply is not an object")
+        if reply.get("ok") is not True:
+            code = reply.get("error")
+            message = reply.get("message")
+            raise ClientError(
+                code if isinstance(code, str) and code else "bad_reply",
+                message if isinstance(message, str) else "",
+            )
+        return {k: v for k, v in reply.items() if k != "ok"}
+
+    async def drop(self) -> None:
+        """Cut the websocket as a network fault would, so automatic reconnection starts.
+
+        For tests and for a client that notices a stale link; ``close`` is the normal exit.
+        """
+        eio = self._sio.eio
+        if eio.ws is not None:
+            await eio.ws.close()
+
+    async def close(self) -> None:
+        """Disconnect for good (no reconnection)."""
+        self._closing = True
+        await self._sio.disconnect()
+        await self._sio.shutdown()

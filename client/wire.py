@@ -1,0 +1,350 @@
+"""Typed server replies and pushes (docs/protocol.md), validated when decoded.
+
+Raw dicts stop here: each ``from_wire`` checks types, sizes and base64 and raises
+``ProtocolViolation`` (code ``bad_push`` or ``bad_reply``) on anything malformed, so the layers
+above only ever see well-formed values. Byte fields are decoded to ``bytes``; the b64 text of an
+identity key is kept beside it where the protocol signs the text form.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from client.errors import BAD_PUSH, ProtocolViolation
+
+KEY_LEN = 32
+SIG_LEN = 64
+COMMITMENT_LEN = 32
+MAX_FIELD_B64 = 256 * 1024  # generous bound on any one b64 field from the server
+MAX_MEMBERS = 1000
+MAX_NAME = 200
+
+
+def b64e(data: bytes) -> str:
+    """Standard padded base64 (RFC 4648 §4), as every byte field travels."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def _fail(code: str, what: str) -> ProtocolViolation:
+    return ProtocolViolation(code, f"invalid {what}")
+
+
+def _obj(data: Any, what: str, code: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _fail(code, what)
+    return data
+
+
+def _str(d: dict[str, Any], key: str, code: str, *, max_len: int = MAX_NAME) -> str:
+    value = d.get(key)
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise _fail(code, key)
+    return value
+
+
+def _opt_str(d: dict[str, Any], key: str, code: str) -> str | None:
+    if d.get(key) is None:
+        return None
+    return _str(d, key, code)
+
+
+def _int(d: dict[str, Any], key: str, code: str, *, minimum: int = 0) -> int:
+    value = d.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _fail(code, key)
+    return value
+
+
+def _b64(d: dict[str, Any], key: str, code: str, *, length: int | None = None) -> bytes:
+    value = d.get(key)
+    if not isinstance(value, str) or len(value) > MAX_FIELD_B64:
+        raise _fail(code, key)
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail(code, key) from None
+    if length is not None and len(raw) != length:
+        raise _fail(code, key)
+    return raw
+
+
+def _opt_b64(d: dict[str, Any], key: str, code: str, *, length: int | None = None) -> bytes | None:
+    if d.get(key) is None:
+        return None
+    return _b64(d, key, code, length=length)
+
+
+def ts_to_datetime(ts_ms: int) -> datetime:
+    """The server's Unix-millisecond ``ts`` as a timezone-aware UTC datetime."""
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelloReply:
+    """Answer to ``hello``: a one-time challenge and the server's membership-signing key."""
+
+    challenge: bytes
+    server_key: bytes
+    protocol: int
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = "bad_reply") -> HelloReply:
+        d = _obj(data, "hello", code)
+        return cls(
+            challenge=_b64(d, "challenge", code, length=32),
+            server_key=_b64(d, "server_key", code, length=KEY_LEN),
+            protocol=_int(d, "protocol", code, minimum=1),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthReply:
+    """Answer to ``auth``: the pseudonym others will see."""
+
+    pseudonym: str
+    user_id: str
+    role: str
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = "bad_reply") -> AuthReply:
+        d = _obj(data, "auth", code)
+        return cls(
+            pseudonym=_str(d, "pseudonym", code),
+            user_id=_str(d, "user_id", code),
+            role=_str(d, "role", code),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Member:
+    """A room member as the server lists it."""
+
+    pseudonym: str
+    identity_key_b64: str
+    identity_key: bytes
+    role: str
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str) -> Member:
+        d = _obj(data, "member", code)
+        key = _b64(d, "identity_key", code, length=KEY_LEN)
+        return cls(
+            pseudonym=_str(d, "pseudonym", code),
+            identity_key_b64=d["identity_key"],
+            identity_key=key,
+            role=_str(d, "role", code),
+        )
+
+
+def _members(d: dict[str, Any], code: str) -> tuple[Member, ...]:
+    raw = d.get("members")
+    if not isinstance(raw, list) or len(raw) > MAX_MEMBERS:
+        raise _fail(code, "members")
+    return tuple(Member.from_wire(m, code) for m in raw)
+
+
+MEMBERSHIP_EVENTS = frozenset({"joined", "left", "removed", "closed"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Membership:
+    """A signed membership change of a room; act on it only after ``membership.verify``."""
+
+    room: str
+    epoch: int
+    event: str
+    pseudonym: str
+    identity_key_b64: str
+    identity_key: bytes
+    members: tuple[Member, ...]
+    at: int
+    sig: bytes
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = BAD_PUSH) -> Membership:
+        d = _obj(data, "membership", code)
+        event = _str(d, "event", code)
+        if event not in MEMBERSHIP_EVENTS:
+            raise _fail(code, "event")
+        return cls(
+            room=_str(d, "room", code),
+            epoch=_int(d, "epoch", code),
+            event=event,
+            pseudonym=_str(d, "pseudonym", code),
+            identity_key_b64=str(d.get("identity_key")),
+            identity_key=_b64(d, "identity_key", code, length=KEY_LEN),
+            members=_members(d, code),
+            at=_int(d, "at", code),
+            sig=_b64(d, "sig", code, length=SIG_LEN),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinReply:
+    """Answer to ``group.join``."""
+
+    room: str
+    epoch: int
+    members: tuple[Member, ...]
+    membership: Membership
+    group: dict[str, Any]
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = "bad_reply") -> JoinReply:
+        d = _obj(data, "group.join", code)
+        return cls(
+            room=_str(d, "room", code),
+            epoch=_int(d, "epoch", code),
+            members=_members(d, code),
+            membership=Membership.from_wire(d.get("membership"), code),
+            group=_obj(d.get("group"), "group", code),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoomEnvelope:
+    """A group ciphertext relayed to me, with the fields the server stamped."""
+
+    room: str
+    seq: int
+    ts: int
+    sender: str
+    sender_key: bytes
+    kind: str
+    header: bytes
+    body: bytes
+    commitment: bytes | None
+    stamp: bytes | None
+
+    def __repr__(self) -> str:
+        return (
+            f"RoomEnvelope(room={self.room!r}, seq={self.seq}, sender={self.sender!r}, "
+            f"kind={self.kind!r}, body_len={len(self.body)})"
+        )
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = BAD_PUSH) -> RoomEnvelope:
+        d = _obj(data, "room.envelope", code)
+        return cls(
+            room=_str(d, "room", code),
+            seq=_int(d, "seq", code, minimum=1),
+            ts=_int(d, "ts", code),
+            sender=_str(d, "sender", code),
+            sender_key=_b64(d, "sender_key", code, length=KEY_LEN),
+            kind=_str(d, "kind", code, max_len=32),
+            header=_b64(d, "header", code),
+            body=_b64(d, "body", code),
+            commitment=_opt_b64(d, "commitment", code, length=COMMITMENT_LEN),
+            stamp=_opt_b64(d, "stamp", code),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectEnvelope:
+    """A 1:1 ciphertext from my inbox (pushed or fetched); ack ``id`` once handled."""
+
+    id: str
+    ts: int
+    sender: str
+    sender_key: bytes
+    kind: str
+    header: bytes
+    body: bytes
+    commitment: bytes | None
+    stamp: bytes | None
+
+    def __repr__(self) -> str:
+        return (
+            f"DirectEnvelope(id={self.id!r}, sender={self.sender!r}, kind={self.kind!r}, "
+            f"body_len={len(self.body)})"
+        )
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = BAD_PUSH) -> DirectEnvelope:
+        d = _obj(data, "direct.envelope", code)
+        return cls(
+            id=_str(d, "id", code),
+            ts=_int(d, "ts", code),
+            sender=_str(d, "from", code),
+            sender_key=_b64(d, "from_key", code, length=KEY_LEN),
+            kind=_str(d, "kind", code, max_len=32),
+            header=_b64(d, "header", code),
+            body=_b64(d, "body", code),
+            commitment=_opt_b64(d, "commitment", code, length=COMMITMENT_LEN),
+            stamp=_opt_b64(d, "stamp", code),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedPrekey:
+    """A signed prekey as published: id, X25519 public key, Ed25519 signature."""
+
+    id: int
+    key: bytes
+    sig: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class OneTimePrekey:
+    """A one-time prekey: id and X25519 public key."""
+
+    id: int
+    key: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyBundle:
+    """Answer to ``keys.fetch``: what I need to start a session with ``pseudonym``."""
+
+    pseudonym: str
+    identity_key: bytes
+    dh_key: bytes
+    dh_sig: bytes
+    signed_prekey: SignedPrekey
+    one_time_prekey: OneTimePrekey | None
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = "bad_reply") -> KeyBundle:
+        d = _obj(data, "keys.fetch", code)
+        spk = _obj(d.get("signed_prekey"), "signed_prekey", code)
+        raw_otk = d.get("one_time_prekey")
+        otk = None
+        if raw_otk is not None:
+            o = _obj(raw_otk, "one_time_prekey", code)
+            otk = OneTimePrekey(id=_int(o, "id", code), key=_b64(o, "key", code, length=KEY_LEN))
+        return cls(
+            pseudonym=_str(d, "pseudonym", code),
+            identity_key=_b64(d, "identity_key", code, length=KEY_LEN),
+            dh_key=_b64(d, "dh_key", code, length=KEY_LEN),
+            dh_sig=_b64(d, "dh_sig", code, length=SIG_LEN),
+            signed_prekey=SignedPrekey(
+                id=_int(spk, "id", code),
+                key=_b64(spk, "key", code, length=KEY_LEN),
+                sig=_b64(spk, "sig", code, length=SIG_LEN),
+            ),
+            one_time_prekey=otk,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupEvent:
+    """``group.opened`` / ``group.closing`` / ``group.closed`` for a room."""
+
+    name: str
+    room: str
+    closes_at: str | None
+    reason: str | None
+
+    @classmethod
+    def from_wire(cls, name: str, data: Any, code: str = BAD_PUSH) -> GroupEvent:
+        d = _obj(data, name, code)
+        return cls(
+            name=name,
+            room=_str(d, "room", code),
+            closes_at=_opt_str(d, "closes_at", code),
+            reason=_opt_str(d, "reason", code),
+        )
