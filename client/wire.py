@@ -3,7 +3,8 @@
 Raw dicts stop here: each ``from_wire`` checks types, sizes and base64 and raises
 ``ProtocolViolation`` (code ``bad_push`` or ``bad_reply``) on anything malformed, so the layers
 above only ever see well-formed values. Byte fields are decoded to ``bytes``; the b64 text of an
-identity key is kept beside it where the protocol signs the text form.
+identity key is kept beside it where the protocol signs the text form. Envelopes and key
+bundles are decoded by the e2ee core (``e2ee.envelopes``, ``e2ee.identity.PrekeyBundle``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from client.errors import BAD_PUSH, ProtocolViolation
 
 KEY_LEN = 32
 SIG_LEN = 64
-COMMITMENT_LEN = 32
 MAX_FIELD_B64 = 256 * 1024  # generous bound on any one b64 field from the server
 MAX_MEMBERS = 1000
 MAX_NAME = 200
@@ -70,12 +70,6 @@ def _b64(d: dict[str, Any], key: str, code: str, *, length: int | None = None) -
     if length is not None and len(raw) != length:
         raise _fail(code, key)
     return raw
-
-
-def _opt_b64(d: dict[str, Any], key: str, code: str, *, length: int | None = None) -> bytes | None:
-    if d.get(key) is None:
-        return None
-    return _b64(d, key, code, length=length)
 
 
 def ts_to_datetime(ts_ms: int) -> datetime:
@@ -202,131 +196,6 @@ class JoinReply:
             members=_members(d, code),
             membership=Membership.from_wire(d.get("membership"), code),
             group=_obj(d.get("group"), "group", code),
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class RoomEnvelope:
-    """A group ciphertext relayed to me, with the fields the server stamped."""
-
-    room: str
-    seq: int
-    ts: int
-    sender: str
-    sender_key: bytes
-    kind: str
-    header: bytes
-    body: bytes
-    commitment: bytes | None
-    stamp: bytes | None
-
-    def __repr__(self) -> str:
-        return (
-            f"RoomEnvelope(room={self.room!r}, seq={self.seq}, sender={self.sender!r}, "
-            f"kind={self.kind!r}, body_len={len(self.body)})"
-        )
-
-    @classmethod
-    def from_wire(cls, data: Any, code: str = BAD_PUSH) -> RoomEnvelope:
-        d = _obj(data, "room.envelope", code)
-        return cls(
-            room=_str(d, "room", code),
-            seq=_int(d, "seq", code, minimum=1),
-            ts=_int(d, "ts", code),
-            sender=_str(d, "sender", code),
-            sender_key=_b64(d, "sender_key", code, length=KEY_LEN),
-            kind=_str(d, "kind", code, max_len=32),
-            header=_b64(d, "header", code),
-            body=_b64(d, "body", code),
-            commitment=_opt_b64(d, "commitment", code, length=COMMITMENT_LEN),
-            stamp=_opt_b64(d, "stamp", code),
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class DirectEnvelope:
-    """A 1:1 ciphertext from my inbox (pushed or fetched); ack ``id`` once handled."""
-
-    id: str
-    ts: int
-    sender: str
-    sender_key: bytes
-    kind: str
-    header: bytes
-    body: bytes
-    commitment: bytes | None
-    stamp: bytes | None
-
-    def __repr__(self) -> str:
-        return (
-            f"DirectEnvelope(id={self.id!r}, sender={self.sender!r}, kind={self.kind!r}, "
-            f"body_len={len(self.body)})"
-        )
-
-    @classmethod
-    def from_wire(cls, data: Any, code: str = BAD_PUSH) -> DirectEnvelope:
-        d = _obj(data, "direct.envelope", code)
-        return cls(
-            id=_str(d, "id", code),
-            ts=_int(d, "ts", code),
-            sender=_str(d, "from", code),
-            sender_key=_b64(d, "from_key", code, length=KEY_LEN),
-            kind=_str(d, "kind", code, max_len=32),
-            header=_b64(d, "header", code),
-            body=_b64(d, "body", code),
-            commitment=_opt_b64(d, "commitment", code, length=COMMITMENT_LEN),
-            stamp=_opt_b64(d, "stamp", code),
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class SignedPrekey:
-    """A signed prekey as published: id, X25519 public key, Ed25519 signature."""
-
-    id: int
-    key: bytes
-    sig: bytes
-
-
-@dataclass(frozen=True, kw_only=True)
-class OneTimePrekey:
-    """A one-time prekey: id and X25519 public key."""
-
-    id: int
-    key: bytes
-
-
-@dataclass(frozen=True, kw_only=True)
-class KeyBundle:
-    """Answer to ``keys.fetch``: what I need to start a session with ``pseudonym``."""
-
-    pseudonym: str
-    identity_key: bytes
-    dh_key: bytes
-    dh_sig: bytes
-    signed_prekey: SignedPrekey
-    one_time_prekey: OneTimePrekey | None
-
-    @classmethod
-    def from_wire(cls, data: Any, code: str = "bad_reply") -> KeyBundle:
-        d = _obj(data, "keys.fetch", code)
-        spk = _obj(d.get("signed_prekey"), "signed_prekey", code)
-        raw_otk = d.get("one_time_prekey")
-        otk = None
-        if raw_otk is not None:
-            o = _obj(raw_otk, "one_time_prekey", code)
-            otk = OneTimePrekey(id=_int(o, "id", code), key=_b64(o, "key", code, length=KEY_LEN))
-        return cls(
-            pseudonym=_str(d, "pseudonym", code),
-            identity_key=_b64(d, "identity_key", code, length=KEY_LEN),
-            dh_key=_b64(d, "dh_key", code, length=KEY_LEN),
-            dh_sig=_b64(d, "dh_sig", code, length=SIG_LEN),
-            signed_prekey=SignedPrekey(
-                id=_int(spk, "id", code),
-                key=_b64(spk, "key", code, length=KEY_LEN),
-                sig=_b64(spk, "sig", code, length=SIG_LEN),
-            ),
-            one_time_prekey=otk,
         )
 
 

@@ -1,0 +1,107 @@
+"""The user-facing chat handles: a group room and a 1:1 conversation.
+
+Both have ``send(text)`` and ``next_message(timeout)``; the work is done by the ``PeerClient``
+they belong to (``client.peer``), which owns the socket, the keys and the lock around them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from client.errors import RoomClosedError
+from client.messages import Mailbox, Message
+
+if TYPE_CHECKING:
+    from client.peer import PeerClient
+
+DEFAULT_TIMEOUT_S = 10.0
+
+
+class Group:
+    """My membership of one group's room for tonight."""
+
+    def __init__(self, peer: PeerClient, group_id: str, room: str) -> None:
+        self._peer = peer
+        self.group_id = group_id
+        self.room = room
+        self.closes_at: str | None = None
+        """Set when the server announces ``group.closing`` (ISO 8601)."""
+        self.close_reason: str | None = None
+        self._mailbox = Mailbox(room)
+        self._closed = asyncio.Event()
+
+    def __repr__(self) -> str:
+        return f"Group(room={self.room!r}, closed={self.is_closed}, pending={len(self._mailbox)})"
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the room has closed (night over, or I left)."""
+        return self._closed.is_set()
+
+    @property
+    def members(self) -> list[str]:
+        """Pseudonyms of the room's current members (from the last signed membership)."""
+        return self._peer._member_names(self.room)
+
+    async def send(self, text: str) -> None:
+        """Encrypt ``text`` with my sender key and relay it to the room.
+
+        Raises ``RoomClosedError`` once the room has closed.
+        """
+        if self.is_closed:
+            raise RoomClosedError(self.room)
+        await self._peer._send_group(self, text)
+
+    async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
+        """The next message from another member, in order.
+
+        Raises ``MessageTimeout`` (a ``TimeoutError``) after ``timeout`` seconds, and
+        ``RoomClosedError`` once the room has closed and every earlier message was read.
+        """
+        return await self._mailbox.get(timeout)
+
+    async def closed(self, timeout: float | None = None) -> str | None:
+        """Wait until the room closes; returns the server's reason."""
+        await asyncio.wait_for(self._closed.wait(), timeout)
+        return self.close_reason
+
+    async def leave(self) -> None:
+        """Leave the room; its keys are dropped and it takes no more messages."""
+        await self._peer._leave_group(self)
+
+    # -- called by PeerClient ----------------------------------------------------------------
+
+    def _deliver(self, message: Message) -> None:
+        self._mailbox.put(message)
+
+    def _mark_closed(self, reason: str | None) -> None:
+        if self._closed.is_set():
+            return
+        self.close_reason = reason
+        self._closed.set()
+        self._mailbox.close(RoomClosedError(self.room))
+
+
+class DirectChat:
+    """A 1:1 conversation with one pseudonym."""
+
+    def __init__(self, peer: PeerClient, pseudonym: str, identity_key: bytes) -> None:
+        self._peer = peer
+        self.pseudonym = pseudonym
+        self.identity_key = identity_key
+        self._mailbox = Mailbox(f"direct:{pseudonym}")
+
+    def __repr__(self) -> str:
+        return f"DirectChat(pseudonym={self.pseudonym!r}, pending={len(self._mailbox)})"
+
+    async def send(self, text: str) -> None:
+        """Encrypt ``text`` over the pairwise session and queue it in the recipient's inbox."""
+        await self._peer._send_direct_text(self, text)
+
+    async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
+        """The next message from this pseudonym (``MessageTimeout`` after ``timeout`` s)."""
+        return await self._mailbox.get(timeout)
+
+    def _deliver(self, message: Message) -> None:
+        self._mailbox.put(message)

@@ -1,0 +1,159 @@
+"""The client's key state: one object over the e2ee core's account, 1:1 sessions and sender keys.
+
+Pure (no I/O, no clock): ``PeerClient`` calls it under its lock and saves ``export_state()`` to
+the keystore whenever the 1:1 state moved. Group sender keys are deliberately *not* exported:
+a room lives one night, and a restarted client rejoins and gets fresh keys, so no group key
+ever reaches the disk.
+
+``repr`` names the identity by a short hash and counts; it never shows keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from client.errors import ClientError
+from e2ee.content import Content, SenderKeyDistribution
+from e2ee.direct import DirectSessions, InMemorySessionStore
+from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Outgoing, Received
+from e2ee.errors import DecodeError
+from e2ee.group import GroupKeys
+from e2ee.identity import Account, PrekeyBundle, key_id
+
+ENGINE_STATE_VERSION = 1
+KEYSTORE_CORRUPT = "keystore_corrupt"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ClientError(KEYSTORE_CORRUPT, "keystore field is not base64")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ClientError(KEYSTORE_CORRUPT, "keystore field is not base64") from None
+
+
+class Engine:
+    """Account + 1:1 sessions + group sender keys of one device."""
+
+    def __init__(self, account: Account, sessions: InMemorySessionStore) -> None:
+        self._account = account
+        self._store = sessions
+        self._direct = DirectSessions(account, sessions)
+        self._groups = GroupKeys(account.identity)
+        self.pins: dict[str, bytes] = {}
+        """pseudonym → identity key, trusted on first use (kept across restarts)."""
+
+    def __repr__(self) -> str:
+        return f"Engine(id={key_id(self.identity_key)}, pins={len(self.pins)})"
+
+    __str__ = __repr__
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls) -> Engine:
+        """A new device: fresh identity and signed prekey from the platform CSPRNG."""
+        return cls(Account.create(), InMemorySessionStore())
+
+    @classmethod
+    def from_state(cls, state: Any) -> Engine:
+        """Rebuild from ``export_state()``; ``ClientError(keystore_corrupt)`` if malformed."""
+        if not isinstance(state, dict) or state.get("version") != ENGINE_STATE_VERSION:
+            raise ClientError(KEYSTORE_CORRUPT, "engine state version is not supported")
+        try:
+            account = Account.from_bytes(_unb64(state.get("account")))
+            sessions = InMemorySessionStore.from_bytes(_unb64(state.get("sessions")))
+        except DecodeError:
+            raise ClientError(KEYSTORE_CORRUPT, "engine state does not decode") from None
+        engine = cls(account, sessions)
+        pins = state.get("pins", {})
+        if not isinstance(pins, dict):
+            raise ClientError(KEYSTORE_CORRUPT, "pins are not a mapping")
+        engine.pins = {str(name): _unb64(key) for name, key in pins.items()}
+        return engine
+
+    def export_state(self) -> dict[str, Any]:
+        """Account, 1:1 sessions and pins as JSON-ready data (secret: keystore only)."""
+        return {
+            "version": ENGINE_STATE_VERSION,
+            "account": _b64(self._account.to_bytes()),
+            "sessions": _b64(self._store.to_bytes()),
+            "pins": {name: _b64(key) for name, key in sorted(self.pins.items())},
+        }
+
+    # -- identity and prekeys --------------------------------------------------------------
+
+    @property
+    def identity_key(self) -> bytes:
+        """Public Ed25519 identity key."""
+        return self._account.identity_key
+
+    def set_pseudonym(self, pseudonym: str) -> None:
+        """My pseudonym as the server stamps it (names the relay's franking stamp of 1:1)."""
+        self._direct.account_pseudonym = pseudonym
+
+    def sign_auth(self, challenge: bytes) -> bytes:
+        """Signature over the ``auth`` challenge."""
+        return self._account.sign_auth_challenge(challenge)
+
+    def publish_request(self, new_one_time_prekeys: int) -> dict[str, Any]:
+        """A ``keys.publish`` request with that many fresh one-time prekeys."""
+        return self._account.keys_publish(new_one_time_prekeys)
+
+    # -- 1:1 -------------------------------------------------------------------------------
+
+    def has_session(self, remote_key: bytes) -> bool:
+        """Whether a 1:1 session with this identity exists."""
+        return self._direct.has_session(remote_key)
+
+    def start_session(self, bundle: PrekeyBundle) -> None:
+        """X3DH from a verified bundle; the new session becomes current."""
+        self._direct.start(bundle)
+
+    def encrypt_direct(self, remote_key: bytes, content: Content) -> Outgoing:
+        """Encrypt content (text or a sender key) for a peer with a session."""
+        return self._direct.encrypt(remote_key, content)
+
+    def decrypt_direct(self, env: DirectEnvelope) -> Received:
+        """Decrypt a ``direct.envelope``; nothing changes if it fails."""
+        return self._direct.decrypt(env)
+
+    # -- groups ----------------------------------------------------------------------------
+
+    def new_sender_key(self, room: str, epoch: int) -> None:
+        """Create my sender key for (room, epoch); the previous one is no longer used to send."""
+        self._groups.create_sender_key(room, epoch)
+
+    def my_distribution(self, room: str) -> SenderKeyDistribution:
+        """My current sender key of ``room`` at its current iteration, signed."""
+        return self._groups.distribution(room)
+
+    def accept_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
+        """Store a sender key that arrived over the 1:1 session with ``from_key``.
+
+        A member can only hand out their *own* key: one that names another sender is refused.
+        """
+        self._groups.process_distribution(skd, from_key)
+
+    def encrypt_group(self, room: str, text: str) -> Outgoing:
+        """Encrypt and sign a franked chat message with my current sender key."""
+        return self._groups.encrypt_text(room, text)
+
+    def decrypt_group(self, env: GroupEnvelope) -> Received:
+        """Verify and decrypt; ``UnknownKeyError`` if the sender's key has not arrived yet."""
+        return self._groups.decrypt(env)
+
+    def forget_sender(self, room: str, sender_key: bytes) -> None:
+        """Drop the keys of a member who left ``room``."""
+        self._groups.forget_sender(room, sender_key)
+
+    def drop_room(self, room: str) -> None:
+        """Forget every sender key of ``room`` (mine and others')."""
+        self._groups.drop_room(room)
