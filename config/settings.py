@@ -1,0 +1,101 @@
+"""Typed service settings, loaded from a TOML file (`--config FILE`) with safe defaults.
+
+    [server]    host, port, data_dir, groups_file (relative to the settings file)
+    [identity]  pseudonym_window_days, reserved_names, moderator_keys (interim, see protocol.md)
+    [inbox]     ttl_days, max_per_recipient
+
+Environment (`REDIS_URL`) is read only by the entry point, never here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from config.groups import GroupSpec, load_groups
+
+CONFIG_DIR = Path(__file__).resolve().parent
+DEFAULT_GROUPS_FILE = CONFIG_DIR / "groups.toml"
+
+
+class SettingsError(ValueError):
+    """The settings file is malformed."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the server needs to know at start-up."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    groups: tuple[GroupSpec, ...] = ()
+    pseudonym_window_days: int = 30
+    reserved_names: tuple[str, ...] = ()
+    moderator_keys: frozenset[str] = field(default_factory=frozenset)
+    inbox_ttl_seconds: int = 7 * 24 * 3600
+    inbox_max_per_recipient: int = 500
+    redis_url: str | None = None
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (command-line flags, tests)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        # The Redis URL may carry a password: never print it.
+        return (
+            f"Settings(host={self.host!r}, port={self.port}, groups={len(self.groups)}, "
+            f"backend={'redis' if self.redis_url else 'embedded'})"
+        )
+
+
+def _table(data: dict[str, object], name: str) -> dict[str, object]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"[{name}] must be a table")
+    return value
+
+
+def _int(table: dict[str, object], key: str, default: int, low: int, high: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"{key} must be an integer in [{low}, {high}]")
+    return value
+
+
+def _strings(table: dict[str, object], key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"{key} must be a list of strings")
+    return tuple(value)
+
+
+def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
+    """Validate a settings document; relative paths are resolved against `base_dir`."""
+    server = _table(data, "server")
+    identity = _table(data, "identity")
+    inbox = _table(data, "inbox")
+    groups_file = server.get("groups_file")
+    groups_path = base_dir / str(groups_file) if groups_file else DEFAULT_GROUPS_FILE
+    data_dir = server.get("data_dir")
+    return Settings(
+        host=str(server.get("host", "127.0.0.1")),
+        port=_int(server, "port", 8080, 0, 65535),
+        data_dir=(base_dir / str(data_dir)) if data_dir else Path("data"),
+        groups=load_groups(groups_path),
+        pseudonym_window_days=_int(identity, "pseudonym_window_days", 30, 1, 3650),
+        reserved_names=_strings(identity, "reserved_names"),
+        moderator_keys=frozenset(_strings(identity, "moderator_keys")),
+        inbox_ttl_seconds=_int(inbox, "ttl_days", 7, 1, 90) * 24 * 3600,
+        inbox_max_per_recipient=_int(inbox, "max_per_recipient", 500, 1, 100_000),
+    )
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from `path`, or the defaults with the shipped `config/groups.toml`."""
+    if path is None:
+        return parse_settings({}, CONFIG_DIR)
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return parse_settings(data, path.resolve().parent)

@@ -1,0 +1,44 @@
+"""`python -m server`: start the relay (embedded store unless REDIS_URL is set)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from aiohttp import web
+
+from config.settings import load_settings
+from server.app import make_app
+from server.logs import configure_logging
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse flags, build the app and serve until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    parser.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="listen port (default 8080)")
+    parser.add_argument("--config", type=Path, default=None, help="settings TOML file")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="directory of the embedded store (default ./data)")
+    args = parser.parse_args(argv)
+    configure_logging()
+    settings = load_settings(args.config)
+    changes: dict[str, object] = {"redis_url": os.environ.get("REDIS_URL") or None}
+    if args.host is not None:
+        changes["host"] = args.host
+    if args.port is not None:
+        changes["port"] = args.port
+    if args.data_dir is not None:
+        changes["data_dir"] = args.data_dir
+    settings = settings.with_overrides(**changes)
+    app = make_app(settings)
+    shown_host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
+    url = f"http://{shown_host}:{settings.port}/"
+    web.run_app(app, host=settings.host, port=settings.port, access_log=None,
+                print=lambda _: print(f"Iltapiiri is running: {url}", flush=True),
+                handle_signals=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Wiring: build the aiohttp application with python-socketio, the store, keys and scheduler.
+
+State lives under typed `web.AppKey`s and is set up and torn down in `cleanup_ctx`; nothing is a
+module-level singleton, so tests can run several apps in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+
+from config.settings import Settings
+from server.clock import Clock, Random, SystemClock, SystemRandom
+from server.context import Relay
+from server.crypto import load_server_keys
+from server.http import make_routes
+from server.limits import MAX_FRAME_BYTES
+from server.logs import EventLog
+from server.metrics import Metrics
+from server.scheduler import Scheduler, stop
+from server.sio_adapter import SioAdapter, SioEmitter
+from server.storage.embedded import EmbeddedStore
+from server.storage.ports import Store
+from server.storage.redis_store import RedisStore
+
+RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
+SIO: web.AppKey[socketio.AsyncServer] = web.AppKey("sio", socketio.AsyncServer)
+ADAPTER: web.AppKey[SioAdapter] = web.AppKey("adapter", SioAdapter)
+SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
+
+
+def open_store(settings: Settings) -> Store:
+    """The Redis store if `settings.redis_url` is set, else the embedded one in the data dir."""
+    if settings.redis_url:
+        return RedisStore(settings.redis_url, inbox_ttl_seconds=settings.inbox_ttl_seconds)
+    return EmbeddedStore(settings.data_dir)
+
+
+def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | None = None,
+             run_scheduler: bool = True) -> web.Application:
+    """The whole service as an aiohttp application (not yet started)."""
+    app = web.Application(client_max_size=MAX_FRAME_BYTES)
+    manager = (socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url
+               else None)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", transports=["websocket"], client_manager=manager,
+        logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,
+        always_connect=True)
+    sio.attach(app)
+    app[SIO] = sio
+    app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
+    make_routes(lambda: app[RELAY], app)
+    the_clock = clock or SystemClock()
+    the_rng = rng or SystemRandom()
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        store = open_store(settings)
+        try:
+            keys = await load_server_keys(store, the_rng)
+            relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
+                          keys=keys, metrics=Metrics(), log=EventLog(),
+                          emitter=SioEmitter(sio))
+            app[RELAY] = relay
+            scheduler = Scheduler(relay)
+            app[SCHEDULER] = scheduler
+            task = asyncio.create_task(scheduler.run()) if run_scheduler else None
+            relay.log.info("started", backend="redis" if settings.redis_url else "embedded")
+            yield
+            if task is not None:
+                await stop(task)
+            await sio.shutdown()
+        finally:
+            await store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,98 @@
+"""What every handler needs: settings, store, clock, randomness, keys, metrics, log, emitter.
+
+One `Relay` per app (held under an aiohttp `web.AppKey`), one `Connection` per Socket.IO session.
+The emitter is a port so handlers never import socketio.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from config.settings import Settings
+from server.clock import Clock, Random
+from server.crypto import ServerKeys
+from server.limits import (
+    KEYS_BURST,
+    KEYS_RATE,
+    OTHER_BURST,
+    OTHER_RATE,
+    SEND_BURST,
+    SEND_RATE,
+)
+from server.logs import EventLog
+from server.metrics import Metrics
+from server.ratelimit import TokenBucket
+from server.storage.ports import Store
+
+
+class Emitter(Protocol):
+    """Pushes to connections and manages their Socket.IO rooms (across processes)."""
+
+    async def emit(self, event: str, data: dict[str, Any], *, to: str,
+                   skip_sid: str | None = None) -> None: ...
+
+    async def enter_room(self, sid: str, room: str) -> None: ...
+
+    async def leave_room(self, sid: str, room: str) -> None: ...
+
+    async def close_room(self, room: str) -> None: ...
+
+
+def b64(data: bytes) -> str:
+    """Standard base64 with padding."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def user_room(user_id: str) -> str:
+    """The Socket.IO room that holds every connection of one identity key."""
+    return f"user:{user_id}"
+
+
+@dataclass(kw_only=True)
+class Relay:
+    """The service's wiring, built once per app in `server.app`."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    rng: Random
+    keys: ServerKeys
+    metrics: Metrics
+    log: EventLog
+    emitter: Emitter
+
+    def __repr__(self) -> str:
+        return "Relay()"
+
+
+@dataclass(kw_only=True)
+class Connection:
+    """One authenticated-or-not Socket.IO session (process-local)."""
+
+    sid: str
+    challenge: bytes | None = None
+    identity_key: bytes | None = None
+    pseudonym: str | None = None
+    role: str = "peer"
+    user_id: str | None = None
+    rooms: set[str] = field(default_factory=set)
+    send_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(SEND_RATE, SEND_BURST))
+    keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))
+    other_bucket: TokenBucket = field(
+        default_factory=lambda: TokenBucket(OTHER_RATE, OTHER_BURST))
+
+    def __repr__(self) -> str:
+        return f"Connection(user_id={self.user_id!r}, rooms={len(self.rooms)})"
+
+    @property
+    def authenticated(self) -> bool:
+        """True after a successful `auth`."""
+        return self.identity_key is not None
+
+    def member(self) -> dict[str, str]:
+        """This connection's Member record for the wire."""
+        assert self.identity_key is not None and self.pseudonym is not None
+        return {"pseudonym": self.pseudonym, "identity_key": b64(self.identity_key),
+                "role": self.role}

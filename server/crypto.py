@@ -1,0 +1,82 @@
+"""The relay's own cryptography: challenge signatures, membership signatures, franking stamps.
+
+The server holds two secrets, created once per deployment and shared through the store so every
+process and every restart agrees: the Ed25519 room key that signs membership events, and the
+HMAC key for franking stamps. Neither is ever logged or put in a `repr`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from server.clock import Random
+from server.storage.ports import Store
+
+AUTH_CONTEXT = b"iltapiiri/auth/v1\x00"
+FRANK_CONTEXT = b"iltapiiri/frank-stamp/v1\x00"
+MEMBERSHIP_CONTEXT = "iltapiiri/membership/v1\n"
+SIGNING_SECRET_NAME = "room_signing_key"  # noqa: S105 (a store key name)
+FRANKING_SECRET_NAME = "franking_key"  # noqa: S105
+
+
+@dataclass(frozen=True, repr=False)
+class ServerKeys:
+    """The server's room signing key and franking key."""
+
+    signing_key: Ed25519PrivateKey
+    franking_key: bytes
+
+    def __repr__(self) -> str:
+        return "ServerKeys(<redacted>)"
+
+    @property
+    def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key clients verify membership events with."""
+        return self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+async def load_server_keys(store: Store, rng: Random) -> ServerKeys:
+    """Load the server's keys from the store, creating them on first start."""
+    seed = await store.get_or_create_secret(SIGNING_SECRET_NAME, lambda: rng.bytes(32))
+    frank = await store.get_or_create_secret(FRANKING_SECRET_NAME, lambda: rng.bytes(32))
+    return ServerKeys(Ed25519PrivateKey.from_private_bytes(seed), frank)
+
+
+def auth_message(challenge: bytes, identity_key: bytes) -> bytes:
+    """What a client signs to authenticate."""
+    return AUTH_CONTEXT + challenge + identity_key
+
+
+def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes) -> bool:
+    """True if `signature` is the identity key's signature over the challenge."""
+    try:
+        Ed25519PublicKey.from_public_bytes(identity_key).verify(
+            signature, auth_message(challenge, identity_key))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def franking_stamp(key: bytes, commitment: bytes, sender_key: bytes, room: str, ts: int) -> bytes:
+    """HMAC-SHA256 stamp binding a commitment to its sender, room (or `@recipient`) and time."""
+    msg = FRANK_CONTEXT + commitment + sender_key + room.encode() + b"\x00" + ts.to_bytes(8, "big")
+    return hmac.new(key, msg, hashlib.sha256).digest()
+
+
+def membership_message(room: str, epoch: int, event: str, identity_key_b64: str,
+                       member_keys_b64: list[str], at: int) -> bytes:
+    """The exact bytes the server signs for a membership event (docs/protocol.md)."""
+    text = (MEMBERSHIP_CONTEXT + room + "\n" + str(epoch) + "\n" + event + "\n"
+            + identity_key_b64 + "\n" + ",".join(sorted(member_keys_b64)) + "\n" + str(at))
+    return text.encode("utf-8")
+
+
+def user_id(identity_key: bytes) -> str:
+    """A short stable id for logs and metrics: not reversible to the key in practice."""
+    return hashlib.sha256(b"iltapiiri/user-id\x00" + identity_key).hexdigest()[:16]

@@ -1,0 +1,53 @@
+"""Stable error codes for the wire.
+
+    ApiError(code, message)       raised by decoders and handlers; the adapter answers
+                                  {"ok": false, "error": code, "message": message}
+
+The code is the contract (docs/protocol.md lists them all); the message is for people and never
+carries plaintext, key material, pseudonyms or addresses.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ERROR_CODES: Final = (
+    "bad_request",
+    "too_large",
+    "rate_limited",
+    "not_authenticated",
+    "already_authenticated",
+    "no_challenge",
+    "bad_signature",
+    "pseudonym_invalid",
+    "pseudonym_reserved",
+    "pseudonym_taken",
+    "unknown_group",
+    "group_not_open",
+    "group_full",
+    "moderator_absent",
+    "not_in_room",
+    "room_not_open",
+    "unknown_user",
+    "no_keys",
+    "inbox_full",
+    "internal",
+)
+
+
+class ApiError(Exception):
+    """A refused request: `code` is one of ERROR_CODES, `message` is safe to show."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(code, message)
+        self.code = code
+        self.message = message or code.replace("_", " ")
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.code!r})"
+
+    def to_wire(self) -> dict[str, object]:
+        """The ack body for this error."""
+        return {"ok": False, "error": self.code, "message": self.message}

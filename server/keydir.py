@@ -1,0 +1,46 @@
+"""Key directory rules: publish a bundle plus one-time prekeys, fetch (consuming one prekey),
+count. Sizes are checked at decode; signatures are the clients' business (docs/crypto.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from server import pseudonyms
+from server.context import Connection, Relay, b64
+from server.errors import ApiError
+from server.limits import MAX_ONE_TIME_PREKEYS_STORED
+from server.wire import KeysFetch, KeysPublish
+
+
+async def publish(relay: Relay, conn: Connection, req: KeysPublish) -> dict[str, Any]:
+    """Replace the bundle and add the one-time prekeys."""
+    assert conn.identity_key is not None
+    bundle = {"dh_key": b64(req.dh_key), "dh_sig": b64(req.dh_sig),
+              "signed_prekey": req.signed_prekey.to_wire()}
+    await relay.store.put_bundle(conn.identity_key, json.dumps(bundle))
+    count = await relay.store.add_one_time_prekeys(
+        conn.identity_key, [json.dumps(p.to_wire()) for p in req.one_time_prekeys],
+        MAX_ONE_TIME_PREKEYS_STORED)
+    relay.log.info("keys.publish", user_id=conn.user_id, count=count)
+    return {"one_time_prekeys": count}
+
+
+async def fetch(relay: Relay, conn: Connection, req: KeysFetch) -> dict[str, Any]:
+    """The named user's bundle and one one-time prekey (removed from the store)."""
+    holder = await relay.store.binding_of_name(pseudonyms.fold(req.pseudonym))
+    if holder is None:
+        raise ApiError("unknown_user")
+    bundle_json = await relay.store.get_bundle(holder.identity_key)
+    if bundle_json is None:
+        raise ApiError("no_keys")
+    otpk = await relay.store.pop_one_time_prekey(holder.identity_key)
+    return {"pseudonym": holder.pseudonym, "identity_key": b64(holder.identity_key),
+            **json.loads(bundle_json),
+            "one_time_prekey": None if otpk is None else json.loads(otpk)}
+
+
+async def count(relay: Relay, conn: Connection) -> dict[str, Any]:
+    """How many of my one-time prekeys are left."""
+    assert conn.identity_key is not None
+    return {"one_time_prekeys": await relay.store.count_one_time_prekeys(conn.identity_key)}

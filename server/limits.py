@@ -1,0 +1,65 @@
+"""Every limit the relay enforces, named in one place (sizes in decoded bytes, rates per second).
+
+The `hello` reply publishes the client-relevant ones (`PUBLIC_LIMITS`) so clients can refuse
+oversized input before sending it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+PROTOCOL_VERSION: Final = 1
+
+CHALLENGE_BYTES: Final = 32
+KEY_BYTES: Final = 32  # Ed25519 and X25519 public keys
+SIGNATURE_BYTES: Final = 64
+COMMITMENT_BYTES: Final = 32
+
+MAX_BODY_BYTES: Final = 65_536
+MAX_HEADER_BYTES: Final = 1_024
+MAX_KIND_CHARS: Final = 32
+MAX_ROOM_ID_CHARS: Final = 80
+MAX_GROUP_ID_CHARS: Final = 40
+MAX_PREKEY_ID: Final = 2**31 - 1
+
+PSEUDONYM_MIN_CHARS: Final = 3
+PSEUDONYM_MAX_CHARS: Final = 24
+
+MAX_ONE_TIME_PREKEYS_PER_PUBLISH: Final = 100
+MAX_ONE_TIME_PREKEYS_STORED: Final = 200
+
+MAX_ACK_IDS: Final = 100
+MAX_INBOX_FETCH: Final = 200
+DEFAULT_INBOX_TTL_SECONDS: Final = 7 * 24 * 3600
+DEFAULT_INBOX_MAX_PER_RECIPIENT: Final = 500
+
+# Token buckets per connection: (rate per second, burst).
+SEND_RATE: Final = 5.0
+SEND_BURST: Final = 20.0
+KEYS_RATE: Final = 2.0
+KEYS_BURST: Final = 10.0
+OTHER_RATE: Final = 10.0
+OTHER_BURST: Final = 40.0
+
+DEFAULT_CAPACITY: Final = 30
+DEFAULT_LOBBY_MINUTES: Final = 15
+CLOSING_WARNING_SECONDS: Final = 5 * 60
+SCHEDULER_TICK_SECONDS: Final = 1.0
+
+DEFAULT_PSEUDONYM_WINDOW_DAYS: Final = 30
+
+PUBLIC_LIMITS: Final = {
+    "max_body_bytes": MAX_BODY_BYTES,
+    "max_header_bytes": MAX_HEADER_BYTES,
+    "commitment_bytes": COMMITMENT_BYTES,
+    "pseudonym_min_chars": PSEUDONYM_MIN_CHARS,
+    "pseudonym_max_chars": PSEUDONYM_MAX_CHARS,
+    "max_one_time_prekeys_per_publish": MAX_ONE_TIME_PREKEYS_PER_PUBLISH,
+    "max_one_time_prekeys_stored": MAX_ONE_TIME_PREKEYS_STORED,
+    "max_ack_ids": MAX_ACK_IDS,
+    "send_rate_per_second": SEND_RATE,
+    "send_burst": SEND_BURST,
+}
+
+# One websocket frame / HTTP body: a full envelope in base64 plus JSON framing, with headroom.
+MAX_FRAME_BYTES: Final = 256 * 1024

@@ -1,0 +1,58 @@
+"""Prometheus text-format metrics, hand-written (a few counters do not need a library).
+
+Labels are closed sets (event kinds, error codes), never pseudonyms, rooms' members, content or
+addresses. Gauges that need the store (inbox size, open rooms) are filled in at scrape time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+
+class Metrics:
+    """Counters and gauges for one process."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.authenticated = 0
+        self.relayed: Counter[str] = Counter()  # by "room"/"direct"
+        self.errors: Counter[str] = Counter()  # by error code
+        self.relayed_bytes = 0
+
+    def __repr__(self) -> str:
+        return f"Metrics(connections={self.connections})"
+
+    def render(self, *, open_rooms: int, inbox_size: int, members: int) -> str:
+        """The exposition text."""
+        lines = [
+            "# HELP iltapiiri_connections Open Socket.IO connections on this process.",
+            "# TYPE iltapiiri_connections gauge",
+            f"iltapiiri_connections {self.connections}",
+            "# HELP iltapiiri_authenticated_connections Connections that passed auth.",
+            "# TYPE iltapiiri_authenticated_connections gauge",
+            f"iltapiiri_authenticated_connections {self.authenticated}",
+            "# HELP iltapiiri_open_rooms Group rooms in lobby or open state.",
+            "# TYPE iltapiiri_open_rooms gauge",
+            f"iltapiiri_open_rooms {open_rooms}",
+            "# HELP iltapiiri_room_members Members in open rooms.",
+            "# TYPE iltapiiri_room_members gauge",
+            f"iltapiiri_room_members {members}",
+            "# HELP iltapiiri_inbox_envelopes Queued 1:1 envelopes (all recipients).",
+            "# TYPE iltapiiri_inbox_envelopes gauge",
+            f"iltapiiri_inbox_envelopes {inbox_size}",
+            "# HELP iltapiiri_envelopes_relayed_total Envelopes accepted for relay, by kind.",
+            "# TYPE iltapiiri_envelopes_relayed_total counter",
+        ]
+        for kind in ("room", "direct"):
+            lines.append(f'iltapiiri_envelopes_relayed_total{{kind="{kind}"}} '
+                         f"{self.relayed[kind]}")
+        lines += [
+            "# HELP iltapiiri_envelope_bytes_total Envelope bytes (header + body) accepted.",
+            "# TYPE iltapiiri_envelope_bytes_total counter",
+            f"iltapiiri_envelope_bytes_total {self.relayed_bytes}",
+            "# HELP iltapiiri_errors_total Refused requests, by error code.",
+            "# TYPE iltapiiri_errors_total counter",
+        ]
+        for code in sorted(self.errors):
+            lines.append(f'iltapiiri_errors_total{{code="{code}"}} {self.errors[code]}')
+        return "\n".join(lines) + "\n"

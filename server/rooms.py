@@ -1,0 +1,173 @@
+"""Group and room rules: listing tonight's groups, joining, leaving, relaying group envelopes,
+and closing a room at the end of its night.
+
+Every membership change runs under the room's store lock, bumps the room's epoch and is
+announced as a Membership signed by the server's room key (docs/protocol.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from config.groups import GroupSpec
+from server.clock import now_ms
+from server.context import Connection, Relay, b64
+from server.crypto import franking_stamp, membership_message
+from server.errors import ApiError
+from server.schedule import LOBBY, OPEN, current_occurrence, iso, parse_room
+from server.wire import GroupJoin, GroupLeave, RoomSend
+
+
+def find_group(relay: Relay, group_id: str) -> GroupSpec:
+    """The configured group or `unknown_group`."""
+    for group in relay.settings.groups:
+        if group.id == group_id:
+            return group
+    raise ApiError("unknown_group")
+
+
+def _members(raw: dict[str, str]) -> list[dict[str, str]]:
+    members = [json.loads(v) for v in raw.values()]
+    return sorted(members, key=lambda m: (m["role"] != "moderator", m["pseudonym"].casefold()))
+
+
+def _peer_count(members: list[dict[str, str]]) -> int:
+    return sum(1 for m in members if m["role"] != "moderator")
+
+
+async def group_info(relay: Relay, group: GroupSpec, now: float) -> dict[str, Any]:
+    """GroupInfo for the group's current or next night."""
+    night = current_occurrence(group, now)
+    state = night.state_at(now)
+    members = _members(await relay.store.room_members(night.room)) if state in (LOBBY, OPEN) \
+        else []
+    return {
+        "id": group.id, "name": group.name, "topic": group.topic, "language": group.language,
+        "lobby_at": iso(night.lobby_at, group), "starts_at": iso(night.starts_at, group),
+        "ends_at": iso(night.ends_at, group), "capacity": group.capacity,
+        "seats_left": max(0, group.capacity - _peer_count(members)), "state": state,
+        "open": state == OPEN, "moderator_required": group.moderator_required,
+        "moderator_present": any(m["role"] == "moderator" for m in members),
+        "room": night.room,
+    }
+
+
+async def list_groups(relay: Relay) -> dict[str, Any]:
+    """Every configured group's GroupInfo."""
+    now = relay.clock.now()
+    return {"groups": [await group_info(relay, g, now) for g in relay.settings.groups]}
+
+
+def signed_membership(relay: Relay, *, room: str, epoch: int, event: str, identity_key: str,
+                      pseudonym: str, members: list[dict[str, str]]) -> dict[str, Any]:
+    """A Membership event with the server's signature."""
+    at = now_ms(relay.clock)
+    message = membership_message(room, epoch, event, identity_key,
+                                 [m["identity_key"] for m in members], at)
+    return {"room": room, "epoch": epoch, "event": event, "pseudonym": pseudonym,
+            "identity_key": identity_key, "members": members, "at": at,
+            "sig": b64(relay.keys.signing_key.sign(message))}
+
+
+async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]:
+    """Join tonight's room of a group in lobby or open state."""
+    group = find_group(relay, req.group_id)
+    now = relay.clock.now()
+    night = current_occurrence(group, now)
+    if night.state_at(now) not in (LOBBY, OPEN):
+        raise ApiError("group_not_open")
+    me = conn.member()
+    async with relay.store.lock(f"room:{night.room}"):
+        current = _members(await relay.store.room_members(night.room))
+        others = [m for m in current if m["identity_key"] != me["identity_key"]]
+        if conn.role != "moderator":
+            if group.moderator_required and not any(m["role"] == "moderator" for m in others):
+                raise ApiError("moderator_absent")
+            if _peer_count(others) >= group.capacity:
+                raise ApiError("group_full")
+        await relay.store.room_add(night.room, conn.sid, me["identity_key"], json.dumps(me))
+        epoch = await relay.store.next_epoch(night.room)
+        members = _members(await relay.store.room_members(night.room))
+        membership = signed_membership(relay, room=night.room, epoch=epoch, event="joined",
+                                       identity_key=me["identity_key"],
+                                       pseudonym=me["pseudonym"], members=members)
+        await relay.emitter.enter_room(conn.sid, night.room)
+        await relay.emitter.emit("room.membership", membership, to=night.room,
+                                 skip_sid=conn.sid)
+    conn.rooms.add(night.room)
+    relay.log.info("group.join", user_id=conn.user_id, room=night.room, epoch=epoch,
+                   members=len(members))
+    return {"room": night.room, "group": await group_info(relay, group, now), "epoch": epoch,
+            "members": members, "membership": membership}
+
+
+async def leave(relay: Relay, conn: Connection, req: GroupLeave) -> dict[str, Any]:
+    """Leave a room this connection is in."""
+    if req.room not in conn.rooms:
+        raise ApiError("not_in_room")
+    await drop_connection(relay, conn, req.room, event="left")
+    return {}
+
+
+async def drop_connection(relay: Relay, conn: Connection, room: str, *, event: str) -> None:
+    """Remove one connection from a room; announce it if its key is no longer a member."""
+    conn.rooms.discard(room)
+    async with relay.store.lock(f"room:{room}"):
+        gone = await relay.store.room_remove_sid(room, conn.sid)
+        await relay.emitter.leave_room(conn.sid, room)
+        if gone is None:
+            return
+        epoch = await relay.store.next_epoch(room)
+        members = _members(await relay.store.room_members(room))
+        membership = signed_membership(relay, room=room, epoch=epoch, event=event,
+                                       identity_key=gone, pseudonym=conn.pseudonym or "",
+                                       members=members)
+        await relay.emitter.emit("room.membership", membership, to=room)
+    relay.log.info("group.leave", user_id=conn.user_id, room=room, epoch=epoch)
+
+
+async def send(relay: Relay, conn: Connection, req: RoomSend) -> dict[str, Any]:
+    """Stamp and relay a group envelope to every other connection in the room."""
+    if req.room not in conn.rooms or conn.sid not in await relay.store.room_sids(req.room):
+        conn.rooms.discard(req.room)
+        raise ApiError("not_in_room")
+    parsed = parse_room(req.room)
+    if parsed is None:
+        raise ApiError("not_in_room")
+    group = find_group(relay, parsed[0])
+    night = current_occurrence(group, relay.clock.now())
+    if night.room != req.room or night.state_at(relay.clock.now()) != OPEN:
+        raise ApiError("room_not_open")
+    assert conn.identity_key is not None and conn.pseudonym is not None
+    env = req.envelope
+    seq = await relay.store.next_seq(req.room)
+    ts = now_ms(relay.clock)
+    push: dict[str, Any] = {
+        "room": req.room, "seq": seq, "ts": ts, "sender": conn.pseudonym,
+        "sender_key": b64(conn.identity_key), "kind": env.kind, "header": b64(env.header),
+        "body": b64(env.body)}
+    reply: dict[str, Any] = {"seq": seq, "ts": ts}
+    if env.commitment is not None:
+        stamp = b64(franking_stamp(relay.keys.franking_key, env.commitment, conn.identity_key,
+                                   req.room, ts))
+        push["commitment"] = b64(env.commitment)
+        push["stamp"] = reply["stamp"] = stamp
+    await relay.emitter.emit("room.envelope", push, to=req.room, skip_sid=conn.sid)
+    relay.metrics.relayed["room"] += 1
+    relay.metrics.relayed_bytes += len(env.header) + len(env.body)
+    return reply
+
+
+async def close_room(relay: Relay, room: str, reason: str) -> int:
+    """End a room: tell everyone, remove everyone. Returns how many members there were."""
+    async with relay.store.lock(f"room:{room}"):
+        removed = await relay.store.room_clear(room)
+        epoch = await relay.store.next_epoch(room)
+        membership = signed_membership(relay, room=room, epoch=epoch, event="closed",
+                                       identity_key="", pseudonym="", members=[])
+        await relay.emitter.emit("room.membership", membership, to=room)
+        await relay.emitter.emit("group.closed", {"room": room, "reason": reason}, to=room)
+        await relay.emitter.close_room(room)
+    relay.log.info("group.closed", room=room, members=len(removed), reason=reason)
+    return len(removed)

@@ -1,0 +1,70 @@
+"""The scheduler: on every tick (driven by the injected clock) it pushes `group.opened` when a
+night opens, `group.closing` five minutes before the end, and at the end closes the room
+(`group.closed`, everyone removed).
+
+Each transition is claimed once per store (`claim_once`), so with several processes on one
+Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from server import rooms
+from server.context import Relay
+from server.limits import CLOSING_WARNING_SECONDS, SCHEDULER_TICK_SECONDS
+from server.schedule import OPEN, current_occurrence, iso, previous_occurrence
+
+CLAIM_TTL_SECONDS = 3 * 24 * 3600
+CLOSE_GRACE_SECONDS = 24 * 3600  # a night ended longer ago than this is not closed again
+
+
+class Scheduler:
+    """Opens, warns and closes tonight's rooms."""
+
+    def __init__(self, relay: Relay) -> None:
+        self._relay = relay
+
+    def __repr__(self) -> str:
+        return "Scheduler()"
+
+    async def tick(self) -> None:
+        """Apply every transition due at the clock's current time."""
+        relay = self._relay
+        now = relay.clock.now()
+        for group in relay.settings.groups:
+            ended = previous_occurrence(group, now)
+            if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
+                    and await relay.store.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
+                await rooms.close_room(relay, ended.room, "ended")
+            night = current_occurrence(group, now)
+            if night.state_at(now) != OPEN:
+                continue
+            if await relay.store.claim_once(f"{night.room}:opened", CLAIM_TTL_SECONDS):
+                await relay.emitter.emit("group.opened", {"room": night.room}, to=night.room)
+                relay.log.info("group.opened", room=night.room)
+            if not group.always_open and now >= night.ends_at - CLOSING_WARNING_SECONDS \
+                    and await relay.store.claim_once(f"{night.room}:closing", CLAIM_TTL_SECONDS):
+                await relay.emitter.emit(
+                    "group.closing", {"room": night.room, "closes_at": iso(night.ends_at, group)},
+                    to=night.room)
+                relay.log.info("group.closing", room=night.room)
+
+    async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
+        """Tick forever (until cancelled); a failed tick is logged and the next one tries again."""
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._relay.log.error("scheduler.failed", code=type(exc).__name__)
+            await asyncio.sleep(interval)
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    """Cancel the scheduler task and wait for it."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,81 @@
+"""Session rules: `hello` hands out a single-use challenge; `auth` checks the Ed25519 signature
+and binds a pseudonym (chosen, kept, or generated) to the identity key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server import pseudonyms
+from server.context import Connection, Relay, b64, user_room
+from server.crypto import user_id, verify_auth
+from server.errors import ApiError
+from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, PUBLIC_LIMITS
+from server.storage.ports import Binding
+from server.wire import Auth
+
+_GENERATE_ATTEMPTS = 20
+
+
+async def hello(relay: Relay, conn: Connection) -> dict[str, Any]:
+    """Issue a fresh challenge (replacing any earlier one)."""
+    if conn.authenticated:
+        raise ApiError("already_authenticated")
+    conn.challenge = relay.rng.bytes(CHALLENGE_BYTES)
+    return {"challenge": b64(conn.challenge), "server_key": b64(relay.keys.public_key),
+            "protocol": PROTOCOL_VERSION, "limits": dict(PUBLIC_LIMITS)}
+
+
+async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:
+    """Authenticate the connection; the challenge is spent whether or not this succeeds."""
+    if conn.authenticated:
+        raise ApiError("already_authenticated")
+    challenge, conn.challenge = conn.challenge, None
+    if challenge is None:
+        raise ApiError("no_challenge", "call hello first")
+    if not verify_auth(req.identity_key, req.signature, challenge):
+        raise ApiError("bad_signature")
+    pseudonym = await bind_pseudonym(relay, req.identity_key, req.pseudonym)
+    conn.identity_key = req.identity_key
+    conn.pseudonym = pseudonym
+    conn.user_id = user_id(req.identity_key)
+    conn.role = "moderator" if b64(req.identity_key) in relay.settings.moderator_keys else "peer"
+    await relay.emitter.enter_room(conn.sid, user_room(conn.user_id))
+    relay.metrics.authenticated += 1
+    relay.log.info("auth", user_id=conn.user_id, role=conn.role)
+    return {"pseudonym": pseudonym, "user_id": conn.user_id, "role": conn.role}
+
+
+async def bind_pseudonym(relay: Relay, identity_key: bytes, wanted: str | None) -> str:
+    """The pseudonym for this key: `wanted` if free, else the key's current one, else a new one."""
+    now = relay.clock.now()
+    window = relay.settings.pseudonym_window_days * 86400
+    if wanted is not None:
+        name = pseudonyms.validate(wanted)
+        pseudonyms.check_reserved(name, relay.settings.reserved_names)
+        if await _try_bind(relay, identity_key, name, now, window):
+            return name
+        raise ApiError("pseudonym_taken")
+    current = await relay.store.binding_of_key(identity_key)
+    if current is not None:
+        holder = await relay.store.binding_of_name(current.folded)
+        if holder is not None and holder.identity_key == identity_key:
+            await relay.store.touch(identity_key, now)
+            return current.pseudonym
+    for _ in range(_GENERATE_ATTEMPTS):
+        if await _try_bind(relay, identity_key, name := pseudonyms.generate(relay.rng), now,
+                           window):
+            return name
+    raise ApiError("internal", "could not generate a free pseudonym")
+
+
+async def _try_bind(relay: Relay, identity_key: bytes, name: str, now: float,
+                    window: float) -> bool:
+    folded = pseudonyms.fold(name)
+    async with relay.store.lock(f"name:{folded}"):
+        holder = await relay.store.binding_of_name(folded)
+        if (holder is not None and holder.identity_key != identity_key
+                and holder.last_seen >= now - window):
+            return False
+        await relay.store.bind(Binding(identity_key=identity_key, pseudonym=name, folded=folded,
+                                       last_seen=now))
+    return True

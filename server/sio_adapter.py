@@ -1,0 +1,153 @@
+"""The thin Socket.IO adapter: for each event, check auth and rate, decode the typed request,
+call the rule, and answer the ack (`{"ok": true, ...}` or the error's stable code).
+
+Nothing here knows a rule; nothing in the rules knows Socket.IO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from server import direct, keydir, rooms, session
+from server.context import Connection, Relay
+from server.errors import ApiError
+from server.wire import (
+    Auth,
+    DirectSend,
+    Empty,
+    GroupJoin,
+    GroupLeave,
+    Hello,
+    InboxAck,
+    KeysFetch,
+    KeysPublish,
+    RoomSend,
+)
+
+Rule = Callable[[Relay, Connection, Any], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one event is served."""
+
+    decode: Callable[[object], object]
+    rule: Rule
+    bucket: str  # "send" | "keys" | "other"
+    needs_auth: bool = True
+
+
+ROUTES: dict[str, Route] = {
+    "hello": Route(Hello.decode, lambda r, c, _: session.hello(r, c), "other", False),
+    "auth": Route(Auth.decode, session.auth, "other", False),
+    "keys.publish": Route(KeysPublish.decode, keydir.publish, "keys"),
+    "keys.fetch": Route(KeysFetch.decode, keydir.fetch, "keys"),
+    "keys.count": Route(Empty.decode, lambda r, c, _: keydir.count(r, c), "keys"),
+    "groups.list": Route(Empty.decode, lambda r, c, _: rooms.list_groups(r), "other"),
+    "group.join": Route(GroupJoin.decode, rooms.join, "other"),
+    "group.leave": Route(GroupLeave.decode, rooms.leave, "other"),
+    "room.send": Route(RoomSend.decode, rooms.send, "send"),
+    "direct.send": Route(DirectSend.decode, direct.send, "send"),
+    "inbox.fetch": Route(Empty.decode, lambda r, c, _: direct.fetch(r, c), "other"),
+    "inbox.ack": Route(InboxAck.decode, direct.ack, "other"),
+}
+
+
+class SioEmitter:
+    """The Emitter port on a python-socketio server (local or Redis-backed manager)."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    async def emit(self, event: str, data: dict[str, Any], *, to: str,
+                   skip_sid: str | None = None) -> None:
+        """See Emitter."""
+        await self._sio.emit(event, data, to=to, skip_sid=skip_sid)
+
+    async def enter_room(self, sid: str, room: str) -> None:
+        """See Emitter."""
+        await self._sio.enter_room(sid, room)
+
+    async def leave_room(self, sid: str, room: str) -> None:
+        """See Emitter."""
+        await self._sio.leave_room(sid, room)
+
+    async def close_room(self, room: str) -> None:
+        """See Emitter."""
+        await self._sio.close_room(room)
+
+
+class SioAdapter:
+    """Registers the event handlers; holds the process-local connections."""
+
+    def __init__(self, sio: socketio.AsyncServer, relay_of: Callable[[], Relay]) -> None:
+        self._sio = sio
+        self._relay_of = relay_of
+        self.connections: dict[str, Connection] = {}
+        sio.on("connect", self._connect)
+        sio.on("disconnect", self._disconnect)
+        sio.on("*", self._unknown)
+        for event, route in ROUTES.items():
+            sio.on(event, self._handler(event, route))
+
+    def __repr__(self) -> str:
+        return f"SioAdapter(connections={len(self.connections)})"
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        # `environ` holds the peer's address: it is deliberately never read or kept.
+        self.connections[sid] = Connection(sid=sid)
+        self._relay_of().metrics.connections += 1
+
+    async def _disconnect(self, sid: str, *_: object) -> None:
+        relay = self._relay_of()
+        conn = self.connections.pop(sid, None)
+        if conn is None:
+            return
+        relay.metrics.connections -= 1
+        if conn.authenticated:
+            relay.metrics.authenticated -= 1
+            assert conn.identity_key is not None
+            await relay.store.touch(conn.identity_key, relay.clock.now())
+        for room in list(conn.rooms):
+            try:
+                await rooms.drop_connection(relay, conn, room, event="left")
+            except Exception as exc:  # a store hiccup must not stop the other rooms' clean-up
+                relay.log.error("disconnect.failed", room=room, code=type(exc).__name__)
+
+    async def _unknown(self, event: str, sid: str, *_: object) -> dict[str, Any]:
+        self._relay_of().metrics.errors["bad_request"] += 1
+        return ApiError("bad_request", "unknown event").to_wire()
+
+    def _handler(self, event: str, route: Route) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def handle(sid: str, data: object = None, *_: object) -> dict[str, Any]:
+            relay = self._relay_of()
+            conn = self.connections.get(sid)
+            try:
+                if conn is None:
+                    raise ApiError("not_authenticated")
+                if route.needs_auth and not conn.authenticated:
+                    raise ApiError("not_authenticated")
+                bucket = {"send": conn.send_bucket, "keys": conn.keys_bucket}.get(
+                    route.bucket, conn.other_bucket)
+                if not bucket.take(asyncio.get_running_loop().time()):
+                    raise ApiError("rate_limited")
+                request = route.decode(data)
+                result = await route.rule(relay, conn, request)
+            except ApiError as err:
+                relay.metrics.errors[err.code] += 1
+                relay.log.info("refused", method=event, code=err.code,
+                               user_id=conn.user_id if conn else None)
+                return err.to_wire()
+            except Exception as exc:
+                # Only the exception's type is logged: its text could carry request values.
+                relay.metrics.errors["internal"] += 1
+                relay.log.error("internal_error", method=event, code=type(exc).__name__)
+                return ApiError("internal").to_wire()
+            return {"ok": True, **result}
+
+        return handle

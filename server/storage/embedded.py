@@ -1,0 +1,245 @@
+"""The embedded store: room membership in process memory, durable data in one SQLite file.
+
+Zero set-up (the default): one process, no Redis. SQLite runs in WAL mode with
+synchronous=NORMAL, so a commit costs a write to the log but no fsync per envelope; a power cut
+can lose the last moments, a process crash loses nothing committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from server.storage.ports import Binding
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS bindings (
+    identity_key BLOB PRIMARY KEY, pseudonym TEXT NOT NULL, folded TEXT NOT NULL UNIQUE,
+    last_seen REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS bundles (identity_key BLOB PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS otpks (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, identity_key BLOB NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS otpks_key ON otpks (identity_key, n);
+CREATE TABLE IF NOT EXISTS counters (
+    room TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (room, name));
+CREATE TABLE IF NOT EXISTS inbox (
+    id TEXT PRIMARY KEY, recipient BLOB NOT NULL, json TEXT NOT NULL, expires_at REAL NOT NULL,
+    n INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS inbox_recipient ON inbox (recipient, n);
+"""
+DB_FILE = "iltapiiri.sqlite3"
+
+
+class EmbeddedStore:
+    """Store port on SQLite + memory. Single process only."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(data_dir / DB_FILE, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._claims: dict[str, float] = {}
+        self._members: dict[str, dict[str, str]] = {}
+        self._sids: dict[str, dict[str, str]] = {}
+        self._inbox_n = 0
+
+    def __repr__(self) -> str:
+        return "EmbeddedStore()"
+
+    def _one(self, sql: str, args: tuple[object, ...]) -> Any:
+        return self._db.execute(sql, args).fetchone()
+
+    async def get_or_create_secret(self, name: str, create: Callable[[], bytes]) -> bytes:
+        """See Store."""
+        self._db.execute("INSERT OR IGNORE INTO secrets VALUES (?, ?)", (name, create()))
+        row = self._one("SELECT value FROM secrets WHERE name = ?", (name,))
+        assert row is not None
+        return bytes(row[0])
+
+    @asynccontextmanager
+    async def lock(self, name: str) -> AsyncIterator[None]:
+        """See Store."""
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            yield
+        if not lock.locked() and self._locks.get(name) is lock:
+            del self._locks[name]
+
+    async def claim_once(self, key: str, ttl_seconds: int) -> bool:
+        """See Store. (Time here is only for forgetting old claims.)"""
+        loop_now = asyncio.get_running_loop().time()
+        for stale in [k for k, exp in self._claims.items() if exp < loop_now]:
+            del self._claims[stale]
+        if key in self._claims:
+            return False
+        self._claims[key] = loop_now + ttl_seconds
+        return True
+
+    @staticmethod
+    def _binding(row: Any) -> Binding | None:
+        if row is None:
+            return None
+        key, pseudonym, folded, last_seen = row
+        return Binding(identity_key=bytes(key), pseudonym=str(pseudonym),
+                       folded=str(folded), last_seen=float(last_seen))
+
+    async def binding_of_key(self, identity_key: bytes) -> Binding | None:
+        """See Store."""
+        return self._binding(self._one(
+            "SELECT identity_key, pseudonym, folded, last_seen FROM bindings "
+            "WHERE identity_key = ?", (identity_key,)))
+
+    async def binding_of_name(self, folded: str) -> Binding | None:
+        """See Store."""
+        return self._binding(self._one(
+            "SELECT identity_key, pseudonym, folded, last_seen FROM bindings WHERE folded = ?",
+            (folded,)))
+
+    async def bind(self, binding: Binding) -> None:
+        """See Store."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM bindings WHERE folded = ? OR identity_key = ?",
+                             (binding.folded, binding.identity_key))
+            self._db.execute("INSERT INTO bindings VALUES (?, ?, ?, ?)",
+                             (binding.identity_key, binding.pseudonym, binding.folded,
+                              binding.last_seen))
+
+    async def touch(self, identity_key: bytes, now: float) -> None:
+        """See Store."""
+        self._db.execute("UPDATE bindings SET last_seen = ? WHERE identity_key = ?",
+                         (now, identity_key))
+
+    async def put_bundle(self, identity_key: bytes, bundle_json: str) -> None:
+        """See Store."""
+        self._db.execute("INSERT OR REPLACE INTO bundles VALUES (?, ?)",
+                         (identity_key, bundle_json))
+
+    async def get_bundle(self, identity_key: bytes) -> str | None:
+        """See Store."""
+        row = self._one("SELECT json FROM bundles WHERE identity_key = ?", (identity_key,))
+        return None if row is None else str(row[0])
+
+    async def add_one_time_prekeys(self, identity_key: bytes, prekeys_json: list[str],
+                                   max_stored: int) -> int:
+        """See Store."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO otpks (identity_key, json) VALUES (?, ?)",
+                                 [(identity_key, p) for p in prekeys_json])
+            self._db.execute(
+                "DELETE FROM otpks WHERE identity_key = ? AND n NOT IN (SELECT n FROM otpks "
+                "WHERE identity_key = ? ORDER BY n DESC LIMIT ?)",
+                (identity_key, identity_key, max_stored))
+        return await self.count_one_time_prekeys(identity_key)
+
+    async def pop_one_time_prekey(self, identity_key: bytes) -> str | None:
+        """See Store."""
+        row = self._one("DELETE FROM otpks WHERE n = (SELECT MIN(n) FROM otpks WHERE "
+                        "identity_key = ?) RETURNING json", (identity_key,))
+        return None if row is None else str(row[0])
+
+    async def count_one_time_prekeys(self, identity_key: bytes) -> int:
+        """See Store."""
+        row = self._one("SELECT COUNT(*) FROM otpks WHERE identity_key = ?", (identity_key,))
+        return int(row[0]) if row else 0
+
+    async def room_members(self, room: str) -> dict[str, str]:
+        """See Store."""
+        return dict(self._members.get(room, {}))
+
+    async def room_sids(self, room: str) -> dict[str, str]:
+        """See Store."""
+        return dict(self._sids.get(room, {}))
+
+    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str) -> None:
+        """See Store."""
+        self._sids.setdefault(room, {})[sid] = key_b64
+        self._members.setdefault(room, {})[key_b64] = member_json
+
+    async def room_remove_sid(self, room: str, sid: str) -> str | None:
+        """See Store."""
+        sids = self._sids.get(room, {})
+        key = sids.pop(sid, None)
+        if key is None or key in sids.values():
+            return None
+        self._members.get(room, {}).pop(key, None)
+        if not sids:
+            self._sids.pop(room, None)
+            self._members.pop(room, None)
+        return key
+
+    async def room_clear(self, room: str) -> dict[str, str]:
+        """See Store."""
+        self._sids.pop(room, None)
+        return self._members.pop(room, {})
+
+    def _bump(self, room: str, name: str) -> int:
+        row = self._one(
+            "INSERT INTO counters VALUES (?, ?, 1) ON CONFLICT (room, name) "
+            "DO UPDATE SET value = value + 1 RETURNING value", (room, name))
+        assert row is not None
+        return int(row[0])
+
+    async def next_epoch(self, room: str) -> int:
+        """See Store."""
+        return self._bump(room, "epoch")
+
+    async def epoch(self, room: str) -> int:
+        """See Store."""
+        row = self._one("SELECT value FROM counters WHERE room = ? AND name = 'epoch'", (room,))
+        return int(row[0]) if row else 0
+
+    async def next_seq(self, room: str) -> int:
+        """See Store."""
+        return self._bump(room, "seq")
+
+    async def inbox_put(self, recipient: bytes, envelope_id: str, envelope_json: str,
+                        expires_at: float, now: float, cap: int) -> bool:
+        """See Store."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM inbox WHERE recipient = ? AND expires_at <= ?",
+                             (recipient, now))
+            row = self._one("SELECT COUNT(*), COALESCE(MAX(n), 0) FROM inbox "
+                            "WHERE recipient = ?", (recipient,))
+            assert row is not None
+            if int(row[0]) >= cap:
+                return False
+            self._db.execute("INSERT INTO inbox VALUES (?, ?, ?, ?, ?)",
+                             (envelope_id, recipient, envelope_json, expires_at,
+                              int(row[1]) + 1))
+        return True
+
+    async def inbox_list(self, recipient: bytes, now: float, limit: int) -> list[str]:
+        """See Store."""
+        self._db.execute("DELETE FROM inbox WHERE recipient = ? AND expires_at <= ?",
+                         (recipient, now))
+        rows = self._db.execute("SELECT json FROM inbox WHERE recipient = ? ORDER BY n LIMIT ?",
+                                (recipient, limit)).fetchall()
+        return [str(r[0]) for r in rows]
+
+    async def inbox_ack(self, recipient: bytes, ids: list[str]) -> int:
+        """See Store."""
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        cur = self._db.execute(f"DELETE FROM inbox WHERE recipient = ? AND id IN ({marks})",  # noqa: S608
+                               (recipient, *ids))
+        return int(cur.rowcount)
+
+    async def inbox_total(self, now: float) -> int:
+        """See Store."""
+        row = self._one("SELECT COUNT(*) FROM inbox WHERE expires_at > ?", (now,))
+        return int(row[0]) if row else 0
+
+    async def close(self) -> None:
+        """See Store."""
+        self._db.close()

@@ -1,0 +1,141 @@
+"""The storage port: everything the relay keeps, as one `typing.Protocol`.
+
+Two implementations pass the same contract suite (tests/server/test_store_contract.py):
+`server.storage.embedded.EmbeddedStore` (process memory + SQLite in the data dir) and
+`server.storage.redis_store.RedisStore` (shared by every process on one Redis).
+
+Durable: server secrets, pseudonym bindings, key bundles, inbox envelopes, room counters.
+Ephemeral: room membership (a room lives for one night; nothing carries over).
+Identity keys are passed as raw bytes; stored values are opaque JSON strings the handlers own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, kw_only=True)
+class Binding:
+    """A pseudonym bound to an identity key, last seen at `last_seen` (Unix seconds)."""
+
+    identity_key: bytes
+    pseudonym: str
+    folded: str
+    last_seen: float
+
+    def __repr__(self) -> str:
+        return f"Binding(last_seen={self.last_seen})"
+
+
+class Store(Protocol):
+    """Everything the handlers keep. All methods are coroutine-safe."""
+
+    async def get_or_create_secret(self, name: str, create: Callable[[], bytes]) -> bytes:
+        """The secret `name`; created once with `create()` and then the same for every process."""
+        ...
+
+    def lock(self, name: str) -> AbstractAsyncContextManager[None]:
+        """A mutual-exclusion lock shared by every process on this store."""
+        ...
+
+    async def claim_once(self, key: str, ttl_seconds: int) -> bool:
+        """True for exactly one caller per `key` within `ttl_seconds` (scheduler transitions)."""
+        ...
+
+    # Pseudonyms ---------------------------------------------------------------------------------
+    async def binding_of_key(self, identity_key: bytes) -> Binding | None:
+        """The binding last made for this key (its name may since have been taken over)."""
+        ...
+
+    async def binding_of_name(self, folded: str) -> Binding | None:
+        """The key currently holding the folded name, if any."""
+        ...
+
+    async def bind(self, binding: Binding) -> None:
+        """Bind the name to the key, releasing the key's previous name. Call under lock."""
+        ...
+
+    async def touch(self, identity_key: bytes, now: float) -> None:
+        """Record that the key was seen now (keeps its name reserved for the window)."""
+        ...
+
+    # Key directory ------------------------------------------------------------------------------
+    async def put_bundle(self, identity_key: bytes, bundle_json: str) -> None:
+        """Store (replace) the key's published bundle."""
+        ...
+
+    async def get_bundle(self, identity_key: bytes) -> str | None:
+        """The key's bundle JSON, or None."""
+        ...
+
+    async def add_one_time_prekeys(self, identity_key: bytes, prekeys_json: list[str],
+                                   max_stored: int) -> int:
+        """Append one-time prekeys (dropping the oldest beyond `max_stored`); return the count."""
+        ...
+
+    async def pop_one_time_prekey(self, identity_key: bytes) -> str | None:
+        """Remove and return the oldest one-time prekey JSON, or None."""
+        ...
+
+    async def count_one_time_prekeys(self, identity_key: bytes) -> int:
+        """How many one-time prekeys are left."""
+        ...
+
+    # Rooms --------------------------------------------------------------------------------------
+    async def room_members(self, room: str) -> dict[str, str]:
+        """identity key (b64) -> member JSON, for every member of the room."""
+        ...
+
+    async def room_sids(self, room: str) -> dict[str, str]:
+        """connection id -> identity key (b64), for every connection in the room."""
+        ...
+
+    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str) -> None:
+        """Add a connection (and its member record) to the room. Call under the room lock."""
+        ...
+
+    async def room_remove_sid(self, room: str, sid: str) -> str | None:
+        """Drop a connection; return its key (b64) if that key has no connection left in the
+        room (so it is no longer a member), else None. Call under the room lock."""
+        ...
+
+    async def room_clear(self, room: str) -> dict[str, str]:
+        """Remove everyone; return the members that were there. Call under the room lock."""
+        ...
+
+    async def next_epoch(self, room: str) -> int:
+        """Increment and return the room's membership epoch (first change gives 1)."""
+        ...
+
+    async def epoch(self, room: str) -> int:
+        """The room's current epoch (0 before any change)."""
+        ...
+
+    async def next_seq(self, room: str) -> int:
+        """Increment and return the room's envelope sequence number (first gives 1)."""
+        ...
+
+    # Inbox --------------------------------------------------------------------------------------
+    async def inbox_put(self, recipient: bytes, envelope_id: str, envelope_json: str,
+                        expires_at: float, now: float, cap: int) -> bool:
+        """Queue an envelope; False if the recipient already holds `cap` unexpired ones."""
+        ...
+
+    async def inbox_list(self, recipient: bytes, now: float, limit: int) -> list[str]:
+        """Unexpired envelopes, oldest first (expired ones are dropped on the way)."""
+        ...
+
+    async def inbox_ack(self, recipient: bytes, ids: list[str]) -> int:
+        """Remove these envelopes; return how many were there."""
+        ...
+
+    async def inbox_total(self, now: float) -> int:
+        """Unexpired envelopes across all recipients (for /metrics)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and files."""
+        ...

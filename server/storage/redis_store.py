@@ -1,0 +1,263 @@
+"""The Redis store: shared state for several server processes on one Redis.
+
+Key layout (prefix `ilp:`; identity keys in standard base64):
+
+    secret:<name>            string   server secrets (SET NX: first process wins)
+    id:<key>                 hash     pseudonym, folded, last_seen
+    name:<folded>            string   -> key
+    bundle:<key>             string   bundle JSON
+    otpk:<key>               list     one-time prekey JSON, oldest first
+    room:<room>:members      hash     key -> member JSON        (expires with the room)
+    room:<room>:sids         hash     connection id -> key      (expires with the room)
+    room:<room>:epoch|seq    counter  INCR                      (expires with the room)
+    inbox:<key>              hash     id -> envelope JSON
+    inboxexp:<key>           zset     id scored by expiry (Unix seconds), order = arrival
+    inboxes                  set      recipients with a non-empty inbox (for /metrics)
+    claim:<key>              string   SET NX EX (one scheduler transition per cluster)
+    lock:<name>              redis-py Lock
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from server.storage.ports import Binding
+
+PREFIX = "ilp:"
+ROOM_TTL_SECONDS = 3 * 24 * 3600
+LOCK_TIMEOUT_SECONDS = 10
+
+# Append one inbox envelope unless the recipient is full. KEYS: inbox, inboxexp, inboxes;
+# ARGV: id, json, expires_at, now, cap, recipient, ttl.
+_INBOX_PUT = """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+for _, id in ipairs(expired) do redis.call('HDEL', KEYS[1], id) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+redis.call('SADD', KEYS[3], ARGV[6])
+return 1
+"""
+
+
+def _k(key: bytes) -> str:
+    return base64.b64encode(key).decode("ascii")
+
+
+class RedisStore:
+    """Store port on Redis."""
+
+    def __init__(self, url: str, *, inbox_ttl_seconds: int) -> None:
+        # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
+        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
+        self._raw = aioredis.Redis.from_url(url, decode_responses=False)
+        self._inbox_ttl = inbox_ttl_seconds
+        self._inbox_put = self._r.register_script(_INBOX_PUT)
+
+    def __repr__(self) -> str:
+        return "RedisStore()"
+
+    async def get_or_create_secret(self, name: str, create: Callable[[], bytes]) -> bytes:
+        """See Store."""
+        key = f"{PREFIX}secret:{name}"
+        await self._raw.set(key, create(), nx=True)
+        value = await self._raw.get(key)
+        assert isinstance(value, bytes)
+        return value
+
+    @asynccontextmanager
+    async def lock(self, name: str) -> AsyncIterator[None]:
+        """See Store."""
+        async with self._r.lock(f"{PREFIX}lock:{name}", timeout=LOCK_TIMEOUT_SECONDS,
+                                blocking_timeout=LOCK_TIMEOUT_SECONDS):
+            yield
+
+    async def claim_once(self, key: str, ttl_seconds: int) -> bool:
+        """See Store."""
+        return bool(await self._r.set(f"{PREFIX}claim:{key}", "1", nx=True, ex=ttl_seconds))
+
+    async def _binding(self, key_b64: str) -> Binding | None:
+        data = await self._r.hgetall(f"{PREFIX}id:{key_b64}")
+        if not data:
+            return None
+        return Binding(identity_key=base64.b64decode(key_b64), pseudonym=data["pseudonym"],
+                       folded=data["folded"], last_seen=float(data["last_seen"]))
+
+    async def binding_of_key(self, identity_key: bytes) -> Binding | None:
+        """See Store."""
+        return await self._binding(_k(identity_key))
+
+    async def binding_of_name(self, folded: str) -> Binding | None:
+        """See Store."""
+        holder = await self._r.get(f"{PREFIX}name:{folded}")
+        return None if holder is None else await self._binding(holder)
+
+    async def bind(self, binding: Binding) -> None:
+        """See Store."""
+        key = _k(binding.identity_key)
+        old = await self._binding(key)
+        previous_holder = await self._r.get(f"{PREFIX}name:{binding.folded}")
+        pipe = self._r.pipeline(transaction=True)
+        if old is not None and old.folded != binding.folded:
+            pipe.delete(f"{PREFIX}name:{old.folded}")
+        if previous_holder is not None and previous_holder != key:
+            pipe.delete(f"{PREFIX}id:{previous_holder}")
+        pipe.set(f"{PREFIX}name:{binding.folded}", key)
+        pipe.hset(f"{PREFIX}id:{key}", mapping={
+            "pseudonym": binding.pseudonym, "folded": binding.folded,
+            "last_seen": repr(binding.last_seen)})
+        await pipe.execute()
+
+    async def touch(self, identity_key: bytes, now: float) -> None:
+        """See Store."""
+        key = f"{PREFIX}id:{_k(identity_key)}"
+        if await self._r.exists(key):
+            await self._r.hset(key, "last_seen", repr(now))
+
+    async def put_bundle(self, identity_key: bytes, bundle_json: str) -> None:
+        """See Store."""
+        await self._r.set(f"{PREFIX}bundle:{_k(identity_key)}", bundle_json)
+
+    async def get_bundle(self, identity_key: bytes) -> str | None:
+        """See Store."""
+        value = await self._r.get(f"{PREFIX}bundle:{_k(identity_key)}")
+        return None if value is None else str(value)
+
+    async def add_one_time_prekeys(self, identity_key: bytes, prekeys_json: list[str],
+                                   max_stored: int) -> int:
+        """See Store."""
+        key = f"{PREFIX}otpk:{_k(identity_key)}"
+        pipe = self._r.pipeline(transaction=True)
+        if prekeys_json:
+            pipe.rpush(key, *prekeys_json)
+        pipe.ltrim(key, -max_stored, -1)
+        pipe.llen(key)
+        return int((await pipe.execute())[-1])
+
+    async def pop_one_time_prekey(self, identity_key: bytes) -> str | None:
+        """See Store."""
+        value = await self._r.lpop(f"{PREFIX}otpk:{_k(identity_key)}")
+        return None if value is None else str(value)
+
+    async def count_one_time_prekeys(self, identity_key: bytes) -> int:
+        """See Store."""
+        return int(await self._r.llen(f"{PREFIX}otpk:{_k(identity_key)}"))
+
+    def _room(self, room: str, part: str) -> str:
+        return f"{PREFIX}room:{room}:{part}"
+
+    async def room_members(self, room: str) -> dict[str, str]:
+        """See Store."""
+        return dict(await self._r.hgetall(self._room(room, "members")))
+
+    async def room_sids(self, room: str) -> dict[str, str]:
+        """See Store."""
+        return dict(await self._r.hgetall(self._room(room, "sids")))
+
+    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str) -> None:
+        """See Store."""
+        pipe = self._r.pipeline(transaction=True)
+        pipe.hset(self._room(room, "sids"), sid, key_b64)
+        pipe.hset(self._room(room, "members"), key_b64, member_json)
+        pipe.expire(self._room(room, "sids"), ROOM_TTL_SECONDS)
+        pipe.expire(self._room(room, "members"), ROOM_TTL_SECONDS)
+        await pipe.execute()
+
+    async def room_remove_sid(self, room: str, sid: str) -> str | None:
+        """See Store."""
+        sids_key = self._room(room, "sids")
+        key = await self._r.hget(sids_key, sid)
+        if key is None:
+            return None
+        await self._r.hdel(sids_key, sid)
+        remaining = await self._r.hvals(sids_key)
+        if key in remaining:
+            return None
+        await self._r.hdel(self._room(room, "members"), key)
+        return str(key)
+
+    async def room_clear(self, room: str) -> dict[str, str]:
+        """See Store."""
+        pipe = self._r.pipeline(transaction=True)
+        pipe.hgetall(self._room(room, "members"))
+        pipe.delete(self._room(room, "members"), self._room(room, "sids"))
+        members, _ = await pipe.execute()
+        return dict(members)
+
+    async def _incr(self, room: str, part: str) -> int:
+        pipe = self._r.pipeline(transaction=True)
+        pipe.incr(self._room(room, part))
+        pipe.expire(self._room(room, part), ROOM_TTL_SECONDS)
+        return int((await pipe.execute())[0])
+
+    async def next_epoch(self, room: str) -> int:
+        """See Store."""
+        return await self._incr(room, "epoch")
+
+    async def epoch(self, room: str) -> int:
+        """See Store."""
+        return int(await self._r.get(self._room(room, "epoch")) or 0)
+
+    async def next_seq(self, room: str) -> int:
+        """See Store."""
+        return await self._incr(room, "seq")
+
+    async def inbox_put(self, recipient: bytes, envelope_id: str, envelope_json: str,
+                        expires_at: float, now: float, cap: int) -> bool:
+        """See Store."""
+        key = _k(recipient)
+        ttl = max(1, int(expires_at - now) + 1)
+        result = await self._inbox_put(
+            keys=[f"{PREFIX}inbox:{key}", f"{PREFIX}inboxexp:{key}", f"{PREFIX}inboxes"],
+            args=[envelope_id, envelope_json, repr(expires_at), repr(now), cap, key,
+                  max(ttl, self._inbox_ttl)])
+        return bool(int(result))
+
+    async def inbox_list(self, recipient: bytes, now: float, limit: int) -> list[str]:
+        """See Store."""
+        key = _k(recipient)
+        exp_key, box_key = f"{PREFIX}inboxexp:{key}", f"{PREFIX}inbox:{key}"
+        expired = await self._r.zrangebyscore(exp_key, "-inf", now)
+        if expired:
+            await self._r.hdel(box_key, *expired)
+            await self._r.zrem(exp_key, *expired)
+        # Arrival order: the zset is scored by expiry, which rises with arrival (one TTL).
+        ids = await self._r.zrange(exp_key, 0, limit - 1)
+        if not ids:
+            return []
+        values = await self._r.hmget(box_key, ids)
+        return [str(v) for v in values if v is not None]
+
+    async def inbox_ack(self, recipient: bytes, ids: list[str]) -> int:
+        """See Store."""
+        if not ids:
+            return 0
+        key = _k(recipient)
+        pipe = self._r.pipeline(transaction=True)
+        pipe.hdel(f"{PREFIX}inbox:{key}", *ids)
+        pipe.zrem(f"{PREFIX}inboxexp:{key}", *ids)
+        removed, _ = await pipe.execute()
+        return int(removed)
+
+    async def inbox_total(self, now: float) -> int:
+        """See Store."""
+        total = 0
+        for key in await self._r.smembers(f"{PREFIX}inboxes"):
+            count = int(await self._r.zcount(f"{PREFIX}inboxexp:{key}", f"({now}", "+inf"))
+            if count == 0:
+                await self._r.srem(f"{PREFIX}inboxes", key)
+            total += count
+        return total
+
+    async def close(self) -> None:
+        """See Store."""
+        await self._r.aclose()
+        await self._raw.aclose()
