@@ -97,7 +97,7 @@ class Engine:
 
     def set_pseudonym(self, pseudonym: str) -> None:
         """My pseudonym as the server stamps it (names the relay's franking stamp of 1:1)."""
-        self._direct.account_pseudonym = pseudonym
+        self._direct.pseudonym = pseudonym
 
     def sign_auth(self, challenge: bytes) -> bytes:
         """Signature over the ``auth`` challenge."""

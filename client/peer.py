@@ -46,14 +46,15 @@ from client.wire import (
     GroupEvent,
     HelloReply,
     JoinReply,
-    Membership,
     b64e,
+    decode_membership,
     ts_to_datetime,
 )
 from e2ee.content import ControlContent, SenderKeyDistribution, TextContent
 from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Received
 from e2ee.errors import E2EEError, UnknownKeyError
 from e2ee.identity import PrekeyBundle
+from e2ee.membership import MembershipEvent
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ class PeerClient:
         elif name == "direct.envelope":
             await self._handle_direct(data)
         elif name == "room.membership":
-            await self._handle_membership(Membership.from_wire(data))
+            await self._handle_membership(decode_membership(data))
         elif name == "group.closing":
             event = GroupEvent.from_wire(name, data)
             if event.room in self._groups:
@@ -309,7 +310,7 @@ class PeerClient:
             self._rooms[reply.room] = state
         await self._execute(state.joined(reply.membership))
 
-    async def _handle_membership(self, m: Membership) -> None:
+    async def _handle_membership(self, m: MembershipEvent) -> None:
         state = self._rooms.get(m.room)
         if state is None or state.closed:
             return

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from client.wire import Member, Membership
 from e2ee.envelopes import GroupEnvelope
+from e2ee.membership import Member, MembershipEvent
 
 MAX_BUFFERED_ENVELOPES = 512
 """Envelopes held per room while their sender key is missing; the oldest go first."""
@@ -98,7 +98,7 @@ class RoomState:
             m for k, m in sorted(self.members.items()) if k != self._me
         )
 
-    def joined(self, membership: Membership) -> list[Action]:
+    def joined(self, membership: MembershipEvent) -> list[Action]:
         """I joined (or rejoined after a reconnect): start a key for this epoch and share it."""
         self._set_members(membership)
         self.closed = False
@@ -107,7 +107,7 @@ class RoomState:
             ShareSenderKey(room=self.room, members=self.others()),
         ]
 
-    def membership(self, m: Membership) -> list[Action]:
+    def membership(self, m: MembershipEvent) -> list[Action]:
         """A verified membership event of this room; stale epochs are ignored."""
         if m.room != self.room or m.epoch <= self.epoch:
             return []
@@ -136,7 +136,7 @@ class RoomState:
         self._held.clear()
         return [DropRoomKeys(room=self.room)]
 
-    def _set_members(self, m: Membership) -> None:
+    def _set_members(self, m: MembershipEvent) -> None:
         self.epoch = m.epoch
         self.members = {member.identity_key: member for member in m.members}
 

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client.errors import BAD_PUSH, ProtocolViolation
+from e2ee.errors import E2EEError
+from e2ee.membership import MembershipEvent
 
 KEY_LEN = 32
-SIG_LEN = 64
 MAX_FIELD_B64 = 256 * 1024  # generous bound on any one b64 field from the server
-MAX_MEMBERS = 1000
 MAX_NAME = 200
 
 
@@ -114,77 +114,12 @@ class AuthReply:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Member:
-    """A room member as the server lists it."""
-
-    pseudonym: str
-    identity_key_b64: str
-    identity_key: bytes
-    role: str
-
-    @classmethod
-    def from_wire(cls, data: Any, code: str) -> Member:
-        d = _obj(data, "member", code)
-        key = _b64(d, "identity_key", code, length=KEY_LEN)
-        return cls(
-            pseudonym=_str(d, "pseudonym", code),
-            identity_key_b64=d["identity_key"],
-            identity_key=key,
-            role=_str(d, "role", code),
-        )
-
-
-def _members(d: dict[str, Any], code: str) -> tuple[Member, ...]:
-    raw = d.get("members")
-    if not isinstance(raw, list) or len(raw) > MAX_MEMBERS:
-        raise _fail(code, "members")
-    return tuple(Member.from_wire(m, code) for m in raw)
-
-
-MEMBERSHIP_EVENTS = frozenset({"joined", "left", "removed", "closed"})
-
-
-@dataclass(frozen=True, kw_only=True)
-class Membership:
-    """A signed membership change of a room; act on it only after ``membership.verify``."""
-
-    room: str
-    epoch: int
-    event: str
-    pseudonym: str
-    identity_key_b64: str
-    identity_key: bytes
-    members: tuple[Member, ...]
-    at: int
-    sig: bytes
-
-    @classmethod
-    def from_wire(cls, data: Any, code: str = BAD_PUSH) -> Membership:
-        d = _obj(data, "membership", code)
-        event = _str(d, "event", code)
-        if event not in MEMBERSHIP_EVENTS:
-            raise _fail(code, "event")
-        return cls(
-            room=_str(d, "room", code),
-            epoch=_int(d, "epoch", code),
-            event=event,
-            pseudonym=_str(d, "pseudonym", code),
-            identity_key_b64=str(d.get("identity_key")),
-            identity_key=_b64(d, "identity_key", code, length=KEY_LEN),
-            members=_members(d, code),
-            at=_int(d, "at", code),
-            sig=_b64(d, "sig", code, length=SIG_LEN),
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
 class JoinReply:
     """Answer to ``group.join``."""
 
     room: str
     epoch: int
-    members: tuple[Member, ...]
-    membership: Membership
+    membership: MembershipEvent
     group: dict[str, Any]
 
     @classmethod
@@ -193,10 +128,17 @@ class JoinReply:
         return cls(
             room=_str(d, "room", code),
             epoch=_int(d, "epoch", code),
-            members=_members(d, code),
-            membership=Membership.from_wire(d.get("membership"), code),
+            membership=decode_membership(d.get("membership"), code),
             group=_obj(d.get("group"), "group", code),
         )
+
+
+def decode_membership(data: Any, code: str = BAD_PUSH) -> MembershipEvent:
+    """Validate a membership event's shape (its signature is checked by ``verify_membership``)."""
+    try:
+        return MembershipEvent.from_wire(_obj(data, "membership", code))
+    except E2EEError as err:
+        raise ProtocolViolation(code, f"invalid membership ({err.code})") from None
 
 
 @dataclass(frozen=True, kw_only=True)
