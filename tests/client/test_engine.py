@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Outgoing
-from e2ee.errors import E2EEError, MismatchError, UnknownKeyError
-from e2ee.identity import PrekeyBundle
 
 from client.engine import Engine
 from client.wire import b64e
+from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Outgoing
+from e2ee.errors import E2EEError, MismatchError, UnknownKeyError
+from e2ee.identity import PrekeyBundle
 
 
 def bundle_of(engine: Engine, pseudonym: str) -> PrekeyBundle:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from e2ee.envelopes import GroupEnvelope
-from e2ee.membership import Member, MembershipEvent
-
 from client.rooms import (
     BUFFER_TIMEOUT_S,
     MAX_BUFFERED_ENVELOPES,
@@ -14,6 +11,8 @@ from client.rooms import (
     RoomState,
     ShareSenderKey,
 )
+from e2ee.envelopes import GroupEnvelope
+from e2ee.membership import Member, MembershipEvent
 
 ROOM = "open/2026-11-26"
 ME, BOB, CAROL = bytes([1]) * 32, bytes([2]) * 32, bytes([3]) * 32
