@@ -1,0 +1,60 @@
+/**
+ * DOM building without innerHTML: text always goes in as text, so nothing a peer types can
+ * become markup, and nothing sets inline styles (the CSP forbids them; we use classes).
+ */
+
+const PROPS = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'tabIndex']);
+
+/**
+ * h('button', {class: 'primary', onclick: fn, 'aria-label': '...'}, 'text', childNode, ...)
+ * Attributes starting with "on" become listeners; `text` sets textContent; null/false are skipped.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'style') throw new Error('inline styles are not allowed: use a class');
+    if (name.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(name.slice(2), value);
+    } else if (name === 'text') {
+      el.textContent = String(value);
+    } else if (name === 'class') {
+      el.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+    } else if (PROPS.has(name)) {
+      el[name] = value;
+    } else {
+      el.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** A unique id for label/aria wiring. */
+let counter = 0;
+export function uid(prefix = 'id') {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+/** A labelled form field: returns {wrap, input}. */
+export function field(label, inputAttrs = {}, hint = null) {
+  const id = uid('f');
+  const hintId = hint ? `${id}-hint` : null;
+  const tag = inputAttrs.multiline ? 'textarea' : 'input';
+  const attrs = { ...inputAttrs, id, 'aria-describedby': hintId };
+  delete attrs.multiline;
+  const input = h(tag, attrs);
+  const wrap = h('div', { class: 'field' },
+    h('label', { for: id, text: label }),
+    input,
+    hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null);
+  return { wrap, input };
+}

@@ -1,0 +1,108 @@
+/**
+ * What this device holds about the rooms it is in: members, messages of tonight (in memory only;
+ * groups leave no transcript), and the closing time. Views draw from here, so a language switch
+ * or a trip to the help panel loses nothing.
+ */
+
+import { membershipChanged, openRoomEnvelope } from './messaging.js';
+import { loadList } from './local.js';
+
+export const MAX_MESSAGES_KEPT = 500; // per room, in memory
+
+export class Rooms extends EventTarget {
+  constructor(session) {
+    super();
+    this.session = session;
+    this.byRoom = new Map();
+    session.on('room.envelope', (env) => this.onEnvelope(env));
+    session.on('room.membership', (m) => this.onMembership(m));
+    session.on('group.closing', (d) => this.update(d.room, (r) => {
+      r.closing = true;
+      r.closesAt = d.closes_at;
+    }, 'closing'));
+    session.on('group.closed', (d) => this.update(d.room, (r) => {
+      r.closed = true;
+      r.closedReason = d.reason;
+    }, 'closed'));
+  }
+
+  fire(type, room) {
+    this.dispatchEvent(new CustomEvent(type, { detail: room }));
+  }
+
+  on(type, fn) {
+    const listener = (ev) => fn(ev.detail);
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  /** Record a group.join reply. */
+  joined(reply) {
+    const existing = this.byRoom.get(reply.room);
+    const room = existing || { room: reply.room, messages: [], closing: false, closed: false };
+    room.group = reply.group;
+    room.members = reply.members || [];
+    room.epoch = reply.epoch;
+    room.closesAt = reply.group && reply.group.ends_at;
+    room.closed = false;
+    this.byRoom.set(reply.room, room);
+    this.fire('members', room);
+    return room;
+  }
+
+  get(room) {
+    return this.byRoom.get(room);
+  }
+
+  forget(room) {
+    this.byRoom.delete(room);
+  }
+
+  update(roomId, fn, event) {
+    const room = this.byRoom.get(roomId);
+    if (!room) return;
+    fn(room);
+    this.fire(event, room);
+  }
+
+  add(room, message) {
+    room.messages.push(message);
+    if (room.messages.length > MAX_MESSAGES_KEPT) room.messages.shift();
+    this.fire('message', { room, message });
+  }
+
+  /** A message I sent (shown from my own plaintext; the relay only saw ciphertext). */
+  addOwn(roomId, text, reply) {
+    const room = this.byRoom.get(roomId);
+    if (!room) return;
+    this.add(room, { id: `own-${reply.seq}`, seq: reply.seq, ts: reply.ts, mine: true,
+      sender: this.session.auth && this.session.auth.pseudonym, text });
+  }
+
+  async onEnvelope(env) {
+    const room = this.byRoom.get(env.room);
+    if (!room) return;
+    if (loadList('muted').includes(env.sender) || loadList('blocked').includes(env.sender)) return;
+    const opened = await openRoomEnvelope(env);
+    // Everything needed for a franked report stays with the message, ready for the button.
+    this.add(room, {
+      id: `seq-${env.seq}`, seq: env.seq, ts: env.ts, sender: env.sender,
+      senderKey: env.sender_key, mine: false, text: opened ? opened.text : null,
+      franking: { room: env.room, seq: env.seq, ts: env.ts, sender: env.sender,
+        sender_key: env.sender_key, commitment: env.commitment || null,
+        stamp: env.stamp || null, opening: opened ? opened.franking || null : null },
+    });
+  }
+
+  async onMembership(m) {
+    const room = this.byRoom.get(m.room);
+    if (!room) return;
+    room.members = m.members || room.members;
+    room.epoch = m.epoch;
+    await membershipChanged(m);
+    if (m.event === 'joined' || m.event === 'left' || m.event === 'removed') {
+      this.add(room, { id: `m-${m.epoch}`, system: m.event, sender: m.pseudonym, ts: typeof m.at === 'number' ? m.at : Date.parse(m.at) });
+    }
+    this.fire('members', room);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The signed-in session: one socket, this device's identity, and what the server told us.
+ *
+ * Views talk to the relay through this object. After a dropped connection it signs in again by
+ * itself and rejoins the room the person was in, so a flaky phone connection does not throw
+ * anyone out of their group.
+ */
+
+import { SocketClient } from './socketio.js';
+import { authenticate } from './identity/auth.js';
+import { createIdentity, loadIdentity, rememberPseudonym } from './identity/store.js';
+
+export class Session extends EventTarget {
+  constructor({ socketOptions = {} } = {}) {
+    super();
+    this.socket = new SocketClient(socketOptions);
+    this.identity = null;
+    this.auth = null; // {pseudonym, userId, role, serverKey, limits}
+    this.rooms = new Map(); // room -> last group.join reply
+    this.connectedOnce = false;
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('disconnect', () => this.fire('status', { online: false }));
+    this.socket.on('reconnecting', (info) => this.fire('status', { online: false, ...info }));
+    for (const push of ['room.envelope', 'room.membership', 'group.opened', 'group.closing',
+      'group.closed', 'direct.envelope']) {
+      this.socket.on(push, (data) => this.fire(push, data));
+    }
+  }
+
+  fire(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** Subscribe to a push or a status event; returns the unsubscribe function. */
+  on(type, fn) {
+    const listener = (ev) => fn(ev.detail);
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  get signedIn() {
+    return this.auth !== null;
+  }
+
+  async loadIdentity() {
+    this.identity = await loadIdentity();
+    return this.identity;
+  }
+
+  /** Wait until the socket is connected (starting it if needed). */
+  connected(timeoutMs = 15000) {
+    if (this.socket.state === 'connected') return Promise.resolve();
+    this.socket.connect();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject({ code: 'offline', message: 'offline' });
+      }, timeoutMs);
+      const off = this.socket.on('connect', () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Sign in (creating this device's identity the first time). `pseudonym` undefined keeps the
+   * one the key already has, or lets the server generate one. Rejects with {code, message}.
+   */
+  async signIn(pseudonym) {
+    if (!this.identity) this.identity = await createIdentity();
+    this.signingIn = true;
+    try {
+      return await this.signInNow(pseudonym);
+    } finally {
+      this.signingIn = false;
+    }
+  }
+
+  async signInNow(pseudonym) {
+    await this.connected();
+    this.connectedOnce = true;
+    if (this.auth) {
+      // The relay answers already_authenticated to a second auth: start a fresh connection.
+      this.socket.close();
+      this.socket.state = 'idle';
+      this.auth = null;
+      await this.connected();
+    }
+    this.auth = await authenticate(this.socket, this.identity, pseudonym);
+    if (this.identity.pseudonym !== this.auth.pseudonym) {
+      await rememberPseudonym(this.identity, this.auth.pseudonym);
+    }
+    this.fire('signedin', this.auth);
+    this.fire('status', { online: true });
+    return this.auth;
+  }
+
+  async onConnect() {
+    if (!this.connectedOnce || !this.identity || this.signingIn) return;
+    // A reconnect: the new connection is anonymous until we answer a new challenge.
+    this.auth = null;
+    try {
+      this.auth = await authenticate(this.socket, this.identity);
+      for (const room of [...this.rooms.keys()]) {
+        const groupId = this.rooms.get(room).group.id;
+        try {
+          this.rooms.set(room, await this.socket.request('group.join', { group_id: groupId }));
+        } catch (err) {
+          this.rooms.delete(room);
+          this.fire('group.closed', { room, reason: err.code });
+        }
+      }
+      this.fire('status', { online: true, resumed: true });
+    } catch (err) {
+      this.fire('status', { online: false, error: err.code });
+    }
+  }
+
+  /** Send a request on the signed-in connection (rejects {code, message}). */
+  request(event, data = {}) {
+    return this.socket.request(event, data);
+  }
+
+  async listGroups() {
+    const reply = await this.request('groups.list', {});
+    return reply.groups || [];
+  }
+
+  async joinGroup(groupId) {
+    const reply = await this.request('group.join', { group_id: groupId });
+    this.rooms.set(reply.room, reply);
+    return reply;
+  }
+
+  async leaveRoom(room) {
+    this.rooms.delete(room);
+    try {
+      await this.request('group.leave', { room });
+    } catch (err) {
+      // Leaving a room that already closed is fine: we are out either way.
+    }
+  }
+
+  /** Close the connection for good (quick exit). */
+  close() {
+    this.rooms.clear();
+    this.auth = null;
+    this.socket.close();
+  }
+}

@@ -1,0 +1,142 @@
+/** A group's chat: messages, composer, who is here, when it closes, and a kind goodbye. */
+
+import { h } from '../dom.js';
+import { formatTime } from '../i18n.js';
+import { sendGroupText } from '../messaging.js';
+import { loadList, toggleInList } from '../local.js';
+import { composer } from './composer.js';
+import { openReport } from './report.js';
+
+function messageItem(ctx, room, m) {
+  const { t } = ctx;
+  const time = m.ts ? formatTime(new Date(m.ts)) : '';
+  if (m.system) {
+    return h('li', { class: 'msg system' },
+      h('span', { text: t(`chat.member_${m.system}`, { name: m.sender }) }),
+      h('time', { class: 'muted', text: ` ${time}` }));
+  }
+  const body = m.text === null
+    ? h('p', { class: 'msg-text locked', text: t('chat.cannot_open') })
+    : h('p', { class: 'msg-text', text: m.text });
+  const actions = m.mine ? null : h('div', { class: 'msg-actions' },
+    h('button', { type: 'button', class: 'link small', text: t('chat.private'),
+      'aria-label': t('chat.private_with', { name: m.sender }),
+      onclick: () => ctx.router.show('direct', { peer: m.sender, peerKey: m.senderKey }) }),
+    h('button', { type: 'button', class: 'link small', text: t('chat.report'),
+      'aria-label': t('chat.report_from', { name: m.sender }),
+      onclick: () => openReport(ctx, m) }));
+  return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
+    h('div', { class: 'msg-meta' },
+      h('strong', { class: 'sender', text: m.mine ? t('chat.you') : m.sender }),
+      h('time', { class: 'muted', text: time })),
+    body,
+    actions);
+}
+
+function memberList(ctx, room) {
+  const { t } = ctx;
+  const muted = loadList('muted');
+  const me = ctx.session.auth && ctx.session.auth.pseudonym;
+  return h('ul', { class: 'members' }, ...(room.members || []).map((m) => {
+    const isMuted = muted.includes(m.pseudonym);
+    return h('li', {},
+      h('span', { text: m.pseudonym }),
+      m.role && m.role !== 'peer' ? h('span', { class: 'badge', text: t(`role.${m.role}`) }) : null,
+      m.pseudonym === me ? h('span', { class: 'muted', text: ` (${t('chat.you')})` }) : h('span', { class: 'row' },
+        h('button', { type: 'button', class: 'link small', 'aria-pressed': String(isMuted),
+          text: isMuted ? t('chat.unmute') : t('chat.mute'),
+          'aria-label': `${isMuted ? t('chat.unmute') : t('chat.mute')}: ${m.pseudonym}`,
+          onclick: () => { toggleInList('muted', m.pseudonym, !isMuted); ctx.router.refresh(); } }),
+        h('button', { type: 'button', class: 'link small', text: t('safety.compare'),
+          onclick: () => ctx.router.show('safety', { peer: m.pseudonym, peerKey: m.identity_key }) })));
+  }));
+}
+
+function goodbye(ctx, room) {
+  const { t } = ctx;
+  return h('div', { class: 'card goodbye', role: 'status' },
+    h('h2', { text: t('chat.goodbye_title') }),
+    h('p', { text: t('chat.goodbye_text') }),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'secondary', text: t('help.open'),
+        onclick: () => ctx.openHelp({ reason: 'goodbye' }) }),
+      h('button', { type: 'button', class: 'primary', text: t('chat.back_to_groups'),
+        onclick: () => { ctx.rooms.forget(room.room); ctx.router.show('groups'); } })));
+}
+
+export default {
+  name: 'chat',
+  title: (t, params) => params.name || t('chat.title'),
+  render(ctx, { room: roomId }) {
+    const { t } = ctx;
+    const room = ctx.rooms.get(roomId);
+    if (!room) return h('section', { class: 'view' }, h('h1', { text: t('chat.title') }),
+      h('p', { text: t('chat.not_in_room') }));
+    const list = h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite',
+      'aria-relevant': 'additions', 'aria-label': t('chat.messages_label'), tabindex: '0' });
+    const meta = h('p', { class: 'muted chat-meta' });
+    const banner = h('p', { class: 'banner closing', role: 'alert', hidden: true });
+    const empty = h('p', { class: 'muted empty', text: t('chat.empty') });
+    const members = h('details', { class: 'members-box' });
+    const composerBox = h('div', { class: 'composer-box' });
+
+    const drawMeta = () => {
+      const closes = room.closesAt ? formatTime(new Date(room.closesAt)) : '';
+      meta.textContent = t('chat.meta', { n: (room.members || []).length, time: closes });
+      members.replaceChildren(h('summary', { text: t('chat.members', { n: (room.members || []).length }) }),
+        memberList(ctx, room));
+    };
+    const drawClosing = () => {
+      if (room.closing && !room.closed) {
+        banner.textContent = t('chat.closing', { time: formatTime(new Date(room.closesAt)) });
+        banner.hidden = false;
+      }
+      if (room.closed) {
+        banner.hidden = true;
+        composerBox.replaceChildren(goodbye(ctx, room));
+      }
+    };
+    const append = (m) => {
+      empty.hidden = true;
+      list.append(messageItem(ctx, room, m));
+      list.scrollTop = list.scrollHeight;
+    };
+
+    const box = composer(ctx, {
+      label: t('chat.composer_label'),
+      send: async (text) => {
+        const reply = await sendGroupText(room.room, text);
+        ctx.rooms.addOwn(room.room, text, reply);
+      },
+    });
+    composerBox.append(box.node);
+    for (const m of room.messages) append(m);
+    empty.hidden = room.messages.length > 0;
+    drawMeta();
+    drawClosing();
+
+    const offs = [
+      ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message); }),
+      ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
+      ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
+      ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),
+    ];
+    const leave = async () => {
+      await ctx.session.leaveRoom(room.room);
+      ctx.rooms.forget(room.room);
+      ctx.router.show('groups');
+    };
+    const node = h('section', { class: 'view chat' },
+      h('div', { class: 'chat-head' },
+        h('h1', { text: room.group ? room.group.name : t('chat.title') }),
+        meta,
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'secondary small', text: t('chat.leave'), onclick: leave }))),
+      banner,
+      members,
+      empty,
+      list,
+      composerBox);
+    return { node, dispose: () => offs.forEach((off) => off()) };
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * The message composer shared by group and 1:1 chat. Before anything is sent it asks the
+ * detector, on this device: a crisis shows private help first, personal details ask "send
+ * anyway?". Nothing here is visible to anyone but the writer.
+ */
+
+import { h, field } from '../dom.js';
+import { MAX_TEXT_CHARS } from '../messaging.js';
+import { check, gate } from '../safety/detector-hook.js';
+
+const TYPING_CHECK_MS = 700;
+
+/**
+ * composer(ctx, {label, send(text) -> Promise}) -> {node, focus(), setDisabled(bool)}
+ * `send` rejects with {code}; known codes are shown kindly.
+ */
+export function composer(ctx, { label, send }) {
+  const { t } = ctx;
+  const text = field(label, { multiline: true, rows: 3, maxlength: MAX_TEXT_CHARS,
+    name: 'message', class: 'composer-input' });
+  const notice = h('div', { class: 'notice private', role: 'status', hidden: true });
+  const counter = h('span', { class: 'counter muted', 'aria-hidden': 'true' });
+  const sendButton = h('button', { type: 'submit', class: 'primary', text: t('chat.send') });
+  let confirmed = { help: false, personal: false };
+  let typingTimer = null;
+
+  const showNotice = (...children) => {
+    notice.replaceChildren(h('p', { class: 'private-tag', text: t('help.only_you') }), ...children);
+    notice.hidden = false;
+  };
+  const hideNotice = () => {
+    notice.hidden = true;
+    notice.replaceChildren();
+  };
+
+  const doSend = async () => {
+    const value = text.input.value;
+    sendButton.disabled = true;
+    try {
+      await send(value);
+      text.input.value = '';
+      confirmed = { help: false, personal: false };
+      hideNotice();
+      updateCounter();
+    } catch (err) {
+      const code = err && err.code;
+      const key = {
+        encryption_not_ready: 'chat.encryption_not_ready', too_large: 'error.too_large',
+        rate_limited: 'error.rate_limited', offline: 'error.offline', disconnected: 'error.offline',
+        not_in_room: 'chat.not_in_room', room_not_open: 'chat.room_not_open',
+      }[code] || 'error.generic';
+      showNotice(h('p', { text: t(key) }));
+    } finally {
+      sendButton.disabled = false;
+    }
+  };
+
+  const submit = (ev) => {
+    ev.preventDefault();
+    const value = text.input.value;
+    if (!value.trim()) return;
+    const verdict = gate(check(value, ctx.lang()));
+    if (verdict.help && !confirmed.help) {
+      confirmed.help = true;
+      ctx.openHelp({ overdose: verdict.overdose, reason: 'detector' });
+      showNotice(
+        h('p', { text: t('composer.help_first') }),
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'secondary', text: t('composer.send_anyway'),
+            onclick: () => submit(ev) }),
+          h('button', { type: 'button', class: 'link', text: t('composer.keep_writing'),
+            onclick: () => { hideNotice(); text.input.focus(); } })));
+      return;
+    }
+    if (verdict.personal && !confirmed.personal) {
+      confirmed.personal = true;
+      showNotice(
+        h('p', { text: t('composer.personal_data') }),
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'secondary', text: t('composer.send_anyway'),
+            onclick: () => submit(ev) }),
+          h('button', { type: 'button', class: 'link', text: t('composer.edit'),
+            onclick: () => { hideNotice(); text.input.focus(); } })));
+      notice.querySelector('button').focus();
+      return;
+    }
+    doSend();
+  };
+
+  const updateCounter = () => {
+    const n = text.input.value.length;
+    counter.textContent = n > MAX_TEXT_CHARS * 0.8 ? `${n} / ${MAX_TEXT_CHARS}` : '';
+  };
+
+  text.input.addEventListener('input', () => {
+    updateCounter();
+    confirmed = { help: false, personal: false };
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => {
+      const verdict = gate(check(text.input.value, ctx.lang()));
+      if (verdict.help) {
+        showNotice(h('p', { text: t('composer.typing_help') }),
+          h('button', { type: 'button', class: 'secondary', text: t('help.open'),
+            onclick: () => ctx.openHelp({ overdose: verdict.overdose, reason: 'detector' }) }));
+      }
+    }, TYPING_CHECK_MS);
+  });
+  // Enter sends, Shift+Enter makes a new line (the usual chat habit); the button works too.
+  text.input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submit(ev);
+  });
+
+  const node = h('form', { class: 'composer', onsubmit: submit },
+    text.wrap, notice, h('div', { class: 'row composer-actions' }, counter, sendButton));
+  return {
+    node,
+    focus: () => text.input.focus(),
+    setDisabled: (on) => { text.input.disabled = on; sendButton.disabled = on; },
+    input: text.input,
+  };
+}

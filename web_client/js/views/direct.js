@@ -1,0 +1,100 @@
+/** One-to-one: ask, accept or decline; chat; block or mute for yourself; report; safety number. */
+
+import { h } from '../dom.js';
+import { formatTime } from '../i18n.js';
+import { loadList, toggleInList } from '../local.js';
+import { composer } from './composer.js';
+import { openReport } from './report.js';
+
+const CONTROL_ERRORS = { encryption_not_ready: 'chat.encryption_not_ready', unknown_user: 'error.unknown_user',
+  no_keys: 'error.no_keys', offline: 'error.offline' };
+
+function conversationList(ctx) {
+  const { t } = ctx;
+  const convos = ctx.directs.list();
+  return h('section', { class: 'view direct' },
+    h('h1', { text: t('direct.title') }),
+    h('p', { class: 'lead', text: t('direct.lead') }),
+    convos.length
+      ? h('ul', { class: 'convo-list' }, ...convos.map((c) => h('li', {},
+        h('button', { type: 'button', class: 'link', text: `${c.peer} · ${t(`direct.state.${c.state}`)}`,
+          onclick: () => ctx.router.show('direct', { peer: c.peer }) }))))
+      : h('p', { class: 'muted', text: t('direct.none') }));
+}
+
+export default {
+  name: 'direct',
+  title: (t, p) => (p.peer ? t('direct.with', { name: p.peer }) : t('direct.title')),
+  render(ctx, { peer, peerKey }) {
+    if (!peer) return conversationList(ctx);
+    const { t } = ctx;
+    const convo = ctx.directs.get(peer);
+    if (peerKey) convo.peerKey = peerKey;
+    const status = h('p', { class: 'notice private', role: 'status', hidden: true });
+    const body = h('div', { class: 'direct-body' });
+    const blocked = () => loadList('blocked').includes(peer);
+    const muted = () => loadList('muted').includes(peer);
+    const act = (fn) => async () => {
+      status.hidden = true;
+      try {
+        await fn();
+      } catch (err) {
+        status.textContent = t(CONTROL_ERRORS[err && err.code] || 'error.generic');
+        status.hidden = false;
+      }
+    };
+
+    const draw = () => {
+      const parts = [];
+      if (blocked()) {
+        parts.push(h('p', { text: t('direct.blocked_note', { name: peer }) }));
+      } else if (convo.state === 'none' || convo.state === 'ended') {
+        parts.push(h('p', { text: t('direct.ask_lead', { name: peer }) }),
+          h('button', { type: 'button', class: 'primary', text: t('direct.ask', { name: peer }),
+            onclick: act(() => ctx.directs.ask(peer, convo.peerKey)) }));
+      } else if (convo.state === 'requested') {
+        parts.push(h('p', { text: t('direct.waiting', { name: peer }) }));
+      } else if (convo.state === 'incoming') {
+        parts.push(h('p', { text: t('direct.incoming', { name: peer }) }),
+          h('div', { class: 'row' },
+            h('button', { type: 'button', class: 'primary', text: t('direct.accept'),
+              onclick: act(() => ctx.directs.answer(peer, true)) }),
+            h('button', { type: 'button', class: 'secondary', text: t('direct.decline'),
+              onclick: act(() => ctx.directs.answer(peer, false)) })));
+      } else if (convo.state === 'declined') {
+        parts.push(h('p', { text: t('direct.declined', { name: peer }) }));
+      } else if (convo.state === 'open') {
+        parts.push(h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite',
+          'aria-label': t('direct.with', { name: peer }) },
+        ...convo.messages.map((m) => h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
+          h('div', { class: 'msg-meta' }, h('strong', { text: m.mine ? t('chat.you') : peer }),
+            h('time', { class: 'muted', text: m.ts ? formatTime(new Date(m.ts)) : '' })),
+          h('p', { class: 'msg-text', text: m.text }),
+          m.mine ? null : h('button', { type: 'button', class: 'link small', text: t('chat.report'),
+            onclick: () => openReport(ctx, m) })))),
+        composer(ctx, { label: t('direct.composer_label', { name: peer }),
+          send: (text) => ctx.directs.send(peer, text) }).node);
+      }
+      body.replaceChildren(...parts);
+    };
+    draw();
+    const off = ctx.directs.on('change', (c) => { if (c === convo) draw(); });
+
+    const node = h('section', { class: 'view direct' },
+      h('h1', { text: t('direct.with', { name: peer }) }),
+      h('p', { class: 'muted', text: t('direct.private_note') }),
+      body,
+      status,
+      h('div', { class: 'row tools' },
+        h('button', { type: 'button', class: 'secondary small', 'aria-pressed': String(muted()),
+          text: muted() ? t('chat.unmute') : t('chat.mute'),
+          onclick: () => { toggleInList('muted', peer, !muted()); ctx.router.refresh(); } }),
+        h('button', { type: 'button', class: 'secondary small', 'aria-pressed': String(blocked()),
+          text: blocked() ? t('direct.unblock') : t('direct.block'),
+          onclick: () => { toggleInList('blocked', peer, !blocked()); ctx.router.refresh(); } }),
+        h('button', { type: 'button', class: 'secondary small', text: t('safety.compare'),
+          onclick: () => ctx.router.show('safety', { peer, peerKey: convo.peerKey }) })),
+      h('p', { class: 'muted small', text: t('direct.block_note') }));
+    return { node, dispose: off };
+  },
+};

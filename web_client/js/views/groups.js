@@ -1,0 +1,78 @@
+/** Tonight's groups: times in the reader's locale, language, topic, seats left, state. */
+
+import { h } from '../dom.js';
+import { formatTime, formatDay, languageName } from '../i18n.js';
+
+const REFRESH_MS = 30000;
+
+function groupCard(ctx, g) {
+  const { t } = ctx;
+  const starts = new Date(g.starts_at);
+  const ends = new Date(g.ends_at);
+  const full = g.seats_left !== undefined && g.seats_left <= 0;
+  const stateLabel = t(`groups.state.${g.state}`);
+  let action;
+  if (g.state === 'closed') {
+    action = h('p', { class: 'muted', text: t('groups.closed_tonight') });
+  } else if (full) {
+    action = h('p', { class: 'muted', text: t('groups.full') });
+  } else {
+    const label = g.state === 'open' ? t('groups.join') : t('groups.wait_in_lobby');
+    action = h('button', {
+      type: 'button', class: 'primary', text: label,
+      'aria-label': `${label}: ${g.name}`,
+      onclick: () => ctx.router.show('rules', { group: g }),
+    });
+  }
+  const titleId = `group-${g.id}`;
+  return h('li', { class: ['card', 'group', `state-${g.state}`], 'aria-labelledby': titleId },
+    h('div', { class: 'group-head' },
+      h('h2', { id: titleId, text: g.name }),
+      h('span', { class: ['badge', `badge-${g.state}`], text: stateLabel })),
+    g.topic ? h('p', { class: 'topic', text: g.topic }) : null,
+    h('dl', { class: 'facts' },
+      h('dt', { text: t('groups.when') }),
+      h('dd', {}, h('time', { datetime: g.starts_at,
+        text: `${formatDay(starts)} ${formatTime(starts)}–${formatTime(ends)}` })),
+      h('dt', { text: t('groups.language') }),
+      h('dd', { text: languageName(g.language) }),
+      h('dt', { text: t('groups.seats') }),
+      h('dd', { text: t('groups.seats_left', { n: g.seats_left, capacity: g.capacity }) }),
+      g.moderator_required ? h('dt', { text: t('groups.moderator') }) : null,
+      g.moderator_required ? h('dd', {
+        text: g.moderator_present ? t('groups.moderator_present') : t('groups.moderator_absent'),
+      }) : null),
+    action);
+}
+
+export default {
+  name: 'groups',
+  title: (t) => t('groups.title'),
+  render(ctx) {
+    const { t } = ctx;
+    const list = h('ul', { class: 'group-list', 'aria-busy': 'true' });
+    const status = h('p', { class: 'muted', role: 'status', text: t('groups.loading') });
+    let alive = true;
+    const load = async () => {
+      try {
+        const groups = await ctx.session.listGroups();
+        if (!alive) return;
+        list.replaceChildren(...groups.map((g) => groupCard(ctx, g)));
+        status.textContent = groups.length ? '' : t('groups.none');
+      } catch (err) {
+        if (alive) status.textContent = t('groups.load_failed');
+      } finally {
+        list.setAttribute('aria-busy', 'false');
+      }
+    };
+    load();
+    const timer = setInterval(load, REFRESH_MS);
+    const node = h('section', { class: 'view groups' },
+      h('h1', { text: t('groups.title') }),
+      h('p', { class: 'lead', text: t('groups.lead', {
+        pseudonym: ctx.session.auth ? ctx.session.auth.pseudonym : '' }) }),
+      status,
+      list);
+    return { node, dispose: () => { alive = false; clearInterval(timer); } };
+  },
+};

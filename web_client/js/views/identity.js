@@ -1,0 +1,112 @@
+/**
+ * This device's identity: see it, save a passphrase-protected copy, restore one, or start fresh.
+ */
+
+import { h, field } from '../dom.js';
+import { bytesToHex } from '../crypto/primitives.js';
+import { exportIdentity, importIdentity, MIN_PASSPHRASE_CHARS } from '../identity/backup.js';
+import { forgetIdentity } from '../identity/store.js';
+
+function download(name, text) {
+  // A blob: URL of this origin; nothing leaves the device.
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = h('a', { href: url, download: name, class: 'visually-hidden' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function exportForm(ctx) {
+  const { t } = ctx;
+  const p1 = field(t('identity.passphrase'), { type: 'password', autocomplete: 'new-password',
+    minlength: MIN_PASSPHRASE_CHARS, name: 'passphrase' }, t('identity.passphrase_hint', { n: MIN_PASSPHRASE_CHARS }));
+  const p2 = field(t('identity.passphrase_again'), { type: 'password', autocomplete: 'new-password', name: 'passphrase2' });
+  const status = h('p', { role: 'status' });
+  const submit = async (ev) => {
+    ev.preventDefault();
+    if (p1.input.value !== p2.input.value) {
+      status.textContent = t('identity.mismatch');
+      return;
+    }
+    status.textContent = t('identity.working');
+    try {
+      const text = await exportIdentity(ctx.session.identity, p1.input.value);
+      ctx.lastExport = text; // kept for this page only, so tests and the person can re-save it
+      download('iltapiiri-identity.json', text);
+      status.textContent = t('identity.exported');
+    } catch (err) {
+      status.textContent = t(err.code === 'passphrase_short' ? 'identity.passphrase_short' : 'error.generic', { n: MIN_PASSPHRASE_CHARS });
+    }
+    p1.input.value = '';
+    p2.input.value = '';
+  };
+  return h('form', { class: 'card stack', onsubmit: submit, 'aria-labelledby': 'export-title' },
+    h('h2', { id: 'export-title', text: t('identity.export_title') }),
+    h('p', { text: t('identity.export_lead') }),
+    p1.wrap, p2.wrap, status,
+    h('button', { type: 'submit', class: 'primary', text: t('identity.export') }));
+}
+
+function importForm(ctx) {
+  const { t } = ctx;
+  const file = field(t('identity.file'), { type: 'file', accept: 'application/json,.json', name: 'file' });
+  const pass = field(t('identity.passphrase'), { type: 'password', autocomplete: 'current-password', name: 'passphrase' });
+  const status = h('p', { role: 'status' });
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const f = file.input.files && file.input.files[0];
+    if (!f) {
+      status.textContent = t('identity.choose_file');
+      return;
+    }
+    status.textContent = t('identity.working');
+    try {
+      const identity = await importIdentity(await f.text(), pass.input.value);
+      ctx.session.identity = identity;
+      status.textContent = t('identity.imported');
+      await ctx.session.signIn(undefined);
+      ctx.afterSignIn();
+    } catch (err) {
+      const code = err && err.code;
+      status.textContent = t(['wrong_passphrase', 'bad_file', 'unsupported_version'].includes(code)
+        ? `identity.${code}` : 'error.generic');
+    }
+    pass.input.value = '';
+  };
+  return h('form', { class: 'card stack', onsubmit: submit, 'aria-labelledby': 'import-title' },
+    h('h2', { id: 'import-title', text: t('identity.import_title') }),
+    h('p', { text: t('identity.import_lead') }),
+    file.wrap, pass.wrap, status,
+    h('button', { type: 'submit', class: 'primary', text: t('identity.import') }));
+}
+
+export default {
+  name: 'identity',
+  title: (t) => t('identity.title'),
+  render(ctx, { restore } = {}) {
+    const { t } = ctx;
+    const id = ctx.session.identity;
+    const fingerprint = id ? bytesToHex(id.publicKey).match(/.{4}/g).slice(0, 8).join(' ') : '';
+    return h('section', { class: 'view identity' },
+      h('h1', { text: t('identity.title') }),
+      id && !restore ? h('div', { class: 'card' },
+        h('p', { text: t('identity.you_are', { name: id.pseudonym || '—' }) }),
+        h('p', { class: 'muted small' }, t('identity.key'), ' ', h('code', { text: fingerprint })),
+        h('p', { text: t('identity.device_only') })) : null,
+      id && !restore ? exportForm(ctx) : null,
+      importForm(ctx),
+      id && !restore ? h('div', { class: 'card stack' },
+        h('h2', { text: t('identity.forget_title') }),
+        h('p', { text: t('identity.forget_lead') }),
+        h('button', { type: 'button', class: 'danger', text: t('identity.forget'),
+          onclick: async () => {
+            if (!window.confirm(t('identity.forget_confirm'))) return;
+            ctx.session.close();
+            await forgetIdentity();
+            window.location.reload();
+          } })) : null,
+      restore ? h('button', { type: 'button', class: 'secondary', text: t('common.back'),
+        onclick: () => ctx.router.show('welcome') }) : null);
+  },
+};
