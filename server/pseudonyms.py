@@ -28,7 +28,7 @@ RESERVED_WORDS = (
 )
 # Words refused only as the whole folded name (too common to refuse inside other names).
 _RESERVED_WHOLE = frozenset({"mod", "root", "server", "personal", "crisis", "kriisi"})
-_SCRIPT_GROUPS = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN"}
+_SCRIPT_GROUPS = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "KATAKANA-HIRAGANA": "HAN"}
 _CONFUSABLES = {
     # Cyrillic
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",

@@ -32,15 +32,19 @@ PREFIX = "ilp:"
 ROOM_TTL_SECONDS = 3 * 24 * 3600
 LOCK_TIMEOUT_SECONDS = 10
 
-# Append one inbox envelope unless the recipient is full. KEYS: inbox, inboxexp, inboxes;
+# Append one inbox envelope unless the recipient is full; scores (expiry) strictly rise so
+# that the zset order is the arrival order. KEYS: inbox, inboxexp, inboxes;
 # ARGV: id, json, expires_at, now, cap, recipient, ttl.
 _INBOX_PUT = """
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 for _, id in ipairs(expired) do redis.call('HDEL', KEYS[1], id) end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
 if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 0 end
+local score = tonumber(ARGV[3])
+local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if top[2] and score <= tonumber(top[2]) then score = tonumber(top[2]) + 0.001 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[2], score, ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[7])
 redis.call('EXPIRE', KEYS[2], ARGV[7])
 redis.call('SADD', KEYS[3], ARGV[6])
@@ -229,7 +233,8 @@ class RedisStore:
         if expired:
             await self._r.hdel(box_key, *expired)
             await self._r.zrem(exp_key, *expired)
-        # Arrival order: the zset is scored by expiry, which rises with arrival (one TTL).
+        # Arrival order: the zset is scored by expiry, kept strictly rising by the put script
+        # (a tie moves the newer envelope's expiry 1 ms later).
         ids = await self._r.zrange(exp_key, 0, limit - 1)
         if not ids:
             return []

@@ -1,0 +1,140 @@
+"""One contract suite for the storage port, run on the embedded store and on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.storage.embedded import EmbeddedStore
+from server.storage.ports import Binding, Store
+from server.storage.redis_store import RedisStore
+
+KEY_A = b"A" * 32
+KEY_B = b"B" * 32
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    s: Store
+    if request.param == "embedded":
+        s = EmbeddedStore(tmp_path / "data")
+    else:
+        s = RedisStore(request.getfixturevalue("redis_url"), inbox_ttl_seconds=3600)
+    yield s
+    await s.close()
+
+
+async def test_secret_is_created_once(store: Store) -> None:
+    first = await store.get_or_create_secret("k", lambda: b"\x01" * 32)
+    second = await store.get_or_create_secret("k", lambda: b"\x02" * 32)
+    assert first == second == b"\x01" * 32
+
+
+async def test_bindings(store: Store) -> None:
+    assert await store.binding_of_key(KEY_A) is None
+    await store.bind(Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=10))
+    got = await store.binding_of_name("anna")
+    assert got is not None and (got.identity_key, got.pseudonym, got.last_seen) == (KEY_A, "Anna", 10)
+    await store.touch(KEY_A, 20)
+    assert (await store.binding_of_key(KEY_A)).last_seen == 20  # type: ignore[union-attr]
+    # Renaming releases the old name.
+    await store.bind(Binding(identity_key=KEY_A, pseudonym="Aino", folded="alno", last_seen=30))
+    assert await store.binding_of_name("anna") is None
+    # Taking over a name drops the previous holder's binding.
+    await store.bind(Binding(identity_key=KEY_B, pseudonym="AINO", folded="alno", last_seen=40))
+    holder = await store.binding_of_name("alno")
+    assert holder is not None and holder.identity_key == KEY_B
+    assert await store.binding_of_key(KEY_A) is None
+
+
+async def test_key_directory(store: Store) -> None:
+    assert await store.get_bundle(KEY_A) is None
+    await store.put_bundle(KEY_A, '{"v": 1}')
+    await store.put_bundle(KEY_A, '{"v": 2}')
+    assert await store.get_bundle(KEY_A) == '{"v": 2}'
+    assert await store.add_one_time_prekeys(KEY_A, [json.dumps(i) for i in range(5)], 4) == 4
+    assert await store.pop_one_time_prekey(KEY_A) == "1"  # the oldest beyond the cap went
+    assert await store.count_one_time_prekeys(KEY_A) == 3
+    assert await store.add_one_time_prekeys(KEY_A, [], 4) == 3
+    for expected in ("2", "3", "4"):
+        assert await store.pop_one_time_prekey(KEY_A) == expected
+    assert await store.pop_one_time_prekey(KEY_A) is None
+    assert await store.count_one_time_prekeys(KEY_B) == 0
+
+
+async def test_room_membership(store: Store) -> None:
+    room = "g/2026-11-26"
+    await store.room_add(room, "s1", "ka", '{"m": "a"}')
+    await store.room_add(room, "s2", "ka", '{"m": "a"}')  # second connection of the same key
+    await store.room_add(room, "s3", "kb", '{"m": "b"}')
+    assert set(await store.room_members(room)) == {"ka", "kb"}
+    assert await store.room_sids(room) == {"s1": "ka", "s2": "ka", "s3": "kb"}
+    assert await store.room_remove_sid(room, "s1") is None  # ka still has s2
+    assert await store.room_remove_sid(room, "s2") == "ka"
+    assert await store.room_remove_sid(room, "nope") is None
+    assert set(await store.room_members(room)) == {"kb"}
+    assert set(await store.room_clear(room)) == {"kb"}
+    assert await store.room_members(room) == {} and await store.room_sids(room) == {}
+
+
+async def test_counters(store: Store) -> None:
+    assert await store.epoch("r") == 0
+    assert [await store.next_epoch("r") for _ in range(3)] == [1, 2, 3]
+    assert await store.epoch("r") == 3
+    assert [await store.next_seq("r") for _ in range(3)] == [1, 2, 3]
+    assert await store.next_seq("other") == 1
+
+
+async def test_inbox_ttl_cap_and_ack(store: Store) -> None:
+    ids = [f"{i:032x}" for i in range(4)]
+    assert await store.inbox_put(KEY_A, ids[0], '"e0"', expires_at=100, now=0, cap=3)
+    assert await store.inbox_put(KEY_A, ids[1], '"e1"', expires_at=200, now=0, cap=3)
+    assert await store.inbox_put(KEY_A, ids[2], '"e2"', expires_at=300, now=0, cap=3)
+    assert not await store.inbox_put(KEY_A, ids[3], '"e3"', expires_at=400, now=0, cap=3)
+    assert await store.inbox_list(KEY_A, now=0, limit=10) == ['"e0"', '"e1"', '"e2"']
+    assert await store.inbox_list(KEY_A, now=0, limit=2) == ['"e0"', '"e1"']
+    assert await store.inbox_total(now=0) == 3
+    # e0 expires: it is gone and its slot is free again.
+    assert await store.inbox_list(KEY_A, now=150, limit=10) == ['"e1"', '"e2"']
+    assert await store.inbox_put(KEY_A, ids[3], '"e3"', expires_at=400, now=150, cap=3)
+    assert await store.inbox_ack(KEY_A, [ids[1], "f" * 32]) == 1
+    assert await store.inbox_ack(KEY_B, [ids[2]]) == 0  # someone else's inbox
+    assert await store.inbox_list(KEY_A, now=150, limit=10) == ['"e2"', '"e3"']
+    assert await store.inbox_list(KEY_B, now=150, limit=10) == []
+
+
+async def test_lock_excludes(store: Store) -> None:
+    inside = 0
+    peak = 0
+
+    async def worker() -> None:
+        nonlocal inside, peak
+        async with store.lock("x"):
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(worker() for _ in range(5)))
+    assert peak == 1
+
+
+async def test_claim_once(store: Store) -> None:
+    results = await asyncio.gather(*(store.claim_once("room:opened", 60) for _ in range(5)))
+    assert sorted(results) == [False] * 4 + [True]
+    assert await store.claim_once("other", 60)
+
+
+async def test_repr_hides_everything(store: Store) -> None:
+    assert "redis://" not in repr(store) and "127.0.0.1" not in repr(store)
+
+
+async def test_inbox_keeps_arrival_order_at_equal_times(store: Store) -> None:
+    ids = [f"{i:032x}" for i in range(20)]
+    for i in ids:
+        assert await store.inbox_put(KEY_A, i, json.dumps(i), expires_at=500, now=0, cap=50)
+    assert await store.inbox_list(KEY_A, now=0, limit=50) == [json.dumps(i) for i in ids]
