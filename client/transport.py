@@ -111,8 +111,8 @@ class Transport:
 
     async def request(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``."""
-        if not self._sio.connected:
-            raise TransportError(DISCONNECTED, f"{event}: not connected")
+        # No check of ``connected`` here: during the reconnect handshake it is still False
+        # although the namespace already takes events; socketio raises if it does not.
         try:
             reply = await self._sio.call(
                 event, payload if payload is not None else {}, timeout=self._request_timeout

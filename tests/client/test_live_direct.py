@@ -1,0 +1,121 @@
+"""1:1 over the real server: both directions, offline delivery with a keystore, reconnects."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from client import MessageTimeout, PeerClient
+
+
+async def test_alice_and_bob_talk_both_ways(embedded_url: str) -> None:
+    alice = await PeerClient.connect(embedded_url, pseudonym="Alice Test")
+    bob = await PeerClient.connect(embedded_url, pseudonym="Bob Test")
+    try:
+        assert alice.pseudonym == "Alice Test" and bob.pseudonym == "Bob Test"
+        to_bob = await alice.open_direct("Bob Test")
+        for i in range(3):
+            await to_bob.send(f"hei bob {i}")
+        to_alice = await bob.open_direct("Alice Test")
+        got = [await to_alice.next_message(timeout=10) for _ in range(3)]
+        assert [m.text for m in got] == ["hei bob 0", "hei bob 1", "hei bob 2"]
+        assert {m.sender for m in got} == {"Alice Test"}
+        now = datetime.now(UTC)
+        for m in got:
+            assert m.sent_at.tzinfo is not None
+            assert abs(m.sent_at - now) < timedelta(minutes=1)
+            assert m.room is None
+            assert m.franking is not None and m.franking.verify_commitment()
+        await to_alice.send("moi alice")
+        reply = await to_bob.next_message(timeout=10)
+        assert (reply.text, reply.sender) == ("moi alice", "Bob Test")
+        # nothing else arrives, and my own sends never come back to me
+        with pytest.raises(MessageTimeout):
+            await to_bob.next_message(timeout=0.5)
+    finally:
+        await alice.close()
+        await bob.close()
+
+
+async def test_offline_bob_gets_queued_messages_with_his_keystore(embedded_url: str, tmp_path) -> None:
+    keystore = tmp_path / "bob.keys"
+    bob = await PeerClient.connect(embedded_url, keystore=keystore)
+    bob_name = bob.pseudonym
+    await bob.close()
+    assert stat.S_IMODE(os.stat(keystore).st_mode) == 0o600
+
+    alice = await PeerClient.connect(embedded_url)
+    try:
+        to_bob = await alice.open_direct(bob_name)
+        await to_bob.send("while you were away 1")
+        await to_bob.send("while you were away 2")
+
+        # Bob restarts: same keystore, no pseudonym given — he keeps his name and his keys.
+        bob = await PeerClient.connect(embedded_url, keystore=keystore)
+        try:
+            assert bob.pseudonym == bob_name
+            chat = await bob.open_direct(alice.pseudonym)
+            texts = [(await chat.next_message(timeout=10)).text for _ in range(2)]
+            assert texts == ["while you were away 1", "while you were away 2"]
+            await chat.send("back now")
+            assert (await to_bob.next_message(timeout=10)).text == "back now"
+        finally:
+            await bob.close()
+
+        # Acknowledged envelopes are gone: a third start with the keystore sees nothing again.
+        bob = await PeerClient.connect(embedded_url, keystore=keystore)
+        try:
+            chat = await bob.open_direct(alice.pseudonym)
+            with pytest.raises(MessageTimeout):
+                await chat.next_message(timeout=1)
+        finally:
+            await bob.close()
+    finally:
+        await alice.close()
+
+
+async def test_in_memory_identity_is_new_each_time(embedded_url: str) -> None:
+    first = await PeerClient.connect(embedded_url)
+    key = first.identity_key
+    await first.close()
+    second = await PeerClient.connect(embedded_url)
+    try:
+        assert second.identity_key != key
+    finally:
+        await second.close()
+
+
+async def test_reconnect_after_a_dropped_socket_loses_nothing(embedded_url: str) -> None:
+    alice = await PeerClient.connect(embedded_url)
+    bob = await PeerClient.connect(embedded_url)
+    try:
+        to_bob = await alice.open_direct(bob.pseudonym)
+        await to_bob.send("before the drop")
+        to_alice = await bob.open_direct(alice.pseudonym)
+        assert (await to_alice.next_message(timeout=10)).text == "before the drop"
+
+        await bob.drop_connection()
+        await to_bob.send("during the drop")  # queued in bob's inbox, or pushed after resume
+        assert (await to_alice.next_message(timeout=20)).text == "during the drop"
+        await to_alice.send("after the drop")
+        assert (await to_bob.next_message(timeout=10)).text == "after the drop"
+    finally:
+        await alice.close()
+        await bob.close()
+
+
+async def test_unknown_pseudonym_is_a_typed_error(embedded_url: str) -> None:
+    from client import ClientError
+
+    alice = await PeerClient.connect(embedded_url)
+    try:
+        with pytest.raises(ClientError) as err:
+            await alice.open_direct("Nobody Here 99")
+        assert err.value.code in {"unknown_user", "no_keys"}
+    finally:
+        await alice.close()
+
+
