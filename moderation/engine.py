@@ -1,0 +1,188 @@
+"""The detector: normalise, tokenise, match once, then apply idioms, negation, context and
+combinations, and add personal-data hits. Pure and deterministic: no I/O, clock or randomness.
+
+Order of reasoning for one lexicon match (each step documented in docs/detection.md):
+1. An idiom/pseudo-trigger match overlapping it blocks it ("dying for a coffee").
+2. Negation (NegEx-style): a trigger word of the message's language within ``window`` tokens
+   before the match, or inside its gaps, with no clause break or terminator in between.
+   ``negatable`` entries are cancelled by it ("I'm not suicidal"); ``negated_form_is_crisis``
+   entries count ONLY when negated ("en halua elää" = negation + "halua elää"); ``fixed`` ignore it.
+3. A past-time cue in the same sentence (and no recent-time cue) lowers: base 3-4 → 1, 1-2 → 0.
+   "Yesterday I tried ..." keeps its level: a recent attempt stays high.
+4. A reported-speech cue in the same sentence caps ``self`` entries at 1 (a worried peer).
+Combinations then look at the unaffected matches' tags (intent + a time, means + intent, two
+farewell signs ...) and may add a higher-level match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from moderation.data import Compiled, Entry
+from moderation.normalize import Normalised, normalise
+from moderation.patterns import RawMatch
+from moderation.pii import scan
+from moderation.result import FLAG_ORDER, Detection, Match
+from moderation.tokenize import Token, tokenize
+
+MAX_TEXT_CHARS = 20_000
+CATEGORY_PERSONAL = "personal_data"
+
+
+class Detector:
+    """A compiled detector. Build once from the parsed data file; ``detect`` is pure."""
+
+    def __init__(self, compiled: Compiled):
+        self._c = compiled
+
+    def __repr__(self) -> str:
+        return f"Detector(entries={len(self._c.entries)})"
+
+    def resolve_language(self, tokens: Sequence[Token], hint: str | None) -> str | None:
+        """The hint if it is a known language, else the language with most marker words."""
+        if hint in self._c.markers:
+            return hint
+        scores = {lang: 0 for lang in self._c.markers}
+        for t in tokens:
+            for lang, words in self._c.markers.items():
+                if t.forms[0] in words:
+                    scores[lang] += 1
+        best = max(scores.values(), default=0)
+        winners = [lang for lang, s in scores.items() if s == best]
+        return winners[0] if best > 0 and len(winners) == 1 else None
+
+    def _triggers(self, lang: str | None) -> frozenset[str]:
+        if lang is not None and lang in self._c.neg_triggers:
+            return self._c.neg_triggers[lang]
+        merged: set[str] = set()
+        for words in self._c.neg_triggers.values():
+            merged |= words
+        return frozenset(merged - self._c.neg_unknown_excluded)
+
+    def _negated(
+        self, m: RawMatch, tokens: Sequence[Token], triggers: frozenset[str], pseudo: set[int]
+    ) -> bool:
+        def is_trigger(i: int) -> bool:
+            return i not in pseudo and tokens[i].forms[0] in triggers
+
+        if any(is_trigger(i) for i in m.gap_tokens):
+            return True
+        j = m.first - 1
+        while j >= 0 and m.first - j <= self._c.neg_window:
+            if tokens[j + 1].clause_break or tokens[j].forms[0] in self._c.neg_terminators:
+                return False
+            if is_trigger(j):
+                return True
+            j -= 1
+        return False
+
+    def detect(self, text: str, lang: str | None = None) -> Detection:
+        """Severity 0-4, categories and matches for one message (optional language hint)."""
+        truncated = len(text) > MAX_TEXT_CHARS
+        if truncated:
+            text = text[:MAX_TEXT_CHARS]
+        c = self._c
+        norm = normalise(text, c.norm)
+        tokens = tokenize(norm.text, c.leet)
+        language = self.resolve_language(tokens, lang)
+        raw = c.matcher.find(tokens)
+
+        sentence_of: list[int] = []
+        s = 0
+        for t in tokens:
+            s += 1 if t.sentence_break else 0
+            sentence_of.append(s)
+        idioms: list[RawMatch] = []
+        pseudo: set[int] = set()
+        cue_sentences: dict[str, set[int]] = {"past": set(), "recent": set(), "reported": set()}
+        lexical: list[tuple[RawMatch, Entry]] = []
+        for m in raw:
+            e = c.entries[m.entry]
+            if e.kind == "lexicon":
+                lexical.append((m, e))
+            elif e.kind == "idiom":
+                idioms.append(m)
+            elif e.kind == "pseudo_negation":
+                pseudo.update(range(m.first, m.last + 1))
+            else:
+                cue_sentences[e.kind].add(sentence_of[m.first])
+        triggers = self._triggers(language)
+
+        matches: list[Match] = []
+        active: list[tuple[RawMatch, Entry]] = []
+        for m, e in lexical:
+            flags: list[str] = []
+            eff = e.severity
+            if any(i.first <= m.last and m.first <= i.last for i in idioms):
+                flags.append("idiom")
+                eff = 0
+            negated = self._negated(m, tokens, triggers, pseudo)
+            if e.negation == "negated_form_is_crisis" and not negated:
+                continue  # "want to live" without a negation is not a match at all
+            if negated and e.negation != "fixed":
+                flags.append("negated")
+                if e.negation == "negatable":
+                    eff = 0
+            sent = sentence_of[m.first]
+            if sent in cue_sentences["past"] and sent not in cue_sentences["recent"]:
+                flags.append("past")
+                eff = min(eff, c.past_cap_high if e.severity >= 3 else c.past_cap_low)
+            if e.context == "self" and sent in cue_sentences["reported"]:
+                flags.append("reported")
+                eff = min(eff, c.reported_cap)
+            if not flags or (flags == ["negated"] and e.negation == "negated_form_is_crisis"):
+                active.append((m, e))
+            if e.severity > 0:
+                matches.append(self._match(e.id, e.category, eff, e.severity, m, m, norm, tokens,
+                                           flags))
+
+        matches.extend(self._combinations(active, norm, tokens))
+        for hit in scan(norm.text, c.pii_rules, c.pii_allowlist):
+            span = norm.original_span(hit.start, hit.end)
+            matches.append(Match(rule=hit.rule.id, category=CATEGORY_PERSONAL,
+                                 severity=hit.rule.severity, base_severity=hit.rule.severity,
+                                 span=span, flags=()))
+        if truncated:
+            matches = [
+                Match(rule=m.rule, category=m.category, severity=m.severity,
+                      base_severity=m.base_severity, span=m.span, flags=(*m.flags, "truncated"))
+                for m in matches
+            ]
+        matches.sort(key=lambda m: (m.span[0], m.span[1], m.rule))
+        severity = max((m.severity for m in matches), default=0)
+        found = {m.category for m in matches if m.severity > 0}
+        categories = tuple(cat for cat in c.categories if cat in found)
+        return Detection(severity=severity, categories=categories, matches=tuple(matches),
+                         language=language)
+
+    def _match(
+        self, rule: str, category: str, eff: int, base: int, first: RawMatch, last: RawMatch,
+        norm: Normalised, tokens: Sequence[Token], flags: Sequence[str],
+    ) -> Match:
+        start = norm.original_span(tokens[first.first].start, tokens[first.first].end)[0]
+        end = norm.original_span(tokens[last.last].start, tokens[last.last].end)[1]
+        ordered = tuple(f for f in FLAG_ORDER if f in flags)
+        return Match(rule=rule, category=category, severity=eff, base_severity=base,
+                     span=(start, end), flags=ordered)
+
+    def _combinations(
+        self, active: Sequence[tuple[RawMatch, Entry]], norm: Normalised, tokens: Sequence[Token]
+    ) -> list[Match]:
+        out: list[Match] = []
+        for combo in self._c.combinations:
+            used: list[int] = []
+            for tag in combo.requires:
+                pick = next(
+                    (i for i, (_, e) in enumerate(active) if tag in e.tags and i not in used),
+                    None,
+                )
+                if pick is None:
+                    break
+                used.append(pick)
+            else:
+                parts = [active[i][0] for i in used]
+                first = min(parts, key=lambda m: m.first)
+                last = max(parts, key=lambda m: m.last)
+                out.append(self._match(combo.id, combo.category, combo.severity, combo.severity,
+                                       first, last, norm, tokens, ["combination"]))
+        return out

@@ -1,0 +1,3 @@
+"""placeholder"""
+def resources_for() -> None:
+    """placeholder"""
