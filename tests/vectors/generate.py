@@ -1,0 +1,303 @@
+"""Generate Iltapiiri's own protocol vectors (``iltapiiri_*.json``) deterministically.
+
+Run ``python -m tests.vectors.generate`` from the repository root to rewrite the files; the test
+suite regenerates them in memory and requires byte-for-byte equality, so a protocol change shows
+up as a vector diff in review.
+
+Randomness comes from ``SeededRng``: the byte stream ``SHA-256(seed || u64 0) || SHA-256(seed ||
+u64 1) || ...`` (counter big-endian); ``rng(n)`` returns the next ``n`` bytes of that stream. A
+port that draws in the order docs/crypto.md states reproduces every byte. Each file also lists
+the intermediate values (DH outputs, keys, nonces) so a port can find where it diverges.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from e2ee import (
+    Account,
+    ControlContent,
+    DirectSessions,
+    GroupKeys,
+    PrekeyBundle,
+    TextContent,
+    encode_content,
+    format_safety_number,
+    make_stamp,
+    pad,
+    safety_number,
+    sign_membership,
+)
+from e2ee import primitives as p
+from e2ee.encoding import b64e
+from e2ee.envelopes import DirectEnvelope, Outgoing
+from e2ee.franking import commitment_input
+from e2ee.group_wire import group_aead_key, group_chain_step
+from e2ee.membership import membership_message
+from e2ee.ratchet import message_aead_key
+from e2ee.safety import fingerprint_digits
+from e2ee.session import Session
+from e2ee.x3dh import associated_data, shared_secret
+
+OUT = Path(__file__).resolve().parent
+ROOM = "ilta-ryhma/2026-11-26"
+SERVER_SEED = bytes(range(32))
+STAMP_KEY = hashlib.sha256(b"iltapiiri test relay franking key").digest()
+TS0 = 1_795_000_000_000
+
+
+class SeededRng:
+    """Deterministic byte stream for vectors and tests; never for real keys."""
+
+    def __init__(self, seed: bytes) -> None:
+        self._seed = seed
+        self._counter = 0
+        self._buf = b""
+
+    def __call__(self, n: int) -> bytes:
+        while len(self._buf) < n:
+            self._buf += hashlib.sha256(self._seed + self._counter.to_bytes(8, "big")).digest()
+            self._counter += 1
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def copy(self) -> SeededRng:
+        """Independent copy at the same position (to peek at what the next draws will be)."""
+        return copy.copy(self)
+
+
+def hx(b: bytes | None) -> str | None:
+    return None if b is None else b.hex()
+
+
+def _env(out: Outgoing, sender: DirectSessions, name: str, ts: int) -> DirectEnvelope:
+    return DirectEnvelope(
+        f"d{ts}", ts, name, sender.account.identity_key, out.kind, out.header, out.body,
+        out.commitment, None,
+    )
+
+
+def identity_vectors() -> dict[str, Any]:
+    rng = SeededRng(b"iltapiiri/vectors/identity")
+    acc = Account.create(rng)
+    publish = acc.keys_publish(2, rng)
+    challenge = bytes(range(32, 64))
+    return {
+        "rng_seed": "iltapiiri/vectors/identity",
+        "draws": "ed25519 seed 32, dh private 32, signed prekey 32, one-time prekeys 32 each",
+        "account": hx(acc.to_bytes()),
+        "identity_key": hx(acc.identity_key),
+        "dh_key": hx(acc.identity.dh_key),
+        "dh_sig": hx(acc.identity.dh_sig),
+        "keys_publish": publish,
+        "auth_challenge": hx(challenge),
+        "auth_signature": hx(acc.sign_auth_challenge(challenge)),
+    }
+
+
+def direct_vectors() -> dict[str, Any]:
+    rng = SeededRng(b"iltapiiri/vectors/direct")
+    alice = DirectSessions(Account.create(rng), pseudonym="alice")
+    bob = DirectSessions(Account.create(rng), pseudonym="bob")
+    bob_pub = bob.account.keys_publish(1, rng)
+    fetch_reply = {
+        "pseudonym": "bob", "identity_key": b64e(bob.account.identity_key),
+        "dh_key": bob_pub["dh_key"], "dh_sig": bob_pub["dh_sig"],
+        "signed_prekey": bob_pub["signed_prekey"],
+        "one_time_prekey": bob_pub["one_time_prekeys"][0],
+    }
+    bundle = PrekeyBundle.from_fetch(fetch_reply)
+    bob_account_before = bob.account.to_bytes()
+    alice_account = alice.account.to_bytes()
+    start_random = rng.copy()(64)
+    ek = start_random[:32]
+    a_id, b_id = alice.account.identity, bob.account.identity
+    assert bundle.one_time_prekey_id is not None
+    otpk_priv = bob.account.one_time_prekey_private(bundle.one_time_prekey_id)
+    dhs = [
+        p.x25519(a_id.dh_private, bundle.signed_prekey), p.x25519(ek, b_id.dh_key),
+        p.x25519(ek, bundle.signed_prekey), p.x25519(ek, p.x25519_public(otpk_priv)),
+    ]
+    alice.start(bundle, rng)
+    x3dh = {
+        "alice_ephemeral_private": hx(ek),
+        "dh1": hx(dhs[0]), "dh2": hx(dhs[1]), "dh3": hx(dhs[2]), "dh4": hx(dhs[3]),
+        "shared_secret": hx(shared_secret(dhs)),
+        "associated_data": hx(associated_data(a_id.identity_key, a_id.dh_key, b_id.identity_key, b_id.dh_key)),
+    }
+    parties = {"alice": alice, "bob": bob}
+    other = {"alice": "bob", "bob": "alice"}
+    # A script of sends and deliveries: 2 arrives before 0 and 1, and 1 arrives only after a
+    # DH step (a skipped key from an old chain).
+    script: list[tuple[str, Any]] = [
+        ("send", ("alice", "hei bob, täällä alice")), ("send", ("alice", "toinen viesti")),
+        ("send", ("alice", "kolmas")), ("recv", 2), ("recv", 0), ("send", ("bob", "moi alice!")),
+        ("recv", 3), ("send", ("alice", "neljäs")), ("recv", 4), ("recv", 1),
+        ("send", ("bob", "hyvää yötä")), ("recv", 5),
+    ]
+    messages: list[dict[str, Any]] = []
+    for op, arg in script:
+        if op == "recv":
+            m = messages[arg]
+            out = Outgoing(m["kind"], bytes.fromhex(m["header"]), bytes.fromhex(m["body"]),
+                           bytes.fromhex(m["commitment"]))
+            got = parties[m["to"]].decrypt(_env(out, parties[m["from"]], m["from"], m["ts"]))
+            assert got.text == m["text"]
+            continue
+        who, text = arg
+        me, peer = parties[who], parties[other[who]]
+        fk = rng(32)
+        probe = rng.copy()
+        session: Session = me.store.get(peer.account.identity_key)[0]
+        mk = session.state.clone().next_send_key(probe)[0]
+        draws: list[bytes] = [fk]
+
+        def recording(n: int, draws: list[bytes] = draws) -> bytes:
+            draws.append(rng(n))
+            return draws[-1]
+
+        out = me.encrypt(peer.account.identity_key, TextContent(text, fk), recording)
+        i = len(messages)
+        messages.append({
+            "index": i, "from": who, "to": other[who], "text": text, "franking_key": hx(fk),
+            "send_random": [d.hex() for d in draws],
+            "message_key": hx(mk), "aead_key": hx(message_aead_key(mk)), "nonce": hx(out.body[:12]),
+            "padded_plaintext": hx(encode_content(TextContent(text, fk))),
+            "kind": out.kind, "header": hx(out.header), "body": hx(out.body),
+            "commitment": hx(out.commitment), "ts": TS0 + i,
+        })
+    return {
+        "rng_seed": "iltapiiri/vectors/direct",
+        "draws": "alice account (96), bob account (96), bob one-time prekey (32), alice EK (32), "
+                 "alice first ratchet key (32), then per message: franking key 32, "
+                 "[new ratchet key 32 if a DH step is pending], nonce 12",
+        "alice_account": hx(alice_account), "bob_account": hx(bob_account_before),
+        "keys_fetch_reply": fetch_reply, "alice_start_random": hx(start_random),
+        "x3dh": x3dh, "messages": messages,
+        "script": [[op, arg if op == "recv" else arg[0]] for op, arg in script],
+    }
+
+
+def group_vectors() -> dict[str, Any]:
+    rng = SeededRng(b"iltapiiri/vectors/group")
+    alice = DirectSessions(Account.create(rng), pseudonym="alice")
+    bob = DirectSessions(Account.create(rng), pseudonym="bob")
+    ga = GroupKeys(alice.account.identity)
+    create_random = rng.copy()(4 + 32 + 32)
+    dist = ga.create_sender_key(ROOM, 7, rng)
+    chain0 = dist.chain_key
+    msgs = []
+    ck = chain0
+    for i, text in enumerate(["tervetuloa kaikki", "ensimmäinen ilta", "kiitos"]):
+        fk = rng(32)
+        mk, ck = group_chain_step(ck)
+        nonce = rng.copy()(12)
+        out = ga.encrypt(ROOM, TextContent(text, fk), rng)
+        assert out.commitment is not None
+        ts = TS0 + 1000 + i
+        msgs.append({
+            "seq": i + 1, "ts": ts, "text": text, "franking_key": hx(fk), "nonce": hx(nonce),
+            "message_key": hx(mk),
+            "aead_key": hx(group_aead_key(mk)), "header": hx(out.header), "body": hx(out.body),
+            "commitment": hx(out.commitment),
+            "stamp": hx(make_stamp(STAMP_KEY, out.commitment, alice.account.identity_key, ROOM, ts)),
+        })
+    control = ga.encrypt(ROOM, ControlContent("rotated"), rng)
+    return {
+        "rng_seed": "iltapiiri/vectors/group",
+        "draws": "alice account (96), bob account (96), key_id 4, chain key 32, signing seed 32, "
+                 "per text: franking key 32, nonce 12",
+        "room": ROOM, "epoch": 7, "stamp_key": hx(STAMP_KEY),
+        "create_random": hx(create_random),
+        "sender_account": hx(alice.account.to_bytes()),
+        "receiver_account": hx(bob.account.to_bytes()),
+        "distribution": {
+            "key_id": dist.key_id, "iteration": dist.iteration, "chain_key": hx(dist.chain_key),
+            "signing_key": hx(dist.signing_key), "signature": hx(dist.signature),
+            "signed_bytes": hx(dist.signed_bytes()), "padded_content": hx(encode_content(dist)),
+        },
+        "messages": msgs,
+        "control": {"seq": 4, "ts": TS0 + 1003, "action": "rotated", "header": hx(control.header),
+                    "body": hx(control.body)},
+    }
+
+
+def franking_vectors() -> dict[str, Any]:
+    fk = hashlib.sha256(b"franking key").digest()
+    sender = hashlib.sha256(b"sender identity").digest()
+    ref = (7).to_bytes(4, "big") + (0xDEADBEEF).to_bytes(4, "big") + (41).to_bytes(4, "big")
+    text = "Tämä viesti raportoidaan."
+    inp = commitment_input(ROOM, sender, ref, text)
+    cf = p.hmac_sha256(fk, inp)
+    ts = TS0 + 5
+    stamp = make_stamp(STAMP_KEY, cf, sender, ROOM, ts)
+    return {
+        "franking_key": hx(fk), "context": ROOM, "sender_key": hx(sender), "message_ref": hx(ref),
+        "text": text, "commitment_input": hx(inp), "commitment": hx(cf),
+        "stamp_key": hx(STAMP_KEY), "room": ROOM, "ts": ts, "stamp": hx(stamp),
+    }
+
+
+def safety_vectors() -> dict[str, Any]:
+    a = hashlib.sha256(b"identity a").digest()
+    b = hashlib.sha256(b"identity b").digest()
+    n = safety_number(a, b)
+    return {"key_a": hx(a), "key_b": hx(b), "digits_a": fingerprint_digits(a),
+            "digits_b": fingerprint_digits(b), "safety_number": n,
+            "formatted": format_safety_number(n)}
+
+
+def padding_vectors() -> dict[str, Any]:
+    ok = [{"length": n, "padded": hx(pad(bytes([0x41]) * n))} for n in (0, 1, 158, 159, 160, 161)]
+    bad = [
+        {"padded": hx(b"A" * 159), "why": "length not a multiple of 160"},
+        {"padded": hx(bytes(160)), "why": "no 0x80 marker"},
+        {"padded": hx(b"A" * 159 + b"\x81"), "why": "last non-zero byte is not 0x80"},
+        {"padded": hx(b"A" + b"\x80" + bytes(318)), "why": "more than 160 bytes of padding"},
+    ]
+    return {"block": 160, "valid": ok, "invalid": bad}
+
+
+def membership_vectors() -> dict[str, Any]:
+    keys = [hashlib.sha256(bytes([i])).digest() for i in range(3)]
+    ev = {"room": ROOM, "epoch": 4, "event": "removed", "pseudonym": "Kettu",
+          "identity_key": b64e(keys[2]),
+          "members": [{"pseudonym": f"m{i}", "identity_key": b64e(k), "role": "member"}
+                      for i, k in enumerate(keys[:2])],
+          "at": TS0 + 9}
+    sig = sign_membership(SERVER_SEED, ROOM, 4, "removed", keys[2], keys[:2], TS0 + 9)
+    return {"server_seed": hx(SERVER_SEED), "server_key": hx(p.ed25519_public(SERVER_SEED)),
+            "signed_text": membership_message(ROOM, 4, "removed", keys[2], keys[:2], TS0 + 9).decode(),
+            "event": {**ev, "sig": b64e(sig)}}
+
+
+def generate() -> dict[str, str]:
+    """File name -> exact file text of every Iltapiiri vector file."""
+    files = {
+        "iltapiiri_identity.json": identity_vectors(),
+        "iltapiiri_direct.json": direct_vectors(),
+        "iltapiiri_group.json": group_vectors(),
+        "iltapiiri_franking.json": franking_vectors(),
+        "iltapiiri_safety.json": safety_vectors(),
+        "iltapiiri_padding.json": padding_vectors(),
+        "iltapiiri_membership.json": membership_vectors(),
+    }
+    return {
+        name: json.dumps(data, indent=2, ensure_ascii=False) + "\n" for name, data in files.items()
+    }
+
+
+def main() -> int:
+    for name, text in generate().items():
+        (OUT / name).write_text(text, encoding="utf-8")
+        print(f"wrote {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
