@@ -112,7 +112,7 @@ def test_group_vector_replays_with_the_normal_code_path() -> None:
     assert again == dist
     for m in v["messages"]:
         nonce = h(m["nonce"])
-        out = mine.encrypt(v["room"], TextContent(m["text"], h(m["franking_key"])), lambda n: nonce)
+        out = mine.encrypt(v["room"], TextContent(m["text"], h(m["franking_key"])), lambda n, nonce=nonce: nonce)
         assert (out.header.hex(), out.body.hex()) == (m["header"], m["body"])
     for m in v["messages"]:
         env = GroupEnvelope(
