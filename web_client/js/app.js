@@ -94,7 +94,7 @@ function drawHeader() {
         h('button', { type: 'button', class: 'navlink', 'data-view': view, text: t(key),
           onclick: () => ctx.router.show(view) })))))
     : null;
-  header.replaceChildren(
+  header.replaceChildren(...[
     h('div', { class: 'topbar' },
       h('span', { class: 'brand', text: 'Iltapiiri' }),
       h('div', { class: 'top-actions' },
@@ -105,7 +105,7 @@ function drawHeader() {
           title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape',
           onclick: leaveNow }))),
     nav,
-    h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true }));
+    h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
   document.getElementById('skip').textContent = t('header.skip');
   markNav();
 }

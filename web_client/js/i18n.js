@@ -63,14 +63,25 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+const REGION_DEFAULTS = { fi: 'fi-FI', sv: 'sv-FI', en: 'en-GB' };
+
+/** The locale for dates and times: the browser's own tag when it is in the interface language
+ * (so sv-SE keeps Swedish conventions), else a Finnish-region default (24-hour clock). */
+export function formatLocale(preferred = navigator.languages || [navigator.language]) {
+  for (const tag of preferred) {
+    if (String(tag || '').toLowerCase().split('-')[0] === current && tag.includes('-')) return tag;
+  }
+  return REGION_DEFAULTS[current] || current;
+}
+
 /** A time like 21:30 in the interface language. */
 export function formatTime(date) {
-  return new Intl.DateTimeFormat(current, { hour: '2-digit', minute: '2-digit' }).format(date);
+  return new Intl.DateTimeFormat(formatLocale(), { hour: '2-digit', minute: '2-digit' }).format(date);
 }
 
 /** A weekday and date in the interface language. */
 export function formatDay(date) {
-  return new Intl.DateTimeFormat(current, { weekday: 'long', day: 'numeric', month: 'long' })
+  return new Intl.DateTimeFormat(formatLocale(), { weekday: 'long', day: 'numeric', month: 'long' })
     .format(date);
 }
 

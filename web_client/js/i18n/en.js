@@ -47,6 +47,7 @@ export default {
   'groups.loading': 'Looking for tonight’s groups…',
   'groups.none': 'No groups tonight. Help is still here: the button at the top.',
   'groups.load_failed': 'The groups could not be loaded. We will try again shortly.',
+  'groups.all_day': 'Open all day',
   'groups.when': 'When',
   'groups.language': 'Language',
   'groups.seats': 'Seats',

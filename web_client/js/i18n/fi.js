@@ -47,6 +47,7 @@ export default {
   'groups.loading': 'Haetaan illan ryhmiä…',
   'groups.none': 'Tänään ei ole ryhmiä. Apua saat silti: painike on ylhäällä.',
   'groups.load_failed': 'Ryhmiä ei saatu haettua. Yritämme pian uudelleen.',
+  'groups.all_day': 'Auki koko päivän',
   'groups.when': 'Milloin',
   'groups.language': 'Kieli',
   'groups.seats': 'Paikat',

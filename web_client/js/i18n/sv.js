@@ -47,6 +47,7 @@ export default {
   'groups.loading': 'Hämtar kvällens grupper…',
   'groups.none': 'Inga grupper i kväll. Hjälp finns ändå: knappen högst upp.',
   'groups.load_failed': 'Grupperna kunde inte hämtas. Vi försöker snart igen.',
+  'groups.all_day': 'Öppen hela dagen',
   'groups.when': 'När',
   'groups.language': 'Språk',
   'groups.seats': 'Platser',

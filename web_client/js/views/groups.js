@@ -4,6 +4,7 @@ import { h } from '../dom.js';
 import { formatTime, formatDay, languageName } from '../i18n.js';
 
 const REFRESH_MS = 30000;
+const ALL_DAY_MS = 24 * 3600 * 1000; // always-open groups span a whole day
 
 function groupCard(ctx, g) {
   const { t } = ctx;
@@ -33,7 +34,8 @@ function groupCard(ctx, g) {
     h('dl', { class: 'facts' },
       h('dt', { text: t('groups.when') }),
       h('dd', {}, h('time', { datetime: g.starts_at,
-        text: `${formatDay(starts)} ${formatTime(starts)}–${formatTime(ends)}` })),
+        text: ends - starts >= ALL_DAY_MS ? t('groups.all_day')
+          : `${formatDay(starts)} ${formatTime(starts)}–${formatTime(ends)}` })),
       h('dt', { text: t('groups.language') }),
       h('dd', { text: languageName(g.language) }),
       h('dt', { text: t('groups.seats') }),
@@ -59,8 +61,12 @@ export default {
         if (!alive) return;
         list.replaceChildren(...groups.map((g) => groupCard(ctx, g)));
         status.textContent = groups.length ? '' : t('groups.none');
+        status.hidden = groups.length > 0;
       } catch (err) {
-        if (alive) status.textContent = t('groups.load_failed');
+        if (alive) {
+          status.textContent = t('groups.load_failed');
+          status.hidden = false;
+        }
       } finally {
         list.setAttribute('aria-busy', 'false');
       }
