@@ -13,6 +13,7 @@ authenticate again, rejoin rooms and fetch the inbox.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,7 @@ class Transport:
         self._request_timeout = request_timeout
         self._connected_once = False
         self._closing = False
+        self._pending: set[asyncio.Future[Any]] = set()
         self._sio = socketio.AsyncClient(
             reconnection=True,
             reconnection_attempts=0,
@@ -93,6 +95,9 @@ class Transport:
         self._connected_once = True
 
     def _handle_disconnect(self, reason: Any = None) -> None:
+        for answer in list(self._pending):
+            if not answer.done():
+                answer.set_exception(TransportError(DISCONNECTED, "connection lost"))
         if not self._closing:
             self._on_push(DISCONNECTED_EVENT, None)
 
@@ -111,16 +116,29 @@ class Transport:
 
     async def request(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``."""
-        # No check of ``connected`` here: during the reconnect handshake it is still False
-        # although the namespace already takes events; socketio raises if it does not.
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+
+        def on_ack(*args: Any) -> None:
+            if not answer.done():
+                answer.set_result(args[0] if args else None)
+
+        # Own futures rather than ``AsyncClient.call``: socketio forgets pending acks when the
+        # socket drops without waking the caller, which would stall it for the whole timeout.
+        self._pending.add(answer)
         try:
-            reply = await self._sio.call(
-                event, payload if payload is not None else {}, timeout=self._request_timeout
-            )
-        except socketio.exceptions.TimeoutError:
-            raise TransportError(TIMEOUT, f"{event}: no answer") from None
-        except socketio.exceptions.BadNamespaceError:
-            raise TransportError(DISCONNECTED, f"{event}: not connected") from None
+            try:
+                await self._sio.emit(
+                    event, payload if payload is not None else {}, callback=on_ack
+                )
+            except socketio.exceptions.BadNamespaceError:
+                raise TransportError(DISCONNECTED, f"{event}: not connected") from None
+            try:
+                reply = await asyncio.wait_for(answer, self._request_timeout)
+            except TimeoutError:
+                raise TransportError(TIMEOUT, f"{event}: no answer") from None
+        finally:
+            self._pending.discard(answer)
         if not isinstance(reply, dict):
             raise ClientError("bad_reply", f"{event}: reply is not an object")
         if reply.get("ok") is not True:

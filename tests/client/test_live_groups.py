@@ -1,0 +1,163 @@
+"""Groups over the real server: five members, leave/rotation at the envelope level, late joiner."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import Any
+
+import pytest
+from e2ee.envelopes import GroupEnvelope
+from e2ee.errors import E2EEError
+
+from client import Group, MessageTimeout, PeerClient, RoomClosedError
+
+
+def record_envelopes(peer: PeerClient) -> list[dict[str, Any]]:
+    """Keep a copy of every raw ``room.envelope`` the peer's socket receives."""
+    seen: list[dict[str, Any]] = []
+    original = peer._dispatch
+
+    async def dispatch(name: str, data: Any) -> None:
+        if name == "room.envelope":
+            seen.append(copy.deepcopy(data))
+        await original(name, data)
+
+    peer._dispatch = dispatch  # type: ignore[method-assign]
+    return seen
+
+
+async def connect_many(url: str, n: int) -> list[PeerClient]:
+    return list(await asyncio.gather(*(PeerClient.connect(url) for _ in range(n))))
+
+
+async def close_all(peers: list[PeerClient]) -> None:
+    await asyncio.gather(*(p.close() for p in peers), return_exceptions=True)
+
+
+async def drain(group: Group, n: int, timeout: float = 15) -> list[tuple[str, str]]:
+    return [(m.sender, m.text) for m in [await group.next_message(timeout) for _ in range(n)]]
+
+
+async def test_group_of_five_everyone_reads_everyone(any_backend_url: str) -> None:
+    peers = await connect_many(any_backend_url, 5)
+    try:
+        groups = [await p.join_group("open") for p in peers]
+        assert len({g.room for g in groups}) == 1
+        for peer, group in zip(peers, groups, strict=True):
+            await group.send(f"hello from {peer.pseudonym}")
+            await group.send(f"second from {peer.pseudonym}")
+        for me, group in zip(peers, groups, strict=True):
+            got = await drain(group, 8)
+            others = [p.pseudonym for p in peers if p is not me]
+            assert sorted(got) == sorted(
+                [(name, f"hello from {name}") for name in others]
+                + [(name, f"second from {name}") for name in others]
+            )
+            # per sender, in the order sent; never my own echo
+            for name in others:
+                assert [t for s, t in got if s == name] == [f"hello from {name}", f"second from {name}"]
+            with pytest.raises(MessageTimeout):
+                await group.next_message(timeout=0.3)
+    finally:
+        await close_all(peers)
+
+
+async def test_member_who_left_cannot_decrypt_what_follows(embedded_url: str) -> None:
+    alice, bob, carol = await connect_many(embedded_url, 3)
+    try:
+        ga, gb, gc = [await p.join_group("open") for p in (alice, bob, carol)]
+        raw_at_bob = record_envelopes(bob)
+        await ga.send("warm-up")
+        assert (await gc.next_message(10)).text == "warm-up"
+        assert (await gb.next_message(10)).text == "warm-up"
+        # A malicious carol keeps a copy of every key she held before leaving.
+        carol_keys = copy.deepcopy(carol._engine)
+
+        await ga.send("before carol leaves")
+        assert (await gb.next_message(10)).text == "before carol leaves"
+        await gc.leave()
+        with pytest.raises(RoomClosedError):
+            await gc.send("I left")
+        # wait until bob saw carol leave (alice rotates on the same signed event)
+        for _ in range(100):
+            if carol.pseudonym not in gb.members and carol.pseudonym not in ga.members:
+                break
+            await asyncio.sleep(0.05)
+        await ga.send("after carol left")
+        assert (await gb.next_message(10)).text == "after carol left"
+
+        envs = [GroupEnvelope.from_wire(e) for e in raw_at_bob]
+        before = next(e for e in envs if e.seq == envs[1].seq)
+        after = envs[-1]
+        # Control: the kept keys do open a message from before the leave ...
+        assert carol_keys.decrypt_group(before).text == "before carol leaves"
+        # ... but not the one after it: alice rotated and never sent carol the new key.
+        with pytest.raises(E2EEError):
+            carol_keys.decrypt_group(after)
+    finally:
+        await close_all([alice, bob, carol])
+
+
+async def test_late_joiner_reads_forward_only(embedded_url: str) -> None:
+    alice, bob, carol = await connect_many(embedded_url, 3)
+    try:
+        ga, gb = await alice.join_group("open"), await bob.join_group("open")
+        raw_at_bob = record_envelopes(bob)
+        await ga.send("before carol came")
+        assert (await gb.next_message(10)).text == "before carol came"
+        gc = await carol.join_group("open")
+        for _ in range(100):
+            if carol.pseudonym in ga.members:
+                break
+            await asyncio.sleep(0.05)
+        await ga.send("welcome carol")
+        await gb.send("hi carol, bob here")
+        got = await drain(gc, 2)
+        assert sorted(got) == sorted(
+            [(alice.pseudonym, "welcome carol"), (bob.pseudonym, "hi carol, bob here")]
+        )
+        with pytest.raises(MessageTimeout):
+            await gc.next_message(timeout=0.5)
+        # Even given the old ciphertext, carol's keys start after it.
+        old = GroupEnvelope.from_wire(raw_at_bob[0])
+        with pytest.raises(E2EEError):
+            carol._engine.decrypt_group(old)
+    finally:
+        await close_all([alice, bob, carol])
+
+
+async def test_sending_to_a_room_i_left_is_a_clear_error(embedded_url: str) -> None:
+    alice = await PeerClient.connect(embedded_url)
+    try:
+        group = await alice.join_group("open")
+        await group.leave()
+        assert group.is_closed
+        assert await group.closed(timeout=1) == "left"
+        with pytest.raises(RoomClosedError) as err:
+            await group.send("anyone?")
+        assert err.value.code == "room_closed"
+        with pytest.raises(RoomClosedError):
+            await group.next_message(timeout=1)
+    finally:
+        await alice.close()
+
+
+async def test_group_survives_a_dropped_socket(embedded_url: str) -> None:
+    alice, bob = await connect_many(embedded_url, 2)
+    try:
+        ga, gb = await alice.join_group("open"), await bob.join_group("open")
+        await bob.drop_connection()
+        # bob rejoins by himself; wait until alice has seen him come back
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if bob._transport.connected and bob.pseudonym in ga.members and bob._rooms:
+                state = alice._rooms[ga.room]
+                if state.epoch >= 3:
+                    break
+        await ga.send("are you back?")
+        assert (await gb.next_message(15)).text == "are you back?"
+        await gb.send("yes")
+        assert (await ga.next_message(15)).text == "yes"
+    finally:
+        await close_all([alice, bob])
