@@ -7,10 +7,10 @@ import copy
 from typing import Any
 
 import pytest
-from e2ee.envelopes import GroupEnvelope
-from e2ee.errors import E2EEError
 
 from client import Group, MessageTimeout, PeerClient, RoomClosedError
+from e2ee.envelopes import GroupEnvelope
+from e2ee.errors import E2EEError
 
 
 def record_envelopes(peer: PeerClient) -> list[dict[str, Any]]:
