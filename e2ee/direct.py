@@ -93,8 +93,7 @@ class DirectSessions:
         self.account = account
         self.store: SessionStore = store if store is not None else InMemorySessionStore()
         self.pseudonym = pseudonym
-        """My pseudonym (set it after ``auth``): the relay stamps 1:1 text with room
-        ``"@" + recipient pseudonym``, which report openings must name."""
+        """My pseudonym, for the caller's convenience (the core does not use it)."""
 
     def has_session(self, remote_key: bytes) -> bool:
         """True if a session with this peer exists (no need to fetch a bundle)."""
@@ -162,7 +161,7 @@ class DirectSessions:
                 text=content.text, franking_key=content.franking_key, commitment=rh.commitment,
                 context=DIRECT_CONTEXT, sender_key=env.sender_key,
                 message_ref=direct_message_ref(self.account.identity_key, rh.ratchet_key, rh.n),
-                room=direct_stamp_room(self.pseudonym), ts=env.ts, stamp=env.stamp,
+                room=direct_stamp_room(), ts=env.ts, stamp=env.stamp,
             )
         return Received(content, env.sender_key, opening)
 
@@ -170,6 +169,8 @@ class DirectSessions:
         return f"DirectSessions(account={key_id(self.account.identity_key)}, store={self.store!r})"
 
 
-def direct_stamp_room(recipient_pseudonym: str) -> str:
-    """The ``room`` string the relay stamps on a 1:1 envelope: ``"@" + recipient pseudonym``."""
-    return "@" + recipient_pseudonym
+def direct_stamp_room(recipient_pseudonym: str = "") -> str:
+    """The ``room`` string the relay stamps on a 1:1 envelope: always ``"direct"``
+    (docs/protocol.md). The argument is accepted for compatibility and ignored."""
+    del recipient_pseudonym
+    return DIRECT_CONTEXT

@@ -206,15 +206,27 @@ class GroupKeys:
 
     # --- received sender keys ------------------------------------------------------------
 
-    def process_distribution(self, dist: SenderKeyDistribution, from_key: bytes) -> bool:
+    def process_distribution(
+        self,
+        dist: SenderKeyDistribution,
+        from_key: bytes,
+        *,
+        room: str | None = None,
+        min_epoch: int | None = None,
+    ) -> bool:
         """Accept a distribution that arrived over the 1:1 session with ``from_key``.
 
-        Checks it names that sender and is signed by its identity key. Returns False (and
-        changes nothing) when this key id is already held, so a re-sent distribution cannot
-        rewind a chain into replayable positions.
+        Checks it names that sender (and ``room`` / at least ``min_epoch`` when given: pass the
+        room you are in and its current verified epoch) and is signed by its identity key.
+        Returns False (and changes nothing) when this key id is already held, so a re-sent
+        distribution cannot rewind a chain into replayable positions.
         """
         if not p.ct_equal(dist.sender_key, from_key):
             raise MismatchError("distribution names another sender")
+        if room is not None and dist.room != room:
+            raise MismatchError("distribution names another room")
+        if min_epoch is not None and dist.epoch < min_epoch:
+            raise MismatchError("distribution is for an older epoch")
         dist.verify()
         slot = self._theirs.setdefault((dist.room, dist.sender_key), {})
         if dist.key_id in slot:

@@ -49,12 +49,6 @@ def _check_len(data: bytes, n: int, what: str) -> None:
 # --- X25519 ---------------------------------------------------------------------------------
 
 
-def x25519_private(seed: bytes) -> bytes:
-    """Return the 32-byte private scalar as given (clamping happens inside X25519)."""
-    _check_len(seed, KEY_LEN, "X25519 private key")
-    return seed
-
-
 def x25519_public(private: bytes) -> bytes:
     """Public key for a 32-byte X25519 private key."""
     _check_len(private, KEY_LEN, "X25519 private key")

@@ -180,7 +180,7 @@ def test_franking_in_direct(rng: SeededRng) -> None:
     alice, bob = pair(rng)
     got = bob.decrypt(direct_env(send(alice, bob, "raportoitava", rng), alice))
     assert got.opening is not None and got.opening.verify_commitment()
-    assert got.opening.room == "@bob"
+    assert got.opening.room == "direct"
     forged = dataclasses.replace(got.opening, text="muu teksti")
     assert not forged.verify_commitment()
     # A text whose inner franking key does not match the header commitment is dropped.

@@ -227,6 +227,11 @@ def test_distribution_checks(rng: SeededRng) -> None:
     d = a.keys.distribution(ROOM)
     with pytest.raises(MismatchError):  # arrived over c's 1:1 session but names a
         b.keys.process_distribution(d, c.key)
+    with pytest.raises(MismatchError):
+        b.keys.process_distribution(d, a.key, room="muu/2026-11-26")
+    with pytest.raises(MismatchError):
+        b.keys.process_distribution(d, a.key, min_epoch=d.epoch + 1)
+    assert not b.keys.process_distribution(d, a.key, room=ROOM, min_epoch=d.epoch)
     fake = dataclasses.replace(d, key_id=d.key_id ^ 1, sender_key=c.key)
     with pytest.raises(SignatureError):
         b.keys.process_distribution(fake, c.key)
