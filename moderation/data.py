@@ -70,6 +70,7 @@ class Compiled:
     pii_allowlist: tuple[str, ...]
     past_cap_high: int
     past_cap_low: int
+    recent_cap: int
     reported_cap: int
 
     def __repr__(self) -> str:
@@ -204,6 +205,7 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         pii_allowlist=tuple(_words(_req(pd, "phone_allowlist", list, "pd"), "allowlist")),
         past_cap_high=_req(effects, "past_high_severity_becomes", int, "context_effects"),
         past_cap_low=_req(effects, "past_low_severity_becomes", int, "context_effects"),
+        recent_cap=_req(effects, "recent_caps_at", int, "context_effects"),
         reported_cap=_req(effects, "reported_caps_at", int, "context_effects"),
     )
 

@@ -7,8 +7,9 @@ Order of reasoning for one lexicon match (each step documented in docs/detection
    before the match, or inside its gaps, with no clause break or terminator in between.
    ``negatable`` entries are cancelled by it ("I'm not suicidal"); ``negated_form_is_crisis``
    entries count ONLY when negated ("en halua elää" = negation + "halua elää"); ``fixed`` ignore it.
-3. A past-time cue in the same sentence (and no recent-time cue) lowers: base 3-4 → 1, 1-2 → 0.
-   "Yesterday I tried ..." keeps its level: a recent attempt stays high.
+3. A past-time cue in the same sentence (and no recent-time cue) lowers: own base 3-4 → 1,
+   otherwise → 0. A recent-time cue ("yesterday", "last week") keeps a recent attempt high but
+   caps "happening now" (4) at 3.
 4. A reported-speech cue in the same sentence caps ``self`` entries at 1 (a worried peer).
 Combinations then look at the unaffected matches' tags (intent + a time, means + intent, two
 farewell signs ...) and may add a higher-level match.
@@ -126,7 +127,13 @@ class Detector:
             sent = sentence_of[m.first]
             if sent in cue_sentences["past"] and sent not in cue_sentences["recent"]:
                 flags.append("past")
-                eff = min(eff, c.past_cap_high if e.severity >= 3 else c.past_cap_low)
+                # A past attempt of one's own is history worth a word (C-SSRS lifetime item);
+                # someone else's emergency years ago is recovery talk.
+                high = e.severity >= 3 and e.context == "self"
+                eff = min(eff, c.past_cap_high if high else c.past_cap_low)
+            elif sent in cue_sentences["recent"] and e.severity > c.recent_cap:
+                flags.append("recent")  # yesterday's overdose is high, not happening now
+                eff = min(eff, c.recent_cap)
             if e.context == "self" and sent in cue_sentences["reported"]:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)

@@ -278,10 +278,12 @@ class Matcher:
 
 
 def _compact_keys(elems: tuple[Elem, ...]) -> list[str]:
-    """Concatenated spellings of a gap-free, word-only sequence, for spaced-out letters."""
+    """Concatenated spellings of a word-only sequence (gaps as empty), for spaced-out letters."""
     choices: list[list[str]] = []
     for e in elems:
-        if isinstance(e, Gap) or e.num or e.qty:
+        if isinstance(e, Gap):
+            continue  # spaced-out letters leave no room for extra words
+        if e.num or e.qty:
             return []
         choices.append(sorted(e.words) + list(e.prefixes))
     total = 1

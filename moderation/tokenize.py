@@ -12,9 +12,10 @@ A *word character* is any code point whose Unicode general category starts with 
   the spacing characters (space . - _ * ·) is joined into one token ("k i l l" → "kill").
 
 Every token has *forms*, the spellings the matcher tries, in a fixed order:
-1. leetspeak decoded (only when the token holds a letter and does not start with a digit, so
-   "40" and "100mg" stay numbers), then stretched runs of 3+ identical characters collapsed to
-   two (Finnish double letters carry meaning: "tuli" is not "tuuli");
+1. leetspeak decoded (only when the token holds a letter, so "40" stays a number; a token's
+   numeric value is read from the undecoded spelling, so "100mg" is still 100), then stretched
+   runs of 3+ identical characters collapsed to two (Finnish double letters carry meaning:
+   "tuli" is not "tuuli");
 2. the same with those stretched runs collapsed to one ("kuoleeeen" → "kuolen");
 3. the undecoded spelling with the same two collapses.
 Duplicates are dropped, keeping the first.
@@ -82,7 +83,7 @@ def collapse_runs(word: str, keep: int) -> str:
 def token_forms(word: str, leet: Mapping[str, str]) -> tuple[str, ...]:
     """The ordered, de-duplicated spellings of one token (see the module docstring)."""
     decoded = word
-    if word and not is_digit(word[0]) and any(is_letter(c) for c in word):
+    if any(is_letter(c) for c in word):
         decoded = "".join(leet.get(c, c) for c in word)
     forms: list[str] = []
     for variant in (
