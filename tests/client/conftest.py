@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,18 +32,33 @@ class SpawnedServer:
     proc: subprocess.Popen[bytes]
 
 
-def _spawn(tmp: Path, redis_url: str | None) -> SpawnedServer:
+# Runs ``python -m server`` with every logger at DEBUG (the server's own default is INFO and it
+# quiets socketio/engineio), so the canary search covers the most talkative log there can be.
+DEBUG_LAUNCHER = """
+import logging, sys
+import server.logs as logs
+_configure = logs.configure_logging
+def _debug(level=logging.INFO):
+    _configure(logging.DEBUG)
+    for name in ("aiohttp", "engineio", "socketio", "engineio.server", "socketio.server", "redis"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+logs.configure_logging = _debug
+from server.__main__ import main
+main(sys.argv[1:])
+"""
+
+
+def _spawn(tmp: Path, redis_url: str | None, *, debug: bool = False) -> SpawnedServer:
     port = free_port()
     data_dir = tmp / "data"
     log_path = tmp / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     if redis_url:
         env["REDIS_URL"] = redis_url
-    env["ILTAPIIRI_LOG_LEVEL"] = "debug"
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(data_dir)],
+        [sys.executable, *(["-c", DEBUG_LAUNCHER] if debug else ["-m", "server"]),
+         "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     log.close()
@@ -121,9 +135,8 @@ def any_backend_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def spawned_redis_server(tmp_path: Path, redis_url: str) -> Iterator[SpawnedServer]:
     """A server subprocess on Redis whose data dir and log file the canary test searches."""
-    server = _spawn(tmp_path, redis_url)
+    server = _spawn(tmp_path, redis_url, debug=True)
     try:
         yield server
     finally:
         _stop(server)
-        time.sleep(0)
