@@ -1,0 +1,80 @@
+"""Evaluate the crisis-language detector on tests/moderation/cases/*.jsonl.
+
+Usage: .venv/bin/python bench/detector_eval.py [--misses] [--markdown]
+
+Prints, for the tuning set (every file but heldout.jsonl), the held-out set and both together:
+per language, per expected level and per group the recall of levels 3-4 scored >= 2, recall of
+level 4 scored >= 3, false alarms (level 0 scored >= 2), exact-level agreement and category
+agreement, plus the confusion matrix. --misses lists the cases whose level differs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from moderation import detect  # noqa: E402
+from moderation.evaluation import (  # noqa: E402
+    Case,
+    Outcome,
+    by_key,
+    confusion,
+    markdown_table,
+    run,
+    summarise,
+)
+
+CASES = ROOT / "tests" / "moderation" / "cases"
+HELDOUT = "heldout.jsonl"
+
+
+def load(paths: list[Path]) -> list[Case]:
+    """Read and validate the cases of the given files."""
+    out: list[Case] = []
+    for p in paths:
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    out.append(Case.from_json(json.loads(line)))
+                except ValueError as exc:
+                    raise SystemExit(f"{p.name}:{n}: {exc}") from exc
+    return out
+
+
+def report(title: str, outcomes: list[Outcome]) -> str:
+    """Markdown section for one set of outcomes."""
+    parts = [f"### {title}\n", markdown_table({"all": summarise(outcomes)}, "slice")]
+    parts.append("\n" + markdown_table(by_key(outcomes, lambda o: o.case.lang), "language"))
+    parts.append(
+        "\n" + markdown_table(by_key(outcomes, lambda o: f"level {o.case.severity}"), "expected")
+    )
+    parts.append("\n" + markdown_table(by_key(outcomes, lambda o: o.case.group), "group"))
+    m = confusion(outcomes)
+    parts.append("\nConfusion (rows expected, columns scored):\n\n| | 0 | 1 | 2 | 3 | 4 |\n")
+    parts.append("|---|---|---|---|---|---|\n")
+    parts.extend(f"| {i} | " + " | ".join(str(x) for x in row) + " |\n" for i, row in enumerate(m))
+    return "".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    """Run the evaluation and print the report."""
+    files = sorted(CASES.glob("*.jsonl"))
+    tuning = run(load([f for f in files if f.name != HELDOUT]), detect)
+    heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
+    print(report(f"Tuning set ({len(tuning)} cases)", tuning))
+    print(report(f"Held-out set ({len(heldout)} cases)", heldout))
+    print(report(f"All cases ({len(tuning) + len(heldout)})", tuning + heldout))
+    if "--misses" in argv:
+        for o in tuning + heldout:
+            if o.severity != o.case.severity:
+                print(f"MISS {o.case.group} {o.case.lang} expected {o.case.severity} "
+                      f"scored {o.severity}: {o.case.text!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
