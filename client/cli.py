@@ -3,7 +3,8 @@
 Lines typed are sent to the current target (the group, or a 1:1 after ``/dm NAME``); incoming
 messages are printed as ``[HH:MM] name: text`` (local time). Commands::
 
-    /dm NAME [text]   send one 1:1 message, or (without text) talk to NAME from now on
+    /dm NAME          talk to NAME 1:1 from now on (names may contain spaces)
+    /dm NAME: text    send one 1:1 message to NAME
     /group            talk to the group again
     /members          who is in the room
     /quit             leave and exit (end of input does the same)
@@ -84,18 +85,20 @@ class Chat:
         elif cmd == "/members":
             self.say("* members: " + ", ".join(sorted(self.group.members)))
         elif cmd == "/dm":
-            name, _, text = rest.strip().partition(" ")
+            # Pseudonyms contain spaces ("Klar Svan 47"): the name runs to a colon or the end.
+            name, _, text = rest.partition(":")
+            name, text = name.strip(), text.strip()
             if not name:
-                self.say("* usage: /dm NAME [text]")
+                self.say("* usage: /dm NAME  or  /dm NAME: text")
                 return True
             dm = await self.peer.open_direct(name)
-            if text.strip():
+            if text:
                 await dm.send(text)
             else:
                 self.target = dm
                 self.say(f"* talking to {name} (1:1); /group to go back")
         else:
-            self.say("* commands: /dm NAME [text], /group, /members, /quit")
+            self.say("* commands: /dm NAME, /dm NAME: text, /group, /members, /quit")
         return True
 
 
