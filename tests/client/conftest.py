@@ -140,3 +140,48 @@ def spawned_redis_server(tmp_path: Path, redis_url: str) -> Iterator[SpawnedServ
         yield server
     finally:
         _stop(server)
+
+
+@dataclass
+class ClockedServer:
+    """An in-process server whose clock moves only when the test says so."""
+
+    url: str
+    clock: Any
+    app: Any
+
+    async def advance(self, seconds: float) -> None:
+        """Move the server's clock and run the scheduler once (opens, warns, closes rooms)."""
+        from server.app import SCHEDULER
+
+        self.clock.advance(seconds)
+        await self.app[SCHEDULER].tick()
+
+
+@pytest.fixture
+async def clocked_server(tmp_path: Path) -> Any:
+    """The real server app on a free port with a ``FakeClock`` and no background scheduler."""
+    import time as _time
+
+    from aiohttp import web
+
+    from config.settings import load_settings
+    from server.app import make_app
+    from server.clock import FakeClock
+
+    port = free_port()
+    settings = load_settings(None).with_overrides(
+        host="127.0.0.1", port=port, data_dir=tmp_path / "data", redis_url=None
+    )
+    clock = FakeClock(_time.time())
+    app = make_app(settings, clock=clock, run_scheduler=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    server = ClockedServer(f"http://127.0.0.1:{port}", clock, app)
+    await server.advance(0)
+    try:
+        yield server
+    finally:
+        await runner.cleanup()

@@ -161,3 +161,28 @@ async def test_group_survives_a_dropped_socket(embedded_url: str) -> None:
         assert (await ga.next_message(15)).text == "yes"
     finally:
         await close_all([alice, bob])
+
+
+async def test_night_end_closes_the_room_and_drops_its_keys(clocked_server) -> None:
+    alice, bob = await connect_many(clocked_server.url, 2)
+    try:
+        ga, gb = await alice.join_group("open"), await bob.join_group("open")
+        await ga.send("last words tonight")
+        assert (await gb.next_message(10)).text == "last words tonight"
+        assert ga.room in alice._engine._groups.rooms()
+
+        await clocked_server.advance(24 * 3600)  # the night is over: the server closes the room
+        assert await ga.closed(timeout=10) is not None
+        assert await gb.closed(timeout=10) is not None
+        assert ga.room not in alice._engine._groups.rooms()
+        assert gb.room not in bob._engine._groups.rooms()
+        with pytest.raises(RoomClosedError) as err:
+            await ga.send("too late")
+        assert err.value.code == "room_closed"
+        with pytest.raises(RoomClosedError):
+            await gb.next_message(timeout=1)
+        # tonight's new room is a new room: joining again works and starts fresh
+        new = await alice.join_group("open")
+        assert new.room != ga.room and not new.is_closed
+    finally:
+        await close_all([alice, bob])
