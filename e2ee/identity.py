@@ -48,7 +48,7 @@ def signed_prekey_message(prekey_id: int, key: bytes) -> bytes:
 class DeviceIdentity:
     """Long-term keys of one device. ``repr`` shows the public identity key's fingerprint only.
 
-    Layout of ``to_bytes()`` (73 bytes)::
+    Layout of ``to_bytes()`` (66 bytes)::
 
         +---------+------+------------------+-----------------+
         | version | 0x10 | ed25519 seed(32) | x25519 priv(32) |

@@ -97,3 +97,21 @@ def test_vector_files_are_not_trivially_empty() -> None:
     assert len(load("rfc8032_ed25519.json")["tests"]) == 3
     assert len(load("rfc5869_hkdf_sha256.json")["tests"]) == 3
     assert [v["case"] for v in load("rfc4231_hmac_sha256.json")["tests"]] == [1, 2, 3, 4, 6, 7]
+
+
+def test_wycheproof_ed25519_subset() -> None:
+    """Edge cases where Ed25519 verifiers disagree: our verify must match Wycheproof's verdict."""
+    from e2ee import SignatureError
+
+    data = load("wycheproof_ed25519_subset.json")
+    pk = h(data["publicKey"])
+    valid = invalid = 0
+    for t in data["tests"]:
+        if t["result"] == "valid":
+            p.ed25519_verify(pk, h(t["sig"]), h(t["msg"]))
+            valid += 1
+        else:
+            with pytest.raises(SignatureError):
+                p.ed25519_verify(pk, h(t["sig"]), h(t["msg"]))
+            invalid += 1
+    assert (valid, invalid) == (9, 35)
