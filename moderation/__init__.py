@@ -12,7 +12,7 @@ from typing import Any
 
 from moderation.data import DataError, compile_data, load_default_data
 from moderation.engine import Detector
-from moderation.resources import resources_for
+from moderation.resources import crisis_severity, resources_for
 from moderation.result import Detection, Match
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Detector",
     "Match",
     "build_detector",
+    "crisis_severity",
     "default_detector",
     "detect",
     "resources_for",
