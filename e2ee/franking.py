@@ -201,6 +201,10 @@ def verify_report(opening: FrankingOpening, server_franking_key: bytes) -> None:
     """Server + moderator check of a report; raises ``FrankingError`` naming nothing secret."""
     if not verify_commitment(opening):
         raise FrankingError("commitment does not match the revealed message")
+    # Recipients only display messages whose commitment context is the room they arrived in
+    # ("direct" for 1:1), so a genuine report always has context == stamped room.
+    if opening.context != opening.room:
+        raise FrankingError("commitment context differs from the stamped room")
     if opening.stamp is None or not verify_stamp(
         server_franking_key, opening.stamp, opening.commitment, opening.sender_key,
         opening.room, opening.ts,

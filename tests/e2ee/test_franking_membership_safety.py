@@ -64,6 +64,17 @@ def test_report_verifies_and_any_change_fails() -> None:
             verify_report(dataclasses.replace(o, **change), KEY)  # type: ignore[arg-type]
 
 
+def test_report_context_must_be_the_stamped_room() -> None:
+    """A commitment made for one room cannot be passed off with a stamp from another."""
+    fk, ref = b"\x44" * 32, bytes(12)
+    cm = make_commitment(fk, "muu/2026-11-26", SENDER, ref, "viesti")
+    o = FrankingOpening("viesti", fk, cm, "muu/2026-11-26", SENDER, ref, ROOM, 5,
+                        make_stamp(KEY, cm, SENDER, ROOM, 5))
+    assert o.verify_commitment()
+    with pytest.raises(FrankingError):
+        verify_report(o, KEY)
+
+
 def test_opening_serialisation_is_strict() -> None:
     o = opening()
     data = o.to_bytes()
