@@ -9,7 +9,10 @@
 
 export const HELP_SEVERITY = 2; // at or above: show private help before sending
 export const PERSONAL_DATA = 'personal_data';
-export const OVERDOSE_CATEGORIES = ['overdose', 'overdose_emergency', 'poisoning'];
+export const OVERDOSE_CATEGORIES = ['overdose'];
+// Not the writer's own crisis: personal details get the "send anyway?" question instead, and
+// harassing someone else is for the moderators, not a reason to show the writer crisis help.
+export const NOT_WRITER_CRISIS = [PERSONAL_DATA, 'harassment'];
 
 const NOTHING = Object.freeze({ severity: 0, categories: [], matches: [] });
 let detector = null;
@@ -35,11 +38,12 @@ export function loadDetector() {
   return loading;
 }
 
-/** The detector's verdict on `text`, or "nothing" when the detector is unavailable. */
-export function check(text, lang) {
+/** The detector's verdict on `text`, or "nothing" when the detector is unavailable.
+ * Async so that a detector in a worker (or any other async one) fits the same hook. */
+export async function check(text, lang) {
   if (!detector || !text) return NOTHING;
   try {
-    const r = detector.detect(text, lang);
+    const r = await detector.detect(text, lang);
     return {
       severity: Number(r.severity) || 0,
       categories: Array.isArray(r.categories) ? r.categories : [],
@@ -50,11 +54,21 @@ export function check(text, lang) {
   }
 }
 
+/** The highest severity among matches that speak of the writer's own crisis. */
+export function crisisSeverity(result) {
+  const relevant = result.matches.filter((m) => m && !NOT_WRITER_CRISIS.includes(m.category));
+  if (relevant.length) return Math.max(...relevant.map((m) => Number(m.severity) || 0));
+  // Without per-match detail, trust the overall level unless only non-crisis categories fired.
+  const crisisCategories = result.categories.filter((c) => !NOT_WRITER_CRISIS.includes(c));
+  return crisisCategories.length || !result.categories.length ? result.severity : 0;
+}
+
 /** What the composer should do before sending: {help, overdose, personal}. */
 export function gate(result) {
   return {
-    help: result.severity >= HELP_SEVERITY,
-    overdose: result.categories.some((c) => OVERDOSE_CATEGORIES.includes(c)),
+    help: crisisSeverity(result) >= HELP_SEVERITY,
+    overdose: result.categories.includes('overdose')
+      || result.matches.some((m) => m && OVERDOSE_CATEGORIES.includes(m.category)),
     personal: result.categories.includes(PERSONAL_DATA),
   };
 }

@@ -55,11 +55,11 @@ export function composer(ctx, { label, send }) {
     }
   };
 
-  const submit = (ev) => {
+  const submit = async (ev) => {
     ev.preventDefault();
     const value = text.input.value;
     if (!value.trim()) return;
-    const verdict = gate(check(value, ctx.lang()));
+    const verdict = gate(await check(value, ctx.lang()));
     if (verdict.help && !confirmed.help) {
       confirmed.help = true;
       ctx.openHelp({ overdose: verdict.overdose, reason: 'detector' });
@@ -96,8 +96,8 @@ export function composer(ctx, { label, send }) {
     updateCounter();
     confirmed = { help: false, personal: false };
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(() => {
-      const verdict = gate(check(text.input.value, ctx.lang()));
+    typingTimer = setTimeout(async () => {
+      const verdict = gate(await check(text.input.value, ctx.lang()));
       if (verdict.help) {
         showNotice(h('p', { text: t('composer.typing_help') }),
           h('button', { type: 'button', class: 'secondary', text: t('help.open'),

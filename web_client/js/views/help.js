@@ -91,7 +91,7 @@ export function openHelp(ctx, opts = {}) {
   const close = () => dialog.close();
   const dialog = h('dialog', { id: 'help-panel', class: 'dialog help', 'aria-labelledby': 'help-title' },
     h('div', { class: 'stack' },
-      h('h2', { id: 'help-title', text: t('help.title') }),
+      h('h2', { id: 'help-title', tabindex: '-1', text: t('help.title') }),
       h('p', { class: 'private-tag', text: t('help.only_you') }),
       opts.reason === 'detector' ? h('p', { text: t('help.detector_lead') }) : h('p', { text: t('help.lead') }),
       opts.overdose ? firstAid : null,
@@ -104,11 +104,14 @@ export function openHelp(ctx, opts = {}) {
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
+  // Start reading at the top (the heading), not at the first link further down.
+  dialog.querySelector('#help-title').focus();
+  dialog.scrollTop = 0;
   loadResources().then((data) => {
     const list = resourcesFor(data, language());
     resources.setAttribute('aria-busy', 'false');
     resources.replaceChildren(...(list.length ? list.map((r) => resourceItem(t, r))
-      : [h('li', {}, h('strong', { text: t('help.emergency_fallback') }),
+      : [h('li', { class: 'resource emergency' }, h('strong', { text: t('help.emergency_fallback') }),
         h('a', { class: 'call', href: 'tel:112', text: t('help.call', { number: '112' }) }))]));
   });
   return dialog;
