@@ -66,6 +66,12 @@ OTK_LOW_WATERMARK = 10
 """Top up one-time prekeys on the server when it holds fewer than this."""
 OTK_TARGET = 50
 """How many one-time prekeys the server should hold after a top-up."""
+OTK_CHECK_EVERY = 5
+"""Ask ``keys.count`` after this many incoming session starts (each used one prekey)."""
+MAX_ACK_IDS = 100
+"""Ids per ``inbox.ack`` (the server's ``max_ack_ids``)."""
+MAX_INBOX_ROUNDS = 50
+"""``inbox.fetch`` rounds per connect; the server hands out a bounded batch per round."""
 
 Listener = Callable[[Message, "Group | DirectChat"], None]
 
@@ -93,6 +99,7 @@ class PeerClient:
         self._seen_ids: OrderedDict[str, None] = OrderedDict()
         self._listeners: list[Listener] = []
         self._closed = False
+        self._session_starts = 0
         self.undecryptable = 0
         """Messages dropped because they failed to decrypt or verify (for diagnostics)."""
 
@@ -227,12 +234,30 @@ class PeerClient:
         await self._transport.request("keys.publish", request)
 
     async def _fetch_inbox(self) -> None:
-        reply = await self._transport.request("inbox.fetch")
-        envelopes = reply.get("envelopes")
-        if not isinstance(envelopes, list):
-            raise ProtocolViolation("bad_reply", "inbox.fetch")
-        for raw in envelopes:
-            await self._handle_direct(raw)
+        """Handle everything queued for me, batch by batch, acknowledging after each batch."""
+        for _ in range(MAX_INBOX_ROUNDS):
+            reply = await self._transport.request("inbox.fetch")
+            envelopes = reply.get("envelopes")
+            if not isinstance(envelopes, list):
+                raise ProtocolViolation("bad_reply", "inbox.fetch")
+            if not envelopes:
+                return
+            handled: list[str] = []
+            for raw in envelopes:
+                try:
+                    envelope_id = await self._handle_direct(raw, ack=False)
+                except ProtocolViolation as err:
+                    # Malformed: it will never decode, so acknowledge it if it has an id at all.
+                    log.info("inbox envelope dropped: %s", err.code)
+                    raw_id = raw.get("id") if isinstance(raw, dict) else None
+                    if isinstance(raw_id, str) and raw_id:
+                        handled.append(raw_id)
+                    continue
+                handled.append(envelope_id)
+            if not handled:
+                return  # nothing we can acknowledge: do not spin on the same batch
+            for start in range(0, len(handled), MAX_ACK_IDS):
+                await self._ack(handled[start : start + MAX_ACK_IDS])
 
     async def _reestablish(self) -> None:
         """After a reconnect: authenticate again, rejoin my rooms, fetch what was queued."""
@@ -463,14 +488,20 @@ class PeerClient:
         async with self._lock:
             await self._send_content(chat.pseudonym, chat.identity_key, TextContent.new(text))
 
-    async def _handle_direct(self, data: Any) -> None:
+    async def _handle_direct(self, data: Any, *, ack: bool = True) -> str:
+        """Decrypt and dispatch one inbox envelope; ack it (or leave that to the caller).
+
+        Returns the envelope id. State is saved before the ack, so an acknowledged envelope has
+        always been taken into the saved ratchet state.
+        """
         try:
             env = DirectEnvelope.from_wire(data)
         except E2EEError as err:
             raise ProtocolViolation(BAD_PUSH, f"direct.envelope {err.code}") from None
         if env.id in self._seen_ids:
-            await self._ack([env.id])
-            return
+            if ack:
+                await self._ack([env.id])
+            return env.id
         try:
             self._pin(env.sender, env.sender_key)
             received = self._engine.decrypt_direct(env)
@@ -479,8 +510,9 @@ class PeerClient:
             self.undecryptable += 1
             log.info("direct envelope dropped: %s", err.code)
             self._save()
-            await self._ack([env.id])
-            return
+            if ack:
+                await self._ack([env.id])
+            return env.id
         self._save()  # before the ack: the envelope is gone from the server after it
         self._remember(env.id)
         content = received.content
@@ -496,9 +528,14 @@ class PeerClient:
             self._accept_distribution(content, env.sender_key)
         elif isinstance(content, ControlContent):
             log.debug("control %s ignored", content.action)
-        await self._ack([env.id])
+        if ack:
+            await self._ack([env.id])
         if env.kind == "prekey":
-            await self._publish_keys(always=False)
+            self._session_starts += 1
+            if self._session_starts >= OTK_CHECK_EVERY:
+                self._session_starts = 0
+                await self._publish_keys(always=False)
+        return env.id
 
     def _accept_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
         group_id = skd.room.split("/", 1)[0]

@@ -37,9 +37,15 @@ RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"
 
 REQUEST_TIMEOUT_S = 15.0
+RATE_LIMIT_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 1.5, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0)
+"""Waits before retrying a request the server refused with ``rate_limited``; a refused call
+changed nothing, so repeating it is safe. Sharing a sender key with a full room (30 members)
+needs more 1:1 sends and key fetches than the per-connection burst allows."""
 RECONNECT_DELAY_S = 0.5
 RECONNECT_DELAY_MAX_S = 10.0
 SOCKETIO_PATH = "socket.io"
+
+RATE_LIMITED = "rate_limited"
 
 PushCallback = Callable[[str, Any], None]
 
@@ -115,7 +121,20 @@ class Transport:
             raise TransportError(DISCONNECTED, f"cannot connect ({type(exc).__name__})") from None
 
     async def request(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``."""
+        """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``.
+
+        A ``rate_limited`` answer is retried after ``RATE_LIMIT_RETRY_DELAYS_S``.
+        """
+        for delay in (*RATE_LIMIT_RETRY_DELAYS_S, None):
+            try:
+                return await self._request_once(event, payload)
+            except ClientError as err:
+                if err.code != RATE_LIMITED or delay is None:
+                    raise
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _request_once(self, event: str, payload: dict[str, Any] | None) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Any] = loop.create_future()
 
