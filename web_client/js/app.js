@@ -52,22 +52,38 @@ const ctx = {
     drawHeader();
     ctx.router.show('groups');
   },
-  /** Join a group (rules already accepted): chat when open, lobby while it waits. */
+  /**
+   * Join a group (rules already accepted). An open group shows its chat; in the lobby the relay
+   * lets us in early and we wait in the lobby view for `group.opened`; before the lobby opens
+   * the join is refused (group_not_open) and the lobby view keeps trying.
+   */
   async enterGroup(group, { fromLobby = false } = {}) {
     try {
       const reply = await session.joinGroup(group.id);
       rooms.joined(reply);
+      if (reply.group && reply.group.state === 'lobby') {
+        ctx.router.show('lobby', { group: reply.group, room: reply.room }, { focus: !fromLobby });
+        return { waiting: true };
+      }
       ctx.router.show('chat', { room: reply.room, name: reply.group && reply.group.name });
       ctx.live(t('chat.joined', { name: group.name }));
       return { ok: true };
     } catch (err) {
       const code = err && err.code;
       if (code === 'group_not_open' || code === 'moderator_absent') {
-        if (!fromLobby) ctx.router.show('lobby', { group });
+        if (!fromLobby) ctx.router.show('lobby', { group, reason: code });
         return { waiting: true };
       }
       return { error: code || 'internal' };
     }
+  },
+  /** The lobby's door opened: go to the chat of a room we already joined. */
+  openRoom(roomId) {
+    const room = rooms.get(roomId);
+    if (!room) return;
+    if (room.group) room.group = { ...room.group, state: 'open' };
+    ctx.router.show('chat', { room: roomId, name: room.group && room.group.name });
+    ctx.live(t('chat.joined', { name: room.group ? room.group.name : '' }));
   },
 };
 ctx.router = new Router(main, ctx);

@@ -78,6 +78,7 @@ export default {
   'lobby.title': 'Lobby',
   'lobby.lead': '{name} opens at {time}. You will be let in automatically.',
   'lobby.minutes_left': (p) => (p.n <= 0 ? 'Opening now.' : p.n === 1 ? 'About one minute to go.' : `About ${p.n} minutes to go.`),
+  'lobby.waiting_moderator': 'The group opens when a moderator arrives. You will be let in then.',
   'lobby.meanwhile': 'While you wait:',
   'lobby.tip_water': 'Get a glass of water and sit somewhere comfortable.',
   'lobby.tip_breathe': 'Breathe in for four, out for six. A few times.',

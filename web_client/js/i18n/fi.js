@@ -78,6 +78,7 @@ export default {
   'lobby.title': 'Odotustila',
   'lobby.lead': '{name} aukeaa klo {time}. Pääset sisään automaattisesti.',
   'lobby.minutes_left': (p) => (p.n <= 0 ? 'Aukeaa nyt.' : p.n === 1 ? 'Noin minuutti jäljellä.' : `Noin ${p.n} minuuttia jäljellä.`),
+  'lobby.waiting_moderator': 'Ryhmä aukeaa, kun ohjaaja saapuu. Pääset silloin sisään.',
   'lobby.meanwhile': 'Odotellessa:',
   'lobby.tip_water': 'Ota lasi vettä ja asetu mukavasti.',
   'lobby.tip_breathe': 'Hengitä sisään neljään laskien, ulos kuuteen. Muutaman kerran.',

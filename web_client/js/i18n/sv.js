@@ -78,6 +78,7 @@ export default {
   'lobby.title': 'Väntrum',
   'lobby.lead': '{name} öppnar kl. {time}. Du släpps in automatiskt.',
   'lobby.minutes_left': (p) => (p.n <= 0 ? 'Öppnar nu.' : p.n === 1 ? 'Ungefär en minut kvar.' : `Ungefär ${p.n} minuter kvar.`),
+  'lobby.waiting_moderator': 'Gruppen öppnar när en moderator kommer. Då släpps du in.',
   'lobby.meanwhile': 'Medan du väntar:',
   'lobby.tip_water': 'Ta ett glas vatten och sätt dig bekvämt.',
   'lobby.tip_breathe': 'Andas in på fyra, ut på sex. Några gånger.',

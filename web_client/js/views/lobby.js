@@ -1,10 +1,17 @@
-/** The lobby before a group opens: a countdown, and the door opens by itself. */
+/**
+ * The lobby before a group opens: a countdown, and the door opens by itself.
+ *
+ * Two cases: in the lobby window the relay has already let us into the room (`room` is set) and
+ * we wait for its `group.opened` push; earlier than that (or while no moderator is there) the
+ * join was refused and we try again now and then.
+ */
 
 import { h } from '../dom.js';
 import { formatTime } from '../i18n.js';
 
-const POLL_MS = 20000;
+const RETRY_MS = 20000;
 
+/** Hours, minutes and seconds left (never negative). */
 export function countdownParts(msLeft) {
   const total = Math.max(0, Math.ceil(msLeft / 1000));
   return { h: Math.floor(total / 3600), m: Math.floor((total % 3600) / 60), s: total % 60 };
@@ -13,7 +20,7 @@ export function countdownParts(msLeft) {
 export default {
   name: 'lobby',
   title: (t) => t('lobby.title'),
-  render(ctx, { group }) {
+  render(ctx, { group, room, reason }) {
     const { t } = ctx;
     const starts = new Date(group.starts_at);
     const clock = h('p', { class: 'countdown', 'aria-hidden': 'true' });
@@ -23,25 +30,33 @@ export default {
     let alive = true;
     const tick = () => {
       const p = countdownParts(starts.getTime() - Date.now());
-      clock.textContent = `${p.h ? `${p.h}:` : ''}${String(p.m).padStart(p.h ? 2 : 1, '0')}:${String(p.s).padStart(2, '0')}`;
+      const mm = String(p.m).padStart(p.h ? 2 : 1, '0');
+      clock.textContent = `${p.h ? `${p.h}:` : ''}${mm}:${String(p.s).padStart(2, '0')}`;
       const minutes = p.h * 60 + p.m;
       if (minutes !== lastMinute) {
         lastMinute = minutes;
         spoken.textContent = t('lobby.minutes_left', { n: minutes });
       }
     };
-    const tryEnter = async () => {
-      if (!alive) return;
-      const result = await ctx.enterGroup(group, { fromLobby: true });
-      if (alive && result && result.waiting) return;
-    };
     tick();
     const ticker = setInterval(tick, 1000);
-    const poller = setInterval(tryEnter, POLL_MS);
-    const offOpened = ctx.session.on('group.opened', () => tryEnter());
+    const retry = room ? null : setInterval(() => { if (alive) ctx.enterGroup(group, { fromLobby: true }); }, RETRY_MS);
+    const offOpened = ctx.session.on('group.opened', (d) => {
+      if (!alive) return;
+      if (room && d.room === room) ctx.openRoom(room);
+      else if (!room) ctx.enterGroup(group, { fromLobby: true });
+    });
+    const leave = async () => {
+      if (room) {
+        await ctx.session.leaveRoom(room);
+        ctx.rooms.forget(room);
+      }
+      ctx.router.show('groups');
+    };
     const node = h('section', { class: 'view lobby' },
       h('h1', { text: t('lobby.title') }),
       h('p', { class: 'lead', text: t('lobby.lead', { name: group.name, time: formatTime(starts) }) }),
+      reason === 'moderator_absent' ? h('p', { text: t('lobby.waiting_moderator') }) : null,
       clock,
       spoken,
       h('p', { text: t('lobby.meanwhile') }),
@@ -49,8 +64,15 @@ export default {
         h('li', { text: t('lobby.tip_water') }),
         h('li', { text: t('lobby.tip_breathe') }),
         h('li', { text: t('lobby.tip_help') })),
-      h('button', { type: 'button', class: 'secondary', text: t('common.back'),
-        onclick: () => ctx.router.show('groups') }));
-    return { node, dispose: () => { alive = false; clearInterval(ticker); clearInterval(poller); offOpened(); } };
+      h('button', { type: 'button', class: 'secondary', text: t('common.back'), onclick: leave }));
+    return {
+      node,
+      dispose: () => {
+        alive = false;
+        clearInterval(ticker);
+        if (retry) clearInterval(retry);
+        offOpened();
+      },
+    };
   },
 };
