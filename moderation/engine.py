@@ -179,8 +179,10 @@ class Detector:
         for combo in self._c.combinations:
             used: list[int] = []
             for tag in combo.requires:
+                # Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
+                taken = {active[u][1].id for u in used}
                 pick = next(
-                    (i for i, (_, e) in enumerate(active) if tag in e.tags and i not in used),
+                    (i for i, (_, e) in enumerate(active) if tag in e.tags and e.id not in taken),
                     None,
                 )
                 if pick is None:

@@ -67,7 +67,7 @@ class Token:
 
 
 def collapse_runs(word: str, keep: int) -> str:
-    """Collapse runs of three or more identical characters to ``keep`` characters."""
+    """Collapse runs of three or more identical letters to ``keep`` characters."""
     out: list[str] = []
     i = 0
     while i < len(word):
@@ -75,7 +75,8 @@ def collapse_runs(word: str, keep: int) -> str:
         while j < len(word) and word[j] == word[i]:
             j += 1
         run = j - i
-        out.append(word[i] * (keep if run >= 3 else run))
+        # Only letters stretch: "1000" is a number, not "10" shouted.
+        out.append(word[i] * (keep if run >= 3 and is_letter(word[i]) else run))
         i = j
     return "".join(out)
 
