@@ -15,6 +15,8 @@ MAX_SKIP: Final = 1000
 """Most message keys one receiving chain may skip ahead in one step."""
 MAX_SKIPPED_KEYS: Final = 2000
 """Most skipped message keys kept per session across all chains; oldest evicted first."""
+MAX_PREVIOUS_CHAINS: Final = 5
+"""Finished receiving chains remembered per session, to name their duplicates replays."""
 
 # Sender keys (groups)
 MAX_FORWARD_JUMP: Final = 25_000

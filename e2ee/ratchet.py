@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from . import primitives as p
 from .encoding import Reader, Writer
 from .errors import DecodeError, LimitError, ReplayError, StateError
-from .limits import MAX_SKIP, MAX_SKIPPED_KEYS, PROTOCOL_VERSION
+from .limits import MAX_PREVIOUS_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS, PROTOCOL_VERSION
 
 ROOT_INFO = b"iltapiiri/dr-root/v1"
 MSG_INFO = b"iltapiiri/dr-msg/v1"
@@ -105,6 +105,9 @@ class RatchetState:
     send_pending: bool = False
     # (ratchet key, n) -> message key; dict order is age, so eviction drops the oldest.
     skipped: dict[tuple[bytes, int], bytes] = field(default_factory=dict)
+    # Remote ratchet keys of finished receiving chains: a message on one of them whose key is
+    # not in ``skipped`` was already read, so it is a replay (not a new DH step to attempt).
+    previous_dhr: list[bytes] = field(default_factory=list)
 
     @property
     def dhs_public(self) -> bytes:
@@ -128,6 +131,7 @@ class RatchetState:
         return RatchetState(
             self.root_key, self.dhs_private, self.dhr, self.cks, self.ckr,
             self.ns, self.nr, self.pn, self.send_pending, dict(self.skipped),
+            list(self.previous_dhr),
         )
 
     def next_send_key(self, rng: p.Rng) -> tuple[bytes, bytes, int, int]:
@@ -152,9 +156,13 @@ class RatchetState:
         slot = (header.ratchet_key, header.n)
         if slot in self.skipped:
             return self.skipped.pop(slot)
+        if header.ratchet_key in self.previous_dhr:
+            raise ReplayError("message of a finished chain already used")
         if header.ratchet_key != self.dhr:
             if self.ckr is not None:
                 self._skip(header.pn)
+            if self.dhr is not None:
+                self.previous_dhr = [*self.previous_dhr, self.dhr][-MAX_PREVIOUS_CHAINS:]
             self.dhr = header.ratchet_key
             self.root_key, self.ckr = kdf_rk(self.root_key, p.x25519(self.dhs_private, self.dhr))
             self.nr = 0
@@ -186,7 +194,8 @@ class RatchetState:
 
             root 32 | dhs_private 32 | flags u8 (1 dhr, 2 cks, 4 ckr, 8 send_pending) |
             [dhr 32] [cks 32] [ckr 32] | ns u32 | nr u32 | pn u32 |
-            n_skipped u16 | n_skipped * (ratchet key 32 | n u32 | message key 32)
+            n_skipped u16 | n_skipped * (ratchet key 32 | n u32 | message key 32) |
+            n_previous u8 | n_previous * ratchet key 32
         """
         flags = (
             (1 if self.dhr else 0) | (2 if self.cks else 0) | (4 if self.ckr else 0)
@@ -199,6 +208,9 @@ class RatchetState:
         w.u32(self.ns).u32(self.nr).u32(self.pn).u16(len(self.skipped))
         for (key, n), mk in self.skipped.items():
             w.raw(key).u32(n).raw(mk)
+        w.u8(len(self.previous_dhr))
+        for key in self.previous_dhr:
+            w.raw(key)
         return w.bytes()
 
     @classmethod
@@ -219,7 +231,11 @@ class RatchetState:
         for _ in range(count):
             key, n = r.take(32), r.u32()
             skipped[(key, n)] = r.take(32)
-        return cls(rk, dhs, dhr, cks, ckr, ns, nr, pn, bool(flags & 8), skipped)
+        n_prev = r.u8()
+        if n_prev > MAX_PREVIOUS_CHAINS:
+            raise DecodeError("too many previous chains")
+        previous = [r.take(32) for _ in range(n_prev)]
+        return cls(rk, dhs, dhr, cks, ckr, ns, nr, pn, bool(flags & 8), skipped, previous)
 
     def __repr__(self) -> str:
         return f"RatchetState(ns={self.ns}, nr={self.nr}, pn={self.pn}, skipped={len(self.skipped)})"

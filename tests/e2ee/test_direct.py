@@ -105,6 +105,14 @@ def test_replays_fail(rng: SeededRng) -> None:
     alice.decrypt(direct_env(skipped[0], bob))
     with pytest.raises(ReplayError):  # a used skipped key is gone
         alice.decrypt(direct_env(skipped[0], bob))
+    # After both sides ratchet on, a message of a finished chain is still named a replay.
+    bob.decrypt(direct_env(send(alice, bob, "uusi ketju", rng), alice))
+    alice.decrypt(direct_env(send(bob, alice, "ja taas", rng), bob))
+    for old in (reply, skipped[2]):
+        with pytest.raises(ReplayError):
+            alice.decrypt(direct_env(old, bob))
+    with pytest.raises(ReplayError):
+        bob.decrypt(direct_env(o, alice))
 
 
 def lose(a: DirectSessions, b: DirectSessions, n: int, rng: SeededRng) -> None:
