@@ -217,7 +217,8 @@ class GroupKeys:
         """Accept a distribution that arrived over the 1:1 session with ``from_key``.
 
         Checks it names that sender (and ``room`` / at least ``min_epoch`` when given: pass the
-        room you are in and its current verified epoch) and is signed by its identity key.
+        room you are in and the epoch of its latest verified leave/removal, since every key made
+        before that had to be rotated) and is signed by its identity key.
         Returns False (and changes nothing) when this key id is already held, so a re-sent
         distribution cannot rewind a chain into replayable positions.
         """
