@@ -10,10 +10,12 @@ reported in the ORIGINAL text (code-point offsets). The steps, in order:
    NFKC to each cluster: fullwidth and mathematical letters fold to plain letters, ``a`` + U+0308
    composes to ``ä``. Per-cluster NFKC (not whole-string) keeps the offset map simple and is
    reproducible with ``String.prototype.normalize`` in JavaScript.
-3. Lower-case each character with the default Unicode mapping (``str.lower`` / ``toLowerCase``).
-   Not ``casefold``: JavaScript has no equivalent and ß must not turn into ss.
-4. Map look-alikes through the explicit homoglyph table (Cyrillic/Greek letters, typographic
-   apostrophes). The table never contains ä, ö or å: those are real Finnish/Swedish letters.
+3. Look-alikes: a character found in the explicit homoglyph table (Cyrillic/Greek letters in
+   both cases, typographic apostrophes) is replaced by its entry; any other character is
+   lower-cased with the default Unicode mapping (``str.lower`` / ``toLowerCase``; not
+   ``casefold``, which JavaScript lacks and which turns ß into ss) and each resulting character
+   is looked up in the table once more. The table never contains ä, ö or å: those are real
+   Finnish/Swedish letters.
 
 Leetspeak, stretched letters and spaced-out letters are token-level and live in tokenize.py.
 """
@@ -59,7 +61,7 @@ def is_mark(ch: str) -> bool:
 
 
 def normalise(text: str, tables: NormTables) -> Normalised:
-    """Apply steps 1-4 of the module docstring and keep the offset map."""
+    """Apply steps 1-3 of the module docstring and keep the offset map."""
     kept: list[tuple[int, str]] = [
         (i, ch)
         for i, ch in enumerate(text)
@@ -78,7 +80,10 @@ def normalise(text: str, tables: NormTables) -> Normalised:
             j += 1
         last = kept[j - 1][0] + 1
         for ch in unicodedata.normalize("NFKC", cluster):
-            for low in ch.lower():
+            # Look-alikes are mapped before lower-casing too: capital Greek Υ looks like Y,
+            # but its lower case υ looks like u.
+            direct = tables.homoglyphs.get(ch)
+            for low in direct if direct is not None else ch.lower():
                 out.append(tables.homoglyphs.get(low, low))
                 starts.append(first)
                 ends.append(last)

@@ -1,0 +1,109 @@
+"""Build tests/vectors/detect.json: input → expected detection, replayed by the JavaScript port.
+
+Run ``python -m tests.moderation.make_vectors`` after a deliberate change to the detector or its
+data, review the diff, and commit it; test_vectors.py fails when the file is stale.
+Spans are half-open code-point offsets into the original text (JavaScript converts from UTF-16).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from moderation import detect
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors" / "detect.json"
+CASES = Path(__file__).resolve().parent / "cases"
+FROM_GROUPS = ("heldout", "obfuscation", "personal_data", "negation", "overdose_other",
+               "past_reported", "harassment", "supportive")
+
+# Inputs that stress the runtimes' differences: astral characters (UTF-16 surrogate pairs),
+# combining marks, format characters, casing, digits, breaks and the ambiguous "en".
+EXTRA: list[tuple[str, str | None]] = [
+    ("💊💊 I took 40 pills 💊", None),
+    ("😭 en jaksa enää 😭", None),
+    ("𝕀 𝕨𝕒𝕟𝕥 𝕥𝕠 𝕕𝕚𝕖", None),
+    ("𝐢𝐭𝐬𝐞𝐦𝐮𝐫𝐡𝐚 käy mielessä", "fi"),
+    ("ja\u0308tti\u0308 ja haluun kuolla", "fi"),
+    ("e\u0301n halua elää", "fi"),
+    ("ＫＹＳ", None),
+    ("Straße kill myself", None),
+    ("İ want to kill myself", None),
+    ("ΚΙLL ΜΥSELF", None),
+    ("line one\r\nI want to die\r\n", None),
+    ("I want to die.\nNot really, I'm fine", None),
+    ("jag har en plan", None),
+    ("en plan", None),
+    ("I'm not suicidal but I want to die", "en"),
+    ("tapa ittes 😂", "fi"),
+    ("k\u200by\u200bs", None),
+    ("s\u00a0u\u00a0i\u00a0c\u00a0i\u00a0d\u00a0e", None),
+    ("suiiiiicide", None),
+    ("itsemurhaaaaa", None),
+    ("ei\ufe0f hengitä", None),
+    ("+358 40 123 4567 ja 131052-308T", None),
+    ("sähköposti: ÄIJÄ.mies@esimerkki.fi", None),
+    ("Hämeenkatu 10 A 5, Tampere", None),
+    ("19811218-9876 och 811218-9875", None),
+    ("", None),
+    ("   ", None),
+    ("1000000000000000000000 pills", None),
+    ("took 9 pills", "en"),
+    ("took 10 pills", "en"),
+    ("I'll kill you", None),
+    ("\u202eevil bidi\u202c kill myself", None),
+    ("k!ll mys3lf", None),
+    ("|<ill myself", None),
+    ("kil l myself", None),
+    ("k i l l", None),
+    ("I am so done. Goodbye everyone. This is goodbye.", None),
+    ("viimeinen viesti: hyvästi", "fi"),
+    ("hän ei hengitä!!!", "fi"),
+    ("är det ingen idé längre?", "sv"),
+]
+
+
+def load_inputs() -> list[tuple[str, str | None]]:
+    """Case texts of the chosen groups plus the extra stress inputs, de-duplicated, in order."""
+    out: list[tuple[str, str | None]] = []
+    for name in FROM_GROUPS:
+        for line in (CASES / f"{name}.jsonl").read_text("utf-8").splitlines():
+            if line.strip():
+                c = json.loads(line)
+                out.append((c["text"], c["lang"]))
+    out.extend(EXTRA)
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for item in out:
+        if item not in seen:
+            seen.add(item)
+            unique.append(item)
+    return unique
+
+
+def build() -> dict[str, Any]:
+    """The vector file's content, computed by the Python detector."""
+    vectors = [
+        {"text": text, "lang": lang, "expected": detect(text, lang).to_json()}
+        for text, lang in load_inputs()
+    ]
+    return {
+        "about": "Detector vectors: the Python and JavaScript detectors must produce exactly "
+                 "'expected' for each text and language hint. Spans are half-open code-point "
+                 "offsets into the original text. Regenerate: python -m tests.moderation.make_vectors",
+        "count": len(vectors),
+        "vectors": vectors,
+    }
+
+
+def render(content: dict[str, Any]) -> str:
+    """Canonical text of the vector file."""
+    return json.dumps(content, ensure_ascii=False, indent=1) + "\n"
+
+
+if __name__ == "__main__":
+    VECTORS.parent.mkdir(parents=True, exist_ok=True)
+    VECTORS.write_text(render(build()), encoding="utf-8")
+    print(f"wrote {VECTORS.relative_to(ROOT)}")

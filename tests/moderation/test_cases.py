@@ -1,0 +1,58 @@
+"""The functional evaluation set: shape, coverage and honest floors (the real figures are in
+docs/detection.md, produced by bench/detector_eval.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from moderation import detect
+from moderation.evaluation import Case, run, summarise
+
+CASES = Path(__file__).resolve().parent / "cases"
+GROUPS = {"levels", "idioms", "recovery", "negation", "past_reported", "supportive",
+          "obfuscation", "finnish_morph", "swedish", "harassment", "personal_data",
+          "overdose_other", "ordinary"}
+
+
+def load(name: str | None = None) -> list[Case]:
+    files = sorted(CASES.glob("*.jsonl"))
+    out = []
+    for f in files:
+        if name is None or f.name == name or (name == "tuning" and f.name != "heldout.jsonl"):
+            out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
+                    if line.strip()]
+    return out
+
+
+def test_size_and_coverage() -> None:
+    cases = load()
+    assert len(cases) >= 400
+    assert {c.group for c in cases} >= GROUPS
+    for lang in ("fi", "sv", "en"):
+        assert sum(c.lang == lang for c in cases) >= 100
+    for level in range(5):
+        assert sum(c.severity == level for c in cases) >= 20
+    assert len(load("heldout.jsonl")) >= 0.15 * len(cases)
+
+
+def test_no_duplicate_texts() -> None:
+    texts = [c.text for c in load()]
+    assert len(texts) == len(set(texts))
+
+
+@pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])
+def test_floors(subset: str) -> None:
+    s = summarise(run(load(subset), detect))
+    assert s["recall_high"] >= 0.95
+    assert s["recall_imminent"] >= 0.9
+    assert s["false_alarm"] <= 0.03
+    assert s["exact"] >= 0.85
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_floors_per_language(lang: str) -> None:
+    s = summarise(run([c for c in load() if c.lang == lang], detect))
+    assert s["recall_high"] >= 0.9 and s["false_alarm"] <= 0.05
