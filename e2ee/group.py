@@ -36,7 +36,9 @@ from .group_wire import (
 from .identity import DeviceIdentity, key_id
 from .limits import (
     MAX_FORWARD_JUMP,
+    MAX_MESSAGES_PER_SENDER_KEY,
     MAX_ROOM_ID_BYTES,
+    MAX_SENDER_KEY_AGE_MS,
     MAX_SENDER_KEY_ITERATION,
     MAX_SENDER_KEYS_PER_ROOM_SENDER,
     MAX_SKIPPED_GROUP_KEYS,
@@ -60,13 +62,14 @@ class SenderKeyState:
     signing_key: bytes
     signing_seed: bytes | None = None
     skipped: dict[int, bytes] = field(default_factory=dict)
+    created_at: int = 0  # caller's clock (ms) when my own key was made; 0 for received keys
 
     def clone(self) -> SenderKeyState:
         """Copy whose dict can change independently."""
         return SenderKeyState(
             self.room, self.epoch, self.sender_key, self.key_id, self.iteration,
             self.first_iteration, self.chain_key, self.signing_key, self.signing_seed,
-            dict(self.skipped),
+            dict(self.skipped), self.created_at,
         )
 
     def message_key(self, iteration: int) -> bytes:
@@ -91,7 +94,8 @@ class SenderKeyState:
 
     def write(self, w: Writer) -> None:
         """``u8 len room | epoch u32 | sender 32 | key_id u32 | iteration u32 | first u32 |
-        chain 32 | signing public 32 | has_seed u8 [seed 32] | u16 n | n * (iter u32 | mk 32)``"""
+        chain 32 | signing public 32 | has_seed u8 [seed 32] | u16 n | n * (iter u32 | mk 32) |
+        created_at u64``"""
         w.var8(utf8(self.room, MAX_ROOM_ID_BYTES, "room")).u32(self.epoch).raw(self.sender_key)
         w.u32(self.key_id).u32(self.iteration).u32(self.first_iteration)
         w.raw(self.chain_key).raw(self.signing_key)
@@ -102,6 +106,7 @@ class SenderKeyState:
         w.u16(len(self.skipped))
         for it, mk in self.skipped.items():
             w.u32(it).raw(mk)
+        w.u64(self.created_at)
 
     @classmethod
     def read(cls, r: Reader) -> SenderKeyState:
@@ -121,7 +126,7 @@ class SenderKeyState:
         for _ in range(n):
             i = r.u32()
             skipped[i] = r.take(32)
-        return cls(room, epoch, sender, kid, it, first, ck, sk, seed, skipped)
+        return cls(room, epoch, sender, kid, it, first, ck, sk, seed, skipped, r.u64())
 
     def __repr__(self) -> str:
         return (
@@ -141,19 +146,41 @@ class GroupKeys:
 
     # --- my sender key -------------------------------------------------------------------
 
-    def create_sender_key(self, room: str, epoch: int, rng: p.Rng = p.default_rng) -> SenderKeyDistribution:
+    def create_sender_key(
+        self, room: str, epoch: int, rng: p.Rng = p.default_rng, *, now_ms: int = 0
+    ) -> SenderKeyDistribution:
         """Make (or rotate to) a new sender key for ``room`` at ``epoch``; returns the signed
-        distribution to send to every current member over 1:1. Draws 4 + 32 + 32 bytes."""
+        distribution to send to every current member over 1:1. Draws 4 + 32 + 32 bytes.
+        ``now_ms`` (the caller's clock) only feeds ``needs_rotation``."""
         if not 0 <= epoch <= 0xFFFFFFFF:
             raise DecodeError("epoch out of range")
+        if not 0 <= now_ms < 2**64:
+            raise DecodeError("now_ms out of range")
         utf8(room, MAX_ROOM_ID_BYTES, "room")
         kid = int.from_bytes(p.random_bytes(rng, 4), "big")
         ck = p.random_bytes(rng, 32)
         seed = p.random_bytes(rng, 32)
         self._mine[room] = SenderKeyState(
-            room, epoch, self.identity.identity_key, kid, 0, 0, ck, p.ed25519_public(seed), seed
+            room, epoch, self.identity.identity_key, kid, 0, 0, ck, p.ed25519_public(seed), seed,
+            created_at=now_ms,
         )
         return self.distribution(room)
+
+    def needs_rotation(
+        self,
+        room: str,
+        now_ms: int,
+        *,
+        max_messages: int = MAX_MESSAGES_PER_SENDER_KEY,
+        max_age_ms: int = MAX_SENDER_KEY_AGE_MS,
+    ) -> bool:
+        """True if I have no sender key for ``room`` or mine has sent ``max_messages`` or is
+        older than ``max_age_ms`` (by the caller's clock): make a new one and distribute it.
+        Departures are separate: after a verified leave/removal always rotate."""
+        st = self._mine.get(room)
+        if st is None:
+            return True
+        return st.iteration >= max_messages or now_ms - st.created_at >= max_age_ms
 
     def distribution(self, room: str) -> SenderKeyDistribution:
         """My current sender key for ``room`` at its current iteration (for a late joiner: it

@@ -25,6 +25,10 @@ MAX_SKIPPED_GROUP_KEYS: Final = 2000
 """Most skipped group message keys kept per sender key; oldest evicted first."""
 MAX_SENDER_KEYS_PER_ROOM_SENDER: Final = 5
 """Most sender keys (key ids) kept per (room, sender); older ones are dropped."""
+MAX_MESSAGES_PER_SENDER_KEY: Final = 2000
+"""``GroupKeys.needs_rotation`` says rotate after this many messages under one sender key."""
+MAX_SENDER_KEY_AGE_MS: Final = 4 * 3600 * 1000
+"""``GroupKeys.needs_rotation`` says rotate when a sender key is this old (caller's clock)."""
 MAX_SENDER_KEY_ITERATION: Final = 2**32 - 1
 """Iteration counters are u32; a chain that reaches this must rotate."""
 

@@ -296,3 +296,19 @@ def test_control_in_group_and_distribution_refused(rng: SeededRng) -> None:
         b.keys.decrypt(group_env(leak, ROOM, a.key, room.seq + 1))
     with pytest.raises(DecodeError):
         b.keys.decrypt(dataclasses.replace(group_env(out, ROOM, a.key, 9), kind="msg"))
+
+
+def test_needs_rotation_by_count_and_age(rng: SeededRng) -> None:
+    acc = Account.create(rng)
+    keys = GroupKeys(acc.identity)
+    assert keys.needs_rotation(ROOM, 0)
+    keys.create_sender_key(ROOM, 1, rng, now_ms=1_000)
+    assert not keys.needs_rotation(ROOM, 1_000)
+    assert keys.needs_rotation(ROOM, 1_000 + limits.MAX_SENDER_KEY_AGE_MS)
+    for _ in range(3):
+        keys.encrypt_text(ROOM, "x", rng)
+    assert keys.needs_rotation(ROOM, 1_000, max_messages=3)
+    assert not keys.needs_rotation(ROOM, 1_000, max_messages=4)
+    again = GroupKeys.from_bytes(acc.identity, keys.to_bytes())
+    assert again.needs_rotation(ROOM, 1_000 + limits.MAX_SENDER_KEY_AGE_MS)
+    assert not again.needs_rotation(ROOM, 1_000)
