@@ -47,7 +47,11 @@ function memberList(ctx, room) {
           text: isMuted ? t('chat.unmute') : t('chat.mute'),
           'aria-label': `${isMuted ? t('chat.unmute') : t('chat.mute')}: ${m.pseudonym}`,
           onclick: () => { toggleInList('muted', m.pseudonym, !isMuted); ctx.router.refresh(); } }),
+        h('button', { type: 'button', class: 'link small', text: t('chat.private'),
+          'aria-label': t('chat.private_with', { name: m.pseudonym }),
+          onclick: () => ctx.router.show('direct', { peer: m.pseudonym, peerKey: m.identity_key }) }),
         h('button', { type: 'button', class: 'link small', text: t('safety.compare'),
+          'aria-label': `${t('safety.compare')}: ${m.pseudonym}`,
           onclick: () => ctx.router.show('safety', { peer: m.pseudonym, peerKey: m.identity_key }) })));
   }));
 }
@@ -82,7 +86,8 @@ export default {
 
     const drawMeta = () => {
       const closes = room.closesAt ? formatTime(new Date(room.closesAt)) : '';
-      meta.textContent = t('chat.meta', { n: (room.members || []).length, time: closes });
+      meta.textContent = room.closed ? t('groups.state.closed')
+        : t('chat.meta', { n: (room.members || []).length, time: closes });
       members.replaceChildren(h('summary', { text: t('chat.members', { n: (room.members || []).length }) }),
         memberList(ctx, room));
     };
@@ -93,6 +98,7 @@ export default {
       }
       if (room.closed) {
         banner.hidden = true;
+        meta.textContent = t('groups.state.closed');
         composerBox.replaceChildren(goodbye(ctx, room));
       }
     };
