@@ -20,7 +20,7 @@ from server.http import make_routes
 from server.limits import MAX_FRAME_BYTES
 from server.logs import EventLog
 from server.metrics import Metrics
-from server.scheduler import Scheduler, stop
+from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
@@ -70,10 +70,16 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             relay.log.info("started", backend="redis" if settings.redis_url else "embedded")
             yield
             if task is not None:
-                await stop(task)
+                await scheduler.stop(task)
             await sio.shutdown()
         finally:
             await store.close()
 
+    async def disconnect_everyone(app: web.Application) -> None:
+        # Close our websockets first: aiohttp waits for open handlers before cleanup runs.
+        for sid in list(app[ADAPTER].connections):
+            await sio.disconnect(sid)
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(disconnect_everyone)
     return app

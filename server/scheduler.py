@@ -25,6 +25,7 @@ class Scheduler:
 
     def __init__(self, relay: Relay) -> None:
         self._relay = relay
+        self._stopping = asyncio.Event()
 
     def __repr__(self) -> str:
         return "Scheduler()"
@@ -52,19 +53,24 @@ class Scheduler:
                 relay.log.info("group.closing", room=night.room)
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
-        """Tick forever (until cancelled); a failed tick is logged and the next one tries again."""
-        while True:
+        """Tick until `stop()`; a failed tick is logged and the next one tries again."""
+        while not self._stopping.is_set():
             try:
                 await self.tick()
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:
                 self._relay.log.error("scheduler.failed", code=type(exc).__name__)
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), interval)
 
+    async def stop(self, task: asyncio.Task[None]) -> None:
+        """Stop the loop started as `task`: ask it to finish its tick, then cancel if it must.
 
-async def stop(task: asyncio.Task[None]) -> None:
-    """Cancel the scheduler task and wait for it."""
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+        A stop flag rather than a bare cancel, because a client library that swallows a
+        CancelledError in the middle of a tick would otherwise leave the loop running forever.
+        """
+        self._stopping.set()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

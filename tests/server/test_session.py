@@ -1,0 +1,164 @@
+"""Session protocol over the real server: challenge, signature, pseudonym binding."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from server.clock import FakeClock
+from server.crypto import auth_message
+from tests.fixtures.server import LiveServer, LiveServerFactory
+from tests.server.harness import Peer, b64, unb64, wait_until
+
+T0 = 1_790_000_000.0
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def server(request: pytest.FixtureRequest, live_server_factory: LiveServerFactory
+                 ) -> LiveServer:
+    if request.param == "redis":
+        return await live_server_factory(redis_url=request.getfixturevalue("redis_url"))
+    return await live_server_factory()
+
+
+async def test_everything_needs_auth_first(server: LiveServer) -> None:
+    peer = await Peer.connect(server.url, auth=False)
+    try:
+        for event in ("groups.list", "group.join", "room.send", "keys.count", "inbox.fetch",
+                      "direct.send", "keys.publish"):
+            reply = await peer.call(event, {})
+            assert reply["ok"] is False and reply["error"] == "not_authenticated", event
+        assert (await peer.call("no.such.event", {}))["error"] == "bad_request"
+        assert (await peer.call("auth", {"identity_key": b64(peer.identity_key),
+                                         "signature": b64(b"\0" * 64)}))["error"] == "no_challenge"
+        assert (await peer.authenticate("Kaisa"))["ok"]
+        assert (await peer.call("hello"))["error"] == "already_authenticated"
+        assert (await peer.authenticate("Kaisa"))["error"] == "already_authenticated"
+    finally:
+        await peer.close()
+
+
+async def test_hello_publishes_server_key_and_limits(server: LiveServer) -> None:
+    peer = await Peer.connect(server.url, auth=False)
+    try:
+        hello = await peer.call("hello")
+        assert len(unb64(hello["challenge"])) == 32 and hello["protocol"] == 1
+        assert unb64(hello["server_key"]) == server.relay.keys.public_key
+        assert hello["limits"]["max_body_bytes"] == 65536
+        again = await peer.call("hello")
+        assert again["challenge"] != hello["challenge"]
+    finally:
+        await peer.close()
+
+
+async def test_bad_signature_spends_the_challenge(server: LiveServer) -> None:
+    peer = await Peer.connect(server.url, auth=False)
+    other = Ed25519PrivateKey.generate()
+    try:
+        challenge = unb64((await peer.call("hello"))["challenge"])
+        # Signed by another key: refused.
+        bad = await peer.call("auth", {"identity_key": b64(peer.identity_key),
+                                       "signature": b64(other.sign(auth_message(
+                                           challenge, peer.identity_key)))})
+        assert bad["error"] == "bad_signature"
+        # The right signature over the spent challenge: no challenge any more.
+        good_sig = peer.key.sign(auth_message(challenge, peer.identity_key))
+        again = await peer.call("auth", {"identity_key": b64(peer.identity_key),
+                                         "signature": b64(good_sig)})
+        assert again["error"] == "no_challenge"
+        # Malformed key material is a bad request, not a crash.
+        await peer.call("hello")
+        short = await peer.call("auth", {"identity_key": b64(b"x" * 31),
+                                         "signature": b64(good_sig)})
+        assert short["error"] == "bad_request"
+    finally:
+        await peer.close()
+
+
+async def test_challenge_of_another_connection_does_not_work(server: LiveServer) -> None:
+    a = await Peer.connect(server.url, auth=False)
+    b = await Peer.connect(server.url, auth=False)
+    try:
+        challenge_a = unb64((await a.call("hello"))["challenge"])
+        await b.call("hello")
+        sig = b.key.sign(auth_message(challenge_a, b.identity_key))
+        reply = await b.call("auth", {"identity_key": b64(b.identity_key), "signature": b64(sig)})
+        assert reply["error"] == "bad_signature"
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_pseudonym_rules_on_the_wire(server: LiveServer) -> None:
+    anna = await Peer.connect(server.url, "Anna")
+    try:
+        for name, code in (("Moderator Anna", "pseudonym_reserved"), ("A\u200bnna", "pseudonym_invalid"),
+                           ("ANNA", "pseudonym_taken"), ("Аnna", "pseudonym_invalid"),
+                           ("A_nna", "pseudonym_taken"), ("x", "pseudonym_invalid"),
+                           (42, "pseudonym_invalid")):
+            other = await Peer.connect(server.url, auth=False)
+            reply = await other.authenticate(name)  # type: ignore[arg-type]
+            assert reply["error"] == code, name
+            await other.close()
+    finally:
+        await anna.close()
+
+
+async def test_pseudonym_is_kept_or_generated(server: LiveServer) -> None:
+    key = Ed25519PrivateKey.generate()
+    first = await Peer.connect(server.url, "Ilona", key=key)
+    assert (await first.authenticate())["error"] == "already_authenticated"
+    await first.close()
+    again = await Peer.connect(server.url, key=key)
+    assert again.pseudonym == "Ilona"
+    # The same key may also rename itself; the old name is released.
+    await again.close()
+    renamed = await Peer.connect(server.url, "Ilona K", key=key)
+    assert renamed.pseudonym == "Ilona K"
+    newcomer = await Peer.connect(server.url, "Ilona")
+    assert newcomer.pseudonym == "Ilona"
+    anonymous = await Peer.connect(server.url)
+    assert anonymous.pseudonym and len(anonymous.pseudonym.split()) == 3
+    for p in (renamed, newcomer, anonymous):
+        await p.close()
+
+
+async def test_name_binding_lasts_for_the_window(live_server_factory: LiveServerFactory) -> None:
+    clock = FakeClock(T0)
+    server = await live_server_factory(clock=clock, pseudonym_window_days=30)
+    key = Ed25519PrivateKey.generate()
+    holder = await Peer.connect(server.url, "Veera", key=key)
+    await holder.close()
+    await wait_until(lambda: server.relay.metrics.connections == 0)  # last seen: now
+    clock.advance(29 * 86400)
+    early = await Peer.connect(server.url, auth=False)
+    assert (await early.authenticate("Veera"))["error"] == "pseudonym_taken"
+    await early.close()
+    clock.advance(2 * 86400)
+    late = await Peer.connect(server.url, "veera")
+    assert late.pseudonym == "veera"
+    await late.close()
+    # The original key lost the name: it gets a generated one.
+    back = await Peer.connect(server.url, key=key)
+    assert back.pseudonym not in ("Veera", "veera")
+    await back.close()
+
+
+async def test_moderator_role_from_configured_keys(live_server_factory: LiveServerFactory) -> None:
+    key = Ed25519PrivateKey.generate()
+    mod = Peer(key)
+    server = await live_server_factory(
+        moderator_keys=frozenset({base64.b64encode(mod.identity_key).decode()}))
+    peer = await Peer.connect(server.url, "Moderoitava", key=key)
+    hello_peer = await Peer.connect(server.url, "Tavallinen")
+    try:
+        assert (await peer.call("group.join", {"group_id": "open"}))["members"][0]["role"] == \
+            "moderator"
+        joined = await hello_peer.call("group.join", {"group_id": "open"})
+        roles = {m["pseudonym"]: m["role"] for m in joined["members"]}
+        assert roles == {"Moderoitava": "moderator", "Tavallinen": "peer"}
+    finally:
+        await peer.close()
+        await hello_peer.close()
