@@ -9,13 +9,23 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from client.errors import RoomClosedError
+from client.errors import ClientError, RoomClosedError
 from client.messages import Mailbox, Message
+from e2ee.limits import MAX_TEXT_BYTES
 
 if TYPE_CHECKING:
     from client.peer import PeerClient
 
 DEFAULT_TIMEOUT_S = 10.0
+TOO_LARGE = "too_large"
+
+
+def check_text(text: str) -> None:
+    """Refuse, before any key moves, text the protocol cannot carry."""
+    if not isinstance(text, str) or not text:
+        raise ClientError("bad_request", "text must be a non-empty string")
+    if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise ClientError(TOO_LARGE, f"text is longer than {MAX_TEXT_BYTES} UTF-8 bytes")
 
 
 class Group:
@@ -51,6 +61,7 @@ class Group:
         """
         if self.is_closed:
             raise RoomClosedError(self.room)
+        check_text(text)
         await self._peer._send_group(self, text)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
@@ -97,6 +108,7 @@ class DirectChat:
 
     async def send(self, text: str) -> None:
         """Encrypt ``text`` over the pairwise session and queue it in the recipient's inbox."""
+        check_text(text)
         await self._peer._send_direct_text(self, text)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:

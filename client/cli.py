@@ -7,6 +7,7 @@ messages are printed as ``[HH:MM] name: text`` (local time). Commands::
     /dm NAME: text    send one 1:1 message to NAME
     /group            talk to the group again
     /members          who is in the room
+    /verify NAME      show the safety number to compare with NAME's (in person or by phone)
     /quit             leave and exit (end of input does the same)
 
 Status lines start with ``*`` so a script driving the CLI can tell them from messages.
@@ -82,6 +83,10 @@ class Chat:
         if cmd == "/group":
             self.target = self.group
             self.say(f"* talking to {self.group.room}")
+        elif cmd == "/verify":
+            name = rest.strip()
+            await self.peer.open_direct(name)
+            self.say(f"* safety number with {name}: {self.peer.safety_number(name)}")
         elif cmd == "/members":
             self.say("* members: " + ", ".join(sorted(self.group.members)))
         elif cmd == "/dm":
@@ -98,7 +103,7 @@ class Chat:
                 self.target = dm
                 self.say(f"* talking to {name} (1:1); /group to go back")
         else:
-            self.say("* commands: /dm NAME, /dm NAME: text, /group, /members, /quit")
+            self.say("* commands: /dm NAME, /dm NAME: text, /group, /members, /verify NAME, /quit")
         return True
 
 

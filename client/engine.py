@@ -135,12 +135,15 @@ class Engine:
         """My current sender key of ``room`` at its current iteration, signed."""
         return self._groups.distribution(room)
 
-    def accept_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
+    def accept_distribution(
+        self, skd: SenderKeyDistribution, from_key: bytes, *, room: str, min_epoch: int
+    ) -> None:
         """Store a sender key that arrived over the 1:1 session with ``from_key``.
 
-        A member can only hand out their *own* key: one that names another sender is refused.
+        A member can only hand out their *own* key for ``room``, made at or after ``min_epoch``
+        (the room's latest departure); anything else is refused with ``MismatchError``.
         """
-        self._groups.process_distribution(skd, from_key)
+        self._groups.process_distribution(skd, from_key, room=room, min_epoch=min_epoch)
 
     def encrypt_group(self, room: str, text: str) -> Outgoing:
         """Encrypt and sign a franked chat message with my current sender key."""

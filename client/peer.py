@@ -52,9 +52,10 @@ from client.wire import (
 )
 from e2ee.content import ControlContent, SenderKeyDistribution, TextContent
 from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Received
-from e2ee.errors import E2EEError, UnknownKeyError
+from e2ee.errors import E2EEError, LimitError, UnknownKeyError
 from e2ee.identity import PrekeyBundle
 from e2ee.membership import MembershipEvent
+from e2ee.safety import format_safety_number, safety_number
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,14 @@ class PeerClient:
             if key is None or not self._engine.has_session(key):
                 key = await self._start_session(pseudonym, key)
             return self._direct_chat(pseudonym, key)
+
+    def safety_number(self, pseudonym: str) -> str:
+        """The 60-digit safety number of me and ``pseudonym`` (12 groups of 5), to compare with
+        theirs in person or over another channel. Known only after a 1:1 contact (pinned key)."""
+        key = self._engine.pins.get(pseudonym)
+        if key is None:
+            raise ClientError("unknown_user", f"no key known for {pseudonym}; open_direct first")
+        return format_safety_number(safety_number(self.identity_key, key))
 
     async def close(self) -> None:
         """Save state, stop the handler task and disconnect."""
@@ -415,7 +424,15 @@ class PeerClient:
             state = self._rooms.get(group.room)
             if state is None or state.closed or group.is_closed:
                 raise RoomClosedError(group.room)
-            out = self._engine.encrypt_group(group.room, text)
+            try:
+                out = self._engine.encrypt_group(group.room, text)
+            except LimitError:
+                # The chain reached its last iteration: rotate (same epoch) and share first.
+                await self._execute([
+                    NewSenderKey(room=group.room, epoch=state.epoch),
+                    ShareSenderKey(room=group.room, members=state.others()),
+                ])
+                out = self._engine.encrypt_group(group.room, text)
             try:
                 await self._transport.request("room.send", {"room": group.room, **out.to_wire()})
             except ClientError as err:
@@ -539,10 +556,12 @@ class PeerClient:
 
     def _accept_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
         group_id = skd.room.split("/", 1)[0]
-        if skd.room not in self._rooms and group_id not in self._joining:
+        state = self._rooms.get(skd.room)
+        if state is None and group_id not in self._joining:
             log.debug("sender key for a room I am not in ignored")
             return
-        self._engine.accept_distribution(skd, from_key)
+        min_epoch = state.min_epoch if state is not None else 0
+        self._engine.accept_distribution(skd, from_key, room=skd.room, min_epoch=min_epoch)
         self._release_held(skd.room, from_key)
 
     async def _ack(self, ids: list[str]) -> None:

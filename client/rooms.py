@@ -82,6 +82,9 @@ class RoomState:
         self.members: dict[bytes, Member] = {}
         self.closed = False
         self.close_reason: str | None = None
+        self.min_epoch = 0
+        """Epoch of the latest verified leave/removal: every key made before it was rotated, so
+        a distribution of an older key (sent late) is refused."""
         self._held: deque[_Held] = deque()
         self.expired = 0
         """Envelopes given up because their sender key never came (for diagnostics)."""
@@ -121,6 +124,7 @@ class RoomState:
             newcomer = self.members.get(m.identity_key)
             return [ShareSenderKey(room=self.room, members=(newcomer,))] if newcomer else []
         # left / removed: they may hold my current key, so it must not be used again.
+        self.min_epoch = m.epoch
         return [
             ForgetSender(room=self.room, sender_key=m.identity_key),
             NewSenderKey(room=self.room, epoch=self.epoch),

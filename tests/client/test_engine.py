@@ -71,11 +71,15 @@ def test_group_keys_travel_over_direct_and_only_from_their_owner() -> None:
     alice.new_sender_key(room, 3)
     skd = alice.my_distribution(room)
     with pytest.raises(MismatchError):
-        bob.accept_distribution(skd, mallory.identity_key)
+        bob.accept_distribution(skd, mallory.identity_key, room=room, min_epoch=0)
     env = group(alice.encrypt_group(room, "hello circle"), room, "alice", alice, 1)
     with pytest.raises(UnknownKeyError):
         bob.decrypt_group(env)
-    bob.accept_distribution(skd, alice.identity_key)
+    with pytest.raises(MismatchError):  # a key for another room
+        bob.accept_distribution(skd, alice.identity_key, room="other/2026-11-26", min_epoch=0)
+    with pytest.raises(MismatchError):  # made before the room's last departure
+        bob.accept_distribution(skd, alice.identity_key, room=room, min_epoch=4)
+    bob.accept_distribution(skd, alice.identity_key, room=room, min_epoch=3)
     assert bob.decrypt_group(env).text == "hello circle"
     # after a rotation the old holder of alice's key cannot read on
     alice.new_sender_key(room, 4)

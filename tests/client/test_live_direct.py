@@ -119,3 +119,31 @@ async def test_unknown_pseudonym_is_a_typed_error(embedded_url: str) -> None:
         await alice.close()
 
 
+
+
+async def test_safety_numbers_match_and_bad_text_is_refused(embedded_url: str) -> None:
+    from client import ClientError
+
+    alice = await PeerClient.connect(embedded_url)
+    bob = await PeerClient.connect(embedded_url)
+    carol = await PeerClient.connect(embedded_url)
+    try:
+        to_bob = await alice.open_direct(bob.pseudonym)
+        await bob.open_direct(alice.pseudonym)
+        await carol.open_direct(bob.pseudonym)
+        number = alice.safety_number(bob.pseudonym)
+        assert number == bob.safety_number(alice.pseudonym)
+        assert len(number.replace(" ", "")) == 60
+        assert number != carol.safety_number(bob.pseudonym)
+        with pytest.raises(ClientError) as err:
+            await to_bob.send("x" * 9000)
+        assert err.value.code == "too_large"
+        with pytest.raises(ClientError):
+            await to_bob.send("")
+        # refused input moved no key: the next message still arrives
+        await to_bob.send("still fine")
+        chat = await bob.open_direct(alice.pseudonym)
+        assert (await chat.next_message(10)).text == "still fine"
+    finally:
+        for peer in (alice, bob, carol):
+            await peer.close()
