@@ -1,0 +1,61 @@
+"""Breaching a limit answers a stable code and changes nothing; the connection and room go on."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+from server.limits import MAX_BODY_BYTES, SEND_BURST
+from tests.fixtures.server import LiveServer
+from tests.server.harness import Peer, envelope
+
+
+async def test_oversized_and_malformed_sends(live_server: LiveServer) -> None:
+    a = await Peer.connect(live_server.url, "Iso")
+    b = await Peer.connect(live_server.url, "Pieni")
+    try:
+        room = (await a.call("group.join", {"group_id": "open"}))["room"]
+        await b.call("group.join", {"group_id": "open"})
+        big = await a.call("room.send", {"room": room, **envelope(b"x" * (MAX_BODY_BYTES + 1))})
+        assert big["error"] == "too_large"
+        for bad in ({"room": room, "kind": "msg", "header": "!!", "body": "AA=="},
+                    {"room": room, "kind": "msg", "header": "", "body": "AA==", "commitment": "AA=="},
+                    {"room": room},
+                    "not an object",
+                    {"room": room, "kind": "msg", "header": "", "body": "A" * 200_000}):
+            reply = await a.call("room.send", bad)
+            assert reply["ok"] is False and reply["error"] in ("bad_request", "too_large"), bad
+        assert (await a.call("room.send", {"room": room, **envelope(b"x" * MAX_BODY_BYTES)}))["ok"]
+        got = await b.next("room.envelope")
+        assert got["seq"] == 1  # the refused sends did not use up sequence numbers
+        assert len(base64.b64decode(got["body"])) == MAX_BODY_BYTES
+        assert b.drain("room.envelope") == []
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_send_rate_limit(live_server: LiveServer) -> None:
+    a = await Peer.connect(live_server.url, "Nopea")
+    b = await Peer.connect(live_server.url, "Hidas")
+    try:
+        room = (await a.call("group.join", {"group_id": "open"}))["room"]
+        await b.call("group.join", {"group_id": "open"})
+        replies = [await a.call("room.send", {"room": room, **envelope()})
+                   for _ in range(int(SEND_BURST) + 10)]
+        ok = [r for r in replies if r["ok"]]
+        limited = [r for r in replies if not r["ok"]]
+        assert len(ok) >= SEND_BURST and limited
+        assert {r["error"] for r in limited} == {"rate_limited"}
+        # The other budget is untouched, the room goes on, and the bucket refills.
+        assert (await a.call("groups.list"))["ok"]
+        await asyncio.sleep(0.5)
+        assert (await a.call("room.send", {"room": room, **envelope()}))["ok"]
+        assert (await b.call("room.send", {"room": room, **envelope()}))["ok"]
+        received = b.drain("room.envelope")
+        assert [e["seq"] for e in received] == list(range(1, len(ok) + 2))
+        metrics = live_server.relay.metrics
+        assert metrics.errors["rate_limited"] == len(limited)
+    finally:
+        await a.close()
+        await b.close()
