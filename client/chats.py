@@ -14,7 +14,8 @@ from client.messages import Mailbox, Message
 from e2ee.limits import MAX_TEXT_BYTES
 
 if TYPE_CHECKING:
-    from client.peer import PeerClient
+    from client.direct_flow import DirectFlow
+    from client.group_flow import GroupFlow
 
 DEFAULT_TIMEOUT_S = 10.0
 TOO_LARGE = "too_large"
@@ -31,7 +32,7 @@ def check_text(text: str) -> None:
 class Group:
     """My membership of one group's room for tonight."""
 
-    def __init__(self, peer: PeerClient, group_id: str, room: str) -> None:
+    def __init__(self, peer: GroupFlow, group_id: str, room: str) -> None:
         self._peer = peer
         self.group_id = group_id
         self.room = room
@@ -97,7 +98,7 @@ class Group:
 class DirectChat:
     """A 1:1 conversation with one pseudonym."""
 
-    def __init__(self, peer: PeerClient, pseudonym: str, identity_key: bytes) -> None:
+    def __init__(self, peer: DirectFlow, pseudonym: str, identity_key: bytes) -> None:
         self._peer = peer
         self.pseudonym = pseudonym
         self.identity_key = identity_key
