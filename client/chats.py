@@ -40,6 +40,7 @@ class Group:
         """Set when the server announces ``group.closing`` (ISO 8601)."""
         self.close_reason: str | None = None
         self._mailbox = Mailbox(room)
+        self._closing = asyncio.Event()
         self._closed = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -73,6 +74,23 @@ class Group:
         """
         return await self._mailbox.get(timeout)
 
+    async def closing(self, timeout: float | None = None) -> str | None:
+        """Wait for the server's ``group.closing`` warning; returns ``closes_at`` (ISO 8601).
+
+        Also returns (with ``None`` if no warning came) when the room closes first.
+        """
+        closing = asyncio.ensure_future(self._closing.wait())
+        closed = asyncio.ensure_future(self._closed.wait())
+        try:
+            done, _ = await asyncio.wait({closing, closed}, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+            closed.cancel()
+        if not done:
+            raise TimeoutError(f"no closing warning for {self.room} within {timeout}s")
+        return self.closes_at
+
     async def closed(self, timeout: float | None = None) -> str | None:
         """Wait until the room closes; returns the server's reason."""
         await asyncio.wait_for(self._closed.wait(), timeout)
@@ -86,6 +104,10 @@ class Group:
 
     def _deliver(self, message: Message) -> None:
         self._mailbox.put(message)
+
+    def _mark_closing(self, closes_at: str | None) -> None:
+        self.closes_at = closes_at
+        self._closing.set()
 
     def _mark_closed(self, reason: str | None) -> None:
         if self._closed.is_set():

@@ -215,7 +215,7 @@ class PeerClient(GroupFlow):
         elif name == "group.closing":
             event = GroupEvent.from_wire(name, data)
             if event.room in self._groups:
-                self._groups[event.room].closes_at = event.closes_at
+                self._groups[event.room]._mark_closing(event.closes_at)
         elif name == "group.closed":
             event = GroupEvent.from_wire(name, data)
             self._close_room(event.room, event.reason or "closed")

@@ -186,3 +186,55 @@ async def test_night_end_closes_the_room_and_drops_its_keys(clocked_server) -> N
         assert new.room != ga.room and not new.is_closed
     finally:
         await close_all([alice, bob])
+
+
+async def test_scheduled_night_warns_then_closes(live_server_factory, tmp_path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from client.engine import Engine
+    from client.keystore import Keystore
+    from client.wire import b64e
+    from server.clock import FakeClock
+
+    helsinki = ZoneInfo("Europe/Helsinki")
+    today = datetime.now(helsinki).date()
+
+    def at(hour: int, minute: int) -> float:
+        return datetime(today.year, today.month, today.day, hour, minute, tzinfo=helsinki).timestamp()
+
+    # A moderator device made in advance, so the server can be configured with its key.
+    moderator = Engine.create()
+    mod_store = tmp_path / "moderator.keys"
+    Keystore(mod_store).save({"pseudonym": "", "engine": moderator.export_state()})
+    clock = FakeClock(at(19, 5))
+    server = await live_server_factory(
+        clock=clock, run_scheduler=False, moderator_keys=frozenset({b64e(moderator.identity_key)})
+    )
+    await server.scheduler.tick()
+    mod = await PeerClient.connect(server.url, keystore=mod_store)
+    peer = await PeerClient.connect(server.url)
+    try:
+        assert mod.role == "moderator" and peer.role == "peer"
+        gm = await mod.join_group("nightly")
+        gp = await peer.join_group("nightly")
+        await gm.send("welcome, tonight we talk about cravings")
+        assert (await gp.next_message(10)).sender == mod.pseudonym
+
+        clock.set(at(20, 27))  # the night ends 20:30: a warning first
+        await server.scheduler.tick()
+        closes_at = await gp.closing(timeout=10)
+        assert closes_at is not None and "20:30" in closes_at
+        assert not gp.is_closed
+        await gp.send("thank you all")
+        assert (await gm.next_message(10)).text == "thank you all"
+
+        clock.set(at(20, 31))
+        await server.scheduler.tick()
+        assert await gp.closed(timeout=10) is not None
+        assert await gm.closed(timeout=10) is not None
+        assert gp.room not in peer._engine._groups.rooms()
+        with pytest.raises(RoomClosedError):
+            await gm.send("anyone still here?")
+    finally:
+        await close_all([mod, peer])
