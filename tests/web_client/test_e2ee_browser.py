@@ -1,0 +1,85 @@
+"""The WebCrypto port of the e2ee protocol (web_client/js/e2ee/) replays every file in
+tests/vectors/ inside Debian's Chromium, byte for byte, through its own code path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.web_client.conftest import REPO_ROOT, OpenPeer
+
+VECTORS = REPO_ROOT / "tests" / "vectors"
+RUN = "async (files) => (await import('/js/e2ee/vectors.js')).runVectors(files)"
+
+
+# The detector's vectors (detect*.json) are replayed by the JavaScript detector's own test.
+NOT_CRYPTO = ("detect",)
+
+
+def load_vectors() -> dict[str, Any]:
+    """Every crypto vector file in tests/vectors/, parsed."""
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(VECTORS.glob("*.json"))
+            if not p.name.startswith(NOT_CRYPTO)}
+
+
+async def test_every_vector_file_replays_in_chromium(live_server, open_peer: OpenPeer) -> None:
+    files = load_vectors()
+    assert {"iltapiiri_direct.json", "iltapiiri_group.json", "wycheproof_ed25519_subset.json"} <= files.keys()
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    results = await peer.page.evaluate(RUN, files)
+    failed = [r for r in results if r["ok"] is not True]
+    assert failed == []
+    per_file = {name: [r for r in results if r["file"] == name] for name in files}
+    # Every file ran, and every case of the case-list files ran.
+    assert all(per_file[name] for name in files), [n for n in files if not per_file[n]]
+    assert len(per_file["wycheproof_ed25519_subset.json"]) == len(files["wycheproof_ed25519_subset.json"]["tests"])
+    direct = files["iltapiiri_direct.json"]
+    sends = [r for r in per_file["iltapiiri_direct.json"] if r["name"].endswith("kind/header/body/commitment")]
+    assert len(sends) == len(direct["messages"])
+    decrypts = [r for r in per_file["iltapiiri_direct.json"] if r["name"].endswith(" decrypts")]
+    assert len(decrypts) == len(direct["messages"])
+    group = files["iltapiiri_group.json"]
+    assert len([r for r in per_file["iltapiiri_group.json"] if r["name"].startswith("message ") and r["name"].endswith(" decrypts")]) == len(group["messages"])
+    assert await peer.csp_violations() == []
+    await peer.context.close()
+
+
+async def test_a_corrupted_vector_fails(live_server, open_peer: OpenPeer) -> None:
+    """The replay can fail: one changed byte in an expected body is reported as that case."""
+    files = load_vectors()
+    direct = files["iltapiiri_direct.json"]
+    body = direct["messages"][3]["body"]
+    direct["messages"][3]["body"] = body[:-2] + ("00" if body[-2:] != "00" else "01")
+    group = files["iltapiiri_group.json"]
+    group["distribution"]["signature"] = "00" + group["distribution"]["signature"][2:]
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    results = await peer.page.evaluate(RUN, {k: files[k] for k in ("iltapiiri_direct.json", "iltapiiri_group.json")})
+    bad = {(r["file"], r["name"]) for r in results if r["ok"] is not True}
+    assert ("iltapiiri_direct.json", "message 3 kind/header/body/commitment") in bad
+    assert ("iltapiiri_group.json", "distribution signature") in bad
+    await peer.context.close()
+
+
+async def test_private_keys_are_not_extractable(live_server, open_peer: OpenPeer) -> None:
+    """Keys made on the platform path stay inside WebCrypto: exporting them fails."""
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    result = await peer.page.evaluate("""async () => {
+      const keys = await import('/js/e2ee/keys.js');
+      const { GroupKeys } = await import('/js/e2ee/group.js');
+      const { Account } = await import('/js/e2ee/identity.js');
+      const signer = keys.signerOf(await keys.ed25519KeyPair());
+      const account = await Account.create({ signer });
+      await account.keysPublish(3);
+      const groups = new GroupKeys(signer);
+      await groups.createSenderKey('open/2026-11-26', 1);
+      const privs = [account.dh.priv, account.signed[0].priv, ...[...account.oneTime.values()].map((k) => k.priv),
+        groups.mine.get('open/2026-11-26').signing.priv];
+      const out = [];
+      for (const k of privs) {
+        try { await crypto.subtle.exportKey('pkcs8', k); out.push('exported'); }
+        catch (err) { out.push(k.extractable === false ? 'sealed' : 'odd'); }
+      }
+      return out;
+    }""")
+    assert result == ["sealed"] * 6
+    await peer.context.close()
