@@ -40,11 +40,12 @@ class Route:
     rule: Rule
     bucket: str  # "send" | "keys" | "other"
     needs_auth: bool = True
+    only_before_auth: bool = False
 
 
 ROUTES: dict[str, Route] = {
-    "hello": Route(Hello.decode, lambda r, c, _: session.hello(r, c), "other", False),
-    "auth": Route(Auth.decode, session.auth, "other", False),
+    "hello": Route(Hello.decode, lambda r, c, _: session.hello(r, c), "other", False, True),
+    "auth": Route(Auth.decode, session.auth, "other", False, True),
     "keys.publish": Route(KeysPublish.decode, keydir.publish, "keys"),
     "keys.fetch": Route(KeysFetch.decode, keydir.fetch, "keys"),
     "keys.count": Route(Empty.decode, lambda r, c, _: keydir.count(r, c), "keys"),
@@ -132,6 +133,8 @@ class SioAdapter:
                     raise ApiError("not_authenticated")
                 if route.needs_auth and not conn.authenticated:
                     raise ApiError("not_authenticated")
+                if route.only_before_auth and conn.authenticated:
+                    raise ApiError("already_authenticated")
                 bucket = {"send": conn.send_bucket, "keys": conn.keys_bucket}.get(
                     route.bucket, conn.other_bucket)
                 if not bucket.take(asyncio.get_running_loop().time()):

@@ -1,0 +1,92 @@
+"""No plaintext, key material, pseudonyms or IP addresses in logs, metrics or `repr`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from config.settings import Settings
+from server.context import Connection
+from server.crypto import ServerKeys
+from server.storage.ports import Binding
+from server.wire import Auth, DirectSend, RoomSend
+from tests.fixtures.server import LiveServer, ServerProcess
+from tests.server.harness import Peer, envelope
+
+IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+CANARY = b"CANARY-plaintext-7f3a"
+
+
+async def test_logs_hold_ids_only(server_process: Callable[..., ServerProcess]) -> None:
+    proc = server_process()
+    alice = await Peer.connect(proc.url, "Salainen Kettu")
+    bob = await Peer.connect(proc.url, "Piilossa Oleva")
+    secrets_seen: list[str] = ["Salainen Kettu", "Piilossa Oleva",
+                               base64.b64encode(alice.identity_key).decode(),
+                               base64.b64encode(bob.identity_key).decode(),
+                               base64.b64encode(CANARY).decode(), CANARY.decode()]
+    try:
+        room = (await alice.call("group.join", {"group_id": "open"}))["room"]
+        await bob.call("group.join", {"group_id": "open"})
+        await alice.call("room.send", {"room": room, **envelope(CANARY, header=CANARY)})
+        await bob.call("direct.send", {"to": "Salainen Kettu", **envelope(CANARY)})
+        await bob.call("direct.send", {"to": "Ei Ketaan", **envelope(CANARY)})  # refused
+        await bob.call("keys.fetch", {"pseudonym": "Salainen Kettu"})  # refused: no keys
+        await alice.call("room.send", {"room": room, **envelope(CANARY * 5000)})  # too large
+        await alice.call("auth", {"pseudonym": "Toinen Nimi"})  # refused
+        async with aiohttp.ClientSession() as http:
+            for path in ("/", "/api/groups", "/metrics", f"/nope?who={CANARY.decode()}"):
+                async with http.get(proc.url + path, headers={"X-Forwarded-For": "10.9.8.7"}):
+                    pass
+        secrets_seen += ["Ei Ketaan", "Toinen Nimi", "10.9.8.7"]
+    finally:
+        await alice.close()
+        await bob.close()
+    await proc.astop()
+    lines = proc.log_text().splitlines()
+    events = []
+    for line in lines:
+        if line.startswith("Iltapiiri is running: http://127.0.0.1:"):
+            continue  # the listen URL the operator opens, not a peer's address
+        record = json.loads(line)  # every other line is structured JSON
+        events.append(record)
+        assert not IPV4.search(line), line
+        for secret in secrets_seen:
+            assert secret not in line, (secret, line)
+    names = [e["event"] for e in events]
+    # The log is not empty: it recorded the traffic by ids.
+    assert "auth" in names and "group.join" in names and "refused" in names and "http" in names
+    assert {e.get("code") for e in events if e["event"] == "refused"} >= {
+        "unknown_user", "no_keys", "too_large", "already_authenticated"}
+    assert any(e.get("user_id") for e in events)
+
+
+async def test_metrics_and_http_log_on_in_process_server(live_server: LiveServer) -> None:
+    peer = await Peer.connect(live_server.url, "Nimetön Kuu")
+    await peer.close()
+    async with aiohttp.ClientSession() as http, http.get(f"{live_server.url}/metrics") as resp:
+        text = await resp.text()
+    assert "Nimetön" not in text and not IPV4.search(text)
+
+
+def test_reprs_hide_secrets(tmp_path: Path) -> None:
+    key = b"\x11" * 32
+    conn = Connection(sid="sid1", identity_key=key, pseudonym="Salainen", user_id="abcd")
+    texts = [
+        repr(conn),
+        repr(ServerKeys.__new__(ServerKeys)),
+        repr(Settings(redis_url="redis://:hunter2@10.0.0.5:6379/0", data_dir=tmp_path)),
+        repr(Binding(identity_key=key, pseudonym="Salainen", folded="salalnen", last_seen=1.0)),
+        repr(Auth(identity_key=key, signature=b"\x22" * 64, pseudonym="Salainen")),
+        repr(RoomSend.decode({"room": "open/2026-11-26", **envelope(CANARY)})),
+        repr(DirectSend.decode({"to": "Salainen", **envelope(CANARY)})),
+    ]
+    for text in texts:
+        for secret in ("Salainen", "hunter2", "10.0.0.5", base64.b64encode(key).decode(),
+                       CANARY.decode(), base64.b64encode(CANARY).decode(), "\\x11"):
+            assert secret not in text, text
