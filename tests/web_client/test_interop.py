@@ -1,0 +1,88 @@
+"""End to end over the real relay: browser <-> browser and browser <-> Python (client.PeerClient).
+
+Everything goes through the product's own views (composer, chat, 1:1, safety number); the relay
+only ever sees ciphertext, which the tests check on the websocket frames the page sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+from client import PeerClient
+from e2ee.safety import safety_number
+from tests.web_client.conftest import OpenPeer, Peer
+
+TIMEOUT_MS = 15000
+
+
+async def send_in_view(peer: Peer, text: str) -> None:
+    """Type into the composer of the open chat view and send."""
+    await peer.page.fill("textarea[name=message]", text)
+    await peer.page.click("form.composer button[type=submit]")
+    await peer.page.wait_for_selector(f"li.msg.mine .msg-text >> text={text}", timeout=TIMEOUT_MS)
+
+
+async def see_message(peer: Peer, text: str) -> None:
+    """Wait until a message from someone else with exactly this text is shown."""
+    await peer.page.wait_for_selector(f"li.msg.theirs .msg-text >> text={text}", timeout=TIMEOUT_MS)
+
+
+def plaintext_on_the_wire(peer: Peer, *texts: str) -> list[str]:
+    """Any websocket frame the page sent that contains one of these texts."""
+    return [f for f in peer.frames_sent for t in texts if t in f]
+
+
+def sent_events(peer: Peer) -> list[str]:
+    names = []
+    for frame in peer.frames_sent:
+        if frame.startswith("42"):
+            names.append(json.loads(frame[2:].lstrip("0123456789"))[0])
+    return names
+
+
+async def browser_key(peer: Peer) -> bytes:
+    return base64.b64decode(await peer.page.evaluate("window.iltapiiri.session.identity.publicKeyB64"))
+
+
+async def wait_ready(peer: Peer) -> None:
+    await peer.page.wait_for_function(
+        "import('/js/messaging.js').then((m) => m.encryptionReady())", timeout=TIMEOUT_MS)
+
+
+async def test_two_browsers_chat_in_the_open_group(live_server, open_peer: OpenPeer) -> None:
+    alice = await open_peer(live_server.url)
+    bob = await open_peer(live_server.url, locale="fi-FI")
+    await alice.sign_in("Aamukaste")
+    await bob.sign_in("Iltarusko")
+    await wait_ready(alice)
+    await wait_ready(bob)
+    await alice.join_open_group()
+    await bob.join_open_group()
+    await alice.page.wait_for_selector("li.msg.system >> text=Iltarusko joined", timeout=TIMEOUT_MS)
+
+    await send_in_view(alice, "hei kaikki, ensimmäinen ilta täällä")
+    await see_message(bob, "hei kaikki, ensimmäinen ilta täällä")
+    await send_in_view(bob, "tervetuloa Aamukaste")
+    await see_message(alice, "tervetuloa Aamukaste")
+    await send_in_view(alice, "kiitos, hyvä olla täällä")
+    await see_message(bob, "kiitos, hyvä olla täällä")
+
+    assert "room.send" in sent_events(alice) and "room.send" in sent_events(bob)
+    assert plaintext_on_the_wire(alice, "ensimmäinen", "kiitos, hyvä") == []
+    assert plaintext_on_the_wire(bob, "tervetuloa Aamukaste") == []
+    # Each message keeps its franking opening for a report.
+    opening = await bob.page.evaluate("""() => {
+      const room = [...window.iltapiiri.rooms.byRoom.values()][0];
+      const m = room.messages.find((x) => x.text === 'kiitos, hyvä olla täällä');
+      return m && m.franking && m.franking.opening;
+    }""")
+    assert opening and opening["text"] == "kiitos, hyvä olla täällä" and opening["stamp"]
+    assert opening["context"] == opening["room"]
+    await alice.screenshot("e2ee-01-group-browser-alice")
+    await bob.screenshot("e2ee-02-group-browser-bob-fi")
+    assert alice.unexpected_console_errors() == [] and bob.unexpected_console_errors() == []
+    await alice.context.close()
+    await bob.context.close()

@@ -1,0 +1,372 @@
+/**
+ * The browser's e2ee engine: account, 1:1 sessions, sender keys and their orchestration, with
+ * the same behaviour on the wire as the Python client (client/peer.py): X3DH on first contact,
+ * a sender key per (room, epoch) shared over 1:1 with every member, the current key to each
+ * newcomer, rotation after a leave or removal, early group envelopes held (bounded) until their
+ * sender key arrives, a room's keys dropped when it closes, one-time prekeys topped up.
+ *
+ * Every operation runs under one mutex (WebCrypto is async, so two pushes would otherwise
+ * interleave on the same ratchet), and state is written to the store before a ciphertext that
+ * depends on it is sent and before an inbox envelope is acknowledged.
+ *
+ * `relay` is {request(event, data)} (the signed-in socket); `identity` is {publicKey, sign}.
+ */
+
+import { b64d, b64e, ctEqual, E2eeError, fail, hex } from './bytes.js';
+import { controlContent, newTextContent } from './content.js';
+import { directEnvelopeFromWire, groupEnvelopeFromWire, KIND_PREKEY, outgoingToWire } from './envelopes.js';
+import { openingToWire } from './franking.js';
+import { GroupKeys } from './group.js';
+import { Account, bundleFromFetch } from './identity.js';
+import { verifyMembership } from './membership.js';
+import {
+  DROP_ROOM_KEYS, FORGET_SENDER, NEW_SENDER_KEY, RoomState, SHARE_SENDER_KEY,
+} from './rooms.js';
+import { DirectSessions } from './session.js';
+
+export const OTK_LOW_WATERMARK = 10;
+export const OTK_TARGET = 50;
+export const OTK_CHECK_EVERY = 5;
+export const MAX_HELD_ENVELOPES = 512; // per room, waiting for their sender key
+export const HOLD_TIMEOUT_MS = 30000;
+export const MAX_PENDING_DISTRIBUTIONS = 64; // keys that arrived before my join was processed
+export const MAX_SEEN_DIRECT_IDS = 4096;
+
+/** 1:1 control actions of the web client and their names inside the ciphertext. */
+export const CONTROL_ACTIONS = { request: 'dm_request', accept: 'dm_accept', decline: 'dm_decline', end: 'dm_end' };
+const ACTION_OF = Object.fromEntries(Object.entries(CONTROL_ACTIONS).map(([k, v]) => [v, k]));
+
+/** Runs async functions one at a time, in call order. */
+export class Mutex {
+  constructor() {
+    this.tail = Promise.resolve();
+  }
+
+  run(fn) {
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => {});
+    return result;
+  }
+}
+
+export class Engine {
+  constructor({ store, relay, rng = null, now = () => Date.now() }) {
+    this.store = store;
+    this.relay = relay;
+    this.rng = rng;
+    this.now = now;
+    this.mutex = new Mutex();
+    this.identity = null;
+    this.account = null;
+    this.directs = null;
+    this.groups = null;
+    this.pins = new Map(); // pseudonym -> identity key (trusted on first use)
+    this.rooms = new Map(); // room -> RoomState
+    this.held = new Map(); // room -> [{senderHex, wake, at}]
+    this.pendingDistributions = [];
+    this.seenDirect = new Set();
+    this.sessionStarts = 0;
+    this.serverKey = null;
+    this.undecryptable = 0;
+  }
+
+  toString() {
+    return `Engine(rooms=${this.rooms.size}, loaded=${Boolean(this.account)})`;
+  }
+
+  key(kind) {
+    return `${kind}:${b64e(this.identity.publicKey)}`;
+  }
+
+  /** Load (or create) the state of `identity` from the store. */
+  async load(identity) {
+    return this.mutex.run(async () => {
+      if (this.identity && ctEqual(this.identity.publicKey, identity.publicKey) && this.account) return;
+      this.identity = identity;
+      const record = await this.store.get(this.key('account'));
+      this.account = record ? Account.fromRecord(record, identity) : await Account.create({ signer: identity, rng: this.rng });
+      this.directs = new DirectSessions(this.account, (await this.store.get(this.key('sessions'))) || []);
+      this.groups = new GroupKeys(identity, await this.store.get(this.key('groups')));
+      this.pins = new Map(Object.entries((await this.store.get(this.key('pins'))) || {}));
+      this.rooms.clear();
+      if (!record) await this.persist({ account: true });
+    });
+  }
+
+  /** Write the named parts in one transaction. */
+  async persist({ account = false, sessions = false, groups = false, pins = false }) {
+    const entries = [];
+    if (account) entries.push([this.key('account'), this.account.toRecord()]);
+    if (sessions) entries.push([this.key('sessions'), this.directs.toRecords()]);
+    if (groups) entries.push([this.key('groups'), this.groups.toRecord()]);
+    if (pins) entries.push([this.key('pins'), Object.fromEntries(this.pins)]);
+    if (entries.length) await this.store.putMany(entries);
+  }
+
+  /** After auth: remember the server key and publish my bundle (topping up one-time prekeys). */
+  async signedIn(serverKeyB64) {
+    return this.mutex.run(async () => {
+      this.serverKey = b64d(serverKeyB64, 'server_key', 32);
+      await this.publishKeys(true);
+    });
+  }
+
+  async publishKeys(always) {
+    let count = 0;
+    try {
+      const reply = await this.relay.request('keys.count', {});
+      count = Number.isInteger(reply.one_time_prekeys) ? reply.one_time_prekeys : 0;
+    } catch (err) {
+      if (!err || err.code !== 'no_keys') throw err;
+    }
+    const topUp = count < OTK_LOW_WATERMARK ? OTK_TARGET - count : 0;
+    if (!always && topUp === 0) return;
+    const request = await this.account.keysPublish(topUp, this.rng);
+    await this.persist({ account: true }); // private prekeys exist on disk before the server hands them out
+    await this.relay.request('keys.publish', request);
+  }
+
+  // -- 1:1 -------------------------------------------------------------------------------
+
+  pin(pseudonym, key) {
+    const pinned = this.pins.get(pseudonym);
+    if (pinned && !ctEqual(pinned, key)) fail('context_mismatch', 'the identity key of this pseudonym changed');
+    this.pins.set(pseudonym, key);
+  }
+
+  async startSession(pseudonym, expected) {
+    const bundle = await bundleFromFetch(await this.relay.request('keys.fetch', { pseudonym }));
+    if (expected && !ctEqual(bundle.identityKey, expected)) fail('context_mismatch', 'key bundle has another identity');
+    this.pin(pseudonym, bundle.identityKey);
+    await this.directs.start(bundle, this.rng);
+    await this.persist({ sessions: true, pins: true });
+    return bundle.identityKey;
+  }
+
+  async sendContent(pseudonym, key, content) {
+    let remote = key || this.pins.get(pseudonym);
+    if (!remote || !this.directs.hasSession(remote)) remote = await this.startSession(pseudonym, remote);
+    const out = await this.directs.encrypt(remote, content, this.rng);
+    await this.persist({ sessions: true }); // the ratchet moved: never reuse a key after a crash
+    return this.relay.request('direct.send', { to: pseudonym, ...outgoingToWire(out) });
+  }
+
+  /** Encrypt and send a franked text 1:1: the relay's {id, ts, stamp?}. */
+  sendDirectText(pseudonym, text) {
+    return this.mutex.run(async () => this.sendContent(pseudonym, null, await newTextContent(text, this.rng)));
+  }
+
+  /** request / accept / decline / end, end to end as a control content. */
+  sendDirectControl(pseudonym, action) {
+    if (!CONTROL_ACTIONS[action]) fail('malformed', 'unknown control action');
+    return this.mutex.run(() => this.sendContent(pseudonym, null, controlContent(CONTROL_ACTIONS[action])));
+  }
+
+  /**
+   * Open a `direct.envelope`: {type: 'text', text, franking} | {type: 'control', action} |
+   * {type: 'key'} (a sender key, handled here), or null. An envelope that can never decrypt is
+   * acknowledged here so it does not come back at every sign-in.
+   */
+  async openDirect(raw) {
+    const result = await this.mutex.run(async () => {
+      const env = directEnvelopeFromWire(raw);
+      if (this.seenDirect.has(env.id)) return null;
+      let received;
+      try {
+        this.pin(env.sender, env.senderKey);
+        received = await this.directs.decrypt(env);
+      } catch (err) {
+        if (!(err instanceof E2eeError)) throw err;
+        this.undecryptable += 1;
+        await this.persist({ account: true, sessions: true, pins: true });
+        this.relay.request('inbox.ack', { ids: [env.id] }).catch(() => {});
+        return null;
+      }
+      this.remember(env.id);
+      const { content } = received;
+      let out = { type: 'key' };
+      if (content.type === 'text') out = { type: 'text', text: content.text, franking: openingToWire(received.opening) };
+      else if (content.type === 'control') out = { type: 'control', action: ACTION_OF[content.action] || content.action };
+      else if (content.type === 'sender_key') await this.acceptDistribution(content, env.senderKey);
+      await this.persist({ account: env.kind === KIND_PREKEY, sessions: true, pins: true, groups: content.type === 'sender_key' });
+      if (env.kind === KIND_PREKEY) {
+        this.sessionStarts += 1;
+        if (this.sessionStarts >= OTK_CHECK_EVERY) {
+          this.sessionStarts = 0;
+          await this.publishKeys(false).catch(() => {});
+        }
+      }
+      return out;
+    });
+    return result;
+  }
+
+  remember(id) {
+    this.seenDirect.add(id);
+    if (this.seenDirect.size > MAX_SEEN_DIRECT_IDS) this.seenDirect.delete(this.seenDirect.values().next().value);
+  }
+
+  async acceptDistribution(skd, fromKey) {
+    if (!this.rooms.has(skd.room)) {
+      // It may come before my own join reply was processed: keep it (bounded) for the join.
+      this.pendingDistributions.push({ skd, fromKey, at: this.now() });
+      while (this.pendingDistributions.length > MAX_PENDING_DISTRIBUTIONS) this.pendingDistributions.shift();
+      return;
+    }
+    await this.groups.processDistribution(skd, fromKey);
+    this.wake(skd.room, fromKey);
+  }
+
+  // -- groups ----------------------------------------------------------------------------
+
+  /** My join reply (or a rejoin after a reconnect): verify, then make and share a sender key. */
+  applyJoin(reply) {
+    return this.mutex.run(async () => {
+      const m = await verifyMembership(this.serverKey, reply.membership);
+      if (m.room !== reply.room) fail('context_mismatch', 'membership of another room');
+      let state = this.rooms.get(m.room);
+      if (!state) {
+        state = new RoomState(m.room, this.identity.publicKey);
+        this.rooms.set(m.room, state);
+      }
+      const pending = this.pendingDistributions.filter((p) => p.skd.room === m.room && this.now() - p.at < HOLD_TIMEOUT_MS);
+      this.pendingDistributions = this.pendingDistributions.filter((p) => p.skd.room !== m.room);
+      for (const p of pending) {
+        try {
+          await this.groups.processDistribution(p.skd, p.fromKey);
+        } catch (err) {
+          if (!(err instanceof E2eeError)) throw err;
+        }
+      }
+      await this.execute(state.joined(m));
+      for (const p of pending) this.wake(m.room, p.fromKey);
+    });
+  }
+
+  /** A `room.membership` push; acted on only when the server's signature verifies. */
+  onMembership(raw) {
+    return this.mutex.run(async () => {
+      if (!this.serverKey) return;
+      let m;
+      try {
+        m = await verifyMembership(this.serverKey, raw);
+      } catch (err) {
+        return; // unsigned or malformed: never act on it
+      }
+      const state = this.rooms.get(m.room);
+      if (!state || state.closed) return;
+      if ((m.event === 'left' || m.event === 'removed') && ctEqual(m.identityKey, this.identity.publicKey)) {
+        await this.closeRoom(m.room, m.event);
+        return;
+      }
+      await this.execute(state.membership(m));
+      if (state.closed) await this.closeRoom(m.room, 'closed');
+    });
+  }
+
+  async execute(actions) {
+    for (const a of actions) {
+      if (a.type === NEW_SENDER_KEY) {
+        await this.groups.createSenderKey(a.room, a.epoch, this.rng);
+        await this.persist({ groups: true });
+      } else if (a.type === SHARE_SENDER_KEY) {
+        const dist = await this.groups.distribution(a.room);
+        for (const member of a.members) {
+          try {
+            await this.sendContent(member.pseudonym, member.identityKey, dist);
+          } catch (err) {
+            // One unreachable member must not keep the others from my key.
+          }
+        }
+      } else if (a.type === FORGET_SENDER) {
+        this.groups.forgetSender(a.room, a.senderKey);
+      } else if (a.type === DROP_ROOM_KEYS) {
+        this.groups.dropRoom(a.room);
+        await this.persist({ groups: true });
+      }
+    }
+  }
+
+  /** Forget a room (closed, left, or the night ended); envelopes still waiting give up. */
+  leaveRoom(room, reason = 'left') {
+    return this.mutex.run(() => this.closeRoom(room, reason));
+  }
+
+  async closeRoom(room, reason) {
+    const state = this.rooms.get(room);
+    if (state) state.close(reason);
+    this.rooms.delete(room);
+    this.groups.dropRoom(room);
+    await this.persist({ groups: true });
+    for (const w of this.held.get(room) || []) w.wake(false);
+    this.held.delete(room);
+  }
+
+  /** Encrypt, sign and send a franked text to `room`: the relay's {seq, ts, stamp?}. */
+  sendGroupText(room, text) {
+    return this.mutex.run(async () => {
+      const state = this.rooms.get(room);
+      if (!state || state.closed) fail('bad_state', 'not in this room');
+      const out = await this.groups.encryptText(room, text, this.rng);
+      await this.persist({ groups: true });
+      return this.relay.request('room.send', { room, ...outgoingToWire(out) });
+    });
+  }
+
+  /**
+   * Open a `room.envelope`: {text, franking}, or null. An envelope whose sender key has not
+   * arrived yet waits (bounded in number and time) and is opened when the key comes.
+   */
+  async openRoom(raw) {
+    const env = groupEnvelopeFromWire(raw);
+    if (this.identity && ctEqual(env.senderKey, this.identity.publicKey)) return null;
+    const deadline = this.now() + HOLD_TIMEOUT_MS;
+    for (;;) {
+      const attempt = await this.mutex.run(async () => {
+        // The hold is registered inside the lock, so a key processed right after is not missed.
+        const wait = () => ({ wait: this.hold(env, Math.max(0, deadline - this.now())) });
+        if (!this.rooms.has(env.room) && !this.groups.hasSenderKey(env.room, env.senderKey)) return wait();
+        try {
+          const got = await this.groups.decrypt(env);
+          await this.persist({ groups: true });
+          return { got };
+        } catch (err) {
+          if (!(err instanceof E2eeError)) throw err;
+          return err.code === 'unknown_key' ? wait() : { failed: err.code };
+        }
+      });
+      if (attempt.got) {
+        const { content, opening } = attempt.got;
+        return content.type === 'text' ? { text: content.text, franking: openingToWire(opening) } : null;
+      }
+      if (attempt.failed || this.now() >= deadline) {
+        this.undecryptable += 1;
+        return null;
+      }
+      if (!(await attempt.wait)) return null;
+    }
+  }
+
+  /** Wait until a key of (room, sender) arrives (true) or the wait is given up (false). */
+  hold(env, ms) {
+    const list = this.held.get(env.room) || [];
+    this.held.set(env.room, list);
+    if (list.length >= MAX_HELD_ENVELOPES) list.shift().wake(false);
+    return new Promise((resolve) => {
+      const entry = { senderHex: hex(env.senderKey), wake: null };
+      const timer = setTimeout(() => entry.wake(false), ms);
+      entry.wake = (ok) => {
+        clearTimeout(timer);
+        const i = list.indexOf(entry);
+        if (i >= 0) list.splice(i, 1);
+        resolve(ok);
+      };
+      list.push(entry);
+    });
+  }
+
+  wake(room, senderKey) {
+    const want = hex(senderKey);
+    for (const w of [...(this.held.get(room) || [])]) if (w.senderHex === want) w.wake(true);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The e2ee port's entry point for the web client: `createE2ee(ctx)` (app.js installs the result
+ * with installE2ee, see js/messaging.js for the seam).
+ *
+ * One tab per device: the engine holds the Web Lock "iltapiiri-e2ee" (exclusive) for the life of
+ * the page. A second tab of the same browser profile waits for the lock with `ready === false`
+ * (it sends nothing and leaves 1:1 envelopes in the relay's inbox), and takes over, reloading the
+ * state from IndexedDB, when the first tab closes. Two tabs advancing the same ratchet from two
+ * copies of the state would reuse message keys; the lock makes that impossible in one profile.
+ * (Web Locks rather than BroadcastChannel: the browser releases a lock by itself when a tab dies.)
+ *
+ * Wiring, without changing the views: the join reply is picked up from `ctx.session.rooms` when
+ * `ctx.rooms` announces a room's members (a join) or the session resumes (a rejoin); leaving is
+ * noticed when the room is gone from `ctx.session.rooms`; `group.closed` drops the keys.
+ */
+
+import { E2eeError } from './bytes.js';
+import { Engine } from './engine.js';
+import { safetyNumber } from './safety.js';
+import { IdbStore } from './store.js';
+
+export const LOCK_NAME = 'iltapiiri-e2ee';
+
+/** Take the device-wide lock; resolves when this tab holds it (held until the page goes). */
+function takeLock() {
+  if (!globalThis.navigator || !navigator.locks) return Promise.resolve('unavailable');
+  return new Promise((granted) => {
+    navigator.locks.request(LOCK_NAME, { mode: 'exclusive' }, () => {
+      granted('held');
+      return new Promise(() => {}); // never released while the page lives
+    });
+  });
+}
+
+/** The engine object the web client's messaging seam calls. */
+class WebE2ee {
+  constructor(ctx, { store = new IdbStore(), rng = null } = {}) {
+    this.ctx = ctx;
+    this.session = ctx.session;
+    this.engine = new Engine({ store, rng, relay: { request: (ev, data) => this.session.request(ev, data) } });
+    this.status = 'starting';
+    this.lock = null;
+    this.joins = new Map(); // room -> the join reply object already applied
+    this.starting = null;
+  }
+
+  /** True when sending end to end is possible (messaging.encryptionReady). */
+  get ready() {
+    return this.status === 'ready';
+  }
+
+  start() {
+    const { session, ctx } = this;
+    this.lockPromise = takeLock().then((how) => { this.lock = how; });
+    session.on('signedin', () => this.onSignedIn());
+    session.on('status', (s) => {
+      if (s && s.resumed) this.onSignedIn();
+    });
+    session.on('group.closed', (d) => {
+      if (d && typeof d.room === 'string') {
+        this.joins.delete(d.room);
+        this.engine.leaveRoom(d.room, 'closed').catch(() => {});
+      }
+    });
+    if (ctx.rooms && ctx.rooms.on) ctx.rooms.on('members', () => this.syncRooms());
+    if (session.signedIn) this.onSignedIn();
+  }
+
+  /** After every sign-in or resumed connection: load keys, publish, rejoin, read the inbox. */
+  onSignedIn() {
+    const run = async () => {
+      if (this.lock === null) {
+        this.status = 'waiting_for_tab';
+        await this.lockPromise;
+      }
+      const { identity, auth } = this.session;
+      if (!identity || !auth) return;
+      await this.engine.load(identity);
+      await this.engine.signedIn(auth.serverKey);
+      this.status = 'ready';
+      this.joins.clear(); // a new connection: every room I am in was joined (again) on it
+      await this.syncRooms();
+      if (this.ctx.directs && this.ctx.directs.fetchInbox) await this.ctx.directs.fetchInbox();
+    };
+    this.starting = run().catch(() => {
+      this.status = 'failed';
+    });
+    return this.starting;
+  }
+
+  /** Apply join replies not applied yet; forget rooms this device is no longer in. */
+  async syncRooms() {
+    if (this.status !== 'ready') return;
+    const current = this.session.rooms;
+    for (const [room, reply] of current) {
+      if (this.joins.get(room) === reply || !reply.membership) continue;
+      this.joins.set(room, reply);
+      try {
+        await this.engine.applyJoin(reply);
+      } catch (err) {
+        if (!(err instanceof E2eeError)) throw err;
+      }
+    }
+    for (const room of [...this.joins.keys()]) {
+      if (!current.has(room)) {
+        this.joins.delete(room);
+        await this.engine.leaveRoom(room, 'left');
+      }
+    }
+  }
+
+  async sendGroupText(room, text) {
+    await this.syncRooms();
+    return this.engine.sendGroupText(room, text);
+  }
+
+  sendDirectText(pseudonym, text) {
+    return this.engine.sendDirectText(pseudonym, text);
+  }
+
+  sendDirectControl(pseudonym, action) {
+    return this.engine.sendDirectControl(pseudonym, action);
+  }
+
+  async openRoomEnvelope(envelope) {
+    if (!this.ready) return null;
+    return this.engine.openRoom(envelope);
+  }
+
+  async openDirectEnvelope(envelope) {
+    if (!this.ready) return null;
+    return this.engine.openDirect(envelope);
+  }
+
+  async onMembership(membership) {
+    if (!this.ready) return;
+    await this.syncRooms();
+    await this.engine.onMembership(membership);
+  }
+
+  /** 60 digits, equal on both sides (docs/crypto.md section 9). */
+  safetyNumber(myKey, theirKey) {
+    return safetyNumber(myKey, theirKey);
+  }
+
+  toString() {
+    return `WebE2ee(status=${this.status})`;
+  }
+}
+
+/** Build and start the engine for the web client's context ({session, rooms, directs}). */
+export async function createE2ee(ctx, options = {}) {
+  const e2ee = new WebE2ee(ctx, options);
+  e2ee.start();
+  return e2ee;
+}
