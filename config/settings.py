@@ -3,6 +3,7 @@
     [server]    host, port, data_dir, groups_file (relative to the settings file)
     [identity]  pseudonym_window_days, reserved_names, moderator_keys (interim, see protocol.md)
     [inbox]     ttl_days, max_per_recipient
+    [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests)
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -36,6 +37,8 @@ class Settings:
     moderator_keys: frozenset[str] = field(default_factory=frozenset)
     inbox_ttl_seconds: int = 7 * 24 * 3600
     inbox_max_per_recipient: int = 500
+    send_rate: float = 5.0
+    send_burst: float = 20.0
     redis_url: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -64,6 +67,13 @@ def _int(table: dict[str, object], key: str, default: int, low: int, high: int) 
     return value
 
 
+def _number(table: dict[str, object], key: str, default: float, low: float, high: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise SettingsError(f"{key} must be a number in [{low}, {high}]")
+    return float(value)
+
+
 def _strings(table: dict[str, object], key: str) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -76,6 +86,7 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     server = _table(data, "server")
     identity = _table(data, "identity")
     inbox = _table(data, "inbox")
+    limits = _table(data, "limits")
     groups_file = server.get("groups_file")
     groups_path = base_dir / str(groups_file) if groups_file else DEFAULT_GROUPS_FILE
     data_dir = server.get("data_dir")
@@ -89,6 +100,8 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         moderator_keys=frozenset(_strings(identity, "moderator_keys")),
         inbox_ttl_seconds=_int(inbox, "ttl_days", 7, 1, 90) * 24 * 3600,
         inbox_max_per_recipient=_int(inbox, "max_per_recipient", 500, 1, 100_000),
+        send_rate=_number(limits, "send_rate_per_second", 5.0, 0.1, 100_000),
+        send_burst=_number(limits, "send_burst", 20.0, 1, 100_000),
     )
 
 

@@ -22,7 +22,9 @@ async def hello(relay: Relay, conn: Connection) -> dict[str, Any]:
         raise ApiError("already_authenticated")
     conn.challenge = relay.rng.bytes(CHALLENGE_BYTES)
     return {"challenge": b64(conn.challenge), "server_key": b64(relay.keys.public_key),
-            "protocol": PROTOCOL_VERSION, "limits": dict(PUBLIC_LIMITS)}
+            "protocol": PROTOCOL_VERSION,
+            "limits": {**PUBLIC_LIMITS, "send_rate_per_second": relay.settings.send_rate,
+                       "send_burst": relay.settings.send_burst}}
 
 
 async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:

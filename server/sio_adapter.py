@@ -16,6 +16,7 @@ import socketio
 from server import direct, keydir, rooms, session
 from server.context import Connection, Relay
 from server.errors import ApiError
+from server.ratelimit import TokenBucket
 from server.wire import (
     Auth,
     DirectSend,
@@ -101,8 +102,10 @@ class SioAdapter:
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         # `environ` holds the peer's address: it is deliberately never read or kept.
-        self.connections[sid] = Connection(sid=sid)
-        self._relay_of().metrics.connections += 1
+        relay = self._relay_of()
+        self.connections[sid] = Connection(
+            sid=sid, send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
+        relay.metrics.connections += 1
 
     async def _disconnect(self, sid: str, *_: object) -> None:
         relay = self._relay_of()

@@ -1,0 +1,45 @@
+"""Settings TOML loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import SettingsError, load_settings, parse_settings
+
+
+def test_defaults_use_shipped_groups() -> None:
+    settings = load_settings(None)
+    assert settings.port == 8080 and settings.host == "127.0.0.1"
+    assert settings.pseudonym_window_days == 30 and settings.inbox_ttl_seconds == 7 * 86400
+    assert (settings.send_rate, settings.send_burst) == (5.0, 20.0)
+    assert any(g.id == "open" for g in settings.groups)
+
+
+def test_full_file(tmp_path: Path) -> None:
+    (tmp_path / "g.toml").write_text(
+        '[[group]]\nid = "x"\nname = "X"\nlanguage = "sv"\nalways_open = true\n',
+        encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[server]\nhost = "0.0.0.0"\nport = 9000\ndata_dir = "d"\ngroups_file = "g.toml"\n'
+        '[identity]\npseudonym_window_days = 10\nreserved_names = ["Liisa"]\n'
+        'moderator_keys = ["AAAA"]\n[inbox]\nttl_days = 3\nmax_per_recipient = 9\n'
+        '[limits]\nsend_rate_per_second = 50\nsend_burst = 100\n', encoding="utf-8")
+    s = load_settings(path)
+    assert (s.host, s.port, s.data_dir) == ("0.0.0.0", 9000, tmp_path / "d")
+    assert [g.id for g in s.groups] == ["x"]
+    assert s.reserved_names == ("Liisa",) and s.moderator_keys == frozenset({"AAAA"})
+    assert (s.inbox_ttl_seconds, s.inbox_max_per_recipient) == (3 * 86400, 9)
+    assert (s.send_rate, s.send_burst, s.pseudonym_window_days) == (50.0, 100.0, 10)
+
+
+@pytest.mark.parametrize("doc", [
+    {"server": {"port": 70000}}, {"server": {"port": "80"}}, {"server": []},
+    {"identity": {"reserved_names": "Liisa"}}, {"inbox": {"ttl_days": 0}},
+    {"limits": {"send_burst": True}},
+])
+def test_bad_values_refused(doc: dict[str, object]) -> None:
+    with pytest.raises(SettingsError):
+        parse_settings(doc, Path("."))
