@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-from typing import Any
 
 from client import PeerClient
 from e2ee.safety import safety_number
@@ -86,3 +84,67 @@ async def test_two_browsers_chat_in_the_open_group(live_server, open_peer: OpenP
     assert alice.unexpected_console_errors() == [] and bob.unexpected_console_errors() == []
     await alice.context.close()
     await bob.context.close()
+
+
+async def open_direct_view(peer: Peer, name: str) -> None:
+    """Go to "Private chats" and open the conversation with `name` once it exists."""
+    await peer.page.wait_for_function(
+        "(name) => window.iltapiiri.directs.list().some((c) => c.peer === name)", arg=name,
+        timeout=TIMEOUT_MS)
+    await peer.page.click("button.navlink[data-view=direct]")
+    await peer.page.click(f"ul.convo-list button >> text={name}")
+    await peer.page.wait_for_selector("section.direct form.composer")
+
+
+async def shown_safety_number(peer: Peer) -> str:
+    """Open the safety-number view from the 1:1 view and read the 60 digits it shows."""
+    await peer.page.click("section.direct button >> text=Compare safety numbers")
+    await peer.page.wait_for_selector("section.safety .digits:not(.placeholder) span", timeout=TIMEOUT_MS)
+    return "".join(await peer.page.locator("section.safety .digits span").all_inner_texts())
+
+
+async def test_browser_and_python_peer_chat_in_group_and_one_to_one(live_server, open_peer: OpenPeer) -> None:
+    py = await PeerClient.connect(live_server.url, pseudonym="Python Peer")
+    try:
+        browser = await open_peer(live_server.url)
+        await browser.sign_in("Selainkettu")
+        await wait_ready(browser)
+        group = await py.join_group("open")
+        await browser.join_open_group()
+
+        # Group, browser -> Python: the Python client verifies, decrypts and checks the franking.
+        await send_in_view(browser, "hei python, selain täällä")
+        got = await group.next_message(timeout=15)
+        assert (got.text, got.sender) == ("hei python, selain täällä", "Selainkettu")
+        assert got.franking is not None and got.franking.verify_commitment()
+        assert got.sender_key == await browser_key(browser)
+        # Group, Python -> browser.
+        await group.send("moi selain, python vastaa")
+        await see_message(browser, "moi selain, python vastaa")
+        await browser.screenshot("e2ee-03-group-browser-and-python")
+
+        # 1:1, Python -> browser (the browser answers the X3DH prekey message)...
+        dm = await py.open_direct("Selainkettu")
+        await dm.send("kahden kesken: hei selain")
+        await open_direct_view(browser, "Python Peer")
+        await see_message(browser, "kahden kesken: hei selain")
+        # ... and browser -> Python over the same session.
+        await send_in_view(browser, "kahden kesken: moi python")
+        reply = await dm.next_message(timeout=15)
+        assert (reply.text, reply.sender) == ("kahden kesken: moi python", "Selainkettu")
+        assert reply.franking is not None and reply.franking.verify_commitment()
+        await dm.send("toinen viesti pythonilta")
+        await see_message(browser, "toinen viesti pythonilta")
+        await browser.screenshot("e2ee-04-direct-browser-and-python")
+
+        # The safety number the browser shows is the one Python computes for the same pair.
+        digits = await shown_safety_number(browser)
+        assert len(digits) == 60
+        assert digits == safety_number(await browser_key(browser), py.identity_key)
+        await browser.screenshot("e2ee-05-safety-number")
+
+        assert plaintext_on_the_wire(browser, "selain täällä", "moi python") == []
+        assert browser.unexpected_console_errors() == []
+        await browser.context.close()
+    finally:
+        await py.close()
