@@ -71,9 +71,11 @@ class MembershipEvent:
         members = field(d, "members", list)
         if len(members) > MAX_MEMBERS:
             raise DecodeError("too many members")
+        ik_text = field(d, "identity_key", str)
+        # docs/protocol.md: a "closed" event names nobody (identity_key is the empty string).
+        ik = b"" if event == "closed" and ik_text == "" else b64d(ik_text, "identity_key", 32)
         return cls(
-            room, epoch, event, field(d, "pseudonym", str),
-            b64d(field(d, "identity_key", str), "identity_key", 32),
+            room, epoch, event, field(d, "pseudonym", str), ik,
             tuple(Member.from_wire(m) for m in members), at,
             b64d(field(d, "sig", str), "sig", 64),
         )
