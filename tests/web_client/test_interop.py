@@ -6,10 +6,11 @@ only ever sees ciphertext, which the tests check on the websocket frames the pag
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
-from client import PeerClient
+from client import Message, PeerClient
 from e2ee.safety import safety_number
 from tests.web_client.conftest import OpenPeer, Peer
 
@@ -148,3 +149,106 @@ async def test_browser_and_python_peer_chat_in_group_and_one_to_one(live_server,
         await browser.context.close()
     finally:
         await py.close()
+
+
+def collect(py: PeerClient) -> asyncio.Queue[Message]:
+    """Every message the Python peer receives, in order."""
+    queue: asyncio.Queue[Message] = asyncio.Queue()
+    py.add_listener(lambda message, chat: queue.put_nowait(message))
+    return queue
+
+
+async def test_after_a_reload_the_browser_still_reads_and_writes_one_to_one(
+        live_server, open_peer: OpenPeer) -> None:
+    py = await PeerClient.connect(live_server.url, pseudonym="Python Muisti")
+    inbox = collect(py)
+    try:
+        browser = await open_peer(live_server.url)
+        await browser.sign_in("Muistaja")
+        await wait_ready(browser)
+        # The browser starts the session (X3DH from the browser's side) through the send seam.
+        await browser.page.evaluate(
+            "import('/js/messaging.js').then((m) => m.sendDirectText('Python Muisti', 'selain aloittaa'))")
+        first = await asyncio.wait_for(inbox.get(), 15)
+        assert (first.text, first.sender) == ("selain aloittaa", "Muistaja")
+        dm = await py.open_direct("Muistaja")
+        await dm.send("python vastaa")
+        await open_direct_view(browser, "Python Muisti")
+        await see_message(browser, "python vastaa")
+        await send_in_view(browser, "ennen latausta")
+        assert (await asyncio.wait_for(inbox.get(), 15)).text == "ennen latausta"
+
+        # Reload: the page signs in again with the stored identity and the stored sessions.
+        await browser.page.reload()
+        await browser.page.wait_for_selector("section.groups", timeout=TIMEOUT_MS)
+        await wait_ready(browser)
+        await dm.send("latauksen jälkeen")
+        await open_direct_view(browser, "Python Muisti")
+        await see_message(browser, "latauksen jälkeen")
+        await send_in_view(browser, "selain muistaa yhä")
+        again = await asyncio.wait_for(inbox.get(), 15)
+        assert (again.text, again.sender) == ("selain muistaa yhä", "Muistaja")
+        assert again.franking is not None and again.franking.verify_commitment()
+        await browser.screenshot("e2ee-06-direct-after-reload")
+        assert py.undecryptable == 0
+        assert browser.unexpected_console_errors() == []
+        await browser.context.close()
+    finally:
+        await py.close()
+
+
+def group_ref(message: Message) -> tuple[int, int, int]:
+    """(epoch, key_id, iteration) of a group message, from its franking message_ref."""
+    assert message.franking is not None
+    ref = message.franking.message_ref
+    return (int.from_bytes(ref[0:4], "big"), int.from_bytes(ref[4:8], "big"), int.from_bytes(ref[8:12], "big"))
+
+
+async def test_the_browser_rotates_its_sender_key_when_a_member_leaves(live_server, open_peer: OpenPeer) -> None:
+    stays = await PeerClient.connect(live_server.url, pseudonym="Jaa Ja")
+    goes = await PeerClient.connect(live_server.url, pseudonym="Lahtija")
+    try:
+        group_stays = await stays.join_group("open")
+        group_goes = await goes.join_group("open")
+        browser = await open_peer(live_server.url)
+        await browser.sign_in("Kiertaja")
+        await wait_ready(browser)
+        await browser.join_open_group()
+        await send_in_view(browser, "kaikille kolmelle")
+        before = await group_stays.next_message(timeout=15)
+        assert before.text == "kaikille kolmelle"
+        assert (await group_goes.next_message(timeout=15)).text == "kaikille kolmelle"
+
+        await group_goes.leave()
+        await browser.page.wait_for_selector("li.msg.system >> text=Lahtija left", timeout=TIMEOUT_MS)
+        await send_in_view(browser, "vain jaljella oleville")
+        after = await group_stays.next_message(timeout=15)
+        assert after.text == "vain jaljella oleville"
+        epoch0, key0, _ = group_ref(before)
+        epoch1, key1, iteration1 = group_ref(after)
+        assert epoch1 > epoch0 and key1 != key0 and iteration1 == 0  # a new key, not the old chain
+        # The Python member rotated too, and the browser received its new key.
+        await group_stays.send("kierto toimii")
+        await see_message(browser, "kierto toimii")
+        await browser.context.close()
+    finally:
+        await stays.close()
+        await goes.close()
+
+
+async def test_a_second_tab_waits_until_the_first_is_closed(live_server, open_peer: OpenPeer) -> None:
+    first = await open_peer(live_server.url)
+    await first.sign_in("Ensimmainen")
+    await wait_ready(first)
+    second_page = await first.context.new_page()  # same profile: same identity, same IndexedDB
+    await second_page.goto(live_server.url + "/")
+    await second_page.wait_for_selector("section.groups", timeout=TIMEOUT_MS)
+    ready = "import('/js/messaging.js').then((m) => m.encryptionReady())"
+    await second_page.wait_for_timeout(500)
+    assert await second_page.evaluate(ready) is False
+    refused = await second_page.evaluate(
+        "import('/js/messaging.js').then((m) => m.sendDirectText('Ensimmainen', 'x').then(() => 'sent', (e) => e.code))")
+    assert refused == "encryption_not_ready"
+    await first.page.close()
+    await second_page.wait_for_function(ready, timeout=TIMEOUT_MS)
+    await first.context.close()
