@@ -14,6 +14,8 @@ event                  actions
 I join                 new sender key for (room, epoch); send it to every other member
 "joined" X (not me)    send X my *current* key (X reads forward only)
 "left"/"removed" X     forget X's keys; rotate mine; send it to every remaining member
+anyone missing         the same, for every member absent from a later event's signed list
+                       (their own event was lost); also on my rejoin after a reconnect
 "closed", group.closed drop every key of the room; the room refuses sends
 =====================  ===========================================================
 """
@@ -102,10 +104,15 @@ class RoomState:
         )
 
     def joined(self, membership: MembershipEvent) -> list[Action]:
-        """I joined (or rejoined after a reconnect): start a key for this epoch and share it."""
+        """I joined (or rejoined after a reconnect): start a key for this epoch and share it.
+
+        On a rejoin, members who left while I was away are forgotten (their events were lost).
+        """
+        gone = self._departures(membership)
         self._set_members(membership)
         self.closed = False
         return [
+            *(ForgetSender(room=self.room, sender_key=k) for k in gone),
             NewSenderKey(room=self.room, epoch=self.epoch),
             ShareSenderKey(room=self.room, members=self.others()),
         ]
@@ -114,22 +121,38 @@ class RoomState:
         """A verified membership event of this room; stale epochs are ignored."""
         if m.room != self.room or m.epoch <= self.epoch:
             return []
-        self._set_members(m)
         if m.event == "closed":
+            self._set_members(m)
             return self.close(m.event)
-        if m.identity_key == self._me:
-            # My own join or leave echoed back; the join reply already covered it.
-            return []
-        if m.event == "joined":
-            newcomer = self.members.get(m.identity_key)
-            return [ShareSenderKey(room=self.room, members=(newcomer,))] if newcomer else []
-        # left / removed: they may hold my current key, so it must not be used again.
-        self.min_epoch = m.epoch
-        return [
-            ForgetSender(room=self.room, sender_key=m.identity_key),
-            NewSenderKey(room=self.room, epoch=self.epoch),
-            ShareSenderKey(room=self.room, members=self.others()),
-        ]
+        before = set(self.members)
+        # Anyone missing from the signed list has gone, even if their own event was lost.
+        gone = self._departures(m)
+        if m.event in ("left", "removed") and m.identity_key != self._me:
+            gone = sorted({*gone, m.identity_key})
+            self.min_epoch = max(self.min_epoch, m.epoch)
+        self._set_members(m)
+        if gone:
+            # They may hold my current key, so it must not be used again.
+            return [
+                *(ForgetSender(room=self.room, sender_key=k) for k in gone),
+                NewSenderKey(room=self.room, epoch=self.epoch),
+                ShareSenderKey(room=self.room, members=self.others()),
+            ]
+        # joined (mine echoed back needs nothing): newcomers get my current key
+        new = tuple(
+            member for k, member in sorted(self.members.items())
+            if k != self._me and (k not in before or (m.event == "joined" and k == m.identity_key))
+        )
+        return [ShareSenderKey(room=self.room, members=new)] if new else []
+
+    def _departures(self, m: MembershipEvent) -> list[bytes]:
+        """Members I knew who are absent from ``m``'s list; moves ``min_epoch`` past my last
+        known epoch (their departure fell somewhere after it, so older keys are pre-departure)."""
+        listed = {member.identity_key for member in m.members}
+        gone = sorted(k for k in self.members if k not in listed and k != self._me)
+        if gone and self.epoch >= 0:
+            self.min_epoch = max(self.min_epoch, self.epoch + 1)
+        return gone
 
     def close(self, reason: str) -> list[Action]:
         """The room's night ended (``group.closed``) or it was closed: drop its keys."""
