@@ -83,3 +83,17 @@ async def test_private_keys_are_not_extractable(live_server, open_peer: OpenPeer
     }""")
     assert result == ["sealed"] * 6
     await peer.context.close()
+
+
+async def test_in_browser_cost_per_message(live_server, open_peer: OpenPeer) -> None:
+    """Rough figures on this machine, kept in test-artifacts/e2ee-browser-bench.json; the bound is
+    loose (a chat message must not take a noticeable fraction of a second)."""
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    figures = await peer.page.evaluate("import('/js/e2ee/bench.js').then((m) => m.benchmark(200))")
+    out = REPO_ROOT / "test-artifacts" / "e2ee-browser-bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    assert figures["messages"] == 200
+    for name in ("group_encrypt_ms", "group_decrypt_ms", "direct_encrypt_ms", "direct_decrypt_ms"):
+        assert 0 < figures[name] < 100, (name, figures)
+    await peer.context.close()
