@@ -172,5 +172,12 @@ class GroupFlow(DirectFlow):
             log.debug("sender key for a room I am not in ignored")
             return
         min_epoch = state.min_epoch if state is not None else 0
-        self._engine.accept_distribution(skd, from_key, room=skd.room, min_epoch=min_epoch)
+        try:
+            self._engine.accept_distribution(skd, from_key, room=skd.room, min_epoch=min_epoch)
+        except E2EEError as err:
+            # Refused (forged, someone else's, pre-departure): drop it like any bad message; it
+            # must not abort the inbox fetch or a reconnect's rejoin.
+            self.undecryptable += 1
+            log.info("sender key dropped: %s", err.code)
+            return
         self._release_held(skd.room, from_key)
