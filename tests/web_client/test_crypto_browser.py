@@ -10,7 +10,8 @@ VECTORS = REPO_ROOT / "tests" / "vectors"
 # The primitive vectors this layer must pass; files for the protocol itself (ratchet, sender
 # keys, franking...) are replayed by the e2ee port's own browser test.
 PRIMITIVE_FILES = {"rfc7748_x25519.json", "rfc8032_ed25519.json", "rfc5869_hkdf_sha256.json",
-                   "rfc4231_hmac_sha256.json", "gcm_aes256.json"}
+                   "rfc4231_hmac_sha256.json", "gcm_aes256.json", "wycheproof_ed25519_subset.json",
+                   "iltapiiri_identity.json"}
 
 
 async def test_primitive_vectors_pass_in_chromium(live_server, open_peer: OpenPeer) -> None:
@@ -31,6 +32,8 @@ async def test_primitive_vectors_pass_in_chromium(live_server, open_peer: OpenPe
     assert per_file["rfc4231_hmac_sha256.json"] == len(files["rfc4231_hmac_sha256.json"]["tests"])
     assert per_file["rfc5869_hkdf_sha256.json"] == len(files["rfc5869_hkdf_sha256.json"]["tests"])
     assert per_file["rfc8032_ed25519.json"] == 4 * len(files["rfc8032_ed25519.json"]["tests"])
+    assert per_file["wycheproof_ed25519_subset.json"] == len(files["wycheproof_ed25519_subset.json"]["tests"])
+    assert per_file["iltapiiri_identity.json"] == 3
     builtin = {r["name"] for r in results if r["file"] == "builtin" and r["ok"]}
     assert {"x25519 refuses zero point", "x25519 refuses order-8 point",
             "non-extractable key refuses export"} <= builtin

@@ -96,9 +96,18 @@ FRAMING = """async () => {
     { backoffMinMs: 500, backoffMaxMs: 15000, jitter: 0.5 }, () => 0.5));
   const jittered = [0, 1].map((r) => backoffDelay(0, { backoffMinMs: 500, backoffMaxMs: 15000, jitter: 0.5 }, () => r));
   const ns = parseSocketPacket('2/admin,12["x",1]');
+  // The relay says "41" to everyone when it restarts: that is a drop to come back from.
+  const ws2 = sockets[sockets.length - 1];
+  ws2.serverSays('0{"sid":"e2","upgrades":[],"pingInterval":25000,"pingTimeout":20000}');
+  ws2.serverSays('40{"sid":"n2"}');
+  const before41 = sockets.length;
+  ws2.serverSays('41');
+  await new Promise((r) => setTimeout(r, 100));
+  const afterServerDisconnect = sockets.length - before41;
   s.close();
   return { afterOpen, afterPing, events, reqFrame, rejected, resolved, timedOut, dropped,
-           reconnected: sockets.length > 1, url: sockets[0].url, delays, jittered, ns };
+           reconnected: sockets.length > 1, url: sockets[0].url, delays, jittered, ns,
+           afterServerDisconnect, lastEvents: events.slice(-2) };
 }"""
 
 
@@ -118,4 +127,6 @@ async def test_framing_ping_acks_and_backoff(live_server, open_peer: OpenPeer) -
     assert r["delays"] == [500, 1000, 2000, 4000, 15000]
     assert r["jittered"] == [250, 750]
     assert r["ns"] == {"type": 2, "ackId": 12, "data": ["x", 1]}
+    assert r["afterServerDisconnect"] == 1
+    assert r["lastEvents"] == ["connect", "disconnect:server_disconnect"]
     await peer.context.close()

@@ -41,6 +41,7 @@ const ctx = {
   session,
   rooms,
   directs,
+  e2ee: null, // the engine from js/e2ee/index.js once it exists
   escalation: { available: () => false, request: () => {} },
   live(text) {
     // Clear first so the same words said twice are announced twice.
@@ -139,7 +140,10 @@ async function loadE2ee() {
   // refuses with "encryption not ready" and nothing is sent.
   try {
     const mod = await import('./e2ee/index.js');
-    if (typeof mod.createE2ee === 'function') installE2ee(await mod.createE2ee(ctx));
+    if (typeof mod.createE2ee === 'function') {
+      ctx.e2ee = await mod.createE2ee(ctx);
+      installE2ee(ctx.e2ee);
+    }
   } catch (err) {
     installE2ee(null);
   }

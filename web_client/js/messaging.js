@@ -48,9 +48,12 @@ export async function sendDirectText(pseudonym, text) {
   return engine.sendDirectText(pseudonym, text);
 }
 
+/** The 1:1 control actions (ControlContent.action in docs/crypto.md section 3). */
+export const DIRECT_ACTIONS = Object.freeze(['dm_request', 'dm_accept', 'dm_decline', 'dm_end']);
+
 /** Ask, accept or decline a 1:1 conversation (a control message, also end to end). */
 export async function sendDirectControl(pseudonym, action) {
-  if (!['request', 'accept', 'decline', 'end'].includes(action)) throw new SendError('bad_action');
+  if (!DIRECT_ACTIONS.includes(action)) throw new SendError('bad_action');
   if (!encryptionReady()) throw new SendError('encryption_not_ready');
   return engine.sendDirectControl(pseudonym, action);
 }

@@ -191,8 +191,12 @@ export class SocketClient {
         waiting.resolve(Array.isArray(packet.data) ? packet.data : []);
       }
     } else if (packet.type === 1) {
-      // The server ended our namespace session on purpose: do not fight it by reconnecting.
-      this.shutdown('server_disconnect');
+      // The relay says goodbye to everyone when it shuts down or restarts (python-socketio sends
+      // "41" then), so treat it as a drop and come back with backoff. Unlike the official
+      // client we do reconnect here: a person mid-conversation should not have to reload.
+      const ws = this.ws;
+      this.handleDrop('server_disconnect');
+      if (ws) ws.close();
     }
   }
 

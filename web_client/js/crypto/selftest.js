@@ -68,6 +68,35 @@ const RUNNERS = {
     return out;
   },
 
+  async wycheproof_ed25519_subset(doc) {
+    // Verifiers disagree on edge cases (non-canonical R, s >= L, truncation): WebCrypto must give
+    // exactly the verdict the Python side gives.
+    const out = [];
+    const pub = hex(doc.publicKey);
+    for (const v of doc.tests) {
+      const ok = await P.ed25519Verify(pub, hex(v.sig), hex(v.msg));
+      out.push([`tcId ${v.tcId} ${v.result}`, ok === (v.result === 'valid')]);
+    }
+    return out;
+  },
+
+  async iltapiiri_identity(doc) {
+    // The auth signature of docs/protocol.md from the identity of a seeded account:
+    // account = 01 11 || identity (01 10 || ed25519 seed 32 || x25519 private 32) || ...
+    const account = hex(doc.account);
+    const seed = account.slice(4, 36);
+    const key = await P.ed25519ImportSeed(seed, false);
+    const challenge = hex(doc.auth_challenge);
+    const identityKey = hex(doc.identity_key);
+    const { authMessage } = await import('../identity/auth.js');
+    const sig = await P.ed25519Sign(key, authMessage(challenge, identityKey));
+    return [
+      ['identity key from seed', eq(await P.ed25519PublicFromSeed(seed), identityKey)],
+      ['auth signature', eq(sig, hex(doc.auth_signature))],
+      ['dh key from private', eq(await P.x25519PublicFromPrivate(account.slice(36, 68)), hex(doc.dh_key))],
+    ];
+  },
+
   async rfc5869_hkdf_sha256(doc) {
     const out = [];
     for (const v of doc.tests) {

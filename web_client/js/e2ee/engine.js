@@ -89,7 +89,17 @@ export class Engine {
       this.groups = new GroupKeys(identity, await this.store.get(this.key('groups')));
       this.pins = new Map(Object.entries((await this.store.get(this.key('pins'))) || {}));
       this.rooms.clear();
-      if (!record) await this.persist({ account: true });
+      // A room is one night: keys of nights before yesterday are of no use, drop them on load.
+      const cutoff = new Date(this.now() - 2 * 86400000).toISOString().slice(0, 10);
+      let purged = false;
+      for (const room of this.groups.rooms()) {
+        const night = room.split('/').pop();
+        if (/^\d{4}-\d{2}-\d{2}$/.test(night) && night < cutoff) {
+          this.groups.dropRoom(room);
+          purged = true;
+        }
+      }
+      if (!record || purged) await this.persist({ account: !record, groups: purged });
     });
   }
 
@@ -187,7 +197,14 @@ export class Engine {
       let out = { type: 'key' };
       if (content.type === 'text') out = { type: 'text', text: content.text, franking: openingToWire(received.opening) };
       else if (content.type === 'control') out = { type: 'control', action: ACTION_OF[content.action] || content.action };
-      else if (content.type === 'sender_key') await this.acceptDistribution(content, env.senderKey);
+      else if (content.type === 'sender_key') {
+        try {
+          await this.acceptDistribution(content, env.senderKey);
+        } catch (err) {
+          if (!(err instanceof E2eeError)) throw err;
+          this.undecryptable += 1; // a key naming another sender or badly signed: dropped
+        }
+      }
       await this.persist({ account: env.kind === KIND_PREKEY, sessions: true, pins: true, groups: content.type === 'sender_key' });
       if (env.kind === KIND_PREKEY) {
         this.sessionStarts += 1;

@@ -109,6 +109,19 @@ class WebE2ee {
     }
   }
 
+  /** Optional hook for the web client: my join reply (the event-based detection also finds it). */
+  async onJoined(reply) {
+    if (this.status !== 'ready' || !reply || !reply.membership) return;
+    this.joins.set(reply.room, reply);
+    await this.engine.applyJoin(reply);
+  }
+
+  /** Optional hook: I left `room` (or it closed); its keys are dropped at once. */
+  async onLeft(room) {
+    this.joins.delete(room);
+    if (this.status === 'ready') await this.engine.leaveRoom(room, 'left');
+  }
+
   async sendGroupText(room, text) {
     await this.syncRooms();
     return this.engine.sendGroupText(room, text);

@@ -40,8 +40,12 @@ function aadFor(publicKeyB64, iterations) {
   return utf8(`iltapiiri/identity-backup/v1\n${publicKeyB64}\n${iterations}`);
 }
 
-/** The identity as a passphrase-protected JSON text, ready to download. */
-export async function exportIdentity(identity, passphrase, iterations = PBKDF2_ITERATIONS) {
+/**
+ * The identity as a passphrase-protected JSON text, ready to download. `extra` (JSON) travels
+ * inside the ciphertext: the e2ee port puts its device state there (DH key, prekeys) so a
+ * restored device keeps its sessions' keys.
+ */
+export async function exportIdentity(identity, passphrase, { iterations = PBKDF2_ITERATIONS, extra = null } = {}) {
   if (typeof passphrase !== 'string' || passphrase.length < MIN_PASSPHRASE_CHARS) {
     throw new BackupError('passphrase_short');
   }
@@ -50,7 +54,7 @@ export async function exportIdentity(identity, passphrase, iterations = PBKDF2_I
   const nonce = randomBytes(GCM_NONCE_BYTES);
   const publicKey = identity.publicKeyB64;
   const inner = utf8(JSON.stringify({
-    seed: b64encode(seed), pseudonym: identity.pseudonym, created_at: identity.createdAt,
+    seed: b64encode(seed), pseudonym: identity.pseudonym, created_at: identity.createdAt, extra,
   }));
   seed.fill(0);
   const key = await pbkdf2AesKey(passphrase, salt, iterations);
@@ -91,7 +95,8 @@ export function parseBackup(text) {
   }
 }
 
-/** Restore an identity from a backup text; replaces the one on this device. */
+/** Restore an identity from a backup text; replaces the one on this device.
+ * Resolves the Identity; its `restoredExtra` holds what exportIdentity's `extra` carried. */
 export async function importIdentity(text, passphrase) {
   const b = parseBackup(text);
   const key = await pbkdf2AesKey(passphrase, b.salt, b.iterations);
@@ -114,7 +119,9 @@ export async function importIdentity(text, passphrase) {
       throw new BackupError('bad_file');
     }
     const pseudonym = typeof inner.pseudonym === 'string' ? inner.pseudonym : null;
-    return await saveIdentityFromSeed(seed, { pseudonym, createdAt: inner.created_at });
+    const identity = await saveIdentityFromSeed(seed, { pseudonym, createdAt: inner.created_at });
+    identity.restoredExtra = inner.extra === undefined ? null : inner.extra;
+    return identity;
   } finally {
     seed.fill(0);
   }

@@ -31,7 +31,9 @@ function exportForm(ctx) {
     }
     status.textContent = t('identity.working');
     try {
-      const text = await exportIdentity(ctx.session.identity, p1.input.value);
+      const e2ee = ctx.e2ee;
+      const extra = e2ee && e2ee.exportState ? await e2ee.exportState() : null;
+      const text = await exportIdentity(ctx.session.identity, p1.input.value, { extra });
       ctx.lastExport = text; // kept for this page only, so tests and the person can re-save it
       download('iltapiiri-identity.json', text);
       status.textContent = t('identity.exported');
@@ -64,6 +66,9 @@ function importForm(ctx) {
     try {
       const identity = await importIdentity(await f.text(), pass.input.value);
       ctx.session.identity = identity;
+      if (ctx.e2ee && ctx.e2ee.importState && identity.restoredExtra) {
+        await ctx.e2ee.importState(identity.restoredExtra);
+      }
       status.textContent = t('identity.imported');
       await ctx.session.signIn(undefined);
       ctx.afterSignIn();
