@@ -16,6 +16,7 @@ from typing import Any
 from moderation.normalize import NormTables, normalise
 from moderation.patterns import Elem, Matcher, parse_pattern
 from moderation.pii import PiiRule
+from moderation.tokenize import Tokenizer
 
 SUPPORTED_VERSION = 1
 LANGUAGES = ("fi", "sv", "en")
@@ -57,6 +58,7 @@ class Compiled:
 
     norm: NormTables
     leet: Mapping[str, str]
+    tokenizer: Tokenizer
     categories: tuple[str, ...]
     entries: tuple[Entry, ...]
     matcher: Matcher
@@ -178,13 +180,17 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         for r in _req(pd, "rules", list, "personal_data")
     )
     langs = _req(data, "languages", dict, "languages")
+    common = frozenset(
+        norm_word(w) for v in langs.values() for w in _words(_req(v, "markers", list, "l"), "l")
+    )
     effects = _req(data, "context_effects", dict, "context_effects")
     return Compiled(
         norm=norm,
         leet=dict(leet),
+        tokenizer=Tokenizer(leet),
         categories=categories,
         entries=tuple(entries),
-        matcher=Matcher(seqs, quantity_min),
+        matcher=Matcher(seqs, quantity_min, _significant(entries, combos), common),
         markers={
             lang: frozenset(norm_word(w) for w in _words(_req(v, "markers", list, lang), lang))
             for lang, v in langs.items()
@@ -207,6 +213,17 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         past_cap_low=_req(effects, "past_low_severity_becomes", int, "context_effects"),
         recent_cap=_req(effects, "recent_caps_at", int, "context_effects"),
         reported_cap=_req(effects, "reported_caps_at", int, "context_effects"),
+    )
+
+
+def _significant(entries: Sequence[Entry], combos: Sequence[Combination]) -> frozenset[int]:
+    """Entries that can make a verdict non-zero: severity above 0, or severity-0 modifiers
+    whose tags could complete a combination made only of such modifiers."""
+    zero_tags = {t for e in entries if e.kind == "lexicon" and e.severity == 0 for t in e.tags}
+    combo_zero = {t for c in combos if all(r in zero_tags for r in c.requires) for t in c.requires}
+    return frozenset(
+        i for i, e in enumerate(entries)
+        if e.kind == "lexicon" and (e.severity > 0 or e.tags & combo_zero)
     )
 
 

@@ -17,16 +17,19 @@ farewell signs ...) and may add a higher-level match.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 
 from moderation.data import Compiled, Entry
 from moderation.normalize import Normalised, normalise
 from moderation.patterns import RawMatch
 from moderation.pii import scan
 from moderation.result import FLAG_ORDER, Detection, Match
-from moderation.tokenize import Token, tokenize
+from moderation.tokenize import MIN_SPACED_RUN, Token
 
 MAX_TEXT_CHARS = 20_000
+# Every personal-data rule needs a digit or an @; most chat lines have neither.
+_PII_HINT = re.compile("[0-9@]")
 CATEGORY_PERSONAL = "personal_data"
 
 
@@ -35,22 +38,42 @@ class Detector:
 
     def __init__(self, compiled: Compiled):
         self._c = compiled
+        self._marker_langs: dict[str, list[str]] = {}
+        for lang, words in compiled.markers.items():
+            for w in words:
+                self._marker_langs.setdefault(w, []).append(lang)
+        self._all_triggers = self._triggers(None)
 
     def __repr__(self) -> str:
         return f"Detector(entries={len(self._c.entries)})"
 
-    def resolve_language(self, tokens: Sequence[Token], hint: str | None) -> str | None:
+    def resolve_language(self, words: Iterable[str], hint: str | None) -> str | None:
         """The hint if it is a known language, else the language with most marker words."""
         if hint in self._c.markers:
             return hint
         scores = {lang: 0 for lang in self._c.markers}
-        for t in tokens:
-            for lang, words in self._c.markers.items():
-                if t.forms[0] in words:
-                    scores[lang] += 1
+        for w in words:
+            for lang in self._marker_langs.get(w, ()):
+                scores[lang] += 1
         best = max(scores.values(), default=0)
         winners = [lang for lang, s in scores.items() if s == best]
         return winners[0] if best > 0 and len(winners) == 1 else None
+
+    def _may_match(self, raw: Sequence[tuple[str, int, int]]) -> bool:
+        """False only if no word is the key of a significant pattern (so the verdict is 0).
+
+        Three or more one-letter words might be spaced-out letters: then always True.
+        """
+        c = self._c
+        singles = 0
+        for word, _, _ in raw:
+            if len(word) == 1:
+                singles += 1
+                if singles >= MIN_SPACED_RUN:
+                    return True
+            if c.matcher.may_anchor(word, c.tokenizer.forms(word)):
+                return True
+        return False
 
     def _triggers(self, lang: str | None) -> frozenset[str]:
         if lang is not None and lang in self._c.neg_triggers:
@@ -79,14 +102,27 @@ class Detector:
 
     def detect(self, text: str, lang: str | None = None) -> Detection:
         """Severity 0-4, categories and matches for one message (optional language hint)."""
+        return self._detect(text, lang, prefilter=True)
+
+    def _detect(self, text: str, lang: str | None, *, prefilter: bool) -> Detection:
+        """``detect``; ``prefilter=False`` runs the full path always (tests prove they agree)."""
         truncated = len(text) > MAX_TEXT_CHARS
         if truncated:
             text = text[:MAX_TEXT_CHARS]
         c = self._c
         norm = normalise(text, c.norm)
-        tokens = tokenize(norm.text, c.leet)
-        language = self.resolve_language(tokens, lang)
+        words = c.tokenizer.raw_tokens(norm.text)
+        pii_hint = _PII_HINT.search(norm.text) is not None
+        if prefilter and not pii_hint and not self._may_match(words):
+            # Most chat lines: no lexicon pattern can start anywhere. Same verdict, less work.
+            first_forms = (c.tokenizer.forms(w)[0] for w, _, _ in words)
+            return Detection(severity=0, categories=(), matches=(),
+                             language=self.resolve_language(first_forms, lang))
+        tokens = c.tokenizer.from_raw(norm.text, words)
+        language = self.resolve_language((t.forms[0] for t in tokens), lang)
         raw = c.matcher.find(tokens)
+        if not pii_hint and not any(c.matcher.is_significant_entry(m.entry) for m in raw):
+            return Detection(severity=0, categories=(), matches=(), language=language)
 
         sentence_of: list[int] = []
         s = 0
@@ -107,7 +143,7 @@ class Detector:
                 pseudo.update(range(m.first, m.last + 1))
             else:
                 cue_sentences[e.kind].add(sentence_of[m.first])
-        triggers = self._triggers(language)
+        triggers = self._all_triggers if language is None else self._triggers(language)
 
         matches: list[Match] = []
         active: list[tuple[RawMatch, Entry]] = []
@@ -143,8 +179,10 @@ class Detector:
                 matches.append(self._match(e.id, e.category, eff, e.severity, m, m, norm, tokens,
                                            flags))
 
-        matches.extend(self._combinations(active, norm, tokens))
-        for hit in scan(norm.text, c.pii_rules, c.pii_allowlist):
+        if any(e.tags for _, e in active):
+            matches.extend(self._combinations(active, norm, tokens))
+        pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []
+        for hit in pii_hits:
             span = norm.original_span(hit.start, hit.end)
             matches.append(Match(rule=hit.rule.id, category=CATEGORY_PERSONAL,
                                  severity=hit.rule.severity, base_severity=hit.rule.severity,

@@ -24,15 +24,27 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+CACHE_LIMIT = 20_000  # distinct characters remembered; cleared when exceeded
 
 
 @dataclass(frozen=True, slots=True)
 class NormTables:
-    """The normalisation tables of the data file, validated."""
+    """The normalisation tables of the data file, validated, plus a per-character memo.
+
+    The memo only speeds things up (characters repeat); results are identical without it.
+    """
 
     homoglyphs: Mapping[str, str]
     strip: frozenset[str]
+    memo: dict[str, tuple[str, bool, bool]] = field(default_factory=dict, compare=False)
+    # Characters seen so far that map to exactly one character on their own, are no combining
+    # mark and are not dropped: a text made only of those is normalised by str.translate.
+    simple: dict[int, str] = field(default_factory=dict, compare=False)
+    simple_chars: set[str] = field(default_factory=set, compare=False)
+    # Of those, the ones whose mapping is just str.lower(): most chat text needs nothing else.
+    lower_chars: set[str] = field(default_factory=set, compare=False)
 
     def __repr__(self) -> str:
         return f"NormTables(homoglyphs={len(self.homoglyphs)}, strip={len(self.strip)})"
@@ -55,38 +67,67 @@ class Normalised:
         return self.starts[start], self.ends[end - 1]
 
 
-def is_mark(ch: str) -> bool:
-    """True for combining marks (categories Mn, Mc, Me)."""
-    return unicodedata.category(ch)[0] == "M"
+def _map_cluster(cluster: str, tables: NormTables) -> str:
+    """NFKC, then look-alike table or lower case, then the table again (step 2 and 3)."""
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKC", cluster):
+        # Look-alikes are mapped before lower-casing too: capital Greek Υ looks like Y,
+        # but its lower case υ looks like u.
+        direct = tables.homoglyphs.get(ch)
+        for low in direct if direct is not None else ch.lower():
+            out.append(tables.homoglyphs.get(low, low))
+    return "".join(out)
+
+
+def _char_info(ch: str, tables: NormTables) -> tuple[str, bool, bool]:
+    """(mapping of the character alone, is a combining mark, is dropped) — memoised."""
+    info = tables.memo.get(ch)
+    if info is None:
+        cat = unicodedata.category(ch)
+        info = (_map_cluster(ch, tables), cat[0] == "M", cat == "Cf" or ch in tables.strip)
+        if len(tables.memo) >= CACHE_LIMIT:
+            tables.memo.clear()
+            tables.simple.clear()
+            tables.simple_chars.clear()
+            tables.lower_chars.clear()
+        tables.memo[ch] = info
+        if len(info[0]) == 1 and not info[1] and not info[2]:
+            tables.simple[ord(ch)] = info[0]
+            tables.simple_chars.add(ch)
+            if info[0] == ch.lower():
+                tables.lower_chars.add(ch)
+    return info
 
 
 def normalise(text: str, tables: NormTables) -> Normalised:
     """Apply steps 1-3 of the module docstring and keep the offset map."""
-    kept: list[tuple[int, str]] = [
-        (i, ch)
-        for i, ch in enumerate(text)
-        if unicodedata.category(ch) != "Cf" and ch not in tables.strip
-    ]
+    n = len(text)
+    if tables.lower_chars.issuperset(text):
+        # Fast paths, same result: every character maps to one character by itself.
+        return Normalised(text.lower(), tuple(range(n)), tuple(range(1, n + 1)))
+    if tables.simple_chars.issuperset(text):
+        return Normalised(text.translate(tables.simple), tuple(range(n)), tuple(range(1, n + 1)))
+    infos = [_char_info(ch, tables) for ch in text]
+    kept = [i for i, info in enumerate(infos) if not info[2]]
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     k = 0
-    while k < len(kept):
-        first = kept[k][0]
-        cluster = kept[k][1]
+    n_kept = len(kept)
+    while k < n_kept:
+        first = kept[k]
         j = k + 1
-        while j < len(kept) and is_mark(kept[j][1]):
-            cluster += kept[j][1]
+        while j < n_kept and infos[kept[j]][1]:
             j += 1
-        last = kept[j - 1][0] + 1
-        for ch in unicodedata.normalize("NFKC", cluster):
-            # Look-alikes are mapped before lower-casing too: capital Greek Υ looks like Y,
-            # but its lower case υ looks like u.
-            direct = tables.homoglyphs.get(ch)
-            for low in direct if direct is not None else ch.lower():
-                out.append(tables.homoglyphs.get(low, low))
-                starts.append(first)
-                ends.append(last)
+        if j == k + 1:
+            mapped = infos[first][0]  # the common case: a character without combining marks
+        else:
+            mapped = _map_cluster("".join(text[kept[x]] for x in range(k, j)), tables)
+        last = kept[j - 1] + 1
+        for ch in mapped:
+            out.append(ch)
+            starts.append(first)
+            ends.append(last)
         k = j
     return Normalised("".join(out), tuple(starts), tuple(ends))
 

@@ -17,8 +17,9 @@ enaa"); single-token patterns fold only when the entry asks for it, because a lo
 collides more easily.
 
 Compilation expands optional tokens into separate sequences and indexes each sequence by its
-first element: exact words in a dict, prefixes in a dict probed with every prefix of the token
-(cost linear in token length), numbers in a list. Matching is therefore roughly linear in the
+first element: exact words in a dict (by the pair of the first two words when both are exact,
+so common first words stay cheap), prefixes in a dict probed at the lengths that occur, numbers
+in a list. Matching is therefore roughly linear in the
 number of tokens and independent of the lexicon's size. Among matches of one entry that start
 at the same token the one ending first wins; overlapping matches of one entry keep the earlier.
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from moderation.normalize import fold_diacritics
 from moderation.tokenize import Token
@@ -36,6 +38,7 @@ MAX_GAP = 3
 MAX_OPTIONAL = 4
 MAX_COMPACT_KEYS = 32
 MIN_COMPACT_KEY = 5
+MEMO_LIMIT = 50_000
 
 
 class PatternError(ValueError):
@@ -63,8 +66,7 @@ class Gap:
 Elem = TokSpec | Gap
 
 
-@dataclass(frozen=True, slots=True)
-class RawMatch:
+class RawMatch(NamedTuple):
     """A pattern hit: entry index, first and last token (inclusive) and gap-consumed tokens."""
 
     entry: int
@@ -187,35 +189,112 @@ def _spec_accepts(spec: TokSpec, tok: Token, quantity_min: int) -> bool:
 class Matcher:
     """Compiled patterns of many entries, indexed by first token."""
 
-    def __init__(self, sequences: Sequence[tuple[int, tuple[Elem, ...]]], quantity_min: int):
+    def __init__(
+        self,
+        sequences: Sequence[tuple[int, tuple[Elem, ...]]],
+        quantity_min: int,
+        significant: frozenset[int] | None = None,
+        common: frozenset[str] = frozenset(),
+    ):
+        """Index the sequences; ``significant`` entries are those ``may_anchor`` looks for;
+        ``common`` words (function words) are never chosen as a sequence's key."""
+        self._common = common
         self._seqs = [_Seq(e, elems) for e, elems in sequences]
+        self._significant = significant
+        self._may_memo: dict[str, bool] = {}
+        self._key_words: set[str] = set()
+        self._key_prefixes: set[str] = set()
+        self._key_numeric = False
         self._quantity_min = quantity_min
         self._exact: dict[str, list[int]] = {}
+        self._pairs: dict[tuple[str, str], list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._numeric: list[int] = []
         self._compact: list[tuple[str, int]] = []
         for sid, seq in enumerate(self._seqs):
             first = seq.elems[0]
             assert isinstance(first, TokSpec)
-            for w in sorted(first.words):
-                self._exact.setdefault(w, []).append(sid)
+            second = seq.elems[1] if len(seq.elems) > 1 else None
+            if (isinstance(second, TokSpec) and second.words and not second.prefixes
+                    and not second.num and not second.qty):
+                # Two exact words: index by the pair, so a common first word ("i", "jag")
+                # does not hand every sequence that starts with it to the matcher.
+                for w in sorted(first.words):
+                    for w2 in sorted(second.words):
+                        self._pairs.setdefault((w, w2), []).append(sid)
+            else:
+                for w in sorted(first.words):
+                    self._exact.setdefault(w, []).append(sid)
             for p in first.prefixes:
                 self._prefix.setdefault(p, []).append(sid)
             if first.num or first.qty:
                 self._numeric.append(sid)
             for key in _compact_keys(seq.elems):
                 self._compact.append((key, sid))
-        self._min_prefix = min((len(p) for p in self._prefix), default=1)
+        # Probing only the lengths that occur keeps the cost per token small and fixed.
+        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        self._memo: dict[str, tuple[int, ...]] = {}
+        self._build_keys()
 
     def __repr__(self) -> str:
         return f"Matcher(sequences={len(self._seqs)})"
 
-    def _candidates(self, tok: Token) -> list[int]:
+    def _form_candidates(self, f: str) -> tuple[int, ...]:
+        """Sequences whose first element accepts the spelling f by word or prefix (memoised)."""
+        got = self._memo.get(f)
+        if got is None:
+            found: set[int] = set(self._exact.get(f, ()))
+            for k in self._prefix_lengths:
+                if k > len(f):
+                    break
+                found.update(self._prefix.get(f[:k], ()))
+            got = tuple(sorted(found))
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[f] = got
+        return got
+
+    def is_significant_entry(self, entry: int) -> bool:
+        """Can this entry make a verdict non-zero (see ``significant``)?"""
+        return self._significant is None or entry in self._significant
+
+    def _build_keys(self) -> None:
+        """Index every significant sequence by its most selective element (its key)."""
+        for seq in self._seqs:
+            if self._significant is not None and seq.entry not in self._significant:
+                continue
+            specs = [e for e in seq.elems if isinstance(e, TokSpec)]
+            key = max(specs, key=lambda e: _selectivity(e, self._common))
+            self._key_words.update(key.words)
+            self._key_prefixes.update(key.prefixes)
+            self._key_numeric = self._key_numeric or key.num or key.qty
+        self._key_prefix_lengths = sorted({len(p) for p in self._key_prefixes})
+
+    def may_anchor(self, word: str, forms: Sequence[str]) -> bool:
+        """Is this word the key element of some significant sequence? (memoised)
+
+        A message none of whose words is a key cannot match any significant sequence, so the
+        detector can skip the full matcher for it.
+        """
+        got = self._may_memo.get(word)
+        if got is None:
+            got = ("0" <= word[0] <= "9" and self._key_numeric) or any(
+                f in self._key_words
+                or any(f[:k] in self._key_prefixes for k in self._key_prefix_lengths if k <= len(f))
+                for f in forms
+            )
+            if len(self._may_memo) >= MEMO_LIMIT:
+                self._may_memo.clear()
+            self._may_memo[word] = got
+        return got
+
+    def _candidates(self, tok: Token, nxt: Token | None) -> list[int]:
         found: set[int] = set()
         for f in tok.forms:
-            found.update(self._exact.get(f, ()))
-            for k in range(self._min_prefix, len(f) + 1):
-                found.update(self._prefix.get(f[:k], ()))
+            found.update(self._form_candidates(f))
+            if nxt is not None:
+                for f2 in nxt.forms:
+                    found.update(self._pairs.get((f, f2), ()))
         if tok.number is not None:
             found.update(self._numeric)
         return sorted(found)
@@ -250,8 +329,9 @@ class Matcher:
     def find(self, tokens: Sequence[Token]) -> list[RawMatch]:
         """All matches in the token sequence, sorted by (first, last, entry)."""
         best: dict[tuple[int, int], RawMatch] = {}
+        n = len(tokens)
         for ti, tok in enumerate(tokens):
-            for sid in self._candidates(tok):
+            for sid in self._candidates(tok, tokens[ti + 1] if ti + 1 < n else None):
                 seq = self._seqs[sid]
                 used = [ti]
                 last = self._match_rest(seq.elems, 1, ti + 1, tokens, used)
@@ -275,6 +355,14 @@ class Matcher:
             last_end[m.entry] = m.last
             kept.append(m)
         return kept
+
+
+def _selectivity(spec: TokSpec, common: frozenset[str]) -> int:
+    """How rare a token element is: the length of its shortest alternative, 0 for numbers
+    and for elements that accept a common function word."""
+    if spec.num or spec.qty or spec.words & common:
+        return 0
+    return min([len(w) for w in spec.words] + [len(p) for p in spec.prefixes])
 
 
 def _compact_keys(elems: tuple[Elem, ...]) -> list[str]:

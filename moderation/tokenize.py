@@ -23,9 +23,10 @@ Duplicates are dropped, keeping the first.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SPACING_CHARS = frozenset(" .-_*·")
 MAX_SPACING = 2
@@ -33,6 +34,7 @@ MIN_SPACED_RUN = 3
 CLAUSE_BREAKS = frozenset(".!?;:,\n")
 SENTENCE_BREAKS = frozenset(".!?;\n")
 APOSTROPHE = "'"
+_TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)
 
 
 def is_word_char(ch: str) -> bool:
@@ -50,9 +52,12 @@ def is_digit(ch: str) -> bool:
     return "0" <= ch <= "9"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One token: its spellings, its span in the normalised text and context flags."""
+class Token(NamedTuple):
+    """One token: its spellings, its span in the normalised text and context flags.
+
+    A NamedTuple rather than a frozen dataclass: one is built per word, and tuple construction
+    is several times cheaper.
+    """
 
     forms: tuple[str, ...]
     start: int
@@ -68,6 +73,8 @@ class Token:
 
 def collapse_runs(word: str, keep: int) -> str:
     """Collapse runs of three or more identical letters to ``keep`` characters."""
+    if _TRIPLE.search(word) is None:
+        return word
     out: list[str] = []
     i = 0
     while i < len(word):
@@ -108,46 +115,117 @@ def leading_number(word: str) -> int | None:
     return int(digits[:9]) if digits else None
 
 
-def _raw_tokens(text: str, leet_symbols: frozenset[str]) -> list[tuple[str, int, int]]:
-    """(word, start, end) triples before spaced-letter joining."""
-    out: list[tuple[str, int, int]] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        starts_token = is_word_char(ch) or (
-            ch in leet_symbols and i + 1 < n and is_word_char(text[i + 1])
-        )
-        if not starts_token:
-            i += 1
-            continue
-        start = i
-        chars: list[str] = []
-        while i < n:
-            ch = text[i]
-            nxt_word = i + 1 < n and is_word_char(text[i + 1])
-            if is_word_char(ch) or (ch in leet_symbols and nxt_word):
-                chars.append(ch)
-            elif ch == APOSTROPHE and nxt_word and chars:
-                pass  # dropped: "don't" == "dont"
+OTHER, WORD, APOS, LEET = 0, 1, 2, 3
+# Over the class string: a token starts at a word character or a leet symbol followed by one,
+# and continues through word characters and through apostrophes/leet symbols followed by one.
+_TOKEN_RE = re.compile("(?:W|L(?=W))(?:W|[AL](?=W))*")
+_PLAIN_RE = re.compile(r"[^\W_]+")
+CACHE_LIMIT = 50_000
+
+
+class Tokenizer:
+    """Tokeniser bound to one leet table, with memos for character classes and token forms
+    (chat words repeat; the memos change speed, never results)."""
+
+    def __init__(self, leet: Mapping[str, str]):
+        self._leet = dict(leet)
+        self._leet_symbols = frozenset(k for k in leet if not is_word_char(k))
+        self._classes: dict[str, int] = {}
+        self._class_table: dict[int, str] = {}
+        self._known: set[str] = set()
+        self._plain: set[str] = set()
+        self._forms: dict[str, tuple[str, ...]] = {}
+
+    def __repr__(self) -> str:
+        return "Tokenizer()"
+
+    def _class(self, ch: str) -> int:
+        k = self._classes.get(ch)
+        if k is None:
+            if is_word_char(ch):
+                k = WORD
+            elif ch == APOSTROPHE:
+                k = APOS
+            elif ch in self._leet_symbols:
+                k = LEET
             else:
-                break
-            i += 1
-        out.append(("".join(chars), start, i))
-    return out
+                k = OTHER
+            if len(self._classes) >= CACHE_LIMIT:
+                self._classes.clear()
+                self._class_table.clear()
+                self._known.clear()
+                self._plain.clear()
+            self._classes[ch] = k
+            self._class_table[ord(ch)] = "OWAL"[k]
+            self._known.add(ch)
+            if (k == WORD) == bool(_PLAIN_RE.match(ch)) and k in (WORD, OTHER):
+                self._plain.add(ch)
+        return k
+
+    def forms(self, word: str) -> tuple[str, ...]:
+        """``token_forms`` of a word, memoised."""
+        f = self._forms.get(word)
+        if f is None:
+            f = token_forms(word, self._leet)
+            if len(self._forms) >= CACHE_LIMIT:
+                self._forms.clear()
+            self._forms[word] = f
+        return f
+
+    def raw_tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) triples before spaced-letter joining.
+
+        Each character is turned into its class letter (W word, A apostrophe, L leet symbol,
+        O other) and the token rule of the module docstring is applied to that class string by
+        one regular expression, which keeps the per-character work in C.
+        """
+        if not self._known.issuperset(text):
+            for ch in set(text):
+                self._class(ch)
+        if self._plain.issuperset(text):
+            # Only word characters that Python's [^\W_] agrees on and separators: a token is
+            # simply a run of word characters. Same result as the general rule, in C.
+            return [(m.group(), *m.span()) for m in _PLAIN_RE.finditer(text)]
+        classes = text.translate(self._class_table)
+        spans = [m.span() for m in _TOKEN_RE.finditer(classes)]
+        if APOSTROPHE in text:
+            return [(text[a:b].replace(APOSTROPHE, ""), a, b) for a, b in spans]
+        return [(text[a:b], a, b) for a, b in spans]
+
+    def tokenize(self, text: str) -> tuple[Token, ...]:
+        """Split normalised text into tokens (see the module docstring for the exact rule)."""
+        return self.from_raw(text, self.raw_tokens(text))
+
+    def from_raw(self, text: str, raw: list[tuple[str, int, int]]) -> tuple[Token, ...]:
+        """Tokens from ``raw_tokens`` output: spaced letters joined, forms and flags added."""
+        tokens: list[Token] = []
+        prev_end = 0
+        for word, start, end, joined in _join_spaced(text, raw):
+            between = text[prev_end:start]
+            clause = sentence = False
+            if (between and not between.isspace()) or "\n" in between:
+                clause = any(c in CLAUSE_BREAKS for c in between)
+                sentence = any(c in SENTENCE_BREAKS for c in between)
+            number = leading_number(word) if "0" <= word[0] <= "9" else None
+            tokens.append(Token(self.forms(word), start, end, clause, sentence, joined, number))
+            prev_end = end
+        return tuple(tokens)
 
 
 def _join_spaced(text: str, raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int, bool]]:
     """Join runs of spaced-out single letters into one token."""
+    if sum(1 for r in raw if len(r[0]) == 1) < MIN_SPACED_RUN:
+        return [(w, a, b, False) for w, a, b in raw]
     out: list[tuple[str, int, int, bool]] = []
     i = 0
-    while i < len(raw):
+    n = len(raw)
+    while i < n:
         j = i
         while (
-            j + 1 < len(raw)
+            j + 1 < n
             and len(raw[j][0]) == 1
-            and is_letter(raw[j][0])
             and len(raw[j + 1][0]) == 1
+            and is_letter(raw[j][0])
             and is_letter(raw[j + 1][0])
             and 1 <= raw[j + 1][1] - raw[j][2] <= MAX_SPACING
             and all(c in SPACING_CHARS for c in text[raw[j][2] : raw[j + 1][1]])
@@ -164,22 +242,5 @@ def _join_spaced(text: str, raw: list[tuple[str, int, int]]) -> list[tuple[str, 
 
 
 def tokenize(text: str, leet: Mapping[str, str]) -> tuple[Token, ...]:
-    """Split normalised text into tokens (see the module docstring for the exact rule)."""
-    leet_symbols = frozenset(k for k in leet if not is_word_char(k))
-    tokens: list[Token] = []
-    prev_end = 0
-    for word, start, end, joined in _join_spaced(text, _raw_tokens(text, leet_symbols)):
-        between = text[prev_end:start]
-        tokens.append(
-            Token(
-                forms=token_forms(word, leet),
-                start=start,
-                end=end,
-                clause_break=any(c in CLAUSE_BREAKS for c in between),
-                sentence_break=any(c in SENTENCE_BREAKS for c in between),
-                joined=joined,
-                number=leading_number(word),
-            )
-        )
-        prev_end = end
-    return tuple(tokens)
+    """Tokenise with a fresh ``Tokenizer`` (convenience for tests; the detector keeps one)."""
+    return Tokenizer(leet).tokenize(text)

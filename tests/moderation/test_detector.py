@@ -92,3 +92,15 @@ def test_resources_come_from_config() -> None:
     v = resources_for(4, ["overdose"], "FI", "fi")
     assert [r.number for r in v.resources][:2] == ["112", "0800 147 111"]
     assert v.first_aid_steps[0] == "Soita 112"
+
+
+def test_prefilter_gives_the_same_verdicts() -> None:
+    from moderation import default_detector
+    from tests.moderation.make_vectors import CASES
+
+    det = default_detector()
+    texts = [json.loads(line)["text"] for f in sorted(CASES.glob("*.jsonl"))
+             for line in f.read_text("utf-8").splitlines()]
+    texts += ["the cat knocked my coffee off the table", "k i l l m y s e l f", "ok"]
+    for t in texts:
+        assert det.detect(t).to_json() == det._detect(t, None, prefilter=False).to_json(), t

@@ -126,6 +126,6 @@ def test_index_cost_does_not_grow_with_lexicon() -> None:
     from moderation.tokenize import tokenize
 
     toks = tokenize(normalise("an ordinary line with words", NormTables({}, frozenset())).text, {})
-    assert all(m._candidates(t) == [] for t in toks)
+    assert all(m._candidates(t, None) == [] for t in toks)
     toks2 = tokenize("w1999x tail", {})
     assert [r.entry for r in m.find(toks2)] == [1999]
