@@ -1,8 +1,9 @@
 """Evaluate the crisis-language detector on tests/moderation/cases/*.jsonl.
 
-Usage: .venv/bin/python bench/detector_eval.py [--misses] [--markdown]
+Usage: .venv/bin/python bench/detector_eval.py [--misses] [--summary]
 
-Prints, for the tuning set (every file but heldout.jsonl), the held-out set and both together:
+Prints, for the tuning set (every file but heldout.jsonl and blind.jsonl), the held-out set
+(written before any rule), the blind set (written after tuning, never tuned on) and all:
 per language, per expected level and per group the recall of levels 3-4 scored >= 2, recall of
 level 4 scored >= 3, false alarms (level 0 scored >= 2), exact-level agreement and category
 agreement, plus the confusion matrix. --misses lists the cases whose level differs.
@@ -30,6 +31,7 @@ from moderation.evaluation import (  # noqa: E402
 
 CASES = ROOT / "tests" / "moderation" / "cases"
 HELDOUT = "heldout.jsonl"
+BLIND = "blind.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -63,13 +65,22 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    tuning = run(load([f for f in files if f.name != HELDOUT]), detect)
+    tuning = run(load([f for f in files if f.name not in (HELDOUT, BLIND)]), detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
+    blind = run(load([f for f in files if f.name == BLIND]), detect)
+    everything = tuning + heldout + blind
+    if "--summary" in argv:
+        print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
+                              f"held-out ({len(heldout)})": summarise(heldout),
+                              f"blind ({len(blind)})": summarise(blind),
+                              f"all ({len(everything)})": summarise(everything)}, "set"))
+        return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
     print(report(f"Held-out set ({len(heldout)} cases)", heldout))
-    print(report(f"All cases ({len(tuning) + len(heldout)})", tuning + heldout))
+    print(report(f"Blind set ({len(blind)} cases)", blind))
+    print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
-        for o in tuning + heldout:
+        for o in everything:
             if o.severity != o.case.severity:
                 print(f"MISS {o.case.group} {o.case.lang} expected {o.case.severity} "
                       f"scored {o.severity}: {o.case.text!r}")
