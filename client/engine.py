@@ -127,9 +127,14 @@ class Engine:
 
     # -- groups ----------------------------------------------------------------------------
 
-    def new_sender_key(self, room: str, epoch: int) -> None:
-        """Create my sender key for (room, epoch); the previous one is no longer used to send."""
-        self._groups.create_sender_key(room, epoch)
+    def new_sender_key(self, room: str, epoch: int, now_ms: int = 0) -> None:
+        """Create my sender key for (room, epoch); the previous one is no longer used to send.
+        ``now_ms`` is the caller's clock, for ``needs_rotation``."""
+        self._groups.create_sender_key(room, epoch, now_ms=now_ms)
+
+    def needs_rotation(self, room: str, now_ms: int) -> bool:
+        """Whether my sender key of ``room`` has reached its message or age bound."""
+        return self._groups.needs_rotation(room, now_ms)
 
     def my_distribution(self, room: str) -> SenderKeyDistribution:
         """My current sender key of ``room`` at its current iteration, signed."""

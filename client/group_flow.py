@@ -7,6 +7,7 @@ signature on every membership event first and then carries the actions out over 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from client.chats import Group
@@ -60,10 +61,14 @@ class GroupFlow(DirectFlow):
         if state.closed:
             self._close_room(m.room, "closed")
 
+    def _now_ms(self) -> int:
+        """Monotonic milliseconds: the clock of the sender-key age bound."""
+        return int(time.monotonic() * 1000)
+
     async def _execute(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, NewSenderKey):
-                self._engine.new_sender_key(action.room, action.epoch)
+                self._engine.new_sender_key(action.room, action.epoch, self._now_ms())
             elif isinstance(action, ShareSenderKey):
                 distribution = self._engine.my_distribution(action.room)
                 for member in action.members:
@@ -126,10 +131,15 @@ class GroupFlow(DirectFlow):
             state = self._rooms.get(group.room)
             if state is None or state.closed or group.is_closed:
                 raise RoomClosedError(group.room)
-            try:
-                out = self._engine.encrypt_group(group.room, text)
-            except LimitError:
-                # The chain reached its last iteration: rotate (same epoch) and share first.
+            # docs/crypto.md §6.3: rotate on the message-count / age bound (or an exhausted
+            # chain), at the same epoch, and share the new key before using it.
+            rotate = self._engine.needs_rotation(group.room, self._now_ms())
+            if not rotate:
+                try:
+                    out = self._engine.encrypt_group(group.room, text)
+                except LimitError:
+                    rotate = True
+            if rotate:
                 await self._execute([
                     NewSenderKey(room=group.room, epoch=state.epoch),
                     ShareSenderKey(room=group.room, members=state.others()),
