@@ -39,18 +39,45 @@ async def test_two_peers_join_open_and_see_each_other(live_server, open_peer: Op
     members = await alice.page.locator(".members li").all_inner_texts()
     assert any("Iltarusko" in m for m in members) and any("Aamukaste" in m for m in members)
 
-    # Without the e2ee port the send path must refuse and put nothing on the wire.
-    await alice.page.fill("textarea[name=message]", "hei kaikki, ensimmäinen ilta täällä")
-    await alice.page.click("form.composer button[type=submit]")
-    notice = alice.page.locator("form.composer .notice")
-    await notice.wait_for(state="visible")
-    assert "Encryption is not ready" in await notice.inner_text()
-    assert await alice.page.input_value("textarea[name=message]") == "hei kaikki, ensimmäinen ilta täällä"
-    assert "room.send" not in sent_events(alice)
+    # End to end: Bob reads Alice's words; the relay only ever saw ciphertext.
+    text = "hei kaikki, ensimmäinen ilta täällä"
+    await alice.page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    await bob.page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    await alice.page.fill("textarea[name=message]", text)
+    await alice.page.press("textarea[name=message]", "Enter")
+    await alice.page.wait_for_selector(f"li.msg.mine >> text={text}")
+    await bob.page.wait_for_selector(f"li.msg.theirs >> text={text}", timeout=15000)
+    assert await alice.page.input_value("textarea[name=message]") == ""
+    assert "room.send" in sent_events(alice)
     assert all("ensimmäinen" not in f for f in alice.frames_sent)
-    assert "group.join" in sent_events(alice)
+    # The report button's franking data is kept with the message Bob sees.
+    franking = await bob.page.evaluate("""() => {
+        const s = window.iltapiiri; const room = [...s.session.rooms.keys()][0];
+        const m = s.rooms.get(room).messages.filter((x) => !x.system).pop();
+        return m.franking; }""")
+    assert franking["commitment"] and franking["stamp"] and franking["sender"] == "Aamukaste"
+    assert franking["opening"] is not None
+    assert await bob.page.locator("li.msg.theirs button:has-text('Ilmoita')").count() == 1
     await alice.screenshot("04-chat")
     await bob.screenshot("04-chat-fi")
     assert alice.unexpected_console_errors() == [] and bob.unexpected_console_errors() == []
     await alice.context.close()
     await bob.context.close()
+
+
+async def test_without_encryption_nothing_is_sent(live_server, open_peer: OpenPeer) -> None:
+    """The send path has no plaintext fallback: with no e2ee engine it refuses and keeps the text."""
+    peer = await open_peer(live_server.url)
+    await peer.sign_in("Varovainen")
+    await peer.join_open_group()
+    page = peer.page
+    await page.evaluate("async () => (await import('/js/messaging.js')).installE2ee(null)")
+    await page.fill("textarea[name=message]", "tämä ei saa lähteä selväkielisenä")
+    await page.click("form.composer button[type=submit]")
+    notice = page.locator("form.composer .notice")
+    await notice.wait_for(state="visible")
+    assert "Encryption is not ready" in await notice.inner_text()
+    assert await page.input_value("textarea[name=message]") == "tämä ei saa lähteä selväkielisenä"
+    assert "room.send" not in sent_events(peer)
+    assert all("selväkielisenä" not in f for f in peer.frames_sent)
+    await peer.context.close()

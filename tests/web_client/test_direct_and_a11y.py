@@ -38,31 +38,55 @@ UNNAMED = """() => [...document.querySelectorAll('button, input, select, textare
   }).map((el) => el.outerHTML.slice(0, 80))"""
 
 
-async def test_direct_view_and_safety_numbers_layout(live_server, open_peer: OpenPeer) -> None:
+async def test_one_to_one_ask_accept_chat_block_and_safety_number(live_server, open_peer: OpenPeer) -> None:
     alice = await open_peer(live_server.url)
     bob = await open_peer(live_server.url)
     await alice.sign_in("Aallokko")
     await bob.sign_in("Kallio")
     await alice.join_open_group()
     await bob.join_open_group()
+    for peer in (alice, bob):
+        await peer.page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
     page = alice.page
     await page.wait_for_selector("li.msg.system >> text=Kallio joined")
     await page.click(".members-box summary")
     await page.click("button[aria-label='Talk privately with Kallio']")
     await page.wait_for_selector("section.direct h1 >> text=Private chat with Kallio")
     await page.click("section.direct button.primary")  # ask Kallio
-    status = page.locator("section.direct .notice")
-    await status.wait_for(state="visible")
-    assert "Encryption is not ready" in await status.inner_text()
-    assert "direct.send" not in sent_events(alice)
+    await page.wait_for_selector("text=Asked. Waiting for Kallio to answer.")
+
+    # Bob is told privately (a mark on "Private chats"), opens the request and accepts.
+    await bob.page.wait_for_selector(".navlink[data-view=direct][data-news]", timeout=15000)
+    await bob.page.click(".navlink[data-view=direct]")
+    await bob.page.click("section.direct .convo-list button:has-text('Aallokko')")
+    await bob.page.click("section.direct button:has-text('Yes, let')")
+    await bob.page.wait_for_selector("section.direct form.composer")
+    await page.wait_for_selector("section.direct form.composer", timeout=15000)
+
+    await page.fill("section.direct textarea[name=message]", "kiitos että vastasit")
+    await page.press("section.direct textarea[name=message]", "Enter")
+    await bob.page.wait_for_selector("section.direct li.msg.theirs >> text=kiitos että vastasit", timeout=15000)
+    assert "direct.send" in sent_events(alice)
+    assert all("vastasit" not in f for f in alice.frames_sent)
     await alice.screenshot("15-direct")
+    await bob.screenshot("15-direct-bob")
+
+    # Blocking is for yourself: stored on this device, the peer is not told.
+    frames = len(alice.frames_sent)
     await page.click("section.direct .tools button:has-text('Block')")
     await page.wait_for_selector("text=You have blocked Kallio.")
     assert await page.evaluate("JSON.parse(localStorage.getItem('iltapiiri.blocked'))") == ["Kallio"]
+    assert alice.frames_sent[frames:] == [] or all("Kallio" not in f for f in alice.frames_sent[frames:])
     await page.click("section.direct .tools button:has-text('Unblock')")
+
+    # Both sides see the same 60-digit safety number.
     await page.click("section.direct .tools button:has-text('Compare safety numbers')")
-    await page.wait_for_selector("section.safety .digits")
-    assert "once encryption is ready" in await page.inner_text("section.safety")
+    await bob.page.click("section.direct .tools button:has-text('Compare safety numbers')")
+    digits = []
+    for peer in (alice, bob):
+        await peer.page.wait_for_selector("section.safety .digits[role=group]")
+        digits.append(await peer.page.inner_text("section.safety .digits"))
+    assert digits[0].split() == digits[1].split() and len("".join(digits[0].split())) == 60
     await alice.screenshot("16-safety")
     await alice.context.close()
     await bob.context.close()

@@ -49,6 +49,18 @@ const ctx = {
     setTimeout(() => { live.textContent = text; }, 50);
   },
   openHelp: (opts) => openHelp(ctx, opts),
+  /** Show (or clear) the "something new" mark on the private chats entry. */
+  markDirectNews(on) {
+    const link = document.querySelector('.navlink[data-view=direct]');
+    if (!link) return;
+    if (on) {
+      link.dataset.news = '1';
+      link.setAttribute('aria-label', `${t('nav.direct')} (${t('direct.new')})`);
+    } else {
+      delete link.dataset.news;
+      link.removeAttribute('aria-label');
+    }
+  },
   afterSignIn() {
     drawHeader();
     ctx.router.show('groups');
@@ -152,6 +164,11 @@ async function loadE2ee() {
 async function start() {
   setLanguage(detectLanguage(), false);
   drawHeader();
+  directs.on('change', (c) => {
+    const here = ctx.router.current && ctx.router.current.name === 'direct';
+    if (c.state === 'incoming') ctx.live(t('direct.incoming', { name: c.peer }));
+    if (!here && (c.state === 'incoming' || c.state === 'open')) ctx.markDirectNews(true);
+  });
   onLanguageChange(() => {
     drawHeader();
     ctx.router.refresh();

@@ -59,7 +59,7 @@ export class Directs extends EventTarget {
       const convo = this.get(env.from);
       convo.peerKey = env.from_key;
       if (opened.type === 'control') {
-        const next = { dm_request: 'incoming', dm_accept: 'open', dm_decline: 'declined', dm_end: 'ended' }[opened.action];
+        const next = { request: 'incoming', accept: 'open', decline: 'declined', end: 'ended' }[opened.action];
         if (next) convo.state = next;
       } else if (opened.type === 'text' && !loadList('muted').includes(env.from)) {
         if (convo.state !== 'open') convo.state = 'open';
@@ -81,7 +81,7 @@ export class Directs extends EventTarget {
   }
 
   async ask(peer, peerKey) {
-    await sendDirectControl(peer, 'dm_request');
+    await sendDirectControl(peer, 'request');
     const c = this.get(peer);
     c.peerKey = peerKey || c.peerKey;
     c.state = 'requested';
@@ -89,7 +89,7 @@ export class Directs extends EventTarget {
   }
 
   async answer(peer, accept) {
-    await sendDirectControl(peer, accept ? 'dm_accept' : 'dm_decline');
+    await sendDirectControl(peer, accept ? 'accept' : 'decline');
     const c = this.get(peer);
     c.state = accept ? 'open' : 'none';
     this.change(c);

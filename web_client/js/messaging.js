@@ -48,8 +48,9 @@ export async function sendDirectText(pseudonym, text) {
   return engine.sendDirectText(pseudonym, text);
 }
 
-/** The 1:1 control actions (ControlContent.action in docs/crypto.md section 3). */
-export const DIRECT_ACTIONS = Object.freeze(['dm_request', 'dm_accept', 'dm_decline', 'dm_end']);
+/** The 1:1 control actions; the e2ee engine maps them to ControlContent actions `dm_<action>`
+ * (docs/crypto.md section 3) and back. */
+export const DIRECT_ACTIONS = Object.freeze(['request', 'accept', 'decline', 'end']);
 
 /** Ask, accept or decline a 1:1 conversation (a control message, also end to end). */
 export async function sendDirectControl(pseudonym, action) {

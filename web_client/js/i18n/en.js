@@ -139,6 +139,7 @@ export default {
 
   'direct.title': 'Private chats',
   'direct.lead': 'One-to-one, only with someone who says yes. Start from a group: choose “Talk privately” beside a message.',
+  'direct.new': 'new',
   'direct.none': 'No private chats yet.',
   'direct.with': 'Private chat with {name}',
   'direct.private_note': 'Only the two of you can read this.',

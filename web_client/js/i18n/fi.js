@@ -139,6 +139,7 @@ export default {
 
   'direct.title': 'Kahdenkeskiset',
   'direct.lead': 'Kahden kesken vain sellaisen kanssa, joka suostuu. Aloita ryhmästä: valitse viestin vierestä ”Juttele kahden kesken”.',
+  'direct.new': 'uutta',
   'direct.none': 'Ei vielä kahdenkeskisiä keskusteluja.',
   'direct.with': 'Kahdenkeskinen: {name}',
   'direct.private_note': 'Vain te kaksi voitte lukea tämän.',

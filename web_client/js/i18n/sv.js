@@ -139,6 +139,7 @@ export default {
 
   'direct.title': 'Privata samtal',
   'direct.lead': 'En och en, bara med någon som säger ja. Börja i en grupp: välj ”Prata privat” bredvid ett meddelande.',
+  'direct.new': 'nytt',
   'direct.none': 'Inga privata samtal än.',
   'direct.with': 'Privat samtal med {name}',
   'direct.private_note': 'Bara ni två kan läsa det här.',

@@ -26,7 +26,12 @@ export default {
   name: 'direct',
   title: (t, p) => (p.peer ? t('direct.with', { name: p.peer }) : t('direct.title')),
   render(ctx, { peer, peerKey }) {
-    if (!peer) return conversationList(ctx);
+    ctx.markDirectNews(false);
+    if (!peer) {
+      // Redraw when a request or message arrives while the list is open.
+      const off = ctx.directs.on('change', () => ctx.router.refresh());
+      return { node: conversationList(ctx), dispose: off };
+    }
     const { t } = ctx;
     const convo = ctx.directs.get(peer);
     if (peerKey) convo.peerKey = peerKey;
