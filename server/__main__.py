@@ -10,6 +10,7 @@ from aiohttp import web
 
 from config.settings import load_settings
 from server.app import make_app
+from server.limits import SHUTDOWN_TIMEOUT_SECONDS
 from server.logs import configure_logging
 
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     url = f"http://{shown_host}:{settings.port}/"
     web.run_app(app, host=settings.host, port=settings.port, access_log=None,
                 print=lambda _: print(f"Iltapiiri is running: {url}", flush=True),
-                handle_signals=True)
+                handle_signals=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
 
 
 if __name__ == "__main__":

@@ -75,11 +75,20 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
         finally:
             await store.close()
 
-    async def disconnect_everyone(app: web.Application) -> None:
-        # Close our websockets first: aiohttp waits for open handlers before cleanup runs.
-        for sid in list(app[ADAPTER].connections):
-            await sio.disconnect(sid)
+    async def drop_transports(app: web.Application) -> None:
+        # aiohttp waits for open websocket handlers before cleanup runs, so close them here.
+        # Abort the Engine.IO transports instead of sending a Socket.IO disconnect: clients
+        # then see "transport close" and reconnect (to a restarted or another process), where a
+        # server disconnect would tell them to stay away.
+        for sock in list(sio.eio.sockets.values()):
+            await sock.close(wait=False, abort=True)
+            # Wake the socket's writer so it closes the websocket now rather than at its
+            # poll timeout (ping interval + timeout, 45 s). `queue` is Engine.IO's own
+            # outgoing queue; if a future version renames it, SHUTDOWN_TIMEOUT still applies.
+            queue = getattr(sock, "queue", None)
+            if queue is not None:
+                await queue.put(None)
 
     app.cleanup_ctx.append(lifecycle)
-    app.on_shutdown.append(disconnect_everyone)
+    app.on_shutdown.append(drop_transports)
     return app

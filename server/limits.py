@@ -63,3 +63,6 @@ PUBLIC_LIMITS: Final = {
 
 # One websocket frame / HTTP body: a full envelope in base64 plus JSON framing, with headroom.
 MAX_FRAME_BYTES: Final = 256 * 1024
+
+# Seconds aiohttp waits for open handlers at shutdown before cancelling them.
+SHUTDOWN_TIMEOUT_SECONDS: Final = 3.0

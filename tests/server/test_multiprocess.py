@@ -119,3 +119,35 @@ async def test_embedded_store_survives_a_restart(
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_clients_reconnect_after_a_restart(
+        server_process: Callable[..., ServerProcess]) -> None:
+    """A stop drops the transports (no Socket.IO disconnect), so clients come back by themselves."""
+    import asyncio
+
+    import socketio
+
+    proc = server_process()
+    client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2,
+                                  reconnection_delay_max=0.5)
+    connects = 0
+
+    async def on_connect() -> None:
+        nonlocal connects
+        connects += 1
+
+    client.on("connect", on_connect)
+    await client.connect(proc.url, transports=["websocket"])
+    try:
+        assert connects == 1
+        await proc.astop()
+        await proc.astart()
+        for _ in range(100):
+            if connects == 2 and client.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert connects == 2, "the client did not reconnect"
+        assert (await client.call("hello", {}, timeout=5))["ok"]
+    finally:
+        await client.disconnect()
