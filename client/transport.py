@@ -6,15 +6,18 @@ every server push, in arrival order, to one synchronous callback. Ordering matte
 runs each incoming frame in its own task, so the callback must not await; the owner puts the
 push on a queue and one consumer handles pushes one after another.
 
-Reconnection is python-socketio's own (exponential backoff with jitter, bounded delay); after a
-reconnect the callback receives the synthetic event ``RECONNECTED`` so the owner can
-authenticate again, rejoin rooms and fetch the inbox.
+Reconnection is this module's own loop (exponential backoff with jitter, bounded delay), after
+any drop including a clean server shutdown; after a reconnect the callback receives the
+synthetic event ``RECONNECTED`` so the owner can authenticate again, rejoin rooms and fetch the
+inbox.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -68,14 +71,12 @@ class Transport:
         self._connected_once = False
         self._closing = False
         self._pending: set[asyncio.Future[Any]] = set()
-        self._sio = socketio.AsyncClient(
-            reconnection=True,
-            reconnection_attempts=0,
-            reconnection_delay=reconnect_delay,
-            reconnection_delay_max=reconnect_delay_max,
-            logger=False,
-            engineio_logger=False,
-        )
+        self._reconnect_delay = reconnect_delay
+        self._reconnect_delay_max = reconnect_delay_max
+        self._reconnect_task: asyncio.Task[None] | None = None
+        # Our own reconnect loop, not socketio's: socketio does not reconnect after a clean
+        # server-side disconnect (a restart or deploy), and a peer must come back after those too.
+        self._sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
         self._sio.on("connect", self._handle_connect)
         self._sio.on("disconnect", self._handle_disconnect)
         for name in PUSH_EVENTS:
@@ -106,19 +107,41 @@ class Transport:
                 answer.set_exception(TransportError(DISCONNECTED, "connection lost"))
         if not self._closing:
             self._on_push(DISCONNECTED_EVENT, None)
+            if self._reconnect_task is None or self._reconnect_task.done():
+                self._reconnect_task = asyncio.get_running_loop().create_task(
+                    self._reconnect_loop(), name="iltapiiri-reconnect"
+                )
+
+    async def _reconnect_loop(self) -> None:
+        """Connect again with exponential backoff (jittered, capped) until it works or we close."""
+        delay = self._reconnect_delay
+        while not self._closing:
+            # Jitter spreads a crowd of clients out after a server restart (not security).
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            if self._closing or self._sio.connected:
+                return
+            try:
+                await self._open()
+                return  # the connect handler reports RECONNECTED
+            except (socketio.exceptions.ConnectionError, ValueError):
+                # ValueError: the old Engine.IO session is still being torn down.
+                delay = min(delay * 2, self._reconnect_delay_max)
 
     async def connect(self) -> None:
         """Open the websocket; raise ``TransportError`` if the server cannot be reached."""
         try:
-            await self._sio.connect(
-                self._url,
-                transports=["websocket"],
-                socketio_path=SOCKETIO_PATH,
-                wait_timeout=int(self._request_timeout),
-            )
+            await self._open()
         except socketio.exceptions.ConnectionError as exc:
             # The exception text can carry the address; keep only the class name.
             raise TransportError(DISCONNECTED, f"cannot connect ({type(exc).__name__})") from None
+
+    async def _open(self) -> None:
+        await self._sio.connect(
+            self._url,
+            transports=["websocket"],
+            socketio_path=SOCKETIO_PATH,
+            wait_timeout=int(self._request_timeout),
+        )
 
     async def request(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``.
@@ -181,5 +204,9 @@ class Transport:
     async def close(self) -> None:
         """Disconnect for good (no reconnection)."""
         self._closing = True
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnect_task
         await self._sio.disconnect()
         await self._sio.shutdown()
