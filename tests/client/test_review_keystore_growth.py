@@ -16,6 +16,8 @@ never answered), so it is left to the team; this test is ``xfail(strict=True)`` 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from client.engine import Engine
@@ -70,7 +72,7 @@ def skip_ahead(session: Session) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="open review finding: session store is unbounded in peers")
-def test_strangers_cannot_make_my_keystore_unloadable(tmp_path) -> None:
+def test_strangers_cannot_make_my_keystore_unloadable(tmp_path: Path) -> None:
     victim = Engine.create()
     store = Keystore(tmp_path / "victim.json")
     for _ in range(ATTACKERS):
