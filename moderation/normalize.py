@@ -94,7 +94,9 @@ def _char_info(ch: str, tables: NormTables) -> tuple[str, bool, bool]:
         if len(info[0]) == 1 and not info[1] and not info[2]:
             tables.simple[ord(ch)] = info[0]
             tables.simple_chars.add(ch)
-            if info[0] == ch.lower():
+            # str.lower() on a whole string applies the context-dependent final sigma; the
+            # per-character mapping (and JavaScript) does not, so Σ never takes the fast path.
+            if info[0] == ch.lower() and ch != "\u03a3":
                 tables.lower_chars.add(ch)
     return info
 

@@ -62,6 +62,9 @@ EXTRA: list[tuple[str, str | None]] = [
     ("viimeinen viesti: hyvästi", "fi"),
     ("hän ei hengitä!!!", "fi"),
     ("är det ingen idé längre?", "sv"),
+    ("ΟΔΟΣ ΑΣ kill myself", None),
+    ("ﬁne ﬂoor: suicidal", None),
+    ("x" * 3 + " itsemurha " + "ä" * 5, None),
 ]
 
 

@@ -1,0 +1,610 @@
+/**
+ * Crisis-language detector, the JavaScript port of moderation/ (docs/detection.md).
+ *
+ * compileDetector(data) takes the parsed config/detector.json (the page fetches
+ * /api/detector.json) and returns {detect(text, lang)} with the same verdicts as the Python
+ * library: tests/vectors/detect.json is replayed in Chromium and must match exactly.
+ *
+ * Python strings index code points, JavaScript strings UTF-16 units. Everything here works on
+ * arrays of code points, so spans are code-point offsets like the vectors'; utf16Span() converts
+ * one for the DOM. Word characters are defined by Unicode property escapes (\p{L}, \p{N}, \p{M}
+ * with the u flag), never \w or \b, which are ASCII-only in JavaScript.
+ */
+
+const MAX_TEXT_CHARS = 20000;
+const MAX_GAP = 3;
+const MIN_SPACED_RUN = 3;
+const MAX_SPACING = 2;
+const SPACING_CHARS = new Set([' ', '.', '-', '_', '*', '·']);
+const CLAUSE_BREAKS = new Set(['.', '!', '?', ';', ':', ',', '\n']);
+const SENTENCE_BREAKS = new Set(['.', '!', '?', ';', '\n']);
+const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'combination', 'truncated'];
+const CUE_KINDS = ['past', 'recent', 'reported'];
+const HETU_CHECK = '0123456789abcdefhjklmnprstuvwxy';
+const HETU_CENTURY = '+-abcdefyxwvu';
+const PERSONAL = 'personal_data';
+const APOSTROPHE = "'";
+
+const RE_CF = /^\p{Cf}$/u;
+const RE_MARK = /^\p{M}$/u;
+const RE_WORD = /^[\p{L}\p{N}\p{M}]$/u;
+const RE_LETTER = /^\p{L}$/u;
+const RE_PII_HINT = /[0-9@]/;
+
+const isWord = (ch) => RE_WORD.test(ch);
+const isLetter = (ch) => RE_LETTER.test(ch);
+const isDigit = (ch) => ch >= '0' && ch <= '9';
+const cps = (s) => Array.from(s);
+
+// ---------------------------------------------------------------- normalisation
+
+function mapCluster(cluster, homoglyphs) {
+  let out = '';
+  for (const ch of cluster.normalize('NFKC')) {
+    const direct = homoglyphs.get(ch);
+    for (const low of direct !== undefined ? direct : ch.toLowerCase()) {
+      const h = homoglyphs.get(low);
+      out += h !== undefined ? h : low;
+    }
+  }
+  return out;
+}
+
+/** Normalised code points plus, for each, the original code-point span it came from. */
+export function normalise(chars, tables) {
+  const kept = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (!RE_CF.test(chars[i]) && !tables.strip.has(chars[i])) kept.push(i);
+  }
+  const out = [];
+  const starts = [];
+  const ends = [];
+  let k = 0;
+  while (k < kept.length) {
+    const first = kept[k];
+    let j = k + 1;
+    while (j < kept.length && RE_MARK.test(chars[kept[j]])) j++;
+    let cluster = '';
+    for (let x = k; x < j; x++) cluster += chars[kept[x]];
+    const last = kept[j - 1] + 1;
+    for (const ch of mapCluster(cluster, tables.homoglyphs)) {
+      out.push(ch);
+      starts.push(first);
+      ends.push(last);
+    }
+    k = j;
+  }
+  return { chars: out, starts, ends };
+}
+
+const foldDiacritics = (w) => w.replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/å/g, 'a');
+
+// ---------------------------------------------------------------- tokens
+
+function collapseRuns(word, keep) {
+  const c = cps(word);
+  let out = '';
+  let i = 0;
+  while (i < c.length) {
+    let j = i;
+    while (j < c.length && c[j] === c[i]) j++;
+    const run = j - i;
+    out += c[i].repeat(run >= 3 && isLetter(c[i]) ? keep : run);
+    i = j;
+  }
+  return out;
+}
+
+function tokenForms(word, leet) {
+  let decoded = word;
+  const c = cps(word);
+  if (c.some(isLetter)) decoded = c.map((ch) => (leet.has(ch) ? leet.get(ch) : ch)).join('');
+  const forms = [];
+  for (const v of [collapseRuns(decoded, 2), collapseRuns(decoded, 1),
+    collapseRuns(word, 2), collapseRuns(word, 1)]) {
+    if (!forms.includes(v)) forms.push(v);
+  }
+  return forms;
+}
+
+function leadingNumber(word) {
+  let digits = '';
+  for (const ch of word) {
+    if (!isDigit(ch)) break;
+    digits += ch;
+  }
+  return digits ? parseInt(digits.slice(0, 9), 10) : null;
+}
+
+function rawTokens(text, leetSymbols) {
+  const out = [];
+  const n = text.length;
+  const nextWord = (i) => i + 1 < n && isWord(text[i + 1]);
+  let i = 0;
+  while (i < n) {
+    const ch = text[i];
+    if (!(isWord(ch) || (leetSymbols.has(ch) && nextWord(i)))) { i++; continue; }
+    const start = i;
+    let word = '';
+    while (i < n) {
+      const c = text[i];
+      if (isWord(c) || (leetSymbols.has(c) && nextWord(i))) word += c;
+      else if (!(c === APOSTROPHE && nextWord(i) && word)) break;
+      i++;
+    }
+    out.push([word, start, i]);
+  }
+  return out;
+}
+
+function joinSpaced(text, raw) {
+  const out = [];
+  let i = 0;
+  const single = (w) => cps(w).length === 1 && isLetter(w);
+  while (i < raw.length) {
+    let j = i;
+    while (j + 1 < raw.length && single(raw[j][0]) && single(raw[j + 1][0])
+      && raw[j + 1][1] - raw[j][2] >= 1 && raw[j + 1][1] - raw[j][2] <= MAX_SPACING
+      && text.slice(raw[j][2], raw[j + 1][1]).every((c) => SPACING_CHARS.has(c))) j++;
+    if (j - i + 1 >= MIN_SPACED_RUN) {
+      out.push([raw.slice(i, j + 1).map((r) => r[0]).join(''), raw[i][1], raw[j][2], true]);
+      i = j + 1;
+    } else {
+      out.push([raw[i][0], raw[i][1], raw[i][2], false]);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Tokens of normalised code points (docs/detection.md, "Tokenise"). */
+export function tokenize(text, leet, leetSymbols) {
+  const tokens = [];
+  let prevEnd = 0;
+  for (const [word, start, end, joined] of joinSpaced(text, rawTokens(text, leetSymbols))) {
+    const between = text.slice(prevEnd, start);
+    tokens.push({
+      forms: tokenForms(word, leet),
+      start,
+      end,
+      clauseBreak: between.some((c) => CLAUSE_BREAKS.has(c)),
+      sentenceBreak: between.some((c) => SENTENCE_BREAKS.has(c)),
+      joined,
+      number: isDigit(word[0]) ? leadingNumber(word) : null,
+    });
+    prevEnd = end;
+  }
+  return tokens;
+}
+
+// ---------------------------------------------------------------- patterns
+
+function parseToken(raw, classes, normWord, fold, where) {
+  const optional = raw.endsWith('?') && raw.length > 1;
+  const body = optional ? raw.slice(0, -1) : raw;
+  const alts = [];
+  for (const alt of body.split('|')) {
+    if (alt.startsWith('@')) {
+      if (!(alt.slice(1) in classes)) throw new Error(`${where}: unknown class ${alt}`);
+      alts.push(...classes[alt.slice(1)]);
+    } else alts.push(alt);
+  }
+  const words = new Set();
+  const prefixes = [];
+  let num = false;
+  let qty = false;
+  for (const alt of alts) {
+    if (alt === '#num') { num = true; continue; }
+    if (alt === '#qty') { qty = true; continue; }
+    const isPrefix = alt.endsWith('*');
+    const word = normWord(isPrefix ? alt.slice(0, -1) : alt);
+    if (!word || /[*#@]/.test(word)) throw new Error(`${where}: bad alternative ${alt}`);
+    for (const v of fold ? [word, foldDiacritics(word)] : [word]) {
+      if (isPrefix) { if (!prefixes.includes(v)) prefixes.push(v); } else words.add(v);
+    }
+  }
+  return [{ tok: true, words, prefixes, num, qty }, optional];
+}
+
+const elemKey = (e) => (e.tok
+  ? `T${[...e.words].sort().join('|')}/${e.prefixes.join('|')}/${e.num}/${e.qty}`
+  : `G${e.lo},${e.hi}`);
+
+function parsePattern(pattern, classes, normWord, foldSingle, where) {
+  const parts = pattern.split(/\s+/).filter(Boolean);
+  if (!parts.length) throw new Error(`${where}: empty pattern`);
+  const nTokens = parts.filter((p) => !p.startsWith('{')).length;
+  const fold = foldSingle || nTokens >= 2;
+  const elems = parts.map((part) => {
+    if (!part.startsWith('{')) return parseToken(part, classes, normWord, fold, where);
+    const m = /^\{(\d+),(\d+)\}$/.exec(part);
+    if (!m) throw new Error(`${where}: bad gap ${part}`);
+    const lo = Number(m[1]);
+    const hi = Number(m[2]);
+    if (!(lo >= 0 && lo <= hi && hi <= MAX_GAP)) throw new Error(`${where}: gap out of range`);
+    return [{ tok: false, lo, hi }, false];
+  });
+  const optionalAt = elems.map((e, i) => (e[1] ? i : -1)).filter((i) => i >= 0);
+  const out = [];
+  const seen = new Set();
+  // Same order as itertools.product((False, True), repeat=n): the first position varies slowest.
+  for (let mask = 0; mask < (1 << optionalAt.length); mask++) {
+    const dropped = new Set();
+    optionalAt.forEach((pos, bit) => {
+      if (mask & (1 << (optionalAt.length - 1 - bit))) dropped.add(pos);
+    });
+    const seq = [];
+    elems.forEach(([e], i) => {
+      if (dropped.has(i)) return;
+      const prev = seq[seq.length - 1];
+      if (!e.tok && prev && !prev.tok) {
+        seq[seq.length - 1] = { tok: false, lo: prev.lo + e.lo, hi: Math.min(MAX_GAP, prev.hi + e.hi) };
+      } else seq.push(e);
+    });
+    while (seq.length && !seq[0].tok) seq.shift();
+    while (seq.length && !seq[seq.length - 1].tok) seq.pop();
+    const key = seq.map(elemKey).join(' ');
+    if (seq.length && !seen.has(key)) { seen.add(key); out.push(seq); }
+  }
+  if (!out.length) throw new Error(`${where}: pattern matches nothing`);
+  return out;
+}
+
+function specAccepts(spec, tok, quantityMin) {
+  if (tok.number !== null && (spec.num || (spec.qty && tok.number >= quantityMin))) return true;
+  for (const f of tok.forms) {
+    if (spec.words.has(f)) return true;
+    for (const p of spec.prefixes) if (f.startsWith(p)) return true;
+  }
+  return false;
+}
+
+function compactKeys(elems) {
+  const choices = [];
+  for (const e of elems) {
+    if (!e.tok) continue;
+    if (e.num || e.qty) return [];
+    choices.push([...[...e.words].sort(), ...e.prefixes]);
+  }
+  if (choices.reduce((a, c) => a * c.length, 1) > 32) return [];
+  let keys = [''];
+  for (const c of choices) keys = keys.flatMap((k) => c.map((w) => k + w));
+  return keys.filter((k) => cps(k).length >= 5);
+}
+
+const push = (map, key, v) => { if (!map.has(key)) map.set(key, []); map.get(key).push(v); };
+
+class Matcher {
+  constructor(sequences, quantityMin) {
+    this.seqs = sequences;
+    this.quantityMin = quantityMin;
+    this.exact = new Map();
+    this.pairs = new Map();
+    this.prefix = new Map();
+    this.numeric = [];
+    this.compact = [];
+    sequences.forEach(({ elems }, sid) => {
+      const [first, second] = elems;
+      if (second && second.tok && second.words.size && !second.prefixes.length
+        && !second.num && !second.qty) {
+        for (const w of [...first.words].sort()) {
+          for (const w2 of [...second.words].sort()) push(this.pairs, `${w}\u0000${w2}`, sid);
+        }
+      } else for (const w of [...first.words].sort()) push(this.exact, w, sid);
+      for (const p of first.prefixes) push(this.prefix, p, sid);
+      if (first.num || first.qty) this.numeric.push(sid);
+      for (const key of compactKeys(elems)) this.compact.push([key, sid]);
+    });
+    this.prefixLengths = [...new Set([...this.prefix.keys()].map((p) => cps(p).length))]
+      .sort((a, b) => a - b);
+  }
+
+  candidates(tok, nxt) {
+    const found = new Set();
+    for (const f of tok.forms) {
+      for (const sid of this.exact.get(f) || []) found.add(sid);
+      const c = cps(f);
+      for (const k of this.prefixLengths) {
+        if (k > c.length) break;
+        for (const sid of this.prefix.get(c.slice(0, k).join('')) || []) found.add(sid);
+      }
+      if (nxt) {
+        for (const f2 of nxt.forms) {
+          for (const sid of this.pairs.get(`${f}\u0000${f2}`) || []) found.add(sid);
+        }
+      }
+    }
+    if (tok.number !== null) for (const sid of this.numeric) found.add(sid);
+    return [...found].sort((a, b) => a - b);
+  }
+
+  matchRest(elems, ei, ti, tokens, used) {
+    if (ei === elems.length) return used[used.length - 1];
+    const e = elems[ei];
+    if (!e.tok) {
+      for (let g = e.lo; g <= e.hi; g++) {
+        let brk = false;
+        for (let t = ti; t < Math.min(ti + g, tokens.length); t++) if (tokens[t].sentenceBreak) brk = true;
+        if (brk || ti + g > tokens.length) break;
+        const r = this.matchRest(elems, ei + 1, ti + g, tokens, used);
+        if (r >= 0) return r;
+      }
+      return -1;
+    }
+    if (ti >= tokens.length || tokens[ti].sentenceBreak) return -1;
+    if (!specAccepts(e, tokens[ti], this.quantityMin)) return -1;
+    used.push(ti);
+    const r = this.matchRest(elems, ei + 1, ti + 1, tokens, used);
+    if (r < 0) used.pop();
+    return r;
+  }
+
+  find(tokens) {
+    const best = new Map();
+    tokens.forEach((tok, ti) => {
+      for (const sid of this.candidates(tok, tokens[ti + 1] || null)) {
+        const seq = this.seqs[sid];
+        const used = [ti];
+        const last = this.matchRest(seq.elems, 1, ti + 1, tokens, used);
+        if (last < 0) continue;
+        const gaps = [];
+        for (let t = ti; t <= last; t++) if (!used.includes(t)) gaps.push(t);
+        const key = `${seq.entry},${ti}`;
+        if (!best.has(key) || last < best.get(key).last) {
+          best.set(key, { entry: seq.entry, first: ti, last, gaps });
+        }
+      }
+      if (tok.joined) {
+        for (const f of tok.forms) {
+          for (const [ckey, sid] of this.compact) {
+            const { entry } = this.seqs[sid];
+            const key = `${entry},${ti}`;
+            if (f.includes(ckey) && !best.has(key)) best.set(key, { entry, first: ti, last: ti, gaps: [] });
+          }
+        }
+      }
+    });
+    const sorted = [...best.values()].sort((a, b) => a.first - b.first || a.last - b.last
+      || a.entry - b.entry);
+    const kept = [];
+    const lastEnd = new Map();
+    for (const m of sorted) {
+      if ((lastEnd.has(m.entry) ? lastEnd.get(m.entry) : -1) >= m.first) continue;
+      lastEnd.set(m.entry, m.last);
+      kept.push(m);
+    }
+    return kept;
+  }
+}
+
+// ---------------------------------------------------------------- personal data
+
+function hetuValid(s) {
+  s = s.toLowerCase();
+  const digits = s.slice(0, 6) + s.slice(7, 10);
+  if (s.length !== 11 || !HETU_CENTURY.includes(s[6]) || !/^[0-9]{9}$/.test(digits)) return false;
+  const day = Number(s.slice(0, 2));
+  const month = Number(s.slice(2, 4));
+  if (!(day >= 1 && day <= 31 && month >= 1 && month <= 12)) return false;
+  return HETU_CHECK[Number(digits) % 31] === s[10];
+}
+
+function luhnValid(digits) {
+  let total = 0;
+  [...digits].reverse().forEach((c, i) => {
+    let d = c.charCodeAt(0) - 48;
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    total += d;
+  });
+  return total % 10 === 0;
+}
+
+function personnummerValid(s) {
+  let digits = s.replace(/[^0-9]/g, '');
+  if (digits.length === 12) digits = digits.slice(2);
+  if (digits.length !== 10) return false;
+  const month = Number(digits.slice(2, 4));
+  let day = Number(digits.slice(4, 6));
+  if (day > 60) day -= 60;
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31)) return false;
+  return luhnValid(digits);
+}
+
+function scanPii(text, rules, allowlist) {
+  // Regex indices are UTF-16 units; hits are returned in code points of the normalised text.
+  const cpIndex = [];
+  let cp = 0;
+  for (let u = 0; u < text.length; u++) {
+    cpIndex.push(cp);
+    const c = text.charCodeAt(u);
+    if (!(c >= 0xd800 && c <= 0xdbff && u + 1 < text.length)) cp++;
+  }
+  cpIndex.push(cp);
+  const hits = [];
+  for (const rule of rules) {
+    rule.regex.lastIndex = 0;
+    for (const m of text.matchAll(rule.regex)) {
+      const s = m[0];
+      const a = cpIndex[m.index];
+      const b = cpIndex[m.index + s.length];
+      if (rule.kind === 'hetu' && !hetuValid(s)) continue;
+      if (rule.kind === 'personnummer' && !personnummerValid(s)) continue;
+      if (rule.kind === 'phone' && allowlist.some((p) => s.replace(/[^0-9]/g, '').startsWith(p))) continue;
+      if (hits.some((h) => h.start < b && a < h.end)) continue;
+      hits.push({ rule, start: a, end: b });
+    }
+  }
+  return hits;
+}
+
+// ---------------------------------------------------------------- compile + detect
+
+/** Compile the parsed detector data file into a detector: {detect(text, lang)}. */
+export function compileDetector(data) {
+  if (!data || data.version !== 1) throw new Error('unsupported detector data version');
+  const nd = data.normalisation;
+  const tables = { homoglyphs: new Map(Object.entries(nd.homoglyphs)), strip: new Set(nd.strip) };
+  const leet = new Map(Object.entries(nd.leet));
+  const leetSymbols = new Set([...leet.keys()].filter((k) => !isWord(k)));
+  const normWord = (w) => normalise(cps(w), tables).chars.join('').replace(/'/g, '');
+  const entries = [];
+  const seqs = [];
+  const add = (entry, patterns, fold) => {
+    const idx = entries.length;
+    entries.push(entry);
+    for (const p of patterns) {
+      for (const elems of parsePattern(p, data.classes, normWord, fold, entry.id)) seqs.push({ entry: idx, elems });
+    }
+  };
+  for (const e of data.lexicon) {
+    add({ kind: 'lexicon', id: e.id, category: e.category, severity: e.severity, negation: e.negation,
+      context: e.context || 'self', tags: new Set(e.tags || []) }, e.patterns, Boolean(e.fold));
+  }
+  const meta = (kind, id) => ({ kind, id, category: '', severity: 0, negation: 'fixed', context: 'self', tags: new Set() });
+  for (const e of data.idioms) add(meta('idiom', e.id), e.patterns, Boolean(e.fold));
+  for (const kind of CUE_KINDS) {
+    for (const [lang, pats] of Object.entries(data.context_cues[kind])) add(meta(kind, `cue.${kind}.${lang}`), pats, true);
+  }
+  const neg = data.negation;
+  for (const [lang, pats] of Object.entries(neg.pseudo)) add(meta('pseudo_negation', `pseudo.${lang}`), pats, true);
+
+  const c = {
+    tables, leet, leetSymbols, entries, categories: data.categories,
+    matcher: new Matcher(seqs, data.quantity_min),
+    markers: new Map(Object.entries(data.languages).map(([l, v]) => [l, new Set(v.markers.map(normWord))])),
+    triggers: new Map(Object.entries(neg.triggers).map(([l, ws]) => [l, new Set(ws.map(normWord))])),
+    terminators: new Set(Object.values(neg.terminators).flat().map(normWord)),
+    window: neg.window,
+    combinations: data.combinations,
+    pii: data.personal_data.rules.map((r) => ({ id: r.id, kind: r.kind, regex: new RegExp(r.regex, 'gu') })),
+    piiSeverity: data.personal_data.severity,
+    allowlist: data.personal_data.phone_allowlist,
+    effects: data.context_effects,
+  };
+  const excluded = new Set(neg.unknown_language_excluded || []);
+  const allTriggers = new Set([...c.triggers.values()].flatMap((s) => [...s]).filter((w) => !excluded.has(w)));
+  return { detect: (text, lang = null) => detect(c, allTriggers, String(text), lang) };
+}
+
+function resolveLanguage(c, tokens, hint) {
+  if (c.markers.has(hint)) return hint;
+  const scores = new Map([...c.markers.keys()].map((l) => [l, 0]));
+  for (const t of tokens) for (const [l, words] of c.markers) if (words.has(t.forms[0])) scores.set(l, scores.get(l) + 1);
+  const best = Math.max(0, ...scores.values());
+  const winners = [...scores].filter(([, s]) => s === best).map(([l]) => l);
+  return best > 0 && winners.length === 1 ? winners[0] : null;
+}
+
+function isNegated(c, m, tokens, triggers, pseudo) {
+  const isTrigger = (i) => !pseudo.has(i) && triggers.has(tokens[i].forms[0]);
+  if (m.gaps.some(isTrigger)) return true;
+  for (let j = m.first - 1; j >= 0 && m.first - j <= c.window; j--) {
+    if (tokens[j + 1].clauseBreak || c.terminators.has(tokens[j].forms[0])) return false;
+    if (isTrigger(j)) return true;
+  }
+  return false;
+}
+
+function makeMatch(rule, category, severity, base, first, last, norm, tokens, flags) {
+  return {
+    rule,
+    category,
+    severity,
+    base_severity: base,
+    span: [norm.starts[tokens[first.first].start], norm.ends[tokens[last.last].end - 1]],
+    flags: FLAG_ORDER.filter((f) => flags.includes(f)),
+  };
+}
+
+function detect(c, allTriggers, text, lang) {
+  let chars = cps(text);
+  const truncated = chars.length > MAX_TEXT_CHARS;
+  if (truncated) chars = chars.slice(0, MAX_TEXT_CHARS);
+  const norm = normalise(chars, c.tables);
+  const ntext = norm.chars.join('');
+  const tokens = tokenize(norm.chars, c.leet, c.leetSymbols);
+  const language = resolveLanguage(c, tokens, lang);
+  const raw = c.matcher.find(tokens);
+  const sentenceOf = [];
+  let s = 0;
+  for (const t of tokens) { if (t.sentenceBreak) s++; sentenceOf.push(s); }
+  const idioms = [];
+  const pseudo = new Set();
+  const cues = { past: new Set(), recent: new Set(), reported: new Set() };
+  const lexical = [];
+  for (const m of raw) {
+    const e = c.entries[m.entry];
+    if (e.kind === 'lexicon') lexical.push([m, e]);
+    else if (e.kind === 'idiom') idioms.push(m);
+    else if (e.kind === 'pseudo_negation') for (let i = m.first; i <= m.last; i++) pseudo.add(i);
+    else cues[e.kind].add(sentenceOf[m.first]);
+  }
+  const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
+  const fx = c.effects;
+  let matches = [];
+  const active = [];
+  for (const [m, e] of lexical) {
+    const flags = [];
+    let eff = e.severity;
+    if (idioms.some((i) => i.first <= m.last && m.first <= i.last)) { flags.push('idiom'); eff = 0; }
+    const negated = isNegated(c, m, tokens, triggers, pseudo);
+    if (e.negation === 'negated_form_is_crisis' && !negated) continue;
+    if (negated && e.negation !== 'fixed') {
+      flags.push('negated');
+      if (e.negation === 'negatable') eff = 0;
+    }
+    const sent = sentenceOf[m.first];
+    if (cues.past.has(sent) && !cues.recent.has(sent)) {
+      flags.push('past');
+      const high = e.severity >= 3 && e.context === 'self';
+      eff = Math.min(eff, high ? fx.past_high_severity_becomes : fx.past_low_severity_becomes);
+    } else if (cues.recent.has(sent) && e.severity > fx.recent_caps_at) {
+      flags.push('recent');
+      eff = Math.min(eff, fx.recent_caps_at);
+    }
+    if (e.context === 'self' && cues.reported.has(sent)) {
+      flags.push('reported');
+      eff = Math.min(eff, fx.reported_caps_at);
+    }
+    if (!flags.length || (flags.length === 1 && flags[0] === 'negated'
+      && e.negation === 'negated_form_is_crisis')) active.push([m, e]);
+    if (e.severity > 0) matches.push(makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags));
+  }
+  if (active.some(([, e]) => e.tags.size)) {
+    for (const combo of c.combinations) {
+      const used = [];
+      let ok = true;
+      for (const tag of combo.requires) {
+        const taken = new Set(used.map((u) => active[u][1].id));
+        const pick = active.findIndex(([, e]) => e.tags.has(tag) && !taken.has(e.id));
+        if (pick < 0) { ok = false; break; }
+        used.push(pick);
+      }
+      if (!ok) continue;
+      const parts = used.map((u) => active[u][0]);
+      const first = parts.reduce((a, b) => (b.first < a.first ? b : a));
+      const last = parts.reduce((a, b) => (b.last > a.last ? b : a));
+      matches.push(makeMatch(combo.id, combo.category, combo.severity, combo.severity, first, last,
+        norm, tokens, ['combination']));
+    }
+  }
+  if (RE_PII_HINT.test(ntext)) {
+    for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
+      matches.push({ rule: hit.rule.id, category: PERSONAL, severity: c.piiSeverity,
+        base_severity: c.piiSeverity, span: [norm.starts[hit.start], norm.ends[hit.end - 1]], flags: [] });
+    }
+  }
+  if (truncated) matches = matches.map((m) => ({ ...m, flags: [...m.flags, 'truncated'] }));
+  matches.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]
+    || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const severity = Math.max(0, ...matches.map((m) => m.severity));
+  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  return { severity, categories: c.categories.filter((cat) => found.has(cat)), language, matches };
+}
+
+/** Convert a code-point span of `text` into UTF-16 offsets (for DOM ranges and String.slice). */
+export function utf16Span(text, span) {
+  const chars = cps(text);
+  const at = (n) => chars.slice(0, n).join('').length;
+  return [at(span[0]), at(span[1])];
+}
