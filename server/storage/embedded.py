@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     id TEXT PRIMARY KEY, recipient BLOB NOT NULL, json TEXT NOT NULL, expires_at REAL NOT NULL,
     n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS inbox_recipient ON inbox (recipient, n);
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 """
 DB_FILE = "iltapiiri.sqlite3"
 
@@ -45,7 +47,6 @@ class EmbeddedStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._locks: dict[str, asyncio.Lock] = {}
-        self._claims: dict[str, float] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._sids: dict[str, dict[str, str]] = {}
         self._inbox_n = 0
@@ -73,14 +74,15 @@ class EmbeddedStore:
             del self._locks[name]
 
     async def claim_once(self, key: str, ttl_seconds: int) -> bool:
-        """See Store. (Time here is only for forgetting old claims.)"""
-        loop_now = asyncio.get_running_loop().time()
-        for stale in [k for k, exp in self._claims.items() if exp < loop_now]:
-            del self._claims[stale]
-        if key in self._claims:
-            return False
-        self._claims[key] = loop_now + ttl_seconds
-        return True
+        """See Store. Claims are durable so a restart does not announce a transition twice.
+        (Wall time here only forgets old claims; it is not a domain decision.)"""
+        now = time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM claims WHERE expires_at < ?", (now,))
+            cur = self._db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?)",
+                                   (key, now + ttl_seconds))
+        return cur.rowcount == 1
 
     @staticmethod
     def _binding(row: Any) -> Binding | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -18,12 +18,17 @@ KEY_B = b"B" * 32
 
 
 @pytest.fixture(params=["embedded", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    s: Store
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """Opens the backend on the same place each time (a restart opens it again)."""
     if request.param == "embedded":
-        s = EmbeddedStore(tmp_path / "data")
-    else:
-        s = RedisStore(request.getfixturevalue("redis_url"), inbox_ttl_seconds=3600)
+        return lambda: EmbeddedStore(tmp_path / "data")
+    url = request.getfixturevalue("redis_url")
+    return lambda: RedisStore(url, inbox_ttl_seconds=3600)
+
+
+@pytest.fixture
+async def store(open_store: Callable[[], Store]) -> AsyncIterator[Store]:
+    s = open_store()
     yield s
     await s.close()
 
@@ -138,3 +143,28 @@ async def test_inbox_keeps_arrival_order_at_equal_times(store: Store) -> None:
     for i in ids:
         assert await store.inbox_put(KEY_A, i, json.dumps(i), expires_at=500, now=0, cap=50)
     assert await store.inbox_list(KEY_A, now=0, limit=50) == [json.dumps(i) for i in ids]
+
+
+async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) -> None:
+    first = open_store()
+    secret = await first.get_or_create_secret("s", lambda: b"\x09" * 32)
+    await first.bind(Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=5))
+    await first.put_bundle(KEY_A, "{}")
+    await first.add_one_time_prekeys(KEY_A, ['"p1"', '"p2"'], 10)
+    await first.inbox_put(KEY_B, "a" * 32, '"queued"', expires_at=10**10, now=0, cap=5)
+    await first.next_seq("r")
+    await first.next_epoch("r")
+    assert await first.claim_once("r:opened", 3600)
+    await first.close()
+    second = open_store()
+    try:
+        assert await second.get_or_create_secret("s", lambda: b"\x00" * 32) == secret
+        binding = await second.binding_of_name("anna")
+        assert binding is not None and binding.identity_key == KEY_A
+        assert await second.get_bundle(KEY_A) == "{}"
+        assert await second.count_one_time_prekeys(KEY_A) == 2
+        assert await second.inbox_list(KEY_B, now=1, limit=5) == ['"queued"']
+        assert await second.next_seq("r") == 2 and await second.epoch("r") == 1
+        assert not await second.claim_once("r:opened", 3600)
+    finally:
+        await second.close()

@@ -1,0 +1,59 @@
+"""Two app instances on one Redis with one fake clock: each transition is announced once, and
+closing a room removes members connected to the other instance too."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from server.clock import FakeClock
+from tests.fixtures.server import LiveServerFactory
+from tests.server.harness import Peer, envelope
+
+HEL = ZoneInfo("Europe/Helsinki")
+
+
+def helsinki(h: int, m: int = 0) -> float:
+    return datetime(2026, 11, 26, h, m, tzinfo=HEL).timestamp()
+
+
+async def test_transitions_once_across_instances(live_server_factory: LiveServerFactory,
+                                                 redis_url: str) -> None:
+    clock = FakeClock(helsinki(18, 50))
+    mod = Peer()
+    keys = frozenset({base64.b64encode(mod.identity_key).decode()})
+    a = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url,
+                                  moderator_keys=keys)
+    b = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url,
+                                  moderator_keys=keys)
+    await mod.sio.connect(a.url, transports=["websocket"])
+    assert (await mod.authenticate("Kuusi Valvoo"))["role"] == "moderator"
+    peer = await Peer.connect(b.url, "Vertainen B")
+    try:
+        joined = await mod.call("group.join", {"group_id": "nightly"})
+        assert joined["ok"], joined
+        room = joined["room"]
+        assert (await peer.call("group.join", {"group_id": "nightly"}))["ok"]
+        clock.set(helsinki(19, 0))
+        await a.scheduler.tick()
+        await b.scheduler.tick()
+        assert await peer.next("group.opened") == {"room": room}
+        assert await mod.next("group.opened") == {"room": room}
+        await peer.nothing("group.opened", 0.3)
+        assert (await peer.call("room.send", {"room": room, **envelope()}))["ok"]
+        assert (await mod.next("room.envelope"))["sender"] == "Vertainen B"
+        clock.set(helsinki(20, 30))
+        await b.scheduler.tick()
+        await a.scheduler.tick()
+        assert (await peer.next("group.closed"))["room"] == room
+        assert (await mod.next("group.closed"))["room"] == room
+        await mod.nothing("group.closed", 0.3)
+        # Removed on both instances: the Socket.IO room is gone and the store says not a member.
+        assert (await peer.call("room.send", {"room": room, **envelope()}))["error"] == \
+            "not_in_room"
+        assert await a.relay.store.room_members(room) == {}
+        await mod.nothing("room.envelope", 0.2)
+    finally:
+        await mod.close()
+        await peer.close()
