@@ -49,6 +49,7 @@ class Peer:
     console_errors: list[tuple[str, str]] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     frames_sent: list[str] = field(default_factory=list)
+    console_all: list[str] = field(default_factory=list)
 
     async def csp_violations(self) -> list[dict[str, str]]:
         return list(await self.page.evaluate("window.__csp || []"))
@@ -121,6 +122,7 @@ def open_peer(browser: Any) -> OpenPeer:
         page = await context.new_page()
         peer = Peer(context=context, page=page, base_url=base_url)
         page.on("request", lambda req: peer.requests.append(req.url))
+        page.on("console", lambda msg: peer.console_all.append(msg.text))
         page.on("console", lambda msg: peer.console_errors.append(
             (msg.text, (msg.location or {}).get("url", ""))) if msg.type == "error" else None)
         page.on("pageerror", lambda err: peer.page_errors.append(str(err)))

@@ -50,6 +50,8 @@ async def test_two_peers_join_open_and_see_each_other(live_server, open_peer: Op
     assert await alice.page.input_value("textarea[name=message]") == ""
     assert "room.send" in sent_events(alice)
     assert all("ensimmäinen" not in f for f in alice.frames_sent)
+    # Nor does any console line on either side carry the words.
+    assert all("ensimmäinen" not in line for line in alice.console_all + bob.console_all)
     # The report button's franking data is kept with the message Bob sees.
     franking = await bob.page.evaluate("""() => {
         const s = window.iltapiiri; const room = [...s.session.rooms.keys()][0];
