@@ -31,8 +31,23 @@ const RE_WORD = /^[\p{L}\p{N}\p{M}]$/u;
 const RE_LETTER = /^\p{L}$/u;
 const RE_PII_HINT = /[0-9@]/;
 
-const isWord = (ch) => RE_WORD.test(ch);
-const isLetter = (ch) => RE_LETTER.test(ch);
+// Memos: characters and words repeat in chat; they change speed, never results.
+const memo = (fn) => {
+  const m = new Map();
+  return (x) => {
+    let v = m.get(x);
+    if (v === undefined) {
+      if (m.size > 50000) m.clear();
+      v = fn(x);
+      m.set(x, v);
+    }
+    return v;
+  };
+};
+const isWord = memo((ch) => RE_WORD.test(ch));
+const isLetter = memo((ch) => RE_LETTER.test(ch));
+const isCf = memo((ch) => RE_CF.test(ch));
+const isMark = memo((ch) => RE_MARK.test(ch));
 const isDigit = (ch) => ch >= '0' && ch <= '9';
 const cps = (s) => Array.from(s);
 
@@ -50,11 +65,12 @@ function mapCluster(cluster, homoglyphs) {
   return out;
 }
 
-/** Normalised code points plus, for each, the original code-point span it came from. */
+/** Normalised code points plus, for each, the original code-point span it came from.
+ * `tables`: {strip: Set, mapCluster(cluster) -> string} (see compileDetector). */
 export function normalise(chars, tables) {
   const kept = [];
   for (let i = 0; i < chars.length; i++) {
-    if (!RE_CF.test(chars[i]) && !tables.strip.has(chars[i])) kept.push(i);
+    if (!isCf(chars[i]) && !tables.strip.has(chars[i])) kept.push(i);
   }
   const out = [];
   const starts = [];
@@ -63,11 +79,11 @@ export function normalise(chars, tables) {
   while (k < kept.length) {
     const first = kept[k];
     let j = k + 1;
-    while (j < kept.length && RE_MARK.test(chars[kept[j]])) j++;
+    while (j < kept.length && isMark(chars[kept[j]])) j++;
     let cluster = '';
     for (let x = k; x < j; x++) cluster += chars[kept[x]];
     const last = kept[j - 1] + 1;
-    for (const ch of mapCluster(cluster, tables.homoglyphs)) {
+    for (const ch of tables.mapCluster(cluster)) {
       out.push(ch);
       starts.push(first);
       ends.push(last);
@@ -158,13 +174,13 @@ function joinSpaced(text, raw) {
 }
 
 /** Tokens of normalised code points (docs/detection.md, "Tokenise"). */
-export function tokenize(text, leet, leetSymbols) {
+export function tokenize(text, formsOf, leetSymbols) {
   const tokens = [];
   let prevEnd = 0;
   for (const [word, start, end, joined] of joinSpaced(text, rawTokens(text, leetSymbols))) {
     const between = text.slice(prevEnd, start);
     tokens.push({
-      forms: tokenForms(word, leet),
+      forms: formsOf(word),
       start,
       end,
       clauseBreak: between.some((c) => CLAUSE_BREAKS.has(c)),
@@ -295,19 +311,25 @@ class Matcher {
       if (first.num || first.qty) this.numeric.push(sid);
       for (const key of compactKeys(elems)) this.compact.push([key, sid]);
     });
+    this.formMemo = memo((f) => this.formCandidates(f));
     this.prefixLengths = [...new Set([...this.prefix.keys()].map((p) => cps(p).length))]
       .sort((a, b) => a - b);
+  }
+
+  formCandidates(f) {
+    const out = new Set(this.exact.get(f) || []);
+    const c = cps(f);
+    for (const k of this.prefixLengths) {
+      if (k > c.length) break;
+      for (const sid of this.prefix.get(c.slice(0, k).join('')) || []) out.add(sid);
+    }
+    return [...out];
   }
 
   candidates(tok, nxt) {
     const found = new Set();
     for (const f of tok.forms) {
-      for (const sid of this.exact.get(f) || []) found.add(sid);
-      const c = cps(f);
-      for (const k of this.prefixLengths) {
-        if (k > c.length) break;
-        for (const sid of this.prefix.get(c.slice(0, k).join('')) || []) found.add(sid);
-      }
+      for (const sid of this.formMemo(f)) found.add(sid);
       if (nxt) {
         for (const f2 of nxt.forms) {
           for (const sid of this.pairs.get(`${f}\u0000${f2}`) || []) found.add(sid);
@@ -443,8 +465,10 @@ function scanPii(text, rules, allowlist) {
 export function compileDetector(data) {
   if (!data || data.version !== 1) throw new Error('unsupported detector data version');
   const nd = data.normalisation;
-  const tables = { homoglyphs: new Map(Object.entries(nd.homoglyphs)), strip: new Set(nd.strip) };
+  const homoglyphs = new Map(Object.entries(nd.homoglyphs));
+  const tables = { strip: new Set(nd.strip), mapCluster: memo((x) => mapCluster(x, homoglyphs)) };
   const leet = new Map(Object.entries(nd.leet));
+  const forms = memo((w) => tokenForms(w, leet));
   const leetSymbols = new Set([...leet.keys()].filter((k) => !isWord(k)));
   const normWord = (w) => normalise(cps(w), tables).chars.join('').replace(/'/g, '');
   const entries = [];
@@ -469,7 +493,7 @@ export function compileDetector(data) {
   for (const [lang, pats] of Object.entries(neg.pseudo)) add(meta('pseudo_negation', `pseudo.${lang}`), pats, true);
 
   const c = {
-    tables, leet, leetSymbols, entries, categories: data.categories,
+    tables, forms, leetSymbols, entries, categories: data.categories,
     matcher: new Matcher(seqs, data.quantity_min),
     markers: new Map(Object.entries(data.languages).map(([l, v]) => [l, new Set(v.markers.map(normWord))])),
     triggers: new Map(Object.entries(neg.triggers).map(([l, ws]) => [l, new Set(ws.map(normWord))])),
@@ -522,7 +546,7 @@ function detect(c, allTriggers, text, lang) {
   if (truncated) chars = chars.slice(0, MAX_TEXT_CHARS);
   const norm = normalise(chars, c.tables);
   const ntext = norm.chars.join('');
-  const tokens = tokenize(norm.chars, c.leet, c.leetSymbols);
+  const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
   const language = resolveLanguage(c, tokens, lang);
   const raw = c.matcher.find(tokens);
   const sentenceOf = [];

@@ -1,0 +1,110 @@
+"""Benchmark the JavaScript detector in headless Chromium on the same lines as the Python one.
+
+Usage: .venv/bin/python bench/detector_bench_js.py [--messages N] [--write]
+
+Serves web_client/ and config/detector.json from a local aiohttp server, loads
+web_client/js/detector.js in Debian's Chromium (never downloaded) and times detect() per
+message with performance.now() (best of 5 rounds after three warm-up passes over all lines). --write replaces the
+JavaScript section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from detector_bench import EVERYDAY, load_cases, messages  # noqa: E402
+
+from tests.fixtures.services import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, free_port  # noqa: E402
+
+SECTION = "## Crisis-language detector (JavaScript, Chromium)"
+TIMING = """
+async (groups) => {
+  const mod = await import('/web_client/js/detector.js');
+  const data = await (await fetch('/api/detector.json')).json();
+  const det = mod.compileDetector(data);
+  const out = {};
+  for (let w = 0; w < 3; w++) {
+    for (const lines of Object.values(groups)) for (const l of lines) det.detect(l, null);
+  }
+  for (const [name, lines] of Object.entries(groups)) {
+    let best = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      for (const l of lines) det.detect(l, null);
+      best = Math.min(best, (performance.now() - t0) * 1000 / lines.length);
+    }
+    out[name] = best;
+  }
+  return {results: out, ua: navigator.userAgent};
+}
+"""
+
+
+async def measure(n: int) -> tuple[dict[str, float], str]:
+    """µs per message per group of lines, and the browser's user agent."""
+    from playwright.async_api import async_playwright
+
+    app = web.Application()
+    app.router.add_get("/", lambda _: web.Response(text="<!doctype html><title>b</title>",
+                                                   content_type="text/html"))
+    app.router.add_get("/api/detector.json",
+                       lambda _: web.FileResponse(ROOT / "config" / "detector.json"))
+    app.router.add_static("/web_client/", ROOT / "web_client")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    chromium = next((c for c in CHROMIUM_CANDIDATES if shutil.which(c)), None)
+    if chromium is None:
+        raise SystemExit("Chromium is not installed")
+    everyday, hard, crisis = load_cases()
+    groups = {"mixed": messages(n), "everyday lines": everyday + EVERYDAY,
+              "hard level 0-1 cases": hard, "crisis cases": crisis}
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = await browser.new_page()
+            await page.goto(f"http://127.0.0.1:{port}/")
+            got = await page.evaluate(TIMING, groups)
+            await browser.close()
+    finally:
+        await runner.cleanup()
+    return got["results"], got["ua"]
+
+
+def main(argv: list[str]) -> int:
+    """Measure, print and optionally write the table."""
+    n = int(argv[argv.index("--messages") + 1]) if "--messages" in argv else 3000
+    results, ua = asyncio.run(measure(n))
+    version = next((p for p in ua.split() if p.startswith(("HeadlessChrome/", "Chrome/"))), ua)
+    lines = [f"Same lines as the Python table ({n} mixed lines, fixed seed), {version}, "
+             "performance.now(), best of 5 rounds after warm-up over all lines.", "",
+             "| lines | detect µs/msg | msgs/s |", "|---|---|---|"]
+    lines += [f"| {k} | {v:.1f} | {1e6 / v:,.0f} |" for k, v in results.items()]
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if "--write" in argv:
+        path = ROOT / "docs" / "benchmarks.md"
+        old = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
+        body = f"{SECTION}\n\nCommand: `.venv/bin/python bench/detector_bench_js.py --write`\n\n{table}"
+        if SECTION in old:
+            start = old.index(SECTION)
+            nxt = old.find("\n## ", start + len(SECTION))
+            new = old[:start] + body + ("" if nxt < 0 else "\n" + old[nxt + 1:])
+        else:
+            new = old.rstrip("\n") + "\n\n" + body
+        path.write_text(new, "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
