@@ -149,6 +149,9 @@ def b64d(s: object, what: str, length: int | None = None, max_len: int | None = 
         out = base64.b64decode(s.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
         raise DecodeError(f"{what} is not valid base64") from exc
+    if base64.b64encode(out).decode("ascii") != s:
+        # validate=True does not check the unused low bits of the last character.
+        raise DecodeError(f"{what} is not canonical base64")
     if length is not None and len(out) != length:
         raise DecodeError(f"{what} must be {length} bytes, got {len(out)}")
     if max_len is not None and len(out) > max_len:
