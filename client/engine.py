@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import OrderedDict
 from typing import Any
 
 from client.errors import ClientError
@@ -24,6 +25,13 @@ from e2ee.identity import Account, PrekeyBundle, key_id
 
 ENGINE_STATE_VERSION = 1
 KEYSTORE_CORRUPT = "keystore_corrupt"
+
+MAX_SESSION_PEERS = 256
+"""Most peers with a 1:1 session. Anyone can start one with me (X3DH needs no consent), so
+without a bound strangers could grow the saved state until it no longer loads."""
+MAX_SESSION_STORE_BYTES = 4 * 1024 * 1024
+"""Most bytes of encoded 1:1 sessions (skipped keys make a session large); far below the
+keystore's own limit, so the state stays loadable and a save stays cheap."""
 
 
 def _b64(data: bytes) -> str:
@@ -49,6 +57,8 @@ class Engine:
         self._groups = GroupKeys(account.identity)
         self.pins: dict[str, bytes] = {}
         """pseudonym → identity key, trusted on first use (kept across restarts)."""
+        self._contacts: OrderedDict[bytes, bool] = OrderedDict()
+        """Peers with sessions, least recently used first → whether I ever wrote to them."""
 
     def __repr__(self) -> str:
         return f"Engine(id={key_id(self.identity_key)}, pins={len(self.pins)})"
@@ -77,6 +87,13 @@ class Engine:
         if not isinstance(pins, dict):
             raise ClientError(KEYSTORE_CORRUPT, "pins are not a mapping")
         engine.pins = {str(name): _unb64(key) for name, key in pins.items()}
+        contacts = state.get("contacts", [])
+        if not isinstance(contacts, list):
+            raise ClientError(KEYSTORE_CORRUPT, "contacts are not a list")
+        for item in contacts:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], bool)):
+                raise ClientError(KEYSTORE_CORRUPT, "contact entry is malformed")
+            engine._contacts[_unb64(item[0])] = item[1]
         return engine
 
     def export_state(self) -> dict[str, Any]:
@@ -86,6 +103,7 @@ class Engine:
             "account": _b64(self._account.to_bytes()),
             "sessions": _b64(self._store.to_bytes()),
             "pins": {name: _b64(key) for name, key in sorted(self.pins.items())},
+            "contacts": [[_b64(key), answered] for key, answered in self._contacts.items()],
         }
 
     # -- identity and prekeys --------------------------------------------------------------
@@ -116,14 +134,56 @@ class Engine:
     def start_session(self, bundle: PrekeyBundle) -> None:
         """X3DH from a verified bundle; the new session becomes current."""
         self._direct.start(bundle)
+        self._touch(bundle.identity_key, answered=True)
+        self._enforce_budget(keep=bundle.identity_key)
 
     def encrypt_direct(self, remote_key: bytes, content: Content) -> Outgoing:
         """Encrypt content (text or a sender key) for a peer with a session."""
-        return self._direct.encrypt(remote_key, content)
+        out = self._direct.encrypt(remote_key, content)
+        self._touch(remote_key, answered=True)
+        return out
 
     def decrypt_direct(self, env: DirectEnvelope) -> Received:
-        """Decrypt a ``direct.envelope``; nothing changes if it fails."""
-        return self._direct.decrypt(env)
+        """Decrypt a ``direct.envelope``; nothing changes if it fails.
+
+        Afterwards the session store is held to ``MAX_SESSION_PEERS`` / ``MAX_SESSION_STORE_BYTES``
+        by dropping whole peers: first strangers I never wrote to, least recently heard from
+        first, then others by age; never the peer of this envelope.
+        """
+        received = self._direct.decrypt(env)
+        self._touch(env.sender_key)
+        self._enforce_budget(keep=env.sender_key)
+        return received
+
+    def session_peers(self) -> int:
+        """How many peers I hold a 1:1 session with."""
+        return len(self._store.peers())
+
+    def _touch(self, key: bytes, *, answered: bool = False) -> None:
+        known = self._contacts.pop(key, False)
+        self._contacts[key] = known or answered
+
+    def _enforce_budget(self, keep: bytes) -> None:
+        peers = set(self._store.peers())
+        size = len(self._store.to_bytes())
+        while len(peers) > MAX_SESSION_PEERS or size > MAX_SESSION_STORE_BYTES:
+            victim = self._eviction_candidate(peers, keep)
+            if victim is None:
+                return
+            self._store.put(victim, [])
+            self._contacts.pop(victim, None)
+            peers.discard(victim)
+            size = len(self._store.to_bytes())
+
+    def _eviction_candidate(self, peers: set[bytes], keep: bytes) -> bytes | None:
+        untracked = sorted(k for k in peers if k not in self._contacts and k != keep)
+        if untracked:
+            return untracked[0]
+        for wanted in (False, True):  # strangers first, then people I wrote to
+            for key, answered in self._contacts.items():
+                if answered == wanted and key != keep and key in peers:
+                    return key
+        return None
 
     # -- groups ----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ KEYSTORE_VERSION = 1
 MAX_KEYSTORE_BYTES = 16 * 1024 * 1024
 FILE_MODE = 0o600
 KEYSTORE_CORRUPT = "keystore_corrupt"
+KEYSTORE_FULL = "keystore_full"
 
 
 class Keystore:
@@ -73,6 +74,9 @@ class Keystore:
         data = json.dumps(
             {"version": KEYSTORE_VERSION, "state": state}, separators=(",", ":"), sort_keys=True
         ).encode("utf-8")
+        if len(data) > MAX_KEYSTORE_BYTES:
+            # Never replace a loadable file with one ``load`` would refuse; keep the old state.
+            raise ClientError(KEYSTORE_FULL, "state is larger than the keystore allows")
         directory = self._path.parent
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / f".{self._path.name}.{secrets.token_hex(8)}.tmp"

@@ -1,17 +1,18 @@
-"""Review (open finding, not fixed): strangers can grow my keystore past what ``load`` accepts.
+"""Review finding (fixed): strangers must not grow my keystore past what ``load`` accepts.
 
 Anyone may start a 1:1 session with me (X3DH needs only my published bundle, no consent), and
-the session store keeps up to ``MAX_SESSIONS_PER_PEER`` (3) sessions for *every* peer, each with
-up to ``MAX_SKIPPED_KEYS`` (2000) skipped keys, with no bound on the number of peers. The client
-saves the whole store after every envelope; ``Keystore.save`` writes any size, but
-``Keystore.load`` refuses a file over ``MAX_KEYSTORE_BYTES`` (16 MiB) as ``keystore_corrupt``.
-A few dozen throw-away identities, each sending a handful of valid messages that skip ahead
-(``n`` = 1000, then a new ratchet key with ``pn`` = 2000), push my keystore over the limit: my
-next start fails and my pseudonym and queued 1:1 messages are lost. Every save also re-encodes
-megabytes per received envelope meanwhile.
+each session may hold up to ``MAX_SKIPPED_KEYS`` skipped keys. Unbounded in peers, a few dozen
+throw-away identities sending messages that skip ahead (``n`` = 1000, then a new ratchet key with
+``pn`` = 2000) pushed the saved state past ``MAX_KEYSTORE_BYTES`` (33 strangers at the real
+sizes): the next start failed with ``keystore_corrupt`` and the pseudonym and queued 1:1
+messages were lost.
 
-A fix needs a policy (a cap on peers or on skipped keys per store, or dropping sessions of peers I
-never answered), so it is left to the team; this test is ``xfail(strict=True)`` until then.
+The fix (``client.engine``): the session store is held to ``MAX_SESSION_PEERS`` and
+``MAX_SESSION_STORE_BYTES`` (4 MiB, a quarter of the keystore limit) by dropping whole peers —
+strangers I never wrote to first, least recently heard from first — never the peer of the
+envelope being handled; and ``Keystore.save`` refuses to write a file ``load`` would refuse.
+The budget is lowered here so a handful of strangers exceed it (the mechanism is the same at the
+real size, and the full-size flood takes ~40 s).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+import client.engine as engine_module
+import client.keystore as keystore_module
 from client.engine import Engine
 from client.errors import ClientError
 from client.keystore import MAX_KEYSTORE_BYTES, Keystore
@@ -31,7 +34,9 @@ from e2ee.limits import MAX_SESSIONS_PER_PEER
 from e2ee.ratchet import kdf_ck
 from e2ee.session import Session
 
-ATTACKERS = 33
+ATTACKERS = 6
+BUDGET = 1024 * 1024
+"""The session-store budget for these tests: small, so a handful of strangers exceed it."""
 
 
 def bundle_of(victim: Engine) -> PrekeyBundle:
@@ -71,17 +76,53 @@ def skip_ahead(session: Session) -> None:
     st.ns += 1000
 
 
-@pytest.mark.xfail(strict=True, reason="open review finding: session store is unbounded in peers")
-def test_strangers_cannot_make_my_keystore_unloadable(tmp_path: Path) -> None:
+def _exchange(sender: Engine, recipient: Engine, text: str, n: int) -> str | None:
+    wire = sender.encrypt_direct(recipient.identity_key, TextContent(text, bytes(32))).to_wire()
+    wire.update(id=f"f{n}", ts=n, **{"from": "x"}, from_key=b64e(sender.identity_key))
+    return recipient.decrypt_direct(DirectEnvelope.from_wire(wire)).text
+
+
+def test_strangers_cannot_make_my_keystore_unloadable(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "MAX_SESSION_STORE_BYTES", BUDGET)
     victim = Engine.create()
+    friend = Engine.create()  # someone the victim wrote to, who answered
+    victim.start_session(bundle_of(friend))
+    assert _exchange(victim, friend, "hi friend", 0) == "hi friend"
+    assert _exchange(friend, victim, "hi back", 1) == "hi back"
+
     store = Keystore(tmp_path / "victim.json")
     for _ in range(ATTACKERS):
         flood_from_one_stranger(victim)
+        assert len(victim._store.to_bytes()) <= BUDGET
     store.save({"pseudonym": "victim", "engine": victim.export_state()})
-    size = (tmp_path / "victim.json").stat().st_size
-    assert size > MAX_KEYSTORE_BYTES  # what a few dozen strangers achieve
-    try:
-        state = store.load()
-    except ClientError as err:
-        pytest.fail(f"my own keystore no longer loads ({err.code}) after {ATTACKERS} strangers")
+    assert (tmp_path / "victim.json").stat().st_size <= MAX_KEYSTORE_BYTES
+    state = store.load()  # my own keystore still loads
     assert state is not None
+    restored = Engine.from_state(state["engine"])
+    # strangers went first: the friend's session survived the flood and still works
+    assert restored.has_session(friend.identity_key)
+    assert _exchange(friend, restored, "still there?", 2) == "still there?"
+    assert restored.session_peers() < 1 + ATTACKERS
+
+
+def test_peer_count_is_bounded_too(monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "MAX_SESSION_PEERS", 3)
+    victim = Engine.create()
+    strangers = [Engine.create() for _ in range(5)]
+    for n, stranger in enumerate(strangers):
+        stranger.start_session(bundle_of(victim))
+        assert _exchange(stranger, victim, "hello", n) == "hello"
+        assert victim.session_peers() <= 3
+    # the least recent went first; the latest sender is kept
+    assert victim.has_session(strangers[-1].identity_key)
+    assert not victim.has_session(strangers[0].identity_key)
+
+
+def test_save_refuses_a_file_load_would_refuse(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(keystore_module, "MAX_KEYSTORE_BYTES", 1000)
+    store = Keystore(tmp_path / "k.json")
+    store.save({"small": "x"})
+    with pytest.raises(ClientError) as err:
+        store.save({"big": "x" * 2000})
+    assert err.value.code == "keystore_full"
+    assert store.load() == {"small": "x"}
