@@ -62,7 +62,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             keys = await load_server_keys(store, the_rng)
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=EventLog(),
-                          emitter=SioEmitter(sio))
+                          emitter=SioEmitter(sio), instance_id=the_rng.bytes(8).hex())
             app[RELAY] = relay
             scheduler = Scheduler(relay)
             app[SCHEDULER] = scheduler
@@ -71,6 +71,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             yield
             if task is not None:
                 await scheduler.stop(task)
+            await store.forget_owner(relay.instance_id)
             await sio.shutdown()
         finally:
             await store.close()

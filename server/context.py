@@ -62,6 +62,7 @@ class Relay:
     metrics: Metrics
     log: EventLog
     emitter: Emitter
+    instance_id: str  # this server process, for liveness of its connections in a shared store
 
     def __repr__(self) -> str:
         return "Relay()"

@@ -45,6 +45,9 @@ DEFAULT_CAPACITY: Final = 30
 DEFAULT_LOBBY_MINUTES: Final = 15
 CLOSING_WARNING_SECONDS: Final = 5 * 60
 SCHEDULER_TICK_SECONDS: Final = 1.0
+# A server process whose heartbeat (one per tick) is older than this is taken for dead and its
+# room connections are removed from the shared store.
+PROCESS_DEAD_AFTER_SECONDS: Final = 30.0
 
 DEFAULT_PSEUDONYM_WINDOW_DAYS: Final = 30
 

@@ -86,7 +86,8 @@ async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]
                 raise ApiError("moderator_absent")
             if _peer_count(others) >= group.capacity:
                 raise ApiError("group_full")
-        await relay.store.room_add(night.room, conn.sid, me["identity_key"], json.dumps(me))
+        await relay.store.room_add(night.room, conn.sid, me["identity_key"], json.dumps(me),
+                                   relay.instance_id)
         epoch = await relay.store.next_epoch(night.room)
         members = _members(await relay.store.room_members(night.room))
         membership = signed_membership(relay, room=night.room, epoch=epoch, event="joined",
@@ -113,18 +114,45 @@ async def leave(relay: Relay, conn: Connection, req: GroupLeave) -> dict[str, An
 async def drop_connection(relay: Relay, conn: Connection, room: str, *, event: str) -> None:
     """Remove one connection from a room; announce it if its key is no longer a member."""
     conn.rooms.discard(room)
+    await relay.emitter.leave_room(conn.sid, room)
+    epoch = await remove_sid(relay, room, conn.sid, event=event)
+    if epoch is not None:
+        relay.log.info("group.leave", user_id=conn.user_id, room=room, epoch=epoch)
+
+
+async def remove_sid(relay: Relay, room: str, sid: str, *, event: str) -> int | None:
+    """Remove a connection id from a room's records (under the room lock); if that was the
+    key's last connection there, bump the epoch, announce it and return the new epoch."""
     async with relay.store.lock(f"room:{room}"):
-        gone = await relay.store.room_remove_sid(room, conn.sid)
-        await relay.emitter.leave_room(conn.sid, room)
+        before = await relay.store.room_members(room)
+        gone = await relay.store.room_remove_sid(room, sid)
         if gone is None:
-            return
+            return None
+        pseudonym = str(json.loads(before[gone])["pseudonym"]) if gone in before else ""
         epoch = await relay.store.next_epoch(room)
         members = _members(await relay.store.room_members(room))
         membership = signed_membership(relay, room=room, epoch=epoch, event=event,
-                                       identity_key=gone, pseudonym=conn.pseudonym or "",
-                                       members=members)
+                                       identity_key=gone, pseudonym=pseudonym, members=members)
         await relay.emitter.emit("room.membership", membership, to=room)
-    relay.log.info("group.leave", user_id=conn.user_id, room=room, epoch=epoch)
+    return epoch
+
+
+async def reap_dead_processes(relay: Relay, max_age: float) -> int:
+    """Heartbeat this process, then remove the room connections of processes that stopped
+    beating (a crash leaves no disconnect behind). Returns how many connections were removed."""
+    now = relay.clock.now()
+    await relay.store.heartbeat(relay.instance_id, now)
+    removed = 0
+    for owner in await relay.store.dead_owners(now, max_age):
+        if owner == relay.instance_id or not await relay.store.claim_once(
+                f"reap:{owner}", int(max_age) + 60):
+            continue
+        for room, sid in await relay.store.owner_connections(owner):
+            await remove_sid(relay, room, sid, event="left")
+            removed += 1
+        await relay.store.forget_owner(owner)
+        relay.log.warning("process.reaped", count=removed)
+    return removed
 
 
 async def send(relay: Relay, conn: Connection, req: RoomSend) -> dict[str, Any]:

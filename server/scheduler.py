@@ -1,6 +1,7 @@
 """The scheduler: on every tick (driven by the injected clock) it pushes `group.opened` when a
 night opens, `group.closing` five minutes before the end, and at the end closes the room
-(`group.closed`, everyone removed).
+(`group.closed`, everyone removed). Each tick is also this process's heartbeat, and removes the
+room connections of a process that stopped beating (crashed) from the shared store.
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
 Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
@@ -13,7 +14,11 @@ import contextlib
 
 from server import rooms
 from server.context import Relay
-from server.limits import CLOSING_WARNING_SECONDS, SCHEDULER_TICK_SECONDS
+from server.limits import (
+    CLOSING_WARNING_SECONDS,
+    PROCESS_DEAD_AFTER_SECONDS,
+    SCHEDULER_TICK_SECONDS,
+)
 from server.schedule import OPEN, current_occurrence, iso, previous_occurrence
 
 CLAIM_TTL_SECONDS = 3 * 24 * 3600
@@ -33,6 +38,7 @@ class Scheduler:
     async def tick(self) -> None:
         """Apply every transition due at the clock's current time."""
         relay = self._relay
+        await rooms.reap_dead_processes(relay, PROCESS_DEAD_AFTER_SECONDS)
         now = relay.clock.now()
         for group in relay.settings.groups:
             ended = previous_occurrence(group, now)

@@ -49,6 +49,9 @@ class EmbeddedStore:
         self._locks: dict[str, asyncio.Lock] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._sids: dict[str, dict[str, str]] = {}
+        self._owner_of: dict[tuple[str, str], str] = {}
+        self._owned: dict[str, set[tuple[str, str]]] = {}
+        self._beats: dict[str, float] = {}
         self._inbox_n = 0
 
     def __repr__(self) -> str:
@@ -161,13 +164,22 @@ class EmbeddedStore:
         """See Store."""
         return dict(self._sids.get(room, {}))
 
-    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str) -> None:
+    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str,
+                       owner: str) -> None:
         """See Store."""
         self._sids.setdefault(room, {})[sid] = key_b64
         self._members.setdefault(room, {})[key_b64] = member_json
+        self._owner_of[(room, sid)] = owner
+        self._owned.setdefault(owner, set()).add((room, sid))
+
+    def _disown(self, room: str, sid: str) -> None:
+        owner = self._owner_of.pop((room, sid), None)
+        if owner is not None:
+            self._owned.get(owner, set()).discard((room, sid))
 
     async def room_remove_sid(self, room: str, sid: str) -> str | None:
         """See Store."""
+        self._disown(room, sid)
         sids = self._sids.get(room, {})
         key = sids.pop(sid, None)
         if key is None or key in sids.values():
@@ -180,8 +192,27 @@ class EmbeddedStore:
 
     async def room_clear(self, room: str) -> dict[str, str]:
         """See Store."""
-        self._sids.pop(room, None)
+        for sid in self._sids.pop(room, {}):
+            self._disown(room, sid)
         return self._members.pop(room, {})
+
+    async def heartbeat(self, owner: str, now: float) -> None:
+        """See Store."""
+        self._beats[owner] = now
+
+    async def dead_owners(self, now: float, max_age: float) -> list[str]:
+        """See Store."""
+        return sorted(o for o, beat in self._beats.items() if now - beat > max_age)
+
+    async def owner_connections(self, owner: str) -> list[tuple[str, str]]:
+        """See Store."""
+        return sorted(self._owned.get(owner, set()))
+
+    async def forget_owner(self, owner: str) -> None:
+        """See Store."""
+        self._beats.pop(owner, None)
+        for pair in self._owned.pop(owner, set()):
+            self._owner_of.pop(pair, None)
 
     def _bump(self, room: str, name: str) -> int:
         row = self._one(

@@ -93,8 +93,10 @@ class Store(Protocol):
         """connection id -> identity key (b64), for every connection in the room."""
         ...
 
-    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str) -> None:
-        """Add a connection (and its member record) to the room. Call under the room lock."""
+    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str,
+                       owner: str) -> None:
+        """Add a connection (and its member record) to the room. `owner` names the server
+        process holding the connection (see `dead_owners`). Call under the room lock."""
         ...
 
     async def room_remove_sid(self, room: str, sid: str) -> str | None:
@@ -104,6 +106,22 @@ class Store(Protocol):
 
     async def room_clear(self, room: str) -> dict[str, str]:
         """Remove everyone; return the members that were there. Call under the room lock."""
+        ...
+
+    async def heartbeat(self, owner: str, now: float) -> None:
+        """Record that server process `owner` is alive at `now`."""
+        ...
+
+    async def dead_owners(self, now: float, max_age: float) -> list[str]:
+        """Processes whose last heartbeat is older than `max_age` seconds."""
+        ...
+
+    async def owner_connections(self, owner: str) -> list[tuple[str, str]]:
+        """(room, connection id) pairs still recorded for a process."""
+        ...
+
+    async def forget_owner(self, owner: str) -> None:
+        """Drop a dead process's heartbeat and records (after its connections were removed)."""
         ...
 
     async def next_epoch(self, room: str) -> int:

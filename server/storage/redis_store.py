@@ -9,6 +9,9 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
     otpk:<key>               list     one-time prekey JSON, oldest first
     room:<room>:members      hash     key -> member JSON        (expires with the room)
     room:<room>:sids         hash     connection id -> key      (expires with the room)
+    room:<room>:owners       hash     connection id -> owning server process
+    owner:<owner>            set      "room\nsid" held by that server process
+    owners                   hash     server process -> last heartbeat (Unix seconds)
     room:<room>:epoch|seq    counter  INCR                      (expires with the room)
     inbox:<key>              hash     id -> envelope JSON
     inboxexp:<key>           zset     id scored by expiry (Unix seconds), order = arrival
@@ -166,18 +169,33 @@ class RedisStore:
         """See Store."""
         return dict(await self._r.hgetall(self._room(room, "sids")))
 
-    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str) -> None:
+    async def room_add(self, room: str, sid: str, key_b64: str, member_json: str,
+                       owner: str) -> None:
         """See Store."""
         pipe = self._r.pipeline(transaction=True)
         pipe.hset(self._room(room, "sids"), sid, key_b64)
         pipe.hset(self._room(room, "members"), key_b64, member_json)
-        pipe.expire(self._room(room, "sids"), ROOM_TTL_SECONDS)
-        pipe.expire(self._room(room, "members"), ROOM_TTL_SECONDS)
+        pipe.hset(self._room(room, "owners"), sid, owner)
+        pipe.sadd(f"{PREFIX}owner:{owner}", f"{room}\n{sid}")
+        for part in ("sids", "members", "owners"):
+            pipe.expire(self._room(room, part), ROOM_TTL_SECONDS)
+        await pipe.execute()
+
+    async def _disown(self, room: str, sids: list[str]) -> None:
+        if not sids:
+            return
+        owners = await self._r.hmget(self._room(room, "owners"), sids)
+        pipe = self._r.pipeline(transaction=True)
+        for sid, owner in zip(sids, owners, strict=True):
+            if owner is not None:
+                pipe.srem(f"{PREFIX}owner:{owner}", f"{room}\n{sid}")
+        pipe.hdel(self._room(room, "owners"), *sids)
         await pipe.execute()
 
     async def room_remove_sid(self, room: str, sid: str) -> str | None:
         """See Store."""
         sids_key = self._room(room, "sids")
+        await self._disown(room, [sid])
         key = await self._r.hget(sids_key, sid)
         if key is None:
             return None
@@ -190,11 +208,33 @@ class RedisStore:
 
     async def room_clear(self, room: str) -> dict[str, str]:
         """See Store."""
+        await self._disown(room, list(await self._r.hkeys(self._room(room, "owners"))))
         pipe = self._r.pipeline(transaction=True)
         pipe.hgetall(self._room(room, "members"))
         pipe.delete(self._room(room, "members"), self._room(room, "sids"))
         members, _ = await pipe.execute()
         return dict(members)
+
+    async def heartbeat(self, owner: str, now: float) -> None:
+        """See Store."""
+        await self._r.hset(f"{PREFIX}owners", owner, repr(now))
+
+    async def dead_owners(self, now: float, max_age: float) -> list[str]:
+        """See Store."""
+        beats = await self._r.hgetall(f"{PREFIX}owners")
+        return sorted(o for o, beat in beats.items() if now - float(beat) > max_age)
+
+    async def owner_connections(self, owner: str) -> list[tuple[str, str]]:
+        """See Store."""
+        entries = await self._r.smembers(f"{PREFIX}owner:{owner}")
+        return sorted(tuple(e.split("\n", 1)) for e in entries)
+
+    async def forget_owner(self, owner: str) -> None:
+        """See Store."""
+        pipe = self._r.pipeline(transaction=True)
+        pipe.hdel(f"{PREFIX}owners", owner)
+        pipe.delete(f"{PREFIX}owner:{owner}")
+        await pipe.execute()
 
     async def _incr(self, room: str, part: str) -> int:
         pipe = self._r.pipeline(transaction=True)

@@ -57,3 +57,32 @@ async def test_transitions_once_across_instances(live_server_factory: LiveServer
     finally:
         await mod.close()
         await peer.close()
+
+
+async def test_connections_of_a_dead_process_are_removed(
+        live_server_factory: LiveServerFactory, redis_url: str) -> None:
+    clock = FakeClock(helsinki(12, 0))
+    a = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url)
+    b = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url)
+    on_a = await Peer.connect(a.url, "Kaatuva")
+    on_b = await Peer.connect(b.url, "Pysyvä")
+    try:
+        room = (await on_a.call("group.join", {"group_id": "open"}))["room"]
+        await on_b.call("group.join", {"group_id": "open"})
+        await a.scheduler.tick()
+        await b.scheduler.tick()
+        clock.advance(20)
+        await b.scheduler.tick()  # A is still within its heartbeat window
+        await on_b.nothing("room.membership", 0.2)
+        clock.advance(20)  # A has not beaten for 40 s: as if it crashed
+        await b.scheduler.tick()
+        left = await on_b.next("room.membership")
+        assert (left["event"], left["pseudonym"]) == ("left", "Kaatuva")
+        assert [m["pseudonym"] for m in left["members"]] == ["Pysyvä"]
+        members = await b.relay.store.room_members(room)
+        assert [base64.b64decode(k) for k in members] == [on_b.identity_key]
+        await b.scheduler.tick()  # reaped once only
+        await on_b.nothing("room.membership", 0.2)
+    finally:
+        await on_a.close()
+        await on_b.close()

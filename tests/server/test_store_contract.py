@@ -73,9 +73,9 @@ async def test_key_directory(store: Store) -> None:
 
 async def test_room_membership(store: Store) -> None:
     room = "g/2026-11-26"
-    await store.room_add(room, "s1", "ka", '{"m": "a"}')
-    await store.room_add(room, "s2", "ka", '{"m": "a"}')  # second connection of the same key
-    await store.room_add(room, "s3", "kb", '{"m": "b"}')
+    await store.room_add(room, "s1", "ka", '{"m": "a"}', "p1")
+    await store.room_add(room, "s2", "ka", '{"m": "a"}', "p1")  # a second connection of ka
+    await store.room_add(room, "s3", "kb", '{"m": "b"}', "p2")
     assert set(await store.room_members(room)) == {"ka", "kb"}
     assert await store.room_sids(room) == {"s1": "ka", "s2": "ka", "s3": "kb"}
     assert await store.room_remove_sid(room, "s1") is None  # ka still has s2
@@ -168,3 +168,22 @@ async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) 
         assert not await second.claim_once("r:opened", 3600)
     finally:
         await second.close()
+
+
+async def test_process_liveness(store: Store) -> None:
+    await store.room_add("r1", "s1", "ka", "{}", "p1")
+    await store.room_add("r2", "s2", "ka", "{}", "p1")
+    await store.room_add("r1", "s3", "kb", "{}", "p2")
+    await store.room_add("r3", "s4", "kc", "{}", "p1")
+    await store.heartbeat("p1", 100)
+    await store.heartbeat("p2", 100)
+    assert await store.dead_owners(120, 30) == []
+    await store.heartbeat("p2", 140)
+    assert await store.dead_owners(140, 30) == ["p1"]
+    await store.room_remove_sid("r2", "s2")  # a clean leave is no longer the owner's
+    await store.room_clear("r3")  # nor are connections of a closed room
+    assert await store.owner_connections("p1") == [("r1", "s1")]
+    assert await store.owner_connections("p2") == [("r1", "s3")]
+    await store.forget_owner("p1")
+    assert await store.dead_owners(1000, 30) == ["p2"]
+    assert await store.owner_connections("p1") == []
