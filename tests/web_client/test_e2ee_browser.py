@@ -97,3 +97,54 @@ async def test_in_browser_cost_per_message(live_server, open_peer: OpenPeer) -> 
     for name in ("group_encrypt_ms", "group_decrypt_ms", "direct_encrypt_ms", "direct_decrypt_ms"):
         assert 0 < figures[name] < 100, (name, figures)
     await peer.context.close()
+
+
+ERROR_CASES = """async () => {
+  const keys = await import('/js/e2ee/keys.js');
+  const { GroupKeys } = await import('/js/e2ee/group.js');
+  const { decodeContent, unpad } = await import('/js/e2ee/content.js');
+  const { bundleFromFetch } = await import('/js/e2ee/identity.js');
+  const { CODES } = await import('/js/e2ee/bytes.js');
+  const alice = keys.signerOf(await keys.ed25519KeyPair());
+  const bob = keys.signerOf(await keys.ed25519KeyPair());
+  const ga = new GroupKeys(alice);
+  const gb = new GroupKeys(bob);
+  const room = 'open/2026-11-26';
+  const dist = await ga.createSenderKey(room, 3);
+  const out = await ga.encryptText(room, 'salainen viesti');
+  const env = { room, seq: 1, ts: 1, sender: 'a', senderKey: alice.publicKey, kind: 'group',
+    header: out.header, body: out.body, commitment: out.commitment, stamp: null };
+  const cases = [
+    () => gb.decrypt(env),                                            // unknown_key
+    () => gb.processDistribution(dist, bob.publicKey),                // context_mismatch
+    async () => { await gb.processDistribution(dist, alice.publicKey); const b = env.body.slice(); b[13] ^= 1; return gb.decrypt({ ...env, body: b }); },
+    async () => { await gb.decrypt(env); return gb.decrypt(env); },  // replay
+    () => gb.decrypt({ ...env, room: 'other/2026-11-26' }),
+    () => decodeContent(new Uint8Array(160)),
+    () => unpad(new Uint8Array(7)),
+    () => keys.x25519(null, new Uint8Array(32)),
+    () => bundleFromFetch({ pseudonym: 'x' }),
+    () => keys.aeadDecrypt(new Uint8Array(32), new Uint8Array(12), new Uint8Array(40), new Uint8Array(0)),
+  ];
+  const results = [];
+  for (const c of cases) {
+    try { await c(); results.push(['no error', '']); }
+    catch (err) { results.push([err.code, err.message, String(err), CODES.includes(err.code)]); }
+  }
+  const secrets = [dist.chainKey, dist.signingKey, alice.publicKey].map((k) => [...k].map((b) => b.toString(16).padStart(2, '0')).join(''));
+  return { results, secrets, repr: [String(ga), String(dist), String(out.commitment.length)] };
+}"""
+
+
+async def test_errors_are_typed_and_name_no_secret(live_server, open_peer: OpenPeer) -> None:
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    got = await peer.page.evaluate(ERROR_CASES)
+    codes = [r[0] for r in got["results"]]
+    assert codes == ["unknown_key", "context_mismatch", "bad_signature", "replay", "context_mismatch",
+                     "bad_padding", "bad_padding", "invalid_key", "malformed", "decrypt_failed"]
+    assert all(r[3] for r in got["results"])
+    text = "\n".join(m for r in got["results"] for m in r[1:3]) + "\n".join(got["repr"])
+    assert "salainen" not in text
+    for secret in got["secrets"]:
+        assert secret[:16] not in text.lower()
+    await peer.context.close()
