@@ -12,7 +12,7 @@ from typing import Any
 
 from client.chats import Group
 from client.direct_flow import DirectFlow
-from client.errors import BAD_PUSH, ClientError, ProtocolViolation, RoomClosedError
+from client.errors import BAD_PUSH, UNTRUSTED_KEY, ClientError, ProtocolViolation, RoomClosedError
 from client.membership import verify_membership
 from client.messages import Message
 from client.peer_base import log
@@ -89,6 +89,13 @@ class GroupFlow(DirectFlow):
             raise ProtocolViolation(BAD_PUSH, f"room.envelope {err.code}") from None
         state = self._rooms.get(env.room)
         if state is None or state.closed or env.sender_key == self._engine.identity_key:
+            return
+        pinned = self._engine.pins.get(env.sender)
+        if pinned is not None and pinned != env.sender_key:
+            # The relay's pseudonym is not covered by the signature: never show a message under
+            # a name pinned to another identity (as for 1:1).
+            self.undecryptable += 1
+            log.info("group envelope dropped: %s", UNTRUSTED_KEY)
             return
         try:
             received = self._engine.decrypt_group(env)
