@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from typing import TextIO
 
@@ -34,6 +35,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--group", default="open", help="group id to join (default: open)")
     ap.add_argument("--pseudonym", default=None, help="name others see (default: kept or generated)")
     ap.add_argument("--keystore", default=None, help="file to keep keys in (default: memory only)")
+    ap.add_argument(
+        "--passphrase-env", default=None, metavar="VAR",
+        help="encrypt the keystore with the passphrase in environment variable VAR "
+             "(not an argument: argv is visible to other users)",
+    )
     return ap.parse_args(argv)
 
 
@@ -117,7 +123,13 @@ async def _stdin_lines() -> asyncio.StreamReader:
 async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     """Connect, join, then relay lines until ``/quit`` or end of input."""
     try:
-        peer = await PeerClient.connect(args.url, pseudonym=args.pseudonym, keystore=args.keystore)
+        passphrase = os.environ.get(args.passphrase_env) if args.passphrase_env else None
+        if args.passphrase_env and not passphrase:
+            print(f"* {args.passphrase_env} is not set", file=out, flush=True)
+            return 2
+        peer = await PeerClient.connect(
+            args.url, pseudonym=args.pseudonym, keystore=args.keystore, passphrase=passphrase
+        )
     except ClientError as err:
         print(f"* cannot connect: {err.code} {err.message}", file=out, flush=True)
         return 2

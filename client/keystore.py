@@ -5,8 +5,12 @@ persists one JSON document: written to a fresh file created with mode 0600 in th
 directory, flushed and fsync'd, then renamed over the old one, so a crash leaves either the old
 or the new state and never a torn file, and no other user can read it even for a moment.
 
-The document holds secrets; ``repr`` shows the path and whether state exists, never the
-contents, and nothing here logs.
+With a ``passphrase`` the state is sealed (``client.sealing``: PBKDF2-SHA256 → AES-256-GCM)
+before it reaches the disk, so a backup, a synced home directory or another program of the same
+user does not get the identity seed or the session keys. Without one, mode 0600 is the only
+protection (the documented default; the CLI asks for a passphrase via an environment variable).
+
+The document holds secrets; ``repr`` shows the path, never the contents, and nothing here logs.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from client.errors import ClientError
+from client.sealing import KDF_ITERATIONS, KEYSTORE_LOCKED, Sealer
 
 KEYSTORE_VERSION = 1
 MAX_KEYSTORE_BYTES = 16 * 1024 * 1024
@@ -30,13 +35,23 @@ KEYSTORE_FULL = "keystore_full"
 class Keystore:
     """Load and save the client's state document, atomically and privately."""
 
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        passphrase: str | None = None,
+        *,
+        kdf_iterations: int = KDF_ITERATIONS,
+    ) -> None:
         self._path = Path(path) if path is not None else None
         self._memory: dict[str, Any] | None = None
+        self._sealer = (
+            Sealer(passphrase, iterations=kdf_iterations) if passphrase is not None else None
+        )
 
     def __repr__(self) -> str:
         where = "memory" if self._path is None else str(self._path)
-        return f"Keystore({where})"
+        sealed = ", sealed" if self._sealer is not None else ""
+        return f"Keystore({where}{sealed})"
 
     @property
     def persistent(self) -> bool:
@@ -60,6 +75,11 @@ class Keystore:
             raise ClientError(KEYSTORE_CORRUPT, "keystore file is not valid JSON") from None
         if not isinstance(doc, dict) or doc.get("version") != KEYSTORE_VERSION:
             raise ClientError(KEYSTORE_CORRUPT, "keystore version is not supported")
+        if "sealed" in doc:
+            if self._sealer is None:
+                raise ClientError(KEYSTORE_LOCKED, "the keystore is sealed: give its passphrase")
+            return self._sealer.unseal(doc["sealed"])
+        # A plain file opened with a passphrase is sealed at the next save (migration).
         state = doc.get("state")
         if not isinstance(state, dict):
             raise ClientError(KEYSTORE_CORRUPT, "keystore has no state")
@@ -71,8 +91,11 @@ class Keystore:
             # Round-trip so the caller cannot mutate what was "saved".
             self._memory = json.loads(json.dumps(state))
             return
+        body: dict[str, Any] = (
+            {"sealed": self._sealer.seal(state)} if self._sealer is not None else {"state": state}
+        )
         data = json.dumps(
-            {"version": KEYSTORE_VERSION, "state": state}, separators=(",", ":"), sort_keys=True
+            {"version": KEYSTORE_VERSION, **body}, separators=(",", ":"), sort_keys=True
         ).encode("utf-8")
         if len(data) > MAX_KEYSTORE_BYTES:
             # Never replace a loadable file with one ``load`` would refuse; keep the old state.

@@ -53,14 +53,18 @@ class PeerClient(GroupFlow):
         url: str,
         pseudonym: str | None = None,
         keystore: str | os.PathLike[str] | None = None,
+        *,
+        passphrase: str | None = None,
     ) -> PeerClient:
         """Connect, authenticate, publish keys and fetch queued 1:1 messages.
 
         ``keystore`` is a file path to persist the identity and sessions (mode 0600), or
         ``None`` to keep them in memory. A restarted client with the same keystore keeps its
-        pseudonym and decrypts what was queued for it while it was away.
+        pseudonym and decrypts what was queued for it while it was away. With ``passphrase``
+        the file is encrypted at rest (PBKDF2-SHA256 → AES-256-GCM; ``bad_passphrase`` if it
+        does not open, ``keystore_locked`` if a sealed file is opened without one).
         """
-        store = Keystore(keystore)
+        store = Keystore(keystore, passphrase)
         saved = store.load()
         engine = Engine.from_state(saved["engine"]) if saved else Engine.create()
         if pseudonym is None and saved:

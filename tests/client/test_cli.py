@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,8 @@ async def test_cli_chats_in_a_group_and_one_to_one(embedded_url: str, tmp_path) 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "client", "--url", embedded_url, "--group", "open",
         "--pseudonym", "Cli Tester", "--keystore", str(tmp_path / "cli.keys"),
-        cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        "--passphrase-env", "CLI_TEST_PASSPHRASE",
+        cwd=ROOT, env={**os.environ, "CLI_TEST_PASSPHRASE": "terminal secret"}, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     assert proc.stdin is not None and proc.stdout is not None
@@ -74,6 +76,7 @@ async def test_cli_chats_in_a_group_and_one_to_one(embedded_url: str, tmp_path) 
         await proc.stdin.drain()
         await read_until(proc.stdout, "* bye")
         assert await asyncio.wait_for(proc.wait(), 15) == 0
+        assert b'"sealed"' in (tmp_path / "cli.keys").read_bytes()
     finally:
         if proc.returncode is None:
             proc.kill()

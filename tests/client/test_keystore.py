@@ -65,3 +65,51 @@ def test_repr_shows_no_contents(tmp_path) -> None:
     mem = Keystore(None)
     mem.save({"seed": SECRET})
     assert SECRET not in repr(mem)
+
+
+FAST = 1_000  # KDF iterations for tests; the default is 600,000
+
+
+def test_sealed_keystore_hides_secrets_and_round_trips(tmp_path) -> None:
+    path = tmp_path / "sealed.json"
+    Keystore(path, "correct horse battery", kdf_iterations=FAST).save({"seed": SECRET})
+    raw = path.read_bytes()
+    assert SECRET.encode() not in raw and b"c2VjcmV0" not in raw
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    again = Keystore(path, "correct horse battery")
+    assert again.load() == {"seed": SECRET}
+    again.save({"seed": SECRET, "n": 2})  # reuses the file's salt and count, fresh nonce
+    assert Keystore(path, "correct horse battery").load() == {"seed": SECRET, "n": 2}
+    assert path.read_bytes() != raw
+
+
+def test_sealed_keystore_refuses_a_wrong_passphrase_a_missing_one_and_tampering(tmp_path) -> None:
+    path = tmp_path / "sealed.json"
+    Keystore(path, "right", kdf_iterations=FAST).save({"seed": SECRET})
+    with pytest.raises(ClientError) as err:
+        Keystore(path, "wrong").load()
+    assert err.value.code == "bad_passphrase"
+    with pytest.raises(ClientError) as err:
+        Keystore(path).load()
+    assert err.value.code == "keystore_locked"
+    doc = json.loads(path.read_bytes())
+    doc["sealed"]["kdf"]["iterations"] = FAST + 1  # bound into the AAD
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ClientError) as err:
+        Keystore(path, "right").load()
+    assert err.value.code == "bad_passphrase"
+    doc["sealed"]["kdf"]["iterations"] = 10**9  # would hang the client: refused before work
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ClientError) as err:
+        Keystore(path, "right").load()
+    assert err.value.code == "keystore_corrupt"
+
+
+def test_plain_keystore_is_sealed_once_a_passphrase_is_given(tmp_path) -> None:
+    path = tmp_path / "k.json"
+    Keystore(path).save({"seed": SECRET})
+    store = Keystore(path, "now sealed", kdf_iterations=FAST)
+    assert store.load() == {"seed": SECRET}
+    store.save({"seed": SECRET})
+    assert SECRET.encode() not in path.read_bytes()
+    assert "now sealed" not in repr(store)

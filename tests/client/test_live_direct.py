@@ -182,3 +182,22 @@ async def test_server_restart_loses_no_queued_message(server_process, tmp_path) 
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_sealed_keystore_across_restarts(embedded_url: str, tmp_path) -> None:
+    from client import ClientError
+
+    path = tmp_path / "sealed.keys"
+    first = await PeerClient.connect(embedded_url, keystore=path, passphrase="kolme sanaa tässä")
+    name, account_b64 = first.pseudonym, first._engine.export_state()["account"]
+    await first.close()
+    raw = path.read_bytes()
+    assert b'"sealed"' in raw and account_b64[:24].encode() not in raw
+    with pytest.raises(ClientError) as err:
+        await PeerClient.connect(embedded_url, keystore=path, passphrase="wrong words")
+    assert err.value.code == "bad_passphrase"
+    again = await PeerClient.connect(embedded_url, keystore=path, passphrase="kolme sanaa tässä")
+    try:
+        assert again.pseudonym == name
+    finally:
+        await again.close()
