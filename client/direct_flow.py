@@ -74,7 +74,6 @@ class DirectFlow(PeerBase):
             for start in range(0, len(handled), MAX_ACK_IDS):
                 await self._ack(handled[start : start + MAX_ACK_IDS])
 
-
     def _direct_chat(self, pseudonym: str, key: bytes) -> DirectChat:
         chat = self._directs.get(pseudonym)
         if chat is None or chat.identity_key != key:
@@ -84,10 +83,13 @@ class DirectFlow(PeerBase):
 
     def _pin(self, pseudonym: str, key: bytes) -> None:
         """Trust on first use: a pseudonym keeps the identity key I first saw for it."""
+        self._check_pin(pseudonym, key)
+        self._engine.pins[pseudonym] = key
+
+    def _check_pin(self, pseudonym: str, key: bytes) -> None:
         pinned = self._engine.pins.get(pseudonym)
         if pinned is not None and pinned != key:
             raise ProtocolViolation(UNTRUSTED_KEY, f"identity key of {pseudonym} changed")
-        self._engine.pins[pseudonym] = key
 
     async def _start_session(self, pseudonym: str, expected: bytes | None) -> bytes:
         reply = await self._transport.request("keys.fetch", {"pseudonym": pseudonym})
@@ -130,8 +132,9 @@ class DirectFlow(PeerBase):
                 await self._ack([env.id])
             return env.id
         try:
-            self._pin(env.sender, env.sender_key)
+            self._check_pin(env.sender, env.sender_key)
             received = self._engine.decrypt_direct(env)
+            self._pin(env.sender, env.sender_key)  # only what authenticated is trusted
         except (ClientError, E2EEError) as err:
             # It will never decrypt; acknowledging it keeps the inbox from refilling with it.
             self.undecryptable += 1
