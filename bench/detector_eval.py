@@ -33,6 +33,7 @@ CASES = ROOT / "tests" / "moderation" / "cases"
 HELDOUT = "heldout.jsonl"
 BLIND = "blind.jsonl"
 BLIND2 = "blind2.jsonl"
+BLIND3 = "blind3.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -66,22 +67,26 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    tuning = run(load([f for f in files if f.name not in (HELDOUT, BLIND, BLIND2)]), detect)
+    tuning = run(load([f for f in files if f.name not in (HELDOUT, BLIND, BLIND2, BLIND3)]),
+                 detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
     blind = run(load([f for f in files if f.name == BLIND]), detect)
     blind2 = run(load([f for f in files if f.name == BLIND2]), detect)
-    everything = tuning + heldout + blind + blind2
+    blind3 = run(load([f for f in files if f.name == BLIND3]), detect)
+    everything = tuning + heldout + blind + blind2 + blind3
     if "--summary" in argv:
         print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
                               f"held-out ({len(heldout)})": summarise(heldout),
                               f"blind ({len(blind)})": summarise(blind),
                               f"blind 2 ({len(blind2)})": summarise(blind2),
+                              f"blind 3 ({len(blind3)})": summarise(blind3),
                               f"all ({len(everything)})": summarise(everything)}, "set"))
         return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
     print(report(f"Held-out set ({len(heldout)} cases)", heldout))
     print(report(f"Blind set ({len(blind)} cases)", blind))
     print(report(f"Blind set 2 ({len(blind2)} cases)", blind2))
+    print(report(f"Blind set 3 ({len(blind3)} cases)", blind3))
     print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
         for o in everything:

@@ -7,6 +7,7 @@ Grammar (one pattern = elements separated by spaces; documented in docs/detectio
              | alt ("|" alt)* ["?"]        one token; "?" makes it optional
     alt     := word                        the token equals word (any of its spellings)
              | word "*"                    the token starts with word (long, unambiguous stems)
+             | "*" word                    the token ends with word (compound heads: "*lääkkeet")
              | "@" name                    any alternative of the named class in the data file
              | "#num"                      a token starting with a digit ("40", "800mg")
              | "#qty"                      such a token whose leading number is >= quantity_min
@@ -53,6 +54,7 @@ class TokSpec:
     prefixes: tuple[str, ...]
     num: bool
     qty: bool
+    suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ def _parse_token(
             alts.append(alt)
     words: set[str] = set()
     prefixes: list[str] = []
+    suffixes: list[str] = []
     num = qty = False
     for alt in alts:
         if alt == "#num":
@@ -109,7 +112,8 @@ def _parse_token(
             qty = True
             continue
         is_prefix = alt.endswith("*")
-        word = norm_word(alt[:-1] if is_prefix else alt)
+        is_suffix = alt.startswith("*") and not is_prefix
+        word = norm_word(alt[:-1] if is_prefix else alt[1:] if is_suffix else alt)
         if not word or "*" in word or "#" in word or "@" in word:
             raise PatternError(f"{where}: bad alternative {alt!r}")
         variants = [word, fold_diacritics(word)] if fold else [word]
@@ -117,9 +121,13 @@ def _parse_token(
             if is_prefix:
                 if v not in prefixes:
                     prefixes.append(v)
+            elif is_suffix:
+                if v not in suffixes:
+                    suffixes.append(v)
             else:
                 words.add(v)
-    return TokSpec(frozenset(words), tuple(prefixes), num, qty), optional
+    spec = TokSpec(frozenset(words), tuple(prefixes), num, qty, tuple(suffixes))
+    return spec, optional
 
 
 def parse_pattern(
@@ -183,6 +191,9 @@ def _spec_accepts(spec: TokSpec, tok: Token, quantity_min: int) -> bool:
         for p in spec.prefixes:
             if f.startswith(p):
                 return True
+        for x in spec.suffixes:
+            if f.endswith(x):
+                return True
     return False
 
 
@@ -204,9 +215,11 @@ class Matcher:
         self._may_memo: dict[str, bool] = {}
         self._key_words: set[str] = set()
         self._key_prefixes: set[str] = set()
+        self._key_suffixes: set[str] = set()
         self._key_numeric = False
         self._quantity_min = quantity_min
         self._exact: dict[str, list[int]] = {}
+        self._suffix: dict[str, list[int]] = {}
         self._pairs: dict[tuple[str, str], list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._numeric: list[int] = []
@@ -216,7 +229,7 @@ class Matcher:
             assert isinstance(first, TokSpec)
             second = seq.elems[1] if len(seq.elems) > 1 else None
             if (isinstance(second, TokSpec) and second.words and not second.prefixes
-                    and not second.num and not second.qty):
+                    and not second.suffixes and not second.num and not second.qty):
                 # Two exact words: index by the pair, so a common first word ("i", "jag")
                 # does not hand every sequence that starts with it to the matcher.
                 for w in sorted(first.words):
@@ -227,12 +240,15 @@ class Matcher:
                     self._exact.setdefault(w, []).append(sid)
             for p in first.prefixes:
                 self._prefix.setdefault(p, []).append(sid)
+            for x in first.suffixes:
+                self._suffix.setdefault(x, []).append(sid)
             if first.num or first.qty:
                 self._numeric.append(sid)
             for key in _compact_keys(seq.elems):
                 self._compact.append((key, sid))
         # Probing only the lengths that occur keeps the cost per token small and fixed.
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        self._suffix_lengths = sorted({len(x) for x in self._suffix})
         self._memo: dict[str, tuple[int, ...]] = {}
         self._build_keys()
 
@@ -248,6 +264,10 @@ class Matcher:
                 if k > len(f):
                     break
                 found.update(self._prefix.get(f[:k], ()))
+            for k in self._suffix_lengths:
+                if k > len(f):
+                    break
+                found.update(self._suffix.get(f[-k:], ()))
             got = tuple(sorted(found))
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
@@ -267,8 +287,10 @@ class Matcher:
             key = max(specs, key=lambda e: _selectivity(e, self._common))
             self._key_words.update(key.words)
             self._key_prefixes.update(key.prefixes)
+            self._key_suffixes.update(key.suffixes)
             self._key_numeric = self._key_numeric or key.num or key.qty
         self._key_prefix_lengths = sorted({len(p) for p in self._key_prefixes})
+        self._key_suffix_lengths = sorted({len(x) for x in self._key_suffixes})
 
     def may_anchor(self, word: str, forms: Sequence[str]) -> bool:
         """Is this word the key element of some significant sequence? (memoised)
@@ -281,6 +303,7 @@ class Matcher:
             got = ("0" <= word[0] <= "9" and self._key_numeric) or any(
                 f in self._key_words
                 or any(f[:k] in self._key_prefixes for k in self._key_prefix_lengths if k <= len(f))
+                or any(f[-k:] in self._key_suffixes for k in self._key_suffix_lengths if k <= len(f))
                 for f in forms
             )
             if len(self._may_memo) >= MEMO_LIMIT:
@@ -362,7 +385,8 @@ def _selectivity(spec: TokSpec, common: frozenset[str]) -> int:
     and for elements that accept a common function word."""
     if spec.num or spec.qty or spec.words & common:
         return 0
-    return min([len(w) for w in spec.words] + [len(p) for p in spec.prefixes])
+    return min([len(w) for w in spec.words] + [len(p) for p in spec.prefixes]
+               + [len(x) for x in spec.suffixes])
 
 
 def _compact_keys(elems: tuple[Elem, ...]) -> list[str]:
@@ -373,7 +397,7 @@ def _compact_keys(elems: tuple[Elem, ...]) -> list[str]:
             continue  # spaced-out letters leave no room for extra words
         if e.num or e.qty:
             return []
-        choices.append(sorted(e.words) + list(e.prefixes))
+        choices.append(sorted(e.words) + list(e.prefixes) + list(e.suffixes))
     total = 1
     for c in choices:
         total *= len(c)

@@ -129,3 +129,10 @@ def test_index_cost_does_not_grow_with_lexicon() -> None:
     assert all(m._candidates(t, None) == [] for t in toks)
     toks2 = tokenize("w1999x tail", {})
     assert [r.entry for r in m.find(toks2)] == [1999]
+
+
+def test_suffix_matches_compound_heads() -> None:
+    det = detector([entry("a", ["otin kaikki *lääkkeet|*tabletit"])])
+    assert rules(det, "otin kaikki mielialalääkkeet") == ["a"]
+    assert rules(det, "otin kaikki unitabletit") == ["a"]
+    assert rules(det, "otin kaikki lääkkeetkin") == []

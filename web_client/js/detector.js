@@ -207,23 +207,27 @@ function parseToken(raw, classes, normWord, fold, where) {
   }
   const words = new Set();
   const prefixes = [];
+  const suffixes = [];
   let num = false;
   let qty = false;
   for (const alt of alts) {
     if (alt === '#num') { num = true; continue; }
     if (alt === '#qty') { qty = true; continue; }
     const isPrefix = alt.endsWith('*');
-    const word = normWord(isPrefix ? alt.slice(0, -1) : alt);
+    const isSuffix = alt.startsWith('*') && !isPrefix;
+    const word = normWord(isPrefix ? alt.slice(0, -1) : isSuffix ? alt.slice(1) : alt);
     if (!word || /[*#@]/.test(word)) throw new Error(`${where}: bad alternative ${alt}`);
     for (const v of fold ? [word, foldDiacritics(word)] : [word]) {
-      if (isPrefix) { if (!prefixes.includes(v)) prefixes.push(v); } else words.add(v);
+      if (isPrefix) { if (!prefixes.includes(v)) prefixes.push(v); }
+      else if (isSuffix) { if (!suffixes.includes(v)) suffixes.push(v); }
+      else words.add(v);
     }
   }
-  return [{ tok: true, words, prefixes, num, qty }, optional];
+  return [{ tok: true, words, prefixes, suffixes, num, qty }, optional];
 }
 
 const elemKey = (e) => (e.tok
-  ? `T${[...e.words].sort().join('|')}/${e.prefixes.join('|')}/${e.num}/${e.qty}`
+  ? `T${[...e.words].sort().join('|')}/${e.prefixes.join('|')}/${e.suffixes.join('|')}/${e.num}/${e.qty}`
   : `G${e.lo},${e.hi}`);
 
 function parsePattern(pattern, classes, normWord, foldSingle, where) {
@@ -271,6 +275,7 @@ function specAccepts(spec, tok, quantityMin) {
   for (const f of tok.forms) {
     if (spec.words.has(f)) return true;
     for (const p of spec.prefixes) if (f.startsWith(p)) return true;
+    for (const x of spec.suffixes) if (f.endsWith(x)) return true;
   }
   return false;
 }
@@ -280,7 +285,7 @@ function compactKeys(elems) {
   for (const e of elems) {
     if (!e.tok) continue;
     if (e.num || e.qty) return [];
-    choices.push([...[...e.words].sort(), ...e.prefixes]);
+    choices.push([...[...e.words].sort(), ...e.prefixes, ...e.suffixes]);
   }
   if (choices.reduce((a, c) => a * c.length, 1) > 32) return [];
   let keys = [''];
@@ -297,22 +302,26 @@ class Matcher {
     this.exact = new Map();
     this.pairs = new Map();
     this.prefix = new Map();
+    this.suffix = new Map();
     this.numeric = [];
     this.compact = [];
     sequences.forEach(({ elems }, sid) => {
       const [first, second] = elems;
       if (second && second.tok && second.words.size && !second.prefixes.length
-        && !second.num && !second.qty) {
+        && !second.suffixes.length && !second.num && !second.qty) {
         for (const w of [...first.words].sort()) {
           for (const w2 of [...second.words].sort()) push(this.pairs, `${w}\u0000${w2}`, sid);
         }
       } else for (const w of [...first.words].sort()) push(this.exact, w, sid);
       for (const p of first.prefixes) push(this.prefix, p, sid);
+      for (const x of first.suffixes) push(this.suffix, x, sid);
       if (first.num || first.qty) this.numeric.push(sid);
       for (const key of compactKeys(elems)) this.compact.push([key, sid]);
     });
     this.formMemo = memo((f) => this.formCandidates(f));
     this.prefixLengths = [...new Set([...this.prefix.keys()].map((p) => cps(p).length))]
+      .sort((a, b) => a - b);
+    this.suffixLengths = [...new Set([...this.suffix.keys()].map((x) => cps(x).length))]
       .sort((a, b) => a - b);
   }
 
@@ -322,6 +331,10 @@ class Matcher {
     for (const k of this.prefixLengths) {
       if (k > c.length) break;
       for (const sid of this.prefix.get(c.slice(0, k).join('')) || []) out.add(sid);
+    }
+    for (const k of this.suffixLengths) {
+      if (k > c.length) break;
+      for (const sid of this.suffix.get(c.slice(c.length - k).join('')) || []) out.add(sid);
     }
     return [...out];
   }
