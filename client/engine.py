@@ -15,7 +15,7 @@ import binascii
 from collections import OrderedDict
 from typing import Any
 
-from client.errors import ClientError
+from client.errors import UNTRUSTED_KEY, ClientError, ProtocolViolation
 from e2ee.content import Content, SenderKeyDistribution
 from e2ee.direct import DirectSessions, InMemorySessionStore
 from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Outgoing, Received
@@ -29,6 +29,9 @@ KEYSTORE_CORRUPT = "keystore_corrupt"
 MAX_SESSION_PEERS = 256
 """Most peers with a 1:1 session. Anyone can start one with me (X3DH needs no consent), so
 without a bound strangers could grow the saved state until it no longer loads."""
+MAX_PINS = 4096
+"""Most pseudonym → identity pins kept; beyond it the least recently seen pin without a
+session is forgotten (each stranger who writes me adds one, so they must be bounded too)."""
 MAX_SESSION_STORE_BYTES = 4 * 1024 * 1024
 """Most bytes of encoded 1:1 sessions (skipped keys make a session large); far below the
 keystore's own limit, so the state stays loadable and a save stays cheap."""
@@ -154,6 +157,20 @@ class Engine:
         self._touch(env.sender_key)
         self._enforce_budget(keep=env.sender_key)
         return received
+
+    def pin(self, pseudonym: str, key: bytes) -> None:
+        """Trust on first use: remember ``pseudonym`` → ``key``; ``UNTRUSTED_KEY`` if it changed."""
+        pinned = self.pins.pop(pseudonym, None)
+        if pinned is not None and pinned != key:
+            self.pins[pseudonym] = pinned
+            raise ProtocolViolation(UNTRUSTED_KEY, f"identity key of {pseudonym} changed")
+        self.pins[pseudonym] = key  # re-inserted: most recently seen last
+        if len(self.pins) > MAX_PINS:
+            for name, pinned_key in list(self.pins.items()):
+                if name != pseudonym and not self.has_session(pinned_key):
+                    del self.pins[name]
+                    if len(self.pins) <= MAX_PINS:
+                        break
 
     def session_peers(self) -> int:
         """How many peers I hold a 1:1 session with."""

@@ -34,7 +34,6 @@ from e2ee.membership import MembershipEvent
 class GroupFlow(DirectFlow):
     """Rooms I am in and their sender keys."""
 
-
     async def _apply_join(self, reply: JoinReply) -> None:
         if self._server_key is None:
             raise ProtocolViolation(BAD_PUSH, "no server key")

@@ -105,3 +105,22 @@ def _text(text: str):
     from e2ee.content import TextContent
 
     return TextContent.new(text)
+
+
+def test_pins_are_trust_on_first_use_and_bounded(monkeypatch) -> None:
+    import client.engine as engine_module
+    from client.errors import ProtocolViolation
+
+    monkeypatch.setattr(engine_module, "MAX_PINS", 3)
+    me, friend = Engine.create(), Engine.create()
+    me.start_session(bundle_of(friend, "friend"))
+    me.pin("friend", friend.identity_key)
+    with pytest.raises(ProtocolViolation) as err:
+        me.pin("friend", Engine.create().identity_key)
+    assert err.value.code == "untrusted_key"
+    for n in range(10):
+        me.pin(f"stranger {n}", Engine.create().identity_key)
+        assert len(me.pins) <= 3
+    # the pin with a live session survives the churn; the newest stranger is kept
+    assert me.pins["friend"] == friend.identity_key
+    assert "stranger 9" in me.pins
