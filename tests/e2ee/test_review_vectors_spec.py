@@ -290,3 +290,16 @@ def test_identity_vector_follows_the_written_spec() -> None:
     ik = Ed25519PublicKey.from_public_bytes(acc["ik"])
     ik.verify(h(v["dh_sig"]), b"iltapiiri/dh-key/v1\x00" + acc["dk"])
     ik.verify(h(v["auth_signature"]), b"iltapiiri/auth/v1\x00" + h(v["auth_challenge"]) + acc["ik"])
+
+
+def test_random_draws_come_from_the_documented_stream() -> None:
+    """docs/crypto.md §11: SHA-256(seed ‖ u64 0) ‖ SHA-256(seed ‖ u64 1) ‖ …, drawn in order."""
+
+    def stream(seed: str) -> bytes:
+        return b"".join(hashlib.sha256(seed.encode() + i.to_bytes(8, "big")).digest()
+                        for i in range(16))
+
+    g = load("iltapiiri_group.json")  # two accounts (96 each), then key_id, chain, signing seed
+    assert stream(g["rng_seed"])[192:260].hex() == g["create_random"]
+    d = load("iltapiiri_direct.json")  # two accounts, bob's one-time prekey, then EK, ratchet key
+    assert stream(d["rng_seed"])[224:288].hex() == d["alice_start_random"]
