@@ -27,11 +27,16 @@ async def test_gate_decisions(live_server, open_peer: OpenPeer) -> None:
     cases.append({"severity": 3, "categories": ["harassment"],
                   "matches": [{"category": "harassment", "severity": 3}]})
     got = await peer.page.evaluate(GATE, cases)
-    assert got[0] == {"help": True, "overdose": False, "personal": False}
-    assert got[1] == {"help": False, "overdose": False, "personal": True}
-    assert got[2] == {"help": False, "overdose": False, "personal": False}
-    assert got[3] == {"help": True, "overdose": True, "personal": False}
-    assert got[4]["help"] is False
+    pick = [{k: g[k] for k in ("help", "overdose", "personal", "severity")} for g in got]
+    assert pick[0] == {"help": True, "overdose": False, "personal": False, "severity": 4}
+    assert pick[1] == {"help": False, "overdose": False, "personal": True, "severity": 0}
+    assert pick[2] == {"help": False, "overdose": False, "personal": False, "severity": 0}
+    assert pick[3] == {"help": True, "overdose": True, "personal": False, "severity": 4}
+    assert pick[4]["help"] is False and pick[4]["severity"] == 0
+    # The severity the panel uses is the Python reference's crisis severity.
+    from moderation.resources import crisis_severity
+    for text, lang, g in zip([CRISIS_EN, PERSONAL_EN], ["en", "en"], got, strict=False):
+        assert g["severity"] == crisis_severity(detect(text, lang))
     await peer.context.close()
 
 
@@ -61,8 +66,13 @@ async def test_crisis_sentence_shows_help_to_the_writer_only(live_server, open_p
     await page.type("textarea[name=message]", CRISIS_EN, delay=5)
     await page.wait_for_selector("form.composer .notice >> text=It sounds heavy right now")
     await page.click("form.composer button[type=submit]")
-    await page.wait_for_selector("#help-panel[open]")
-    assert "What you wrote sounds heavy" in await page.inner_text("#help-panel")
+    await page.wait_for_selector("#help-panel[open] .resources[aria-busy=false]")
+    panel = await page.inner_text("#help-panel")
+    assert "If you are in immediate danger, call 112 now." in panel  # config text for level 4
+    assert "Call your local emergency number (EU: 112)" in panel  # en-GB: not known to be in FI/SE
+    await page.select_option("#help-where", "FI")
+    await page.wait_for_selector("#help-panel a.call[href='tel:0925250116']")  # MIELI, in English
+    assert await page.locator("#help-panel a.call[href='tel:112']").count() == 1
     await writer.screenshot("11-help-after-detector")
     await page.click("#help-panel button.secondary")
     assert await reader.page.locator("#help-panel").count() == 0
@@ -76,3 +86,35 @@ async def test_crisis_sentence_shows_help_to_the_writer_only(live_server, open_p
     assert "room.send" not in sent_events(writer)
     await writer.context.close()
     await reader.context.close()
+
+
+PARITY = """async ({cases, cfg}) => {
+  const { resourcesFor } = await import('/js/safety/resources.js');
+  return cases.map(([sev, cats, loc, lang]) => resourcesFor(sev, cats, loc, lang, cfg));
+}"""
+
+
+async def test_resources_picked_like_the_python_reference(live_server, open_peer: OpenPeer) -> None:
+    """The panel's choice of helplines equals moderation.resources_for on every input tried."""
+    import itertools
+
+    from moderation.resources import load_crisis_resources, resources_for
+
+    cfg = dict(load_crisis_resources())
+    category_sets = [[], ["suicide"], ["overdose"], ["overdose", "suicide"], ["relapse"],
+                     ["personal_data"], ["harassment", "distress"], ["abuse"], ["violence", "self_harm"]]
+    cases = [[sev, cats, loc, lang] for sev, cats, loc, lang in itertools.product(
+        range(5), category_sets, ["FI", "SE", "intl", "DE"], ["fi", "sv", "en", "de"])]
+    peer = await open_peer(live_server.url, path="/away.html")
+    got = await peer.page.evaluate(PARITY, {"cases": cases, "cfg": cfg})
+    assert len(got) == len(cases) == 720
+    for (sev, cats, loc, lang), js in zip(cases, got, strict=True):
+        py = resources_for(sev, cats, loc, lang, cfg)
+        assert [r["id"] for r in js["resources"]] == [r.id for r in py.resources], (sev, cats, loc, lang)
+        assert [r["name"] for r in js["resources"]] == [r.name for r in py.resources]
+        assert js["message"] == py.message
+        assert js["firstAidSteps"] == list(py.first_aid_steps)
+        assert js["firstAidSigns"] == list(py.first_aid_signs)
+        assert js["warnings"] == list(py.warnings)
+        assert js["severity"] == py.severity
+    await peer.context.close()

@@ -63,10 +63,14 @@ export function crisisSeverity(result) {
   return crisisCategories.length || !result.categories.length ? result.severity : 0;
 }
 
-/** What the composer should do before sending: {help, overdose, personal}. */
+/** What the composer should do before sending: {help, overdose, personal, severity, categories}
+ * (severity is the writer's crisis severity, what the help panel picks resources by). */
 export function gate(result) {
+  const severity = crisisSeverity(result);
   return {
-    help: crisisSeverity(result) >= HELP_SEVERITY,
+    severity,
+    categories: result.categories,
+    help: severity >= HELP_SEVERITY,
     overdose: result.categories.includes('overdose')
       || result.matches.some((m) => m && OVERDOSE_CATEGORIES.includes(m.category)),
     personal: result.categories.includes(PERSONAL_DATA),

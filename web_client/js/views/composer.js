@@ -62,7 +62,7 @@ export function composer(ctx, { label, send }) {
     const verdict = gate(await check(value, ctx.lang()));
     if (verdict.help && !confirmed.help) {
       confirmed.help = true;
-      ctx.openHelp({ overdose: verdict.overdose, reason: 'detector' });
+      ctx.openHelp({ reason: 'detector', severity: verdict.severity, categories: verdict.categories });
       showNotice(
         h('p', { text: t('composer.help_first') }),
         h('div', { class: 'row' },
@@ -101,7 +101,8 @@ export function composer(ctx, { label, send }) {
       if (verdict.help) {
         showNotice(h('p', { text: t('composer.typing_help') }),
           h('button', { type: 'button', class: 'secondary', text: t('help.open'),
-            onclick: () => ctx.openHelp({ overdose: verdict.overdose, reason: 'detector' }) }));
+            onclick: () => ctx.openHelp({ reason: 'detector', severity: verdict.severity,
+              categories: verdict.categories }) }));
       }
     }, TYPING_CHECK_MS);
   });
