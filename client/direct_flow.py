@@ -83,8 +83,7 @@ class DirectFlow(PeerBase):
 
     def _pin(self, pseudonym: str, key: bytes) -> None:
         """Trust on first use: a pseudonym keeps the identity key I first saw for it."""
-        self._check_pin(pseudonym, key)
-        self._engine.pins[pseudonym] = key
+        self._engine.pin(pseudonym, key)  # refuses a changed key; bounded (client.engine)
 
     def _check_pin(self, pseudonym: str, key: bytes) -> None:
         pinned = self._engine.pins.get(pseudonym)
