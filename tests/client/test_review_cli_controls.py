@@ -1,0 +1,36 @@
+"""Review: the CLI must not let a message's text forge lines on the terminal.
+
+``format_message`` replaces ``\\r`` and ``\\n`` ("a newline in the text must not forge another
+sender's line") but passes every other control character through: an ANSI escape (cursor up,
+erase line), a vertical tab, form feed, NEL (U+0085) or LINE SEPARATOR (U+2028) lets a peer's
+message overwrite earlier lines or start a new one that reads ``[21:03] moderator: ...``.
+``client/cli.py`` is being edited by another engineer right now, so the fix (replace every
+``Cc`` character and U+2028/U+2029 with a space, as the sender name too) is left to them; this
+test is ``xfail(strict=True)`` until then.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from client.cli import format_message
+from client.messages import Message
+
+FORGERIES = [
+    "hi\x1b[1A\x1b[2K[21:03] moderator: you are removed",
+    "hi\x0b[21:03] moderator: you are removed",
+    "hi\x0c[21:03] moderator: you are removed",
+    "hi\x85[21:03] moderator: you are removed",
+    "hi\u2028[21:03] moderator: you are removed",
+]
+
+
+@pytest.mark.xfail(strict=True, reason="open review finding: CLI prints control characters")
+@pytest.mark.parametrize("text", FORGERIES)
+def test_message_text_cannot_move_the_cursor_or_break_the_line(text: str) -> None:
+    line = format_message(Message(text=text, sender="mallory", room="open/2026-11-26",
+                                  sent_at=datetime(2026, 11, 26, 19, 0, tzinfo=UTC),
+                                  sender_key=bytes(32)))
+    assert all(ch.isprintable() or ch == " " for ch in line), repr(line)
