@@ -34,6 +34,7 @@ HELDOUT = "heldout.jsonl"
 BLIND = "blind.jsonl"
 BLIND2 = "blind2.jsonl"
 BLIND3 = "blind3.jsonl"
+BLIND4 = "blind4.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -67,19 +68,21 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    tuning = run(load([f for f in files if f.name not in (HELDOUT, BLIND, BLIND2, BLIND3)]),
+    tuning = run(load([f for f in files if f.name not in (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4)]),
                  detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
     blind = run(load([f for f in files if f.name == BLIND]), detect)
     blind2 = run(load([f for f in files if f.name == BLIND2]), detect)
     blind3 = run(load([f for f in files if f.name == BLIND3]), detect)
-    everything = tuning + heldout + blind + blind2 + blind3
+    blind4 = run(load([f for f in files if f.name == BLIND4]), detect)
+    everything = tuning + heldout + blind + blind2 + blind3 + blind4
     if "--summary" in argv:
         print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
                               f"held-out ({len(heldout)})": summarise(heldout),
                               f"blind ({len(blind)})": summarise(blind),
                               f"blind 2 ({len(blind2)})": summarise(blind2),
                               f"blind 3 ({len(blind3)})": summarise(blind3),
+                              f"blind 4 ({len(blind4)})": summarise(blind4),
                               f"all ({len(everything)})": summarise(everything)}, "set"))
         return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
@@ -87,6 +90,7 @@ def main(argv: list[str]) -> int:
     print(report(f"Blind set ({len(blind)} cases)", blind))
     print(report(f"Blind set 2 ({len(blind2)} cases)", blind2))
     print(report(f"Blind set 3 ({len(blind3)} cases)", blind3))
+    print(report(f"Blind set 4 ({len(blind4)} cases)", blind4))
     print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
         for o in everything:

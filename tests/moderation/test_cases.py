@@ -21,7 +21,7 @@ def load(name: str | None = None) -> list[Case]:
     files = sorted(CASES.glob("*.jsonl"))
     out = []
     for f in files:
-        held = ("heldout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl")
+        held = ("heldout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl")
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
                     if line.strip()]
