@@ -170,6 +170,18 @@ async def run_once(urls: list[str], members: int, messages: int, burst: int, bod
     }
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def start_server(port: int, data_dir: Path, config: Path, redis_url: str | None,
                  log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -212,8 +224,17 @@ def bench(backend: str, args: argparse.Namespace, work: Path) -> dict[str, float
                                       config_dir / "settings.toml", redis_url,
                                       work / f"server-{backend}-{i}.log"))
             urls.append(f"http://127.0.0.1:{port}")
-        return asyncio.run(run_once(urls, args.members, args.messages, args.burst_messages,
-                                    args.body))
+        pids = [p.pid for p in procs]
+        cpu_before = cpu_seconds(pids)
+        result = asyncio.run(run_once(urls, args.members, args.messages, args.burst_messages,
+                                      args.body))
+        cpu = cpu_seconds(pids) - cpu_before
+        envelopes = args.messages + args.members * args.burst_messages
+        # Server-side CPU (relay processes + redis-server) per envelope and per delivery: less
+        # sensitive to a busy machine than wall-clock figures.
+        result["server_cpu_ms_per_envelope"] = 1000 * cpu / envelopes
+        result["server_cpu_ms_per_delivery"] = 1000 * cpu / (envelopes * (args.members - 1))
+        return result
     finally:
         for proc in reversed(procs):
             proc.terminate()
