@@ -15,6 +15,9 @@ export const FIRST_AID_STEPS = ['help.aid_call', 'help.aid_position', 'help.aid_
 export const OVERDOSE_SIGNS = ['help.sign_breathing', 'help.sign_gurgling', 'help.sign_blue',
   'help.sign_pupils', 'help.sign_wake', 'help.sign_limp'];
 const BUTTON_SEVERITY = 3; // "I need to talk to a professional": crisis lines and 112
+// resources_for gives nothing when no crisis category fired (an empty list counts as "only
+// warnings"), so the button asks as for distress: the level's lines, nothing category-specific.
+const BUTTON_CATEGORIES = ['distress'];
 const LOCALES = ['FI', 'SE', FALLBACK_LOCALE];
 
 let configPromise = null;
@@ -63,7 +66,7 @@ export function openHelp(ctx, opts = {}) {
   if (existing) existing.remove();
   const detector = opts.reason === 'detector';
   const severity = detector ? Math.max(1, Number(opts.severity) || 0) : BUTTON_SEVERITY;
-  const categories = detector && Array.isArray(opts.categories) ? opts.categories : [];
+  const categories = detector && Array.isArray(opts.categories) ? opts.categories : BUTTON_CATEGORIES;
   const lead = h('p', { text: detector ? t('help.detector_lead') : t('help.lead') });
   const aidSlotTop = h('div');
   const aidSlotBottom = h('div');
