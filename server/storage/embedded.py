@@ -41,8 +41,13 @@ class EmbeddedStore:
     """Store port on SQLite + memory. Single process only."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(data_dir / DB_FILE, isolation_level=None)
+        # The file holds the server's signing and franking keys: owner-only access. SQLite gives
+        # its -wal and -shm files the database file's permissions.
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = data_dir / DB_FILE
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)

@@ -187,3 +187,12 @@ async def test_process_liveness(store: Store) -> None:
     await store.forget_owner("p1")
     assert await store.dead_owners(1000, 30) == ["p2"]
     assert await store.owner_connections("p1") == []
+
+
+async def test_embedded_file_is_private(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "fresh")
+    await store.get_or_create_secret("k", lambda: b"\x01" * 32)
+    await store.close()
+    assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
+    for f in (tmp_path / "fresh").iterdir():
+        assert f.stat().st_mode & 0o077 == 0, f
