@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from config.settings import Settings
 from server.context import Connection
 from server.crypto import ServerKeys
+from server.logs import JsonFormatter
 from server.storage.ports import Binding
 from server.wire import Auth, DirectSend, RoomSend
 from tests.fixtures.server import LiveServer, ServerProcess
@@ -90,3 +93,26 @@ def test_reprs_hide_secrets(tmp_path: Path) -> None:
         for secret in ("Salainen", "hunter2", "10.0.0.5", base64.b64encode(key).decode(),
                        CANARY.decode(), base64.b64encode(CANARY).decode(), "\\x11"):
             assert secret not in text, text
+
+
+async def test_internal_errors_answer_a_code_and_log_no_text(
+        live_server: LiveServer, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    peer = await Peer.connect(live_server.url, "Virhe Tilanne")
+    try:
+        room = (await peer.call("group.join", {"group_id": "open"}))["room"]
+
+        async def broken(room: str) -> int:
+            raise RuntimeError(f"store down while holding {CANARY.decode()}")
+
+        monkeypatch.setattr(live_server.relay.store, "next_seq", broken)
+        with caplog.at_level(logging.INFO, logger="iltapiiri"):
+            reply = await peer.call("room.send", {"room": room, **envelope(CANARY)})
+        assert reply == {"ok": False, "error": "internal", "message": "internal"}
+        lines = [JsonFormatter().format(r) for r in caplog.records]
+        assert any('"code":"RuntimeError"' in line for line in lines)
+        assert not any(CANARY.decode() in line or "store down" in line for line in lines)
+        monkeypatch.undo()
+        assert (await peer.call("room.send", {"room": room, **envelope()}))["ok"]  # goes on
+    finally:
+        await peer.close()
