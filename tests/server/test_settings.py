@@ -43,3 +43,9 @@ def test_full_file(tmp_path: Path) -> None:
 def test_bad_values_refused(doc: dict[str, object]) -> None:
     with pytest.raises(SettingsError):
         parse_settings(doc, Path("."))
+
+
+def test_example_settings_are_the_defaults() -> None:
+    example = load_settings(Path("config/settings.example.toml"))
+    default = load_settings(None)
+    assert example == default.with_overrides(data_dir=example.data_dir)
