@@ -136,12 +136,20 @@ class Transport:
             raise TransportError(DISCONNECTED, f"cannot connect ({type(exc).__name__})") from None
 
     async def _open(self) -> None:
-        await self._sio.connect(
-            self._url,
-            transports=["websocket"],
-            socketio_path=SOCKETIO_PATH,
-            wait_timeout=int(self._request_timeout),
-        )
+        try:
+            await self._sio.connect(
+                self._url,
+                transports=["websocket"],
+                socketio_path=SOCKETIO_PATH,
+                wait_timeout=int(self._request_timeout),
+            )
+        except BaseException:
+            # Engine.IO keeps the aiohttp session of a failed attempt open; close it so a client
+            # that cannot reach the server leaks nothing (the next attempt makes a new one).
+            http = getattr(self._sio.eio, "http", None)
+            if http is not None and not http.closed:
+                await http.close()
+            raise
 
     async def request(self, event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """Emit ``event`` with an ack; return the ack without ``ok`` or raise ``ClientError``.

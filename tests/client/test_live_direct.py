@@ -201,3 +201,13 @@ async def test_sealed_keystore_across_restarts(embedded_url: str, tmp_path) -> N
         assert again.pseudonym == name
     finally:
         await again.close()
+
+
+async def test_unreachable_server_is_a_typed_error_without_leaks() -> None:
+    from client import TransportError
+    from tests.fixtures.services import free_port
+
+    with pytest.raises(TransportError) as err:
+        await PeerClient.connect(f"http://127.0.0.1:{free_port()}")
+    assert err.value.code == "disconnected"
+    assert "127.0.0.1" not in str(err.value)  # no address in errors
