@@ -14,6 +14,8 @@ from config.settings import Settings
 from server.clock import Clock, Random
 from server.crypto import ServerKeys
 from server.limits import (
+    DIRECT_BURST,
+    DIRECT_RATE,
     KEYS_BURST,
     KEYS_RATE,
     OTHER_BURST,
@@ -80,6 +82,8 @@ class Connection:
     user_id: str | None = None
     rooms: set[str] = field(default_factory=set)
     send_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(SEND_RATE, SEND_BURST))
+    direct_bucket: TokenBucket = field(
+        default_factory=lambda: TokenBucket(DIRECT_RATE, DIRECT_BURST))
     keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))
     other_bucket: TokenBucket = field(
         default_factory=lambda: TokenBucket(OTHER_RATE, OTHER_BURST))

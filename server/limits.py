@@ -33,11 +33,15 @@ MAX_INBOX_FETCH: Final = 200
 DEFAULT_INBOX_TTL_SECONDS: Final = 7 * 24 * 3600
 DEFAULT_INBOX_MAX_PER_RECIPIENT: Final = 500
 
-# Token buckets per connection: (rate per second, burst).
+# Token buckets per connection: (rate per second, burst). Group chat is `room.send`. 1:1 sends
+# and key fetches get their own, larger bursts: joining or re-keying a full room shares a new
+# sender key with every other member (one key fetch + one direct envelope each).
 SEND_RATE: Final = 5.0
 SEND_BURST: Final = 20.0
-KEYS_RATE: Final = 2.0
-KEYS_BURST: Final = 10.0
+DIRECT_RATE: Final = 10.0
+DIRECT_BURST: Final = 60.0
+KEYS_RATE: Final = 10.0
+KEYS_BURST: Final = 60.0
 OTHER_RATE: Final = 10.0
 OTHER_BURST: Final = 40.0
 
@@ -62,6 +66,10 @@ PUBLIC_LIMITS: Final = {
     "max_ack_ids": MAX_ACK_IDS,
     "send_rate_per_second": SEND_RATE,
     "send_burst": SEND_BURST,
+    "direct_rate_per_second": DIRECT_RATE,
+    "direct_burst": DIRECT_BURST,
+    "keys_rate_per_second": KEYS_RATE,
+    "keys_burst": KEYS_BURST,
 }
 
 # One websocket frame / HTTP body: a full envelope in base64 plus JSON framing, with headroom.

@@ -39,7 +39,7 @@ class Route:
 
     decode: Callable[[object], object]
     rule: Rule
-    bucket: str  # "send" | "keys" | "other"
+    bucket: str  # "send" | "direct" | "keys" | "other"
     needs_auth: bool = True
     only_before_auth: bool = False
 
@@ -54,7 +54,7 @@ ROUTES: dict[str, Route] = {
     "group.join": Route(GroupJoin.decode, rooms.join, "other"),
     "group.leave": Route(GroupLeave.decode, rooms.leave, "other"),
     "room.send": Route(RoomSend.decode, rooms.send, "send"),
-    "direct.send": Route(DirectSend.decode, direct.send, "send"),
+    "direct.send": Route(DirectSend.decode, direct.send, "direct"),
     "inbox.fetch": Route(Empty.decode, lambda r, c, _: direct.fetch(r, c), "other"),
     "inbox.ack": Route(InboxAck.decode, direct.ack, "other"),
 }
@@ -138,8 +138,8 @@ class SioAdapter:
                     raise ApiError("not_authenticated")
                 if route.only_before_auth and conn.authenticated:
                     raise ApiError("already_authenticated")
-                bucket = {"send": conn.send_bucket, "keys": conn.keys_bucket}.get(
-                    route.bucket, conn.other_bucket)
+                bucket = {"send": conn.send_bucket, "direct": conn.direct_bucket,
+                          "keys": conn.keys_bucket}.get(route.bucket, conn.other_bucket)
                 if not bucket.take(asyncio.get_running_loop().time()):
                     raise ApiError("rate_limited")
                 request = route.decode(data)

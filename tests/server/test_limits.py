@@ -59,3 +59,24 @@ async def test_send_rate_limit(live_server: LiveServer) -> None:
     finally:
         await a.close()
         await b.close()
+
+
+async def test_sharing_a_key_with_a_full_room_is_not_throttled(live_server: LiveServer) -> None:
+    """One key fetch and one 1:1 envelope to each of 29 other members fit in the bursts."""
+    sender = await Peer.connect(live_server.url, "Jakaja")
+    target = await Peer.connect(live_server.url, "Vastaanottaja")
+    try:
+        await target.call("keys.publish", {
+            "dh_key": base64.b64encode(b"\x02" * 32).decode(),
+            "dh_sig": base64.b64encode(b"\x03" * 64).decode(),
+            "signed_prekey": {"id": 1, "key": base64.b64encode(b"\x04" * 32).decode(),
+                              "sig": base64.b64encode(b"\x05" * 64).decode()}})
+        for _ in range(29):
+            assert (await sender.call("keys.fetch", {"pseudonym": "Vastaanottaja"}))["ok"]
+            assert (await sender.call("direct.send", {"to": "Vastaanottaja", **envelope()}))["ok"]
+        # Group chat has its own budget, untouched by the key share.
+        room = (await sender.call("group.join", {"group_id": "open"}))["room"]
+        assert (await sender.call("room.send", {"room": room, **envelope()}))["ok"]
+    finally:
+        await sender.close()
+        await target.close()
