@@ -35,6 +35,7 @@ BLIND = "blind.jsonl"
 BLIND2 = "blind2.jsonl"
 BLIND3 = "blind3.jsonl"
 BLIND4 = "blind4.jsonl"
+BLIND5 = "blind5.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -68,14 +69,16 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    tuning = run(load([f for f in files if f.name not in (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4)]),
+    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5)
+    tuning = run(load([f for f in files if f.name not in held]),
                  detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
     blind = run(load([f for f in files if f.name == BLIND]), detect)
     blind2 = run(load([f for f in files if f.name == BLIND2]), detect)
     blind3 = run(load([f for f in files if f.name == BLIND3]), detect)
     blind4 = run(load([f for f in files if f.name == BLIND4]), detect)
-    everything = tuning + heldout + blind + blind2 + blind3 + blind4
+    blind5 = run(load([f for f in files if f.name == BLIND5]), detect)
+    everything = tuning + heldout + blind + blind2 + blind3 + blind4 + blind5
     if "--summary" in argv:
         print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
                               f"held-out ({len(heldout)})": summarise(heldout),
@@ -83,6 +86,7 @@ def main(argv: list[str]) -> int:
                               f"blind 2 ({len(blind2)})": summarise(blind2),
                               f"blind 3 ({len(blind3)})": summarise(blind3),
                               f"blind 4 ({len(blind4)})": summarise(blind4),
+                              f"blind 5 ({len(blind5)})": summarise(blind5),
                               f"all ({len(everything)})": summarise(everything)}, "set"))
         return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
@@ -91,6 +95,7 @@ def main(argv: list[str]) -> int:
     print(report(f"Blind set 2 ({len(blind2)} cases)", blind2))
     print(report(f"Blind set 3 ({len(blind3)} cases)", blind3))
     print(report(f"Blind set 4 ({len(blind4)} cases)", blind4))
+    print(report(f"Blind set 5 ({len(blind5)} cases)", blind5))
     print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
         for o in everything:

@@ -9,7 +9,9 @@ reported in the ORIGINAL text (code-point offsets). The steps, in order:
 2. Split into clusters (a character followed by its combining marks, categories ``M*``) and apply
    NFKC to each cluster: fullwidth and mathematical letters fold to plain letters, ``a`` + U+0308
    composes to ``ä``. Per-cluster NFKC (not whole-string) keeps the offset map simple and is
-   reproducible with ``String.prototype.normalize`` in JavaScript.
+   reproducible with ``String.prototype.normalize`` in JavaScript. A symbol (category ``S*``)
+   whose NFKC form is several characters stays as it is: "™" must not become "tm" glued to the
+   word before it.
 3. Look-alikes: a character found in the explicit homoglyph table (Cyrillic/Greek letters in
    both cases, typographic apostrophes) is replaced by its entry; any other character is
    lower-cased with the default Unicode mapping (``str.lower`` / ``toLowerCase``; not
@@ -70,7 +72,10 @@ class Normalised:
 def _map_cluster(cluster: str, tables: NormTables) -> str:
     """NFKC, then look-alike table or lower case, then the table again (step 2 and 3)."""
     out: list[str] = []
-    for ch in unicodedata.normalize("NFKC", cluster):
+    folded = unicodedata.normalize("NFKC", cluster)
+    if len(folded) > 1 and unicodedata.category(cluster[0])[0] == "S":
+        folded = cluster  # ™ → "TM" would glue letters onto the word before it
+    for ch in folded:
         # Look-alikes are mapped before lower-casing too: capital Greek Υ looks like Y,
         # but its lower case υ looks like u.
         direct = tables.homoglyphs.get(ch)

@@ -53,9 +53,14 @@ const cps = (s) => Array.from(s);
 
 // ---------------------------------------------------------------- normalisation
 
+const RE_SYMBOL = /^\p{S}/u;
+
 function mapCluster(cluster, homoglyphs) {
   let out = '';
-  for (const ch of cluster.normalize('NFKC')) {
+  let folded = cluster.normalize('NFKC');
+  // A symbol whose NFKC form is several characters stays: "™" must not glue "tm" onto a word.
+  if (cps(folded).length > 1 && RE_SYMBOL.test(cluster)) folded = cluster;
+  for (const ch of folded) {
     const direct = homoglyphs.get(ch);
     for (const low of direct !== undefined ? direct : ch.toLowerCase()) {
       const h = homoglyphs.get(low);
