@@ -36,6 +36,14 @@ PLACEHOLDER_HTML = """<!doctype html>
 <body><h1>Iltapiiri</h1><p>The relay is running. The web client is not installed yet.</p></body>
 </html>
 """
+# Explicit types, independent of the host's /etc/mime.types (nosniff makes them matter).
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".json": "application/json", ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon",
+    ".woff2": "font/woff2", ".txt": "text/plain; charset=utf-8",
+}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -83,10 +91,11 @@ def make_routes(relay_of: Callable[[], Relay], app: web.Application) -> None:
             if rel == "index.html":
                 return web.Response(text=PLACEHOLDER_HTML, content_type="text/html")
             raise web.HTTPNotFound()
-        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        if target.suffix in (".js", ".mjs"):
-            ctype = "text/javascript"
-        return web.FileResponse(target, headers={"Content-Type": ctype})
+        ctype = CONTENT_TYPES.get(target.suffix.lower()) or \
+            mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        # Revalidate every time (Last-Modified): a fixed client must reach users at once.
+        return web.FileResponse(target, headers={"Content-Type": ctype,
+                                                 "Cache-Control": "no-cache"})
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -54,8 +54,12 @@ async def test_static_files_and_placeholder(live_server: LiveServer, tmp_path: P
     (tmp_path / "secret.txt").write_text("outside", encoding="utf-8")
     status, headers, body = await get(f"{live_server.url}/")
     assert status == 200 and b"real" in body
+    (web / "app.webmanifest").write_text("{}", encoding="utf-8")
     status, headers, body = await get(f"{live_server.url}/js/app.js")
     assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert headers["Cache-Control"] == "no-cache"
+    status, headers, _ = await get(f"{live_server.url}/app.webmanifest")
+    assert headers["Content-Type"] == "application/manifest+json"
     assert_security_headers(headers)
     for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/js/../../secret.txt", "/nope.js"):
         status, headers, body = await get(live_server.url + path)
