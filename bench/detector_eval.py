@@ -36,6 +36,7 @@ BLIND2 = "blind2.jsonl"
 BLIND3 = "blind3.jsonl"
 BLIND4 = "blind4.jsonl"
 BLIND5 = "blind5.jsonl"
+BLIND6 = "blind6.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -69,7 +70,7 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5)
+    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6)
     tuning = run(load([f for f in files if f.name not in held]),
                  detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
@@ -78,7 +79,8 @@ def main(argv: list[str]) -> int:
     blind3 = run(load([f for f in files if f.name == BLIND3]), detect)
     blind4 = run(load([f for f in files if f.name == BLIND4]), detect)
     blind5 = run(load([f for f in files if f.name == BLIND5]), detect)
-    everything = tuning + heldout + blind + blind2 + blind3 + blind4 + blind5
+    blind6 = run(load([f for f in files if f.name == BLIND6]), detect)
+    everything = tuning + heldout + blind + blind2 + blind3 + blind4 + blind5 + blind6
     if "--summary" in argv:
         print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
                               f"held-out ({len(heldout)})": summarise(heldout),
@@ -87,6 +89,7 @@ def main(argv: list[str]) -> int:
                               f"blind 3 ({len(blind3)})": summarise(blind3),
                               f"blind 4 ({len(blind4)})": summarise(blind4),
                               f"blind 5 ({len(blind5)})": summarise(blind5),
+                              f"blind 6 ({len(blind6)})": summarise(blind6),
                               f"all ({len(everything)})": summarise(everything)}, "set"))
         return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
@@ -96,6 +99,7 @@ def main(argv: list[str]) -> int:
     print(report(f"Blind set 3 ({len(blind3)} cases)", blind3))
     print(report(f"Blind set 4 ({len(blind4)} cases)", blind4))
     print(report(f"Blind set 5 ({len(blind5)} cases)", blind5))
+    print(report(f"Blind set 6 ({len(blind6)} cases)", blind6))
     print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
         for o in everything:
