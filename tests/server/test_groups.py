@@ -220,3 +220,25 @@ async def test_moderator_leaving_does_not_strand_the_lobby_state(
     finally:
         await mod.close()
         await peer.close()
+
+
+@pytest.mark.parametrize("backend", ["embedded", "redis"])
+async def test_capacity_holds_under_concurrent_joins(
+        backend: str, live_server_factory: LiveServerFactory,
+        request: pytest.FixtureRequest) -> None:
+    import asyncio
+
+    kwargs = {"redis_url": request.getfixturevalue("redis_url")} if backend == "redis" else {}
+    server = await live_server_factory(**kwargs)
+    peers = [await Peer.connect(server.url, f"Kiirehtijä {i}") for i in range(6)]
+    try:
+        replies = await asyncio.gather(*(p.call("group.join", {"group_id": "small"})
+                                         for p in peers))
+        assert sorted(r.get("error", "ok") for r in replies) == ["group_full"] * 4 + ["ok"] * 2
+        epochs = sorted(r["epoch"] for r in replies if r["ok"])
+        assert epochs == [1, 2]
+        room = next(r["room"] for r in replies if r["ok"])
+        assert len(await server.relay.store.room_members(room)) == 2
+    finally:
+        for p in peers:
+            await p.close()
