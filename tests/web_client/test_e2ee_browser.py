@@ -148,3 +148,121 @@ async def test_errors_are_typed_and_name_no_secret(live_server, open_peer: OpenP
     for secret in got["secrets"]:
         assert secret[:16] not in text.lower()
     await peer.context.close()
+
+
+# Two engines in one page over a scripted relay (a fake inside a unit test of the orchestration
+# logic): delivery order is chosen by the test, so the held-envelope path runs deterministically.
+ORCHESTRATION = """async () => {
+  const { Engine } = await import('/js/e2ee/engine.js');
+  const { MemoryStore } = await import('/js/e2ee/store.js');
+  const keys = await import('/js/e2ee/keys.js');
+  const { membershipMessage } = await import('/js/e2ee/membership.js');
+  const { b64e } = await import('/js/e2ee/bytes.js');
+  const server = await keys.ed25519KeyPair();
+  const room = 'open/2026-11-26';
+  const peers = {};
+  const published = {};
+  const queue = [];
+  const log = [];
+  let epoch = 0;
+  let seq = 0;
+  let members = [];
+  const relay = (name) => ({ async request(ev, data) {
+    log.push(`${name}:${ev}`);
+    const pub = published[name] || (published[name] = { otks: [] });
+    if (ev === 'keys.count') return { one_time_prekeys: pub.otks.length };
+    if (ev === 'keys.publish') { pub.req = data; pub.otks.push(...data.one_time_prekeys); return { one_time_prekeys: pub.otks.length }; }
+    if (ev === 'keys.fetch') {
+      const p = published[data.pseudonym];
+      return { pseudonym: data.pseudonym, identity_key: b64e(peers[data.pseudonym].signer.publicKey), dh_key: p.req.dh_key,
+        dh_sig: p.req.dh_sig, signed_prekey: p.req.signed_prekey, one_time_prekey: p.otks.shift() || null };
+    }
+    const from = b64e(peers[name].signer.publicKey);
+    if (ev === 'direct.send') {
+      seq += 1;
+      queue.push({ to: data.to, kind: 'direct', env: { id: `d${seq}`, ts: 1000 + seq, from: name, from_key: from, kind: data.kind,
+        header: data.header, body: data.body, commitment: data.commitment } });
+      return { id: `d${seq}`, ts: 1000 + seq };
+    }
+    if (ev === 'room.send') {
+      seq += 1;
+      for (const m of members) if (m !== name) queue.push({ to: m, kind: 'room', env: { room: data.room, seq, ts: 1000 + seq,
+        sender: name, sender_key: from, kind: data.kind, header: data.header, body: data.body, commitment: data.commitment } });
+      return { seq, ts: 1000 + seq };
+    }
+    throw { code: 'bad_request' };
+  } });
+  const member = (n) => ({ pseudonym: n, identity_key: b64e(peers[n].signer.publicKey), role: 'peer' });
+  const signed = async (event, who) => {
+    epoch += 1;
+    const m = { room, epoch, event, pseudonym: who || '', identity_key: who ? b64e(peers[who].signer.publicKey) : '',
+      members: members.map(member), at: 5000 + epoch };
+    const text = membershipMessage(room, epoch, event, who ? peers[who].signer.publicKey : new Uint8Array(0),
+      members.map((n) => peers[n].signer.publicKey), m.at);
+    m.sig = b64e(await keys.ed25519Sign(server.priv, text));
+    return m;
+  };
+  for (const n of ['Anna', 'Bert']) {
+    const signer = keys.signerOf(await keys.ed25519KeyPair());
+    const engine = new Engine({ store: new MemoryStore(), relay: relay(n) });
+    peers[n] = { signer, engine };
+    await engine.load(signer);
+    await engine.signedIn(b64e(server.pub));
+  }
+  const A = peers.Anna.engine;
+  const B = peers.Bert.engine;
+  const take = (pred) => { const i = queue.findIndex(pred); return i < 0 ? null : queue.splice(i, 1)[0]; };
+  const deliver = async (item) => (item.kind === 'room' ? peers[item.to].engine.openRoom(item.env) : peers[item.to].engine.openDirect(item.env));
+  const out = {};
+
+  members = ['Anna'];
+  await A.applyJoin({ room, membership: await signed('joined', 'Anna') });
+  members = ['Anna', 'Bert'];
+  const joinB = await signed('joined', 'Bert');
+  await B.applyJoin({ room, membership: joinB });
+  await A.onMembership(joinB);
+  out.distributionsQueued = queue.filter((q) => q.kind === 'direct').length;
+  await A.sendGroupText(room, 'ennen avainta');
+  // Bert gets Anna's group message before her key: it is held, then opened when the key comes.
+  const early = deliver(take((q) => q.kind === 'room' && q.to === 'Bert'));
+  await new Promise((r) => setTimeout(r, 50));
+  out.heldBeforeKey = (B.held.get(room) || []).length;
+  while (queue.length) await deliver(queue.shift());
+  out.early = await early;
+  await B.sendGroupText(room, 'moi Anna');
+  const toAnna = take((q) => q.kind === 'room' && q.to === 'Anna');
+  out.toAnna = await deliver(toAnna);
+  out.replay = await deliver(toAnna);
+  out.tamperedMembership = await A.onMembership({ ...(await signed('left', 'Bert')), epoch: 999 });
+  out.keyBefore = A.groups.mine.get(room).keyId;
+  members = ['Anna'];
+  await A.onMembership(await signed('left', 'Bert'));
+  out.keyAfter = A.groups.mine.get(room).keyId;
+  out.epochAfter = A.groups.mine.get(room).epoch;
+  out.epochNow = epoch;
+  out.bertForgotten = !A.groups.hasSenderKey(room, peers.Bert.signer.publicKey);
+  members = [];
+  await A.onMembership(await signed('closed', null));
+  out.roomsAfterClose = A.groups.rooms();
+  out.sendAfterClose = await A.sendGroupText(room, 'x').then(() => 'sent', (e) => e.code);
+  out.publishes = log.filter((l) => l.endsWith('keys.publish')).length;
+  return out;
+}"""
+
+
+async def test_engine_orchestration_with_a_scripted_relay(live_server, open_peer: OpenPeer) -> None:
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    out = await peer.page.evaluate(ORCHESTRATION)
+    assert out["distributionsQueued"] == 2  # Bert's key to Anna, Anna's current key to Bert
+    assert out["heldBeforeKey"] == 1
+    assert out["early"]["text"] == "ennen avainta" and out["early"]["franking"]["context"] == "open/2026-11-26"
+    assert out["toAnna"]["text"] == "moi Anna"
+    assert out["replay"] is None
+    # Had the forged event (epoch 999) been acted on, the real "left" would look stale and no
+    # rotation would follow: a new key at the new epoch proves the forgery was ignored.
+    assert out["keyAfter"] != out["keyBefore"] and out["epochAfter"] == out["epochNow"]
+    assert out["bertForgotten"] is True
+    assert out["roomsAfterClose"] == []
+    assert out["sendAfterClose"] == "bad_state"
+    assert out["publishes"] == 2
+    await peer.context.close()

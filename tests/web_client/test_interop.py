@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from typing import Any
 
 from client import Message, PeerClient
 from e2ee.safety import safety_number
@@ -46,9 +47,20 @@ async def browser_key(peer: Peer) -> bytes:
     return base64.b64decode(await peer.page.evaluate("window.iltapiiri.session.identity.publicKeyB64"))
 
 
-async def wait_ready(peer: Peer) -> None:
-    await peer.page.wait_for_function(
-        "import('/js/messaging.js').then((m) => m.encryptionReady())", timeout=TIMEOUT_MS)
+WAIT_READY = """async (ms) => {
+  const m = await import('/js/messaging.js');
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (m.encryptionReady()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}"""
+
+
+async def wait_ready(peer: Peer | Any) -> None:
+    """Wait until the page's e2ee engine is installed and ready (a Peer or a bare page)."""
+    page = peer.page if isinstance(peer, Peer) else peer
+    assert await page.evaluate(WAIT_READY, TIMEOUT_MS) is True, "encryption never became ready"
 
 
 async def test_two_browsers_chat_in_the_open_group(live_server, open_peer: OpenPeer) -> None:
@@ -250,5 +262,94 @@ async def test_a_second_tab_waits_until_the_first_is_closed(live_server, open_pe
         "import('/js/messaging.js').then((m) => m.sendDirectText('Ensimmainen', 'x').then(() => 'sent', (e) => e.code))")
     assert refused == "encryption_not_ready"
     await first.page.close()
-    await second_page.wait_for_function(ready, timeout=TIMEOUT_MS)
+    await wait_ready(second_page)
     await first.context.close()
+
+
+STORAGE_DUMP = """async () => {
+  const hex = (b) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  const keys = [];
+  const texts = [];
+  const walk = (v) => {
+    if (v instanceof CryptoKey) { keys.push({ type: v.type, extractable: v.extractable, alg: v.algorithm.name }); return; }
+    if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
+      const b = new Uint8Array(v);
+      texts.push(hex(b), new TextDecoder('utf-8', { fatal: false }).decode(b));
+      return;
+    }
+    if (typeof v === 'string') { texts.push(v); return; }
+    if (v && typeof v === 'object') for (const x of (v instanceof Map ? [...v.keys(), ...v.values()] : Object.values(v))) walk(x);
+  };
+  const records = [];
+  for (const { name } of await indexedDB.databases()) {
+    const db = await new Promise((ok, no) => { const r = indexedDB.open(name); r.onsuccess = () => ok(r.result); r.onerror = no; });
+    for (const store of db.objectStoreNames) {
+      const all = await new Promise((ok) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); });
+      records.push(`${name}/${store}:${all.length}`);
+      all.forEach(walk);
+    }
+    db.close();
+  }
+  for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i += 1) texts.push(s.key(i), s.getItem(s.key(i)));
+  return { keys, blob: texts.join('\\n'), records };
+}"""
+
+
+def utf8_hex(text: str) -> str:
+    return text.encode("utf-8").hex()
+
+
+async def test_two_browsers_one_to_one_by_request_and_accept_and_nothing_readable_is_stored(
+        live_server, open_peer: OpenPeer) -> None:
+    alice = await open_peer(live_server.url)
+    bob = await open_peer(live_server.url)
+    console: list[str] = []
+    for peer in (alice, bob):
+        peer.page.on("console", lambda msg: console.append(msg.text))
+    await alice.sign_in("Aaltonen")
+    await bob.sign_in("Bergman")
+    await wait_ready(alice)
+    await wait_ready(bob)
+    await alice.join_open_group()
+    await bob.join_open_group()
+    await send_in_view(bob, "moi ryhmä")
+    await see_message(alice, "moi ryhmä")
+
+    # Alice asks for a private chat from Bob's message; Bob accepts (both controls end to end).
+    await alice.page.click("li.msg.theirs button >> text=Talk privately")
+    await alice.page.click("section.direct button.primary >> text=Ask Bergman")
+    try:
+        await bob.page.wait_for_function(
+            "() => window.iltapiiri.directs.list().some((c) => c.peer === 'Aaltonen' && c.state === 'incoming')",
+            timeout=TIMEOUT_MS)
+    except Exception:
+        state = "() => JSON.stringify(window.iltapiiri.directs.list().map((c) => [c.peer, c.state]))"
+        notice = await alice.page.locator("section.direct p.notice").all_inner_texts()
+        engines = "() => [window.iltapiiri.e2ee.status, window.iltapiiri.e2ee.engine.undecryptable]"
+        raise AssertionError(f"alice {await alice.page.evaluate(state)} notice {notice}, "
+                             f"engines {await alice.page.evaluate(engines)} {await bob.page.evaluate(engines)}, "
+                             f"bob {await bob.page.evaluate(state)}, alice sent {sent_events(alice)[-4:]}, "
+                             f"bob sent {sent_events(bob)[-4:]}") from None
+    await bob.page.click("button.navlink[data-view=direct]")
+    await bob.page.click("ul.convo-list button >> text=Aaltonen")
+    await bob.page.click("section.direct button.primary")
+    await alice.page.wait_for_selector("section.direct form.composer", timeout=TIMEOUT_MS)
+    await send_in_view(alice, "tämä jää meidän väliseksi")
+    await see_message(bob, "tämä jää meidän väliseksi")
+    await send_in_view(bob, "niin jää, kiitos")
+    await see_message(alice, "niin jää, kiitos")
+    await bob.screenshot("e2ee-07-direct-two-browsers")
+
+    secrets = ["moi ryhmä", "tämä jää meidän väliseksi", "niin jää, kiitos"]
+    for peer in (alice, bob):
+        dump = await peer.page.evaluate(STORAGE_DUMP)
+        assert any(r.startswith("iltapiiri-e2ee/") for r in dump["records"])
+        blob = dump["blob"].lower()
+        for text in secrets:
+            assert text not in dump["blob"] and utf8_hex(text) not in blob
+        private = [k for k in dump["keys"] if k["type"] in ("private", "secret")]
+        assert private and all(k["extractable"] is False for k in private), private
+        assert plaintext_on_the_wire(peer, *secrets) == []
+    assert [line for line in console for text in secrets if text in line] == []
+    await alice.context.close()
+    await bob.context.close()

@@ -20,6 +20,7 @@ import { safetyNumber } from './safety.js';
 import { IdbStore } from './store.js';
 
 export const LOCK_NAME = 'iltapiiri-e2ee';
+export const SWEEP_MS = 2000;
 
 /** Take the device-wide lock; resolves when this tab holds it (held until the page goes). */
 function takeLock() {
@@ -42,6 +43,7 @@ class WebE2ee {
     this.lock = null;
     this.joins = new Map(); // room -> the join reply object already applied
     this.starting = null;
+    ctx.e2ee = this; // for the browser tests and the console: status and counters, never keys
   }
 
   /** True when sending end to end is possible (messaging.encryptionReady). */
@@ -63,6 +65,9 @@ class WebE2ee {
       }
     });
     if (ctx.rooms && ctx.rooms.on) ctx.rooms.on('members', () => this.syncRooms());
+    // Leaving a room fires no event the engine can hear: look now and then, so a left room's
+    // keys are dropped within seconds even before any other event (onLeft makes it immediate).
+    this.sweeper = setInterval(() => this.syncRooms().catch(() => {}), SWEEP_MS);
     if (session.signedIn) this.onSignedIn();
   }
 
