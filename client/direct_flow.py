@@ -86,9 +86,7 @@ class DirectFlow(PeerBase):
         self._engine.pin(pseudonym, key)  # refuses a changed key; bounded (client.engine)
 
     def _check_pin(self, pseudonym: str, key: bytes) -> None:
-        pinned = self._engine.pins.get(pseudonym)
-        if pinned is not None and pinned != key:
-            raise ProtocolViolation(UNTRUSTED_KEY, f"identity key of {pseudonym} changed")
+        self._engine.check_pin(pseudonym, key)
 
     async def _start_session(self, pseudonym: str, expected: bytes | None) -> bytes:
         reply = await self._transport.request("keys.fetch", {"pseudonym": pseudonym})

@@ -29,9 +29,12 @@ KEYSTORE_CORRUPT = "keystore_corrupt"
 MAX_SESSION_PEERS = 256
 """Most peers with a 1:1 session. Anyone can start one with me (X3DH needs no consent), so
 without a bound strangers could grow the saved state until it no longer loads."""
-MAX_PINS = 4096
-"""Most pseudonym → identity pins kept; beyond it the least recently seen pin without a
-session is forgotten (each stranger who writes me adds one, so they must be bounded too)."""
+MAX_PINS = 20_000
+"""Most pseudonym → identity pins (~75 bytes each in the keystore). A pin is never forgotten:
+forgetting one would let the next bundle for that name (from a malicious server) be trusted
+afresh. At the bound a *new* pseudonym is refused (``pins_full``) instead; reaching it takes
+20,000 throw-away identities that each got a valid message to me."""
+PINS_FULL = "pins_full"
 MAX_SESSION_STORE_BYTES = 4 * 1024 * 1024
 """Most bytes of encoded 1:1 sessions (skipped keys make a session large); far below the
 keystore's own limit, so the state stays loadable and a save stays cheap."""
@@ -158,19 +161,20 @@ class Engine:
         self._enforce_budget(keep=env.sender_key)
         return received
 
-    def pin(self, pseudonym: str, key: bytes) -> None:
-        """Trust on first use: remember ``pseudonym`` → ``key``; ``UNTRUSTED_KEY`` if it changed."""
-        pinned = self.pins.pop(pseudonym, None)
+    def check_pin(self, pseudonym: str, key: bytes) -> None:
+        """Raise what ``pin`` would raise, changing nothing (call before decrypting)."""
+        pinned = self.pins.get(pseudonym)
         if pinned is not None and pinned != key:
-            self.pins[pseudonym] = pinned
             raise ProtocolViolation(UNTRUSTED_KEY, f"identity key of {pseudonym} changed")
-        self.pins[pseudonym] = key  # re-inserted: most recently seen last
-        if len(self.pins) > MAX_PINS:
-            for name, pinned_key in list(self.pins.items()):
-                if name != pseudonym and not self.has_session(pinned_key):
-                    del self.pins[name]
-                    if len(self.pins) <= MAX_PINS:
-                        break
+        if pinned is None and len(self.pins) >= MAX_PINS:
+            raise ProtocolViolation(PINS_FULL, "too many contacts to remember another")
+
+    def pin(self, pseudonym: str, key: bytes) -> None:
+        """Trust on first use: remember ``pseudonym`` → ``key``; ``untrusted_key`` if it changed,
+        ``pins_full`` for a new name at ``MAX_PINS``."""
+        self.check_pin(pseudonym, key)
+        self.pins.pop(pseudonym, None)
+        self.pins[pseudonym] = key  # (re)inserted: most recently seen last
 
     def session_peers(self) -> int:
         """How many peers I hold a 1:1 session with."""

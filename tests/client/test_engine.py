@@ -113,14 +113,15 @@ def test_pins_are_trust_on_first_use_and_bounded(monkeypatch) -> None:
 
     monkeypatch.setattr(engine_module, "MAX_PINS", 3)
     me, friend = Engine.create(), Engine.create()
-    me.start_session(bundle_of(friend, "friend"))
     me.pin("friend", friend.identity_key)
     with pytest.raises(ProtocolViolation) as err:
         me.pin("friend", Engine.create().identity_key)
     assert err.value.code == "untrusted_key"
-    for n in range(10):
-        me.pin(f"stranger {n}", Engine.create().identity_key)
-        assert len(me.pins) <= 3
-    # the pin with a live session survives the churn; the newest stranger is kept
-    assert me.pins["friend"] == friend.identity_key
-    assert "stranger 9" in me.pins
+    me.pin("stranger 1", Engine.create().identity_key)
+    me.pin("stranger 2", Engine.create().identity_key)
+    with pytest.raises(ProtocolViolation) as err:  # full: a new name is refused ...
+        me.pin("stranger 3", Engine.create().identity_key)
+    assert err.value.code == "pins_full"
+    me.pin("friend", friend.identity_key)  # ... a known one still checks out
+    # no pin was ever forgotten, so a substituted key is still caught
+    assert me.pins["friend"] == friend.identity_key and len(me.pins) == 3

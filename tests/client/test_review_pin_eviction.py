@@ -1,15 +1,15 @@
-"""Review (open finding on the new bounds, not fixed): strangers can reset a TOFU pin.
+"""Review finding (fixed): strangers must not be able to reset a TOFU pin.
 
-``Engine`` now bounds the 1:1 session store (``MAX_SESSION_PEERS`` / ``MAX_SESSION_STORE_BYTES``,
-strangers I never wrote to evicted first, LRU) and the pins (``MAX_PINS``, the least recently
-seen pin *without a session* forgotten). Together: a peer who wrote to me but whom I have not
-answered yet (a counsellor or peer who opened a 1:1) is a "stranger" for eviction, so a flood of
-throw-away identities first evicts their session (a dozen large sessions pass the 4 MiB budget)
-and then, their pin having no session, the pin itself. After that the next bundle for that
-pseudonym — from a malicious server, with another identity key — is pinned without complaint:
-trust on first use starts over. Pins are 32 bytes; evict only pins of peers that never
-authenticated a message to me, or never evict a pin that had a session. ``xfail(strict=True)``
-until the owners of ``client/engine.py`` decide.
+``Engine`` bounds the 1:1 session store (``MAX_SESSION_PEERS`` / ``MAX_SESSION_STORE_BYTES``,
+strangers I never wrote to evicted first, LRU). Pins used to be bounded by forgetting the least
+recently seen pin without a session: a flood of throw-away identities first evicted the session
+of a peer who wrote to me but whom I had not answered yet (a counsellor who opened a 1:1), then
+their pin, and the next bundle for that pseudonym — from a malicious server, with another
+identity key — was pinned afresh.
+
+Fixed in ``client.engine``: a pin is never forgotten; at ``MAX_PINS`` a *new* pseudonym is
+refused (``pins_full``, its envelope dropped) instead. The flood below therefore gets refusals,
+and the counsellor's pin still catches the substituted key.
 """
 
 from __future__ import annotations
@@ -43,13 +43,18 @@ def write(sender: Engine, name: str, me: Engine, n: int) -> None:
     me.pin(name, sender.identity_key)
 
 
-@pytest.mark.xfail(strict=True, reason="open review finding: pin eviction resets TOFU")
 def test_flood_of_strangers_cannot_reset_a_pin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_mod, "MAX_SESSION_PEERS", 2)  # small bounds, same logic
     monkeypatch.setattr(engine_mod, "MAX_PINS", 3)
     me, counsellor = Engine.create(), Engine.create()
     write(counsellor, "counsellor", me, 0)
+    refused = 0
     for n in range(1, 5):
-        write(Engine.create(), f"stranger{n}", me, n)
+        try:
+            write(Engine.create(), f"stranger{n}", me, n)
+        except ProtocolViolation as err:
+            assert err.code == "pins_full"
+            refused += 1
+    assert refused == 2  # MAX_PINS = 3: counsellor + two strangers fit
     with pytest.raises(ProtocolViolation):
         me.pin("counsellor", Engine.create().identity_key)  # a substituted identity
