@@ -80,3 +80,23 @@ async def test_sharing_a_key_with_a_full_room_is_not_throttled(live_server: Live
     finally:
         await sender.close()
         await target.close()
+
+
+async def test_oversized_frame_closes_only_that_connection(live_server: LiveServer) -> None:
+    from server.limits import MAX_FRAME_BYTES
+    from tests.server.harness import wait_until
+
+    abuser = await Peer.connect(live_server.url, "Liian Iso")
+    other = await Peer.connect(live_server.url, "Kohtuullinen")
+    try:
+        room = (await abuser.call("group.join", {"group_id": "open"}))["room"]
+        await other.call("group.join", {"group_id": "open"})
+        await abuser.sio.emit("room.send", {"room": room, "kind": "msg", "header": "",
+                                            "body": "A" * (MAX_FRAME_BYTES + 1024)})
+        await wait_until(lambda: not abuser.sio.connected, timeout=10)
+        left = await other.next("room.membership")
+        assert (left["event"], left["pseudonym"]) == ("left", "Liian Iso")
+        assert (await other.call("room.send", {"room": room, **envelope()}))["ok"]
+    finally:
+        await abuser.close()
+        await other.close()
