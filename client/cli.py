@@ -47,9 +47,18 @@ def format_message(message: Message) -> str:
     """``[HH:MM] sender: text`` for a group, ``[HH:MM] (dm) sender: text`` for 1:1."""
     when = message.sent_at.astimezone().strftime("%H:%M")
     where = "" if message.room is not None else "(dm) "
-    # One line per message: a newline in the text must not forge another sender's line.
-    text = message.text.replace("\r", " ").replace("\n", " ")
-    return f"[{when}] {where}{message.sender}: {text}"
+    return f"[{when}] {where}{printable(message.sender)}: {printable(message.text)}"
+
+
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for one terminal line: every character that is not printable
+    (controls, ANSI escapes, line/paragraph separators, NEL, bidi overrides) becomes a space,
+    so a peer's message can neither start a forged line nor move the cursor. The zero-width
+    joiner stays (emoji sequences need it; it moves nothing)."""
+    return "".join(ch if ch.isprintable() or ch == ZERO_WIDTH_JOINER else " " for ch in text)
 
 
 class Chat:
@@ -94,7 +103,7 @@ class Chat:
             await self.peer.open_direct(name)
             self.say(f"* safety number with {name}: {self.peer.safety_number(name)}")
         elif cmd == "/members":
-            self.say("* members: " + ", ".join(sorted(self.group.members)))
+            self.say("* members: " + ", ".join(printable(m) for m in sorted(self.group.members)))
         elif cmd == "/dm":
             # Pseudonyms contain spaces ("Klar Svan 47"): the name runs to a colon or the end.
             name, _, text = rest.partition(":")

@@ -94,3 +94,15 @@ def test_format_message_keeps_one_line_per_message() -> None:
     )
     out = format_message(msg)
     assert "\n" not in out and out.endswith("Peer 1: line one [00:00] Moderator: fake")
+
+
+def test_sender_names_and_bidi_overrides_are_neutralised_too() -> None:
+    from datetime import UTC, datetime
+
+    msg = Message(
+        text="ok \u202eevil\u202c 👨\u200d👩\u200d👧", sender="mod\x1b[2Kerator",
+        sent_at=datetime(2026, 11, 26, 18, 0, tzinfo=UTC), room=None, sender_key=bytes(32),
+    )
+    out = format_message(msg)
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "👨\u200d👩\u200d👧" in out  # emoji sequences keep their joiners

@@ -1,12 +1,10 @@
-"""Review: the CLI must not let a message's text forge lines on the terminal.
+"""Review finding (fixed): the CLI must not let a message's text forge lines on the terminal.
 
-``format_message`` replaces ``\\r`` and ``\\n`` ("a newline in the text must not forge another
-sender's line") but passes every other control character through: an ANSI escape (cursor up,
-erase line), a vertical tab, form feed, NEL (U+0085) or LINE SEPARATOR (U+2028) lets a peer's
-message overwrite earlier lines or start a new one that reads ``[21:03] moderator: ...``.
-``client/cli.py`` is being edited by another engineer right now, so the fix (replace every
-``Cc`` character and U+2028/U+2029 with a space, as the sender name too) is left to them; this
-test is ``xfail(strict=True)`` until then.
+``format_message`` used to replace only ``\\r`` and ``\\n``; every other control character
+passed through: an ANSI escape (cursor up, erase line), a vertical tab, form feed, NEL (U+0085)
+or LINE SEPARATOR (U+2028) let a peer's message overwrite earlier lines or start a new one that
+reads ``[21:03] moderator: ...``. Now ``client.cli.printable`` turns every non-printable
+character (sender name too) into a space.
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ FORGERIES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="open review finding: CLI prints control characters")
 @pytest.mark.parametrize("text", FORGERIES)
 def test_message_text_cannot_move_the_cursor_or_break_the_line(text: str) -> None:
     line = format_message(Message(text=text, sender="mallory", room="open/2026-11-26",
