@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import os
 import sys
 from typing import TextIO
@@ -136,6 +137,9 @@ async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         if args.passphrase_env and not passphrase:
             print(f"* {args.passphrase_env} is not set", file=out, flush=True)
             return 2
+        if args.keystore and passphrase is None and sys.stdin.isatty():
+            # At a terminal, offer encryption at rest rather than silently writing keys in clear.
+            passphrase = getpass.getpass("Keystore passphrase (empty: unencrypted): ") or None
         peer = await PeerClient.connect(
             args.url, pseudonym=args.pseudonym, keystore=args.keystore, passphrase=passphrase
         )
