@@ -211,3 +211,25 @@ async def test_unreachable_server_is_a_typed_error_without_leaks() -> None:
         await PeerClient.connect(f"http://127.0.0.1:{free_port()}")
     assert err.value.code == "disconnected"
     assert "127.0.0.1" not in str(err.value)  # no address in errors
+
+
+async def test_both_sides_open_at_once_and_converge(embedded_url: str) -> None:
+    alice = await PeerClient.connect(embedded_url)
+    bob = await PeerClient.connect(embedded_url)
+    try:
+        # Both fetch a bundle and start a session before either hears from the other.
+        to_bob, to_alice = await asyncio.gather(
+            alice.open_direct(bob.pseudonym), bob.open_direct(alice.pseudonym)
+        )
+        await asyncio.gather(to_bob.send("a1"), to_alice.send("b1"))
+        assert (await to_bob.next_message(10)).text == "b1"
+        assert (await to_alice.next_message(10)).text == "a1"
+        for i in range(2, 6):
+            await to_bob.send(f"a{i}")
+            await to_alice.send(f"b{i}")
+            assert (await to_alice.next_message(10)).text == f"a{i}"
+            assert (await to_bob.next_message(10)).text == f"b{i}"
+        assert alice.undecryptable == 0 and bob.undecryptable == 0
+    finally:
+        await alice.close()
+        await bob.close()
