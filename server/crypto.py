@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from server.clock import Random
+from server.ed25519_check import is_acceptable_public_key
 from server.storage.ports import Store
 
 AUTH_CONTEXT = b"iltapiiri/auth/v1\x00"
@@ -54,7 +55,10 @@ def auth_message(challenge: bytes, identity_key: bytes) -> bytes:
 
 
 def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes) -> bool:
-    """True if `signature` is the identity key's signature over the challenge."""
+    """True if `signature` is the identity key's signature over the challenge (and the key is
+    not a degenerate small-order point that any forged signature would pass for)."""
+    if not is_acceptable_public_key(identity_key):
+        return False
     try:
         Ed25519PublicKey.from_public_bytes(identity_key).verify(
             signature, auth_message(challenge, identity_key))
