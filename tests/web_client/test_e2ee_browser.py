@@ -3,6 +3,7 @@ tests/vectors/ inside Debian's Chromium, byte for byte, through its own code pat
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -164,6 +165,7 @@ ORCHESTRATION = """async () => {
   const published = {};
   const queue = [];
   const log = [];
+  const persistedFirst = [];
   let epoch = 0;
   let seq = 0;
   let members = [];
@@ -179,12 +181,18 @@ ORCHESTRATION = """async () => {
     }
     const from = b64e(peers[name].signer.publicKey);
     if (ev === 'direct.send') {
+      const saved = await peers[name].store.get(`sessions:${from}`);
+      const live = peers[name].engine.directs.toRecords();
+      persistedFirst.push(JSON.stringify(saved.map((r) => r.state.ns)) === JSON.stringify(live.map((r) => r.state.ns)));
       seq += 1;
       queue.push({ to: data.to, kind: 'direct', env: { id: `d${seq}`, ts: 1000 + seq, from: name, from_key: from, kind: data.kind,
         header: data.header, body: data.body, commitment: data.commitment } });
       return { id: `d${seq}`, ts: 1000 + seq };
     }
     if (ev === 'room.send') {
+      // The chain position must already be on "disk" when the ciphertext leaves.
+      const saved = (await peers[name].store.get(`groups:${from}`)).mine.find((k) => k.room === data.room);
+      persistedFirst.push(saved.iteration === peers[name].engine.groups.mine.get(data.room).iteration);
       seq += 1;
       for (const m of members) if (m !== name) queue.push({ to: m, kind: 'room', env: { room: data.room, seq, ts: 1000 + seq,
         sender: name, sender_key: from, kind: data.kind, header: data.header, body: data.body, commitment: data.commitment } });
@@ -204,8 +212,9 @@ ORCHESTRATION = """async () => {
   };
   for (const n of ['Anna', 'Bert']) {
     const signer = keys.signerOf(await keys.ed25519KeyPair());
-    const engine = new Engine({ store: new MemoryStore(), relay: relay(n) });
-    peers[n] = { signer, engine };
+    const store = new MemoryStore();
+    const engine = new Engine({ store, relay: relay(n) });
+    peers[n] = { signer, engine, store };
     await engine.load(signer);
     await engine.signedIn(b64e(server.pub));
   }
@@ -246,6 +255,7 @@ ORCHESTRATION = """async () => {
   out.roomsAfterClose = A.groups.rooms();
   out.sendAfterClose = await A.sendGroupText(room, 'x').then(() => 'sent', (e) => e.code);
   out.publishes = log.filter((l) => l.endsWith('keys.publish')).length;
+  out.persistedFirst = persistedFirst;
   return out;
 }"""
 
@@ -265,4 +275,80 @@ async def test_engine_orchestration_with_a_scripted_relay(live_server, open_peer
     assert out["roomsAfterClose"] == []
     assert out["sendAfterClose"] == "bad_state"
     assert out["publishes"] == 2
+    # Every direct.send and room.send saw its state already saved (persist before send).
+    assert len(out["persistedFirst"]) >= 4 and all(out["persistedFirst"])
+    await peer.context.close()
+
+
+FUZZ = """async ({ prekeyHeader, msgHeader, groupHeader, contents, envelope }) => {
+  const { decodeRatchetHeader } = await import('/js/e2ee/ratchet.js');
+  const { decodePrekeyHeader } = await import('/js/e2ee/x3dh.js');
+  const { decodeGroupHeader } = await import('/js/e2ee/group.js');
+  const { decodeContent } = await import('/js/e2ee/content.js');
+  const { directEnvelopeFromWire } = await import('/js/e2ee/envelopes.js');
+  const { E2eeError, CODES } = await import('/js/e2ee/bytes.js');
+  const fromHex = (x) => new Uint8Array(x.match(/../g).map((b) => parseInt(b, 16)));
+  const samples = [[decodePrekeyHeader, prekeyHeader], [decodeRatchetHeader, msgHeader], [decodeGroupHeader, groupHeader],
+    ...contents.map((c) => [decodeContent, c])];
+  const bad = [];
+  let refused = 0;
+  const attempt = async (fn, bytes, mustFail, what) => {
+    try {
+      await fn(bytes);
+      if (mustFail) bad.push(`${fn.name} accepted ${what}`);
+    } catch (err) {
+      refused += 1;
+      if (!(err instanceof E2eeError) || !CODES.includes(err.code)) bad.push(`${fn.name} ${what}: ${err && err.name}`);
+    }
+  };
+  for (const [fn, hex] of samples) {
+    const bytes = fromHex(hex);
+    await attempt(fn, bytes, false, 'the original');
+    for (let n = 0; n < bytes.length; n += 1) await attempt(fn, bytes.slice(0, n), true, `truncation ${n}`);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    longer[bytes.length] = 1;
+    await attempt(fn, longer, true, 'a trailing byte');
+    for (let i = 0; i < bytes.length; i += 1) {
+      for (const bit of [0x01, 0x80]) {
+        const flipped = bytes.slice();
+        flipped[i] ^= bit;
+        await attempt(fn, flipped, false, `flip ${i}`);
+      }
+    }
+  }
+  // (An empty string is a valid id, name or base64 here, as in e2ee.envelopes; decryption refuses it later.)
+  const junk = [5, true, null, 'not base64!', [], {}];
+  for (const name of Object.keys(envelope)) {
+    const missing = { ...envelope };
+    delete missing[name];
+    if (!['commitment', 'stamp'].includes(name)) await attempt(directEnvelopeFromWire, missing, true, `missing ${name}`);
+    for (const j of junk) {
+      if (['commitment', 'stamp'].includes(name) && j === null) continue;
+      if (['id', 'from'].includes(name) && typeof j === 'string') continue; // any text is a valid id or name
+      if (name === 'ts' && j === 5) continue;
+      await attempt(directEnvelopeFromWire, { ...envelope, [name]: j }, true, `${name}=${JSON.stringify(j)}`);
+    }
+  }
+  return { bad, refused };
+}"""
+
+
+async def test_decoders_refuse_truncation_junk_and_flips_with_typed_errors(live_server, open_peer: OpenPeer) -> None:
+    files = load_vectors()
+    direct = files["iltapiiri_direct.json"]
+    group = files["iltapiiri_group.json"]
+    prekey = next(m for m in direct["messages"] if m["kind"] == "prekey")
+    msg = next(m for m in direct["messages"] if m["kind"] == "msg")
+    first = direct["messages"][0]
+    envelope = {"id": "0" * 32, "ts": 1, "from": "alice", "from_key": direct["keys_fetch_reply"]["identity_key"],
+                "kind": "prekey", "header": base64.b64encode(bytes.fromhex(first["header"])).decode(),
+                "body": base64.b64encode(bytes.fromhex(first["body"])).decode(),
+                "commitment": base64.b64encode(bytes.fromhex(first["commitment"])).decode()}
+    peer = await open_peer(live_server.url, path="/selftest.html")
+    out = await peer.page.evaluate(FUZZ, {
+        "prekeyHeader": prekey["header"], "msgHeader": msg["header"], "groupHeader": group["messages"][0]["header"],
+        "contents": [first["padded_plaintext"], group["distribution"]["padded_content"]], "envelope": envelope})
+    assert out["bad"] == []
+    assert out["refused"] > 500
     await peer.context.close()
