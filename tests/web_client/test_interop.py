@@ -353,3 +353,39 @@ async def test_two_browsers_one_to_one_by_request_and_accept_and_nothing_readabl
     assert [line for line in console for text in secrets if text in line] == []
     await alice.context.close()
     await bob.context.close()
+
+
+async def test_bursts_both_ways_arrive_complete_and_in_order(live_server, open_peer: OpenPeer) -> None:
+    """Concurrent sends from the page queue on the engine's lock: one chain, no reused index."""
+    py = await PeerClient.connect(live_server.url, pseudonym="Python Ryoppy")
+    try:
+        group = await py.join_group("open")
+        browser = await open_peer(live_server.url)
+        await browser.sign_in("Selainryoppy")
+        await wait_ready(browser)
+        await browser.join_open_group()
+        texts = [f"selain {i:02d}" for i in range(15)]
+        seqs = await browser.page.evaluate("""async (texts) => {
+          const m = await import('/js/messaging.js');
+          const room = [...window.iltapiiri.rooms.byRoom.keys()][0];
+          return Promise.all(texts.map((t) => m.sendGroupText(room, t).then((r) => r.seq)));
+        }""", texts)
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(texts)
+        got = [await group.next_message(timeout=15) for _ in texts]
+        assert [m.text for m in got] == texts
+        assert [group_ref(m)[2] for m in got] == list(range(len(texts)))  # iterations 0..14, none reused
+
+        mine = [f"python {i:02d}" for i in range(15)]
+        for text in mine:
+            await group.send(text)
+        await browser.page.wait_for_function("""(n) => {
+          const room = [...window.iltapiiri.rooms.byRoom.values()][0];
+          return room.messages.filter((m) => m.text && m.text.startsWith('python ')).length === n;
+        }""", arg=len(mine), timeout=TIMEOUT_MS)
+        shown = await browser.page.evaluate("""() => [...window.iltapiiri.rooms.byRoom.values()][0]
+          .messages.filter((m) => m.text && m.text.startsWith('python ')).map((m) => m.text)""")
+        assert shown == mine
+        assert py.undecryptable == 0
+        await browser.context.close()
+    finally:
+        await py.close()
