@@ -21,6 +21,8 @@ import { IdbStore } from './store.js';
 
 export const LOCK_NAME = 'iltapiiri-e2ee';
 export const SWEEP_MS = 2000;
+export const MAX_START_RETRIES = 5;
+export const RETRY_MS = 2000;
 
 /** Take the device-wide lock; resolves when this tab holds it (held until the page goes). */
 function takeLock() {
@@ -43,6 +45,7 @@ class WebE2ee {
     this.lock = null;
     this.joins = new Map(); // room -> the join reply object already applied
     this.starting = null;
+    this.retries = 0;
     ctx.e2ee = this; // for the browser tests and the console: status and counters, never keys
   }
 
@@ -87,8 +90,14 @@ class WebE2ee {
       await this.syncRooms();
       if (this.ctx.directs && this.ctx.directs.fetchInbox) await this.ctx.directs.fetchInbox();
     };
-    this.starting = run().catch(() => {
+    this.starting = run().then(() => { this.retries = 0; }, () => {
+      // Offline or rate limited while publishing: try again a few times, then wait for the next
+      // sign-in or reconnect (sending stays refused meanwhile, never unencrypted).
       this.status = 'failed';
+      if (this.retries < MAX_START_RETRIES) {
+        this.retries += 1;
+        setTimeout(() => this.onSignedIn(), RETRY_MS * this.retries);
+      }
     });
     return this.starting;
   }
