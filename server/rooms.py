@@ -79,6 +79,17 @@ async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]
         raise ApiError("group_not_open")
     me = conn.member()
     async with relay.store.lock(f"room:{night.room}"):
+        if conn.sid in await relay.store.room_sids(night.room):
+            # Joining again from the same connection changes nothing: the current state, with
+            # the `joined` event re-signed at the current epoch, and no push to the others.
+            epoch = await relay.store.epoch(night.room)
+            members = _members(await relay.store.room_members(night.room))
+            membership = signed_membership(relay, room=night.room, epoch=epoch, event="joined",
+                                           identity_key=me["identity_key"],
+                                           pseudonym=me["pseudonym"], members=members)
+            conn.rooms.add(night.room)
+            return {"room": night.room, "group": await group_info(relay, group, now),
+                    "epoch": epoch, "members": members, "membership": membership}
         current = _members(await relay.store.room_members(night.room))
         others = [m for m in current if m["identity_key"] != me["identity_key"]]
         if conn.role != "moderator":

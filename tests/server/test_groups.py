@@ -242,3 +242,22 @@ async def test_capacity_holds_under_concurrent_joins(
     finally:
         for p in peers:
             await p.close()
+
+
+async def test_joining_twice_from_one_connection_changes_nothing(live_server: LiveServer) -> None:
+    a = await Peer.connect(live_server.url, "Tupla")
+    b = await Peer.connect(live_server.url, "Katsoja")
+    try:
+        await b.call("group.join", {"group_id": "open"})
+        first = await a.call("group.join", {"group_id": "open"})
+        await b.next("room.membership")
+        again = await a.call("group.join", {"group_id": "open"})
+        assert again["ok"] and again["epoch"] == first["epoch"]
+        assert again["members"] == first["members"]
+        assert a.server_key is not None
+        verify_membership(again["membership"], a.server_key)
+        await b.nothing("room.membership", 0.3)
+        assert (await a.call("room.send", {"room": first["room"], **envelope()}))["ok"]
+    finally:
+        await a.close()
+        await b.close()
