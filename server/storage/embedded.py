@@ -57,6 +57,7 @@ class EmbeddedStore:
         self._owner_of: dict[tuple[str, str], str] = {}
         self._owned: dict[str, set[tuple[str, str]]] = {}
         self._beats: dict[str, float] = {}
+        self._claimed: dict[str, float] = {}
         self._inbox_n = 0
 
     def __repr__(self) -> str:
@@ -85,11 +86,16 @@ class EmbeddedStore:
         """See Store. Claims are durable so a restart does not announce a transition twice.
         (Wall time here only forgets old claims; it is not a domain decision.)"""
         now = time.time()
+        if self._claimed.get(key, 0.0) > now:
+            return False  # the scheduler asks every second: answer repeats from memory
         with self._db:
             self._db.execute("BEGIN")
             self._db.execute("DELETE FROM claims WHERE expires_at < ?", (now,))
             cur = self._db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?)",
                                    (key, now + ttl_seconds))
+        if len(self._claimed) > 10_000:
+            self._claimed.clear()
+        self._claimed[key] = now + ttl_seconds
         return cur.rowcount == 1
 
     @staticmethod
