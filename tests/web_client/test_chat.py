@@ -60,6 +60,16 @@ async def test_two_peers_join_open_and_see_each_other(live_server, open_peer: Op
     assert franking["commitment"] and franking["stamp"] and franking["sender"] == "Aamukaste"
     assert franking["opening"] is not None
     assert await bob.page.locator("li.msg.theirs button:has-text('Ilmoita')").count() == 1
+    await bob.page.click("li.msg.theirs button:has-text('Ilmoita')")
+    await bob.page.wait_for_selector("dialog[open] >> text=Ilmoita käyttäjän Aamukaste viestistä")
+    await bob.page.click("dialog[open] button[type=submit]")
+    status = bob.page.locator("dialog[open] p[role=status]")
+    await status.wait_for(state="visible")
+    # Until the report channel exists the dialog says so kindly (and offers muting).
+    assert (await status.inner_text()) in ("Kiitos. Ohjaajat saivat ilmoituksesi.",
+        "Ilmoituksia ei voi vielä lähettää täältä. Voit sillä välin mykistää tämän käyttäjän.")
+    await bob.screenshot("04-report-fi")
+    await bob.page.keyboard.press("Escape")
     await alice.screenshot("04-chat")
     await bob.screenshot("04-chat-fi")
     assert alice.unexpected_console_errors() == [] and bob.unexpected_console_errors() == []

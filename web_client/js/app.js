@@ -185,16 +185,32 @@ async function start() {
   loadE2ee();
   const id = await session.loadIdentity();
   if (id && id.pseudonym) {
-    main.replaceChildren(h('p', { class: 'muted', role: 'status', text: t('welcome.signing_in') }));
+    await resumeSignIn();
+    return;
+  }
+  ctx.router.show('welcome', {}, { focus: false });
+}
+
+/** A returning person: sign in with the stored identity, and keep trying while offline
+ * (showing the welcome view instead would invite them to pick a new name by mistake). */
+async function resumeSignIn() {
+  const status = h('p', { class: 'muted', role: 'status', text: t('welcome.signing_in') });
+  main.replaceChildren(h('section', { class: 'view' }, status));
+  for (let attempt = 0; ; attempt += 1) {
     try {
       await session.signIn(undefined);
       ctx.afterSignIn();
       return;
     } catch (err) {
-      // fall through to the welcome view, which explains what went wrong on the next try
+      const code = err && err.code;
+      if (!['offline', 'timeout', 'disconnected'].includes(code)) {
+        ctx.router.show('welcome', {}, { focus: false });
+        return;
+      }
+      status.textContent = t('welcome.offline_retry');
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(15000, 1000 * 2 ** attempt)); });
     }
   }
-  ctx.router.show('welcome', {}, { focus: false });
 }
 
 window.iltapiiri = ctx; // for the browser tests and for debugging from the console

@@ -26,6 +26,7 @@ export default {
   'welcome.generate': 'Pick a name for me',
   'welcome.empty': 'Write a name, or let us pick one for you.',
   'welcome.restore': 'I have a saved identity file',
+  'welcome.offline_retry': 'Cannot reach Iltapiiri right now. Trying again…',
   'welcome.signing_in': 'Signing you in…',
 
   'error.pseudonym_taken': 'Someone already uses that name. Try another, or let us pick one.',

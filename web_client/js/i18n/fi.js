@@ -26,6 +26,7 @@ export default {
   'welcome.generate': 'Keksi minulle nimi',
   'welcome.empty': 'Kirjoita nimi tai anna meidän keksiä se.',
   'welcome.restore': 'Minulla on tallennettu tunnistetiedosto',
+  'welcome.offline_retry': 'Iltapiiriin ei saada juuri nyt yhteyttä. Yritetään uudelleen…',
   'welcome.signing_in': 'Kirjaudutaan…',
 
   'error.pseudonym_taken': 'Joku käyttää jo tätä nimeä. Kokeile toista tai anna meidän keksiä nimi.',

@@ -26,6 +26,7 @@ export default {
   'welcome.generate': 'Välj ett namn åt mig',
   'welcome.empty': 'Skriv ett namn, eller låt oss välja ett åt dig.',
   'welcome.restore': 'Jag har en sparad identitetsfil',
+  'welcome.offline_retry': 'Iltapiiri går inte att nå just nu. Försöker igen…',
   'welcome.signing_in': 'Loggar in…',
 
   'error.pseudonym_taken': 'Någon använder redan det namnet. Prova ett annat, eller låt oss välja.',
