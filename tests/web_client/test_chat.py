@@ -92,4 +92,10 @@ async def test_without_encryption_nothing_is_sent(live_server, open_peer: OpenPe
     assert await page.input_value("textarea[name=message]") == "tämä ei saa lähteä selväkielisenä"
     assert "room.send" not in sent_events(peer)
     assert all("selväkielisenä" not in f for f in peer.frames_sent)
+    # Size is checked in UTF-8 bytes (the e2ee text limit), not only in characters.
+    await page.evaluate("async () => (await import('/js/messaging.js')).installE2ee(window.iltapiiri.e2ee)")
+    await page.fill("textarea[name=message]", "€" * 3000)  # 3,000 characters, 9,000 bytes
+    await page.click("form.composer button[type=submit]")
+    await page.wait_for_selector("form.composer .notice >> text=The message is too long")
+    assert "room.send" not in sent_events(peer)
     await peer.context.close()

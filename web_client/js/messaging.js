@@ -8,6 +8,7 @@
  */
 
 export const MAX_TEXT_CHARS = 4000;
+export const MAX_TEXT_BYTES = 8192; // TextContent limit in docs/crypto.md section 3 (UTF-8 bytes)
 
 let engine = null;
 
@@ -31,7 +32,9 @@ export class SendError extends Error {
 
 function checkText(text) {
   if (typeof text !== 'string' || !text.trim()) throw new SendError('empty');
-  if (text.length > MAX_TEXT_CHARS) throw new SendError('too_large');
+  if (text.length > MAX_TEXT_CHARS || new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
+    throw new SendError('too_large');
+  }
 }
 
 /** Encrypt and send `text` to a group room. Resolves {seq, ts} from the relay. */
