@@ -134,6 +134,9 @@ class GroupFlow(DirectFlow):
 
     async def _send_group(self, group: Group, text: str) -> None:
         async with self._lock:
+            # Act on membership news that already arrived (a newcomer must get my key before
+            # this message; a departure must rotate it first).
+            await self._drain_pushes()
             state = self._rooms.get(group.room)
             if state is None or state.closed or group.is_closed:
                 raise RoomClosedError(group.room)

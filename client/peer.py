@@ -191,16 +191,25 @@ class PeerClient(GroupFlow):
         except asyncio.QueueFull:
             # Direct envelopes stay in the inbox until acked; refetch them once drained.
             self._overflowed = True
+        self._push_ready.set()
 
     async def _run(self) -> None:
         while True:
-            name, data = await self._pushes.get()
+            await self._push_ready.wait()
+            async with self._lock:
+                await self._drain_pushes()
+
+    async def _drain_pushes(self) -> None:
+        """Handle every queued push in arrival order (the lock is held).
+
+        Pushes leave the queue only here, under the lock, so order holds even when a group
+        send drains first: a member who joined a moment ago then gets my sender key before the
+        message they should be able to read.
+        """
+        while not self._pushes.empty():
+            name, data = self._pushes.get_nowait()
             try:
-                async with self._lock:
-                    await self._dispatch(name, data)
-                    if self._overflowed and self._pushes.empty():
-                        self._overflowed = False
-                        await self._fetch_inbox()
+                await self._dispatch(name, data)
             except asyncio.CancelledError:
                 raise
             except (ClientError, E2EEError) as err:
@@ -208,6 +217,14 @@ class PeerClient(GroupFlow):
             except Exception as err:
                 # Never log the exception text: it could quote a payload.
                 log.warning("push %s failed: %s", name, type(err).__name__)
+        # No await between the empty check and this: a push cannot slip in unseen.
+        self._push_ready.clear()
+        if self._overflowed:
+            self._overflowed = False
+            try:
+                await self._fetch_inbox()
+            except (ClientError, E2EEError) as err:
+                log.info("inbox refetch failed: %s", err.code)
 
     async def _dispatch(self, name: str, data: Any) -> None:
         if name == "room.envelope":

@@ -46,6 +46,7 @@ class PeerBase:
         self._lock = asyncio.Lock()
         self._pushes: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(MAX_PENDING_PUSHES)
         self._overflowed = False
+        self._push_ready = asyncio.Event()
         self._transport = Transport(url, self._on_push)
         self._worker: asyncio.Task[None] | None = None
         self._rooms: dict[str, RoomState] = {}
@@ -62,6 +63,10 @@ class PeerBase:
 
     def _on_push(self, name: str, data: Any) -> None:
         """Called by the transport synchronously, in arrival order (see ``PeerClient``)."""
+        raise NotImplementedError
+
+    async def _drain_pushes(self) -> None:
+        """Handle every queued push in order, lock held (``PeerClient``)."""
         raise NotImplementedError
 
     def _on_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:

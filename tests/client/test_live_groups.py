@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -25,6 +27,21 @@ def record_envelopes(peer: PeerClient) -> list[dict[str, Any]]:
 
     peer._dispatch = dispatch  # type: ignore[method-assign]
     return seen
+
+
+@contextlib.asynccontextmanager
+async def handler_frozen(peer: PeerClient) -> AsyncIterator[None]:
+    """Stop the peer's push handler for the block, then restart it.
+
+    Inside, pushes pile up unhandled, as on a busy client whose send races them.
+    """
+    assert peer._worker is not None
+    peer._worker.cancel()
+    await asyncio.gather(peer._worker, return_exceptions=True)
+    try:
+        yield
+    finally:
+        peer._worker = asyncio.create_task(peer._run())
 
 
 async def connect_many(url: str, n: int) -> list[PeerClient]:
@@ -238,3 +255,42 @@ async def test_scheduled_night_warns_then_closes(live_server_factory, tmp_path) 
             await gm.send("anyone still here?")
     finally:
         await close_all([mod, peer])
+
+
+async def test_send_right_after_a_join_reaches_the_newcomer(any_backend_url: str) -> None:
+    """No waiting between the join and the send: the sender must act on the join first."""
+    peers = await connect_many(any_backend_url, 4)
+    try:
+        ga = await peers[0].join_group("open")
+        await peers[1].join_group("open")
+        sender = peers[0]
+        for newcomer in peers[2:]:
+            # The join news is still queued when the sender sends (a send racing the push).
+            async with handler_frozen(sender):
+                gn = await newcomer.join_group("open")
+                await asyncio.sleep(0.2)  # the join push is queued, not handled
+                await ga.send(f"welcome {newcomer.pseudonym}")
+            msg = await gn.next_message(10)
+            assert msg.text == f"welcome {newcomer.pseudonym}"
+    finally:
+        await close_all(peers)
+
+
+async def test_send_right_after_a_leave_is_unreadable_with_old_keys(embedded_url: str) -> None:
+    alice, bob, carol = await connect_many(embedded_url, 3)
+    try:
+        ga, gb, gc = [await p.join_group("open") for p in (alice, bob, carol)]
+        raw_at_bob = record_envelopes(bob)
+        await ga.send("hello all")
+        assert (await gc.next_message(10)).text == "hello all"
+        carol_keys = copy.deepcopy(carol._engine)
+        async with handler_frozen(alice):  # the leave news is still queued when alice sends
+            await gc.leave()
+            await asyncio.sleep(0.2)  # the leave push is queued, not handled
+            await ga.send("carol has gone")
+        assert (await gb.next_message(10)).text in {"hello all", "carol has gone"}
+        envs = [GroupEnvelope.from_wire(e) for e in raw_at_bob]
+        with pytest.raises(E2EEError):
+            carol_keys.decrypt_group(envs[-1])
+    finally:
+        await close_all([alice, bob, carol])
