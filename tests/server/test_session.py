@@ -162,3 +162,13 @@ async def test_moderator_role_from_configured_keys(live_server_factory: LiveServ
     finally:
         await peer.close()
         await hello_peer.close()
+
+
+async def test_configured_staff_names_are_refused(live_server_factory: LiveServerFactory) -> None:
+    server = await live_server_factory(reserved_names=("Liisa Ohjaa",))
+    peer = await Peer.connect(server.url, auth=False)
+    try:
+        assert (await peer.authenticate("liisa_ohjaa"))["error"] == "pseudonym_reserved"
+        assert (await peer.authenticate("Liisa"))["ok"]
+    finally:
+        await peer.close()
