@@ -294,3 +294,15 @@ async def test_send_right_after_a_leave_is_unreadable_with_old_keys(embedded_url
             carol_keys.decrypt_group(envs[-1])
     finally:
         await close_all([alice, bob, carol])
+
+
+async def test_five_join_at_once_and_speak_at_once(any_backend_url: str) -> None:
+    peers = await connect_many(any_backend_url, 5)
+    try:
+        groups = list(await asyncio.gather(*(p.join_group("open") for p in peers)))
+        await asyncio.gather(*(g.send(f"from {p.pseudonym}") for p, g in zip(peers, groups, strict=True)))
+        for me, group in zip(peers, groups, strict=True):
+            got = sorted(await drain(group, 4))
+            assert got == sorted((p.pseudonym, f"from {p.pseudonym}") for p in peers if p is not me)
+    finally:
+        await close_all(peers)
