@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from client.group_flow import GroupFlow
 
 DEFAULT_TIMEOUT_S = 10.0
+
+
+class NoMoreMessages(RoomClosedError, TimeoutError):
+    """``next_message`` on a closed room after its last message: nothing will ever come."""
+
 TOO_LARGE = "too_large"
 
 
@@ -70,7 +75,8 @@ class Group:
         """The next message from another member, in order.
 
         Raises ``MessageTimeout`` (a ``TimeoutError``) after ``timeout`` seconds, and
-        ``RoomClosedError`` once the room has closed and every earlier message was read.
+        ``RoomClosedError`` once the room has closed and every earlier message was read (it is
+        also a ``TimeoutError``: no message will come, whichever a caller waits for).
         """
         return await self._mailbox.get(timeout)
 
@@ -114,7 +120,7 @@ class Group:
             return
         self.close_reason = reason
         self._closed.set()
-        self._mailbox.close(RoomClosedError(self.room))
+        self._mailbox.close(NoMoreMessages(self.room))
 
 
 class DirectChat:
