@@ -37,6 +37,7 @@ BLIND3 = "blind3.jsonl"
 BLIND4 = "blind4.jsonl"
 BLIND5 = "blind5.jsonl"
 BLIND6 = "blind6.jsonl"
+BLIND7 = "blind7.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -70,7 +71,7 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6)
+    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7)
     tuning = run(load([f for f in files if f.name not in held]),
                  detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
@@ -80,7 +81,8 @@ def main(argv: list[str]) -> int:
     blind4 = run(load([f for f in files if f.name == BLIND4]), detect)
     blind5 = run(load([f for f in files if f.name == BLIND5]), detect)
     blind6 = run(load([f for f in files if f.name == BLIND6]), detect)
-    everything = tuning + heldout + blind + blind2 + blind3 + blind4 + blind5 + blind6
+    blind7 = run(load([f for f in files if f.name == BLIND7]), detect)
+    everything = tuning + heldout + blind + blind2 + blind3 + blind4 + blind5 + blind6 + blind7
     if "--summary" in argv:
         print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
                               f"held-out ({len(heldout)})": summarise(heldout),
@@ -90,6 +92,7 @@ def main(argv: list[str]) -> int:
                               f"blind 4 ({len(blind4)})": summarise(blind4),
                               f"blind 5 ({len(blind5)})": summarise(blind5),
                               f"blind 6 ({len(blind6)})": summarise(blind6),
+                              f"blind 7 ({len(blind7)})": summarise(blind7),
                               f"all ({len(everything)})": summarise(everything)}, "set"))
         return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
@@ -100,6 +103,7 @@ def main(argv: list[str]) -> int:
     print(report(f"Blind set 4 ({len(blind4)} cases)", blind4))
     print(report(f"Blind set 5 ({len(blind5)} cases)", blind5))
     print(report(f"Blind set 6 ({len(blind6)} cases)", blind6))
+    print(report(f"Blind set 7 ({len(blind7)} cases)", blind7))
     print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
         for o in everything:
