@@ -33,6 +33,7 @@ from client.wire import (
     decode_membership,
 )
 from e2ee.errors import E2EEError
+from e2ee.limits import PROTOCOL_VERSION
 from e2ee.safety import format_safety_number, safety_number
 
 
@@ -151,6 +152,8 @@ class PeerClient(GroupFlow):
     async def _establish(self) -> None:
         """hello → signed challenge → auth → publish keys → fetch the inbox (lock held)."""
         hello = HelloReply.from_wire(await self._transport.request("hello"))
+        if hello.protocol != PROTOCOL_VERSION:
+            raise ProtocolViolation("unsupported_protocol", f"server speaks v{hello.protocol}")
         self._server_key = hello.server_key
         request: dict[str, Any] = {
             "identity_key": b64e(self._engine.identity_key),
