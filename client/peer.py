@@ -25,6 +25,7 @@ from client.keystore import Keystore
 from client.peer_base import Listener, log
 from client.transport import DISCONNECTED_EVENT, RECONNECTED
 from client.wire import (
+    WIRE_PROTOCOL,
     AuthReply,
     GroupEvent,
     HelloReply,
@@ -33,7 +34,6 @@ from client.wire import (
     decode_membership,
 )
 from e2ee.errors import E2EEError
-from e2ee.limits import PROTOCOL_VERSION
 from e2ee.safety import format_safety_number, safety_number
 
 
@@ -152,7 +152,7 @@ class PeerClient(GroupFlow):
     async def _establish(self) -> None:
         """hello → signed challenge → auth → publish keys → fetch the inbox (lock held)."""
         hello = HelloReply.from_wire(await self._transport.request("hello"))
-        if hello.protocol != PROTOCOL_VERSION:
+        if hello.protocol != WIRE_PROTOCOL:
             raise ProtocolViolation("unsupported_protocol", f"server speaks v{hello.protocol}")
         self._server_key = hello.server_key
         request: dict[str, Any] = {

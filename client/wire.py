@@ -20,6 +20,8 @@ from e2ee.errors import E2EEError
 from e2ee.membership import MembershipEvent
 
 KEY_LEN = 32
+WIRE_PROTOCOL = 1
+"""The docs/protocol.md version this client speaks (``hello`` answers ``protocol``)."""
 MAX_FIELD_B64 = 256 * 1024  # generous bound on any one b64 field from the server
 MAX_NAME = 200
 
