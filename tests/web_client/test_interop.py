@@ -15,7 +15,7 @@ from client import Message, PeerClient
 from e2ee.safety import safety_number
 from tests.web_client.conftest import OpenPeer, Peer
 
-TIMEOUT_MS = 15000
+TIMEOUT_MS = 20000
 
 
 async def send_in_view(peer: Peer, text: str) -> None:
@@ -242,6 +242,15 @@ async def test_the_browser_rotates_its_sender_key_when_a_member_leaves(live_serv
         # The Python member rotated too, and the browser received its new key.
         await group_stays.send("kierto toimii")
         await see_message(browser, "kierto toimii")
+
+        # Leaving drops every key of the room from the engine (memory and IndexedDB).
+        assert await browser.page.evaluate("() => window.iltapiiri.e2ee.engine.groups.rooms().length") == 1
+        await browser.page.click("section.chat .chat-head button.secondary")
+        await browser.page.wait_for_selector("section.groups", timeout=TIMEOUT_MS)
+        await browser.page.wait_for_function(
+            "() => window.iltapiiri.e2ee.engine.groups.rooms().length === 0", timeout=TIMEOUT_MS)
+        stored = await browser.page.evaluate(STORAGE_DUMP)
+        assert "open/" not in stored["blob"]
         await browser.context.close()
     finally:
         await stays.close()
