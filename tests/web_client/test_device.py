@@ -102,3 +102,24 @@ async def test_usable_at_360px_without_horizontal_scroll(live_server, open_peer:
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     await peer.screenshot("09-help-360")
     await peer.context.close()
+
+
+async def test_finnish_and_swedish_fit_at_360px(live_server, open_peer: OpenPeer) -> None:
+    """Long Finnish and Swedish words must wrap, not push the page sideways."""
+    for locale, name in (("fi-FI", "Kapeasuomi"), ("sv-FI", "Smalsvensk")):
+        peer = await open_peer(live_server.url, locale=locale, width=360, height=740)
+        page = peer.page
+        await peer.sign_in(name)
+        await peer.join_open_group()
+        for view in ("chat", "groups", "days", "identity", "direct"):
+            if view != "chat":
+                await page.click(f"button.navlink[data-view={view}]")
+            await page.wait_for_selector(f"main[data-view={view}]")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{locale} {view} is {width}px wide"
+            if view == "chat":
+                await peer.screenshot(f"17-chat-360-{locale}")
+        await page.click("#help-button")
+        await page.wait_for_selector("#help-panel .resources[aria-busy=false]")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 360
+        await peer.context.close()

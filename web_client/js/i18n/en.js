@@ -62,6 +62,7 @@ export default {
   'groups.state.closed': 'Closed',
   'groups.join': 'Join',
   'groups.wait_in_lobby': 'Wait in the lobby',
+  'groups.opens_at': 'Opens at {time}: read the rules',
   'groups.full': 'Full tonight',
   'groups.closed_tonight': 'This group has ended for tonight.',
 

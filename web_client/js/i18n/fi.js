@@ -4,7 +4,7 @@ export default {
   'common.close': 'Sulje',
 
   'header.help': 'Haluan puhua ammattilaisen kanssa',
-  'header.exit': 'Pikapoistuminen',
+  'header.exit': 'Poistu heti',
   'header.exit_hint': 'Poistuu heti. Escape-näppäin kahdesti tekee saman.',
   'header.language': 'Kieli',
   'header.skip': 'Siirry sisältöön',
@@ -62,6 +62,7 @@ export default {
   'groups.state.closed': 'Suljettu',
   'groups.join': 'Liity',
   'groups.wait_in_lobby': 'Odota odotustilassa',
+  'groups.opens_at': 'Aukeaa klo {time}: lue säännöt',
   'groups.full': 'Täynnä tänään',
   'groups.closed_tonight': 'Tämä ryhmä on päättynyt tältä illalta.',
 

@@ -62,6 +62,7 @@ export default {
   'groups.state.closed': 'Stängd',
   'groups.join': 'Gå med',
   'groups.wait_in_lobby': 'Vänta i väntrummet',
+  'groups.opens_at': 'Öppnar kl. {time}: läs reglerna',
   'groups.full': 'Full i kväll',
   'groups.closed_tonight': 'Den här gruppen är slut för i kväll.',
 

@@ -18,7 +18,8 @@ function groupCard(ctx, g) {
   } else if (full) {
     action = h('p', { class: 'muted', text: t('groups.full') });
   } else {
-    const label = g.state === 'open' ? t('groups.join') : t('groups.wait_in_lobby');
+    const label = g.state === 'open' ? t('groups.join')
+      : g.state === 'lobby' ? t('groups.wait_in_lobby') : t('groups.opens_at', { time: formatTime(starts) });
     action = h('button', {
       type: 'button', class: 'primary', text: label,
       'aria-label': `${label}: ${g.name}`,
