@@ -16,6 +16,13 @@ export class Rooms extends EventTarget {
     this.byRoom = new Map();
     session.on('room.envelope', (env) => this.onEnvelope(env));
     session.on('room.membership', (m) => this.onMembership(m));
+    // After a reconnect the member list may have changed while we were away.
+    // (A separate event from 'members', which the e2ee engine takes as a join to key for; it
+    // handles rejoins itself when the session resumes.)
+    session.on('rejoined', (reply) => this.update(reply.room, (r) => {
+      r.members = reply.members || r.members;
+      r.epoch = reply.epoch;
+    }, 'refresh'));
     session.on('group.closing', (d) => this.update(d.room, (r) => {
       r.closing = true;
       r.closesAt = d.closes_at;

@@ -106,7 +106,17 @@ export class Session extends EventTarget {
       for (const room of [...this.rooms.keys()]) {
         const groupId = this.rooms.get(room).group.id;
         try {
-          this.rooms.set(room, await this.socket.request('group.join', { group_id: groupId }));
+          const reply = await this.socket.request('group.join', { group_id: groupId });
+          if (reply.room !== room) {
+            // The night ended while we were away: that room is gone, and a new night starts with
+            // its rules again, so do not slip into it silently.
+            this.rooms.delete(room);
+            await this.socket.request('group.leave', { room: reply.room }).catch(() => {});
+            this.fire('group.closed', { room, reason: 'ended' });
+            continue;
+          }
+          this.rooms.set(room, reply);
+          this.fire('rejoined', reply);
         } catch (err) {
           this.rooms.delete(room);
           this.fire('group.closed', { room, reason: err.code });

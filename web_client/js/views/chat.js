@@ -124,6 +124,7 @@ export default {
     const offs = [
       ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message); }),
       ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
+      ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),
     ];
