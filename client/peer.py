@@ -112,7 +112,9 @@ class PeerClient(GroupFlow):
         return group
 
     async def open_direct(self, pseudonym: str) -> DirectChat:
-        """A 1:1 conversation with ``pseudonym`` (session set up on first send if needed)."""
+        """A 1:1 conversation with ``pseudonym``: its key bundle is fetched and checked against
+        the pinned identity, and a session started, unless one exists (``unknown_user`` if the
+        server knows no such pseudonym, ``untrusted_key`` if its identity changed)."""
         async with self._lock:
             chat = self._directs.get(pseudonym)
             if chat is not None:
