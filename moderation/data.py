@@ -180,8 +180,12 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         for r in _req(pd, "rules", list, "personal_data")
     )
     langs = _req(data, "languages", dict, "languages")
+    # Function words and everyday words ("today", "everyone") are never a pattern's prefilter
+    # key: a key should be rare in ordinary chat.
     common = frozenset(
-        norm_word(w) for v in langs.values() for w in _words(_req(v, "markers", list, "l"), "l")
+        norm_word(w)
+        for v in langs.values()
+        for w in _words(_req(v, "markers", list, "l") + list(v.get("common", [])), "l")
     )
     effects = _req(data, "context_effects", dict, "context_effects")
     return Compiled(

@@ -39,6 +39,7 @@ MAX_GAP = 3
 MAX_OPTIONAL = 4
 MAX_COMPACT_KEYS = 32
 MIN_COMPACT_KEY = 5
+COMPACT_PROBE = 3  # characters of a compact key used to index it (< MIN_COMPACT_KEY)
 MEMO_LIMIT = 50_000
 
 
@@ -223,7 +224,7 @@ class Matcher:
         self._pairs: dict[tuple[str, str], list[int]] = {}
         self._prefix: dict[str, list[int]] = {}
         self._numeric: list[int] = []
-        self._compact: list[tuple[str, int]] = []
+        self._compact_index: dict[str, list[tuple[str, int]]] = {}
         for sid, seq in enumerate(self._seqs):
             first = seq.elems[0]
             assert isinstance(first, TokSpec)
@@ -245,7 +246,8 @@ class Matcher:
             if first.num or first.qty:
                 self._numeric.append(sid)
             for key in _compact_keys(seq.elems):
-                self._compact.append((key, sid))
+                # Indexed by the first characters: a joined token is probed at each position.
+                self._compact_index.setdefault(key[:COMPACT_PROBE], []).append((key, seq.entry))
         # Probing only the lengths that occur keeps the cost per token small and fixed.
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
         self._suffix_lengths = sorted({len(x) for x in self._suffix})
@@ -273,6 +275,16 @@ class Matcher:
                 self._memo.clear()
             self._memo[f] = got
         return got
+
+    def _compact_entries(self, forms: Sequence[str]) -> set[int]:
+        """Entries one of whose compact keys occurs inside one of the spellings."""
+        found: set[int] = set()
+        for f in forms:
+            for i in range(len(f) - COMPACT_PROBE + 1):
+                for key, entry in self._compact_index.get(f[i : i + COMPACT_PROBE], ()):
+                    if f.startswith(key, i):
+                        found.add(entry)
+        return found
 
     def is_significant_entry(self, entry: int) -> bool:
         """Can this entry make a verdict non-zero (see ``significant``)?"""
@@ -365,11 +377,9 @@ class Matcher:
                 if key not in best or last < best[key].last:
                     best[key] = RawMatch(seq.entry, ti, last, gaps)
             if tok.joined:
-                for f in tok.forms:
-                    for ckey, sid in self._compact:
-                        entry = self._seqs[sid].entry
-                        if ckey in f and (entry, ti) not in best:
-                            best[(entry, ti)] = RawMatch(entry, ti, ti, ())
+                for entry in self._compact_entries(tok.forms):
+                    if (entry, ti) not in best:
+                        best[(entry, ti)] = RawMatch(entry, ti, ti, ())
         kept: list[RawMatch] = []
         last_end: dict[int, int] = {}
         for m in sorted(best.values(), key=lambda m: (m.first, m.last, m.entry)):

@@ -14,6 +14,7 @@
 const MAX_TEXT_CHARS = 20000;
 const MAX_GAP = 3;
 const MIN_SPACED_RUN = 3;
+const COMPACT_PROBE = 3;
 const MAX_SPACING = 2;
 const SPACING_CHARS = new Set([' ', '.', '-', '_', '*', '·']);
 const CLAUSE_BREAKS = new Set(['.', '!', '?', ';', ':', ',', '\n']);
@@ -309,7 +310,7 @@ class Matcher {
     this.prefix = new Map();
     this.suffix = new Map();
     this.numeric = [];
-    this.compact = [];
+    this.compactIndex = new Map();
     sequences.forEach(({ elems }, sid) => {
       const [first, second] = elems;
       if (second && second.tok && second.words.size && !second.prefixes.length
@@ -321,7 +322,10 @@ class Matcher {
       for (const p of first.prefixes) push(this.prefix, p, sid);
       for (const x of first.suffixes) push(this.suffix, x, sid);
       if (first.num || first.qty) this.numeric.push(sid);
-      for (const key of compactKeys(elems)) this.compact.push([key, sid]);
+      for (const key of compactKeys(elems)) {
+        const k = cps(key);
+        push(this.compactIndex, k.slice(0, COMPACT_PROBE).join(''), [k, this.seqs[sid].entry]);
+      }
     });
     this.formMemo = memo((f) => this.formCandidates(f));
     this.prefixLengths = [...new Set([...this.prefix.keys()].map((p) => cps(p).length))]
@@ -356,6 +360,20 @@ class Matcher {
     }
     if (tok.number !== null) for (const sid of this.numeric) found.add(sid);
     return [...found].sort((a, b) => a - b);
+  }
+
+  /** Entries one of whose compact keys occurs inside one of the spellings (spaced letters). */
+  compactEntries(forms) {
+    const found = new Set();
+    for (const f of forms) {
+      const c = cps(f);
+      for (let i = 0; i + COMPACT_PROBE <= c.length; i++) {
+        for (const [k, entry] of this.compactIndex.get(c.slice(i, i + COMPACT_PROBE).join('')) || []) {
+          if (k.every((ch, j) => c[i + j] === ch)) found.add(entry);
+        }
+      }
+    }
+    return found;
   }
 
   matchRest(elems, ei, ti, tokens, used) {
@@ -395,12 +413,9 @@ class Matcher {
         }
       }
       if (tok.joined) {
-        for (const f of tok.forms) {
-          for (const [ckey, sid] of this.compact) {
-            const { entry } = this.seqs[sid];
-            const key = `${entry},${ti}`;
-            if (f.includes(ckey) && !best.has(key)) best.set(key, { entry, first: ti, last: ti, gaps: [] });
-          }
+        for (const entry of this.compactEntries(tok.forms)) {
+          const key = `${entry},${ti}`;
+          if (!best.has(key)) best.set(key, { entry, first: ti, last: ti, gaps: [] });
         }
       }
     });
