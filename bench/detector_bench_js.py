@@ -11,6 +11,7 @@ JavaScript section of docs/benchmarks.md.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -87,7 +88,8 @@ def main(argv: list[str]) -> int:
     results, ua = asyncio.run(measure(n))
     version = next((p for p in ua.split() if p.startswith(("HeadlessChrome/", "Chrome/"))), ua)
     lines = [f"Same lines as the Python table ({n} mixed lines, fixed seed), {version}, "
-             "performance.now(), best of 5 rounds after warm-up over all lines.", "",
+             "performance.now(), best of 5 rounds after warm-up over all lines; load average "
+             f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
              "| lines | detect µs/msg | msgs/s |", "|---|---|---|"]
     lines += [f"| {k} | {v:.1f} | {1e6 / v:,.0f} |" for k, v in results.items()]
     table = "\n".join(lines) + "\n"
