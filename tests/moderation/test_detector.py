@@ -104,3 +104,17 @@ def test_prefilter_gives_the_same_verdicts() -> None:
     texts += ["the cat knocked my coffee off the table", "k i l l m y s e l f", "ok"]
     for t in texts:
         assert det.detect(t).to_json() == det._detect(t, None, prefilter=False).to_json(), t
+
+
+def test_any_text_gives_a_verdict_with_spans_inside_it() -> None:
+    import random
+
+    rng = random.Random(4)
+    alphabet = ("abcdefghijklmnopqrstuvwxyzäöå ÄÖÅ0123456789.,!?'$@|-_*\n\t"
+                "\u200b\u00ad\u0308\ufe0f𝗸ｋіκ™ﬁ😭\ud800\x00\x7f")
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        d = detect(text, rng.choice([None, "fi", "sv", "en", "xx"]))
+        assert 0 <= d.severity <= 4
+        for m in d.matches:
+            assert 0 <= m.span[0] <= m.span[1] <= len(text)
