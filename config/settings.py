@@ -2,8 +2,9 @@
 
     [server]    host, port, data_dir, groups_file (relative to the settings file)
     [identity]  pseudonym_window_days, reserved_names, moderator_keys (interim, see protocol.md)
-    [inbox]     ttl_days, max_per_recipient
-    [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests)
+    [inbox]     ttl_days, max_per_recipient, max_per_sender
+    [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
+                auth_timeout_seconds, max_connections_per_key
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -37,8 +38,11 @@ class Settings:
     moderator_keys: frozenset[str] = field(default_factory=frozenset)
     inbox_ttl_seconds: int = 7 * 24 * 3600
     inbox_max_per_recipient: int = 500
+    inbox_max_per_sender: int = 200
     send_rate: float = 5.0
     send_burst: float = 20.0
+    auth_timeout_seconds: float = 30.0
+    max_connections_per_key: int = 5
     redis_url: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -100,8 +104,11 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         moderator_keys=frozenset(_strings(identity, "moderator_keys")),
         inbox_ttl_seconds=_int(inbox, "ttl_days", 7, 1, 90) * 24 * 3600,
         inbox_max_per_recipient=_int(inbox, "max_per_recipient", 500, 1, 100_000),
+        inbox_max_per_sender=_int(inbox, "max_per_sender", 200, 1, 100_000),
         send_rate=_number(limits, "send_rate_per_second", 5.0, 0.1, 100_000),
         send_burst=_number(limits, "send_burst", 20.0, 1, 100_000),
+        auth_timeout_seconds=_number(limits, "auth_timeout_seconds", 30.0, 0.1, 3600),
+        max_connections_per_key=_int(limits, "max_connections_per_key", 5, 1, 1000),
     )
 
 

@@ -81,6 +81,7 @@ class Connection:
     role: str = "peer"
     user_id: str | None = None
     rooms: set[str] = field(default_factory=set)
+    released: bool = False  # its authenticated state was undone after the disconnect
     send_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(SEND_RATE, SEND_BURST))
     direct_bucket: TokenBucket = field(
         default_factory=lambda: TokenBucket(DIRECT_RATE, DIRECT_BURST))

@@ -32,6 +32,16 @@ MAX_ACK_IDS: Final = 100
 MAX_INBOX_FETCH: Final = 200
 DEFAULT_INBOX_TTL_SECONDS: Final = 7 * 24 * 3600
 DEFAULT_INBOX_MAX_PER_RECIPIENT: Final = 500
+# One sender's unacknowledged envelopes in one recipient's inbox: without it anyone could fill a
+# stranger's inbox to its cap and lock everyone else out.
+DEFAULT_INBOX_MAX_PER_SENDER: Final = 200
+# Expired envelopes removed per recipient batch by the scheduler's sweep (each tick).
+INBOX_SWEEP_BATCH: Final = 100
+
+# A connection that has not completed `auth` by then is disconnected (it holds a socket and a
+# challenge for nothing). Connections one identity key may hold at once, across all processes.
+DEFAULT_AUTH_TIMEOUT_SECONDS: Final = 30.0
+DEFAULT_MAX_CONNECTIONS_PER_KEY: Final = 5
 
 # Token buckets per connection: (rate per second, burst). Group chat is `room.send`. 1:1 sends
 # and key fetches get their own, larger bursts: joining or re-keying a full room shares a new

@@ -18,6 +18,7 @@ class Metrics:
         self.relayed: Counter[str] = Counter()  # by "room"/"direct"
         self.errors: Counter[str] = Counter()  # by error code
         self.relayed_bytes = 0
+        self.auth_timeouts = 0
 
     def __repr__(self) -> str:
         return f"Metrics(connections={self.connections})"
@@ -31,6 +32,9 @@ class Metrics:
             "# HELP iltapiiri_authenticated_connections Connections that passed auth.",
             "# TYPE iltapiiri_authenticated_connections gauge",
             f"iltapiiri_authenticated_connections {self.authenticated}",
+            "# HELP iltapiiri_auth_timeouts_total Connections closed for not completing auth.",
+            "# TYPE iltapiiri_auth_timeouts_total counter",
+            f"iltapiiri_auth_timeouts_total {self.auth_timeouts}",
             "# HELP iltapiiri_open_rooms Group rooms in lobby or open state.",
             "# TYPE iltapiiri_open_rooms gauge",
             f"iltapiiri_open_rooms {open_rooms}",

@@ -1,5 +1,6 @@
-"""Session rules: `hello` hands out a single-use challenge; `auth` checks the Ed25519 signature
-and binds a pseudonym (chosen, kept, or generated) to the identity key."""
+"""Session rules: `hello` hands out a single-use challenge; `auth` checks the Ed25519 signature,
+holds one of the key's connection slots (at most `max_connections_per_key` across processes) and
+binds a pseudonym (chosen, kept, or generated) to the identity key."""
 
 from __future__ import annotations
 
@@ -36,7 +37,15 @@ async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:
         raise ApiError("no_challenge", "call hello first")
     if not verify_auth(req.identity_key, req.signature, challenge):
         raise ApiError("bad_signature")
-    pseudonym = await bind_pseudonym(relay, req.identity_key, req.pseudonym)
+    # The slot first, so a refused auth binds no name (a failed call changes nothing).
+    if not await relay.store.session_add(req.identity_key, conn.sid, relay.instance_id,
+                                         relay.settings.max_connections_per_key):
+        raise ApiError("too_many_connections")
+    try:
+        pseudonym = await bind_pseudonym(relay, req.identity_key, req.pseudonym)
+    except BaseException:
+        await relay.store.session_remove(req.identity_key, conn.sid)
+        raise
     conn.identity_key = req.identity_key
     conn.pseudonym = pseudonym
     conn.user_id = user_id(req.identity_key)

@@ -91,6 +91,8 @@ class SioAdapter:
         self._sio = sio
         self._relay_of = relay_of
         self.connections: dict[str, Connection] = {}
+        self._auth_timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         sio.on("connect", self._connect)
         sio.on("disconnect", self._disconnect)
         sio.on("*", self._unknown)
@@ -106,17 +108,43 @@ class SioAdapter:
         self.connections[sid] = Connection(
             sid=sid, send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
         relay.metrics.connections += 1
+        # Loop time, like the rate buckets: a transport deadline, not a domain decision.
+        self._auth_timers[sid] = asyncio.get_running_loop().call_later(
+            relay.settings.auth_timeout_seconds, self._auth_expired, sid)
+
+    def _auth_expired(self, sid: str) -> None:
+        self._auth_timers.pop(sid, None)
+        conn = self.connections.get(sid)
+        if conn is None or conn.authenticated:
+            return
+        self._relay_of().metrics.auth_timeouts += 1
+        task = asyncio.get_running_loop().create_task(self._sio.disconnect(sid))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _disconnect(self, sid: str, *_: object) -> None:
         relay = self._relay_of()
+        timer = self._auth_timers.pop(sid, None)
+        if timer is not None:
+            timer.cancel()
         conn = self.connections.pop(sid, None)
         if conn is None:
             return
         relay.metrics.connections -= 1
-        if conn.authenticated:
+        await self._release(relay, conn)
+
+    async def _release(self, relay: Relay, conn: Connection) -> None:
+        """Undo what a closed connection holds. Runs again when a handler (an `auth`, a
+        `group.join`) finishes after its connection closed, so nothing it added is left."""
+        if conn.authenticated and not conn.released:
+            conn.released = True
             relay.metrics.authenticated -= 1
             assert conn.identity_key is not None
-            await relay.store.touch(conn.identity_key, relay.clock.now())
+            try:
+                await relay.store.session_remove(conn.identity_key, conn.sid)
+                await relay.store.touch(conn.identity_key, relay.clock.now())
+            except Exception as exc:
+                relay.log.error("disconnect.failed", code=type(exc).__name__)
         for room in list(conn.rooms):
             try:
                 await rooms.drop_connection(relay, conn, room, event="left")
@@ -154,6 +182,9 @@ class SioAdapter:
                 relay.metrics.errors["internal"] += 1
                 relay.log.error("internal_error", method=event, code=type(exc).__name__)
                 return ApiError("internal").to_wire()
+            finally:
+                if conn is not None and self.connections.get(sid) is not conn:
+                    await self._release(relay, conn)  # it closed while the rule ran
             return {"ok": True, **result}
 
         return handle

@@ -57,6 +57,7 @@ class EmbeddedStore:
         self._owner_of: dict[tuple[str, str], str] = {}
         self._owned: dict[str, set[tuple[str, str]]] = {}
         self._beats: dict[str, float] = {}
+        self._sessions: dict[bytes, dict[str, str]] = {}  # identity key -> sid -> owner
         self._claimed: dict[str, float] = {}
         self._inbox_n = 0
 
@@ -224,6 +225,26 @@ class EmbeddedStore:
         self._beats.pop(owner, None)
         for pair in self._owned.pop(owner, set()):
             self._owner_of.pop(pair, None)
+        for key, sids in list(self._sessions.items()):
+            for sid in [s for s, o in sids.items() if o == owner]:
+                del sids[sid]
+            if not sids:
+                del self._sessions[key]
+
+    async def session_add(self, identity_key: bytes, sid: str, owner: str, cap: int) -> bool:
+        """See Store."""
+        sids = self._sessions.setdefault(identity_key, {})
+        if sid not in sids and len(sids) >= cap:
+            return False
+        sids[sid] = owner
+        return True
+
+    async def session_remove(self, identity_key: bytes, sid: str) -> None:
+        """See Store."""
+        sids = self._sessions.get(identity_key, {})
+        sids.pop(sid, None)
+        if not sids:
+            self._sessions.pop(identity_key, None)
 
     def _bump(self, room: str, name: str) -> int:
         row = self._one(

@@ -121,7 +121,18 @@ class Store(Protocol):
         ...
 
     async def forget_owner(self, owner: str) -> None:
-        """Drop a dead process's heartbeat and records (after its connections were removed)."""
+        """Drop a dead process's heartbeat and records (after its connections were removed),
+        including its authenticated sessions (see `session_add`)."""
+        ...
+
+    # Sessions -----------------------------------------------------------------------------------
+    async def session_add(self, identity_key: bytes, sid: str, owner: str, cap: int) -> bool:
+        """Record an authenticated connection of the key, held by server process `owner`;
+        False (nothing recorded) if the key already holds `cap` connections. Atomic."""
+        ...
+
+    async def session_remove(self, identity_key: bytes, sid: str) -> None:
+        """Forget a connection of the key (no-op if unknown)."""
         ...
 
     async def next_epoch(self, room: str) -> int:

@@ -12,6 +12,8 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
     room:<room>:owners       hash     connection id -> owning server process
     owner:<owner>            set      "room\nsid" held by that server process
     owners                   hash     server process -> last heartbeat (Unix seconds)
+    sessions:<key>           hash     connection id -> owning server process (auth'd connections)
+    ownersessions:<owner>    set      "key\nsid" held by that server process
     room:<room>:epoch|seq    counter  INCR                      (expires with the room)
     inbox:<key>              hash     id -> envelope JSON
     inboxexp:<key>           zset     id scored by expiry (Unix seconds), order = arrival
@@ -54,6 +56,16 @@ redis.call('SADD', KEYS[3], ARGV[6])
 return 1
 """
 
+# Record an authenticated connection unless the key holds `cap` already.
+# KEYS: sessions:<key>, ownersessions:<owner>; ARGV: sid, owner, cap, "key\nsid".
+_SESSION_ADD = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[4])
+return 1
+"""
+
 
 def _k(key: bytes) -> str:
     return base64.b64encode(key).decode("ascii")
@@ -68,6 +80,7 @@ class RedisStore:
         self._raw = aioredis.Redis.from_url(url, decode_responses=False)
         self._inbox_ttl = inbox_ttl_seconds
         self._inbox_put = self._r.register_script(_INBOX_PUT)
+        self._session_add = self._r.register_script(_SESSION_ADD)
 
     def __repr__(self) -> str:
         return "RedisStore()"
@@ -233,9 +246,31 @@ class RedisStore:
 
     async def forget_owner(self, owner: str) -> None:
         """See Store."""
+        sessions = await self._r.smembers(f"{PREFIX}ownersessions:{owner}")
         pipe = self._r.pipeline(transaction=True)
         pipe.hdel(f"{PREFIX}owners", owner)
-        pipe.delete(f"{PREFIX}owner:{owner}")
+        pipe.delete(f"{PREFIX}owner:{owner}", f"{PREFIX}ownersessions:{owner}")
+        for entry in sessions:
+            key, sid = entry.split("\n", 1)
+            pipe.hdel(f"{PREFIX}sessions:{key}", sid)
+        await pipe.execute()
+
+    async def session_add(self, identity_key: bytes, sid: str, owner: str, cap: int) -> bool:
+        """See Store."""
+        key = _k(identity_key)
+        added = await self._session_add(
+            keys=[f"{PREFIX}sessions:{key}", f"{PREFIX}ownersessions:{owner}"],
+            args=[sid, owner, cap, f"{key}\n{sid}"])
+        return bool(int(added))
+
+    async def session_remove(self, identity_key: bytes, sid: str) -> None:
+        """See Store."""
+        key = _k(identity_key)
+        owner = await self._r.hget(f"{PREFIX}sessions:{key}", sid)
+        pipe = self._r.pipeline(transaction=True)
+        pipe.hdel(f"{PREFIX}sessions:{key}", sid)
+        if owner is not None:
+            pipe.srem(f"{PREFIX}ownersessions:{owner}", f"{key}\n{sid}")
         await pipe.execute()
 
     async def _incr(self, room: str, part: str) -> int:

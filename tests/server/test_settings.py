@@ -26,19 +26,33 @@ def test_full_file(tmp_path: Path) -> None:
         '[server]\nhost = "0.0.0.0"\nport = 9000\ndata_dir = "d"\ngroups_file = "g.toml"\n'
         '[identity]\npseudonym_window_days = 10\nreserved_names = ["Liisa"]\n'
         'moderator_keys = ["AAAA"]\n[inbox]\nttl_days = 3\nmax_per_recipient = 9\n'
-        '[limits]\nsend_rate_per_second = 50\nsend_burst = 100\n', encoding="utf-8")
+        'max_per_sender = 4\n[limits]\nsend_rate_per_second = 50\nsend_burst = 100\n'
+        'auth_timeout_seconds = 2.5\nmax_connections_per_key = 3\n', encoding="utf-8")
     s = load_settings(path)
     assert (s.host, s.port, s.data_dir) == ("0.0.0.0", 9000, tmp_path / "d")
     assert [g.id for g in s.groups] == ["x"]
     assert s.reserved_names == ("Liisa",) and s.moderator_keys == frozenset({"AAAA"})
     assert (s.inbox_ttl_seconds, s.inbox_max_per_recipient) == (3 * 86400, 9)
     assert (s.send_rate, s.send_burst, s.pseudonym_window_days) == (50.0, 100.0, 10)
+    assert (s.inbox_max_per_sender, s.auth_timeout_seconds, s.max_connections_per_key) == \
+        (4, 2.5, 3)
+
+
+def test_defaults_are_the_named_limits() -> None:
+    from server import limits
+
+    s = load_settings(None)
+    assert s.inbox_max_per_recipient == limits.DEFAULT_INBOX_MAX_PER_RECIPIENT
+    assert s.inbox_max_per_sender == limits.DEFAULT_INBOX_MAX_PER_SENDER
+    assert s.auth_timeout_seconds == limits.DEFAULT_AUTH_TIMEOUT_SECONDS
+    assert s.max_connections_per_key == limits.DEFAULT_MAX_CONNECTIONS_PER_KEY
 
 
 @pytest.mark.parametrize("doc", [
     {"server": {"port": 70000}}, {"server": {"port": "80"}}, {"server": []},
     {"identity": {"reserved_names": "Liisa"}}, {"inbox": {"ttl_days": 0}},
-    {"limits": {"send_burst": True}},
+    {"limits": {"send_burst": True}}, {"limits": {"auth_timeout_seconds": 0}},
+    {"limits": {"max_connections_per_key": 0}}, {"inbox": {"max_per_sender": "9"}},
 ])
 def test_bad_values_refused(doc: dict[str, object]) -> None:
     with pytest.raises(SettingsError):

@@ -196,3 +196,18 @@ async def test_embedded_file_is_private(tmp_path: Path) -> None:
     assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
     for f in (tmp_path / "fresh").iterdir():
         assert f.stat().st_mode & 0o077 == 0, f
+
+
+async def test_sessions_are_capped_per_key(store: Store) -> None:
+    assert await store.session_add(KEY_A, "s1", "p1", 2)
+    assert await store.session_add(KEY_A, "s1", "p1", 2)  # the same connection again
+    assert await store.session_add(KEY_A, "s2", "p2", 2)
+    assert not await store.session_add(KEY_A, "s3", "p1", 2)
+    assert await store.session_add(KEY_B, "s4", "p1", 2)  # another key has its own slots
+    await store.session_remove(KEY_A, "s1")
+    await store.session_remove(KEY_A, "unknown")
+    assert await store.session_add(KEY_A, "s3", "p1", 2)
+    assert not await store.session_add(KEY_A, "s5", "p1", 2)
+    await store.forget_owner("p1")  # a dead process's connections free their slots
+    assert await store.session_add(KEY_A, "s5", "p3", 2)
+    assert await store.session_add(KEY_B, "s6", "p3", 1)
