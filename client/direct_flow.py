@@ -111,6 +111,7 @@ class DirectFlow(PeerBase):
         return await self._transport.request("direct.send", {"to": pseudonym, **out.to_wire()})
 
     async def _send_direct_text(self, chat: DirectChat, text: str) -> None:
+        await self._await_ready()
         async with self._lock:
             await self._send_content(chat.pseudonym, chat.identity_key, TextContent.new(text))
 

@@ -133,6 +133,7 @@ class GroupFlow(DirectFlow):
             self._deliver_group(env, received)
 
     async def _send_group(self, group: Group, text: str) -> None:
+        await self._await_ready()
         async with self._lock:
             # Act on membership news that already arrived (a newcomer must get my key before
             # this message; a departure must rotate it first).

@@ -76,6 +76,7 @@ class PeerClient(GroupFlow):
         try:
             async with peer._lock:
                 await peer._establish()
+            peer._ready.set()
         except BaseException:
             await peer._transport.close()
             raise
@@ -96,6 +97,7 @@ class PeerClient(GroupFlow):
 
     async def join_group(self, group_id: str) -> Group:
         """Join tonight's room of ``group_id``; share my sender key with every member."""
+        await self._await_ready()
         async with self._lock:
             self._joining.add(group_id)
             try:
@@ -115,6 +117,7 @@ class PeerClient(GroupFlow):
         """A 1:1 conversation with ``pseudonym``: its key bundle is fetched and checked against
         the pinned identity, and a session started, unless one exists (``unknown_user`` if the
         server knows no such pseudonym, ``untrusted_key`` if its identity changed)."""
+        await self._await_ready()
         async with self._lock:
             chat = self._directs.get(pseudonym)
             if chat is not None:
@@ -196,6 +199,8 @@ class PeerClient(GroupFlow):
         except asyncio.QueueFull:
             # Direct envelopes stay in the inbox until acked; refetch them once drained.
             self._overflowed = True
+        if name == DISCONNECTED_EVENT:
+            self._ready.clear()  # at once, not when the handler gets to it
         self._push_ready.set()
 
     async def _run(self) -> None:
@@ -246,7 +251,19 @@ class PeerClient(GroupFlow):
             event = GroupEvent.from_wire(name, data)
             self._close_room(event.room, event.reason or "closed")
         elif name == RECONNECTED:
-            await self._reestablish()
+            try:
+                await self._reestablish()
+            except ClientError:
+                if self._transport.connected:
+                    # The socket is fine but the set-up failed (e.g. a timeout): try again later,
+                    # or no further reconnect would ever authenticate this session.
+                    self._retries = min(self._retries + 1, 5)
+                    asyncio.get_running_loop().call_later(
+                        2.0 ** self._retries, self._on_push, RECONNECTED, None
+                    )
+                raise
+            self._retries = 0
+            self._ready.set()
         elif name == DISCONNECTED_EVENT:
             log.info("connection lost; reconnecting")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from client.chats import DirectChat, Group
 from client.engine import Engine
+from client.errors import DISCONNECTED, TransportError
 from client.keystore import Keystore
 from client.messages import Message
 from client.rooms import RoomState
@@ -28,6 +29,9 @@ MAX_PENDING_PUSHES = 10_000
 """Server pushes waiting for the handler task; beyond it the inbox is re-fetched instead."""
 MAX_SEEN_DIRECT_IDS = 4096
 """Recently handled inbox ids, so an envelope both pushed and fetched is handled once."""
+
+READY_TIMEOUT_S = 20.0
+"""How long a send, join or open waits for a dropped connection to be re-established."""
 
 Listener = Callable[[Message, "Group | DirectChat"], None]
 
@@ -47,6 +51,9 @@ class PeerBase:
         self._pushes: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(MAX_PENDING_PUSHES)
         self._overflowed = False
         self._push_ready = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._retries = 0
+        """Set while the session is authenticated; cleared the moment the socket drops."""
         self._transport = Transport(url, self._on_push)
         self._worker: asyncio.Task[None] | None = None
         self._rooms: dict[str, RoomState] = {}
@@ -64,6 +71,16 @@ class PeerBase:
     def _on_push(self, name: str, data: Any) -> None:
         """Called by the transport synchronously, in arrival order (see ``PeerClient``)."""
         raise NotImplementedError
+
+    async def _await_ready(self) -> None:
+        """Wait (bounded) for a dropped connection to come back before a request that the user
+        asked for, so a send during a short outage is delayed rather than lost."""
+        if self._ready.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._ready.wait(), READY_TIMEOUT_S)
+        except TimeoutError:
+            raise TransportError(DISCONNECTED, "not connected to the server") from None
 
     async def _drain_pushes(self) -> None:
         """Handle every queued push in order, lock held (``PeerClient``)."""

@@ -100,7 +100,9 @@ async def test_reconnect_after_a_dropped_socket_loses_nothing(embedded_url: str)
 
         await bob.drop_connection()
         await to_bob.send("during the drop")  # queued in bob's inbox, or pushed after resume
+        await to_alice.send("sent while down")  # waits for bob's session to come back
         assert (await to_alice.next_message(timeout=20)).text == "during the drop"
+        assert (await to_bob.next_message(timeout=20)).text == "sent while down"
         await to_alice.send("after the drop")
         assert (await to_bob.next_message(timeout=10)).text == "after the drop"
     finally:
