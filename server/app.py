@@ -35,7 +35,7 @@ SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
 def open_store(settings: Settings) -> Store:
     """The Redis store if `settings.redis_url` is set, else the embedded one in the data dir."""
     if settings.redis_url:
-        return RedisStore(settings.redis_url, inbox_ttl_seconds=settings.inbox_ttl_seconds)
+        return RedisStore(settings.redis_url)
     return EmbeddedStore(settings.data_dir)
 
 

@@ -1,5 +1,6 @@
-"""One-to-one rules: every direct envelope goes to the recipient's inbox first (TTL, cap), is
-pushed to all of the recipient's connections, and stays until `inbox.ack`."""
+"""One-to-one rules: every direct envelope goes to the recipient's inbox first (TTL, a cap per
+recipient and a smaller one per sender, so no one sender can fill a stranger's inbox), is pushed
+to all of the recipient's connections, and stays until `inbox.ack`."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ async def send(relay: Relay, conn: Connection, req: DirectSend) -> dict[str, Any
         push["stamp"] = reply["stamp"] = stamp
     now = relay.clock.now()
     stored = await relay.store.inbox_put(
-        holder.identity_key, envelope_id, json.dumps(push),
-        now + relay.settings.inbox_ttl_seconds, now, relay.settings.inbox_max_per_recipient)
+        holder.identity_key, conn.identity_key, envelope_id, json.dumps(push),
+        now + relay.settings.inbox_ttl_seconds, now, relay.settings.inbox_max_per_recipient,
+        relay.settings.inbox_max_per_sender)
     if not stored:
         raise ApiError("inbox_full")
     await relay.emitter.emit("direct.envelope", push, to=user_room(user_id(holder.identity_key)))

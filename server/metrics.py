@@ -41,7 +41,8 @@ class Metrics:
             "# HELP iltapiiri_room_members Members in open rooms.",
             "# TYPE iltapiiri_room_members gauge",
             f"iltapiiri_room_members {members}",
-            "# HELP iltapiiri_inbox_envelopes Queued 1:1 envelopes (all recipients).",
+            "# HELP iltapiiri_inbox_envelopes Queued 1:1 envelopes (all recipients). On Redis a "
+            "running count: an expired envelope counts until the next sweep (each tick).",
             "# TYPE iltapiiri_inbox_envelopes gauge",
             f"iltapiiri_inbox_envelopes {inbox_size}",
             "# HELP iltapiiri_envelopes_relayed_total Envelopes accepted for relay, by kind.",

@@ -1,7 +1,8 @@
 """The scheduler: on every tick (driven by the injected clock) it pushes `group.opened` when a
 night opens, `group.closing` five minutes before the end, and at the end closes the room
 (`group.closed`, everyone removed). Each tick is also this process's heartbeat, and removes the
-room connections of a process that stopped beating (crashed) from the shared store.
+room connections of a process that stopped beating (crashed) from the shared store, and sweeps
+expired 1:1 envelopes (a bounded batch per tick).
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
 Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
@@ -16,6 +17,7 @@ from server import rooms
 from server.context import Relay
 from server.limits import (
     CLOSING_WARNING_SECONDS,
+    INBOX_SWEEP_BATCH,
     PROCESS_DEAD_AFTER_SECONDS,
     SCHEDULER_TICK_SECONDS,
 )
@@ -40,6 +42,7 @@ class Scheduler:
         relay = self._relay
         await rooms.reap_dead_processes(relay, PROCESS_DEAD_AFTER_SECONDS)
         now = relay.clock.now()
+        await relay.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
         for group in relay.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     id TEXT PRIMARY KEY, recipient BLOB NOT NULL, json TEXT NOT NULL, expires_at REAL NOT NULL,
     n INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS inbox_recipient ON inbox (recipient, n);
+CREATE INDEX IF NOT EXISTS inbox_expiry ON inbox (expires_at);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 """
 DB_FILE = "iltapiiri.sqlite3"
@@ -51,6 +52,7 @@ class EmbeddedStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._locks: dict[str, asyncio.Lock] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._sids: dict[str, dict[str, str]] = {}
@@ -63,6 +65,12 @@ class EmbeddedStore:
 
     def __repr__(self) -> str:
         return "EmbeddedStore()"
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(inbox)")}
+        if "sender" not in columns:  # files from before the per-sender cap
+            self._db.execute("ALTER TABLE inbox ADD COLUMN sender BLOB NOT NULL DEFAULT x''")
+        self._db.execute("CREATE INDEX IF NOT EXISTS inbox_sender ON inbox (recipient, sender)")
 
     def _one(self, sql: str, args: tuple[object, ...]) -> Any:
         return self._db.execute(sql, args).fetchone()
@@ -266,8 +274,9 @@ class EmbeddedStore:
         """See Store."""
         return self._bump(room, "seq")
 
-    async def inbox_put(self, recipient: bytes, envelope_id: str, envelope_json: str,
-                        expires_at: float, now: float, cap: int) -> bool:
+    async def inbox_put(self, recipient: bytes, sender: bytes, envelope_id: str,
+                        envelope_json: str, expires_at: float, now: float, cap: int,
+                        per_sender_cap: int) -> bool:
         """See Store."""
         with self._db:
             self._db.execute("BEGIN")
@@ -278,9 +287,14 @@ class EmbeddedStore:
             assert row is not None
             if int(row[0]) >= cap:
                 return False
-            self._db.execute("INSERT INTO inbox VALUES (?, ?, ?, ?, ?)",
-                             (envelope_id, recipient, envelope_json, expires_at,
-                              int(row[1]) + 1))
+            mine = self._one("SELECT COUNT(*) FROM inbox WHERE recipient = ? AND sender = ?",
+                             (recipient, sender))
+            if mine is not None and int(mine[0]) >= per_sender_cap:
+                return False
+            self._db.execute(
+                "INSERT INTO inbox (id, recipient, json, expires_at, n, sender) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (envelope_id, recipient, envelope_json, expires_at, int(row[1]) + 1, sender))
         return True
 
     async def inbox_list(self, recipient: bytes, now: float, limit: int) -> list[str]:
@@ -298,6 +312,13 @@ class EmbeddedStore:
         marks = ",".join("?" * len(ids))
         cur = self._db.execute(f"DELETE FROM inbox WHERE recipient = ? AND id IN ({marks})",  # noqa: S608
                                (recipient, *ids))
+        return int(cur.rowcount)
+
+    async def inbox_sweep(self, now: float, max_recipients: int) -> int:
+        """See Store. (Here the batch bounds envelopes rather than inboxes: same purpose.)"""
+        cur = self._db.execute(
+            "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE expires_at <= ? LIMIT ?)",
+            (now, max_recipients * 100))
         return int(cur.rowcount)
 
     async def inbox_total(self, now: float) -> int:

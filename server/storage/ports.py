@@ -148,9 +148,11 @@ class Store(Protocol):
         ...
 
     # Inbox --------------------------------------------------------------------------------------
-    async def inbox_put(self, recipient: bytes, envelope_id: str, envelope_json: str,
-                        expires_at: float, now: float, cap: int) -> bool:
-        """Queue an envelope; False if the recipient already holds `cap` unexpired ones."""
+    async def inbox_put(self, recipient: bytes, sender: bytes, envelope_id: str,
+                        envelope_json: str, expires_at: float, now: float, cap: int,
+                        per_sender_cap: int) -> bool:
+        """Queue an envelope; False (nothing stored) if the recipient already holds `cap`
+        unexpired ones, or `per_sender_cap` unexpired ones from this sender. Atomic."""
         ...
 
     async def inbox_list(self, recipient: bytes, now: float, limit: int) -> list[str]:
@@ -161,8 +163,14 @@ class Store(Protocol):
         """Remove these envelopes; return how many were there."""
         ...
 
+    async def inbox_sweep(self, now: float, max_recipients: int) -> int:
+        """Drop expired envelopes of up to `max_recipients` inboxes (the scheduler calls it
+        every tick); return how many envelopes were dropped."""
+        ...
+
     async def inbox_total(self, now: float) -> int:
-        """Unexpired envelopes across all recipients (for /metrics)."""
+        """Envelopes queued across all recipients, for /metrics; cheap (no scan on Redis, where
+        an expired envelope counts until it is swept)."""
         ...
 
     async def close(self) -> None:

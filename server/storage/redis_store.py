@@ -17,9 +17,17 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
     room:<room>:epoch|seq    counter  INCR                      (expires with the room)
     inbox:<key>              hash     id -> envelope JSON
     inboxexp:<key>           zset     id scored by expiry (Unix seconds), order = arrival
-    inboxes                  set      recipients with a non-empty inbox (for /metrics)
+    inboxsrc:<key>           hash     id -> sender key
+    inboxby:<key>            hash     sender key -> envelopes pending (per-sender cap)
+    inboxdue                 zset     recipient scored by its next expiry (for the sweep)
+    inboxcount               counter  envelopes pending, all recipients (for /metrics)
     claim:<key>              string   SET NX EX (one scheduler transition per cluster)
     lock:<name>              redis-py Lock
+
+Inbox keys carry no Redis TTL: the scheduler's sweep (`inbox_sweep`, every tick) removes expired
+envelopes, so the counts stay true; a key-level TTL would drop envelopes behind their back.
+The scripts touch only the keys they are given (one recipient's, plus the two global ones): one
+Redis (or Sentinel), not Cluster, where those keys would live on different shards.
 """
 
 from __future__ import annotations
@@ -37,23 +45,68 @@ PREFIX = "ilp:"
 ROOM_TTL_SECONDS = 3 * 24 * 3600
 LOCK_TIMEOUT_SECONDS = 10
 
-# Append one inbox envelope unless the recipient is full; scores (expiry) strictly rise so
-# that the zset order is the arrival order. KEYS: inbox, inboxexp, inboxes;
-# ARGV: id, json, expires_at, now, cap, recipient, ttl.
-_INBOX_PUT = """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-for _, id in ipairs(expired) do redis.call('HDEL', KEYS[1], id) end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[5]) then return 0 end
-local score = tonumber(ARGV[3])
+# The inbox scripts share one prologue. KEYS: inbox, inboxexp, inboxsrc, inboxby (of one
+# recipient), inboxdue, inboxcount; the recipient is ARGV[1]. `drop` removes envelopes and keeps
+# the per-sender counts, the global count and the recipient's next-expiry entry in step, so
+# nothing needs a scan. Envelopes stored before the sender record existed are not counted.
+_INBOX_PROLOGUE = """
+local function drop(ids)
+  local counted = 0
+  local removed = 0
+  for _, id in ipairs(ids) do
+    if redis.call('HDEL', KEYS[1], id) == 1 then
+      removed = removed + 1
+      redis.call('ZREM', KEYS[2], id)
+      local sender = redis.call('HGET', KEYS[3], id)
+      if sender then
+        counted = counted + 1
+        redis.call('HDEL', KEYS[3], id)
+        if redis.call('HINCRBY', KEYS[4], sender, -1) <= 0 then
+          redis.call('HDEL', KEYS[4], sender)
+        end
+      end
+    end
+  end
+  if counted > 0 then redis.call('DECRBY', KEYS[6], counted) end
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if first[2] then redis.call('ZADD', KEYS[5], first[2], ARGV[1])
+  else redis.call('ZREM', KEYS[5], ARGV[1]) end
+  return removed
+end
+local function expire(now)
+  return drop(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now))
+end
+"""
+
+# Append one envelope unless the recipient is full or this sender already has its share there;
+# scores (expiry) strictly rise so that the zset order is the arrival order.
+# ARGV: recipient, now, id, json, expires_at, sender, cap, per_sender_cap.
+_INBOX_PUT = _INBOX_PROLOGUE + """
+expire(ARGV[2])
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[7]) then return 0 end
+if tonumber(redis.call('HGET', KEYS[4], ARGV[6]) or '0') >= tonumber(ARGV[8]) then return 0 end
+local score = tonumber(ARGV[5])
 local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if top[2] and score <= tonumber(top[2]) then score = tonumber(top[2]) + 0.001 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], score, ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[7])
-redis.call('EXPIRE', KEYS[2], ARGV[7])
-redis.call('SADD', KEYS[3], ARGV[6])
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[2], score, ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[6])
+redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
+redis.call('INCR', KEYS[6])
+if not redis.call('ZSCORE', KEYS[5], ARGV[1]) then redis.call('ZADD', KEYS[5], score, ARGV[1]) end
 return 1
+"""
+
+# Drop the recipient's expired envelopes. ARGV: recipient, now.
+_INBOX_EXPIRE = _INBOX_PROLOGUE + """
+return expire(ARGV[2])
+"""
+
+# Remove acknowledged envelopes. ARGV: recipient, id...
+_INBOX_ACK = _INBOX_PROLOGUE + """
+local ids = {}
+for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
+return drop(ids)
 """
 
 # Record an authenticated connection unless the key holds `cap` already.
@@ -74,12 +127,13 @@ def _k(key: bytes) -> str:
 class RedisStore:
     """Store port on Redis."""
 
-    def __init__(self, url: str, *, inbox_ttl_seconds: int) -> None:
+    def __init__(self, url: str) -> None:
         # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
         self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
         self._raw = aioredis.Redis.from_url(url, decode_responses=False)
-        self._inbox_ttl = inbox_ttl_seconds
         self._inbox_put = self._r.register_script(_INBOX_PUT)
+        self._inbox_expire = self._r.register_script(_INBOX_EXPIRE)
+        self._inbox_ack = self._r.register_script(_INBOX_ACK)
         self._session_add = self._r.register_script(_SESSION_ADD)
 
     def __repr__(self) -> str:
@@ -291,31 +345,32 @@ class RedisStore:
         """See Store."""
         return await self._incr(room, "seq")
 
-    async def inbox_put(self, recipient: bytes, envelope_id: str, envelope_json: str,
-                        expires_at: float, now: float, cap: int) -> bool:
+    @staticmethod
+    def _inbox_keys(key: str) -> list[str]:
+        return [f"{PREFIX}inbox:{key}", f"{PREFIX}inboxexp:{key}", f"{PREFIX}inboxsrc:{key}",
+                f"{PREFIX}inboxby:{key}", f"{PREFIX}inboxdue", f"{PREFIX}inboxcount"]
+
+    async def inbox_put(self, recipient: bytes, sender: bytes, envelope_id: str,
+                        envelope_json: str, expires_at: float, now: float, cap: int,
+                        per_sender_cap: int) -> bool:
         """See Store."""
         key = _k(recipient)
-        ttl = max(1, int(expires_at - now) + 1)
         result = await self._inbox_put(
-            keys=[f"{PREFIX}inbox:{key}", f"{PREFIX}inboxexp:{key}", f"{PREFIX}inboxes"],
-            args=[envelope_id, envelope_json, repr(expires_at), repr(now), cap, key,
-                  max(ttl, self._inbox_ttl)])
+            keys=self._inbox_keys(key),
+            args=[key, repr(now), envelope_id, envelope_json, repr(expires_at), _k(sender), cap,
+                  per_sender_cap])
         return bool(int(result))
 
     async def inbox_list(self, recipient: bytes, now: float, limit: int) -> list[str]:
         """See Store."""
         key = _k(recipient)
-        exp_key, box_key = f"{PREFIX}inboxexp:{key}", f"{PREFIX}inbox:{key}"
-        expired = await self._r.zrangebyscore(exp_key, "-inf", now)
-        if expired:
-            await self._r.hdel(box_key, *expired)
-            await self._r.zrem(exp_key, *expired)
+        await self._inbox_expire(keys=self._inbox_keys(key), args=[key, repr(now)])
         # Arrival order: the zset is scored by expiry, kept strictly rising by the put script
         # (a tie moves the newer envelope's expiry 1 ms later).
-        ids = await self._r.zrange(exp_key, 0, limit - 1)
+        ids = await self._r.zrange(f"{PREFIX}inboxexp:{key}", 0, limit - 1)
         if not ids:
             return []
-        values = await self._r.hmget(box_key, ids)
+        values = await self._r.hmget(f"{PREFIX}inbox:{key}", ids)
         return [str(v) for v in values if v is not None]
 
     async def inbox_ack(self, recipient: bytes, ids: list[str]) -> int:
@@ -323,21 +378,23 @@ class RedisStore:
         if not ids:
             return 0
         key = _k(recipient)
-        pipe = self._r.pipeline(transaction=True)
-        pipe.hdel(f"{PREFIX}inbox:{key}", *ids)
-        pipe.zrem(f"{PREFIX}inboxexp:{key}", *ids)
-        removed, _ = await pipe.execute()
-        return int(removed)
+        return int(await self._inbox_ack(keys=self._inbox_keys(key), args=[key, *ids]))
+
+    async def inbox_sweep(self, now: float, max_recipients: int) -> int:
+        """See Store. `inboxdue` scores each recipient by its next expiry, so the inboxes with
+        nothing expired are never read."""
+        due = await self._r.zrangebyscore(f"{PREFIX}inboxdue", "-inf", repr(now),
+                                          start=0, num=max_recipients)
+        removed = 0
+        for key in due:
+            removed += int(await self._inbox_expire(keys=self._inbox_keys(key),
+                                                    args=[key, repr(now)]))
+        return removed
 
     async def inbox_total(self, now: float) -> int:
-        """See Store."""
-        total = 0
-        for key in await self._r.smembers(f"{PREFIX}inboxes"):
-            count = int(await self._r.zcount(f"{PREFIX}inboxexp:{key}", f"({now}", "+inf"))
-            if count == 0:
-                await self._r.srem(f"{PREFIX}inboxes", key)
-            total += count
-        return total
+        """See Store. O(1): the running count kept by put/ack/expiry; an envelope past its
+        expiry counts until a sweep or its recipient's next put/fetch removes it."""
+        return max(0, int(await self._r.get(f"{PREFIX}inboxcount") or 0))
 
     async def close(self) -> None:
         """See Store."""

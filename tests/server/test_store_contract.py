@@ -15,6 +15,8 @@ from server.storage.redis_store import RedisStore
 
 KEY_A = b"A" * 32
 KEY_B = b"B" * 32
+KEY_S = b"S" * 32  # a sender
+KEY_T = b"T" * 32  # another sender
 
 
 @pytest.fixture(params=["embedded", "redis"])
@@ -23,7 +25,7 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], S
     if request.param == "embedded":
         return lambda: EmbeddedStore(tmp_path / "data")
     url = request.getfixturevalue("redis_url")
-    return lambda: RedisStore(url, inbox_ttl_seconds=3600)
+    return lambda: RedisStore(url)
 
 
 @pytest.fixture
@@ -96,16 +98,16 @@ async def test_counters(store: Store) -> None:
 
 async def test_inbox_ttl_cap_and_ack(store: Store) -> None:
     ids = [f"{i:032x}" for i in range(4)]
-    assert await store.inbox_put(KEY_A, ids[0], '"e0"', expires_at=100, now=0, cap=3)
-    assert await store.inbox_put(KEY_A, ids[1], '"e1"', expires_at=200, now=0, cap=3)
-    assert await store.inbox_put(KEY_A, ids[2], '"e2"', expires_at=300, now=0, cap=3)
-    assert not await store.inbox_put(KEY_A, ids[3], '"e3"', expires_at=400, now=0, cap=3)
+    assert await store.inbox_put(KEY_A, KEY_S, ids[0], '"e0"', expires_at=100, now=0, cap=3, per_sender_cap=3)
+    assert await store.inbox_put(KEY_A, KEY_S, ids[1], '"e1"', expires_at=200, now=0, cap=3, per_sender_cap=3)
+    assert await store.inbox_put(KEY_A, KEY_S, ids[2], '"e2"', expires_at=300, now=0, cap=3, per_sender_cap=3)
+    assert not await store.inbox_put(KEY_A, KEY_S, ids[3], '"e3"', expires_at=400, now=0, cap=3, per_sender_cap=3)
     assert await store.inbox_list(KEY_A, now=0, limit=10) == ['"e0"', '"e1"', '"e2"']
     assert await store.inbox_list(KEY_A, now=0, limit=2) == ['"e0"', '"e1"']
     assert await store.inbox_total(now=0) == 3
     # e0 expires: it is gone and its slot is free again.
     assert await store.inbox_list(KEY_A, now=150, limit=10) == ['"e1"', '"e2"']
-    assert await store.inbox_put(KEY_A, ids[3], '"e3"', expires_at=400, now=150, cap=3)
+    assert await store.inbox_put(KEY_A, KEY_S, ids[3], '"e3"', expires_at=400, now=150, cap=3, per_sender_cap=3)
     assert await store.inbox_ack(KEY_A, [ids[1], "f" * 32]) == 1
     assert await store.inbox_ack(KEY_B, [ids[2]]) == 0  # someone else's inbox
     assert await store.inbox_list(KEY_A, now=150, limit=10) == ['"e2"', '"e3"']
@@ -141,7 +143,7 @@ async def test_repr_hides_everything(store: Store) -> None:
 async def test_inbox_keeps_arrival_order_at_equal_times(store: Store) -> None:
     ids = [f"{i:032x}" for i in range(20)]
     for i in ids:
-        assert await store.inbox_put(KEY_A, i, json.dumps(i), expires_at=500, now=0, cap=50)
+        assert await store.inbox_put(KEY_A, KEY_S, i, json.dumps(i), expires_at=500, now=0, cap=50, per_sender_cap=50)
     assert await store.inbox_list(KEY_A, now=0, limit=50) == [json.dumps(i) for i in ids]
 
 
@@ -151,7 +153,7 @@ async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) 
     await first.bind(Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=5))
     await first.put_bundle(KEY_A, "{}")
     await first.add_one_time_prekeys(KEY_A, ['"p1"', '"p2"'], 10)
-    await first.inbox_put(KEY_B, "a" * 32, '"queued"', expires_at=10**10, now=0, cap=5)
+    await first.inbox_put(KEY_B, KEY_S, "a" * 32, '"queued"', expires_at=10**10, now=0, cap=5, per_sender_cap=5)
     await first.next_seq("r")
     await first.next_epoch("r")
     assert await first.claim_once("r:opened", 3600)
@@ -211,3 +213,61 @@ async def test_sessions_are_capped_per_key(store: Store) -> None:
     await store.forget_owner("p1")  # a dead process's connections free their slots
     assert await store.session_add(KEY_A, "s5", "p3", 2)
     assert await store.session_add(KEY_B, "s6", "p3", 1)
+
+
+async def test_inbox_cap_per_sender(store: Store) -> None:
+    def put(sender: bytes, n: int, now: float = 0, recipient: bytes = KEY_A) -> object:
+        return store.inbox_put(recipient, sender, f"{n:032x}", json.dumps(n), expires_at=100 + n,
+                               now=now, cap=5, per_sender_cap=2)
+
+    assert await put(KEY_S, 0) and await put(KEY_S, 1)
+    assert not await put(KEY_S, 2)  # S has its share of A's inbox: nothing stored
+    assert await put(KEY_S, 3, recipient=KEY_B)  # ...but not of B's
+    assert await put(KEY_T, 4) and await put(KEY_T, 5)
+    assert await store.inbox_list(KEY_A, now=0, limit=10) == ["0", "1", "4", "5"]
+    assert await store.inbox_ack(KEY_A, [f"{0:032x}"]) == 1  # an ack frees a slot
+    assert await put(KEY_S, 6)
+    assert not await put(KEY_S, 7)
+    assert not await put(KEY_T, 8)
+    # Expiry frees slots too (envelope 1 expires at 101).
+    assert await put(KEY_S, 9, now=101)
+    assert await store.inbox_list(KEY_A, now=101, limit=10) == ["4", "5", "6", "9"]
+    assert await store.inbox_total(now=101) == 5
+
+
+async def test_inbox_total_follows_put_ack_and_sweep(store: Store) -> None:
+    for n in range(6):
+        recipient = KEY_A if n % 2 else KEY_B
+        assert await store.inbox_put(recipient, KEY_S, f"{n:032x}", "{}", expires_at=100 + n,
+                                     now=0, cap=10, per_sender_cap=10)
+    assert await store.inbox_total(now=0) == 6
+    assert await store.inbox_ack(KEY_A, [f"{1:032x}", f"{1:032x}", "f" * 32]) == 1
+    assert await store.inbox_total(now=0) == 5
+    # Envelopes 0, 2 (B) and 3 (A) expire by 103; a sweep removes them from both inboxes.
+    assert await store.inbox_sweep(now=103, max_recipients=10) == 3
+    assert await store.inbox_total(now=103) == 2
+    assert await store.inbox_sweep(now=103, max_recipients=10) == 0
+    assert await store.inbox_list(KEY_A, now=103, limit=10) == ["{}"]
+    assert await store.inbox_list(KEY_B, now=103, limit=10) == ["{}"]
+    assert await store.inbox_sweep(now=10**6, max_recipients=10) == 2
+    assert await store.inbox_total(now=10**6) == 0
+
+
+async def test_embedded_inbox_from_before_the_sender_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "old"
+    data.mkdir()
+    db = sqlite3.connect(data / "iltapiiri.sqlite3")
+    db.execute("CREATE TABLE inbox (id TEXT PRIMARY KEY, recipient BLOB NOT NULL, "
+               "json TEXT NOT NULL, expires_at REAL NOT NULL, n INTEGER NOT NULL)")
+    db.execute("INSERT INTO inbox VALUES (?, ?, ?, ?, ?)", ("a" * 32, KEY_A, '"old"', 500, 1))
+    db.commit()
+    db.close()
+    store = EmbeddedStore(data)
+    try:
+        assert await store.inbox_put(KEY_A, KEY_S, "b" * 32, '"new"', expires_at=600, now=0,
+                                     cap=5, per_sender_cap=1)
+        assert await store.inbox_list(KEY_A, now=0, limit=5) == ['"old"', '"new"']
+    finally:
+        await store.close()
