@@ -335,11 +335,24 @@ class Matcher:
         return sorted(found)
 
     def _match_rest(
-        self, elems: tuple[Elem, ...], ei: int, ti: int, tokens: Sequence[Token], used: list[int]
+        self,
+        elems: tuple[Elem, ...],
+        ei: int,
+        ti: int,
+        tokens: Sequence[Token],
+        used: list[int],
+        dead: set[tuple[int, int]],
     ) -> int:
-        """Index of the last token of the shortest match of elems[ei:] from token ti, or -1."""
+        """Index of the last token of the shortest match of elems[ei:] from token ti, or -1.
+
+        ``dead`` remembers (element, token) states already known to fail: several gaps would
+        otherwise revisit them once per combination of gap lengths. The search order, and so
+        the match found, is unchanged.
+        """
         if ei == len(elems):
             return used[-1]
+        if (ei, ti) in dead:
+            return -1
         e = elems[ei]
         if isinstance(e, Gap):
             for g in range(e.lo, e.hi + 1):
@@ -347,18 +360,20 @@ class Matcher:
                     break
                 if ti + g > len(tokens):
                     break
-                r = self._match_rest(elems, ei + 1, ti + g, tokens, used)
+                r = self._match_rest(elems, ei + 1, ti + g, tokens, used, dead)
                 if r >= 0:
                     return r
+            dead.add((ei, ti))
             return -1
-        if ti >= len(tokens) or tokens[ti].sentence_break:
-            return -1
-        if not _spec_accepts(e, tokens[ti], self._quantity_min):
+        if (ti >= len(tokens) or tokens[ti].sentence_break
+                or not _spec_accepts(e, tokens[ti], self._quantity_min)):
+            dead.add((ei, ti))
             return -1
         used.append(ti)
-        r = self._match_rest(elems, ei + 1, ti + 1, tokens, used)
+        r = self._match_rest(elems, ei + 1, ti + 1, tokens, used, dead)
         if r < 0:
             used.pop()
+            dead.add((ei, ti))
         return r
 
     def find(self, tokens: Sequence[Token]) -> list[RawMatch]:
@@ -369,7 +384,7 @@ class Matcher:
             for sid in self._candidates(tok, tokens[ti + 1] if ti + 1 < n else None):
                 seq = self._seqs[sid]
                 used = [ti]
-                last = self._match_rest(seq.elems, 1, ti + 1, tokens, used)
+                last = self._match_rest(seq.elems, 1, ti + 1, tokens, used, set())
                 if last < 0:
                     continue
                 gaps = tuple(t for t in range(ti, last + 1) if t not in used)

@@ -376,24 +376,31 @@ class Matcher {
     return found;
   }
 
-  matchRest(elems, ei, ti, tokens, used) {
+  /** Last token of the shortest match of elems[ei:] from token ti, or -1. `dead` holds
+   * (element, token) states known to fail, so gap combinations do not revisit them. */
+  matchRest(elems, ei, ti, tokens, used, dead) {
     if (ei === elems.length) return used[used.length - 1];
+    const state = ei * 100003 + ti;
+    if (dead.has(state)) return -1;
     const e = elems[ei];
     if (!e.tok) {
       for (let g = e.lo; g <= e.hi; g++) {
         let brk = false;
         for (let t = ti; t < Math.min(ti + g, tokens.length); t++) if (tokens[t].sentenceBreak) brk = true;
         if (brk || ti + g > tokens.length) break;
-        const r = this.matchRest(elems, ei + 1, ti + g, tokens, used);
+        const r = this.matchRest(elems, ei + 1, ti + g, tokens, used, dead);
         if (r >= 0) return r;
       }
+      dead.add(state);
       return -1;
     }
-    if (ti >= tokens.length || tokens[ti].sentenceBreak) return -1;
-    if (!specAccepts(e, tokens[ti], this.quantityMin)) return -1;
+    if (ti >= tokens.length || tokens[ti].sentenceBreak || !specAccepts(e, tokens[ti], this.quantityMin)) {
+      dead.add(state);
+      return -1;
+    }
     used.push(ti);
-    const r = this.matchRest(elems, ei + 1, ti + 1, tokens, used);
-    if (r < 0) used.pop();
+    const r = this.matchRest(elems, ei + 1, ti + 1, tokens, used, dead);
+    if (r < 0) { used.pop(); dead.add(state); }
     return r;
   }
 
@@ -403,7 +410,7 @@ class Matcher {
       for (const sid of this.candidates(tok, tokens[ti + 1] || null)) {
         const seq = this.seqs[sid];
         const used = [ti];
-        const last = this.matchRest(seq.elems, 1, ti + 1, tokens, used);
+        const last = this.matchRest(seq.elems, 1, ti + 1, tokens, used, new Set());
         if (last < 0) continue;
         const gaps = [];
         for (let t = ti; t <= last; t++) if (!used.includes(t)) gaps.push(t);
