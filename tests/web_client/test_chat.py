@@ -70,6 +70,12 @@ async def test_two_peers_join_open_and_see_each_other(live_server, open_peer: Op
         "Ilmoituksia ei voi vielä lähettää täältä. Voit sillä välin mykistää tämän käyttäjän.")
     await bob.screenshot("04-report-fi")
     await bob.page.keyboard.press("Escape")
+
+    # Leaving the chat view is not leaving the group: back from another view, no rules again.
+    await alice.page.click("button.navlink[data-view=days]")
+    await alice.page.click("button.navlink[data-view=groups]")
+    await alice.page.click("li.group[aria-labelledby='group-open'] button:has-text('Back to the chat')")
+    await alice.page.wait_for_selector(f"section.chat li.msg.mine >> text={text}")
     await alice.screenshot("04-chat")
     await bob.screenshot("04-chat-fi")
     assert alice.unexpected_console_errors() == [] and bob.unexpected_console_errors() == []

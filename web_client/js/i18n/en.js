@@ -63,6 +63,8 @@ export default {
   'groups.join': 'Join',
   'groups.wait_in_lobby': 'Wait in the lobby',
   'groups.opens_at': 'Opens at {time}: read the rules',
+  'groups.back_to_chat': 'Back to the chat',
+  'groups.back_to_lobby': 'Back to the lobby',
   'groups.full': 'Full tonight',
   'groups.closed_tonight': 'This group has ended for tonight.',
 

@@ -63,6 +63,8 @@ export default {
   'groups.join': 'Liity',
   'groups.wait_in_lobby': 'Odota odotustilassa',
   'groups.opens_at': 'Aukeaa klo {time}: lue säännöt',
+  'groups.back_to_chat': 'Takaisin keskusteluun',
+  'groups.back_to_lobby': 'Takaisin odotustilaan',
   'groups.full': 'Täynnä tänään',
   'groups.closed_tonight': 'Tämä ryhmä on päättynyt tältä illalta.',
 

@@ -63,6 +63,8 @@ export default {
   'groups.join': 'Gå med',
   'groups.wait_in_lobby': 'Vänta i väntrummet',
   'groups.opens_at': 'Öppnar kl. {time}: läs reglerna',
+  'groups.back_to_chat': 'Tillbaka till chatten',
+  'groups.back_to_lobby': 'Tillbaka till väntrummet',
   'groups.full': 'Full i kväll',
   'groups.closed_tonight': 'Den här gruppen är slut för i kväll.',
 

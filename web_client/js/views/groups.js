@@ -13,7 +13,17 @@ function groupCard(ctx, g) {
   const full = g.seats_left !== undefined && g.seats_left <= 0;
   const stateLabel = t(`groups.state.${g.state}`);
   let action;
-  if (g.state === 'closed') {
+  const mine = g.room && ctx.rooms.get(g.room);
+  if (mine && !mine.closed && g.state !== 'closed') {
+    // Already in this room tonight (went to another view): straight back, no rules again.
+    const label = g.state === 'open' ? t('groups.back_to_chat') : t('groups.back_to_lobby');
+    action = h('button', {
+      type: 'button', class: 'primary', text: label, 'aria-label': `${label}: ${g.name}`,
+      onclick: () => (g.state === 'open'
+        ? ctx.router.show('chat', { room: g.room, name: g.name })
+        : ctx.router.show('lobby', { group: g, room: g.room })),
+    });
+  } else if (g.state === 'closed') {
     action = h('p', { class: 'muted', text: t('groups.closed_tonight') });
   } else if (full) {
     action = h('p', { class: 'muted', text: t('groups.full') });
