@@ -67,11 +67,11 @@ async def bind_pseudonym(relay: Relay, identity_key: bytes, wanted: str | None) 
             return name
         raise ApiError("pseudonym_taken")
     current = await relay.store.binding_of_key(identity_key)
-    if current is not None:
-        holder = await relay.store.binding_of_name(current.folded)
-        if holder is not None and holder.identity_key == identity_key:
-            await relay.store.touch(identity_key, now)
-            return current.pseudonym
+    # Keeping the current name is a bind too: it refreshes last_seen only if the key still
+    # holds the name, in the same atomic step.
+    if current is not None and await _try_bind(relay, identity_key, current.pseudonym, now,
+                                               window):
+        return current.pseudonym
     for _ in range(_GENERATE_ATTEMPTS):
         if await _try_bind(relay, identity_key, name := pseudonyms.generate(relay.rng), now,
                            window):
@@ -81,12 +81,6 @@ async def bind_pseudonym(relay: Relay, identity_key: bytes, wanted: str | None) 
 
 async def _try_bind(relay: Relay, identity_key: bytes, name: str, now: float,
                     window: float) -> bool:
-    folded = pseudonyms.fold(name)
-    async with relay.store.lock(f"name:{folded}"):
-        holder = await relay.store.binding_of_name(folded)
-        if (holder is not None and holder.identity_key != identity_key
-                and holder.last_seen >= now - window):
-            return False
-        await relay.store.bind(Binding(identity_key=identity_key, pseudonym=name, folded=folded,
-                                       last_seen=now))
-    return True
+    binding = Binding(identity_key=identity_key, pseudonym=name, folded=pseudonyms.fold(name),
+                      last_seen=now)
+    return await relay.store.bind_if_free(binding, taken_since=now - window)

@@ -127,15 +127,21 @@ class EmbeddedStore:
             "SELECT identity_key, pseudonym, folded, last_seen FROM bindings WHERE folded = ?",
             (folded,)))
 
-    async def bind(self, binding: Binding) -> None:
+    async def bind_if_free(self, binding: Binding, taken_since: float) -> bool:
         """See Store."""
         with self._db:
-            self._db.execute("BEGIN")
+            self._db.execute("BEGIN IMMEDIATE")
+            holder = self._one("SELECT identity_key, last_seen FROM bindings WHERE folded = ?",
+                               (binding.folded,))
+            if holder is not None and bytes(holder[0]) != binding.identity_key \
+                    and float(holder[1]) >= taken_since:
+                return False
             self._db.execute("DELETE FROM bindings WHERE folded = ? OR identity_key = ?",
                              (binding.folded, binding.identity_key))
             self._db.execute("INSERT INTO bindings VALUES (?, ?, ?, ?)",
                              (binding.identity_key, binding.pseudonym, binding.folded,
                               binding.last_seen))
+        return True
 
     async def touch(self, identity_key: bytes, now: float) -> None:
         """See Store."""

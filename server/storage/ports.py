@@ -54,8 +54,11 @@ class Store(Protocol):
         """The key currently holding the folded name, if any."""
         ...
 
-    async def bind(self, binding: Binding) -> None:
-        """Bind the name to the key, releasing the key's previous name. Call under lock."""
+    async def bind_if_free(self, binding: Binding, taken_since: float) -> bool:
+        """Bind the name to the key, releasing the key's previous name, unless another key
+        holds the name and was seen at or after `taken_since` (then False, nothing changed).
+        A lapsed holder loses its binding. Atomic in both directions: racing calls never leave
+        a name with two keys nor a key with two names, on every process."""
         ...
 
     async def touch(self, identity_key: bytes, now: float) -> None:

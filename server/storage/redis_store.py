@@ -4,7 +4,7 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
 
     secret:<name>            string   server secrets (SET NX: first process wins)
     id:<key>                 hash     pseudonym, folded, last_seen
-    name:<folded>            string   -> key
+    name:<folded>            string   -> key   (both written only by the bind script)
     bundle:<key>             string   bundle JSON
     otpk:<key>               list     one-time prekey JSON, oldest first
     room:<room>:members      hash     key -> member JSON        (expires with the room)
@@ -119,6 +119,37 @@ redis.call('SADD', KEYS[2], ARGV[4])
 return 1
 """
 
+# Bind a name to a key unless another key holds it and was seen since ARGV[5]; release the
+# key's previous name. One script, so a name never has two keys nor a key two names, whatever
+# runs at the same time on other processes. A name whose holder's record names something else
+# (left behind by an older, non-atomic version) counts as free.
+# KEYS: name:<folded>, id:<key>; ARGV: key, pseudonym, folded, last_seen, taken_since, prefix.
+_BIND_IF_FREE = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  local record = ARGV[6] .. 'id:' .. holder
+  if redis.call('HGET', record, 'folded') == ARGV[3] then
+    local seen = redis.call('HGET', record, 'last_seen')
+    if seen and tonumber(seen) >= tonumber(ARGV[5]) then return 0 end
+    redis.call('DEL', record)
+  end
+end
+local old = redis.call('HGET', KEYS[2], 'folded')
+if old and old ~= ARGV[3] then
+  local old_name = ARGV[6] .. 'name:' .. old
+  if redis.call('GET', old_name) == ARGV[1] then redis.call('DEL', old_name) end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'pseudonym', ARGV[2], 'folded', ARGV[3], 'last_seen', ARGV[4])
+return 1
+"""
+
+# Refresh last_seen only if the key still has a binding (a takeover may have just removed it).
+_TOUCH = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'last_seen', ARGV[1]) end
+return 0
+"""
+
 
 def _k(key: bytes) -> str:
     return base64.b64encode(key).decode("ascii")
@@ -135,6 +166,8 @@ class RedisStore:
         self._inbox_expire = self._r.register_script(_INBOX_EXPIRE)
         self._inbox_ack = self._r.register_script(_INBOX_ACK)
         self._session_add = self._r.register_script(_SESSION_ADD)
+        self._bind_if_free = self._r.register_script(_BIND_IF_FREE)
+        self._touch = self._r.register_script(_TOUCH)
 
     def __repr__(self) -> str:
         return "RedisStore()"
@@ -174,29 +207,21 @@ class RedisStore:
     async def binding_of_name(self, folded: str) -> Binding | None:
         """See Store."""
         holder = await self._r.get(f"{PREFIX}name:{folded}")
-        return None if holder is None else await self._binding(holder)
+        binding = None if holder is None else await self._binding(holder)
+        return binding if binding is not None and binding.folded == folded else None
 
-    async def bind(self, binding: Binding) -> None:
+    async def bind_if_free(self, binding: Binding, taken_since: float) -> bool:
         """See Store."""
         key = _k(binding.identity_key)
-        old = await self._binding(key)
-        previous_holder = await self._r.get(f"{PREFIX}name:{binding.folded}")
-        pipe = self._r.pipeline(transaction=True)
-        if old is not None and old.folded != binding.folded:
-            pipe.delete(f"{PREFIX}name:{old.folded}")
-        if previous_holder is not None and previous_holder != key:
-            pipe.delete(f"{PREFIX}id:{previous_holder}")
-        pipe.set(f"{PREFIX}name:{binding.folded}", key)
-        pipe.hset(f"{PREFIX}id:{key}", mapping={
-            "pseudonym": binding.pseudonym, "folded": binding.folded,
-            "last_seen": repr(binding.last_seen)})
-        await pipe.execute()
+        bound = await self._bind_if_free(
+            keys=[f"{PREFIX}name:{binding.folded}", f"{PREFIX}id:{key}"],
+            args=[key, binding.pseudonym, binding.folded, repr(binding.last_seen),
+                  repr(taken_since), PREFIX])
+        return bool(int(bound))
 
     async def touch(self, identity_key: bytes, now: float) -> None:
         """See Store."""
-        key = f"{PREFIX}id:{_k(identity_key)}"
-        if await self._r.exists(key):
-            await self._r.hset(key, "last_seen", repr(now))
+        await self._touch(keys=[f"{PREFIX}id:{_k(identity_key)}"], args=[repr(now)])
 
     async def put_bundle(self, identity_key: bytes, bundle_json: str) -> None:
         """See Store."""

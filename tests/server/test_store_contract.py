@@ -43,19 +43,60 @@ async def test_secret_is_created_once(store: Store) -> None:
 
 async def test_bindings(store: Store) -> None:
     assert await store.binding_of_key(KEY_A) is None
-    await store.bind(Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=10))
+    assert await store.bind_if_free(
+        Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=10), 0)
     got = await store.binding_of_name("anna")
     assert got is not None and (got.identity_key, got.pseudonym, got.last_seen) == (KEY_A, "Anna", 10)
     await store.touch(KEY_A, 20)
     assert (await store.binding_of_key(KEY_A)).last_seen == 20  # type: ignore[union-attr]
+    await store.touch(KEY_B, 20)  # no binding: nothing is created
+    assert await store.binding_of_key(KEY_B) is None
     # Renaming releases the old name.
-    await store.bind(Binding(identity_key=KEY_A, pseudonym="Aino", folded="alno", last_seen=30))
+    assert await store.bind_if_free(
+        Binding(identity_key=KEY_A, pseudonym="Aino", folded="alno", last_seen=30), 0)
     assert await store.binding_of_name("anna") is None
-    # Taking over a name drops the previous holder's binding.
-    await store.bind(Binding(identity_key=KEY_B, pseudonym="AINO", folded="alno", last_seen=40))
+    # A holder seen since `taken_since` keeps the name; nothing changes for the asker.
+    assert not await store.bind_if_free(
+        Binding(identity_key=KEY_B, pseudonym="AINO", folded="alno", last_seen=40), 30)
+    assert await store.binding_of_key(KEY_B) is None
+    # A lapsed holder loses it: taking over drops the previous holder's binding.
+    assert await store.bind_if_free(
+        Binding(identity_key=KEY_B, pseudonym="AINO", folded="alno", last_seen=40), 31)
     holder = await store.binding_of_name("alno")
     assert holder is not None and holder.identity_key == KEY_B
     assert await store.binding_of_key(KEY_A) is None
+
+
+async def test_binding_races(open_store: Callable[[], Store]) -> None:
+    """Two store clients (two processes on Redis) race: one key, two names; one name, two
+    keys. Every name ends with at most one key and every key with one name."""
+    one, two = open_store(), open_store()
+    try:
+        for n in range(20):
+            a_key, b_key = bytes([n]) * 32, bytes([n + 100]) * 32
+            names = (f"x{n}a", f"x{n}b")
+            assert all(await asyncio.gather(*(
+                s.bind_if_free(Binding(identity_key=a_key, pseudonym=name, folded=name,
+                                       last_seen=1), 0)
+                for s, name in zip((one, two), names, strict=True))))
+            kept = await one.binding_of_key(a_key)
+            assert kept is not None and kept.folded in names
+            other = names[1] if kept.folded == names[0] else names[0]
+            assert await two.binding_of_name(other) is None
+            shared = f"y{n}"
+            won = await asyncio.gather(*(
+                s.bind_if_free(Binding(identity_key=k, pseudonym=shared, folded=shared,
+                                       last_seen=1), 0)
+                for s, k in ((one, a_key), (two, b_key))))
+            assert sorted(won) == [False, True]
+            holder = await one.binding_of_name(shared)
+            winner, loser = (a_key, b_key) if won[0] else (b_key, a_key)
+            assert holder is not None and holder.identity_key == winner
+            lost = await two.binding_of_key(loser)
+            assert lost is None or lost.folded != shared
+    finally:
+        await one.close()
+        await two.close()
 
 
 async def test_key_directory(store: Store) -> None:
@@ -150,7 +191,8 @@ async def test_inbox_keeps_arrival_order_at_equal_times(store: Store) -> None:
 async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) -> None:
     first = open_store()
     secret = await first.get_or_create_secret("s", lambda: b"\x09" * 32)
-    await first.bind(Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=5))
+    assert await first.bind_if_free(
+        Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=5), 0)
     await first.put_bundle(KEY_A, "{}")
     await first.add_one_time_prekeys(KEY_A, ['"p1"', '"p2"'], 10)
     await first.inbox_put(KEY_B, KEY_S, "a" * 32, '"queued"', expires_at=10**10, now=0, cap=5, per_sender_cap=5)
