@@ -51,6 +51,7 @@ const ctx = {
   openHelp: (opts) => openHelp(ctx, opts),
   /** Show (or clear) the "something new" mark on the private chats entry. */
   markDirectNews(on) {
+    ctx.directNews = on;
     const link = document.querySelector('.navlink[data-view=direct]');
     if (!link) return;
     if (on) {
@@ -137,6 +138,17 @@ function drawHeader() {
     h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
   document.getElementById('skip').textContent = t('header.skip');
   markNav();
+  // A redraw (language switch) keeps what the header was showing.
+  showNetStatus(ctx.online !== false);
+  if (ctx.directNews) ctx.markDirectNews(true);
+}
+
+function showNetStatus(online) {
+  ctx.online = online;
+  const el = document.getElementById('net-status');
+  if (!el) return;
+  el.hidden = online;
+  el.textContent = online ? '' : t('header.reconnecting');
 }
 
 function markNav() {
@@ -175,12 +187,7 @@ async function start() {
   });
   ctx.router.onChange(markNav);
   installQuickExitKey(leaveNow);
-  session.on('status', ({ online }) => {
-    const el = document.getElementById('net-status');
-    if (!el) return;
-    el.hidden = online;
-    el.textContent = online ? '' : t('header.reconnecting');
-  });
+  session.on('status', ({ online }) => showNetStatus(online));
   loadDetector();
   loadE2ee();
   const id = await session.loadIdentity();
