@@ -68,8 +68,8 @@ async def measure(n: int) -> tuple[dict[str, float], str]:
     if chromium is None:
         raise SystemExit("Chromium is not installed")
     everyday, hard, crisis = load_cases()
-    groups = {"mixed": messages(n), "everyday lines": everyday + EVERYDAY,
-              "hard level 0-1 cases": hard, "crisis cases": crisis}
+    groups = {"everyday lines": everyday + EVERYDAY, "hard level 0-1 cases": hard,
+              "crisis cases": crisis, "mixed": messages(n)}
     try:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
