@@ -51,9 +51,11 @@ class PeerBase:
         self._pushes: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(MAX_PENDING_PUSHES)
         self._overflowed = False
         self._push_ready = asyncio.Event()
+        # Clear from the moment the socket drops until the session is re-established; set at
+        # first (``connect`` authenticates before it hands the client out).
         self._ready = asyncio.Event()
-        self._retries = 0
-        """Set while the session is authenticated; cleared the moment the socket drops."""
+        self._ready.set()
+        self._retries = 0  # failed re-authentications in a row (backoff exponent)
         self._transport = Transport(url, self._on_push)
         self._worker: asyncio.Task[None] | None = None
         self._rooms: dict[str, RoomState] = {}
