@@ -38,12 +38,39 @@ async def test_lobby_opens_warns_and_says_goodbye(live_server_factory, open_peer
         start = local.replace(hour=21, minute=0, second=0, microsecond=0)
         now = (start - timedelta(minutes=10)).timestamp()
     clock = FakeClock(now)
-    groups = parse_groups(tomllib.loads(evening_group(start)))
+    day_after = (local + timedelta(days=2)).strftime("%a").lower()
+    later = f'''
+[[group]]
+id = "later"
+name = "Later this week"
+topic = "Not tonight"
+language = "sv"
+days = ["{day_after}"]
+start = "19:00"
+duration_minutes = 60
+moderator_required = false
+
+[[group]]
+id = "open"
+name = "Try-out"
+topic = "Always open"
+language = "en"
+always_open = true
+moderator_required = false
+'''
+    groups = parse_groups(tomllib.loads(later + evening_group(start)))
     server = await live_server_factory(clock=clock, groups=groups)
 
     peer = await open_peer(server.url)
     await peer.sign_in("Odottaja")
     page = peer.page
+    # Open groups first; a group on another day says when, and offers no lobby to wait in.
+    order = await page.locator("li.group h2").all_inner_texts()
+    assert order == ["Try-out", "Evening circle", "Later this week"]
+    later_card = page.locator("li.group[aria-labelledby='group-later']")
+    assert await later_card.locator(".badge").inner_text() == "Coming up"
+    assert "Next time:" in await later_card.inner_text()
+    assert await later_card.locator("button").count() == 0
     await page.click("li.group[aria-labelledby='group-evening'] button.primary")
     await page.click("section.rules button.primary")
     await page.wait_for_selector("section.lobby")

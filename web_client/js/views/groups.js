@@ -11,7 +11,8 @@ function groupCard(ctx, g) {
   const starts = new Date(g.starts_at);
   const ends = new Date(g.ends_at);
   const full = g.seats_left !== undefined && g.seats_left <= 0;
-  const stateLabel = t(`groups.state.${g.state}`);
+  const laterDay = g.state === 'scheduled' && !sameLocalDay(starts, new Date());
+  const stateLabel = laterDay ? t('groups.state.upcoming') : t(`groups.state.${g.state}`);
   let action;
   const mine = g.room && ctx.rooms.get(g.room);
   if (mine && !mine.closed && g.state !== 'closed') {
@@ -23,6 +24,9 @@ function groupCard(ctx, g) {
         ? ctx.router.show('chat', { room: g.room, name: g.name })
         : ctx.router.show('lobby', { group: g, room: g.room })),
     });
+  } else if (laterDay) {
+    // Not tonight: nothing to wait for yet (a lobby counting down days would only weigh).
+    action = h('p', { class: 'muted', text: t('groups.next_time', { day: formatDay(starts), time: formatTime(starts) }) });
   } else if (g.state === 'closed') {
     action = h('p', { class: 'muted', text: t('groups.closed_tonight') });
   } else if (full) {
@@ -58,6 +62,18 @@ function groupCard(ctx, g) {
     action);
 }
 
+const STATE_ORDER = { open: 0, lobby: 1, scheduled: 2, closed: 3 };
+
+function sameLocalDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** Open groups first, then the lobby, then what comes next by start time, closed ones last. */
+export function sortGroups(groups) {
+  return [...groups].sort((a, b) => (STATE_ORDER[a.state] ?? 9) - (STATE_ORDER[b.state] ?? 9)
+    || Date.parse(a.starts_at) - Date.parse(b.starts_at));
+}
+
 export default {
   name: 'groups',
   title: (t) => t('groups.title'),
@@ -70,7 +86,7 @@ export default {
       try {
         const groups = await ctx.session.listGroups();
         if (!alive) return;
-        list.replaceChildren(...groups.map((g) => groupCard(ctx, g)));
+        list.replaceChildren(...sortGroups(groups).map((g) => groupCard(ctx, g)));
         status.textContent = groups.length ? '' : t('groups.none');
         status.hidden = groups.length > 0;
       } catch (err) {
