@@ -26,8 +26,8 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
 
 Inbox keys carry no Redis TTL: the scheduler's sweep (`inbox_sweep`, every tick) removes expired
 envelopes, so the counts stay true; a key-level TTL would drop envelopes behind their back.
-The scripts touch only the keys they are given (one recipient's, plus the two global ones): one
-Redis (or Sentinel), not Cluster, where those keys would live on different shards.
+The atomic steps are Lua scripts (`server.storage.redis_scripts`): one Redis (or Sentinel), not
+Cluster.
 """
 
 from __future__ import annotations
@@ -39,117 +39,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from server.storage import redis_scripts as lua
 from server.storage.ports import Binding
 
 PREFIX = "ilp:"
 ROOM_TTL_SECONDS = 3 * 24 * 3600
 LOCK_TIMEOUT_SECONDS = 10
-
-# The inbox scripts share one prologue. KEYS: inbox, inboxexp, inboxsrc, inboxby (of one
-# recipient), inboxdue, inboxcount; the recipient is ARGV[1]. `drop` removes envelopes and keeps
-# the per-sender counts, the global count and the recipient's next-expiry entry in step, so
-# nothing needs a scan. Envelopes stored before the sender record existed are not counted.
-_INBOX_PROLOGUE = """
-local function drop(ids)
-  local counted = 0
-  local removed = 0
-  for _, id in ipairs(ids) do
-    if redis.call('HDEL', KEYS[1], id) == 1 then
-      removed = removed + 1
-      redis.call('ZREM', KEYS[2], id)
-      local sender = redis.call('HGET', KEYS[3], id)
-      if sender then
-        counted = counted + 1
-        redis.call('HDEL', KEYS[3], id)
-        if redis.call('HINCRBY', KEYS[4], sender, -1) <= 0 then
-          redis.call('HDEL', KEYS[4], sender)
-        end
-      end
-    end
-  end
-  if counted > 0 then redis.call('DECRBY', KEYS[6], counted) end
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  if first[2] then redis.call('ZADD', KEYS[5], first[2], ARGV[1])
-  else redis.call('ZREM', KEYS[5], ARGV[1]) end
-  return removed
-end
-local function expire(now)
-  return drop(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now))
-end
-"""
-
-# Append one envelope unless the recipient is full or this sender already has its share there;
-# scores (expiry) strictly rise so that the zset order is the arrival order.
-# ARGV: recipient, now, id, json, expires_at, sender, cap, per_sender_cap.
-_INBOX_PUT = _INBOX_PROLOGUE + """
-expire(ARGV[2])
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[7]) then return 0 end
-if tonumber(redis.call('HGET', KEYS[4], ARGV[6]) or '0') >= tonumber(ARGV[8]) then return 0 end
-local score = tonumber(ARGV[5])
-local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-if top[2] and score <= tonumber(top[2]) then score = tonumber(top[2]) + 0.001 end
-redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
-redis.call('ZADD', KEYS[2], score, ARGV[3])
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[6])
-redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
-redis.call('INCR', KEYS[6])
-if not redis.call('ZSCORE', KEYS[5], ARGV[1]) then redis.call('ZADD', KEYS[5], score, ARGV[1]) end
-return 1
-"""
-
-# Drop the recipient's expired envelopes. ARGV: recipient, now.
-_INBOX_EXPIRE = _INBOX_PROLOGUE + """
-return expire(ARGV[2])
-"""
-
-# Remove acknowledged envelopes. ARGV: recipient, id...
-_INBOX_ACK = _INBOX_PROLOGUE + """
-local ids = {}
-for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
-return drop(ids)
-"""
-
-# Record an authenticated connection unless the key holds `cap` already.
-# KEYS: sessions:<key>, ownersessions:<owner>; ARGV: sid, owner, cap, "key\nsid".
-_SESSION_ADD = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 1 end
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[4])
-return 1
-"""
-
-# Bind a name to a key unless another key holds it and was seen since ARGV[5]; release the
-# key's previous name. One script, so a name never has two keys nor a key two names, whatever
-# runs at the same time on other processes. A name whose holder's record names something else
-# (left behind by an older, non-atomic version) counts as free.
-# KEYS: name:<folded>, id:<key>; ARGV: key, pseudonym, folded, last_seen, taken_since, prefix.
-_BIND_IF_FREE = """
-local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then
-  local record = ARGV[6] .. 'id:' .. holder
-  if redis.call('HGET', record, 'folded') == ARGV[3] then
-    local seen = redis.call('HGET', record, 'last_seen')
-    if seen and tonumber(seen) >= tonumber(ARGV[5]) then return 0 end
-    redis.call('DEL', record)
-  end
-end
-local old = redis.call('HGET', KEYS[2], 'folded')
-if old and old ~= ARGV[3] then
-  local old_name = ARGV[6] .. 'name:' .. old
-  if redis.call('GET', old_name) == ARGV[1] then redis.call('DEL', old_name) end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'pseudonym', ARGV[2], 'folded', ARGV[3], 'last_seen', ARGV[4])
-return 1
-"""
-
-# Refresh last_seen only if the key still has a binding (a takeover may have just removed it).
-_TOUCH = """
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'last_seen', ARGV[1]) end
-return 0
-"""
-
 
 def _k(key: bytes) -> str:
     return base64.b64encode(key).decode("ascii")
@@ -162,12 +57,12 @@ class RedisStore:
         # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
         self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
         self._raw = aioredis.Redis.from_url(url, decode_responses=False)
-        self._inbox_put = self._r.register_script(_INBOX_PUT)
-        self._inbox_expire = self._r.register_script(_INBOX_EXPIRE)
-        self._inbox_ack = self._r.register_script(_INBOX_ACK)
-        self._session_add = self._r.register_script(_SESSION_ADD)
-        self._bind_if_free = self._r.register_script(_BIND_IF_FREE)
-        self._touch = self._r.register_script(_TOUCH)
+        self._inbox_put = self._r.register_script(lua.INBOX_PUT)
+        self._inbox_expire = self._r.register_script(lua.INBOX_EXPIRE)
+        self._inbox_ack = self._r.register_script(lua.INBOX_ACK)
+        self._session_add = self._r.register_script(lua.SESSION_ADD)
+        self._bind_if_free = self._r.register_script(lua.BIND_IF_FREE)
+        self._touch = self._r.register_script(lua.TOUCH)
 
     def __repr__(self) -> str:
         return "RedisStore()"
