@@ -89,12 +89,18 @@ _logs.configure_logging = _debug
 '''
 
 
-@pytest.fixture
-def debug_redis_server(
-    server_process: Callable[..., ServerProcess], redis_url: str, tmp_path: Path
-) -> ServerProcess:
-    """``python -m server`` on Redis, all loggers at DEBUG, output in ``.log_path``."""
+def _debug_env(tmp_path: Path) -> dict[str, str]:
     site = tmp_path / "debug-site"
-    site.mkdir()
+    site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(DEBUG_SITECUSTOMIZE, encoding="utf-8")
-    return server_process(redis_url=redis_url, env={"PYTHONPATH": f"{site}:{ROOT}"})
+    return {"PYTHONPATH": f"{site}:{ROOT}"}
+
+
+@pytest.fixture(params=["redis", "embedded"])
+def debug_server(
+    request: pytest.FixtureRequest, server_process: Callable[..., ServerProcess], tmp_path: Path
+) -> ServerProcess:
+    """``python -m server`` on Redis or on the embedded SQLite store, all loggers at DEBUG,
+    output in ``.log_path`` (``.redis_url`` is None on the embedded store)."""
+    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    return server_process(redis_url=redis_url, env=_debug_env(tmp_path))

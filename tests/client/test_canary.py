@@ -1,6 +1,7 @@
 """The canary: a unique sentence sent through a group, 1:1 and the offline inbox never reaches the
 server in any form. Everything the server touched is searched: every Redis key and value (typed
-reads and DUMP), every file in its data directory (SQLite, WAL) and its log at DEBUG level.
+reads and DUMP) on the Redis backend, every file of its data directory (SQLite, WAL, journal) on
+the embedded backend, and its log at DEBUG level, on both.
 
 The search is proven able to fail: the same search must find values we know the server holds
 (a pseudonym, the exact ciphertext of the queued envelope, a log event name).
@@ -31,10 +32,18 @@ def capture_sends(peer: PeerClient) -> list[dict[str, Any]]:
     return sent
 
 
-async def test_canary_never_reaches_the_server(
-    debug_redis_server: ServerProcess, redis_url: str, tmp_path
-) -> None:
-    server = debug_redis_server
+def stored(server: ServerProcess) -> list[tuple[str, bytes]]:
+    """Everything the server's store holds right now (Redis, or the data directory's files)."""
+    if server.redis_url:
+        assert redis_info(server.redis_url)["keys"] > 0
+        return [*redis_blobs(server.redis_url), *file_blobs([server.data_dir])]
+    blobs = list(file_blobs([server.data_dir]))
+    assert any(name.endswith(".sqlite3") for name, _ in blobs), "no SQLite file to search"
+    return blobs
+
+
+async def test_canary_never_reaches_the_server(debug_server: ServerProcess, tmp_path) -> None:
+    server = debug_server
     token = secrets.token_hex(16)
     canary = f"Kanarialintu {token} laulaa majakan valossa"
     lines = {where: f"{canary} ({where})" for where in ("group", "direct", "offline")}
@@ -59,14 +68,13 @@ async def test_canary_never_reaches_the_server(
         await to_carol.send(lines["offline"])
         queued_body = base64.b64decode(sent[-1]["body"])
 
-        # While the envelope waits in carol's inbox (in Redis), search Redis.
-        while_queued = list(redis_blobs(redis_url))
-        assert redis_info(redis_url)["keys"] > 0
+        # While the envelope waits in carol's inbox, search the store.
+        while_queued = stored(server)
         assert find(token.encode(), while_queued) == []
         assert find(canary.encode(), while_queued) == []
         # Proof the search reaches the stored data: it finds what we know is there.
-        assert find(queued_body[:48], while_queued), "queued ciphertext not found in Redis"
-        assert find(alice.pseudonym.encode(), while_queued), "pseudonym not found in Redis"
+        assert find(queued_body[:48], while_queued), "queued ciphertext not found in the store"
+        assert find(alice.pseudonym.encode(), while_queued), "pseudonym not found in the store"
 
         carol = await PeerClient.connect(server.url, keystore=carol_store)
         got = await (await carol.open_direct(alice.pseudonym)).next_message(10)
@@ -74,13 +82,10 @@ async def test_canary_never_reaches_the_server(
     finally:
         for peer in (alice, bob, carol):
             await peer.close()
-    await server.astop()  # flush and close the log before reading it
+    await server.astop()  # flush and close the log (and the SQLite file) before reading them
 
     log = server.log_path.read_bytes()
-    everything = [
-        *redis_blobs(redis_url),
-        *file_blobs([server.data_dir, server.log_path]),
-    ]
+    everything = [*stored(server), *file_blobs([server.log_path])]
     for secret in (token.encode(), canary.encode(), *(line.encode() for line in lines.values())):
         assert find(secret, everything) == []
     # The log is real and at DEBUG, and the search finds what we know it holds.
