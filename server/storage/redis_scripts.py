@@ -52,6 +52,9 @@ local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if top[2] and score <= tonumber(top[2]) then score = tonumber(top[2]) + 0.001 end
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[2], score, ARGV[3])
+-- An inbox from before the sweep may carry a key TTL, which would drop counted envelopes.
+redis.call('PERSIST', KEYS[1])
+redis.call('PERSIST', KEYS[2])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[6])
 redis.call('HINCRBY', KEYS[4], ARGV[6], 1)
 redis.call('INCR', KEYS[6])

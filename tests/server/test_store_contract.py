@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -313,3 +314,28 @@ async def test_embedded_inbox_from_before_the_sender_column(tmp_path: Path) -> N
         assert await store.inbox_list(KEY_A, now=0, limit=5) == ['"old"', '"new"']
     finally:
         await store.close()
+
+
+async def test_redis_inbox_from_an_older_version(redis_url: str) -> None:
+    """Envelopes stored before the counts existed (no sender record, a key TTL) are served,
+    never counted, and the TTL no longer applies once new envelopes join them."""
+    import redis.asyncio as aioredis
+
+    raw = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    recipient = base64.b64encode(KEY_A).decode()
+    await raw.hset(f"ilp:inbox:{recipient}", "a" * 32, '"old"')
+    await raw.zadd(f"ilp:inboxexp:{recipient}", {"a" * 32: 500})
+    await raw.expire(f"ilp:inbox:{recipient}", 3600)
+    await raw.expire(f"ilp:inboxexp:{recipient}", 3600)
+    store = RedisStore(redis_url)
+    try:
+        assert await store.inbox_put(KEY_A, KEY_S, "b" * 32, '"new"', expires_at=600, now=0,
+                                     cap=5, per_sender_cap=5)
+        assert await raw.ttl(f"ilp:inbox:{recipient}") == -1
+        assert await store.inbox_list(KEY_A, now=0, limit=5) == ['"old"', '"new"']
+        assert await store.inbox_total(now=0) == 1
+        assert await store.inbox_ack(KEY_A, ["a" * 32, "b" * 32]) == 2
+        assert await store.inbox_total(now=0) == 0
+    finally:
+        await store.close()
+        await raw.aclose()
