@@ -40,6 +40,7 @@ BLIND6 = "blind6.jsonl"
 BLIND7 = "blind7.jsonl"
 BLIND8 = "blind8.jsonl"
 BLIND9 = "blind9.jsonl"
+BLIND10 = "blind10.jsonl"
 
 
 def load(paths: list[Path]) -> list[Case]:
@@ -73,7 +74,8 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
     files = sorted(CASES.glob("*.jsonl"))
-    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9)
+    held = (HELDOUT, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8, BLIND9,
+            BLIND10)
     tuning = run(load([f for f in files if f.name not in held]),
                  detect)
     heldout = run(load([f for f in files if f.name == HELDOUT]), detect)
@@ -86,8 +88,9 @@ def main(argv: list[str]) -> int:
     blind7 = run(load([f for f in files if f.name == BLIND7]), detect)
     blind8 = run(load([f for f in files if f.name == BLIND8]), detect)
     blind9 = run(load([f for f in files if f.name == BLIND9]), detect)
+    blind10 = run(load([f for f in files if f.name == BLIND10]), detect)
     everything = (tuning + heldout + blind + blind2 + blind3 + blind4 + blind5 + blind6 + blind7
-                  + blind8 + blind9)
+                  + blind8 + blind9 + blind10)
     if "--summary" in argv:
         print(markdown_table({f"tuning ({len(tuning)})": summarise(tuning),
                               f"held-out ({len(heldout)})": summarise(heldout),
@@ -100,6 +103,7 @@ def main(argv: list[str]) -> int:
                               f"blind 7 ({len(blind7)})": summarise(blind7),
                               f"blind 8 ({len(blind8)})": summarise(blind8),
                               f"blind 9 ({len(blind9)})": summarise(blind9),
+                              f"blind 10 ({len(blind10)})": summarise(blind10),
                               f"all ({len(everything)})": summarise(everything)}, "set"))
         return 0
     print(report(f"Tuning set ({len(tuning)} cases)", tuning))
@@ -113,6 +117,7 @@ def main(argv: list[str]) -> int:
     print(report(f"Blind set 7 ({len(blind7)} cases)", blind7))
     print(report(f"Blind set 8 ({len(blind8)} cases)", blind8))
     print(report(f"Blind set 9 ({len(blind9)} cases)", blind9))
+    print(report(f"Blind set 10 ({len(blind10)} cases)", blind10))
     print(report(f"All cases ({len(everything)})", everything))
     if "--misses" in argv:
         for o in everything:

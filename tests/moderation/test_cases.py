@@ -23,7 +23,7 @@ def load(name: str | None = None) -> list[Case]:
     for f in files:
         held = ("heldout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl",
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
-                "blind9.jsonl")
+                "blind9.jsonl", "blind10.jsonl")
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
                     if line.strip()]
@@ -41,7 +41,7 @@ def test_size_and_coverage() -> None:
     # Written before tuning on them: the held-out set and the blind sets.
     held = sum(len(load(f"{n}.jsonl")) for n in (
         "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6",
-        "blind7", "blind8", "blind9"))
+        "blind7", "blind8", "blind9", "blind10"))
     assert held >= 0.2 * len(cases)
 
 
