@@ -41,16 +41,18 @@ async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:
     if not await relay.store.session_add(req.identity_key, conn.sid, relay.instance_id,
                                          relay.settings.max_connections_per_key):
         raise ApiError("too_many_connections")
+    uid = user_id(req.identity_key)
     try:
         pseudonym = await bind_pseudonym(relay, req.identity_key, req.pseudonym)
+        await relay.emitter.enter_room(conn.sid, user_room(uid))
     except BaseException:
         await relay.store.session_remove(req.identity_key, conn.sid)
         raise
+    # No await from here on: the connection's state and the gauge change together.
     conn.identity_key = req.identity_key
     conn.pseudonym = pseudonym
-    conn.user_id = user_id(req.identity_key)
+    conn.user_id = uid
     conn.role = "moderator" if b64(req.identity_key) in relay.settings.moderator_keys else "peer"
-    await relay.emitter.enter_room(conn.sid, user_room(conn.user_id))
     relay.metrics.authenticated += 1
     relay.log.info("auth", user_id=conn.user_id, role=conn.role)
     return {"pseudonym": pseudonym, "user_id": conn.user_id, "role": conn.role}

@@ -14,7 +14,7 @@ from typing import Any
 import socketio
 
 from server import direct, keydir, rooms, session
-from server.context import Connection, Relay
+from server.context import Connection, Relay, user_room
 from server.errors import ApiError
 from server.ratelimit import TokenBucket
 from server.wire import (
@@ -133,14 +133,16 @@ class SioAdapter:
         relay.metrics.connections -= 1
         await self._release(relay, conn)
 
-    async def _release(self, relay: Relay, conn: Connection) -> None:
-        """Undo what a closed connection holds. Runs again when a handler (an `auth`, a
-        `group.join`) finishes after its connection closed, so nothing it added is left."""
+    async def _release(self, relay: Relay, conn: Connection, *, late: bool = False) -> None:
+        """Undo what a closed connection holds. Runs again (`late`) when a handler (an `auth`,
+        a `group.join`) finishes after its connection closed, so nothing it added is left."""
         if conn.authenticated and not conn.released:
             conn.released = True
             relay.metrics.authenticated -= 1
-            assert conn.identity_key is not None
+            assert conn.identity_key is not None and conn.user_id is not None
             try:
+                if late:  # Socket.IO already dropped the sid from its rooms, before auth's entry
+                    await relay.emitter.leave_room(conn.sid, user_room(conn.user_id))
                 await relay.store.session_remove(conn.identity_key, conn.sid)
                 await relay.store.touch(conn.identity_key, relay.clock.now())
             except Exception as exc:
@@ -179,12 +181,17 @@ class SioAdapter:
                 return err.to_wire()
             except Exception as exc:
                 # Only the exception's type is logged: its text could carry request values.
+                if conn is not None and self.connections.get(sid) is not conn:
+                    # Closed while the rule ran (Socket.IO refuses its rooms): nobody is
+                    # waiting for the answer, and nothing is wrong with the server.
+                    relay.log.info("closed_during", method=event, code=type(exc).__name__)
+                    return ApiError("internal").to_wire()
                 relay.metrics.errors["internal"] += 1
                 relay.log.error("internal_error", method=event, code=type(exc).__name__)
                 return ApiError("internal").to_wire()
             finally:
                 if conn is not None and self.connections.get(sid) is not conn:
-                    await self._release(relay, conn)  # it closed while the rule ran
+                    await self._release(relay, conn, late=True)  # it closed while the rule ran
             return {"ok": True, **result}
 
         return handle

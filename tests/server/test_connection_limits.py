@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from server.app import SIO
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import Peer, wait_until
 
@@ -101,19 +102,33 @@ async def test_slots_of_a_dead_process_are_freed(live_server_factory: LiveServer
         await retry.close()
 
 
-async def test_closing_during_auth_leaves_no_slot(live_server_factory: LiveServerFactory
-                                                  ) -> None:
+async def test_closing_during_auth_leaves_no_slot(live_server_factory: LiveServerFactory,
+                                                  backend: dict[str, str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """An `auth` that finishes after its connection closed releases what it took."""
-    server = await live_server_factory(max_connections_per_key=1)
-    key = Peer().key
-    for _ in range(5):
-        peer = Peer(key)
-        await peer.sio.connect(server.url, transports=["websocket"])
-        task = asyncio.create_task(peer.authenticate("Lähtijä"))
-        await asyncio.sleep(0.001)
-        await peer.close()
-        await asyncio.gather(task, return_exceptions=True)
+    server = await live_server_factory(max_connections_per_key=1, **backend)
+    store = server.relay.store
+    binding, gate = asyncio.Event(), asyncio.Event()
+    bind_if_free = store.bind_if_free
+
+    async def held_bind(*args: object, **kwargs: object) -> bool:
+        binding.set()
+        await gate.wait()
+        return await bind_if_free(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "bind_if_free", held_bind)
+    peer = Peer()
+    await peer.sio.connect(server.url, transports=["websocket"])
+    task = asyncio.create_task(peer.authenticate("Lähtijä"))
+    await asyncio.wait_for(binding.wait(), 5)  # auth holds its slot and waits on the store
+    await peer.close()
     await wait_until(lambda: server.relay.metrics.connections == 0)
-    assert server.relay.metrics.authenticated == 0
-    last = await Peer.connect(server.url, key=key)  # the one slot is free
-    await last.close()
+    gate.set()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await wait_until(lambda: server.relay.metrics.authenticated == 0)
+    sio_rooms = server.app[SIO].manager.rooms.get("/", {})
+    assert not [r for r in sio_rooms if r and r.startswith("user:")]
+    again = await Peer.connect(server.url, key=peer.key)  # the one slot is free
+    assert again.pseudonym == "Lähtijä"
+    await again.close()
