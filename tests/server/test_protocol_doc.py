@@ -34,3 +34,22 @@ def test_limits_match() -> None:
         number = int(value) if float(value).is_integer() else value
         assert re.search(rf"`{name}` {number}\b", DOC), name
     assert str(limits.MAX_FRAME_BYTES) in DOC
+
+
+def test_settings_limits_match() -> None:
+    rows = {
+        "one sender's envelopes in one inbox": f"{limits.DEFAULT_INBOX_MAX_PER_SENDER} unexpired",
+        "inbox per recipient": f"{limits.DEFAULT_INBOX_MAX_PER_RECIPIENT} unexpired",
+        "time to complete `auth`": f"{limits.DEFAULT_AUTH_TIMEOUT_SECONDS:g} s",
+        "connections per identity key": f"{limits.DEFAULT_MAX_CONNECTIONS_PER_KEY}, all processes",
+    }
+    for row, value in rows.items():
+        assert f"| {row} | {value}" in DOC, row
+
+
+def test_every_metric_is_documented() -> None:
+    from server.metrics import Metrics
+
+    text = Metrics().render(open_rooms=0, inbox_size=0, members=0)
+    for name in re.findall(r"^# TYPE (\w+) ", text, flags=re.MULTILINE):
+        assert f"`{name}" in DOC, name
