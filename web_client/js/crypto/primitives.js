@@ -59,12 +59,18 @@ export function b64encode(bytes) {
   return btoa(bin);
 }
 
-/** Strict decode: refuses other alphabets, missing padding and whitespace (as the relay does). */
+/**
+ * Strict decode (docs/crypto.md section 1): refuses other alphabets, missing padding, whitespace
+ * and non-canonical text. atob ignores the unused low bits of the last character ("QR==" and
+ * "QQ==" both give "A"), so the result must encode back to exactly the same string, as the
+ * Python side (e2ee.encoding.b64d) requires.
+ */
 export function b64decode(text) {
   if (typeof text !== 'string' || !B64_RE.test(text)) throw new CryptoError('bad_base64');
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i += 1) out[i] = bin.charCodeAt(i);
+  if (b64encode(out) !== text) throw new CryptoError('bad_base64');
   return out;
 }
 

@@ -164,6 +164,13 @@ export async function builtinChecks() {
     strict = err.code === 'bad_base64';
   }
   out.push(['base64 refuses missing padding', strict]);
+  let canonical = false;
+  try {
+    P.b64decode('QR=='); // the unused low bits of the last character are not zero
+  } catch (err) {
+    canonical = err.code === 'bad_base64';
+  }
+  out.push(['base64 refuses non-canonical text', canonical]);
   out.push(['sha256 empty', P.bytesToHex(await P.sha256(new Uint8Array(0)))
     === 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']);
   const signer = await P.ed25519Generate(false);
