@@ -74,6 +74,9 @@ const ctx = {
   async enterGroup(group, { fromLobby = false } = {}) {
     try {
       const reply = await session.joinGroup(group.id);
+      // The engine verifies the signed membership and shares a sender key now, not at its next
+      // look at the session's rooms.
+      if (ctx.e2ee && ctx.e2ee.onJoined) ctx.e2ee.onJoined(reply).catch(() => {});
       rooms.joined(reply);
       if (reply.group && reply.group.state === 'lobby') {
         ctx.router.show('lobby', { group: reply.group, room: reply.room }, { focus: !fromLobby });
@@ -90,6 +93,12 @@ const ctx = {
       }
       return { error: code || 'internal' };
     }
+  },
+  /** Leave a room (chat or lobby): tell the relay, forget it here, drop its keys at once. */
+  async leaveRoom(roomId) {
+    await session.leaveRoom(roomId);
+    rooms.forget(roomId);
+    if (ctx.e2ee && ctx.e2ee.onLeft) await ctx.e2ee.onLeft(roomId).catch(() => {});
   },
   /** The lobby's door opened: go to the chat of a room we already joined. */
   openRoom(roomId) {

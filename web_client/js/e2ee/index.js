@@ -123,14 +123,15 @@ class WebE2ee {
     }
   }
 
-  /** Optional hook for the web client: my join reply (the event-based detection also finds it). */
+  /** My join reply (app.js enterGroup calls it; the event-based detection is the safety net). */
   async onJoined(reply) {
     if (this.status !== 'ready' || !reply || !reply.membership) return;
+    if (this.joins.get(reply.room) === reply) return; // already applied (by syncRooms)
     this.joins.set(reply.room, reply);
     await this.engine.applyJoin(reply);
   }
 
-  /** Optional hook: I left `room` (or it closed); its keys are dropped at once. */
+  /** I left `room` (the chat or lobby view calls it); its keys are dropped at once. */
   async onLeft(room) {
     this.joins.delete(room);
     if (this.status === 'ready') await this.engine.leaveRoom(room, 'left');

@@ -65,7 +65,11 @@ function goodbye(ctx, room) {
       h('button', { type: 'button', class: 'secondary', text: t('help.open'),
         onclick: () => ctx.openHelp({ reason: 'goodbye' }) }),
       h('button', { type: 'button', class: 'primary', text: t('chat.back_to_groups'),
-        onclick: () => { ctx.rooms.forget(room.room); ctx.router.show('groups'); } })));
+        onclick: () => {
+          ctx.rooms.forget(room.room);
+          if (ctx.e2ee && ctx.e2ee.onLeft) ctx.e2ee.onLeft(room.room).catch(() => {});
+          ctx.router.show('groups');
+        } })));
 }
 
 export default {
@@ -129,8 +133,7 @@ export default {
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),
     ];
     const leave = async () => {
-      await ctx.session.leaveRoom(room.room);
-      ctx.rooms.forget(room.room);
+      await ctx.leaveRoom(room.room);
       ctx.router.show('groups');
     };
     const node = h('section', { class: 'view chat' },

@@ -47,10 +47,7 @@ export default {
       else if (!room) ctx.enterGroup(group, { fromLobby: true });
     });
     const leave = async () => {
-      if (room) {
-        await ctx.session.leaveRoom(room);
-        ctx.rooms.forget(room);
-      }
+      if (room) await ctx.leaveRoom(room);
       ctx.router.show('groups');
     };
     const node = h('section', { class: 'view lobby' },
