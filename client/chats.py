@@ -16,6 +16,7 @@ from e2ee.limits import MAX_TEXT_BYTES
 if TYPE_CHECKING:
     from client.direct_flow import DirectFlow
     from client.group_flow import GroupFlow
+    from client.wire import GroupInfo
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -44,6 +45,8 @@ class Group:
         self.closes_at: str | None = None
         """Set when the server announces ``group.closing`` (ISO 8601)."""
         self.close_reason: str | None = None
+        self.info: GroupInfo | None = None
+        """The group as the server described it at join (name, topic, times, seats)."""
         self._mailbox = Mailbox(room)
         self._closing = asyncio.Event()
         self._closed = asyncio.Event()

@@ -28,6 +28,7 @@ from client.wire import (
     WIRE_PROTOCOL,
     AuthReply,
     GroupEvent,
+    GroupInfo,
     HelloReply,
     JoinReply,
     b64e,
@@ -87,13 +88,13 @@ class PeerClient(GroupFlow):
         """Also call ``listener(message, chat)`` for every message delivered (e.g. the CLI)."""
         self._listeners.append(listener)
 
-    async def list_groups(self) -> list[dict[str, Any]]:
-        """The server's groups (GroupInfo objects as in docs/protocol.md)."""
+    async def list_groups(self) -> list[GroupInfo]:
+        """The server's groups and their current or next night."""
         reply = await self._transport.request("groups.list")
         groups = reply.get("groups")
         if not isinstance(groups, list):
             raise ProtocolViolation("bad_reply", "groups.list")
-        return [g for g in groups if isinstance(g, dict)]
+        return [GroupInfo.from_wire(g) for g in groups]
 
     async def join_group(self, group_id: str) -> Group:
         """Join tonight's room of ``group_id``; share my sender key with every member."""
@@ -108,6 +109,7 @@ class PeerClient(GroupFlow):
                 if group is None or group.is_closed:
                     group = Group(self, group_id, reply.room)
                     self._groups[reply.room] = group
+                group.info = reply.group
                 await self._apply_join(reply)
             finally:
                 self._joining.discard(group_id)

@@ -115,6 +115,62 @@ class AuthReply:
         )
 
 
+GROUP_STATES = frozenset({"scheduled", "lobby", "open", "closed"})
+
+
+def _bool(d: dict[str, Any], key: str, code: str) -> bool:
+    value = d.get(key)
+    if not isinstance(value, bool):
+        raise _fail(code, key)
+    return value
+
+
+def _when(d: dict[str, Any], key: str, code: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(_str(d, key, code, max_len=64))
+    except ValueError:
+        raise _fail(code, key) from None
+    if value.tzinfo is None:
+        raise _fail(code, key)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupInfo:
+    """A group and its current or next night (``groups.list``, ``group.join``)."""
+
+    id: str
+    name: str
+    topic: str
+    language: str
+    lobby_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    seats_left: int
+    state: str
+    open: bool
+    moderator_required: bool
+    moderator_present: bool
+    room: str
+
+    @classmethod
+    def from_wire(cls, data: Any, code: str = "bad_reply") -> GroupInfo:
+        d = _obj(data, "group", code)
+        state = _str(d, "state", code)
+        if state not in GROUP_STATES:
+            raise _fail(code, "state")
+        return cls(
+            id=_str(d, "id", code), name=_str(d, "name", code),
+            topic=_str(d, "topic", code, max_len=2000), language=_str(d, "language", code),
+            lobby_at=_when(d, "lobby_at", code), starts_at=_when(d, "starts_at", code),
+            ends_at=_when(d, "ends_at", code), capacity=_int(d, "capacity", code),
+            seats_left=_int(d, "seats_left", code), state=state, open=_bool(d, "open", code),
+            moderator_required=_bool(d, "moderator_required", code),
+            moderator_present=_bool(d, "moderator_present", code), room=_str(d, "room", code),
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class JoinReply:
     """Answer to ``group.join``."""
@@ -122,7 +178,7 @@ class JoinReply:
     room: str
     epoch: int
     membership: MembershipEvent
-    group: dict[str, Any]
+    group: GroupInfo
 
     @classmethod
     def from_wire(cls, data: Any, code: str = "bad_reply") -> JoinReply:
@@ -131,7 +187,7 @@ class JoinReply:
             room=_str(d, "room", code),
             epoch=_int(d, "epoch", code),
             membership=decode_membership(d.get("membership"), code),
-            group=_obj(d.get("group"), "group", code),
+            group=GroupInfo.from_wire(d.get("group"), code),
         )
 
 

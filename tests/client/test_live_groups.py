@@ -307,3 +307,16 @@ async def test_five_join_at_once_and_speak_at_once(any_backend_url: str) -> None
             assert got == sorted((p.pseudonym, f"from {p.pseudonym}") for p in peers if p is not me)
     finally:
         await close_all(peers)
+
+
+async def test_groups_are_listed_and_described_as_typed_objects(embedded_url: str) -> None:
+    peer = await PeerClient.connect(embedded_url)
+    try:
+        groups = {g.id: g for g in await peer.list_groups()}
+        assert groups["open"].open and groups["open"].state == "open"
+        assert groups["open"].starts_at.tzinfo is not None
+        joined = await peer.join_group("open")
+        assert joined.info is not None and joined.info.room == joined.room
+        assert joined.info.seats_left < groups["open"].seats_left + 1
+    finally:
+        await peer.close()
