@@ -138,7 +138,6 @@ class SioAdapter:
         a `group.join`) finishes after its connection closed, so nothing it added is left."""
         if conn.authenticated and not conn.released:
             conn.released = True
-            relay.metrics.authenticated -= 1
             assert conn.identity_key is not None and conn.user_id is not None
             try:
                 if late:  # Socket.IO already dropped the sid from its rooms, before auth's entry
@@ -147,6 +146,8 @@ class SioAdapter:
                 await relay.store.touch(conn.identity_key, relay.clock.now())
             except Exception as exc:
                 relay.log.error("disconnect.failed", code=type(exc).__name__)
+            finally:
+                relay.metrics.authenticated -= 1  # after the slot is free (tests wait on it)
         for room in list(conn.rooms):
             try:
                 await rooms.drop_connection(relay, conn, room, event="left")

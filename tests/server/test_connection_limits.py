@@ -5,6 +5,7 @@ processes on one Redis)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -123,12 +124,23 @@ async def test_closing_during_auth_leaves_no_slot(live_server_factory: LiveServe
     await asyncio.wait_for(binding.wait(), 5)  # auth holds its slot and waits on the store
     await peer.close()
     await wait_until(lambda: server.relay.metrics.connections == 0)
+    done = asyncio.Event()
+    monkeypatch.setattr(store, "session_remove", _then_set(store.session_remove, done))
     gate.set()
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+    await asyncio.wait_for(done.wait(), 5)  # the late auth gave its slot back
     await wait_until(lambda: server.relay.metrics.authenticated == 0)
     sio_rooms = server.app[SIO].manager.rooms.get("/", {})
     assert not [r for r in sio_rooms if r and r.startswith("user:")]
     again = await Peer.connect(server.url, key=peer.key)  # the one slot is free
     assert again.pseudonym == "Lähtijä"
     await again.close()
+
+
+def _then_set(method: Any, event: asyncio.Event) -> Any:
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = await method(*args, **kwargs)
+        event.set()
+        return result
+    return wrapped
