@@ -4,16 +4,20 @@
  * acknowledged so they leave the relay's inbox; the peer is not told.
  */
 
-import { openDirectEnvelope, sendDirectControl, sendDirectText } from './messaging.js';
+import { encryptionReady, openDirectEnvelope, sendDirectControl, sendDirectText } from './messaging.js';
 import { loadList } from './local.js';
 
 export const STATES = ['none', 'requested', 'incoming', 'open', 'declined', 'ended'];
+export const INBOX_BATCH = 200; // the relay's most envelopes per inbox.fetch (server/limits.py)
+export const MAX_ACK_IDS = 100; // the relay's most ids per inbox.ack, unless hello says otherwise
+export const MAX_INBOX_ROUNDS = 10; // a full inbox (500 by default) takes three; new ones are pushed
 
 export class Directs extends EventTarget {
   constructor(session) {
     super();
     this.session = session;
     this.byPeer = new Map();
+    this.inboxRun = Promise.resolve();
     session.on('direct.envelope', (env) => this.receive([env]));
     session.on('signedin', () => this.fetchInbox());
   }
@@ -37,18 +41,63 @@ export class Directs extends EventTarget {
     this.dispatchEvent(new CustomEvent('change', { detail: convo }));
   }
 
-  async fetchInbox() {
-    try {
-      const reply = await this.session.request('inbox.fetch', {});
-      await this.receive(reply.envelopes || []);
-    } catch (err) {
-      // Offline or not ready: envelopes wait in the relay's inbox until next time.
+  /**
+   * Catch up with the relay's inbox after a sign-in: fetch a batch, open and acknowledge it, and
+   * fetch again until the inbox is empty. Bounded: at most MAX_INBOX_ROUNDS batches, and it stops
+   * when encryption is not ready (nothing could be read: the envelopes wait for the call the
+   * engine makes once it is). Calls run one after the other, never two drains at once.
+   */
+  fetchInbox() {
+    this.inboxRun = this.inboxRun.then(() => this.drainInbox(), () => this.drainInbox());
+    return this.inboxRun;
+  }
+
+  async drainInbox() {
+    for (let round = 0; round < MAX_INBOX_ROUNDS; round += 1) {
+      let envelopes;
+      try {
+        envelopes = (await this.session.request('inbox.fetch', {})).envelopes || [];
+      } catch (err) {
+        return; // offline: envelopes wait in the relay's inbox until next time
+      }
+      if (!envelopes.length) return;
+      const acknowledged = await this.receive(envelopes);
+      if (envelopes.length < INBOX_BATCH) return; // that was all of it
+      // Nothing readable yet (keys not loaded): the rest waits for the call after sign-in.
+      if (acknowledged === 0 && !encryptionReady()) return;
     }
   }
 
+  ackLimit() {
+    const limits = this.session.auth && this.session.auth.limits;
+    const n = limits && limits.max_ack_ids;
+    return Number.isInteger(n) && n > 0 ? n : MAX_ACK_IDS;
+  }
+
+  /** Acknowledge `ids` in requests of at most the relay's limit; how many were sent. */
+  async ack(ids) {
+    let sent = 0;
+    for (let i = 0; i < ids.length; i += this.ackLimit()) {
+      const chunk = ids.slice(i, i + this.ackLimit());
+      try {
+        await this.session.request('inbox.ack', { ids: chunk });
+        sent += chunk.length;
+      } catch (err) {
+        // acknowledged next time; the relay keeps them until then
+      }
+    }
+    return sent;
+  }
+
+  /** Open envelopes in order, acknowledging as it goes; resolves how many were acknowledged. */
   async receive(envelopes) {
-    const done = [];
+    let done = [];
+    let acknowledged = 0;
     for (const env of envelopes) {
+      if (done.length >= this.ackLimit()) {
+        acknowledged += await this.ack(done);
+        done = [];
+      }
       if (loadList('blocked').includes(env.from)) {
         done.push(env.id);
         continue;
@@ -71,13 +120,8 @@ export class Directs extends EventTarget {
       }
       this.change(convo);
     }
-    if (done.length) {
-      try {
-        await this.session.request('inbox.ack', { ids: done });
-      } catch (err) {
-        // acknowledged next time; the relay keeps them until then
-      }
-    }
+    if (done.length) acknowledged += await this.ack(done);
+    return acknowledged;
   }
 
   async ask(peer, peerKey) {
