@@ -44,6 +44,15 @@ async def handler_frozen(peer: PeerClient) -> AsyncIterator[None]:
         peer._worker = asyncio.create_task(peer._run())
 
 
+async def queued(peer: PeerClient, name: str, timeout: float = 20) -> None:
+    """Wait until a push called ``name`` sits in the peer's queue."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not any(item[0] == name for item in list(peer._pushes._queue)):  # type: ignore[attr-defined]
+        assert loop.time() < deadline, f"no {name} push arrived"
+        await asyncio.sleep(0.02)
+
+
 async def connect_many(url: str, n: int) -> list[PeerClient]:
     return list(await asyncio.gather(*(PeerClient.connect(url) for _ in range(n))))
 
@@ -269,7 +278,7 @@ async def test_send_right_after_a_join_reaches_the_newcomer(any_backend_url: str
             # The join news is still queued when the sender sends (a send racing the push).
             async with handler_frozen(sender):
                 gn = await newcomer.join_group("open")
-                await asyncio.sleep(0.2)  # the join push is queued, not handled
+                await queued(sender, "room.membership")  # the join news waits, unhandled
                 await ga.send(f"welcome {newcomer.pseudonym}")
             msg = await gn.next_message(10)
             assert msg.text == f"welcome {newcomer.pseudonym}"
@@ -287,7 +296,7 @@ async def test_send_right_after_a_leave_is_unreadable_with_old_keys(embedded_url
         carol_keys = copy.deepcopy(carol._engine)
         async with handler_frozen(alice):  # the leave news is still queued when alice sends
             await gc.leave()
-            await asyncio.sleep(0.2)  # the leave push is queued, not handled
+            await queued(alice, "room.membership")  # the leave news waits, unhandled
             await ga.send("carol has gone")
         assert (await gb.next_message(10)).text in {"hello all", "carol has gone"}
         envs = [GroupEnvelope.from_wire(e) for e in raw_at_bob]

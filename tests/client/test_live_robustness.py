@@ -76,7 +76,7 @@ async def test_forged_membership_is_ignored(
             "at": 1, "sig": base64.b64encode(bytes(64)).decode(),
         }
         alice._on_push("room.membership", forged)
-        await asyncio.sleep(0.3)
+        await wait_for(lambda: "room.membership dropped: bad_membership" in caplog.text, 20)
         assert state.epoch == epoch and state.members == members
         # no rotation happened: alice's sender key is the same one
         assert alice._engine.my_distribution(ga.room).key_id == my_distribution.key_id
