@@ -174,14 +174,15 @@ async def test_group_survives_a_dropped_socket(embedded_url: str) -> None:
     alice, bob = await connect_many(embedded_url, 2)
     try:
         ga, gb = await alice.join_group("open"), await bob.join_group("open")
+        epoch = alice._rooms[ga.room].epoch
         await bob.drop_connection()
-        # bob rejoins by himself; wait until alice has seen him come back
-        for _ in range(200):
+        # bob reconnects and rejoins by himself; alice sees him leave and come back
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not (bob._ready.is_set() and alice._rooms[ga.room].epoch >= epoch + 2
+                   and bob.pseudonym in ga.members):
+            assert loop.time() < deadline, "bob did not come back"
             await asyncio.sleep(0.05)
-            if bob._transport.connected and bob.pseudonym in ga.members and bob._rooms:
-                state = alice._rooms[ga.room]
-                if state.epoch >= 3:
-                    break
         await ga.send("are you back?")
         assert (await gb.next_message(15)).text == "are you back?"
         await gb.send("yes")
