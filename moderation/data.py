@@ -23,6 +23,7 @@ LANGUAGES = ("fi", "sv", "en")
 NEGATION_POLARITIES = ("negatable", "negated_form_is_crisis", "fixed")
 CONTEXTS = ("self", "other")
 CUE_KINDS = ("past", "recent", "reported")
+SCOPES = ("message", "sentence", "clause")
 
 
 class DataError(ValueError):
@@ -50,6 +51,8 @@ class Combination:
     requires: tuple[str, ...]
     severity: int
     category: str
+    within: str = "message"
+    excludes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,10 @@ class Compiled:
     combinations: tuple[Combination, ...]
     pii_rules: tuple[PiiRule, ...]
     pii_allowlist: tuple[str, ...]
+    pii_other_cues: frozenset[str]
+    pii_self_cues: frozenset[str]
+    pii_before: int
+    pii_after: int
     past_cap_high: int
     past_cap_low: int
     recent_cap: int
@@ -165,12 +172,16 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
             tuple(_words(_req(c, "requires", list, "combinations"), "requires")),
             _req(c, "severity", int, "combinations"),
             _req(c, "category", str, "combinations"),
+            str(c.get("within", "message")),
+            tuple(_words(c.get("excludes", []), "excludes")),
         )
         for c in _req(data, "combinations", list, "combinations")
     )
     for c in combos:
         if c.category not in categories or not 1 <= c.severity <= 4:
             raise DataError(f"{c.id}: bad category/severity")
+        if c.within not in SCOPES:
+            raise DataError(f"{c.id}: bad scope")
 
     pd = _req(data, "personal_data", dict, "personal_data")
     pii_sev = _req(pd, "severity", int, "personal_data")
@@ -179,6 +190,7 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
                 re.compile(_req(r, "regex", str, "pii")), pii_sev)
         for r in _req(pd, "rules", list, "personal_data")
     )
+    doxx = _req(pd, "doxxing", dict, "personal_data")
     langs = _req(data, "languages", dict, "languages")
     # Function words and everyday words ("today", "everyone") are never a pattern's prefilter
     # key: a key should be rare in ordinary chat.
@@ -213,6 +225,16 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         combinations=combos,
         pii_rules=pii_rules,
         pii_allowlist=tuple(_words(_req(pd, "phone_allowlist", list, "pd"), "allowlist")),
+        pii_other_cues=frozenset(
+            norm_word(w) for ws in _req(doxx, "other_cues", dict, "doxxing").values()
+            for w in _words(ws, "other_cues")
+        ),
+        pii_self_cues=frozenset(
+            norm_word(w) for ws in _req(doxx, "self_cues", dict, "doxxing").values()
+            for w in _words(ws, "self_cues")
+        ),
+        pii_before=_req(doxx, "before", int, "doxxing"),
+        pii_after=_req(doxx, "after", int, "doxxing"),
         past_cap_high=_req(effects, "past_high_severity_becomes", int, "context_effects"),
         past_cap_low=_req(effects, "past_low_severity_becomes", int, "context_effects"),
         recent_cap=_req(effects, "recent_caps_at", int, "context_effects"),

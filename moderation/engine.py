@@ -31,6 +31,7 @@ MAX_TEXT_CHARS = 20_000
 # Every personal-data rule needs a digit or an @; most chat lines have neither.
 _PII_HINT = re.compile("[0-9@]")
 CATEGORY_PERSONAL = "personal_data"
+CATEGORY_DOXXING = "doxxing"
 
 
 class Detector:
@@ -180,13 +181,23 @@ class Detector:
                                            flags))
 
         if any(e.tags for _, e in active):
-            matches.extend(self._combinations(active, norm, tokens))
+            clause_of: list[int] = []
+            k = 0
+            for t in tokens:
+                k += 1 if t.clause_break else 0
+                clause_of.append(k)
+            scopes = {"sentence": sentence_of, "clause": clause_of}
+            matches.extend(self._combinations(active, norm, tokens, scopes))
         pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []
         for hit in pii_hits:
             span = norm.original_span(hit.start, hit.end)
             matches.append(Match(rule=hit.rule.id, category=CATEGORY_PERSONAL,
                                  severity=hit.rule.severity, base_severity=hit.rule.severity,
                                  span=span, flags=()))
+            if self._someone_elses(hit.start, hit.end, tokens):
+                matches.append(Match(rule=hit.rule.id + ".other", category=CATEGORY_DOXXING,
+                                     severity=hit.rule.severity,
+                                     base_severity=hit.rule.severity, span=span, flags=()))
         if truncated:
             matches = [
                 Match(rule=m.rule, category=m.category, severity=m.severity,
@@ -200,6 +211,25 @@ class Detector:
         return Detection(severity=severity, categories=categories, matches=tuple(matches),
                          language=language)
 
+    def _someone_elses(self, start: int, end: int, tokens: Sequence[Token]) -> bool:
+        """Personal data evidently someone else's: a third-person cue ("his", "hänen", "hennes",
+        "lives") among the few words before or after it in the same sentence, and no
+        first-person cue ("my", "mun", "min") there."""
+        c = self._c
+        before = [i for i, t in enumerate(tokens) if t.end <= start]
+        after = [i for i, t in enumerate(tokens) if t.start >= end]
+        near: list[int] = []
+        for i in reversed(before[-c.pii_before:]):
+            near.append(i)
+            if tokens[i].sentence_break:
+                break
+        for i in after[:c.pii_after]:
+            if tokens[i].sentence_break:
+                break
+            near.append(i)
+        words = {tokens[i].forms[0] for i in near}
+        return bool(words & c.pii_other_cues) and not words & c.pii_self_cues
+
     def _match(
         self, rule: str, category: str, eff: int, base: int, first: RawMatch, last: RawMatch,
         norm: Normalised, tokens: Sequence[Token], flags: Sequence[str],
@@ -211,25 +241,46 @@ class Detector:
                      span=(start, end), flags=ordered)
 
     def _combinations(
-        self, active: Sequence[tuple[RawMatch, Entry]], norm: Normalised, tokens: Sequence[Token]
+        self, active: Sequence[tuple[RawMatch, Entry]], norm: Normalised,
+        tokens: Sequence[Token], scopes: dict[str, list[int]],
     ) -> list[Match]:
         out: list[Match] = []
         for combo in self._c.combinations:
-            used: list[int] = []
-            for tag in combo.requires:
-                # Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
-                taken = {active[u][1].id for u in used}
-                pick = next(
-                    (i for i, (_, e) in enumerate(active) if tag in e.tags and e.id not in taken),
-                    None,
-                )
-                if pick is None:
-                    break
-                used.append(pick)
+            if combo.within == "message":
+                groups = [list(active)]
             else:
-                parts = [active[i][0] for i in used]
-                first = min(parts, key=lambda m: m.first)
-                last = max(parts, key=lambda m: m.last)
-                out.append(self._match(combo.id, combo.category, combo.severity, combo.severity,
-                                       first, last, norm, tokens, ["combination"]))
+                unit = scopes[combo.within]
+                by_unit: dict[int, list[tuple[RawMatch, Entry]]] = {}
+                for m, e in active:
+                    by_unit.setdefault(unit[m.first], []).append((m, e))
+                groups = [by_unit[u] for u in sorted(by_unit)]
+            for group in groups:
+                if combo.excludes and any(t in e.tags for _, e in group for t in combo.excludes):
+                    continue
+                parts = self._fill(combo.requires, group)
+                if parts is not None:
+                    first = min(parts, key=lambda m: m.first)
+                    last = max(parts, key=lambda m: m.last)
+                    out.append(self._match(combo.id, combo.category, combo.severity,
+                                           combo.severity, first, last, norm, tokens,
+                                           ["combination"]))
+                    break
         return out
+
+    @staticmethod
+    def _fill(
+        requires: Sequence[str], group: Sequence[tuple[RawMatch, Entry]]
+    ) -> list[RawMatch] | None:
+        """One match per required tag, each from a different entry (greedy, in order)."""
+        used: list[int] = []
+        for tag in requires:
+            # Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
+            taken = {group[u][1].id for u in used}
+            pick = next(
+                (i for i, (_, e) in enumerate(group) if tag in e.tags and e.id not in taken),
+                None,
+            )
+            if pick is None:
+                return None
+            used.append(pick)
+        return [group[i][0] for i in used]

@@ -22,7 +22,7 @@ FALLBACK_LOCALE = "intl"
 FALLBACK_LANGUAGE = "en"
 FIRST_AID_MIN_SEVERITY = 3
 # Not the writer's own crisis: they get a private warning before sending, not helplines.
-WARNING_CATEGORIES = ("personal_data", "harassment")
+WARNING_CATEGORIES = ("personal_data", "doxxing", "harassment")
 
 
 @dataclass(frozen=True, slots=True)

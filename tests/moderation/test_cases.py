@@ -23,7 +23,7 @@ def load(name: str | None = None) -> list[Case]:
     for f in files:
         held = ("heldout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl",
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
-                "blind9.jsonl", "blind10.jsonl")
+                "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl")
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
                     if line.strip()]
@@ -46,8 +46,19 @@ def test_size_and_coverage() -> None:
 
 
 def test_no_duplicate_texts() -> None:
-    texts = [c.text for c in load()]
+    # The external files are not ours to edit; one of their texts may repeat one of ours.
+    ours = [f.name for f in sorted(CASES.glob("*.jsonl")) if not f.name.startswith("external_")]
+    texts = [c.text for n in ours for c in load(n)]
     assert len(texts) == len(set(texts))
+
+
+@pytest.mark.parametrize("name", ["external_a.jsonl", "external_b.jsonl"])
+def test_floors_external(name: str) -> None:
+    """Independent sets (writer never saw the rules; tuned on after their recorded first run)."""
+    s = summarise(run(load(name), detect))
+    assert s["recall_high"] >= 0.85
+    assert s["recall_imminent"] >= 0.8
+    assert s["false_alarm"] <= 0.04  # external b: 3 of 80 (docs/detection.md)
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])

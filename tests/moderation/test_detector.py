@@ -22,7 +22,7 @@ def test_detection_is_frozen_and_typed() -> None:
     assert d.severity == 3 and d.categories == ("suicide",)
     with pytest.raises(dataclasses.FrozenInstanceError):
         d.severity = 0  # type: ignore[misc]
-    m = d.matches[0]
+    m = next(m for m in d.matches if m.rule == "en.suicide.active")
     assert (m.rule, m.category, m.span) == ("en.suicide.active", "suicide", (10, 21))
 
 

@@ -24,6 +24,7 @@ const CUE_KINDS = ['past', 'recent', 'reported'];
 const HETU_CHECK = '0123456789abcdefhjklmnprstuvwxy';
 const HETU_CENTURY = '+-abcdefyxwvu';
 const PERSONAL = 'personal_data';
+const DOXXING = 'doxxing';
 const APOSTROPHE = "'";
 
 const RE_CF = /^\p{Cf}$/u;
@@ -543,6 +544,12 @@ export function compileDetector(data) {
     pii: data.personal_data.rules.map((r) => ({ id: r.id, kind: r.kind, regex: new RegExp(r.regex, 'gu') })),
     piiSeverity: data.personal_data.severity,
     allowlist: data.personal_data.phone_allowlist,
+    doxx: {
+      before: data.personal_data.doxxing.before,
+      after: data.personal_data.doxxing.after,
+      other: new Set(Object.values(data.personal_data.doxxing.other_cues).flat().map(normWord)),
+      self: new Set(Object.values(data.personal_data.doxxing.self_cues).flat().map(normWord)),
+    },
     effects: data.context_effects,
   };
   const excluded = new Set(neg.unknown_language_excluded || []);
@@ -578,6 +585,38 @@ function makeMatch(rule, category, severity, base, first, last, norm, tokens, fl
     span: [norm.starts[tokens[first.first].start], norm.ends[tokens[last.last].end - 1]],
     flags: FLAG_ORDER.filter((f) => flags.includes(f)),
   };
+}
+
+/** One match per required tag, each from a different entry (greedy, in order), or null. */
+function fillCombo(requires, group) {
+  const used = [];
+  for (const tag of requires) {
+    // Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
+    const taken = new Set(used.map((u) => group[u][1].id));
+    const pick = group.findIndex(([, e]) => e.tags.has(tag) && !taken.has(e.id));
+    if (pick < 0) return null;
+    used.push(pick);
+  }
+  return used.map((u) => group[u][0]);
+}
+
+/** Personal data evidently someone else's: a third-person cue near it in the same sentence and
+ * no first-person cue (docs/detection.md, "Personal data rules"). */
+function someoneElses(c, start, end, tokens) {
+  const before = [];
+  const after = [];
+  tokens.forEach((t, i) => { if (t.end <= start) before.push(i); else if (t.start >= end) after.push(i); });
+  const near = [];
+  for (const i of before.slice(-c.doxx.before).reverse()) {
+    near.push(i);
+    if (tokens[i].sentenceBreak) break;
+  }
+  for (const i of after.slice(0, c.doxx.after)) {
+    if (tokens[i].sentenceBreak) break;
+    near.push(i);
+  }
+  const words = new Set(near.map((i) => tokens[i].forms[0]));
+  return [...words].some((w) => c.doxx.other.has(w)) && ![...words].some((w) => c.doxx.self.has(w));
 }
 
 function detect(c, allTriggers, text, lang) {
@@ -635,27 +674,44 @@ function detect(c, allTriggers, text, lang) {
     if (e.severity > 0) matches.push(makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags));
   }
   if (active.some(([, e]) => e.tags.size)) {
+    const clauseOf = [];
+    let k = 0;
+    for (const t of tokens) { if (t.clauseBreak) k++; clauseOf.push(k); }
+    const scopes = { sentence: sentenceOf, clause: clauseOf };
     for (const combo of c.combinations) {
-      const used = [];
-      let ok = true;
-      for (const tag of combo.requires) {
-        const taken = new Set(used.map((u) => active[u][1].id));
-        const pick = active.findIndex(([, e]) => e.tags.has(tag) && !taken.has(e.id));
-        if (pick < 0) { ok = false; break; }
-        used.push(pick);
+      let groups = [active];
+      if ((combo.within || 'message') !== 'message') {
+        const unit = scopes[combo.within];
+        const byUnit = new Map();
+        for (const a of active) {
+          const u = unit[a[0].first];
+          if (!byUnit.has(u)) byUnit.set(u, []);
+          byUnit.get(u).push(a);
+        }
+        groups = [...byUnit.keys()].sort((x, y) => x - y).map((u) => byUnit.get(u));
       }
-      if (!ok) continue;
-      const parts = used.map((u) => active[u][0]);
-      const first = parts.reduce((a, b) => (b.first < a.first ? b : a));
-      const last = parts.reduce((a, b) => (b.last > a.last ? b : a));
-      matches.push(makeMatch(combo.id, combo.category, combo.severity, combo.severity, first, last,
-        norm, tokens, ['combination']));
+      const excludes = combo.excludes || [];
+      for (const group of groups) {
+        if (excludes.length && group.some(([, e]) => excludes.some((t) => e.tags.has(t)))) continue;
+        const parts = fillCombo(combo.requires, group);
+        if (!parts) continue;
+        const first = parts.reduce((a, b) => (b.first < a.first ? b : a));
+        const last = parts.reduce((a, b) => (b.last > a.last ? b : a));
+        matches.push(makeMatch(combo.id, combo.category, combo.severity, combo.severity, first, last,
+          norm, tokens, ['combination']));
+        break;
+      }
     }
   }
   if (RE_PII_HINT.test(ntext)) {
     for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
+      const span = [norm.starts[hit.start], norm.ends[hit.end - 1]];
       matches.push({ rule: hit.rule.id, category: PERSONAL, severity: c.piiSeverity,
-        base_severity: c.piiSeverity, span: [norm.starts[hit.start], norm.ends[hit.end - 1]], flags: [] });
+        base_severity: c.piiSeverity, span, flags: [] });
+      if (someoneElses(c, hit.start, hit.end, tokens)) {
+        matches.push({ rule: `${hit.rule.id}.other`, category: DOXXING, severity: c.piiSeverity,
+          base_severity: c.piiSeverity, span: [...span], flags: [] });
+      }
     }
   }
   if (truncated) matches = matches.map((m) => ({ ...m, flags: [...m.flags, 'truncated'] }));
