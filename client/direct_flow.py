@@ -6,6 +6,7 @@ is saved after every encrypt before the message leaves (docs/crypto.md §6.4).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from client.chats import DirectChat
@@ -42,7 +43,8 @@ class DirectFlow(PeerBase):
                 raise
             count = 0
         top_up = OTK_TARGET - count if count < OTK_LOW_WATERMARK else 0
-        if not always and top_up == 0:
+        rotated = self._engine.rotate_signed_prekey_if_due(time.time())
+        if not always and top_up == 0 and not rotated:
             return
         request = self._engine.publish_request(top_up)
         self._save()  # the new private prekeys must exist on disk before the server hands them out

@@ -35,6 +35,9 @@ forgetting one would let the next bundle for that name (from a malicious server)
 afresh. At the bound a *new* pseudonym is refused (``pins_full``) instead; reaching it takes
 20,000 throw-away identities that each got a valid message to me."""
 PINS_FULL = "pins_full"
+SIGNED_PREKEY_MAX_AGE_S = 7 * 24 * 3600
+"""Make a new signed prekey when the published one is older (X3DH recommends periodic
+rotation; the account keeps a few old ones so first messages in flight still decrypt)."""
 MAX_SESSION_STORE_BYTES = 4 * 1024 * 1024
 """Most bytes of encoded 1:1 sessions (skipped keys make a session large); far below the
 keystore's own limit, so the state stays loadable and a save stays cheap."""
@@ -63,6 +66,8 @@ class Engine:
         self._groups = GroupKeys(account.identity)
         self.pins: dict[str, bytes] = {}
         """pseudonym → identity key, trusted on first use (kept across restarts)."""
+        self.signed_prekey_made_at: float | None = None
+        """Wall-clock time (Unix s) the current signed prekey was made; None until known."""
         self._contacts: OrderedDict[bytes, bool] = OrderedDict()
         """Peers with sessions, least recently used first → whether I ever wrote to them."""
 
@@ -93,6 +98,10 @@ class Engine:
         if not isinstance(pins, dict):
             raise ClientError(KEYSTORE_CORRUPT, "pins are not a mapping")
         engine.pins = {str(name): _unb64(key) for name, key in pins.items()}
+        made_at = state.get("signed_prekey_made_at")
+        if made_at is not None and (isinstance(made_at, bool) or not isinstance(made_at, int | float)):
+            raise ClientError(KEYSTORE_CORRUPT, "signed prekey time is malformed")
+        engine.signed_prekey_made_at = None if made_at is None else float(made_at)
         contacts = state.get("contacts", [])
         if not isinstance(contacts, list):
             raise ClientError(KEYSTORE_CORRUPT, "contacts are not a list")
@@ -110,6 +119,7 @@ class Engine:
             "sessions": _b64(self._store.to_bytes()),
             "pins": {name: _b64(key) for name, key in sorted(self.pins.items())},
             "contacts": [[_b64(key), answered] for key, answered in self._contacts.items()],
+            "signed_prekey_made_at": self.signed_prekey_made_at,
         }
 
     # -- identity and prekeys --------------------------------------------------------------
@@ -126,6 +136,20 @@ class Engine:
     def sign_auth(self, challenge: bytes) -> bytes:
         """Signature over the ``auth`` challenge."""
         return self._account.sign_auth_challenge(challenge)
+
+    def rotate_signed_prekey_if_due(self, now: float) -> bool:
+        """Make a new signed prekey if the current one is older than ``SIGNED_PREKEY_MAX_AGE_S``
+        (``now``: the caller's wall clock, Unix seconds). A prekey of unknown age counts from
+        ``now``. Returns whether it rotated."""
+        made = self.signed_prekey_made_at
+        if made is None or made > now:
+            self.signed_prekey_made_at = now
+            return False
+        if now - made < SIGNED_PREKEY_MAX_AGE_S:
+            return False
+        self._account.rotate_signed_prekey()
+        self.signed_prekey_made_at = now
+        return True
 
     def publish_request(self, new_one_time_prekeys: int) -> dict[str, Any]:
         """A ``keys.publish`` request with that many fresh one-time prekeys."""

@@ -125,3 +125,22 @@ def test_pins_are_trust_on_first_use_and_bounded(monkeypatch) -> None:
     me.pin("friend", friend.identity_key)  # ... a known one still checks out
     # no pin was ever forgotten, so a substituted key is still caught
     assert me.pins["friend"] == friend.identity_key and len(me.pins) == 3
+
+
+def test_signed_prekey_rotates_weekly_and_old_first_messages_still_decrypt() -> None:
+    from client.engine import SIGNED_PREKEY_MAX_AGE_S
+
+    bob, alice = Engine.create(), Engine.create()
+    assert not bob.rotate_signed_prekey_if_due(1_000.0)  # unknown age: counts from now
+    old_bundle = bundle_of(bob, "bob")
+    assert not bob.rotate_signed_prekey_if_due(1_000.0 + SIGNED_PREKEY_MAX_AGE_S - 1)
+    assert bob.rotate_signed_prekey_if_due(1_000.0 + SIGNED_PREKEY_MAX_AGE_S)
+    new_bundle = bundle_of(bob, "bob")
+    assert new_bundle.signed_prekey_id != old_bundle.signed_prekey_id
+    # alice fetched the old bundle before the rotation: her first message still opens
+    alice.start_session(old_bundle)
+    env = direct(alice.encrypt_direct(bob.identity_key, _text("sent with the old prekey")), "alice", alice, 1)
+    assert bob.decrypt_direct(env).text == "sent with the old prekey"
+    # the time survives a save
+    again = Engine.from_state(json.loads(json.dumps(bob.export_state())))
+    assert again.signed_prekey_made_at == bob.signed_prekey_made_at
