@@ -29,7 +29,8 @@ async def test_keys_are_non_extractable_and_the_backup_moves_the_identity(live_s
     assert stored["signingExtractable"] is False and stored["wrapExtractable"] is False
     assert stored["exportRefused"] is True
     assert stored["sealedLength"] == 32 + 16  # the seed is only there sealed (AES-GCM)
-    assert stored["keys"] == ["createdAt", "pseudonym", "publicKey", "signingKey", "version", "wrappedSeed"]
+    assert stored["keys"] == ["createdAt", "origin", "pseudonym", "publicKey", "signingKey", "version",
+                              "wrappedSeed"]
 
     page = first.page
     await page.click("button.navlink[data-view=identity]")

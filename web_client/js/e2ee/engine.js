@@ -23,6 +23,7 @@ import {
   DROP_ROOM_KEYS, FORGET_SENDER, NEW_SENDER_KEY, RoomState, SHARE_SENDER_KEY,
 } from './rooms.js';
 import { DirectSessions } from './session.js';
+import { exportDeviceState, importDeviceState } from './state.js';
 
 export const OTK_LOW_WATERMARK = 10;
 export const OTK_TARGET = 50;
@@ -100,6 +101,39 @@ export class Engine {
         }
       }
       if (!record || purged) await this.persist({ account: !record, groups: purged });
+    });
+  }
+
+  /**
+   * The 1:1 state for a backup (see state.js): a consistent snapshot under the mutex, with the
+   * private keys unsealed by `unseal` only for it. Null when nothing is loaded or the DH key
+   * predates backups.
+   */
+  exportState(unseal) {
+    return this.mutex.run(async () => {
+      if (!this.account) return null;
+      return exportDeviceState({
+        identityKey: this.identity.publicKey, account: this.account, sessions: this.directs, pins: this.pins,
+      }, unseal);
+    });
+  }
+
+  /**
+   * Install a backup's 1:1 state for `identity` before it signs in, resealing its private keys
+   * with `seal`. A device that already holds state for this identity keeps its own (it is the
+   * newer one): 'kept'. Otherwise 'restored'; the next load() reads it.
+   */
+  importState(doc, identity, seal) {
+    return this.mutex.run(async () => {
+      const records = await importDeviceState(doc, identity.publicKey, seal);
+      const key = (kind) => `${kind}:${b64e(identity.publicKey)}`;
+      if (await this.store.get(key('account'))) return 'kept';
+      await this.store.putMany([
+        [key('account'), records.account], [key('sessions'), records.sessions], [key('pins'), records.pins],
+        [key('groups'), { mine: [], theirs: [] }],
+      ]);
+      if (this.identity && ctEqual(this.identity.publicKey, identity.publicKey)) this.account = null;
+      return 'restored';
     });
   }
 

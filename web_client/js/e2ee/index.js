@@ -14,10 +14,15 @@
  * noticed when the room is gone from `ctx.session.rooms`; `group.closed` drops the keys.
  */
 
+import { sealDeviceSecret, unsealDeviceSecret } from '../identity/store.js';
 import { E2eeError } from './bytes.js';
 import { Engine } from './engine.js';
+import { useKeySealer } from './keys.js';
 import { safetyNumber } from './safety.js';
 import { IdbStore } from './store.js';
+
+/** The device wrap key of js/identity/store.js seals the raw bytes of every new X25519 key. */
+export const DEVICE_SEALER = { seal: sealDeviceSecret, unseal: unsealDeviceSecret };
 
 export const LOCK_NAME = 'iltapiiri-e2ee';
 export const SWEEP_MS = 2000;
@@ -37,8 +42,10 @@ function takeLock() {
 
 /** The engine object the web client's messaging seam calls. */
 class WebE2ee {
-  constructor(ctx, { store = new IdbStore(), rng = null } = {}) {
+  constructor(ctx, { store = new IdbStore(), rng = null, sealer = DEVICE_SEALER } = {}) {
     this.ctx = ctx;
+    this.sealer = sealer;
+    useKeySealer(sealer);
     this.session = ctx.session;
     this.engine = new Engine({ store, rng, relay: { request: (ev, data) => this.session.request(ev, data) } });
     this.status = 'starting';
@@ -135,6 +142,29 @@ class WebE2ee {
   async onLeft(room) {
     this.joins.delete(room);
     if (this.status === 'ready') await this.engine.leaveRoom(room, 'left');
+  }
+
+  /**
+   * The 1:1 state (DH key, prekeys, sessions, pins) for the identity backup, or null when this
+   * tab holds none or it cannot be carried (keys made before backups could carry them).
+   */
+  async exportState() {
+    if (this.lock === null || !this.sealer) return null;
+    return this.engine.exportState(this.sealer.unseal);
+  }
+
+  /**
+   * Install a backup's state for the identity just restored (`session.identity`), before it
+   * signs in: 'restored', 'kept' (this device already had newer state for it); throws
+   * E2eeError when the state cannot be trusted (the identity is restored without it).
+   */
+  async importState(extra) {
+    const identity = this.session.identity;
+    if (!identity || !this.sealer) return 'none';
+    // Another tab of this profile holds the state: writing beside it would fork it.
+    await Promise.race([this.lockPromise, new Promise((resolve) => { setTimeout(resolve, 2000); })]);
+    if (this.lock === null) throw new E2eeError('bad_state', 'another tab holds the encryption keys');
+    return this.engine.importState(extra, identity, this.sealer.seal);
   }
 
   async sendGroupText(room, text) {

@@ -42,9 +42,31 @@ export async function x25519FromRaw(raw) {
   return { priv, pub };
 }
 
+let sealer = null;
+
+/**
+ * Make new X25519 private keys backup-able: with a sealer ({seal(raw) -> Uint8Array}, the web
+ * client passes the device wrap key's, see js/identity/store.js) a new key pair is drawn from the
+ * CSPRNG, imported as a non-extractable CryptoKey, and its raw bytes are kept only sealed, as
+ * `pair.sealed` (stored with the pair). `null` (tests of pure logic) generates inside WebCrypto.
+ */
+export function useKeySealer(s) {
+  sealer = s;
+}
+
 /** A new X25519 key pair: generated inside WebCrypto, or from 32 bytes of a test rng. */
 export async function x25519KeyPair(rng = null) {
   if (rng) return x25519FromRaw(await draw(rng, KEY_LEN));
+  if (sealer) {
+    const raw = P.randomBytes(KEY_LEN);
+    try {
+      const pair = await x25519FromRaw(raw);
+      pair.sealed = await sealer.seal(raw);
+      return pair;
+    } finally {
+      raw.fill(0);
+    }
+  }
   const pair = await subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']);
   return { priv: pair.privateKey, pub: new Uint8Array(await subtle.exportKey('raw', pair.publicKey)) };
 }

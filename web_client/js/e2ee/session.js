@@ -64,7 +64,7 @@ export class Session {
     const ad = associatedData(ph.identityKey, ph.dhKey, account.identityKey, account.dh.pub);
     const session = new Session({
       localKey: account.identityKey, remoteKey: ph.identityKey, ad, baseKey: ph.baseKey,
-      state: RatchetState.responder(sk, { priv: spk.priv, pub: spk.pub }),
+      state: RatchetState.responder(sk, { priv: spk.priv, pub: spk.pub, sealed: spk.sealed }),
     });
     const content = await session.decryptWith(header, ph.ratchet, body, commitment);
     if (ph.oneTimePrekeyId !== NO_ONE_TIME_PREKEY) account.consumeOneTimePrekey(ph.oneTimePrekeyId);

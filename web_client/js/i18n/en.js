@@ -248,4 +248,13 @@ export default {
   'identity.forget_lead': 'Removes your identity from this device. Without a saved copy, your name is gone for good.',
   'identity.forget': 'Remove from this device',
   'identity.forget_confirm': 'Remove your identity from this device?',
+  'identity.device_created': 'This device is where your identity was made ({day}).',
+  'identity.device_restored_keys': 'This device was restored from a saved copy ({day}). Your encryption keys came along: private chats carry on.',
+  'identity.device_restored_no_keys': 'This device was restored from a saved copy ({day}) without encryption keys. People you talked with privately will see a new device; ask them to start the private chat again.',
+  'identity.exported_keys': 'Saved, with your encryption keys. Keep the file somewhere private. Restore it on one device only, and stop using this one for private chats after you move.',
+  'identity.exported_no_keys': 'Saved. Keep the file somewhere private. This copy holds your name but not the encryption keys of this device (they were made before copies could carry them).',
+  'identity.too_large': 'The copy would be too large to restore. Close some private chats and try again.',
+  'identity.restored_keys': 'Welcome back. This device was restored from your saved copy, with your encryption keys: your private chats carry on.',
+  'identity.restored_no_keys': 'Welcome back. This device was restored from your saved copy, but without encryption keys: people you talked with privately will need to start a new private chat with you.',
+  'common.dismiss': 'OK',
 };

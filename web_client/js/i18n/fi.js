@@ -248,4 +248,13 @@ export default {
   'identity.forget_lead': 'Poistaa tunnisteesi tältä laitteelta. Ilman tallennettua kopiota nimesi katoaa lopullisesti.',
   'identity.forget': 'Poista tältä laitteelta',
   'identity.forget_confirm': 'Poistetaanko tunnisteesi tältä laitteelta?',
+  'identity.device_created': 'Tunnisteesi tehtiin tällä laitteella ({day}).',
+  'identity.device_restored_keys': 'Tämä laite palautettiin tallennetusta kopiosta ({day}). Salausavaimesi tulivat mukana: yksityiset keskustelut jatkuvat.',
+  'identity.device_restored_no_keys': 'Tämä laite palautettiin tallennetusta kopiosta ({day}) ilman salausavaimia. Ne, joiden kanssa keskustelit kahden kesken, näkevät uuden laitteen; pyydä heitä aloittamaan yksityinen keskustelu uudelleen.',
+  'identity.exported_keys': 'Tallennettu salausavainten kanssa. Pidä tiedosto yksityisessä paikassa. Palauta se vain yhdelle laitteelle, ja lopeta yksityiset keskustelut tällä laitteella siirron jälkeen.',
+  'identity.exported_no_keys': 'Tallennettu. Pidä tiedosto yksityisessä paikassa. Kopiossa on nimesi mutta ei tämän laitteen salausavaimia (ne tehtiin ennen kuin kopio pystyi kuljettamaan niitä).',
+  'identity.too_large': 'Kopiosta tulisi liian suuri palautettavaksi. Lopeta joitakin yksityisiä keskusteluja ja yritä uudelleen.',
+  'identity.restored_keys': 'Tervetuloa takaisin. Tämä laite palautettiin tallentamastasi kopiosta salausavainten kanssa: yksityiset keskustelusi jatkuvat.',
+  'identity.restored_no_keys': 'Tervetuloa takaisin. Tämä laite palautettiin tallentamastasi kopiosta ilman salausavaimia: ne, joiden kanssa keskustelit kahden kesken, joutuvat aloittamaan uuden yksityisen keskustelun kanssasi.',
+  'common.dismiss': 'Selvä',
 };

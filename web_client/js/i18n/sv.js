@@ -248,4 +248,13 @@ export default {
   'identity.forget_lead': 'Tar bort din identitet från den här enheten. Utan en sparad kopia är ditt namn borta för gott.',
   'identity.forget': 'Ta bort från den här enheten',
   'identity.forget_confirm': 'Ta bort din identitet från den här enheten?',
+  'identity.device_created': 'Din identitet skapades på den här enheten ({day}).',
+  'identity.device_restored_keys': 'Den här enheten återställdes från en sparad kopia ({day}). Dina krypteringsnycklar följde med: privata samtal fortsätter.',
+  'identity.device_restored_no_keys': 'Den här enheten återställdes från en sparad kopia ({day}) utan krypteringsnycklar. De du pratat privat med ser en ny enhet; be dem starta det privata samtalet på nytt.',
+  'identity.exported_keys': 'Sparad med dina krypteringsnycklar. Förvara filen privat. Återställ den på en enda enhet, och sluta använda den här för privata samtal efter flytten.',
+  'identity.exported_no_keys': 'Sparad. Förvara filen privat. Kopian har ditt namn men inte den här enhetens krypteringsnycklar (de skapades innan kopior kunde bära dem).',
+  'identity.too_large': 'Kopian skulle bli för stor att återställa. Avsluta några privata samtal och försök igen.',
+  'identity.restored_keys': 'Välkommen tillbaka. Den här enheten återställdes från din sparade kopia, med dina krypteringsnycklar: dina privata samtal fortsätter.',
+  'identity.restored_no_keys': 'Välkommen tillbaka. Den här enheten återställdes från din sparade kopia, men utan krypteringsnycklar: de du pratat privat med behöver starta ett nytt privat samtal med dig.',
+  'common.dismiss': 'OK',
 };

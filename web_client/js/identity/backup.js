@@ -6,8 +6,11 @@
  *     "kdf":    {"name": "PBKDF2-SHA256", "iterations": 600000, "salt": b64(16)},
  *     "cipher": {"name": "AES-256-GCM", "nonce": b64(12)},
  *     "public_key": b64(32),
- *     "ciphertext": b64(AES-GCM(key, nonce, JSON{seed, pseudonym, created_at}, aad))
+ *     "ciphertext": b64(AES-GCM(key, nonce, JSON{seed, pseudonym, created_at, extra}, aad))
  *   }
+ *
+ * `extra` is the e2ee engine's device state (js/e2ee/state.js, its own format and version:
+ * DH key, prekeys, 1:1 sessions, pins) or null; a file without it restores the identity only.
  *
  * aad = "iltapiiri/identity-backup/v1\n" + public_key + "\n" + iterations, so the readable header
  * cannot be swapped or its work factor lowered without the decryption failing.
@@ -25,7 +28,9 @@ export const PBKDF2_ITERATIONS = 600000; // OWASP 2023 figure for PBKDF2-HMAC-SH
 export const MAX_PBKDF2_ITERATIONS = 10000000; // refuse files that would hang the page
 export const SALT_BYTES = 16;
 export const MIN_PASSPHRASE_CHARS = 10;
-export const MAX_BACKUP_CHARS = 4096;
+// The e2ee state makes files of tens of kilobytes (one-time prekeys, sessions); its export caps
+// keep it far below this, and an export never writes a file this import would refuse.
+export const MAX_BACKUP_CHARS = 4 * 1024 * 1024;
 
 /** A refused import or export; `code` is stable and shown through the translations. */
 export class BackupError extends Error {
@@ -60,7 +65,7 @@ export async function exportIdentity(identity, passphrase, { iterations = PBKDF2
   const key = await pbkdf2AesKey(passphrase, salt, iterations);
   const sealed = await aesGcmEncrypt(key, nonce, inner, aadFor(publicKey, iterations));
   inner.fill(0);
-  return JSON.stringify({
+  const text = JSON.stringify({
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
     kdf: { name: 'PBKDF2-SHA256', iterations, salt: b64encode(salt) },
@@ -68,6 +73,8 @@ export async function exportIdentity(identity, passphrase, { iterations = PBKDF2
     public_key: publicKey,
     ciphertext: b64encode(sealed),
   }, null, 2);
+  if (text.length > MAX_BACKUP_CHARS) throw new BackupError('too_large');
+  return text;
 }
 
 /** Parse and check the readable part of a backup file; throws BackupError('bad_file'). */
@@ -119,8 +126,10 @@ export async function importIdentity(text, passphrase) {
       throw new BackupError('bad_file');
     }
     const pseudonym = typeof inner.pseudonym === 'string' ? inner.pseudonym : null;
-    const identity = await saveIdentityFromSeed(seed, { pseudonym, createdAt: inner.created_at });
-    identity.restoredExtra = inner.extra === undefined ? null : inner.extra;
+    const extra = inner.extra === undefined ? null : inner.extra;
+    const origin = { kind: 'restored', at: new Date().toISOString(), keys: false };
+    const identity = await saveIdentityFromSeed(seed, { pseudonym, createdAt: inner.created_at, origin });
+    identity.restoredExtra = extra;
     return identity;
   } finally {
     seed.fill(0);

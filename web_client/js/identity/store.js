@@ -51,13 +51,42 @@ const dbGet = (key) => withStore('readonly', (s) => s.get(key));
 const dbPut = (key, value) => withStore('readwrite', (s) => s.put(value, key));
 const dbDelete = (key) => withStore('readwrite', (s) => s.delete(key));
 
+let wrapKeyCache = null; // the non-extractable CryptoKey itself; its bytes are never readable
+
 async function deviceWrapKey() {
+  if (wrapKeyCache) return wrapKeyCache;
   const existing = await dbGet(WRAP_KEY_RECORD);
-  if (existing) return existing;
+  if (existing) {
+    wrapKeyCache = existing;
+    return existing;
+  }
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false,
     ['encrypt', 'decrypt']);
   await dbPut(WRAP_KEY_RECORD, key);
+  wrapKeyCache = key;
   return key;
+}
+
+const SECRET_AAD = utf8('iltapiiri/device-wrap/e2ee-key/v1');
+
+/**
+ * Seal a private key's raw bytes under the device wrap key: nonce (12) || AES-256-GCM. The e2ee
+ * engine keeps this beside each non-extractable X25519 key (as the identity keeps its seed) so
+ * that a passphrase-protected backup can carry the key; day-to-day code uses the CryptoKey only.
+ */
+export async function sealDeviceSecret(secret) {
+  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const sealed = await aesGcmEncrypt(await deviceWrapKey(), nonce, secret, SECRET_AAD);
+  const out = new Uint8Array(nonce.length + sealed.length);
+  out.set(nonce);
+  out.set(sealed, nonce.length);
+  return out;
+}
+
+/** Inverse of sealDeviceSecret, for a backup only. Zero the result when done. */
+export async function unsealDeviceSecret(sealed) {
+  return aesGcmDecrypt(await deviceWrapKey(), sealed.slice(0, GCM_NONCE_BYTES),
+    sealed.slice(GCM_NONCE_BYTES), SECRET_AAD);
 }
 
 /** The identity as the rest of the client sees it; never exposes the seed. */
@@ -67,6 +96,9 @@ export class Identity {
     this.publicKey = record.publicKey;
     this.pseudonym = record.pseudonym || null;
     this.createdAt = record.createdAt;
+    // How this device got the identity: {kind: 'created'} or {kind: 'restored', at, keys}
+    // (keys: whether the backup carried the encryption keys). Older records have none.
+    this.origin = record.origin || { kind: 'created' };
     this.record = record;
   }
 
@@ -86,7 +118,7 @@ export class Identity {
 }
 
 /** Store an identity made from a 32-byte seed; the caller should zero the seed afterwards. */
-export async function saveIdentityFromSeed(seed, { pseudonym = null, createdAt } = {}) {
+export async function saveIdentityFromSeed(seed, { pseudonym = null, createdAt, origin = null } = {}) {
   if (!(seed instanceof Uint8Array) || seed.length !== KEY_BYTES) throw new Error('bad_seed');
   const signingKey = await ed25519ImportSeed(seed, false);
   const publicKey = await ed25519PublicFromSeed(seed);
@@ -99,6 +131,7 @@ export async function saveIdentityFromSeed(seed, { pseudonym = null, createdAt }
     wrappedSeed: { nonce, sealed: wrapped },
     pseudonym,
     createdAt: createdAt || new Date().toISOString(),
+    origin: origin || { kind: 'created' },
   };
   await dbPut(IDENTITY_RECORD, record);
   return new Identity(record);
@@ -128,6 +161,13 @@ export async function rememberPseudonym(identity, pseudonym) {
   await dbPut(IDENTITY_RECORD, identity.record);
 }
 
+/** Record how this device got its identity (after a restore: whether the keys came along). */
+export async function rememberOrigin(identity, origin) {
+  identity.origin = origin;
+  identity.record.origin = origin;
+  await dbPut(IDENTITY_RECORD, identity.record);
+}
+
 /** The seed, unwrapped for an export only. Zero it when done. */
 export async function unwrapSeed(identity) {
   const { nonce, sealed } = identity.record.wrappedSeed;
@@ -138,4 +178,5 @@ export async function unwrapSeed(identity) {
 export async function forgetIdentity() {
   await dbDelete(IDENTITY_RECORD);
   await dbDelete(WRAP_KEY_RECORD);
+  wrapKeyCache = null;
 }

@@ -100,10 +100,23 @@ export default {
     };
     load();
     const timer = setInterval(load, REFRESH_MS);
+    // Once, right after a restore: this is a restored device, and whether private chats go on.
+    let notice = null;
+    if (ctx.deviceNotice) {
+      notice = h('div', { class: 'card device-notice', role: 'status' },
+        h('p', { text: t(ctx.deviceNotice) }),
+        h('button', { type: 'button', class: 'secondary small', text: t('common.dismiss'),
+          onclick: () => {
+            ctx.deviceNotice = null;
+            notice.remove();
+            node.querySelector('h1').focus();
+          } }));
+    }
     const node = h('section', { class: 'view groups' },
       h('h1', { text: t('groups.title') }),
       h('p', { class: 'lead', text: t('groups.lead', {
         pseudonym: ctx.session.auth ? ctx.session.auth.pseudonym : '' }) }),
+      notice,
       status,
       list);
     return { node, dispose: () => { alive = false; clearInterval(timer); } };

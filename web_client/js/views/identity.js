@@ -4,8 +4,34 @@
 
 import { h, field } from '../dom.js';
 import { bytesToHex } from '../crypto/primitives.js';
+import { formatDay } from '../i18n.js';
 import { exportIdentity, importIdentity, MIN_PASSPHRASE_CHARS } from '../identity/backup.js';
-import { forgetIdentity } from '../identity/store.js';
+import { forgetIdentity, rememberOrigin } from '../identity/store.js';
+
+/** How this device got its identity: made here, or restored (with or without the keys). */
+export function deviceState(ctx, identity) {
+  const { t } = ctx;
+  const origin = identity.origin || { kind: 'created' };
+  const when = origin.kind === 'restored' ? origin.at : identity.createdAt;
+  const day = when && !Number.isNaN(Date.parse(when)) ? formatDay(new Date(when)) : '';
+  const key = origin.kind !== 'restored' ? 'identity.device_created'
+    : origin.keys ? 'identity.device_restored_keys' : 'identity.device_restored_no_keys';
+  const state = origin.kind !== 'restored' ? 'created' : origin.keys ? 'restored' : 'restored-without-keys';
+  return h('p', { class: 'device-state', 'data-origin': state, text: t(key, { day }) });
+}
+
+/**
+ * Put a backup's encryption state in place for the identity just restored. True when the
+ * device now holds the keys the file carried (or already had its own for this identity).
+ */
+async function restoreKeys(ctx, identity) {
+  if (!identity.restoredExtra || !ctx.e2ee || !ctx.e2ee.importState) return false;
+  try {
+    return ['restored', 'kept'].includes(await ctx.e2ee.importState(identity.restoredExtra));
+  } catch (err) {
+    return false; // a damaged or foreign state: the identity alone is restored, keys are new
+  }
+}
 
 function download(name, text) {
   // A blob: URL of this origin; nothing leaves the device.
@@ -36,9 +62,11 @@ function exportForm(ctx) {
       const text = await exportIdentity(ctx.session.identity, p1.input.value, { extra });
       ctx.lastExport = text; // kept for this page only, so tests and the person can re-save it
       download('iltapiiri-identity.json', text);
-      status.textContent = t('identity.exported');
+      status.textContent = t(extra ? 'identity.exported_keys' : 'identity.exported_no_keys');
     } catch (err) {
-      status.textContent = t(err.code === 'passphrase_short' ? 'identity.passphrase_short' : 'error.generic', { n: MIN_PASSPHRASE_CHARS });
+      const code = err && err.code;
+      status.textContent = t({ passphrase_short: 'identity.passphrase_short', too_large: 'identity.too_large' }[code]
+        || 'error.generic', { n: MIN_PASSPHRASE_CHARS });
     }
     p1.input.value = '';
     p2.input.value = '';
@@ -66,11 +94,12 @@ function importForm(ctx) {
     try {
       const identity = await importIdentity(await f.text(), pass.input.value);
       ctx.session.identity = identity;
-      if (ctx.e2ee && ctx.e2ee.importState && identity.restoredExtra) {
-        await ctx.e2ee.importState(identity.restoredExtra);
-      }
+      const keys = await restoreKeys(ctx, identity);
+      await rememberOrigin(identity, { ...identity.origin, keys });
       status.textContent = t('identity.imported');
       await ctx.session.signIn(undefined);
+      // Said once on the next view: this device is a restored one, and what that means.
+      ctx.deviceNotice = keys ? 'identity.restored_keys' : 'identity.restored_no_keys';
       ctx.afterSignIn();
     } catch (err) {
       const code = err && err.code;
@@ -98,6 +127,7 @@ export default {
       id && !restore ? h('div', { class: 'card' },
         h('p', { text: t('identity.you_are', { name: id.pseudonym || '—' }) }),
         h('p', { class: 'muted small' }, t('identity.key'), ' ', h('code', { text: fingerprint })),
+        deviceState(ctx, id),
         h('p', { text: t('identity.device_only') })) : null,
       id && !restore ? exportForm(ctx) : null,
       importForm(ctx),
