@@ -4,7 +4,7 @@
  * navigation entries (see NAV below), chosen by the role the relay reports at sign-in.
  */
 
-import { h } from './dom.js';
+import { focusKeyOf, h, refocus } from './dom.js';
 import { detectLanguage, language, LANGUAGE_NAMES, onLanguageChange, setLanguage, t } from './i18n.js';
 import { Router } from './router.js';
 import { Session } from './session.js';
@@ -124,13 +124,14 @@ function leaveNow() {
 
 function drawHeader() {
   const header = document.getElementById('top');
+  const focusKey = focusKeyOf(header); // a language switch redraws the menu that was just used
   const select = h('select', { id: 'lang', 'aria-label': t('header.language'),
     onchange: (ev) => setLanguage(ev.target.value) },
   ...Object.entries(LANGUAGE_NAMES).map(([code, name]) => h('option', { value: code, selected: code === language(), text: name })));
   const nav = session.signedIn
     ? h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
       h('ul', {}, ...(NAV[session.auth.role] || NAV.peer).map(([view, key]) => h('li', {},
-        h('button', { type: 'button', class: 'navlink', 'data-view': view, text: t(key),
+        h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-focus-key': `nav-${view}`, text: t(key),
           onclick: () => ctx.router.show(view) })))))
     : null;
   header.replaceChildren(...[
@@ -147,6 +148,7 @@ function drawHeader() {
     h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
   document.getElementById('skip').textContent = t('header.skip');
   markNav();
+  refocus(header, focusKey);
   // A redraw (language switch) keeps what the header was showing.
   showNetStatus(ctx.online !== false);
   if (ctx.directNews) ctx.markDirectNews(true);

@@ -58,3 +58,32 @@ export function field(label, inputAttrs = {}, hint = null) {
     hint ? h('p', { class: 'hint', id: hintId, text: hint }) : null);
   return { wrap, input };
 }
+
+/**
+ * Keyboard focus across a redraw. A control that a redraw replaces takes the focus with it (to
+ * <body>, where a keyboard or screen-reader user loses their place); controls that can be
+ * redrawn carry `data-focus-key`, or a stable id or name, and the new twin gets the focus back.
+ */
+export function focusKeyOf(root) {
+  const el = document.activeElement;
+  if (!el || el === document.body || !root.contains(el)) return null;
+  const keyed = el.closest('[data-focus-key]');
+  if (keyed && root.contains(keyed)) return `[data-focus-key="${CSS.escape(keyed.dataset.focusKey)}"]`;
+  if (el.id && !/^f-\d+$/.test(el.id)) return `#${CSS.escape(el.id)}`; // field() ids change per draw
+  if (el.name) return `${el.tagName.toLowerCase()}[name="${CSS.escape(el.name)}"]`;
+  return null;
+}
+
+export function refocus(root, key) {
+  if (!key) return;
+  const el = root.querySelector(key);
+  if (el && document.activeElement !== el) el.focus({ preventScroll: true });
+}
+
+/** Run `redraw()` on `root`, keeping the focus on the same control when it is redrawn. */
+export function keepFocus(root, redraw) {
+  const key = focusKeyOf(root);
+  const out = redraw();
+  refocus(root, key);
+  return out;
+}

@@ -7,6 +7,8 @@
  * button does not lead into a conversation, and nothing about the visit shows in the history.
  */
 
+import { keepFocus } from './dom.js';
+
 export class Router {
   constructor(root, ctx) {
     this.root = root;
@@ -58,7 +60,8 @@ export class Router {
 
   /** Draw the current view again (after a language switch), keeping focus where it can. */
   refresh() {
-    if (this.current) this.show(this.current.name, this.current.params, { focus: false });
+    if (!this.current) return;
+    keepFocus(this.root, () => this.show(this.current.name, this.current.params, { focus: false }));
   }
 
   /** Tear everything down (quick exit). */

@@ -1,6 +1,6 @@
 /** A group's chat: messages, composer, who is here, when it closes, and a kind goodbye. */
 
-import { h } from '../dom.js';
+import { h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { sendGroupText } from '../messaging.js';
 import { loadList, toggleInList } from '../local.js';
@@ -33,7 +33,7 @@ function messageItem(ctx, room, m) {
     actions);
 }
 
-function memberList(ctx, room) {
+function memberList(ctx, room, redraw) {
   const { t } = ctx;
   const muted = loadList('muted');
   const me = ctx.session.auth && ctx.session.auth.pseudonym;
@@ -44,13 +44,17 @@ function memberList(ctx, room) {
       m.role && m.role !== 'peer' ? h('span', { class: 'badge', text: t(`role.${m.role}`) }) : null,
       m.pseudonym === me ? h('span', { class: 'muted', text: ` (${t('chat.you')})` }) : h('span', { class: 'row' },
         h('button', { type: 'button', class: 'link small', 'aria-pressed': String(isMuted),
+          'data-focus-key': `mute:${m.pseudonym}`,
           text: isMuted ? t('chat.unmute') : t('chat.mute'),
           'aria-label': `${isMuted ? t('chat.unmute') : t('chat.mute')}: ${m.pseudonym}`,
-          onclick: () => { toggleInList('muted', m.pseudonym, !isMuted); ctx.router.refresh(); } }),
+          // Only the member list changes: the log, the draft and the focus stay as they are.
+          onclick: () => { toggleInList('muted', m.pseudonym, !isMuted); redraw(); } }),
         h('button', { type: 'button', class: 'link small', text: t('chat.private'),
+          'data-focus-key': `private:${m.pseudonym}`,
           'aria-label': t('chat.private_with', { name: m.pseudonym }),
           onclick: () => ctx.router.show('direct', { peer: m.pseudonym, peerKey: m.identity_key }) }),
         h('button', { type: 'button', class: 'link small', text: t('safety.compare'),
+          'data-focus-key': `safety:${m.pseudonym}`,
           'aria-label': `${t('safety.compare')}: ${m.pseudonym}`,
           onclick: () => ctx.router.show('safety', { peer: m.pseudonym, peerKey: m.identity_key }) })));
   }));
@@ -59,7 +63,7 @@ function memberList(ctx, room) {
 function goodbye(ctx, room) {
   const { t } = ctx;
   return h('div', { class: 'card goodbye', role: 'status' },
-    h('h2', { text: t('chat.goodbye_title') }),
+    h('h2', { text: t('chat.goodbye_title'), tabIndex: -1 }),
     h('p', { text: t('chat.goodbye_text') }),
     h('div', { class: 'row' },
       h('button', { type: 'button', class: 'secondary', text: t('help.open'),
@@ -92,8 +96,10 @@ export default {
       const closes = room.closesAt ? formatTime(new Date(room.closesAt)) : '';
       meta.textContent = room.closed ? t('groups.state.closed')
         : t('chat.meta', { n: (room.members || []).length, time: closes });
-      members.replaceChildren(h('summary', { text: t('chat.members', { n: (room.members || []).length }) }),
-        memberList(ctx, room));
+      // A membership change redraws the list under a keyboard user's feet: keep their focus.
+      keepFocus(members, () => members.replaceChildren(
+        h('summary', { 'data-focus-key': 'members', text: t('chat.members', { n: (room.members || []).length }) }),
+        memberList(ctx, room, drawMeta)));
     };
     const drawClosing = () => {
       if (room.closing && !room.closed) {
@@ -103,7 +109,11 @@ export default {
       if (room.closed) {
         banner.hidden = true;
         meta.textContent = t('groups.state.closed');
-        composerBox.replaceChildren(goodbye(ctx, room));
+        // Someone typing when the night ends is not left on <body>: the goodbye takes the focus.
+        const typing = composerBox.contains(document.activeElement);
+        const card = goodbye(ctx, room);
+        composerBox.replaceChildren(card);
+        if (typing) card.querySelector('h2').focus();
       }
     };
     const append = (m) => {

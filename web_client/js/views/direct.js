@@ -1,6 +1,6 @@
 /** One-to-one: ask, accept or decline; chat; block or mute for yourself; report; safety number. */
 
-import { h } from '../dom.js';
+import { h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { loadList, toggleInList } from '../local.js';
 import { composer } from './composer.js';
@@ -17,7 +17,8 @@ function conversationList(ctx) {
     h('p', { class: 'lead', text: t('direct.lead') }),
     convos.length
       ? h('ul', { class: 'convo-list' }, ...convos.map((c) => h('li', {},
-        h('button', { type: 'button', class: 'link', text: `${c.peer} · ${t(`direct.state.${c.state}`)}`,
+        h('button', { type: 'button', class: 'link', 'data-focus-key': `convo:${c.peer}`,
+          text: `${c.peer} · ${t(`direct.state.${c.state}`)}`,
           onclick: () => ctx.router.show('direct', { peer: c.peer }) }))))
       : h('p', { class: 'muted', text: t('direct.none') }));
 }
@@ -49,7 +50,25 @@ export default {
       }
     };
 
+    const messageItem = (m) => h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
+      h('div', { class: 'msg-meta' }, h('strong', { text: m.mine ? t('chat.you') : peer }),
+        h('time', { class: 'muted', text: m.ts ? formatTime(new Date(m.ts)) : '' })),
+      h('p', { class: 'msg-text', text: m.text }),
+      m.mine ? null : h('button', { type: 'button', class: 'link small', text: t('chat.report'),
+        onclick: () => openReport(ctx, m) }));
+    // While the conversation is open, a new message is appended to the same log: redrawing it
+    // would make a screen reader read the whole conversation again (or nothing), and a new
+    // composer would lose a half-written reply and the keyboard focus.
+    let drawn = null; // {state, log, shown}
     const draw = () => {
+      const state = blocked() ? 'blocked' : convo.state;
+      if (drawn && drawn.state === state && state === 'open') {
+        for (const m of convo.messages.slice(drawn.shown)) drawn.log.append(messageItem(m));
+        drawn.shown = convo.messages.length;
+        drawn.log.scrollTop = drawn.log.scrollHeight;
+        return;
+      }
+      drawn = { state, log: null, shown: 0 };
       const parts = [];
       if (blocked()) {
         parts.push(h('p', { text: t('direct.blocked_note', { name: peer }) }));
@@ -69,34 +88,38 @@ export default {
       } else if (convo.state === 'declined') {
         parts.push(h('p', { text: t('direct.declined', { name: peer }) }));
       } else if (convo.state === 'open') {
-        parts.push(h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite',
-          'aria-label': t('direct.with', { name: peer }) },
-        ...convo.messages.map((m) => h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
-          h('div', { class: 'msg-meta' }, h('strong', { text: m.mine ? t('chat.you') : peer }),
-            h('time', { class: 'muted', text: m.ts ? formatTime(new Date(m.ts)) : '' })),
-          h('p', { class: 'msg-text', text: m.text }),
-          m.mine ? null : h('button', { type: 'button', class: 'link small', text: t('chat.report'),
-            onclick: () => openReport(ctx, m) })))),
-        composer(ctx, { label: t('direct.composer_label', { name: peer }),
+        drawn.log = h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite',
+          'aria-relevant': 'additions', 'aria-label': t('direct.with', { name: peer }), tabindex: '0' },
+        ...convo.messages.map(messageItem));
+        drawn.shown = convo.messages.length;
+        parts.push(drawn.log, composer(ctx, { label: t('direct.composer_label', { name: peer }),
           send: (text) => ctx.directs.send(peer, text) }).node);
       }
-      body.replaceChildren(...parts);
+      keepFocus(body, () => body.replaceChildren(...parts));
     };
     draw();
     const off = ctx.directs.on('change', (c) => { if (c === convo) draw(); });
 
+    // Mute and block change themselves (and, for block, the body) in place: focus stays put.
+    const muteButton = h('button', { type: 'button', class: 'secondary small',
+      onclick: () => { toggleInList('muted', peer, !muted()); drawTools(); } });
+    const blockButton = h('button', { type: 'button', class: 'secondary small',
+      onclick: () => { toggleInList('blocked', peer, !blocked()); drawTools(); draw(); } });
+    const drawTools = () => {
+      muteButton.setAttribute('aria-pressed', String(muted()));
+      muteButton.textContent = muted() ? t('chat.unmute') : t('chat.mute');
+      blockButton.setAttribute('aria-pressed', String(blocked()));
+      blockButton.textContent = blocked() ? t('direct.unblock') : t('direct.block');
+    };
+    drawTools();
     const node = h('section', { class: 'view direct' },
       h('h1', { text: t('direct.with', { name: peer }) }),
       h('p', { class: 'muted', text: t('direct.private_note') }),
       body,
       status,
       h('div', { class: 'row tools' },
-        h('button', { type: 'button', class: 'secondary small', 'aria-pressed': String(muted()),
-          text: muted() ? t('chat.unmute') : t('chat.mute'),
-          onclick: () => { toggleInList('muted', peer, !muted()); ctx.router.refresh(); } }),
-        h('button', { type: 'button', class: 'secondary small', 'aria-pressed': String(blocked()),
-          text: blocked() ? t('direct.unblock') : t('direct.block'),
-          onclick: () => { toggleInList('blocked', peer, !blocked()); ctx.router.refresh(); } }),
+        muteButton,
+        blockButton,
         h('button', { type: 'button', class: 'secondary small', text: t('safety.compare'),
           onclick: () => ctx.router.show('safety', { peer, peerKey: convo.peerKey }) })),
       h('p', { class: 'muted small', text: t('direct.block_note') }));
