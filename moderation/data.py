@@ -206,7 +206,9 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         tokenizer=Tokenizer(leet),
         categories=categories,
         entries=tuple(entries),
-        matcher=Matcher(seqs, quantity_min, _significant(entries, combos), common),
+        matcher=Matcher(seqs, quantity_min, _significant(entries, combos), common,
+                        frozenset(i for i, e in enumerate(entries)
+                                  if e.kind == "lexicon" and e.severity > 0)),
         markers={
             lang: frozenset(norm_word(w) for w in _words(_req(v, "markers", list, lang), lang))
             for lang, v in langs.items()

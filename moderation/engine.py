@@ -44,6 +44,8 @@ class Detector:
             for w in words:
                 self._marker_langs.setdefault(w, []).append(lang)
         self._all_triggers = self._triggers(None)
+        # Tags each combination needs: most messages lack one, and the combination is skipped.
+        self._combo_need = [frozenset(combo.requires) for combo in compiled.combinations]
 
     def __repr__(self) -> str:
         return f"Detector(entries={len(self._c.entries)})"
@@ -67,14 +69,27 @@ class Detector:
         """
         c = self._c
         singles = 0
+        weight = 0
         for word, _, _ in raw:
             if len(word) == 1:
                 singles += 1
                 if singles >= MIN_SPACED_RUN:
                     return True
-            if c.matcher.may_anchor(word, c.tokenizer.forms(word)):
+            weight += c.matcher.anchor_weight(word, c.tokenizer.forms(word))
+            if weight >= 2:
                 return True
         return False
+
+    def _may_score(self, raw: Sequence[RawMatch]) -> bool:
+        """A strong entry matched, or modifiers of two different entries (a combination)."""
+        m = self._c.matcher
+        modifiers: set[int] = set()
+        for r in raw:
+            if m.is_strong_entry(r.entry):
+                return True
+            if m.is_significant_entry(r.entry):
+                modifiers.add(r.entry)
+        return len(modifiers) >= 2
 
     def _triggers(self, lang: str | None) -> frozenset[str]:
         if lang is not None and lang in self._c.neg_triggers:
@@ -122,7 +137,7 @@ class Detector:
         tokens = c.tokenizer.from_raw(norm.text, words)
         language = self.resolve_language((t.forms[0] for t in tokens), lang)
         raw = c.matcher.find(tokens)
-        if not pii_hint and not any(c.matcher.is_significant_entry(m.entry) for m in raw):
+        if not pii_hint and not self._may_score(raw):
             return Detection(severity=0, categories=(), matches=(), language=language)
 
         sentence_of: list[int] = []
@@ -245,7 +260,12 @@ class Detector:
         tokens: Sequence[Token], scopes: dict[str, list[int]],
     ) -> list[Match]:
         out: list[Match] = []
-        for combo in self._c.combinations:
+        present: set[str] = set()
+        for _, e in active:
+            present |= e.tags
+        for combo, need in zip(self._c.combinations, self._combo_need, strict=True):
+            if not need <= present:
+                continue  # same verdict as searching, without the search
             if combo.within == "message":
                 groups = [list(active)]
             else:

@@ -207,13 +207,21 @@ class Matcher:
         quantity_min: int,
         significant: frozenset[int] | None = None,
         common: frozenset[str] = frozenset(),
+        strong: frozenset[int] | None = None,
     ):
         """Index the sequences; ``significant`` entries are those ``may_anchor`` looks for;
-        ``common`` words (function words) are never chosen as a sequence's key."""
+        ``strong`` ones (default: all significant) give a verdict alone, the other significant
+        ones (modifiers) only in a combination of two or more entries; ``common`` words
+        (function words) are never chosen as a sequence's key."""
         self._common = common
+        self._strong = strong
         self._seqs = [_Seq(e, elems) for e, elems in sequences]
         self._significant = significant
-        self._may_memo: dict[str, bool] = {}
+        self._may_memo: dict[str, int] = {}
+        self._mod_keys: dict[str, set[int]] = {}
+        self._mod_prefixes: dict[str, set[int]] = {}
+        self._mod_suffixes: dict[str, set[int]] = {}
+        self._mod_numeric: set[int] = set()
         self._key_words: set[str] = set()
         self._key_prefixes: set[str] = set()
         self._key_suffixes: set[str] = set()
@@ -290,6 +298,10 @@ class Matcher:
         """Can this entry make a verdict non-zero (see ``significant``)?"""
         return self._significant is None or entry in self._significant
 
+    def is_strong_entry(self, entry: int) -> bool:
+        """Can this entry make a verdict non-zero on its own (not only in a combination)?"""
+        return self.is_significant_entry(entry) and (self._strong is None or entry in self._strong)
+
     def _build_keys(self) -> None:
         """Index every significant sequence by its most selective element (its key)."""
         for seq in self._seqs:
@@ -297,27 +309,62 @@ class Matcher:
                 continue
             specs = [e for e in seq.elems if isinstance(e, TokSpec)]
             key = max(specs, key=lambda e: _selectivity(e, self._common))
+            if self._strong is not None and seq.entry not in self._strong:
+                # A modifier: remember which entry the key belongs to (see anchor_weight).
+                for w in key.words:
+                    self._mod_keys.setdefault(w, set()).add(seq.entry)
+                for p in key.prefixes:
+                    self._mod_prefixes.setdefault(p, set()).add(seq.entry)
+                for x in key.suffixes:
+                    self._mod_suffixes.setdefault(x, set()).add(seq.entry)
+                if key.num or key.qty:
+                    self._mod_numeric.add(seq.entry)
+                continue
             self._key_words.update(key.words)
             self._key_prefixes.update(key.prefixes)
             self._key_suffixes.update(key.suffixes)
             self._key_numeric = self._key_numeric or key.num or key.qty
         self._key_prefix_lengths = sorted({len(p) for p in self._key_prefixes})
         self._key_suffix_lengths = sorted({len(x) for x in self._key_suffixes})
+        self._mod_prefix_lengths = sorted({len(p) for p in self._mod_prefixes})
+        self._mod_suffix_lengths = sorted({len(x) for x in self._mod_suffixes})
 
     def may_anchor(self, word: str, forms: Sequence[str]) -> bool:
-        """Is this word the key element of some significant sequence? (memoised)
+        """Is this word the key element of some strong significant sequence? (memoised)
 
-        A message none of whose words is a key cannot match any significant sequence, so the
-        detector can skip the full matcher for it.
+        A message none of whose words is such a key (and with fewer than two modifier keys, see
+        ``anchor_weight``) cannot match, so the detector can skip the full matcher for it.
         """
+        return self.anchor_weight(word, forms) >= 2
+
+    def anchor_weight(self, word: str, forms: Sequence[str]) -> int:
+        """2 if the word is the key of a strong sequence, else the number (at most 2) of
+        modifier entries it is the key of. A combination needs matches of two different
+        entries, each containing its key word, so a message whose weights sum below 2 cannot
+        reach a verdict above 0. (memoised)"""
         got = self._may_memo.get(word)
         if got is None:
-            got = ("0" <= word[0] <= "9" and self._key_numeric) or any(
+            strong = ("0" <= word[0] <= "9" and self._key_numeric) or any(
                 f in self._key_words
                 or any(f[:k] in self._key_prefixes for k in self._key_prefix_lengths if k <= len(f))
                 or any(f[-k:] in self._key_suffixes for k in self._key_suffix_lengths if k <= len(f))
                 for f in forms
             )
+            if strong:
+                got = 2
+            else:
+                entries: set[int] = set()
+                if "0" <= word[0] <= "9":
+                    entries |= self._mod_numeric
+                for f in forms:
+                    entries |= self._mod_keys.get(f, set())
+                    for k in self._mod_prefix_lengths:
+                        if k <= len(f):
+                            entries |= self._mod_prefixes.get(f[:k], set())
+                    for k in self._mod_suffix_lengths:
+                        if k <= len(f):
+                            entries |= self._mod_suffixes.get(f[-k:], set())
+                got = min(2, len(entries))
             if len(self._may_memo) >= MEMO_LIMIT:
                 self._may_memo.clear()
             self._may_memo[word] = got
