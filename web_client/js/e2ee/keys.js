@@ -32,13 +32,21 @@ async function publicOfPkcs8(algorithm, prefixRaw) {
   return P.b64decode(jwk.x.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (jwk.x.length % 4)) % 4));
 }
 
-/** {priv: CryptoKey (non-extractable), pub: Uint8Array(32)} for a raw X25519 private key. */
+const X25519_BASE_POINT = new Uint8Array(32);
+X25519_BASE_POINT[0] = 9;
+let basePointKey = null;
+
+/**
+ * {priv: CryptoKey (non-extractable), pub: Uint8Array(32)} for a raw X25519 private key. The
+ * public half is X25519(priv, 9), so no extractable copy of the private key is ever made.
+ */
 export async function x25519FromRaw(raw) {
   if (!(raw instanceof Uint8Array) || raw.length !== KEY_LEN) fail('malformed', 'X25519 private key must be 32 bytes');
   const pkcs8 = concat(P.hexToBytes('302e020100300506032b656e04220420'), raw);
-  const pub = await publicOfPkcs8('X25519', pkcs8);
   const priv = await subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, false, ['deriveBits']);
   pkcs8.fill(0);
+  if (!basePointKey) basePointKey = await subtle.importKey('raw', X25519_BASE_POINT, { name: 'X25519' }, true, []);
+  const pub = new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: basePointKey }, priv, 256));
   return { priv, pub };
 }
 
