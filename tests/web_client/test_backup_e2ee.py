@@ -162,3 +162,28 @@ async def test_a_new_device_says_so_and_a_copy_without_keys_restores_the_name_on
     state = second.page.locator("section.identity .device-state")
     assert await state.get_attribute("data-origin") == "restored-without-keys"
     await second.context.close()
+
+
+E2EE_RECORDS = """async () => {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('iltapiiri-e2ee'); r.onsuccess = () => ok(r.result); r.onerror = no; });
+  const keys = await new Promise((ok) => { const r = db.transaction('state').objectStore('state').getAllKeys(); r.onsuccess = () => ok(r.result); });
+  db.close();
+  return keys;
+}"""
+
+
+async def test_removing_the_identity_removes_its_keys_too(live_server, open_peer: OpenPeer) -> None:
+    """A later restore of the same identity must not find stale keys left behind (and erasing a
+    pseudonym erases everything tied to it)."""
+    peer = await open_peer(live_server.url)
+    page = peer.page
+    await peer.sign_in("Poistuja")
+    await wait_ready(peer)
+    key = await page.evaluate("window.iltapiiri.session.identity.publicKeyB64")
+    assert f"account:{key}" in await page.evaluate(E2EE_RECORDS)
+    await page.click("button.navlink[data-view=identity]")
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.click("section.identity button.danger")
+    await page.wait_for_selector("section.welcome", timeout=TIMEOUT_MS)
+    assert [k for k in await page.evaluate(E2EE_RECORDS) if k.endswith(key)] == []
+    await peer.context.close()

@@ -137,6 +137,18 @@ export class Engine {
     });
   }
 
+  /** Erase every record of `identityKey` (the person removes their identity from the device). */
+  forgetState(identityKey) {
+    return this.mutex.run(async () => {
+      for (const kind of ['account', 'sessions', 'groups', 'pins']) await this.store.delete(`${kind}:${b64e(identityKey)}`);
+      if (this.identity && ctEqual(this.identity.publicKey, identityKey)) {
+        this.identity = null;
+        this.account = null;
+        this.rooms.clear();
+      }
+    });
+  }
+
   /** Write the named parts in one transaction. */
   async persist({ account = false, sessions = false, groups = false, pins = false }) {
     const entries = [];

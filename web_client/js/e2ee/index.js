@@ -167,6 +167,12 @@ class WebE2ee {
     return this.engine.importState(extra, identity, this.sealer.seal);
   }
 
+  /** The identity is being removed from this device: its keys and sessions go with it. */
+  async forgetState(identityKey) {
+    this.status = 'starting';
+    await this.engine.forgetState(identityKey);
+  }
+
   async sendGroupText(room, text) {
     await this.syncRooms();
     return this.engine.sendGroupText(room, text);

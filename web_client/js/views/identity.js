@@ -138,6 +138,9 @@ export default {
           onclick: async () => {
             if (!window.confirm(t('identity.forget_confirm'))) return;
             ctx.session.close();
+            // Everything tied to the identity goes: its encryption keys and sessions too (a
+            // later restore of the same identity must not meet stale keys left behind).
+            if (ctx.e2ee && ctx.e2ee.forgetState) await ctx.e2ee.forgetState(id.publicKey).catch(() => {});
             await forgetIdentity();
             window.location.reload();
           } })) : null,
