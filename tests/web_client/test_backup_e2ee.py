@@ -161,6 +161,17 @@ async def test_a_new_device_says_so_and_a_copy_without_keys_restores_the_name_on
     await second.page.click("button.navlink[data-view=identity]")
     state = second.page.locator("section.identity .device-state")
     assert await state.get_attribute("data-origin") == "restored-without-keys"
+    # New keys: the relay's one-time prekeys of the old ones (handed out oldest first) were
+    # pushed out, so a new contact's first message opens.
+    await wait_ready(second)
+    py = await PeerClient.connect(live_server.url, pseudonym="Uusi Tuttava")
+    try:
+        dm = await py.open_direct("Uusilaite")
+        await dm.send("ensimmäinen viesti uudelle laitteelle")
+        await open_direct_view(second, "Uusi Tuttava")
+        await see_message(second, "ensimmäinen viesti uudelle laitteelle")
+    finally:
+        await py.close()
     await second.context.close()
 
 

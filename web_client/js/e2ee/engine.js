@@ -32,6 +32,8 @@ export const MAX_HELD_ENVELOPES = 512; // per room, waiting for their sender key
 export const HOLD_TIMEOUT_MS = 30000;
 export const MAX_PENDING_DISTRIBUTIONS = 64; // keys that arrived before my join was processed
 export const MAX_SEEN_DIRECT_IDS = 4096;
+export const RELAY_OTKS_STORED = 200; // the relay keeps the newest 200 one-time prekeys of a key
+export const RELAY_OTKS_PER_PUBLISH = 100;
 
 /** 1:1 control actions of the web client and their names inside the ciphertext. */
 export const CONTROL_ACTIONS = { request: 'dm_request', accept: 'dm_accept', decline: 'dm_decline', end: 'dm_end' };
@@ -86,6 +88,7 @@ export class Engine {
       this.identity = identity;
       const record = await this.store.get(this.key('account'));
       this.account = record ? Account.fromRecord(record, identity) : await Account.create({ signer: identity, rng: this.rng });
+      this.freshAccount = !record;
       this.directs = new DirectSessions(this.account, (await this.store.get(this.key('sessions'))) || []);
       this.groups = new GroupKeys(identity, await this.store.get(this.key('groups')));
       this.pins = new Map(Object.entries((await this.store.get(this.key('pins'))) || {}));
@@ -175,6 +178,19 @@ export class Engine {
     } catch (err) {
       if (!err || err.code !== 'no_keys') throw err;
     }
+    if (this.freshAccount && count > 0) {
+      // New keys for an identity the relay already holds one-time prekeys of (a restore without
+      // keys, a reinstall): their private halves are not here, and the relay hands out the
+      // oldest first, so a new contact's first message would be unreadable. Push them all out.
+      for (let n = 0; n < RELAY_OTKS_STORED; n += RELAY_OTKS_PER_PUBLISH) {
+        const request = await this.account.keysPublish(RELAY_OTKS_PER_PUBLISH, this.rng);
+        await this.persist({ account: true });
+        await this.relay.request('keys.publish', request);
+      }
+      this.freshAccount = false;
+      return;
+    }
+    this.freshAccount = false;
     const topUp = count < OTK_LOW_WATERMARK ? OTK_TARGET - count : 0;
     if (!always && topUp === 0) return;
     const request = await this.account.keysPublish(topUp, this.rng);
