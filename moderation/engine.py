@@ -63,22 +63,31 @@ class Detector:
         return winners[0] if best > 0 and len(winners) == 1 else None
 
     def _may_match(self, raw: Sequence[tuple[str, int, int]]) -> bool:
-        """False only if no word is the key of a significant pattern (so the verdict is 0).
+        """False only if the verdict must be 0: no word is the key of a strong pattern, and the
+        modifier entries whose keys occur cannot complete any combination.
 
         Three or more one-letter words might be spaced-out letters: then always True.
         """
         c = self._c
         singles = 0
-        weight = 0
+        modifiers: set[int] = set()
         for word, _, _ in raw:
             if len(word) == 1:
                 singles += 1
                 if singles >= MIN_SPACED_RUN:
                     return True
-            weight += c.matcher.anchor_weight(word, c.tokenizer.forms(word))
-            if weight >= 2:
+            strong, entries = c.matcher.anchor(word, c.tokenizer.forms(word))
+            if strong:
                 return True
-        return False
+            modifiers |= entries
+        return len(modifiers) >= 2 and self._combination_possible(modifiers)
+
+    def _combination_possible(self, entries: Iterable[int]) -> bool:
+        """Do the tags of these entries cover some combination's needs? (a superset test)"""
+        tags: set[str] = set()
+        for i in entries:
+            tags |= self._c.entries[i].tags
+        return any(need <= tags for need in self._combo_need)
 
     def _may_score(self, raw: Sequence[RawMatch]) -> bool:
         """A strong entry matched, or modifiers of two different entries (a combination)."""
@@ -89,7 +98,7 @@ class Detector:
                 return True
             if m.is_significant_entry(r.entry):
                 modifiers.add(r.entry)
-        return len(modifiers) >= 2
+        return len(modifiers) >= 2 and self._combination_possible(modifiers)
 
     def _triggers(self, lang: str | None) -> frozenset[str]:
         if lang is not None and lang in self._c.neg_triggers:

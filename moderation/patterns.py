@@ -217,7 +217,7 @@ class Matcher:
         self._strong = strong
         self._seqs = [_Seq(e, elems) for e, elems in sequences]
         self._significant = significant
-        self._may_memo: dict[str, int] = {}
+        self._may_memo: dict[str, tuple[bool, frozenset[int]]] = {}
         self._mod_keys: dict[str, set[int]] = {}
         self._mod_prefixes: dict[str, set[int]] = {}
         self._mod_suffixes: dict[str, set[int]] = {}
@@ -330,18 +330,14 @@ class Matcher:
         self._mod_suffix_lengths = sorted({len(x) for x in self._mod_suffixes})
 
     def may_anchor(self, word: str, forms: Sequence[str]) -> bool:
-        """Is this word the key element of some strong significant sequence? (memoised)
+        """Is this word the key element of some strong significant sequence?"""
+        return self.anchor(word, forms)[0]
 
-        A message none of whose words is such a key (and with fewer than two modifier keys, see
-        ``anchor_weight``) cannot match, so the detector can skip the full matcher for it.
-        """
-        return self.anchor_weight(word, forms) >= 2
-
-    def anchor_weight(self, word: str, forms: Sequence[str]) -> int:
-        """2 if the word is the key of a strong sequence, else the number (at most 2) of
-        modifier entries it is the key of. A combination needs matches of two different
-        entries, each containing its key word, so a message whose weights sum below 2 cannot
-        reach a verdict above 0. (memoised)"""
+    def anchor(self, word: str, forms: Sequence[str]) -> tuple[bool, frozenset[int]]:
+        """Whether the word is the key of a strong sequence, and the modifier entries it is the
+        key of. Every match contains its sequence's key word, so a message with no strong key
+        can only score through a combination of modifier entries whose keys it holds.
+        (memoised)"""
         got = self._may_memo.get(word)
         if got is None:
             strong = ("0" <= word[0] <= "9" and self._key_numeric) or any(
@@ -350,10 +346,8 @@ class Matcher:
                 or any(f[-k:] in self._key_suffixes for k in self._key_suffix_lengths if k <= len(f))
                 for f in forms
             )
-            if strong:
-                got = 2
-            else:
-                entries: set[int] = set()
+            entries: set[int] = set()
+            if not strong:
                 if "0" <= word[0] <= "9":
                     entries |= self._mod_numeric
                 for f in forms:
@@ -364,7 +358,7 @@ class Matcher:
                     for k in self._mod_suffix_lengths:
                         if k <= len(f):
                             entries |= self._mod_suffixes.get(f[-k:], set())
-                got = min(2, len(entries))
+            got = (bool(strong), frozenset(entries))
             if len(self._may_memo) >= MEMO_LIMIT:
                 self._may_memo.clear()
             self._may_memo[word] = got
