@@ -198,3 +198,46 @@ async def test_removing_the_identity_removes_its_keys_too(live_server, open_peer
     await page.wait_for_selector("section.welcome", timeout=TIMEOUT_MS)
     assert [k for k in await page.evaluate(E2EE_RECORDS) if k.endswith(key)] == []
     await peer.context.close()
+
+
+async def test_a_copy_from_a_device_whose_dh_key_predates_backups_still_carries_its_sessions(
+        live_server, open_peer: OpenPeer) -> None:
+    """Devices set up before backups carried keys have a DH key with no sealed copy: the copy
+    leaves the account out, the restored device makes a new one, and the sessions go on."""
+    py = await PeerClient.connect(live_server.url, pseudonym="Python Vanha")
+    try:
+        first = await open_peer(live_server.url)
+        await first.sign_in("Vanhalaite")
+        await wait_ready(first)
+        dm = await py.open_direct("Vanhalaite")
+        await dm.send("vanha istunto")
+        await open_direct_view(first, "Python Vanha")
+        await see_message(first, "vanha istunto")
+        await send_in_view(first, "vastaan vanhalta laitteelta")
+        assert (await dm.next_message(timeout=15)).text == "vastaan vanhalta laitteelta"
+        before = await first.page.evaluate(PUBLISHED)
+        # As on a device from before: the DH key has no sealed copy (its ratchet key, made when it
+        # answered just now, has).
+        await first.page.evaluate("() => { delete window.iltapiiri.e2ee.engine.account.dh.sealed; }")
+        state = await first.page.evaluate("""async () => {
+          const s = await window.iltapiiri.e2ee.exportState();
+          return { account: s.account, sessions: s.sessions.length, left: s.left_out };
+        }""")
+        assert state == {"account": None, "sessions": 1,
+                         "left": {"account": 1, "sessions": 0, "one_time": 0, "signed": 0}}
+        text, _ = await save_copy(first)
+        await first.context.close()
+
+        second = await open_peer(live_server.url)
+        await restore_copy(second, text)
+        await wait_ready(second)
+        assert (await second.page.evaluate(PUBLISHED))["dh"] != before["dh"]  # a new account
+        await dm.send("jatkuuko istunto")
+        await open_direct_view(second, "Python Vanha")
+        await see_message(second, "jatkuuko istunto")
+        await send_in_view(second, "jatkuu")
+        assert (await dm.next_message(timeout=15)).text == "jatkuu"
+        assert py.undecryptable == 0
+        await second.context.close()
+    finally:
+        await py.close()

@@ -131,8 +131,10 @@ export class Engine {
       const records = await importDeviceState(doc, identity.publicKey, seal);
       const key = (kind) => `${kind}:${b64e(identity.publicKey)}`;
       if (await this.store.get(key('account'))) return 'kept';
+      if (await this.store.get(key('sessions'))) return 'kept';
       await this.store.putMany([
-        [key('account'), records.account], [key('sessions'), records.sessions], [key('pins'), records.pins],
+        ...(records.account ? [[key('account'), records.account]] : []), // else load() makes one
+        [key('sessions'), records.sessions], [key('pins'), records.pins],
         [key('groups'), { mine: [], theirs: [] }],
       ]);
       if (this.identity && ctEqual(this.identity.publicKey, identity.publicKey)) this.account = null;

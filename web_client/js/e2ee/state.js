@@ -7,12 +7,12 @@
  *     "format": "iltapiiri-e2ee-state", "version": 1,
  *     "identity_key": b64(32),
  *     "account": {"dh": Key, "dh_sig": b64(64), "next_id": int,
- *                 "signed": [{"id": int, ...Key}], "one_time": [{"id": int, ...Key}]},
+ *                 "signed": [{"id": int, ...Key}], "one_time": [{"id": int, ...Key}]} | null,
  *     "sessions": [{"local_key", "remote_key", "ad", "base_key", "pending_prekey" | null,
  *                   "state": {"root_key", "dhs": Key, "dhr" | null, "cks" | null, "ckr" | null,
  *                             "ns", "nr", "pn", "send_pending", "skipped": [[slot, mk]]}}],
  *     "pins": {pseudonym: b64(32)},
- *     "left_out": {"sessions": int, "one_time": int, "signed": int}
+ *     "left_out": {"account": 0 | 1, "sessions": int, "one_time": int, "signed": int}
  *   }
  *   Key = {"priv": b64(32) raw X25519 scalar, "pub": b64(32)}
  *
@@ -20,7 +20,8 @@
  * under the device wrap key (`pair.sealed`, see keys.js useKeySealer). `unseal` opens them here,
  * for the export only, and `seal` closes them again under the new device's wrap key on import,
  * where each becomes a non-extractable CryptoKey again. A key made before backups could carry
- * keys has no sealed copy: it is left out (and counted), or, for the DH key, the whole state is.
+ * keys has no sealed copy: it is left out (and counted). Without the DH key the account is left
+ * out (null): the restored device makes a new one, and the sessions that could be carried go on.
  *
  * Group sender keys are not exported on purpose: groups leave no transcript, and a restored device
  * rejoins its room and gets new keys by the usual join.
@@ -64,12 +65,14 @@ async function importKey(doc, seal, what) {
   }
 }
 
-/** The export document for `account`, `sessions` (DirectSessions) and `pins`; null when the DH key
- * cannot be exported (it was made before backups carried keys). */
-export async function exportDeviceState({ identityKey, account, sessions, pins }, unseal) {
+/** The account part, or null when its DH key cannot be exported (made before backups carried
+ * keys): the restored device then makes a new account, and the sessions still go on. */
+async function exportAccount(account, unseal, leftOut) {
   const dh = await exportKey(account.dh, unseal);
-  if (!dh) return null;
-  const leftOut = { sessions: 0, one_time: 0, signed: 0 };
+  if (!dh) {
+    leftOut.account = 1;
+    return null;
+  }
   const signed = [];
   for (const s of account.signed) {
     const key = await exportKey(s, unseal);
@@ -82,6 +85,14 @@ export async function exportDeviceState({ identityKey, account, sessions, pins }
     if (key) oneTime.push({ id, ...key });
     else leftOut.one_time += 1;
   }
+  return { dh, dh_sig: b64e(account.dhSig), next_id: account.nextId, signed, one_time: oneTime };
+}
+
+/** The export document for `account`, `sessions` (DirectSessions) and `pins`; null when it would
+ * carry no key at all. */
+export async function exportDeviceState({ identityKey, account, sessions, pins }, unseal) {
+  const leftOut = { account: 0, sessions: 0, one_time: 0, signed: 0 };
+  const exportedAccount = await exportAccount(account, unseal, leftOut);
   const out = [];
   const peers = [...sessions.sessions.values()];
   leftOut.sessions += peers.slice(MAX_EXPORTED_PEERS).flat().length;
@@ -105,28 +116,19 @@ export async function exportDeviceState({ identityKey, account, sessions, pins }
       });
     }
   }
+  if (!exportedAccount && !out.length) return null;
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     identity_key: b64e(identityKey),
-    account: { dh, dh_sig: b64e(account.dhSig), next_id: account.nextId, signed, one_time: oneTime },
+    account: exportedAccount,
     sessions: out,
     pins: Object.fromEntries([...pins].map(([name, key]) => [name, b64e(key)])),
     left_out: leftOut,
   };
 }
 
-/**
- * Check and rebuild an export for `identityKey` as the engine's store records
- * ({account, sessions, pins}); every private key is imported non-extractable and sealed again
- * with `seal` (this device's wrap key). Throws E2eeError('malformed' | 'unsupported_version' |
- * 'context_mismatch' | 'bad_signature') for a document it cannot trust.
- */
-export async function importDeviceState(doc, identityKey, seal) {
-  if (!doc || typeof doc !== 'object' || doc.format !== STATE_FORMAT) fail('malformed', 'not an e2ee state');
-  if (doc.version !== STATE_VERSION) fail('unsupported_version', 'e2ee state version');
-  if (!ctEqual(b64d(doc.identity_key, 'identity_key', KEY_LEN), identityKey)) fail('context_mismatch', 'state of another identity');
-  const a = doc.account;
+async function importAccount(a, identityKey, seal) {
   if (!a || typeof a !== 'object' || !Array.isArray(a.signed) || !Array.isArray(a.one_time)) fail('malformed', 'account');
   if (!isInt(a.next_id) || a.signed.length > 1 + MAX_OLD_SIGNED_PREKEYS || a.one_time.length > MAX_ONE_TIME_PREKEYS) fail('malformed', 'account limits');
   const dh = await importKey(a.dh, seal, 'dh');
@@ -142,10 +144,20 @@ export async function importDeviceState(doc, identityKey, seal) {
     if (!isInt(o && o.id)) fail('malformed', 'one-time prekey id');
     oneTime.push([o.id, await importKey(o, seal, 'one-time prekey')]);
   }
-  const account = {
-    version: ACCOUNT_RECORD_VERSION, identityKey, dh, dhSig, nextId: a.next_id, signed, oneTime,
-  };
+  return { version: ACCOUNT_RECORD_VERSION, identityKey, dh, dhSig, nextId: a.next_id, signed, oneTime };
+}
 
+/**
+ * Check and rebuild an export for `identityKey` as the engine's store records
+ * ({account, sessions, pins}); every private key is imported non-extractable and sealed again
+ * with `seal` (this device's wrap key). Throws E2eeError('malformed' | 'unsupported_version' |
+ * 'context_mismatch' | 'bad_signature') for a document it cannot trust.
+ */
+export async function importDeviceState(doc, identityKey, seal) {
+  if (!doc || typeof doc !== 'object' || doc.format !== STATE_FORMAT) fail('malformed', 'not an e2ee state');
+  if (doc.version !== STATE_VERSION) fail('unsupported_version', 'e2ee state version');
+  if (!ctEqual(b64d(doc.identity_key, 'identity_key', KEY_LEN), identityKey)) fail('context_mismatch', 'state of another identity');
+  const account = doc.account === null ? null : await importAccount(doc.account, identityKey, seal);
   if (!Array.isArray(doc.sessions)) fail('malformed', 'sessions');
   const perPeer = new Map();
   const sessions = [];
