@@ -678,7 +678,9 @@ function detect(c, allTriggers, text, lang) {
     let k = 0;
     for (const t of tokens) { if (t.clauseBreak) k++; clauseOf.push(k); }
     const scopes = { sentence: sentenceOf, clause: clauseOf };
+    const present = new Set(active.flatMap(([, e]) => [...e.tags]));
     for (const combo of c.combinations) {
+      if (!combo.requires.every((t) => present.has(t))) continue; // cannot fire: skip the search
       let groups = [active];
       if ((combo.within || 'message') !== 'message') {
         const unit = scopes[combo.within];
