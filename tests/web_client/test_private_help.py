@@ -118,3 +118,30 @@ async def test_resources_picked_like_the_python_reference(live_server, open_peer
         assert js["warnings"] == list(py.warnings)
         assert js["severity"] == py.severity
     await peer.context.close()
+
+
+DOXXING_FI = "hänen osoite on Mannerheimintie 12 B 5, Helsinki"
+
+REAL_GATE = """async ([text, lang]) => {
+  const hook = await import('/js/safety/detector-hook.js');
+  if (!(await hook.loadDetector())) return null;
+  const result = await hook.check(text, lang);
+  return { categories: result.categories, gate: hook.gate(result) };
+}"""
+
+
+async def test_someone_elses_address_asks_about_personal_details_not_crisis_help(
+        live_server, open_peer: OpenPeer) -> None:
+    """`doxxing` (someone else's details) is not the writer's crisis: the browser's own detector
+    finds it, and the composer asks "send anyway?" instead of opening crisis help."""
+    peer = await open_peer(live_server.url, path="/away.html")
+    got = await peer.page.evaluate(REAL_GATE, [DOXXING_FI, "fi"])
+    assert got is not None, "the JavaScript detector did not load"
+    assert "doxxing" in got["categories"], got
+    gate = got["gate"]
+    assert (gate["help"], gate["personal"], gate["severity"]) == (False, True, 0), gate
+    # A doxxing-only result (no personal_data beside it) is still personal details, not crisis.
+    only = await peer.page.evaluate(GATE, [{"severity": 2, "categories": ["doxxing"],
+                                            "matches": [{"category": "doxxing", "severity": 2}]}])
+    assert (only[0]["help"], only[0]["personal"], only[0]["severity"]) == (False, True, 0)
+    await peer.context.close()

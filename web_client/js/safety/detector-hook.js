@@ -9,10 +9,13 @@
 
 export const HELP_SEVERITY = 2; // at or above: show private help before sending
 export const PERSONAL_DATA = 'personal_data';
+// Someone else's personal details ("her address is ..."): a second match beside personal_data.
+export const DOXXING = 'doxxing';
 export const OVERDOSE_CATEGORIES = ['overdose'];
-// Not the writer's own crisis: personal details get the "send anyway?" question instead, and
-// harassing someone else is for the moderators, not a reason to show the writer crisis help.
-export const NOT_WRITER_CRISIS = [PERSONAL_DATA, 'harassment'];
+// Not the writer's own crisis: personal details (the writer's or, doxxing, someone else's) get
+// the "send anyway?" question instead, and harassing someone else is for the moderators, not a
+// reason to show the writer crisis help.
+export const NOT_WRITER_CRISIS = [PERSONAL_DATA, DOXXING, 'harassment'];
 
 const NOTHING = Object.freeze({ severity: 0, categories: [], matches: [] });
 let detector = null;
@@ -73,7 +76,7 @@ export function gate(result) {
     help: severity >= HELP_SEVERITY,
     overdose: result.categories.includes('overdose')
       || result.matches.some((m) => m && OVERDOSE_CATEGORIES.includes(m.category)),
-    personal: result.categories.includes(PERSONAL_DATA),
+    personal: result.categories.includes(PERSONAL_DATA) || result.categories.includes(DOXXING),
   };
 }
 
