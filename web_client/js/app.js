@@ -154,12 +154,15 @@ function drawHeader() {
   if (ctx.directNews) ctx.markDirectNews(true);
 }
 
-function showNetStatus(online) {
+function showNetStatus(online, error = ctx.netError) {
   ctx.online = online;
+  ctx.netError = online ? null : error || null;
   const el = document.getElementById('net-status');
   if (!el) return;
   el.hidden = online;
-  el.textContent = online ? '' : t('header.reconnecting');
+  // Back online but refused because this name is open in too many tabs: say what to do.
+  el.textContent = online ? '' : t(ctx.netError === 'too_many_connections'
+    ? 'error.too_many_connections' : 'header.reconnecting');
 }
 
 function markNav() {
@@ -198,7 +201,7 @@ async function start() {
   });
   ctx.router.onChange(markNav);
   installQuickExitKey(leaveNow);
-  session.on('status', ({ online }) => showNetStatus(online));
+  session.on('status', ({ online, error }) => showNetStatus(online, error));
   loadDetector();
   loadE2ee();
   const id = await session.loadIdentity();
@@ -221,12 +224,15 @@ async function resumeSignIn() {
       return;
     } catch (err) {
       const code = err && err.code;
-      if (!['offline', 'timeout', 'disconnected'].includes(code)) {
+      if (!['offline', 'timeout', 'disconnected', 'too_many_connections'].includes(code)) {
         ctx.router.show('welcome', {}, { focus: false });
         return;
       }
-      status.textContent = t('welcome.offline_retry');
-      await new Promise((resolve) => { setTimeout(resolve, Math.min(15000, 1000 * 2 ** attempt)); });
+      // Too many tabs with this name: not a reason to pick a new one; wait for a tab to close.
+      status.textContent = t(code === 'too_many_connections' ? 'error.too_many_connections'
+        : 'welcome.offline_retry');
+      const cap = code === 'too_many_connections' ? 5000 : 15000;
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(cap, 1000 * 2 ** attempt)); });
     }
   }
 }

@@ -17,7 +17,10 @@ export class Session extends EventTarget {
     this.identity = null;
     this.auth = null; // {pseudonym, userId, role, serverKey, limits}
     this.rooms = new Map(); // room -> last group.join reply
-    this.connectedOnce = false;
+    // Set once the relay has accepted this identity's pseudonym in this page: only then does a
+    // reconnect sign in by itself. Before that (a person still choosing a name after
+    // pseudonym_taken) signing in without a name would quietly bind a generated one.
+    this.accepted = false;
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', () => this.fire('status', { online: false }));
     this.socket.on('reconnecting', (info) => this.fire('status', { online: false, ...info }));
@@ -80,7 +83,6 @@ export class Session extends EventTarget {
 
   async signInNow(pseudonym) {
     await this.connected();
-    this.connectedOnce = true;
     if (this.auth) {
       // The relay answers already_authenticated to a second auth: start a fresh connection.
       this.socket.close();
@@ -88,7 +90,16 @@ export class Session extends EventTarget {
       this.auth = null;
       await this.connected();
     }
-    this.auth = await authenticate(this.socket, this.identity, pseudonym);
+    try {
+      this.auth = await authenticate(this.socket, this.identity, pseudonym);
+    } catch (err) {
+      // Refused (a taken name, too many connections...): the relay would drop this unsigned
+      // connection after its auth deadline, and a reconnect loop would follow. Close it; the
+      // next attempt opens a fresh one. Nothing is signed in meanwhile.
+      if (!this.accepted) this.rest();
+      throw err;
+    }
+    this.accepted = true;
     if (this.identity.pseudonym !== this.auth.pseudonym) {
       await rememberPseudonym(this.identity, this.auth.pseudonym);
     }
@@ -97,8 +108,14 @@ export class Session extends EventTarget {
     return this.auth;
   }
 
+  /** Close the socket without ending the page's session for good (a later connect reopens). */
+  rest() {
+    this.socket.close();
+    this.socket.state = 'idle';
+  }
+
   async onConnect() {
-    if (!this.connectedOnce || !this.identity || this.signingIn) return;
+    if (!this.accepted || !this.identity || this.signingIn) return;
     // A reconnect: the new connection is anonymous until we answer a new challenge.
     this.auth = null;
     try {

@@ -41,6 +41,8 @@ export default {
   'error.room_not_open': 'The group is not open right now.',
   'error.unknown_user': 'Nobody uses that name now.',
   'error.no_keys': 'That person cannot take private messages right now.',
+  'error.too_many_connections': 'Iltapiiri is already open in several tabs or windows with this name. Close one of them and we will try again here.',
+  'error.disconnected': 'The connection dropped for a moment. Please try again.',
   'error.generic': 'Something went wrong. Please try again.',
 
   'groups.title': "Tonight's groups",

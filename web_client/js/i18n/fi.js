@@ -41,6 +41,8 @@ export default {
   'error.room_not_open': 'Ryhmä ei ole nyt auki.',
   'error.unknown_user': 'Kukaan ei käytä tätä nimeä nyt.',
   'error.no_keys': 'Tälle henkilölle ei voi nyt lähettää yksityisviestejä.',
+  'error.too_many_connections': 'Iltapiiri on jo auki monessa välilehdessä tai ikkunassa tällä nimellä. Sulje yksi niistä, niin yritämme täällä uudelleen.',
+  'error.disconnected': 'Yhteys katkesi hetkeksi. Yritä uudelleen.',
   'error.generic': 'Jokin meni pieleen. Yritä uudelleen.',
 
   'groups.title': 'Illan ryhmät',

@@ -41,6 +41,8 @@ export default {
   'error.room_not_open': 'Gruppen är inte öppen just nu.',
   'error.unknown_user': 'Ingen använder det namnet nu.',
   'error.no_keys': 'Den personen kan inte ta emot privata meddelanden just nu.',
+  'error.too_many_connections': 'Iltapiiri är redan öppet i flera flikar eller fönster med det här namnet. Stäng en av dem så försöker vi igen här.',
+  'error.disconnected': 'Anslutningen bröts en stund. Försök igen.',
   'error.generic': 'Något gick fel. Försök igen.',
 
   'groups.title': 'Kvällens grupper',

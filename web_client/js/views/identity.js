@@ -104,7 +104,7 @@ function importForm(ctx) {
     } catch (err) {
       const code = err && err.code;
       status.textContent = t(['wrong_passphrase', 'bad_file', 'unsupported_version'].includes(code)
-        ? `identity.${code}` : 'error.generic');
+        ? `identity.${code}` : code === 'too_many_connections' ? 'error.too_many_connections' : 'error.generic');
     }
     pass.input.value = '';
   };

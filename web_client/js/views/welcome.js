@@ -3,7 +3,7 @@
 import { h, field } from '../dom.js';
 
 const KNOWN_ERRORS = ['pseudonym_taken', 'pseudonym_reserved', 'pseudonym_invalid',
-  'rate_limited', 'offline', 'timeout'];
+  'rate_limited', 'offline', 'timeout', 'disconnected', 'too_many_connections'];
 
 export default {
   name: 'welcome',

@@ -1,0 +1,78 @@
+"""Refused sign-ins: a person choosing a name after `pseudonym_taken` keeps choosing (the relay's
+auth deadline does not turn into a silently generated name), and `too_many_connections` is said
+kindly and waited out instead of inviting a new name."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.web_client.conftest import OpenPeer
+
+
+def auth_frames(frames: list[str]) -> list[str]:
+    return [f for f in frames if f.startswith("42") and '["auth"' in f]
+
+
+async def test_a_refused_name_keeps_the_picker_past_the_auth_deadline(
+        live_server_factory, open_peer: OpenPeer) -> None:
+    server = await live_server_factory(auth_timeout_seconds=0.5)
+    first = await open_peer(server.url)
+    await first.sign_in("Tuuli")
+    second = await open_peer(server.url)
+    page = second.page
+    await page.wait_for_selector("section.welcome")
+    await page.fill("input[name=pseudonym]", "Tuuli")
+    await page.click("section.welcome button[type=submit]")
+    await page.wait_for_selector("section.welcome .error:not([hidden])")
+    assert "already uses that name" in await page.inner_text("section.welcome .error")
+    await page.fill("input[name=pseudonym]", "Tuul")  # still typing a new one
+
+    # Several auth deadlines pass while the person thinks.
+    await asyncio.sleep(2.5)
+    assert await page.evaluate("window.iltapiiri.session.signedIn") is False
+    assert await page.locator("section.welcome").count() == 1
+    assert await page.input_value("input[name=pseudonym]") == "Tuul"
+    sent = auth_frames(second.frames_sent)
+    assert len(sent) == 1 and '"pseudonym":"Tuuli"' in sent[0], sent  # no auth without a name
+
+    # The next choice signs in with that name, on a fresh connection.
+    await page.fill("input[name=pseudonym]", "Tuuli Toinen")
+    await page.click("section.welcome button[type=submit]")
+    await page.wait_for_selector("section.groups li.group")
+    assert await page.evaluate("window.iltapiiri.session.auth.pseudonym") == "Tuuli Toinen"
+    assert second.page_errors == []
+    await first.context.close()
+    await second.context.close()
+
+
+async def test_too_many_connections_is_said_kindly_and_waited_out(
+        live_server_factory, open_peer: OpenPeer) -> None:
+    server = await live_server_factory(max_connections_per_key=1)
+    first = await open_peer(server.url, locale="fi-FI")
+    await first.sign_in("Monta Ikkunaa")
+    # A second tab of the same browser (same identity on the device).
+    tab = await first.context.new_page()
+    await tab.goto(server.url + "/")
+    status = tab.locator("main p[role=status]")
+    await status.wait_for()
+    await tab.wait_for_function(
+        "() => document.querySelector('main p[role=status]').textContent.includes('välilehdessä')")
+    assert await tab.locator("section.welcome").count() == 0  # not invited to pick a new name
+    # Close the first tab: the second signs in by itself, with the same name.
+    await first.page.close()
+    await tab.wait_for_selector("section.groups li.group", timeout=15000)
+    assert await tab.evaluate("window.iltapiiri.session.auth.pseudonym") == "Monta Ikkunaa"
+    await first.context.close()
+
+
+async def test_too_many_connections_has_text_in_every_language(live_server, open_peer: OpenPeer) -> None:
+    peer = await open_peer(live_server.url, path="/away.html")
+    texts = await peer.page.evaluate("""async () => {
+      const out = {};
+      for (const lang of ['fi', 'sv', 'en']) {
+        out[lang] = (await import(`/js/i18n/${lang}.js`)).default['error.too_many_connections'];
+      }
+      return out;
+    }""")
+    assert all(texts.values()) and len(set(texts.values())) == 3, texts
+    await peer.context.close()
