@@ -1,6 +1,6 @@
 """Keyboard and screen-reader pass over the chat views.
 
-- A chat log (`role=log`, polite) must grow by the new message only: a redraw that replaces the
+- A chat log must grow by the new message only: a redraw that replaces the
   log makes a screen reader read the whole conversation again (or nothing), and a redraw that
   replaces the composer throws away a half-written reply and the keyboard focus.
 - Focus goes to the new view's heading on navigation, and stays on the control a person used

@@ -14,6 +14,7 @@ import { installE2ee } from './messaging.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
+import { forgetDraft } from './views/composer.js';
 import welcome from './views/welcome.js';
 import groups from './views/groups.js';
 import rules from './views/rules.js';
@@ -98,6 +99,7 @@ const ctx = {
   async leaveRoom(roomId) {
     await session.leaveRoom(roomId);
     rooms.forget(roomId);
+    forgetDraft(`room:${roomId}`);
     if (ctx.e2ee && ctx.e2ee.onLeft) await ctx.e2ee.onLeft(roomId).catch(() => {});
   },
   /** The lobby's door opened: go to the chat of a room we already joined. */

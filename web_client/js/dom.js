@@ -87,3 +87,22 @@ export function keepFocus(root, redraw) {
   refocus(root, key);
   return out;
 }
+
+/**
+ * A visually hidden live region that says only what it is given ("Sender: text"), not the
+ * buttons and times around a message. Chat logs are plain lists (no role=log / aria-live): a
+ * live log reads each new item whole, "Talk privately" and "Report" labels included.
+ * Returns {node, say(text)}; it keeps the last few lines so a burst is not cut short.
+ */
+export function announcer(keep = 3) {
+  const node = h('div', { class: 'visually-hidden announcer', 'aria-live': 'polite',
+    'aria-relevant': 'additions', 'aria-atomic': 'false' });
+  return {
+    node,
+    say(text) {
+      if (!text) return;
+      node.append(h('p', { text }));
+      while (node.childElementCount > keep) node.firstElementChild.remove();
+    },
+  };
+}

@@ -1,6 +1,6 @@
 /** A group's chat: messages, composer, who is here, when it closes, and a kind goodbye. */
 
-import { h, keepFocus } from '../dom.js';
+import { announcer, h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { sendGroupText } from '../messaging.js';
 import { loadList, toggleInList } from '../local.js';
@@ -31,6 +31,13 @@ function messageItem(ctx, room, m) {
       h('time', { class: 'muted', text: time })),
     body,
     actions);
+}
+
+/** What a screen reader hears for a new message: who and what, nothing else. */
+export function spokenText(ctx, m) {
+  const { t } = ctx;
+  if (m.system) return t(`chat.member_${m.system}`, { name: m.sender });
+  return `${m.sender}: ${m.text === null ? t('chat.cannot_open') : m.text}`;
 }
 
 function memberList(ctx, room, redraw) {
@@ -84,8 +91,9 @@ export default {
     const room = ctx.rooms.get(roomId);
     if (!room) return h('section', { class: 'view' }, h('h1', { text: t('chat.title') }),
       h('p', { text: t('chat.not_in_room') }));
-    const list = h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite',
-      'aria-relevant': 'additions', 'aria-label': t('chat.messages_label'), tabindex: '0' });
+    // The list is not live itself: `spoken` says each new message as "sender: text" only.
+    const list = h('ol', { class: 'messages', 'aria-label': t('chat.messages_label'), tabindex: '0' });
+    const spoken = announcer();
     const meta = h('p', { class: 'muted chat-meta' });
     const banner = h('p', { class: 'banner closing', role: 'alert', hidden: true });
     const empty = h('p', { class: 'muted empty', text: t('chat.empty') });
@@ -116,14 +124,16 @@ export default {
         if (typing) card.querySelector('h2').focus();
       }
     };
-    const append = (m) => {
+    const append = (m, announce = false) => {
       empty.hidden = true;
       list.append(messageItem(ctx, room, m));
       list.scrollTop = list.scrollHeight;
+      if (announce && !m.mine) spoken.say(spokenText(ctx, m));
     };
 
     const box = composer(ctx, {
       label: t('chat.composer_label'),
+      draftKey: `room:${room.room}`,
       send: async (text) => {
         const reply = await sendGroupText(room.room, text);
         ctx.rooms.addOwn(room.room, text, reply);
@@ -136,7 +146,7 @@ export default {
     drawClosing();
 
     const offs = [
-      ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message); }),
+      ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message, true); }),
       ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
@@ -156,6 +166,7 @@ export default {
       members,
       empty,
       list,
+      spoken.node,
       composerBox);
     return { node, dispose: () => offs.forEach((off) => off()) };
   },

@@ -10,11 +10,21 @@ import { check, gate } from '../safety/detector-hook.js';
 
 const TYPING_CHECK_MS = 700;
 
+// Half-written replies by room or peer, in page memory only (never stored): a redraw of the view
+// (a language switch) puts the draft, and where the caret was, back.
+const drafts = new Map();
+
+/** Forget a draft (leaving a room). */
+export function forgetDraft(key) {
+  drafts.delete(key);
+}
+
 /**
- * composer(ctx, {label, send(text) -> Promise}) -> {node, focus(), setDisabled(bool)}
- * `send` rejects with {code}; known codes are shown kindly.
+ * composer(ctx, {label, send(text) -> Promise, draftKey}) -> {node, focus(), setDisabled(bool)}
+ * `send` rejects with {code}; known codes are shown kindly. With `draftKey` the unsent text
+ * survives a redraw of the view.
  */
-export function composer(ctx, { label, send }) {
+export function composer(ctx, { label, send, draftKey = null }) {
   const { t } = ctx;
   const text = field(label, { multiline: true, rows: 3, maxlength: MAX_TEXT_CHARS,
     name: 'message', class: 'composer-input' });
@@ -23,6 +33,20 @@ export function composer(ctx, { label, send }) {
   const sendButton = h('button', { type: 'submit', class: 'primary', text: t('chat.send') });
   let confirmed = { help: false, personal: false };
   let typingTimer = null;
+  const saveDraft = () => {
+    if (!draftKey) return;
+    const el = text.input;
+    if (el.value) drafts.set(draftKey, { value: el.value, start: el.selectionStart, end: el.selectionEnd });
+    else drafts.delete(draftKey);
+  };
+  const draft = draftKey && drafts.get(draftKey);
+  if (draft) {
+    text.input.value = draft.value;
+    text.input.setSelectionRange(draft.start, draft.end);
+  }
+  text.input.addEventListener('select', saveDraft);
+  text.input.addEventListener('keyup', saveDraft);
+  text.input.addEventListener('blur', saveDraft);
 
   const showNotice = (...children) => {
     notice.replaceChildren(h('p', { class: 'private-tag', text: t('help.only_you') }), ...children);
@@ -39,6 +63,7 @@ export function composer(ctx, { label, send }) {
     try {
       await send(value);
       text.input.value = '';
+      if (draftKey) drafts.delete(draftKey);
       confirmed = { help: false, personal: false };
       hideNotice();
       updateCounter();
@@ -93,6 +118,7 @@ export function composer(ctx, { label, send }) {
   };
 
   text.input.addEventListener('input', () => {
+    saveDraft();
     updateCounter();
     confirmed = { help: false, personal: false };
     clearTimeout(typingTimer);
@@ -111,6 +137,7 @@ export function composer(ctx, { label, send }) {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submit(ev);
   });
 
+  updateCounter();
   const node = h('form', { class: 'composer', onsubmit: submit },
     text.wrap, notice, h('div', { class: 'row composer-actions' }, counter, sendButton));
   return {

@@ -1,6 +1,6 @@
 /** One-to-one: ask, accept or decline; chat; block or mute for yourself; report; safety number. */
 
-import { h, keepFocus } from '../dom.js';
+import { announcer, h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { loadList, toggleInList } from '../local.js';
 import { composer } from './composer.js';
@@ -63,7 +63,10 @@ export default {
     const draw = () => {
       const state = blocked() ? 'blocked' : convo.state;
       if (drawn && drawn.state === state && state === 'open') {
-        for (const m of convo.messages.slice(drawn.shown)) drawn.log.append(messageItem(m));
+        for (const m of convo.messages.slice(drawn.shown)) {
+          drawn.log.append(messageItem(m));
+          if (!m.mine) drawn.spoken.say(`${peer}: ${m.text}`);
+        }
         drawn.shown = convo.messages.length;
         drawn.log.scrollTop = drawn.log.scrollHeight;
         return;
@@ -88,12 +91,13 @@ export default {
       } else if (convo.state === 'declined') {
         parts.push(h('p', { text: t('direct.declined', { name: peer }) }));
       } else if (convo.state === 'open') {
-        drawn.log = h('ol', { class: 'messages', role: 'log', 'aria-live': 'polite',
-          'aria-relevant': 'additions', 'aria-label': t('direct.with', { name: peer }), tabindex: '0' },
-        ...convo.messages.map(messageItem));
+        // Not live itself: `spoken` says each new message as "name: text" only.
+        drawn.log = h('ol', { class: 'messages', 'aria-label': t('direct.with', { name: peer }), tabindex: '0' },
+          ...convo.messages.map(messageItem));
+        drawn.spoken = announcer();
         drawn.shown = convo.messages.length;
-        parts.push(drawn.log, composer(ctx, { label: t('direct.composer_label', { name: peer }),
-          send: (text) => ctx.directs.send(peer, text) }).node);
+        parts.push(drawn.log, drawn.spoken.node, composer(ctx, { label: t('direct.composer_label', { name: peer }),
+          draftKey: `direct:${peer}`, send: (text) => ctx.directs.send(peer, text) }).node);
       }
       keepFocus(body, () => body.replaceChildren(...parts));
     };
