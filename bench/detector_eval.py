@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/detector_eval.py [--misses] [--summary]
 
 Prints, for the tuning set (every file not in SEPARATE), each separate set (held-out, blind
-1-10, external a/b: each written after a round of rules and recorded on its first run) and all:
+1-10, external a-d: each written after a round of rules and recorded on its first run) and all:
 per language, per expected level and per group the recall of levels 3-4 scored >= 2, recall of
 level 4 scored >= 3, false alarms (level 0 scored >= 2), exact-level agreement and category
 agreement, plus the confusion matrix. --misses lists the cases whose level differs.
@@ -77,7 +77,8 @@ def report(title: str, outcomes: list[Outcome]) -> str:
 SEPARATE = [(HELDOUT, "held-out"), (BLIND, "blind"), (BLIND2, "blind 2"), (BLIND3, "blind 3"),
             (BLIND4, "blind 4"), (BLIND5, "blind 5"), (BLIND6, "blind 6"), (BLIND7, "blind 7"),
             (BLIND8, "blind 8"), (BLIND9, "blind 9"), (BLIND10, "blind 10"),
-            ("external_a.jsonl", "external a"), ("external_b.jsonl", "external b")]
+            ("external_a.jsonl", "external a"), ("external_b.jsonl", "external b"),
+            ("external_c.jsonl", "external c"), ("external_d.jsonl", "external d")]
 
 
 def main(argv: list[str]) -> int:

@@ -41,6 +41,7 @@ class Entry:
     negation: str
     context: str
     tags: frozenset[str]
+    langs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,8 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
             raise DataError(f"{where}: bad context")
         tags = frozenset(_words(e.get("tags", []), where))
         add(
-            Entry("lexicon", _req(e, "id", str, where), cat, sev, neg, ctx, tags),
+            Entry("lexicon", _req(e, "id", str, where), cat, sev, neg, ctx, tags,
+                  frozenset(_words(_req(e, "lang", list, where), where))),
             _req(e, "patterns", list, where),
             bool(e.get("fold", False)),
         )

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors" / "detect.json"
 CASES = Path(__file__).resolve().parent / "cases"
 FROM_GROUPS = ("heldout", "obfuscation", "personal_data", "negation", "overdose_other",
-               "past_reported", "harassment", "supportive")
+               "past_reported", "harassment", "supportive", "compositional")
 
 # Inputs that stress the runtimes' differences: astral characters (UTF-16 surrogate pairs),
 # combining marks, format characters, casing, digits, breaks and the ambiguous "en".
@@ -65,6 +65,16 @@ EXTRA: list[tuple[str, str | None]] = [
     ("ΟΔΟΣ ΑΣ kill myself", None),
     ("ﬁne ﬂoor: suicidal", None),
     ("x" * 3 + " itsemurha " + "ä" * 5, None),
+    # Language guess and the entry filter (a sure guess drops fi/sv entries of other languages).
+    ("jag tog en hel karta sömntabletter för en timme sen", None),
+    ("ikväll blir det sewer slide på riktigt, har allt jag behöver", None),
+    ("mä en jaksa enää, haluun kuolla", None),
+    ("jag vill inte leva längre och jag orkar inte", None),
+    ("im not having any thoughts of ending my life", None),
+    ("står på bron nu", None),
+    ("found a place where I'll do it, going there after midnight", None),
+    ("har bestämt mig, på lördag när alla är borta", None),
+    ("cut myself again tonight", None),
 ]
 
 

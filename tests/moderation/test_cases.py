@@ -23,7 +23,8 @@ def load(name: str | None = None) -> list[Case]:
     for f in files:
         held = ("heldout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl",
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
-                "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl")
+                "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
+                "external_c.jsonl", "external_d.jsonl")
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
                     if line.strip()]
@@ -52,7 +53,8 @@ def test_no_duplicate_texts() -> None:
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.parametrize("name", ["external_a.jsonl", "external_b.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["external_a.jsonl", "external_b.jsonl", "external_c.jsonl", "external_d.jsonl"])
 def test_floors_external(name: str) -> None:
     """Independent sets (writer never saw the rules; tuned on after their recorded first run)."""
     s = summarise(run(load(name), detect))

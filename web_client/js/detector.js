@@ -523,7 +523,7 @@ export function compileDetector(data) {
   };
   for (const e of data.lexicon) {
     add({ kind: 'lexicon', id: e.id, category: e.category, severity: e.severity, negation: e.negation,
-      context: e.context || 'self', tags: new Set(e.tags || []) }, e.patterns, Boolean(e.fold));
+      context: e.context || 'self', tags: new Set(e.tags || []), langs: new Set(e.lang) }, e.patterns, Boolean(e.fold));
   }
   const meta = (kind, id) => ({ kind, id, category: '', severity: 0, negation: 'fixed', context: 'self', tags: new Set() });
   for (const e of data.idioms) add(meta('idiom', e.id), e.patterns, Boolean(e.fold));
@@ -557,13 +557,22 @@ export function compileDetector(data) {
   return { detect: (text, lang = null) => detect(c, allTriggers, String(text), lang) };
 }
 
+// Marker words needed (and none of another language) before a guessed language filters entries.
+const LANG_SURE = 2;
+
+/** [language, sure]: the hint if known, else the language with most marker words; `sure` (a
+ * hint, or a guess with LANG_SURE+ markers and none of another language) lets the detector drop
+ * Finnish/Swedish entries of the other languages. */
 function resolveLanguage(c, tokens, hint) {
-  if (c.markers.has(hint)) return hint;
+  if (c.markers.has(hint)) return [hint, true];
   const scores = new Map([...c.markers.keys()].map((l) => [l, 0]));
   for (const t of tokens) for (const [l, words] of c.markers) if (words.has(t.forms[0])) scores.set(l, scores.get(l) + 1);
   const best = Math.max(0, ...scores.values());
   const winners = [...scores].filter(([, s]) => s === best).map(([l]) => l);
-  return best > 0 && winners.length === 1 ? winners[0] : null;
+  if (best === 0 || winners.length !== 1) return [null, false];
+  let total = 0;
+  for (const v of scores.values()) total += v;
+  return [winners[0], best >= LANG_SURE && total === best];
 }
 
 function isNegated(c, m, tokens, triggers, pseudo) {
@@ -626,8 +635,16 @@ function detect(c, allTriggers, text, lang) {
   const norm = normalise(chars, c.tables);
   const ntext = norm.chars.join('');
   const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
-  const language = resolveLanguage(c, tokens, lang);
-  const raw = c.matcher.find(tokens);
+  const [language, sure] = resolveLanguage(c, tokens, lang);
+  let raw = c.matcher.find(tokens);
+  if (sure) {
+    // Finnish or Swedish entries in another language are collisions; English ones stay
+    // (algospeak and English crisis words are used in Finnish and Swedish chat too).
+    raw = raw.filter((m) => {
+      const e = c.entries[m.entry];
+      return e.kind !== 'lexicon' || e.langs.has(language) || e.langs.has('en');
+    });
+  }
   const sentenceOf = [];
   let s = 0;
   for (const t of tokens) { if (t.sentenceBreak) s++; sentenceOf.push(s); }
