@@ -34,6 +34,10 @@ export const MAX_PENDING_DISTRIBUTIONS = 64; // keys that arrived before my join
 export const MAX_SEEN_DIRECT_IDS = 4096;
 export const RELAY_OTKS_STORED = 200; // the relay keeps the newest 200 one-time prekeys of a key
 export const RELAY_OTKS_PER_PUBLISH = 100;
+// Make a new signed prekey when the published one is older than a week (as client/engine.py;
+// X3DH recommends periodic rotation). The account keeps MAX_OLD_SIGNED_PREKEYS (3) old ones, so a
+// first message sent to an older bundle (in flight, or waiting in the inbox) still opens.
+export const SIGNED_PREKEY_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /** 1:1 control actions of the web client and their names inside the ciphertext. */
 export const CONTROL_ACTIONS = { request: 'dm_request', accept: 'dm_accept', decline: 'dm_decline', end: 'dm_end' };
@@ -88,6 +92,7 @@ export class Engine {
       this.identity = identity;
       const record = await this.store.get(this.key('account'));
       this.account = record ? Account.fromRecord(record, identity) : await Account.create({ signer: identity, rng: this.rng });
+      if (!record) this.account.signedMadeAt = this.now();
       this.freshAccount = !record;
       this.directs = new DirectSessions(this.account, (await this.store.get(this.key('sessions'))) || []);
       this.groups = new GroupKeys(identity, await this.store.get(this.key('groups')));
@@ -194,10 +199,48 @@ export class Engine {
     }
     this.freshAccount = false;
     const topUp = count < OTK_LOW_WATERMARK ? OTK_TARGET - count : 0;
-    if (!always && topUp === 0) return;
+    const { rotated, dated } = await this.rotateSignedPrekeyNow();
+    if (!always && topUp === 0 && !rotated) {
+      if (dated) await this.persist({ account: true });
+      return;
+    }
     const request = await this.account.keysPublish(topUp, this.rng);
     await this.persist({ account: true }); // private prekeys exist on disk before the server hands them out
     await this.relay.request('keys.publish', request);
+  }
+
+  /** Whether the signed prekey is older than SIGNED_PREKEY_MAX_AGE_MS at `now` (a prekey of
+   * unknown age, or dated in the future after a clock change, counts from `now`). */
+  signedPrekeyDue(now = this.now()) {
+    const made = this.account && this.account.signedMadeAt;
+    return Number.isFinite(made) && made <= now && now - made >= SIGNED_PREKEY_MAX_AGE_MS;
+  }
+
+  /** Rotate the signed prekey if due (under the mutex, before a publish). {rotated, dated}. */
+  async rotateSignedPrekeyNow() {
+    const now = this.now();
+    const made = this.account.signedMadeAt;
+    if (!Number.isFinite(made) || made > now) {
+      this.account.signedMadeAt = now;
+      return { rotated: false, dated: true };
+    }
+    if (now - made < SIGNED_PREKEY_MAX_AGE_MS) return { rotated: false, dated: false };
+    await this.account.rotateSignedPrekey(this.rng);
+    this.account.signedMadeAt = now;
+    return { rotated: true, dated: true };
+  }
+
+  /**
+   * For a tab that stays signed in for long: publish a new signed prekey when the current one is
+   * due (no request otherwise). True when it rotated and published.
+   */
+  rotateSignedPrekeyIfDue() {
+    return this.mutex.run(async () => {
+      if (!this.account || !this.serverKey || !this.signedPrekeyDue()) return false;
+      const before = this.account.signed[0] && this.account.signed[0].id;
+      await this.publishKeys(false);
+      return this.account.signed[0].id !== before;
+    });
   }
 
   // -- 1:1 -------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ export class Account {
     this.nextId = 1;
     this.signed = []; // [{id, priv, pub}], newest first
     this.oneTime = new Map(); // id -> {priv, pub}, insertion order = age
+    this.signedMadeAt = null; // wall-clock ms the newest signed prekey was made; null = unknown
   }
 
   get identityKey() {
@@ -122,6 +123,7 @@ export class Account {
     return {
       version: ACCOUNT_RECORD_VERSION, identityKey: this.identityKey, dh: this.dh, dhSig: this.dhSig,
       nextId: this.nextId, signed: this.signed, oneTime: [...this.oneTime.entries()],
+      signedMadeAt: this.signedMadeAt,
     };
   }
 
@@ -131,6 +133,8 @@ export class Account {
     account.nextId = record.nextId;
     account.signed = record.signed;
     account.oneTime = new Map(record.oneTime);
+    // Records from before rotation have no date: the engine counts their age from now.
+    account.signedMadeAt = Number.isFinite(record.signedMadeAt) ? record.signedMadeAt : null;
     return account;
   }
 

@@ -26,6 +26,9 @@ export const DEVICE_SEALER = { seal: sealDeviceSecret, unseal: unsealDeviceSecre
 
 export const LOCK_NAME = 'iltapiiri-e2ee';
 export const SWEEP_MS = 2000;
+// How often a tab that stays open looks whether its signed prekey is a week old (no request
+// unless it is): rotation also happens at every sign-in and reconnect.
+export const ROTATE_CHECK_MS = 3600 * 1000;
 export const MAX_START_RETRIES = 5;
 export const RETRY_MS = 2000;
 
@@ -78,6 +81,9 @@ class WebE2ee {
     // Leaving a room fires no event the engine can hear: look now and then, so a left room's
     // keys are dropped within seconds even before any other event (onLeft makes it immediate).
     this.sweeper = setInterval(() => this.syncRooms().catch(() => {}), SWEEP_MS);
+    this.rotator = setInterval(() => {
+      if (this.ready) this.engine.rotateSignedPrekeyIfDue().catch(() => {});
+    }, ROTATE_CHECK_MS);
     if (session.signedIn) this.onSignedIn();
   }
 
