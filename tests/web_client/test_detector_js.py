@@ -121,3 +121,36 @@ async def test_js_detector_is_fast_enough(page: Any) -> None:
     # Generous bound so a loaded CI machine does not flake; the measured figure is in
     # docs/benchmarks.md (bench/detector_bench_js.py).
     assert 0 < us < 1000
+
+
+RUN_VERDICTS = """
+async (items) => {
+  const mod = await import('/web_client/js/detector.js');
+  const data = await (await fetch('/api/detector.json')).json();
+  const det = mod.compileDetector(data);
+  return items.map(([text, lang]) => {
+    const got = det.detect(text, lang);
+    return [got.severity, got.categories, got.language];
+  });
+}
+"""
+
+
+async def test_js_verdicts_match_python_on_every_case(page: Any) -> None:
+    """Every case text, with and without its language hint: the JavaScript prefilter and
+    language filter must give Python's severity, categories and language."""
+    from moderation import detect
+
+    items: list[tuple[str, str | None]] = []
+    for f in sorted((ROOT / "tests" / "moderation" / "cases").glob("*.jsonl")):
+        for line in f.read_text("utf-8").splitlines():
+            if line.strip():
+                c = json.loads(line)
+                items += [(c["text"], c["lang"]), (c["text"], None)]
+    got = await page.evaluate(RUN_VERDICTS, items)
+    want = []
+    for text, lang in items:
+        d = detect(text, lang)
+        want.append([d.severity, list(d.categories), d.language])
+    diffs = [(i, g, w) for i, g, w in zip(items, got, want, strict=True) if g != w]
+    assert len(items) >= 3000 and diffs == [], f"{len(diffs)} differ, first: {diffs[:3]}"

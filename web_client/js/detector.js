@@ -187,6 +187,7 @@ export function tokenize(text, formsOf, leetSymbols) {
   for (const [word, start, end, joined] of joinSpaced(text, rawTokens(text, leetSymbols))) {
     const between = text.slice(prevEnd, start);
     tokens.push({
+      word,
       forms: formsOf(word),
       start,
       end,
@@ -300,6 +301,13 @@ function compactKeys(elems) {
   return keys.filter((k) => cps(k).length >= 5);
 }
 
+/** How rare a token element is (Python's _selectivity): the length of its shortest
+ * alternative, 0 for numbers and for elements that accept a common function word. */
+function selectivity(spec, common) {
+  if (spec.num || spec.qty || [...spec.words].some((w) => common.has(w))) return 0;
+  return Math.min(...[...spec.words, ...spec.prefixes, ...spec.suffixes].map((w) => cps(w).length));
+}
+
 const push = (map, key, v) => { if (!map.has(key)) map.set(key, []); map.get(key).push(v); };
 
 class Matcher {
@@ -333,6 +341,79 @@ class Matcher {
       .sort((a, b) => a - b);
     this.suffixLengths = [...new Set([...this.suffix.keys()].map((x) => cps(x).length))]
       .sort((a, b) => a - b);
+  }
+
+  /** Index every significant sequence by its most selective element (its key), as Python's
+   * Matcher._build_keys: keys of strong entries in one set, keys of modifiers with the entries
+   * they belong to. Every match contains its sequence's key. */
+  buildKeys(significant, strong, common) {
+    this.keyWords = new Set();
+    this.keyPrefixes = new Set();
+    this.keySuffixes = new Set();
+    this.keyNumeric = false;
+    this.modKeys = new Map();
+    this.modPrefixes = new Map();
+    this.modSuffixes = new Map();
+    this.modNumeric = new Set();
+    const addTo = (map, k, v) => { if (!map.has(k)) map.set(k, new Set()); map.get(k).add(v); };
+    for (const seq of this.seqs) {
+      if (!significant.has(seq.entry)) continue;
+      let key = null;
+      let best = -1;
+      for (const e of seq.elems) {
+        if (!e.tok) continue;
+        const sel = selectivity(e, common);
+        if (sel > best) { best = sel; key = e; }
+      }
+      if (!strong.has(seq.entry)) {
+        for (const w of key.words) addTo(this.modKeys, w, seq.entry);
+        for (const p of key.prefixes) addTo(this.modPrefixes, p, seq.entry);
+        for (const x of key.suffixes) addTo(this.modSuffixes, x, seq.entry);
+        if (key.num || key.qty) this.modNumeric.add(seq.entry);
+        continue;
+      }
+      for (const w of key.words) this.keyWords.add(w);
+      for (const p of key.prefixes) this.keyPrefixes.add(p);
+      for (const x of key.suffixes) this.keySuffixes.add(x);
+      this.keyNumeric = this.keyNumeric || key.num || key.qty;
+    }
+    const lengths = (set) => [...new Set([...set].map((k) => cps(k).length))].sort((a, b) => a - b);
+    this.keyPrefixLengths = lengths(this.keyPrefixes);
+    this.keySuffixLengths = lengths(this.keySuffixes);
+    this.modPrefixLengths = lengths(this.modPrefixes.keys());
+    this.modSuffixLengths = lengths(this.modSuffixes.keys());
+    this.anchorMemo = new Map();
+  }
+
+  /** [strong, modifier entries] for a token: is it the key of a strong sequence, and of which
+   * modifier entries is it the key (memoised by spelling). */
+  anchor(tok) {
+    const memoKey = tok.word;
+    let got = this.anchorMemo.get(memoKey);
+    if (got !== undefined) return got;
+    const digit = tok.number !== null;
+    let strong = digit && this.keyNumeric;
+    const entries = new Set();
+    for (const f of tok.forms) {
+      if (strong) break;
+      const c = cps(f);
+      if (this.keyWords.has(f)) strong = true;
+      for (const k of this.keyPrefixLengths) if (!strong && k <= c.length && this.keyPrefixes.has(c.slice(0, k).join(''))) strong = true;
+      for (const k of this.keySuffixLengths) if (!strong && k <= c.length && this.keySuffixes.has(c.slice(c.length - k).join(''))) strong = true;
+    }
+    if (!strong) {
+      if (digit) for (const e of this.modNumeric) entries.add(e);
+      for (const f of tok.forms) {
+        const c = cps(f);
+        for (const e of this.modKeys.get(f) || []) entries.add(e);
+        for (const k of this.modPrefixLengths) if (k <= c.length) for (const e of this.modPrefixes.get(c.slice(0, k).join('')) || []) entries.add(e);
+        for (const k of this.modSuffixLengths) if (k <= c.length) for (const e of this.modSuffixes.get(c.slice(c.length - k).join('')) || []) entries.add(e);
+      }
+    }
+    got = [strong, entries];
+    if (this.anchorMemo.size > 50000) this.anchorMemo.clear();
+    this.anchorMemo.set(memoKey, got);
+    return got;
   }
 
   formCandidates(f) {
@@ -552,6 +633,23 @@ export function compileDetector(data) {
     },
     effects: data.context_effects,
   };
+  // The prefilter (as Python's): entries that can make a verdict non-zero alone (strong) or
+  // through a combination of severity-0 modifiers (significant).
+  const common = new Set(Object.values(data.languages)
+    .flatMap((v) => [...v.markers, ...(v.common || [])]).map(normWord));
+  const zeroTags = new Set(entries.filter((e) => e.kind === 'lexicon' && e.severity === 0)
+    .flatMap((e) => [...e.tags]));
+  const comboZero = new Set(data.combinations.filter((cb) => cb.requires.every((t) => zeroTags.has(t)))
+    .flatMap((cb) => cb.requires));
+  c.significant = new Set();
+  c.strong = new Set();
+  entries.forEach((e, i) => {
+    if (e.kind !== 'lexicon') return;
+    if (e.severity > 0) c.strong.add(i);
+    if (e.severity > 0 || [...e.tags].some((t) => comboZero.has(t))) c.significant.add(i);
+  });
+  c.comboNeed = data.combinations.map((cb) => cb.requires);
+  c.matcher.buildKeys(c.significant, c.strong, common);
   const excluded = new Set(neg.unknown_language_excluded || []);
   const allTriggers = new Set([...c.triggers.values()].flatMap((s) => [...s]).filter((w) => !excluded.has(w)));
   return { detect: (text, lang = null) => detect(c, allTriggers, String(text), lang) };
@@ -628,6 +726,37 @@ function someoneElses(c, start, end, tokens) {
   return [...words].some((w) => c.doxx.other.has(w)) && ![...words].some((w) => c.doxx.self.has(w));
 }
 
+/** Do the tags of these entries cover some combination's needs? (a superset test) */
+function combinationPossible(c, entryIds) {
+  const tags = new Set();
+  for (const i of entryIds) for (const t of c.entries[i].tags) tags.add(t);
+  return c.comboNeed.some((need) => need.every((t) => tags.has(t)));
+}
+
+/** False only if the verdict must be 0: no token is the key of a strong pattern and the
+ * modifier entries whose keys occur cannot complete a combination. Spaced-out letters
+ * (a joined token) always pass. */
+function mayMatch(c, tokens) {
+  const modifiers = new Set();
+  for (const tok of tokens) {
+    if (tok.joined) return true;
+    const [strong, entries] = c.matcher.anchor(tok);
+    if (strong) return true;
+    for (const e of entries) modifiers.add(e);
+  }
+  return modifiers.size >= 2 && combinationPossible(c, modifiers);
+}
+
+/** A strong entry matched, or modifiers of two different entries (a combination). */
+function mayScore(c, raw) {
+  const modifiers = new Set();
+  for (const m of raw) {
+    if (c.strong.has(m.entry)) return true;
+    if (c.significant.has(m.entry)) modifiers.add(m.entry);
+  }
+  return modifiers.size >= 2 && combinationPossible(c, modifiers);
+}
+
 function detect(c, allTriggers, text, lang) {
   let chars = cps(text);
   const truncated = chars.length > MAX_TEXT_CHARS;
@@ -636,6 +765,9 @@ function detect(c, allTriggers, text, lang) {
   const ntext = norm.chars.join('');
   const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
   const [language, sure] = resolveLanguage(c, tokens, lang);
+  const piiHint = RE_PII_HINT.test(ntext);
+  // Most chat lines: no pattern can score anywhere. Same verdict, less work.
+  if (!piiHint && !mayMatch(c, tokens)) return { severity: 0, categories: [], language, matches: [] };
   let raw = c.matcher.find(tokens);
   if (sure) {
     // Finnish or Swedish entries in another language are collisions; English ones stay
@@ -645,6 +777,7 @@ function detect(c, allTriggers, text, lang) {
       return e.kind !== 'lexicon' || e.langs.has(language) || e.langs.has('en');
     });
   }
+  if (!piiHint && !mayScore(c, raw)) return { severity: 0, categories: [], language, matches: [] };
   const sentenceOf = [];
   let s = 0;
   for (const t of tokens) { if (t.sentenceBreak) s++; sentenceOf.push(s); }
@@ -722,7 +855,7 @@ function detect(c, allTriggers, text, lang) {
       }
     }
   }
-  if (RE_PII_HINT.test(ntext)) {
+  if (piiHint) {
     for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
       const span = [norm.starts[hit.start], norm.ends[hit.end - 1]];
       matches.push({ rule: hit.rule.id, category: PERSONAL, severity: c.piiSeverity,
