@@ -50,6 +50,9 @@ const ctx = {
     setTimeout(() => { live.textContent = text; }, 50);
   },
   openHelp: (opts) => openHelp(ctx, opts),
+  /** A quick-exit button for a modal dialog (the header's is out of reach behind it). */
+  quickExitButton: () => h('button', { type: 'button', class: 'exit-button dialog-exit', text: t('header.exit'),
+    title: t('header.exit_hint'), onclick: () => leaveNow() }),
   /** Show (or clear) the "something new" mark on the private chats entry. */
   markDirectNews(on) {
     ctx.directNews = on;

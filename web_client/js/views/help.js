@@ -113,7 +113,9 @@ export function openHelp(ctx, opts = {}) {
   const close = () => dialog.close();
   const dialog = h('dialog', { id: 'help-panel', class: 'dialog help', 'aria-labelledby': 'help-title' },
     h('div', { class: 'stack' },
-      h('h2', { id: 'help-title', tabindex: '-1', text: t('help.title') }),
+      h('div', { class: 'dialog-head' },
+        h('h2', { id: 'help-title', tabindex: '-1', text: t('help.title') }),
+        ctx.quickExitButton ? ctx.quickExitButton() : null),
       h('p', { class: 'private-tag', text: t('help.only_you') }),
       lead,
       aidSlotTop,

@@ -30,7 +30,9 @@ export function openReport(ctx, message) {
     }
   };
   dialog.append(h('form', { class: 'stack', onsubmit: submit },
-    h('h2', { id: 'report-title', text: t('report.title', { name: message.sender }) }),
+    h('div', { class: 'dialog-head' },
+      h('h2', { id: 'report-title', text: t('report.title', { name: message.sender }) }),
+      ctx.quickExitButton ? ctx.quickExitButton() : null),
     h('p', { text: t('report.lead') }),
     h('fieldset', {}, h('legend', { text: t('report.reason') }), ...radios),
     status,
