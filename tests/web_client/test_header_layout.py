@@ -33,6 +33,7 @@ async def test_the_header_is_tidy_and_the_quick_exit_stays_at_the_corner(
         await peer.page.wait_for_selector("section.welcome")
         r = await peer.page.evaluate(RECTS)
         where = f"{locale} at {width}px: {r}"
+        await peer.screenshot(f"18-header-{width}-{locale}")
         assert r["scroll"] <= width, where
         exit_ = r["exit"]
         assert exit_["left"] >= 0 and exit_["right"] <= width and exit_["top"] >= 0, where
