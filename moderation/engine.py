@@ -167,10 +167,13 @@ class Detector:
             return Detection(severity=0, categories=(), matches=(), language=language)
 
         sentence_of: list[int] = []
-        s = 0
+        clause_of: list[int] = []
+        s = k = 0
         for t in tokens:
             s += 1 if t.sentence_break else 0
+            k += 1 if t.clause_break else 0
             sentence_of.append(s)
+            clause_of.append(k)
         idioms: list[RawMatch] = []
         pseudo: set[int] = set()
         cue_sentences: dict[str, set[int]] = {"past": set(), "recent": set(), "reported": set()}
@@ -184,7 +187,10 @@ class Detector:
             elif e.kind == "pseudo_negation":
                 pseudo.update(range(m.first, m.last + 1))
             else:
-                cue_sentences[e.kind].add(sentence_of[m.first])
+                # Past and recent cues hold for their sentence; reported speech for its clause
+                # ("chefen sa att …, och jag tänkte att …" is the writer's own thought).
+                unit = clause_of if e.kind == "reported" else sentence_of
+                cue_sentences[e.kind].add(unit[m.first])
         triggers = self._all_triggers if language is None else self._triggers(language)
 
         matches: list[Match] = []
@@ -212,7 +218,7 @@ class Detector:
             elif sent in cue_sentences["recent"] and e.severity > c.recent_cap:
                 flags.append("recent")  # yesterday's overdose is high, not happening now
                 eff = min(eff, c.recent_cap)
-            if e.context == "self" and sent in cue_sentences["reported"]:
+            if e.context == "self" and clause_of[m.first] in cue_sentences["reported"]:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
             if not flags or (flags == ["negated"] and e.negation == "negated_form_is_crisis"):
@@ -222,11 +228,6 @@ class Detector:
                                            flags))
 
         if any(e.tags for _, e in active):
-            clause_of: list[int] = []
-            k = 0
-            for t in tokens:
-                k += 1 if t.clause_break else 0
-                clause_of.append(k)
             scopes = {"sentence": sentence_of, "clause": clause_of}
             matches.extend(self._combinations(active, norm, tokens, scopes))
         pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []

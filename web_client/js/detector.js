@@ -779,8 +779,15 @@ function detect(c, allTriggers, text, lang) {
   }
   if (!piiHint && !mayScore(c, raw)) return { severity: 0, categories: [], language, matches: [] };
   const sentenceOf = [];
+  const clauseOf = [];
   let s = 0;
-  for (const t of tokens) { if (t.sentenceBreak) s++; sentenceOf.push(s); }
+  let k = 0;
+  for (const t of tokens) {
+    if (t.sentenceBreak) s++;
+    if (t.clauseBreak) k++;
+    sentenceOf.push(s);
+    clauseOf.push(k);
+  }
   const idioms = [];
   const pseudo = new Set();
   const cues = { past: new Set(), recent: new Set(), reported: new Set() };
@@ -790,7 +797,8 @@ function detect(c, allTriggers, text, lang) {
     if (e.kind === 'lexicon') lexical.push([m, e]);
     else if (e.kind === 'idiom') idioms.push(m);
     else if (e.kind === 'pseudo_negation') for (let i = m.first; i <= m.last; i++) pseudo.add(i);
-    else cues[e.kind].add(sentenceOf[m.first]);
+    // Past and recent cues hold for their sentence; reported speech for its clause.
+    else cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
@@ -815,7 +823,7 @@ function detect(c, allTriggers, text, lang) {
       flags.push('recent');
       eff = Math.min(eff, fx.recent_caps_at);
     }
-    if (e.context === 'self' && cues.reported.has(sent)) {
+    if (e.context === 'self' && cues.reported.has(clauseOf[m.first])) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
     }
@@ -824,9 +832,6 @@ function detect(c, allTriggers, text, lang) {
     if (e.severity > 0) matches.push(makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags));
   }
   if (active.some(([, e]) => e.tags.size)) {
-    const clauseOf = [];
-    let k = 0;
-    for (const t of tokens) { if (t.clauseBreak) k++; clauseOf.push(k); }
     const scopes = { sentence: sentenceOf, clause: clauseOf };
     const present = new Set(active.flatMap(([, e]) => [...e.tags]));
     for (const combo of c.combinations) {
