@@ -211,8 +211,13 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         matcher=Matcher(seqs, quantity_min, _significant(entries, combos), common,
                         frozenset(i for i, e in enumerate(entries)
                                   if e.kind == "lexicon" and e.severity > 0)),
+        # Language guess: the markers plus the words listed only for guessing ("guess"), which
+        # are frequent but must not change which element of a pattern is its prefilter key.
         markers={
-            lang: frozenset(norm_word(w) for w in _words(_req(v, "markers", list, lang), lang))
+            lang: frozenset(
+                norm_word(w)
+                for w in _words(_req(v, "markers", list, lang) + list(v.get("guess", [])), lang)
+            )
             for lang, v in langs.items()
         },
         neg_triggers={

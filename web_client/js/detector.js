@@ -617,7 +617,9 @@ export function compileDetector(data) {
   const c = {
     tables, forms, leetSymbols, entries, categories: data.categories,
     matcher: new Matcher(seqs, data.quantity_min),
-    markers: new Map(Object.entries(data.languages).map(([l, v]) => [l, new Set(v.markers.map(normWord))])),
+    // Language guess: markers plus the guess-only words (these never affect prefilter keys).
+    markers: new Map(Object.entries(data.languages)
+      .map(([l, v]) => [l, new Set([...v.markers, ...(v.guess || [])].map(normWord))])),
     triggers: new Map(Object.entries(neg.triggers).map(([l, ws]) => [l, new Set(ws.map(normWord))])),
     terminators: new Set(Object.values(neg.terminators).flat().map(normWord)),
     window: neg.window,
