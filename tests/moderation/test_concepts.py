@@ -80,3 +80,13 @@ def test_doxxing_beside_personal_data(text: str, doxx: bool) -> None:
     assert "personal_data" in d.categories
     assert ("doxxing" in d.categories) is doxx
     assert crisis_severity(d) == 0  # neither is the writer's own crisis
+
+
+def test_class_words_are_single_tokens() -> None:
+    """A class word with a space can never match (tokens have no spaces): write the phrase as a
+    pattern instead ("cant stop" was once a class word)."""
+    from moderation.data import load_default_data
+
+    data = load_default_data()
+    bad = [(name, w) for name, words in data["classes"].items() for w in words if " " in w]
+    assert bad == []
