@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/detector_eval.py [--misses] [--summary]
 
 Prints, for the tuning set (every file not in SEPARATE), each separate set (held-out, blind
-1-10, external a-d: each written after a round of rules and recorded on its first run) and all:
+1-10, external a-d and the sealed set: each written after a round of rules and recorded on its first run) and all:
 per language, per expected level and per group the recall of levels 3-4 scored >= 2, recall of
 level 4 scored >= 3, false alarms (level 0 scored >= 2), exact-level agreement and category
 agreement, plus the confusion matrix. --misses lists the cases whose level differs.
@@ -78,7 +78,8 @@ SEPARATE = [(HELDOUT, "held-out"), (BLIND, "blind"), (BLIND2, "blind 2"), (BLIND
             (BLIND4, "blind 4"), (BLIND5, "blind 5"), (BLIND6, "blind 6"), (BLIND7, "blind 7"),
             (BLIND8, "blind 8"), (BLIND9, "blind 9"), (BLIND10, "blind 10"),
             ("external_a.jsonl", "external a"), ("external_b.jsonl", "external b"),
-            ("external_c.jsonl", "external c"), ("external_d.jsonl", "external d")]
+            ("external_c.jsonl", "external c"), ("external_d.jsonl", "external d"),
+            ("external_sealed.jsonl", "external sealed (never tuned on)")]
 
 
 def main(argv: list[str]) -> int:
