@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from client import PeerClient
 from tests.web_client.conftest import OpenPeer, Peer
-from tests.web_client.test_interop import open_direct_view, see_message, wait_ready
+from tests.web_client.test_interop import (
+    open_direct_view,
+    ready_in_open_group,
+    see_message,
+    wait_ready,
+)
 
 LIVE_REGIONS = """(root) => [...document.querySelectorAll(`${root} [aria-live], ${root} [role=log],
   ${root} [role=status], ${root} [role=alert]`)]
@@ -27,11 +32,8 @@ async def test_a_group_message_is_announced_as_sender_and_text_only(live_server,
     py = await PeerClient.connect(live_server.url, pseudonym="Python Kertoja")
     try:
         group = await py.join_group("open")
-        peer = await open_peer(live_server.url)
+        peer = await ready_in_open_group(open_peer, live_server.url, "Kuulija")
         page = peer.page
-        await peer.sign_in("Kuulija")
-        await wait_ready(peer)
-        await peer.join_open_group()
         await group.send("hyvää iltaa kaikille")
         await see_message(peer, "hyvää iltaa kaikille")
         await page.wait_for_function(
@@ -78,11 +80,8 @@ CARET = """() => { const el = document.activeElement;
 
 
 async def test_switching_language_keeps_the_draft_caret_and_focus(live_server, open_peer: OpenPeer) -> None:
-    peer = await open_peer(live_server.url)
+    peer = await ready_in_open_group(open_peer, live_server.url, "Kielivaihto")
     page = peer.page
-    await peer.sign_in("Kielivaihto")
-    await wait_ready(peer)
-    await peer.join_open_group()
     await page.focus("textarea[name=message]")
     await page.keyboard.type("puoliksi kirjoitettu ajatus")
     await page.keyboard.press("ArrowLeft")

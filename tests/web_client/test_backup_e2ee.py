@@ -18,6 +18,7 @@ from tests.web_client.test_interop import (
     TIMEOUT_MS,
     open_direct_view,
     plaintext_on_the_wire,
+    ready_in_open_group,
     see_message,
     send_in_view,
     wait_ready,
@@ -64,10 +65,7 @@ async def test_a_restored_browser_keeps_its_one_to_one_sessions(live_server, ope
     py = await PeerClient.connect(live_server.url, pseudonym="Python Ystava")
     try:
         group = await py.join_group("open")
-        first = await open_peer(live_server.url)
-        await first.sign_in("Muuttaja")
-        await wait_ready(first)
-        await first.join_open_group()
+        first = await ready_in_open_group(open_peer, live_server.url, "Muuttaja")
         await send_in_view(first, "ryhmälle ennen muuttoa")
         assert (await group.next_message(timeout=15)).text == "ryhmälle ennen muuttoa"
         await group.send("python ryhmässä")

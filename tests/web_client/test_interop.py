@@ -63,6 +63,15 @@ async def wait_ready(peer: Peer | Any) -> None:
     assert await page.evaluate(WAIT_READY, TIMEOUT_MS) is True, "encryption never became ready"
 
 
+async def ready_in_open_group(open_peer: OpenPeer, base_url: str, pseudonym: str) -> Peer:
+    """A fresh browser peer: signed in as `pseudonym`, encryption ready, in the open group's chat."""
+    peer = await open_peer(base_url)
+    await peer.sign_in(pseudonym)
+    await wait_ready(peer)
+    await peer.join_open_group()
+    return peer
+
+
 async def test_two_browsers_chat_in_the_open_group(live_server, open_peer: OpenPeer) -> None:
     alice = await open_peer(live_server.url)
     bob = await open_peer(live_server.url, locale="fi-FI")
@@ -222,10 +231,7 @@ async def test_the_browser_rotates_its_sender_key_when_a_member_leaves(live_serv
     try:
         group_stays = await stays.join_group("open")
         group_goes = await goes.join_group("open")
-        browser = await open_peer(live_server.url)
-        await browser.sign_in("Kiertaja")
-        await wait_ready(browser)
-        await browser.join_open_group()
+        browser = await ready_in_open_group(open_peer, live_server.url, "Kiertaja")
         await send_in_view(browser, "kaikille kolmelle")
         before = await group_stays.next_message(timeout=15)
         assert before.text == "kaikille kolmelle"
@@ -369,10 +375,7 @@ async def test_bursts_both_ways_arrive_complete_and_in_order(live_server, open_p
     py = await PeerClient.connect(live_server.url, pseudonym="Python Ryoppy")
     try:
         group = await py.join_group("open")
-        browser = await open_peer(live_server.url)
-        await browser.sign_in("Selainryoppy")
-        await wait_ready(browser)
-        await browser.join_open_group()
+        browser = await ready_in_open_group(open_peer, live_server.url, "Selainryoppy")
         texts = [f"selain {i:02d}" for i in range(15)]
         seqs = await browser.page.evaluate("""async (texts) => {
           const m = await import('/js/messaging.js');

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from client import PeerClient
 from tests.web_client.conftest import OpenPeer, Peer
-from tests.web_client.test_interop import TIMEOUT_MS, open_direct_view, see_message, wait_ready
+from tests.web_client.test_interop import (
+    TIMEOUT_MS,
+    open_direct_view,
+    ready_in_open_group,
+    see_message,
+    wait_ready,
+)
 
 WATCH_LOG = """(selector) => {
   const log = document.querySelector(selector);
@@ -49,11 +55,8 @@ async def test_the_group_log_grows_by_one_message_and_mute_keeps_focus_and_draft
     py = await PeerClient.connect(live_server.url, pseudonym="Python Kertoja")
     try:
         group = await py.join_group("open")
-        peer = await open_peer(live_server.url)
+        peer = await ready_in_open_group(open_peer, live_server.url, "Kuuntelija")
         page = peer.page
-        await peer.sign_in("Kuuntelija")
-        await wait_ready(peer)
-        await peer.join_open_group()
         await group.send("ensimmäinen")
         await see_message(peer, "ensimmäinen")
         await page.evaluate(WATCH_LOG, "section.chat ol.messages")
