@@ -249,17 +249,10 @@ SECTION = "## Crisis-language detector (Python)"
 
 def write_section(table: str) -> None:
     """Replace (or append) the Python detector section of docs/benchmarks.md."""
-    path = ROOT / "docs" / "benchmarks.md"
-    old = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    body = (f"{SECTION}\n\nCommand: `.venv/bin/python bench/detector_bench.py --write`\n\n"
-            f"{table}")
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + body + ("" if nxt < 0 else "\n" + old[nxt + 1:])
-    else:
-        new = old.rstrip("\n") + "\n\n" + body
-    path.write_text(new, "utf-8")
+    from _common import DOC
+    from _common import write_section as write_doc_section
+
+    write_doc_section(DOC, SECTION, f"Command: `.venv/bin/python bench/detector_bench.py --write`\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import DOC, write_section  # noqa: E402
 from detector_bench import EVERYDAY, load_cases, messages  # noqa: E402
 
 from tests.fixtures.services import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, free_port  # noqa: E402
@@ -95,16 +96,7 @@ def main(argv: list[str]) -> int:
     table = "\n".join(lines) + "\n"
     print(table)
     if "--write" in argv:
-        path = ROOT / "docs" / "benchmarks.md"
-        old = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-        body = f"{SECTION}\n\nCommand: `.venv/bin/python bench/detector_bench_js.py --write`\n\n{table}"
-        if SECTION in old:
-            start = old.index(SECTION)
-            nxt = old.find("\n## ", start + len(SECTION))
-            new = old[:start] + body + ("" if nxt < 0 else "\n" + old[nxt + 1:])
-        else:
-            new = old.rstrip("\n") + "\n\n" + body
-        path.write_text(new, "utf-8")
+        write_section(DOC, SECTION, f"Command: `.venv/bin/python bench/detector_bench_js.py --write`\n\n{table}")
     return 0
 
 
