@@ -24,14 +24,6 @@ def bundle(prekeys: int, start: int = 0) -> dict[str, object]:
                                  for i in range(prekeys)]}
 
 
-@pytest.fixture(params=["embedded", "redis"])
-async def server(request: pytest.FixtureRequest, live_server_factory: LiveServerFactory
-                 ) -> LiveServer:
-    if request.param == "redis":
-        return await live_server_factory(redis_url=request.getfixturevalue("redis_url"))
-    return await live_server_factory()
-
-
 async def test_key_directory(server: LiveServer) -> None:
     alice = await Peer.connect(server.url, "Alice")
     bob = await Peer.connect(server.url, "Bob")

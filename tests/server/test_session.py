@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server.clock import FakeClock
@@ -13,14 +12,6 @@ from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, b64, unb64, wait_until
 
 T0 = 1_790_000_000.0
-
-
-@pytest.fixture(params=["embedded", "redis"])
-async def server(request: pytest.FixtureRequest, live_server_factory: LiveServerFactory
-                 ) -> LiveServer:
-    if request.param == "redis":
-        return await live_server_factory(redis_url=request.getfixturevalue("redis_url"))
-    return await live_server_factory()
 
 
 async def test_everything_needs_auth_first(server: LiveServer) -> None:

@@ -1,0 +1,16 @@
+"""Fixtures shared by the server tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.server import LiveServer, LiveServerFactory
+
+
+@pytest.fixture(params=["embedded", "redis"])
+async def server(request: pytest.FixtureRequest, live_server_factory: LiveServerFactory
+                 ) -> LiveServer:
+    """A live relay, once on the embedded store and once on redis."""
+    if request.param == "redis":
+        return await live_server_factory(redis_url=request.getfixturevalue("redis_url"))
+    return await live_server_factory()
