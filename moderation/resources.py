@@ -3,8 +3,14 @@
 
 ``resources_for`` is pure: it takes the parsed file (``load_crisis_resources`` reads the packaged
 one once). Locale is where the person is (``FI``, ``SE``, anything else falls back to ``intl``);
-the UI language (fi/sv/en, fallback en) picks the texts and, where a resource exists in several
-languages (the MIELI crisis line), the variant in that language.
+the UI language (fi/sv/en, fallback en) picks the texts, the opening hours and, where a resource
+exists in several languages (the MIELI crisis line), the variant in that language.
+
+A person at risk always gets a phone number: from level 2 a line with a number is added when the
+locale's own list has none (a directory link is not enough), and from level 3 the emergency number
+and the crisis line of the service's home country (``home_locale``) are always shown — first when
+we do not know where the person is (most people on a Finnish service are in Finland), after the
+locale's own lines when we do.
 """
 
 from __future__ import annotations
@@ -21,6 +27,11 @@ from moderation.result import Detection
 FALLBACK_LOCALE = "intl"
 FALLBACK_LANGUAGE = "en"
 FIRST_AID_MIN_SEVERITY = 3
+# From this level a line with a phone number is always shown, whatever the person's locale.
+ALWAYS_A_NUMBER_MIN_SEVERITY = 2
+# From this level the emergency number and the service's home-country crisis line are shown
+# whatever the person's locale (the file's ``home_locale``, set by the operator).
+HOME_LINES_MIN_SEVERITY = 3
 # Not the writer's own crisis: they get a private warning before sending, not helplines.
 WARNING_CATEGORIES = ("personal_data", "doxxing", "harassment")
 
@@ -87,6 +98,38 @@ def _pick_language(ids: Sequence[str], table: Mapping[str, Any], lang: str) -> l
     return out
 
 
+def _text(value: Any, lang: str) -> str:
+    """A per-language text ({"fi": ..., "sv": ..., "en": ...}) or a language-neutral string."""
+    return value[lang] if isinstance(value, Mapping) else str(value)
+
+
+def _with_phone_lines(ids: list[str], severity: int, loc_key: str, cfg: Mapping[str, Any]
+                      ) -> list[str]:
+    """Add the home country's emergency number and crisis line where the rules above want them."""
+    home = cfg.get("home_locale")
+    table = cfg["resources"]
+    if not home or home not in cfg["locales"] or severity < ALWAYS_A_NUMBER_MIN_SEVERITY:
+        return ids
+    home_ids = list(cfg["locales"][home]["levels"].get(str(severity), []))
+    home_crisis = [i for i in home_ids if table[i]["group"] == "crisis_line"]
+    unknown_place = loc_key == FALLBACK_LOCALE
+
+    def numbered(group: str | None) -> list[str]:
+        return [i for i in ids if table[i].get("number") and group in (None, table[i]["group"])]
+
+    if severity >= HOME_LINES_MIN_SEVERITY and loc_key != home:
+        if not numbered("emergency"):
+            ids = [i for i in home_ids if table[i]["group"] == "emergency"] + ids
+        if unknown_place:
+            emergency = numbered("emergency")
+            ids = emergency + home_crisis + [i for i in ids if i not in emergency]
+        else:
+            ids = ids + home_crisis
+    if not numbered(None):
+        ids = home_crisis + ids if unknown_place else ids + home_crisis
+    return ids
+
+
 def resources_for(
     severity: int,
     categories: Sequence[str],
@@ -101,9 +144,10 @@ def resources_for(
     """
     cfg = load_crisis_resources() if data is None else data
     lang = ui_language if ui_language in cfg["ui_languages"] else FALLBACK_LANGUAGE
-    loc = cfg["locales"].get(locale.upper() if locale != FALLBACK_LOCALE else locale)
-    if loc is None:
-        loc = cfg["locales"][FALLBACK_LOCALE]
+    loc_key = locale.upper() if locale != FALLBACK_LOCALE else locale
+    if loc_key not in cfg["locales"]:
+        loc_key = FALLBACK_LOCALE
+    loc = cfg["locales"][loc_key]
     table = cfg["resources"]
     if all(c in WARNING_CATEGORIES for c in categories):
         severity = 0
@@ -113,6 +157,7 @@ def resources_for(
         cat_ids = [i for c in categories for i in loc["categories"].get(c, [])]
         level_ids = list(loc["levels"].get(str(severity), []))
         ids = cat_ids + level_ids if severity >= FIRST_AID_MIN_SEVERITY else level_ids + cat_ids
+        ids = _with_phone_lines(ids, severity, loc_key, cfg)
     picked = _pick_language(ids, table, lang)
     chosen = tuple(
         Resource(
@@ -120,7 +165,7 @@ def resources_for(
             name=table[i]["name"][lang],
             number=table[i].get("number"),
             url=table[i].get("url"),
-            hours=table[i]["hours"],
+            hours=_text(table[i]["hours"], lang),
             source=table[i]["source"],
             verify=bool(table[i].get("verify", False)),
         )

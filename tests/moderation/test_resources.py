@@ -17,7 +17,15 @@ def test_file_is_complete_and_sourced() -> None:
         assert entry["source"], rid
         assert set(entry["name"]) == {"fi", "sv", "en"}, rid
         assert entry.get("number") or entry.get("url"), rid
-    assert table["fi.peluuri"]["verify"] is True  # RESOURCES.md says "verify"
+    # RESOURCES.md (rows updated 2026-12-03): Peluuri's number is confirmed; Stödlinjen's is not.
+    assert table["fi.peluuri"]["number"] == "0800 100 101" and table["fi.peluuri"]["verify"] is False
+    assert table["se.stodlinjen"]["verify"] is True and table["se.stodlinjen"]["number"] is None
+    assert table["se.alkohollinjen"]["number"] == "020-84 44 48"
+    assert cfg["home_locale"] in cfg["locales"]
+    for rid, entry in table.items():
+        assert entry["checked"] >= "2026-11-26", rid  # each row says when it was checked
+        # Opening hours are shown in the interface's language, never in English inside fi/sv.
+        assert set(entry["hours"]) == {"fi", "sv", "en"}, rid
     for loc in cfg["locales"].values():
         for ref in [i for lst in loc["levels"].values() for i in lst] + [
                 i for lst in loc["categories"].values() for i in lst]:
@@ -42,9 +50,40 @@ def test_ui_language_picks_the_crisis_line_variant() -> None:
 
 
 def test_sweden_and_fallback() -> None:
-    assert ids(resources_for(3, ["suicide"], "SE", "sv")) == ["se.mind", "se.emergency"]
-    assert ids(resources_for(3, ["suicide"], "DE", "en")) == ["intl.findahelpline", "intl.emergency"]
-    assert ids(resources_for(3, ["suicide"], "intl", "en"))[0] == "intl.findahelpline"
+    # Sweden's own lines first, then the service's home-country (Finnish) crisis line.
+    assert ids(resources_for(3, ["suicide"], "SE", "sv")) == ["se.mind", "se.emergency", "fi.mieli.sv"]
+    # Not known to be in FI or SE: 112 and the home-country crisis line first, then the directory.
+    assert ids(resources_for(3, ["suicide"], "DE", "en")) == [
+        "intl.emergency", "fi.mieli.en", "intl.findahelpline"]
+    assert ids(resources_for(4, ["suicide"], "intl", "sv"))[:2] == ["intl.emergency", "fi.mieli.sv"]
+
+
+def test_a_person_at_risk_always_gets_a_phone_number() -> None:
+    """From level 2 some line has a number; from level 3 the emergency number 112 and the home
+    country's crisis line are shown, whatever the locale and interface language."""
+    cfg = load_crisis_resources()
+    crisis = ["suicide", "overdose", "self_harm", "violence", "abuse", "relapse", "distress"]
+    for severity in (2, 3, 4):
+        for locale in ("FI", "SE", "intl", "DE", "US"):
+            for lang in ("fi", "sv", "en", "de"):
+                for cat in crisis:
+                    view = resources_for(severity, [cat], locale, lang)
+                    numbers = [r.number for r in view.resources if r.number]
+                    assert numbers, (severity, locale, lang, cat)
+                    if severity >= 3:
+                        assert "112" in numbers, (severity, locale, lang, cat)
+                        home_lines = {i for i in cfg["locales"][cfg["home_locale"]]["levels"][
+                            str(severity)] if cfg["resources"][i]["group"] == "crisis_line"}
+                        assert home_lines & set(ids(view)), (severity, locale, lang, cat)
+
+
+def test_sweden_has_alcohol_and_gambling_lines_and_hours_are_localised() -> None:
+    v = resources_for(1, ["relapse"], "SE", "sv")
+    assert {"se.alkohollinjen", "se.stodlinjen"} <= set(ids(v))
+    fi = resources_for(2, ["relapse"], "FI", "fi")
+    peluuri = next(r for r in fi.resources if r.id == "fi.peluuri")
+    assert peluuri.number == "0800 100 101" and peluuri.hours == "arkisin klo 12–18"
+    assert next(r for r in v.resources if r.id == "se.mind").hours == "öppettider: mind.se"
 
 
 def test_personal_data_and_harassment_only_warn() -> None:

@@ -70,6 +70,8 @@ async def test_crisis_sentence_shows_help_to_the_writer_only(live_server, open_p
     panel = await page.inner_text("#help-panel")
     assert "If you are in immediate danger, call 112 now." in panel  # config text for level 4
     assert "Call your local emergency number (EU: 112)" in panel  # en-GB: not known to be in FI/SE
+    # ... and still a crisis line with a number: the service's home country's, in English.
+    assert await page.locator("#help-panel a.call[href='tel:0925250116']").count() == 1
     await page.select_option("#help-where", "FI")
     await page.wait_for_selector("#help-panel a.call[href='tel:0925250116']")  # MIELI, in English
     assert await page.locator("#help-panel a.call[href='tel:112']").count() == 1
@@ -112,6 +114,8 @@ async def test_resources_picked_like_the_python_reference(live_server, open_peer
         py = resources_for(sev, cats, loc, lang, cfg)
         assert [r["id"] for r in js["resources"]] == [r.id for r in py.resources], (sev, cats, loc, lang)
         assert [r["name"] for r in js["resources"]] == [r.name for r in py.resources]
+        assert [r["hours"] for r in js["resources"]] == [r.hours for r in py.resources]
+        assert [r["number"] for r in js["resources"]] == [r.number for r in py.resources]
         assert js["message"] == py.message
         assert js["firstAidSteps"] == list(py.first_aid_steps)
         assert js["firstAidSigns"] == list(py.first_aid_signs)

@@ -4,12 +4,15 @@
  * browser test can compare the two on the same inputs: same entries, same order, same texts.
  *
  * `locale` is where the person is (FI, SE, anything else falls back to intl); `uiLanguage` picks
- * texts and, where a line exists in several languages (the MIELI crisis line), the variant.
+ * texts, opening hours and, where a line exists in several languages (the MIELI crisis line), the
+ * variant. A person at risk always gets a phone number: see moderation/resources.py.
  */
 
 export const FALLBACK_LOCALE = 'intl';
 export const FALLBACK_LANGUAGE = 'en';
 export const FIRST_AID_MIN_SEVERITY = 3;
+export const ALWAYS_A_NUMBER_MIN_SEVERITY = 2;
+export const HOME_LINES_MIN_SEVERITY = 3;
 export const WARNING_CATEGORIES = ['personal_data', 'harassment'];
 
 function pickLanguage(ids, table, lang) {
@@ -30,14 +33,42 @@ function pickLanguage(ids, table, lang) {
   return out;
 }
 
+const text = (value, lang) => (value !== null && typeof value === 'object' ? value[lang] : String(value));
+
+/** The home country's emergency number and crisis line where moderation.resources_for adds them. */
+function withPhoneLines(ids, severity, locKey, cfg) {
+  const home = cfg.home_locale;
+  const table = cfg.resources;
+  if (!home || !cfg.locales[home] || severity < ALWAYS_A_NUMBER_MIN_SEVERITY) return ids;
+  const homeIds = [...(cfg.locales[home].levels[String(severity)] || [])];
+  const homeCrisis = homeIds.filter((i) => table[i].group === 'crisis_line');
+  const unknownPlace = locKey === FALLBACK_LOCALE;
+  const numbered = (list, group) => list.filter((i) => table[i].number && (group === null || table[i].group === group));
+  let out = ids;
+  if (severity >= HOME_LINES_MIN_SEVERITY && locKey !== home) {
+    if (numbered(out, 'emergency').length === 0) {
+      out = [...homeIds.filter((i) => table[i].group === 'emergency'), ...out];
+    }
+    if (unknownPlace) {
+      const emergency = numbered(out, 'emergency');
+      out = [...emergency, ...homeCrisis, ...out.filter((i) => !emergency.includes(i))];
+    } else {
+      out = [...out, ...homeCrisis];
+    }
+  }
+  if (numbered(out, null).length === 0) out = unknownPlace ? [...homeCrisis, ...out] : [...out, ...homeCrisis];
+  return out;
+}
+
 /**
  * {severity, message, resources: [{id, name, number, url, hours, source, verify}],
  *  firstAidSigns, firstAidSteps, warnings} for a crisis severity and categories.
  */
 export function resourcesFor(severity, categories, locale, uiLanguage, cfg) {
   const lang = cfg.ui_languages.includes(uiLanguage) ? uiLanguage : FALLBACK_LANGUAGE;
-  const key = locale !== FALLBACK_LOCALE ? String(locale).toUpperCase() : locale;
-  const loc = cfg.locales[key] || cfg.locales[FALLBACK_LOCALE];
+  let key = locale !== FALLBACK_LOCALE ? String(locale).toUpperCase() : locale;
+  if (!cfg.locales[key]) key = FALLBACK_LOCALE;
+  const loc = cfg.locales[key];
   const table = cfg.resources;
   let level = severity;
   if (categories.every((c) => WARNING_CATEGORIES.includes(c))) level = 0;
@@ -47,6 +78,7 @@ export function resourcesFor(severity, categories, locale, uiLanguage, cfg) {
     const catIds = categories.flatMap((c) => loc.categories[c] || []);
     const levelIds = loc.levels[String(level)] || [];
     ids = level >= FIRST_AID_MIN_SEVERITY ? [...catIds, ...levelIds] : [...levelIds, ...catIds];
+    ids = withPhoneLines(ids, level, key, cfg);
   }
   const picked = pickLanguage(ids, table, lang);
   const texts = cfg.texts;
@@ -60,7 +92,7 @@ export function resourcesFor(severity, categories, locale, uiLanguage, cfg) {
       name: table[i].name[lang],
       number: table[i].number ?? null,
       url: table[i].url ?? null,
-      hours: table[i].hours,
+      hours: text(table[i].hours, lang),
       source: table[i].source,
       verify: Boolean(table[i].verify),
     })),
