@@ -126,12 +126,16 @@ async def drop_connection(relay: Relay, conn: Connection, room: str, *, event: s
     """Remove one connection from a room; announce it if its key is no longer a member."""
     conn.rooms.discard(room)
     await relay.emitter.leave_room(conn.sid, room)
-    epoch = await remove_sid(relay, room, conn.sid, event=event)
+    # The leaver is skipped: while a connection closes, python-socketio (on Redis) still has it
+    # in the room on this process, and a client told "you left" by its dying socket would drop
+    # a room it is about to rejoin through another connection (tests/deploy/test_nginx.py).
+    epoch = await remove_sid(relay, room, conn.sid, event=event, skip_sid=conn.sid)
     if epoch is not None:
         relay.log.info("group.leave", user_id=conn.user_id, room=room, epoch=epoch)
 
 
-async def remove_sid(relay: Relay, room: str, sid: str, *, event: str) -> int | None:
+async def remove_sid(relay: Relay, room: str, sid: str, *, event: str,
+                     skip_sid: str | None = None) -> int | None:
     """Remove a connection id from a room's records (under the room lock); if that was the
     key's last connection there, bump the epoch, announce it and return the new epoch."""
     async with relay.store.lock(f"room:{room}"):
@@ -144,7 +148,7 @@ async def remove_sid(relay: Relay, room: str, sid: str, *, event: str) -> int | 
         members = _members(await relay.store.room_members(room))
         membership = signed_membership(relay, room=room, epoch=epoch, event=event,
                                        identity_key=gone, pseudonym=pseudonym, members=members)
-        await relay.emitter.emit("room.membership", membership, to=room)
+        await relay.emitter.emit("room.membership", membership, to=room, skip_sid=skip_sid)
     return epoch
 
 
