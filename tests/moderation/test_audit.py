@@ -1,0 +1,138 @@
+"""The audit chain: canonical bytes, allow-listed details, and tampering found at its index."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from moderation.audit import (
+    CHAIN_LABEL,
+    GENESIS,
+    AuditEntry,
+    AuditRow,
+    append,
+    chain_hash,
+    encode_entry,
+    verify,
+)
+from moderation.limits import RuleError
+
+
+def entry(seq: int, **kw: object) -> AuditEntry:
+    base: dict[str, object] = dict(seq=seq, at_ms=1_700_000_000_000 + seq, actor="mod-a", action="sanction",
+                                   room="ilta/2026-12-03", pseudonym="Aamukaste",
+                                   details={"kind": "mute", "minutes": 15, "reason_code": "spam"})
+    base.update(kw)
+    return AuditEntry(**base)  # type: ignore[arg-type]
+
+
+def chain(n: int) -> list[AuditRow]:
+    rows: list[AuditRow] = []
+    for i in range(n):
+        rows.append(append(rows, entry(i, details={"severity": i % 5})))
+    return rows
+
+
+def test_the_encoding_is_the_drawn_layout() -> None:
+    e = AuditEntry(seq=1, at_ms=2, actor="a", action="login", room=None, pseudonym="p",
+                   details={"role": "moderator", "code": "x", "level": -1})
+    expected = (b"iltapiiri/audit-entry/v1\x00" + struct.pack(">QQ", 1, 2) + b"\x00\x01a" + b"\x00\x05login"
+                + b"\x00" + b"\x01\x00\x01p" + b"\x00\x03"
+                + b"\x00\x04code" + b"\x02\x00\x01x"
+                + b"\x00\x05level" + b"\x01" + struct.pack(">q", -1)
+                + b"\x00\x04role" + b"\x02\x00\x09moderator")
+    assert encode_entry(e) == expected
+    body = encode_entry(e)
+    assert chain_hash(GENESIS, e) == hashlib.sha256(CHAIN_LABEL + GENESIS + struct.pack(">I", len(body)) + body).digest()
+
+
+def test_details_order_does_not_change_the_bytes() -> None:
+    a = entry(0, details={"kind": "mute", "minutes": 15})
+    b = entry(0, details={"minutes": 15, "kind": "mute"})
+    assert encode_entry(a) == encode_entry(b)
+
+
+def test_an_empty_room_differs_from_no_room() -> None:
+    assert encode_entry(entry(0, room=None)) != encode_entry(entry(0, pseudonym=None))
+
+
+@pytest.mark.parametrize("details", [
+    {"text": "I feel awful tonight"},       # not allow-listed
+    {"reason_code": "I feel awful"},         # spaces: a sentence is not a token
+    {"code": "192.168.1.7 x"},
+    {"severity": True},
+    {"severity": 2**63},
+    {"categories": ["a"]},
+])
+def test_details_refuse_text_and_unknown_keys(details: dict[str, object]) -> None:
+    with pytest.raises(RuleError) as info:
+        entry(0, details=details)
+    assert info.value.code == "bad_audit"
+
+
+def test_unknown_actions_and_bad_numbers_are_refused() -> None:
+    for seq, kw in ((0, {"action": "chat"}), (-1, {}), (0, {"at_ms": 1.5}), (0, {"actor": ""}),
+                    (0, {"room": "x" * 129})):
+        with pytest.raises(RuleError):
+            entry(seq, **kw)
+
+
+def test_details_cannot_be_changed_after_the_entry_is_built() -> None:
+    e = entry(0)
+    with pytest.raises(TypeError):
+        e.details["minutes"] = 1  # type: ignore[index]
+
+
+def test_a_sound_chain_verifies_and_appending_needs_the_next_seq() -> None:
+    rows = chain(10)
+    assert verify(rows) is None
+    assert verify([]) is None
+    assert verify(rows, expected_head=rows[-1].hash) is None
+    with pytest.raises(RuleError):
+        append(rows, entry(5))
+
+
+def test_deleting_inserting_or_cutting_rows_is_found() -> None:
+    rows = chain(8)
+    assert verify(rows[:3] + rows[4:]) == 3
+    forged = AuditRow(entry=entry(3), hash=chain_hash(rows[2].hash, entry(3)))
+    assert verify([*rows[:3], forged, *rows[3:]]) == 4
+    assert verify(rows[:6], expected_head=rows[-1].hash) == 6
+    assert verify(rows[4:], first_seq=4, prev=rows[3].hash) is None
+
+
+def test_rewriting_a_row_and_its_hash_is_found_at_the_next_row() -> None:
+    rows = chain(5)
+    bad = entry(2, action="sanction_lift")
+    rows[2] = AuditRow(entry=bad, hash=chain_hash(rows[1].hash, bad))
+    assert verify(rows) == 3
+
+
+TAMPERS = st.sampled_from(["actor", "action", "at_ms", "room", "pseudonym", "detail", "drop_detail"])
+
+
+@given(st.integers(1, 12), st.data(), TAMPERS)
+def test_a_tampered_entry_is_always_found_at_its_index(n: int, data: st.DataObject, how: str) -> None:
+    rows = chain(n)
+    i = data.draw(st.integers(0, n - 1))
+    e = rows[i].entry
+    changed = {
+        "actor": lambda: replace(e, actor=e.actor + "x"),
+        "action": lambda: replace(e, action="login" if e.action != "login" else "logout"),
+        "at_ms": lambda: replace(e, at_ms=e.at_ms + 1),
+        "room": lambda: replace(e, room=None),
+        "pseudonym": lambda: replace(e, pseudonym="Someone"),
+        "detail": lambda: replace(e, details={**e.details, "severity": int(e.details["severity"]) + 1}),
+        "drop_detail": lambda: replace(e, details={}),
+    }[how]()
+    rows[i] = AuditRow(entry=changed, hash=rows[i].hash)
+    assert verify(rows) == i
+
+
+def test_repr_of_a_row_shows_no_pseudonym() -> None:
+    assert "Aamukaste" not in repr(chain(1)[0])
