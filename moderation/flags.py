@@ -4,9 +4,11 @@ A flag is metadata only (ARCHITECTURE §1): room, message id, pseudonym, severit
 ids and who raised it. It never carries text; there is no field that could hold it.
 
 Sources: ``self`` (the writer's own client, before encrypting), ``moderator`` (a moderator's
-client, on a message it decrypted), ``report`` (a peer's verified report). 1:1 chats never produce
-a flag: nobody moderates them, so both clients help privately and a counsellor is offered; the
-person asks for help themselves if they want it (docs/decisions.md).
+client, on a message it decrypted), ``report`` (a peer's verified report). 1:1 chats (room
+``direct``) produce no ``self`` or ``moderator`` flag (``direct_not_flagged``): nobody moderates
+them, so both clients help privately and offer a counsellor, and the person asks for help
+themselves if they want it; only a report the recipient chose to send may name a 1:1 message
+(docs/decisions.md).
 
 Several clients flag the same message (the writer and every moderator present), so flags are
 merged per (room, message id): the highest severity wins, categories, rule ids and sources are
@@ -43,6 +45,9 @@ from moderation.limits import (
 )
 
 _NIGHT_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_GROUP_ROOM_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}/[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DIRECT_CONTEXT = "direct"
+"""The franking context of 1:1 messages (``e2ee.franking``): no room, no moderator."""
 
 
 class FlagSource(StrEnum):
@@ -75,6 +80,13 @@ class Flag:
 
     def __post_init__(self) -> None:
         check_text_id(self.room, "room", MAX_ROOM_ID_CHARS)
+        object.__setattr__(self, "source", _source(self.source))
+        if self.room == DIRECT_CONTEXT:
+            # 1:1 chats are helped privately; only a report the person chose to send leaves them.
+            if self.source is not FlagSource.REPORT:
+                raise RuleError("direct_not_flagged", "1:1 messages are flagged only by a report")
+        elif not _GROUP_ROOM_RE.match(self.room):
+            raise RuleError("bad_field", "room must be <group_id>/<YYYY-MM-DD> or direct")
         check_id(self.message_id, "message_id")
         check_text_id(self.pseudonym, "pseudonym", MAX_PSEUDONYM_CHARS)
         if check_severity(self.severity) < FLAG_MIN_SEVERITY:
@@ -83,7 +95,6 @@ class Flag:
         object.__setattr__(self, "rule_ids", check_tokens(self.rule_ids, "rule_ids", MAX_RULE_IDS))
         if not self.categories:
             raise RuleError("bad_field", "a flag names at least one category")
-        object.__setattr__(self, "source", _source(self.source))
         check_time(self.at, "at")
 
 

@@ -42,6 +42,8 @@ def test_a_flag_normalises_its_sets_and_source() -> None:
     ("pseudonym", "x" * 65, "bad_field"),
     ("pseudonym", "a\nb", "bad_field"),
     ("room", "", "bad_field"),
+    ("room", "ilta", "bad_field"),
+    ("room", "direct", "direct_not_flagged"),
     ("at", float("nan"), "bad_time"),
     ("at", -1.0, "bad_time"),
 ])
@@ -49,6 +51,13 @@ def test_bad_flags_are_refused_with_a_stable_code(field: str, value: object, cod
     with pytest.raises(RuleError) as info:
         flag(**{field: value})
     assert info.value.code == code
+
+
+def test_a_1_1_message_is_flagged_only_by_a_report_the_person_chose_to_send() -> None:
+    with pytest.raises(RuleError) as info:
+        flag(room="direct", source="moderator")
+    assert info.value.code == "direct_not_flagged"
+    assert flag(room="direct", source="report").room == "direct"
 
 
 def test_a_flag_has_no_field_for_text() -> None:
