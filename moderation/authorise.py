@@ -8,9 +8,9 @@ The server calls :func:`authorise` for every staff action before anything change
     not_staff            a peer imposes anything but read-only on themselves, or lifts any
     not_self             a peer's read-only names someone else
     role_not_allowed     a counsellor (counsellors work 1:1 sessions, not rooms)
-    not_room_moderator   a moderator acts in a room they do not moderate
     target_is_staff      the target is a moderator, counsellor or admin (staff are disabled by
                          an admin, not sanctioned)
+    not_room_moderator   a moderator acts in a room they do not moderate
     admin_only           a permanent ban, a ban longer than MAX_MODERATOR_BAN_DAYS, or lifting
                          a ban: admins review bans
     self_chosen_binding  anyone but a moderator of the room or an admin lifts a read-only the

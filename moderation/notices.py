@@ -20,7 +20,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from moderation.limits import RuleError
-from moderation.sanctions import Decision, Sanction, SanctionKind
+from moderation.sanctions import PERSON_KINDS, Decision, Sanction, SanctionKind
 
 LANGUAGES: Final = ("fi", "sv", "en")
 
@@ -157,6 +157,17 @@ def room_notice(sanction: Sanction, *, lifted: bool = False) -> Notice | None:
         return Notice(key="room.slow_mode_on", params={"seconds": sanction.seconds})
     if kind is SanctionKind.LOCK:
         return Notice(key="room.unlocked" if lifted else "room.locked")
+    return None
+
+
+def lifted_notice(sanction: Sanction) -> Notice | None:
+    """What the person (mute, remove, ban, read-only) is told when a moderator lifts it early.
+
+    Room controls tell the room instead (``room_notice(..., lifted=True)``); a restored message
+    needs no words.
+    """
+    if sanction.kind in PERSON_KINDS:
+        return Notice(key="sanction.lifted")
     return None
 
 

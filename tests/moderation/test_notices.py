@@ -12,6 +12,7 @@ from moderation.notices import (
     NOTICE_PARAMS,
     Notice,
     NoticeTexts,
+    lifted_notice,
     person_notice,
     presence_notice,
     refusal_notice,
@@ -112,3 +113,10 @@ def test_texts_with_a_missing_language_or_a_stray_parameter_are_refused() -> Non
 def test_all_sanction_kinds_are_covered_by_a_person_or_a_room_notice() -> None:
     for kind in SanctionKind:
         assert kind in s.PERSON_KINDS or kind in s.ROOM_KINDS or kind is SanctionKind.DELETE_MESSAGE
+
+
+def test_a_person_is_told_when_their_sanction_is_lifted_and_the_room_when_a_control_is() -> None:
+    mute = s.mute(id="a", actor_id="m", room=ROOM, pseudonym="P", minutes=5, now=NOW, reason_code="spam")
+    assert lifted_notice(mute) == Notice(key="sanction.lifted")
+    lock = s.lock_room(id="b", actor_id="m", room=ROOM, now=NOW, night_end=END, reason_code="spam")
+    assert lifted_notice(lock) is None and room_notice(lock, lifted=True) == Notice(key="room.unlocked")
