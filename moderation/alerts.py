@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from moderation.flags import FlagSource, MessageFlags
-from moderation.limits import SEVERITY_MAX, RuleError, check_id, check_time
+from moderation.limits import SEVERITY_MAX, RuleError, check_id, check_severity, check_time
 
 
 class AlertState(StrEnum):
@@ -153,7 +153,10 @@ class Alert:
 
     def __post_init__(self) -> None:
         check_id(self.id, "alert id")
+        check_severity(self.severity)
         check_time(self.opened_at, "opened_at")
+        if self.state is AlertState.ACKNOWLEDGED and self.acknowledged_by is None:
+            raise RuleError("bad_alert", "an acknowledged alert names who acknowledged it")
 
 
 def _apply(alert: Alert, event: AlertEvent) -> AlertState:

@@ -89,12 +89,15 @@ class Flag:
             raise RuleError("bad_field", "room must be <group_id>/<YYYY-MM-DD> or direct")
         check_id(self.message_id, "message_id")
         check_text_id(self.pseudonym, "pseudonym", MAX_PSEUDONYM_CHARS)
-        if check_severity(self.severity) < FLAG_MIN_SEVERITY:
-            raise RuleError("below_flag_level", f"flags start at level {FLAG_MIN_SEVERITY}")
         object.__setattr__(self, "categories", check_tokens(self.categories, "categories", MAX_CATEGORIES))
         object.__setattr__(self, "rule_ids", check_tokens(self.rule_ids, "rule_ids", MAX_RULE_IDS))
-        if not self.categories:
-            raise RuleError("bad_field", "a flag names at least one category")
+        # A detector flag (self, moderator) starts at level 2 and names what it found; a report
+        # is a person's judgement and may be about a troll the detector rates 0.
+        detector = self.source is not FlagSource.REPORT
+        if check_severity(self.severity) < FLAG_MIN_SEVERITY and detector:
+            raise RuleError("below_flag_level", f"detector flags start at level {FLAG_MIN_SEVERITY}")
+        if not self.categories and detector:
+            raise RuleError("bad_field", "a detector flag names at least one category")
         check_time(self.at, "at")
 
 

@@ -100,13 +100,20 @@ class NoticeTexts:
                 if not isinstance(text, str) or not text.strip() or "{" in text:
                     raise RuleError("bad_config", f"reason {code} has no plain {lang} text")
 
+    def check_reason_code(self, code: str) -> str:
+        """``code`` if it is one of the configured reasons, else ``unknown_reason``.
+
+        The adapter calls this before building a sanction with a reason code, so an unknown code
+        is refused when the moderator acts, not when the person is told.
+        """
+        if code not in self.reasons:
+            raise RuleError("unknown_reason", "reason code not in the configuration")
+        return code
+
     def reason(self, sanction: Sanction, lang: str) -> str:
         """The reason as the person reads it: the code's text, or the moderator's own words."""
         if sanction.reason_code is not None:
-            texts = self.reasons.get(sanction.reason_code)
-            if texts is None:
-                raise RuleError("unknown_reason", "reason code not in the configuration")
-            return texts[_lang(lang)]
+            return self.reasons[self.check_reason_code(sanction.reason_code)][_lang(lang)]
         assert sanction.reason_text is not None
         return sanction.reason_text
 

@@ -53,6 +53,11 @@ def test_bad_flags_are_refused_with_a_stable_code(field: str, value: object, cod
     assert info.value.code == code
 
 
+def test_a_report_may_be_below_the_detector_level_and_without_a_category() -> None:
+    f = flag(source="report", severity=0, categories=(), rule_ids=())
+    assert f.severity == 0 and f.categories == ()
+
+
 def test_a_1_1_message_is_flagged_only_by_a_report_the_person_chose_to_send() -> None:
     with pytest.raises(RuleError) as info:
         flag(room="direct", source="moderator")

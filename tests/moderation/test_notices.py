@@ -120,3 +120,13 @@ def test_a_person_is_told_when_their_sanction_is_lifted_and_the_room_when_a_cont
     assert lifted_notice(mute) == Notice(key="sanction.lifted")
     lock = s.lock_room(id="b", actor_id="m", room=ROOM, now=NOW, night_end=END, reason_code="spam")
     assert lifted_notice(lock) is None and room_notice(lock, lifted=True) == Notice(key="room.unlocked")
+
+
+def test_an_unknown_reason_code_is_refused_before_anyone_is_told() -> None:
+    assert TEXTS.check_reason_code("spam") == "spam"
+    with pytest.raises(RuleError) as info:
+        TEXTS.check_reason_code("looked_at_me")
+    assert info.value.code == "unknown_reason"
+    odd = s.mute(id="a", actor_id="m", room=ROOM, pseudonym="P", minutes=5, now=NOW, reason_code="looked_at_me")
+    with pytest.raises(RuleError):
+        person_notice(odd, TEXTS, "fi")
