@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from escalation import machine as m
 from escalation.case import CaseState
 from escalation.policy import Notify
@@ -83,3 +86,15 @@ def test_due_items_come_highest_level_first() -> None:
     low, high = queued("low", severity=1, at=0.0), queued("high", severity=4, at=500.0)
     items = due([low, high], now=10_000.0, policy=POLICY)
     assert [i.case.id for i in items] == ["high", "low"]
+
+
+@given(st.lists(st.tuples(st.integers(1, 4), st.floats(0, 5000)), max_size=15), st.floats(0, 20_000))
+def test_due_fires_exactly_the_deadlines_passed_and_never_twice_at_one_time(
+        spec: list[tuple[int, float]], now: float) -> None:
+    cases = [queued(f"k{i}", severity=sev, at=at) for i, (sev, at) in enumerate(spec)]
+    items = due(cases, now=now, policy=POLICY)
+    fired = {d.case.id for d in items}
+    assert fired == {c.id for c in cases if c.realert_at is not None and c.realert_at <= now}
+    assert all(d.case.realert_at is not None and d.case.realert_at > now for d in items)
+    updated = {d.case.id: d.case for d in items}
+    assert due([updated.get(c.id, c) for c in cases], now=now, policy=POLICY) == []

@@ -216,3 +216,18 @@ def test_every_transition_follows_the_table(state: AlertState, event: AlertEvent
     else:
         after = _do(alert, event)
         assert after.state is target and after.version == alert.version + 1
+
+
+@given(st.lists(st.tuples(st.floats(0, 5000), st.booleans()), max_size=12), st.floats(0, 10_000))
+def test_due_widens_exactly_the_open_alerts_past_their_deadline(spec: list[tuple[float, bool]], now: float) -> None:
+    alerts = []
+    for i, (opened_at, acked) in enumerate(spec):
+        alert, _ = open_alert(alert_id=f"a{i}", flags=merged(3, message_id=f"m{i}"), now=opened_at,
+                              roster=ROSTER, load={}, policy=POLICY)
+        alerts.append(acknowledge(alert, staff_id=alert.sent_to[0], now=opened_at) if acked else alert)
+    out = due(alerts, now=now, roster=ROSTER, policy=POLICY)
+    expected = {x.id for x in alerts if x.state is AlertState.OPEN and x.deadline is not None and x.deadline <= now}
+    assert {alert.id for alert, _ in out} == expected
+    for alert, delivery in out:
+        assert alert.deadline == now + POLICY.resend_after_seconds
+        assert set(delivery.recipients) == {m.staff_id for m in ROSTER}
