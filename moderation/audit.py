@@ -134,6 +134,69 @@ def encode_entry(entry: AuditEntry) -> bytes:
     return bytes(out)
 
 
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos = data, 0
+
+    def take(self, n: int) -> bytes:
+        if self.pos + n > len(self.data):
+            raise RuleError("bad_audit", "entry truncated")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def u(self, fmt: str) -> int:
+        size = struct.calcsize(fmt)
+        value: int = struct.unpack(fmt, self.take(size))[0]
+        return value
+
+    def var16(self) -> bytes:
+        return self.take(self.u(">H"))
+
+    def text(self) -> str:
+        try:
+            return self.var16().decode("utf-8")
+        except UnicodeDecodeError:
+            raise RuleError("bad_audit", "entry text is not UTF-8") from None
+
+    def opt(self) -> str | None:
+        flag = self.u(">B")
+        if flag not in (0, 1):
+            raise RuleError("bad_audit", "bad optional flag")
+        return self.text() if flag else None
+
+
+def decode_entry(data: bytes) -> AuditEntry:
+    """Parse the canonical bytes drawn above; ``bad_audit`` on any deviation.
+
+    The result re-encodes to exactly ``data`` (a store may keep only the bytes and the hash).
+    """
+    if len(data) > MAX_ENTRY_BYTES or not data.startswith(ENTRY_LABEL):
+        raise RuleError("bad_audit", "not an audit entry")
+    r = _Reader(data)
+    r.take(len(ENTRY_LABEL))
+    seq, at_ms = r.u(">Q"), r.u(">Q")
+    actor, action = r.text(), r.text()
+    room, pseudonym = r.opt(), r.opt()
+    details: dict[str, Detail] = {}
+    for _ in range(r.u(">H")):
+        key = r.text()
+        tag = r.u(">B")
+        if tag == _INT:
+            details[key] = r.u(">q")
+        elif tag == _STR:
+            details[key] = r.text()
+        else:
+            raise RuleError("bad_audit", "unknown detail type")
+    if r.pos != len(data):
+        raise RuleError("bad_audit", "trailing bytes")
+    entry = AuditEntry(seq=seq, at_ms=at_ms, actor=actor, action=action, room=room,
+                       pseudonym=pseudonym, details=details)
+    if encode_entry(entry) != data:
+        raise RuleError("bad_audit", "entry is not in canonical form")
+    return entry
+
+
 def chain_hash(prev: bytes, entry: AuditEntry) -> bytes:
     """The row hash of ``entry`` after a row whose hash is ``prev`` (``GENESIS`` first)."""
     if len(prev) != 32:

@@ -17,6 +17,7 @@ from moderation.audit import (
     AuditRow,
     append,
     chain_hash,
+    decode_entry,
     encode_entry,
     verify,
 )
@@ -136,3 +137,34 @@ def test_a_tampered_entry_is_always_found_at_its_index(n: int, data: st.DataObje
 
 def test_repr_of_a_row_shows_no_pseudonym() -> None:
     assert "Aamukaste" not in repr(chain(1)[0])
+
+
+@given(st.integers(0, 2**40), st.dictionaries(st.sampled_from(["severity", "kind", "minutes", "code"]),
+                                              st.one_of(st.integers(-(2**63), 2**63 - 1),
+                                                        st.from_regex(r"\A[a-z0-9_.:-]{0,20}\Z"))),
+       st.one_of(st.none(), st.text(min_size=1, max_size=20).filter(lambda t: "\x00" not in t)))
+def test_decoding_is_the_inverse_of_the_canonical_encoding(seq: int, details: dict[str, object],
+                                                           pseudonym: str | None) -> None:
+    e = entry(seq, details=details, pseudonym=pseudonym)
+    assert decode_entry(encode_entry(e)) == e
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda b: b[:-1],                                   # truncated
+    lambda b: b + b"\x00",                              # trailing byte
+    lambda b: b"x" + b[1:],                             # wrong label
+    lambda b: b.replace(b"\x02\x00\x04mute", b"\x07\x00\x04mute"),  # unknown detail type
+])
+def test_decoding_refuses_anything_but_the_canonical_bytes(mangle) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(RuleError) as info:
+        decode_entry(mangle(encode_entry(entry(0))))
+    assert info.value.code == "bad_audit"
+
+
+def test_details_out_of_order_are_not_canonical() -> None:
+    a = encode_entry(AuditEntry(seq=0, at_ms=0, actor="a", action="flag", details={"code": "x", "kind": "y"}))
+    swapped = a.replace(b"\x00\x04code\x02\x00\x01x\x00\x04kind\x02\x00\x01y",
+                        b"\x00\x04kind\x02\x00\x01y\x00\x04code\x02\x00\x01x")
+    assert swapped != a
+    with pytest.raises(RuleError, match="canonical"):
+        decode_entry(swapped)
