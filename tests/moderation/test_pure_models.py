@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = ["limits", "flags", "alerts", "sanctions", "authorise", "notices", "audit"]
+MODELS = ["limits", "flags", "alerts", "sanctions", "authorise", "notices", "audit", "records"]
 FILES = [ROOT / "moderation" / f"{m}.py" for m in MODELS] + sorted((ROOT / "escalation").glob("*.py"))
 FORBIDDEN = {"aiohttp", "socketio", "redis", "asyncio", "socket", "time", "random", "secrets",
              "uuid", "logging", "sqlite3", "subprocess", "threading", "os", "pathlib", "io",
