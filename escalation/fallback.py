@@ -49,7 +49,11 @@ class Fallback:
 
 def decide(case: Case, *, now: float, policy: EscalationPolicy, available_counsellors: int,
            estimate: Estimate | None) -> Fallback:
-    """The fallback decision for a waiting case (rules in the module docstring)."""
+    """The fallback decision for a waiting case (rules in the module docstring).
+
+    ``available_counsellors``: counsellors set available now, whether or not their places are
+    full (full places lengthen the estimate, and the re-alerts reach the supervisor).
+    """
     level = policy.level(case.severity)
     if not is_open(policy.hours, now):
         return Fallback(reason=FallbackReason.CLOSED, alternatives=level.alternatives,

@@ -27,8 +27,9 @@ Routing rules (``route``):
   they hold an open alert (sent to them, unacknowledged) or an acknowledged one; nobody is sent an
   alert that would take them over ``load_cap`` rooms. A room moderator skipped for the cap hands
   their place to the next pool moderator (overflow goes to the next).
-* If the cap leaves nobody, the on-duty leads get it (or, without a lead, the least loaded
-  moderator), marked over cap: an alert never goes nowhere while someone is on duty. With nobody
+* If that leaves nobody (everyone at the cap, or nobody in the room and no pool places), the
+  on-duty leads get it (or, without a lead, the least loaded moderator), those at the cap marked
+  over cap: an alert never goes nowhere while someone is on duty. With nobody
   on duty, ``Delivery.nobody_on_duty`` is set for the adapter to raise it elsewhere.
 * An alert still open at its deadline is widened to everyone on duty and re-sent every
   ``resend_after_seconds`` until acknowledged or expired. The next deadline counts from ``now``,
@@ -219,10 +220,11 @@ def route(
     chosen += [m.staff_id for m in pool if not at_cap(m)][:quota]
     if chosen:
         return Delivery(alert_id=alert_id, audience=audience, recipients=tuple(sorted(chosen)))
-    leads = [m.staff_id for m in roster if m.lead]
-    fallback = leads or [min(roster, key=by_load).staff_id]
-    ids = tuple(sorted(fallback))
-    return Delivery(alert_id=alert_id, audience=audience, recipients=ids, over_cap=ids)
+    leads = [m for m in roster if m.lead]
+    fallback = leads or [min(roster, key=by_load)]
+    ids = tuple(sorted(m.staff_id for m in fallback))
+    over = tuple(sorted(m.staff_id for m in fallback if at_cap(m)))
+    return Delivery(alert_id=alert_id, audience=audience, recipients=ids, over_cap=over)
 
 
 def _sent(alert: Alert, delivery: Delivery) -> tuple[str, ...]:

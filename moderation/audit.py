@@ -79,6 +79,8 @@ class AuditEntry:
                 raise RuleError("bad_audit", f"{name} must be 1..{limit} characters")
         if self.action not in ACTIONS:
             raise RuleError("bad_audit", "unknown action")
+        if not isinstance(self.details, Mapping):
+            raise RuleError("bad_audit", "details must be a mapping")
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
         if len(self.details) > MAX_DETAILS:
             raise RuleError("bad_audit", "too many details")

@@ -86,6 +86,13 @@ def test_when_the_cap_leaves_nobody_the_leads_get_it_marked_over_cap() -> None:
     assert d.recipients == ("mod-a",) and d.over_cap == ("mod-a",)
 
 
+def test_with_no_pool_places_and_nobody_in_the_room_a_lead_still_gets_it_not_marked_over_cap() -> None:
+    policy = AlertPolicy(resend_after_seconds=60, load_cap=2, pool_size=0)
+    roster = [duty("pool-1"), duty("lead", lead=True)]
+    d = route(alert_id="a1", room=ROOM, severity=2, roster=roster, load={}, policy=policy)
+    assert d.recipients == ("lead",) and d.over_cap == ()
+
+
 def test_nobody_on_duty_is_said_plainly() -> None:
     d = route(alert_id="a1", room=ROOM, severity=4, roster=[], load={}, policy=POLICY)
     assert d.nobody_on_duty and d.recipients == ()
