@@ -8,6 +8,8 @@ import asyncio
 import re
 from collections.abc import Callable
 
+import aiohttp
+
 from client import PeerClient
 from tests.deploy.conftest import Nginx
 from tests.fixtures.server import ServerProcess
@@ -67,3 +69,31 @@ async def test_group_and_direct_chat_through_nginx_survive_losing_a_process(
     # nginx logged requests, and no client address (the shipped log format has none).
     assert "GET /socket.io/" in proxy.logs()
     assert not IPV4.search(proxy.logs())
+
+
+async def socket_opens(url: str, origin: str | None) -> bool:
+    """Whether a websocket to the Socket.IO endpoint opens (with this Origin header, if any)."""
+    headers = {"Origin": origin} if origin else {}
+    async with aiohttp.ClientSession() as http:
+        try:
+            async with http.ws_connect(f"{url}/socket.io/?EIO=4&transport=websocket",
+                                       headers=headers) as ws:
+                first = await ws.receive(timeout=5)
+                return isinstance(first.data, str) and first.data.startswith("0{")
+        except aiohttp.WSServerHandshakeError as err:
+            assert err.status == 400
+            return False
+
+
+async def test_browsers_of_this_site_get_through_nginx_and_other_sites_do_not(
+        server_process: Callable[..., ServerProcess], redis_url: str,
+        nginx: Callable[[list[int]], Nginx]) -> None:
+    """The socket's Origin check works behind the proxy: the page nginx serves can connect (the
+    Host is passed with its port), a page of another site cannot."""
+    proc = server_process(redis_url=redis_url)
+    proxy = nginx([proc.port])
+    assert await socket_opens(proxy.url, proxy.url)
+    assert await socket_opens(proxy.url, None)  # non-browser clients send no Origin
+    assert not await socket_opens(proxy.url, "http://evil.example")
+    assert not await socket_opens(proxy.url, "null")
+    assert not await socket_opens(proxy.url, proxy.url.replace("http:", "https:"))
