@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.hours import is_open, next_opening
@@ -66,6 +66,7 @@ def test_opening_hours_validate() -> None:
         OpeningHours(timezone="Europe/Helsinki", weekly=((),) * 6)
 
 
+@settings(deadline=None)
 @given(st.floats(1.7e9, 1.9e9))
 def test_the_next_opening_is_open_and_nothing_before_it_is(t: float) -> None:
     opens = next_opening(EVENINGS, t)

@@ -102,7 +102,7 @@ def test_a_counsellor_claims_only_while_available_and_under_capacity(status, cod
     assert info.value.code == code
 
 
-@settings(max_examples=50)
+@settings(deadline=None, max_examples=50)
 @given(st.lists(st.tuples(st.sampled_from(["c1", "c2", "c3", "c4"]), st.booleans()), min_size=1, max_size=12))
 def test_a_claim_succeeds_at_most_once_per_version(claims: list[tuple[str, bool]]) -> None:
     """Many counsellors race; the store applies each claim to the record it holds (CAS)."""
@@ -213,7 +213,7 @@ def test_a_request_without_a_detector_level_is_level_1_and_repr_shows_no_pseudon
 EVENTS = st.sampled_from(list(CaseEvent))
 
 
-@settings(max_examples=100)
+@settings(deadline=None, max_examples=100)
 @given(st.lists(EVENTS, max_size=25), st.sampled_from([CaseState.CONSENT_PENDING, CaseState.REQUESTED]))
 def test_random_event_sequences_keep_one_state_and_a_growing_version(events: list[CaseEvent],
                                                                        start: CaseState) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation import machine as m
@@ -40,6 +40,7 @@ cases_st = st.lists(
     max_size=30, unique_by=lambda c: c.id)
 
 
+@settings(deadline=None)
 @given(cases_st)
 def test_queue_order_is_a_total_order_consistent_with_level_then_wait(cases) -> None:  # type: ignore[no-untyped-def]
     order = queue_order(cases)
@@ -70,6 +71,7 @@ def test_no_honest_estimate_without_enough_recent_claims() -> None:
         estimate_wait(position=0, claim_times=old, now=1400.0, window_seconds=3600, min_claims=1)
 
 
+@settings(deadline=None)
 @given(st.integers(1, 50), st.lists(st.floats(0, 3599), min_size=3, max_size=40))
 def test_a_later_place_never_waits_less(p: int, ages: list[float]) -> None:
     claims = [10_000.0 - a for a in ages]

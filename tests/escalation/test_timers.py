@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation import machine as m
@@ -88,6 +88,7 @@ def test_due_items_come_highest_level_first() -> None:
     assert [i.case.id for i in items] == ["high", "low"]
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 4), st.floats(0, 5000)), max_size=15), st.floats(0, 20_000))
 def test_due_fires_exactly_the_deadlines_passed_and_never_twice_at_one_time(
         spec: list[tuple[int, float]], now: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.alerts import (
@@ -98,6 +98,7 @@ def test_nobody_on_duty_is_said_plainly() -> None:
     assert d.nobody_on_duty and d.recipients == ()
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from([ROOM, "other/1"]), st.integers(0, 4)), min_size=0, max_size=8),
     st.integers(2, 3),
@@ -225,6 +226,7 @@ def test_every_transition_follows_the_table(state: AlertState, event: AlertEvent
         assert after.state is target and after.version == alert.version + 1
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 5000), st.booleans()), max_size=12), st.floats(0, 10_000))
 def test_due_widens_exactly_the_open_alerts_past_their_deadline(spec: list[tuple[float, bool]], now: float) -> None:
     alerts = []

@@ -7,7 +7,7 @@ import struct
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.audit import (
@@ -117,6 +117,7 @@ def test_rewriting_a_row_and_its_hash_is_found_at_the_next_row() -> None:
 TAMPERS = st.sampled_from(["actor", "action", "at_ms", "room", "pseudonym", "detail", "drop_detail"])
 
 
+@settings(deadline=None)
 @given(st.integers(1, 12), st.data(), TAMPERS)
 def test_a_tampered_entry_is_always_found_at_its_index(n: int, data: st.DataObject, how: str) -> None:
     rows = chain(n)
@@ -139,6 +140,7 @@ def test_repr_of_a_row_shows_no_pseudonym() -> None:
     assert "Aamukaste" not in repr(chain(1)[0])
 
 
+@settings(deadline=None)
 @given(st.integers(0, 2**40), st.dictionaries(st.sampled_from(["severity", "kind", "minutes", "code"]),
                                               st.one_of(st.integers(-(2**63), 2**63 - 1),
                                                         st.from_regex(r"\A[a-z0-9_.:-]{0,20}\Z"))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.flags import Flag, FlagSource, RiskHistory, end_night, merge_all, merge_flag, record
@@ -102,6 +102,7 @@ flags_st = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(st.lists(flags_st, max_size=20), st.randoms())
 def test_merging_does_not_depend_on_order(flags: list[Flag], rnd) -> None:  # type: ignore[no-untyped-def]
     shuffled = list(flags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation import machine as m
@@ -75,6 +75,7 @@ def test_a_missing_required_field_is_bad_record_and_a_missing_default_is_fine() 
         from_record(Case, record)
 
 
+@settings(deadline=None)
 @given(st.lists(st.sampled_from(["raise", "offer", "decline", "claim"]), max_size=6))
 def test_cases_along_any_path_round_trip(steps: list[str]) -> None:
     case = in_state(CaseState.QUEUED)

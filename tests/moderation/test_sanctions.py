@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation import sanctions as s
@@ -148,6 +148,7 @@ def test_repr_shows_ids_never_the_reason_or_appeal_text() -> None:
     assert b.permanent and b.active_at(NOW + 10 * 365 * 86400)
 
 
+@settings(deadline=None)
 @given(
     kind=st.sampled_from([SanctionKind.MUTE, SanctionKind.BAN, SanctionKind.REMOVE,
                           SanctionKind.READ_ONLY, SanctionKind.LOCK]),
