@@ -51,6 +51,7 @@ def best_ms(fn: Callable[[], object], rounds: int) -> float:
 
 
 def cases(n: int) -> list[Case]:
+    """``n`` queued cases over all levels, one second apart."""
     out = []
     for i in range(n):
         c = m.request(case_id=f"k{i}", pseudonym=f"P{i}", severity=1 + i % 4, categories=("distress",),
@@ -60,6 +61,7 @@ def cases(n: int) -> list[Case]:
 
 
 def alerts(n: int, roster: list[a.OnDuty], policy: a.AlertPolicy) -> list[a.Alert]:
+    """``n`` open alerts spread over 40 rooms."""
     out = []
     for i in range(n):
         f = Flag(room=f"g{i % 40}/2026-12-03", message_id=f"m{i}", pseudonym=f"P{i}", severity=2 + i % 3,
