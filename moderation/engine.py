@@ -32,8 +32,6 @@ MAX_TEXT_CHARS = 20_000
 _PII_HINT = re.compile("[0-9@]")
 CATEGORY_PERSONAL = "personal_data"
 CATEGORY_DOXXING = "doxxing"
-# Marker words needed (and none of another language) before a guessed language filters entries.
-LANG_SURE = 2
 
 
 class Detector:
@@ -53,24 +51,19 @@ class Detector:
         return f"Detector(entries={len(self._c.entries)})"
 
     def resolve_language(self, words: Iterable[str], hint: str | None) -> str | None:
-        """The hint if it is a known language, else the language with most marker words."""
-        return self._language(words, hint)[0]
-
-    def _language(self, words: Iterable[str], hint: str | None) -> tuple[str | None, bool]:
-        """The language (as ``resolve_language``) and whether it is sure enough to drop the
-        Finnish/Swedish entries of the other languages: a hint, or a guess with at least
-        ``LANG_SURE`` marker words and none of another language."""
-        if hint in self._c.markers:
-            return hint, True
+        """The language with most marker words; a known hint only breaks a tie (or stands in
+        when no marker word occurs). The language picks negation triggers, never entries."""
         scores = {lang: 0 for lang in self._c.markers}
         for w in words:
             for lang in self._marker_langs.get(w, ()):
                 scores[lang] += 1
         best = max(scores.values(), default=0)
         winners = [lang for lang, s in scores.items() if s == best]
+        if hint in self._c.markers and (best == 0 or hint in winners):
+            return hint
         if best == 0 or len(winners) != 1:
-            return None, False
-        return winners[0], best >= LANG_SURE and sum(scores.values()) == best
+            return None
+        return winners[0]
 
     def _may_match(self, raw: Sequence[tuple[str, int, int]]) -> bool:
         """False only if the verdict must be 0: no word is the key of a strong pattern, and the
@@ -154,15 +147,11 @@ class Detector:
             return Detection(severity=0, categories=(), matches=(),
                              language=self.resolve_language(first_forms, lang))
         tokens = c.tokenizer.from_raw(norm.text, words)
-        language, sure = self._language((t.forms[0] for t in tokens), lang)
+        language = self.resolve_language((t.forms[0] for t in tokens), lang)
+        # Every language's entries run on every message: people switch language mid-chat and
+        # type Swedish in the Finnish interface (issue 13). The language only picks negation
+        # triggers ("en" negates in Finnish, is an article in Swedish).
         raw = c.matcher.find(tokens)
-        if sure:
-            # Finnish or Swedish entries in another language are collisions ("min", "dö",
-            # "tapa"): drop them. English entries stay: algospeak and English crisis words
-            # ("sewer slide", "kms", "overdose") are used in Finnish and Swedish chat too.
-            entries = c.entries
-            raw = [m for m in raw if entries[m.entry].kind != "lexicon"
-                   or language in entries[m.entry].langs or "en" in entries[m.entry].langs]
         if not pii_hint and not self._may_score(raw):
             return Detection(severity=0, categories=(), matches=(), language=language)
 

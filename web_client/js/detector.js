@@ -657,22 +657,16 @@ export function compileDetector(data) {
   return { detect: (text, lang = null) => detect(c, allTriggers, String(text), lang) };
 }
 
-// Marker words needed (and none of another language) before a guessed language filters entries.
-const LANG_SURE = 2;
-
-/** [language, sure]: the hint if known, else the language with most marker words; `sure` (a
- * hint, or a guess with LANG_SURE+ markers and none of another language) lets the detector drop
- * Finnish/Swedish entries of the other languages. */
+/** The language with most marker words; a known hint only breaks a tie (or stands in when no
+ * marker word occurs). It picks negation triggers, never entries (as Python's). */
 function resolveLanguage(c, tokens, hint) {
-  if (c.markers.has(hint)) return [hint, true];
   const scores = new Map([...c.markers.keys()].map((l) => [l, 0]));
   for (const t of tokens) for (const [l, words] of c.markers) if (words.has(t.forms[0])) scores.set(l, scores.get(l) + 1);
   const best = Math.max(0, ...scores.values());
   const winners = [...scores].filter(([, s]) => s === best).map(([l]) => l);
-  if (best === 0 || winners.length !== 1) return [null, false];
-  let total = 0;
-  for (const v of scores.values()) total += v;
-  return [winners[0], best >= LANG_SURE && total === best];
+  if (c.markers.has(hint) && (best === 0 || winners.includes(hint))) return hint;
+  if (best === 0 || winners.length !== 1) return null;
+  return winners[0];
 }
 
 function isNegated(c, m, tokens, triggers, pseudo) {
@@ -766,19 +760,13 @@ function detect(c, allTriggers, text, lang) {
   const norm = normalise(chars, c.tables);
   const ntext = norm.chars.join('');
   const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
-  const [language, sure] = resolveLanguage(c, tokens, lang);
+  const language = resolveLanguage(c, tokens, lang);
   const piiHint = RE_PII_HINT.test(ntext);
   // Most chat lines: no pattern can score anywhere. Same verdict, less work.
   if (!piiHint && !mayMatch(c, tokens)) return { severity: 0, categories: [], language, matches: [] };
-  let raw = c.matcher.find(tokens);
-  if (sure) {
-    // Finnish or Swedish entries in another language are collisions; English ones stay
-    // (algospeak and English crisis words are used in Finnish and Swedish chat too).
-    raw = raw.filter((m) => {
-      const e = c.entries[m.entry];
-      return e.kind !== 'lexicon' || e.langs.has(language) || e.langs.has('en');
-    });
-  }
+  // Every language's entries run on every message (issue 13): a Swedish sentence typed in the
+  // Finnish interface is still read as Swedish.
+  const raw = c.matcher.find(tokens);
   if (!piiHint && !mayScore(c, raw)) return { severity: 0, categories: [], language, matches: [] };
   const sentenceOf = [];
   const clauseOf = [];
