@@ -75,6 +75,13 @@ EXTRA: list[tuple[str, str | None]] = [
     ("found a place where I'll do it, going there after midnight", None),
     ("har bestämt mig, på lördag när alla är borta", None),
     ("cut myself again tonight", None),
+    # Context rules (issue 13): a laugh lowers a joking threat; quoted harassment is not one.
+    ("i'll kill you if you eat my fries lol", None),
+    ("mä tapan sut 😂😂", "fi"),
+    ("lol i have the pills ready and i'm going to kill myself tonight", None),
+    ('someone wrote "kys" to you and that is not ok', None),
+    ("någon skrev ”häng dig” till dig, det är fel", "sv"),
+    ("kys", None),
 ]
 
 

@@ -13,8 +13,11 @@ import { scanPii } from './pii.js';
 import { tokenForms, tokenize } from './tokenize.js';
 
 const MAX_TEXT_CHARS = 20000;
-const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'combination', 'model', 'truncated'];
-const CUE_KINDS = ['past', 'recent', 'reported'];
+const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'joking', 'combination',
+  'model', 'truncated'];
+const CUE_KINDS = ['past', 'recent', 'reported', 'joking'];
+// Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
 const PERSONAL = 'personal_data';
 const DOXXING = 'doxxing';
 const RE_PII_HINT = /[0-9@]/;
@@ -45,7 +48,7 @@ export function compileDetector(data) {
   const meta = (kind, id) => ({ kind, id, category: '', severity: 0, negation: 'fixed', context: 'self', tags: new Set() });
   for (const e of data.idioms) add(meta('idiom', e.id), e.patterns, Boolean(e.fold));
   for (const kind of CUE_KINDS) {
-    for (const [lang, pats] of Object.entries(data.context_cues[kind])) add(meta(kind, `cue.${kind}.${lang}`), pats, true);
+    for (const [lang, pats] of Object.entries(data.context_cues[kind] || {})) add(meta(kind, `cue.${kind}.${lang}`), pats, true);
   }
   const neg = data.negation;
   for (const [lang, pats] of Object.entries(neg.pseudo)) add(meta('pseudo_negation', `pseudo.${lang}`), pats, true);
@@ -70,6 +73,11 @@ export function compileDetector(data) {
       self: new Set(Object.values(data.personal_data.doxxing.self_cues).flat().map(normWord)),
     },
     effects: data.context_effects,
+    jokingCaps: data.context_effects.joking_caps || {},
+    jokingEmoji: new Set(data.context_effects.joking_emoji || []),
+    jokingUnless: new Set(data.context_effects.joking_unless || []),
+    quotedCategories: new Set(data.context_effects.quoted_categories || []),
+    model: data.model ? compileModel(data.model, data.quantity_min, data.categories) : null,
   };
   // The prefilter (as Python's): entries that can make a verdict non-zero alone (strong) or
   // through a combination of severity-0 modifiers (significant).
@@ -199,11 +207,13 @@ function detect(c, allTriggers, text, lang) {
   const language = resolveLanguage(c, tokens, lang);
   const piiHint = RE_PII_HINT.test(ntext);
   // Most chat lines: no pattern can score anywhere. Same verdict, less work.
-  if (!piiHint && !mayMatch(c, tokens)) return { severity: 0, categories: [], language, matches: [] };
+  const nothing = () => withModel(c, { severity: 0, categories: [], language, matches: [] }, norm,
+    tokens, truncated);
+  if (!piiHint && !mayMatch(c, tokens)) return nothing();
   // Every language's entries run on every message (issue 13): a Swedish sentence typed in the
   // Finnish interface is still read as Swedish.
   const raw = c.matcher.find(tokens);
-  if (!piiHint && !mayScore(c, raw)) return { severity: 0, categories: [], language, matches: [] };
+  if (!piiHint && !mayScore(c, raw)) return nothing();
   const sentenceOf = [];
   const clauseOf = [];
   let s = 0;
@@ -218,16 +228,20 @@ function detect(c, allTriggers, text, lang) {
   const pseudo = new Set();
   const cues = { past: new Set(), recent: new Set(), reported: new Set() };
   const lexical = [];
+  const hasCaps = Object.keys(c.jokingCaps).length > 0;
+  let joking = hasCaps && norm.chars.some((ch) => c.jokingEmoji.has(ch));
   for (const m of raw) {
     const e = c.entries[m.entry];
     if (e.kind === 'lexicon') lexical.push([m, e]);
     else if (e.kind === 'idiom') idioms.push(m);
     else if (e.kind === 'pseudo_negation') for (let i = m.first; i <= m.last; i++) pseudo.add(i);
+    else if (e.kind === 'joking') joking = true;
     // Past and recent cues hold for their sentence; reported speech for its clause.
     else cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
+  const quotes = lexical.some(([, e]) => c.quotedCategories.has(e.category)) ? quotedRanges(norm.chars) : [];
   let matches = [];
   const active = [];
   for (const [m, e] of lexical) {
@@ -252,6 +266,11 @@ function detect(c, allTriggers, text, lang) {
     if (e.context === 'self' && cues.reported.has(clauseOf[m.first])) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
+    }
+    if (quotes.length && c.quotedCategories.has(e.category)
+      && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b)) {
+      flags.push('quoted'); // quoted to condemn it, not addressed to anyone
+      eff = 0;
     }
     if (!flags.length || (flags.length === 1 && flags[0] === 'negated'
       && e.negation === 'negated_form_is_crisis')) active.push([m, e]);
@@ -286,6 +305,13 @@ function detect(c, allTriggers, text, lang) {
       }
     }
   }
+  if (joking && hasCaps && !active.some(([, e]) => [...e.tags].some((t) => c.jokingUnless.has(t)))) {
+    matches = matches.map((m) => {
+      const cap = c.jokingCaps[m.category];
+      if (cap === undefined || m.severity <= cap) return m;
+      return { ...m, severity: cap, flags: FLAG_ORDER.filter((f) => m.flags.includes(f) || f === 'joking') };
+    });
+  }
   if (piiHint) {
     for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
       const span = [norm.starts[hit.start], norm.ends[hit.end - 1]];
@@ -302,5 +328,41 @@ function detect(c, allTriggers, text, lang) {
     || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   const severity = Math.max(0, ...matches.map((m) => m.severity));
   const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
-  return { severity, categories: c.categories.filter((cat) => found.has(cat)), language, matches };
+  return withModel(c, { severity, categories: c.categories.filter((cat) => found.has(cat)), language,
+    matches }, norm, tokens, truncated);
+}
+
+/** [open, close] code-point positions of quotation-mark pairs, paired in order. */
+function quotedRanges(chars) {
+  const marks = [];
+  chars.forEach((ch, i) => { if (QUOTE_CHARS.has(ch)) marks.push(i); });
+  const out = [];
+  for (let i = 0; i + 1 < marks.length; i += 2) out.push([marks[i], marks[i + 1]]);
+  return out;
+}
+
+/** The rules' verdict raised by the learned model where it vouches for a higher level (2 or 3,
+ * never 4) than the rules' crisis verdict; never lowered (as Python's _with_model). */
+function withModel(c, det, norm, tokens, truncated) {
+  const model = c.model;
+  if (!model || !tokens.length) return det;
+  const crisis = Math.max(0, ...det.matches.filter((m) => m.category !== PERSONAL
+    && m.category !== DOXXING).map((m) => m.severity));
+  if (crisis >= 3) return det;
+  const level = model.level(model.risk(tokens));
+  if (level <= crisis) return det;
+  const category = model.category(tokens);
+  const added = {
+    rule: `model.${category}`,
+    category,
+    severity: level,
+    base_severity: level,
+    span: [norm.starts[tokens[0].start], norm.ends[tokens[tokens.length - 1].end - 1]],
+    flags: truncated ? ['model', 'truncated'] : ['model'],
+  };
+  const matches = [...det.matches, added].sort((a, b) => a.span[0] - b.span[0]
+    || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  return { severity: Math.max(det.severity, level),
+    categories: c.categories.filter((cat) => found.has(cat)), language: det.language, matches };
 }
