@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from moderation import detect
+from moderation import default_detector, detect
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors" / "detect.json"
@@ -109,12 +109,24 @@ def build() -> dict[str, Any]:
         {"text": text, "lang": lang, "expected": detect(text, lang).to_json()}
         for text, lang in load_inputs()
     ]
+    det = default_detector()
+    model = det._c.model
+    scores = []
+    if model is not None:
+        # Every head's integer score on every vector text: the JS model must give the same.
+        seen: set[str] = set()
+        for text, _ in load_inputs():
+            if text not in seen:
+                seen.add(text)
+                scores.append({"text": text, "heads": model.head_scores(det.tokens(text))})
     return {
         "about": "Detector vectors: the Python and JavaScript detectors must produce exactly "
                  "'expected' for each text and language hint. Spans are half-open code-point "
-                 "offsets into the original text. Regenerate: python -m tests.moderation.make_vectors",
+                 "offsets into the original text. 'model_scores': every head of the learned "
+                 "model on each text. Regenerate: python -m tests.moderation.make_vectors",
         "count": len(vectors),
         "vectors": vectors,
+        "model_scores": scores,
     }
 
 

@@ -98,7 +98,15 @@ export function compileDetector(data) {
   c.matcher.buildKeys(c.significant, c.strong, common);
   const excluded = new Set(neg.unknown_language_excluded || []);
   const allTriggers = new Set([...c.triggers.values()].flatMap((s) => [...s]).filter((w) => !excluded.has(w)));
-  return { detect: (text, lang = null) => detect(c, allTriggers, String(text), lang) };
+  return {
+    detect: (text, lang = null) => detect(c, allTriggers, String(text), lang),
+    /** The tokens of a message as the rules and the model see them (Python's Detector.tokens). */
+    tokens: (text) => {
+      let chars = cps(String(text));
+      if (chars.length > MAX_TEXT_CHARS) chars = chars.slice(0, MAX_TEXT_CHARS);
+      return tokenize(normalise(chars, c.tables).chars, c.forms, c.leetSymbols);
+    },
+  };
 }
 
 /** The language with most marker words; a known hint only breaks a tie (or stands in when no
