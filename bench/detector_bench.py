@@ -219,6 +219,17 @@ def main(argv: list[str]) -> int:
     per_class = [(name, len(ms), sum(len(m) for m in ms) / len(ms), cpu_us(det.detect, ms * 3))
                  for name, ms in (("everyday lines", everyday + EVERYDAY),
                                   ("hard level 0-1 cases", hard), ("crisis cases", crisis))]
+    model = det._c.model
+    share = []
+    if model is not None:
+        def model_alone(m: str) -> object:
+            return model.risk(det.tokens(m))
+
+        # Measured alternately in one process: the learned model's share of the cost.
+        share = [("rules + model (detect)", cpu_us(det.detect, msgs)),
+                 ("rules only", cpu_us(det.rules_only, msgs)),
+                 ("model alone (normalise, tokens, risk heads)", cpu_us(model_alone, msgs)),
+                 ("rules + model (detect), again", cpu_us(det.detect, msgs))]
     cal = calibrate()
     table = [
         f"Messages: {n} chat lines (70 % everyday, 20 % hard level 0-1, 10 % crisis; fixed "
@@ -237,6 +248,10 @@ def main(argv: list[str]) -> int:
     table += ["", "By kind of line (lexicon as shipped, `detect`):", "",
               "| lines | n | mean length | detect µs/msg |", "|---|---|---|---|"]
     table += [f"| {name} | {k} | {ln:.0f} | {us:.1f} |" for name, k, ln, us in per_class]
+    if share:
+        table += ["", "The learned model's share (same mixed lines, measured one after another):",
+                  "", "| what | µs/msg |", "|---|---|"]
+        table += [f"| {name} | {us:.1f} |" for name, us in share]
     text = "\n".join(table) + "\n"
     print(text)
     if "--write" in argv:

@@ -1,6 +1,12 @@
-"""Evaluate the crisis-language detector on tests/moderation/cases/*.jsonl.
+"""Evaluate the crisis-language detector on tests/moderation/cases/*.jsonl and the team's data.
 
-Usage: .venv/bin/python bench/detector_eval.py [--misses] [--summary]
+Usage: .venv/bin/python bench/detector_eval.py [--misses] [--summary] [--rules-only]
+       .venv/bin/python bench/detector_eval.py --file PATH [--file PATH ...] [--summary]
+
+--file scores any JSON Lines file(s) of cases ({"text", "lang", "severity", optional
+"categories", "kind", "group"}) and prints only figures (never a text): overall, per language,
+per expected level and per kind (the ``kind`` field, else ``group``); --summary leaves out the
+confusion matrix. --rules-only scores the rules without the learned model.
 
 Prints, for the tuning set (every file not in SEPARATE), each separate set (held-out, blind
 1-10, external a-d and the sealed set: each written after a round of rules and recorded on its first run) and all:
@@ -18,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from moderation import detect  # noqa: E402
+from moderation import default_detector, detect  # noqa: E402
 from moderation.evaluation import (  # noqa: E402
     Case,
     Outcome,
@@ -30,6 +36,8 @@ from moderation.evaluation import (  # noqa: E402
 )
 
 CASES = ROOT / "tests" / "moderation" / "cases"
+TEAM = ROOT / "data" / "detector"
+HOLDOUT_BATCH = "08"  # scripts/train_detector.py holds these batches out of training
 HELDOUT = "heldout.jsonl"
 BLIND = "blind.jsonl"
 BLIND2 = "blind2.jsonl"
@@ -63,7 +71,7 @@ def report(title: str, outcomes: list[Outcome]) -> str:
     parts.append(
         "\n" + markdown_table(by_key(outcomes, lambda o: f"level {o.case.severity}"), "expected")
     )
-    parts.append("\n" + markdown_table(by_key(outcomes, lambda o: o.case.group), "group"))
+    parts.append("\n" + markdown_table(by_key(outcomes, kind_of), "group or kind"))
     m = confusion(outcomes)
     parts.append("\nConfusion (rows expected, columns scored):\n\n| | 0 | 1 | 2 | 3 | 4 |\n")
     parts.append("|---|---|---|---|---|---|\n")
@@ -82,17 +90,65 @@ SEPARATE = [(HELDOUT, "held-out"), (BLIND, "blind"), (BLIND2, "blind 2"), (BLIND
             ("external_sealed.jsonl", "external sealed (never tuned on)")]
 
 
+def kind_of(o: Outcome) -> str:
+    """The case's kind of wording, else its group."""
+    return o.case.kind or o.case.group
+
+
+def figures(title: str, outcomes: list[Outcome], confusion_matrix: bool) -> str:
+    """Figures only (no text): overall, per language, per level, per kind."""
+    parts = [f"### {title}\n", markdown_table({"all": summarise(outcomes)}, "slice")]
+    parts.append("\n" + markdown_table(by_key(outcomes, lambda o: o.case.lang), "language"))
+    parts.append(
+        "\n" + markdown_table(by_key(outcomes, lambda o: f"level {o.case.severity}"), "expected")
+    )
+    parts.append("\n" + markdown_table(by_key(outcomes, kind_of), "kind"))
+    if confusion_matrix:
+        m = confusion(outcomes)
+        parts.append("\nConfusion (rows expected, columns scored):\n\n| | 0 | 1 | 2 | 3 | 4 |\n")
+        parts.append("|---|---|---|---|---|---|\n")
+        parts.extend(f"| {i} | " + " | ".join(str(x) for x in row) + " |\n"
+                     for i, row in enumerate(m))
+    return "".join(parts)
+
+
+def _files(argv: list[str]) -> list[Path]:
+    out = []
+    for i, a in enumerate(argv):
+        if a == "--file":
+            if i + 1 >= len(argv):
+                raise SystemExit("--file needs a path")
+            out.append(Path(argv[i + 1]))
+        elif a.startswith("--file="):
+            out.append(Path(a.split("=", 1)[1]))
+    return out
+
+
 def main(argv: list[str]) -> int:
     """Run the evaluation and print the report."""
+    fn = default_detector().rules_only if "--rules-only" in argv else detect
+    files_given = _files(argv)
+    if files_given:
+        for p in files_given:
+            print(figures(f"{p.name} ({'rules only' if '--rules-only' in argv else 'rules + model'})",
+                          run(load([p]), fn), "--summary" not in argv))
+        return 0
     files = sorted(CASES.glob("*.jsonl"))
     held = {name for name, _ in SEPARATE}
     sets: list[tuple[str, list[Outcome]]] = [
-        ("tuning", run(load([f for f in files if f.name not in held]), detect))
+        ("tuning", run(load([f for f in files if f.name not in held]), fn))
     ]
     for name, title in SEPARATE:
         chosen = [f for f in files if f.name == name]
         if chosen:
-            sets.append((title, run(load(chosen), detect)))
+            sets.append((title, run(load(chosen), fn)))
+    team = sorted(TEAM.glob("train_*.jsonl"))
+    team_held = [f for f in team if f.stem.endswith("_" + HOLDOUT_BATCH)]
+    if team:
+        sets.append(("team data (model trained on it)",
+                     run(load([f for f in team if f not in team_held]), fn)))
+    if team_held:
+        sets.append((f"team batch {HOLDOUT_BATCH} (held out of training)", run(load(team_held), fn)))
     everything = [o for _, outs in sets for o in outs]
     if "--summary" in argv:
         rows = {f"{title} ({len(outs)})": summarise(outs) for title, outs in sets}
@@ -105,7 +161,7 @@ def main(argv: list[str]) -> int:
     if "--misses" in argv:
         for o in everything:
             if o.severity != o.case.severity:
-                print(f"MISS {o.case.group} {o.case.lang} expected {o.case.severity} "
+                print(f"MISS {kind_of(o)} {o.case.lang} expected {o.case.severity} "
                       f"scored {o.severity}: {o.case.text!r}")
     return 0
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from moderation.model import Model, ModelError
 from moderation.normalize import NormTables, normalise
 from moderation.patterns import Elem, Matcher, parse_pattern
 from moderation.pii import PiiRule
@@ -23,6 +24,8 @@ LANGUAGES = ("fi", "sv", "en")
 NEGATION_POLARITIES = ("negatable", "negated_form_is_crisis", "fixed")
 CONTEXTS = ("self", "other")
 CUE_KINDS = ("past", "recent", "reported")
+# Optional cue kinds: "joking" (lol, haha, xD, jk: a laugh in the message; see context_effects).
+OPTIONAL_CUE_KINDS = ("joking",)
 SCOPES = ("message", "sentence", "clause")
 
 
@@ -82,6 +85,11 @@ class Compiled:
     past_cap_low: int
     recent_cap: int
     reported_cap: int
+    joking_caps: Mapping[str, int] | None = None
+    joking_emoji: frozenset[str] = frozenset()
+    joking_unless: frozenset[str] = frozenset()
+    quoted_categories: frozenset[str] = frozenset()
+    model: Model | None = None
 
     def __repr__(self) -> str:
         return f"Compiled(entries={len(self.entries)})"
@@ -159,8 +167,10 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         add(Entry("idiom", _req(e, "id", str, where), "", 0, "fixed", "self", frozenset()),
             _req(e, "patterns", list, where), bool(e.get("fold", False)))
     ctx_data = _req(data, "context_cues", dict, "context_cues")
-    for kind in CUE_KINDS:
-        for lang, pats in _req(ctx_data, kind, dict, f"context_cues.{kind}").items():
+    for kind in CUE_KINDS + OPTIONAL_CUE_KINDS:
+        cue_langs = ctx_data.get(kind, {}) if kind in OPTIONAL_CUE_KINDS else _req(
+            ctx_data, kind, dict, f"context_cues.{kind}")
+        for lang, pats in cue_langs.items():
             add(Entry(kind, f"cue.{kind}.{lang}", "", 0, "fixed", "self", frozenset()),
                 pats, True)
     neg = _req(data, "negation", dict, "negation")
@@ -248,7 +258,26 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         past_cap_low=_req(effects, "past_low_severity_becomes", int, "context_effects"),
         recent_cap=_req(effects, "recent_caps_at", int, "context_effects"),
         reported_cap=_req(effects, "reported_caps_at", int, "context_effects"),
+        joking_caps={str(k): int(v) for k, v in effects.get("joking_caps", {}).items()},
+        joking_emoji=frozenset(_words(effects.get("joking_emoji", []), "joking_emoji")),
+        joking_unless=frozenset(_words(effects.get("joking_unless", []), "joking_unless")),
+        quoted_categories=frozenset(
+            _words(effects.get("quoted_categories", []), "quoted_categories")),
+        model=_model(data, quantity_min, categories),
     )
+
+
+def _model(data: Mapping[str, Any], quantity_min: int, categories: Sequence[str]) -> Model | None:
+    """The learned component (``model`` section), or None when the data file has none."""
+    section = data.get("model")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise DataError("model: not an object")
+    try:
+        return Model(section, quantity_min, categories)
+    except ModelError as exc:
+        raise DataError(str(exc)) from exc
 
 
 def _significant(entries: Sequence[Entry], combos: Sequence[Combination]) -> frozenset[int]:

@@ -18,9 +18,10 @@ farewell signs ...) and may add a higher-level match.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from moderation.data import Compiled, Entry
+from moderation.model import Model
 from moderation.normalize import Normalised, normalise
 from moderation.patterns import RawMatch
 from moderation.pii import scan
@@ -32,8 +33,8 @@ MAX_TEXT_CHARS = 20_000
 _PII_HINT = re.compile("[0-9@]")
 CATEGORY_PERSONAL = "personal_data"
 CATEGORY_DOXXING = "doxxing"
-# Marker words needed (and none of another language) before a guessed language filters entries.
-LANG_SURE = 2
+# Not a rule's crisis verdict: the model may still raise a message with personal data.
+_NOT_CRISIS = frozenset((CATEGORY_PERSONAL, CATEGORY_DOXXING))
 
 
 class Detector:
@@ -53,24 +54,19 @@ class Detector:
         return f"Detector(entries={len(self._c.entries)})"
 
     def resolve_language(self, words: Iterable[str], hint: str | None) -> str | None:
-        """The hint if it is a known language, else the language with most marker words."""
-        return self._language(words, hint)[0]
-
-    def _language(self, words: Iterable[str], hint: str | None) -> tuple[str | None, bool]:
-        """The language (as ``resolve_language``) and whether it is sure enough to drop the
-        Finnish/Swedish entries of the other languages: a hint, or a guess with at least
-        ``LANG_SURE`` marker words and none of another language."""
-        if hint in self._c.markers:
-            return hint, True
+        """The language with most marker words; a known hint only breaks a tie (or stands in
+        when no marker word occurs). The language picks negation triggers, never entries."""
         scores = {lang: 0 for lang in self._c.markers}
         for w in words:
             for lang in self._marker_langs.get(w, ()):
                 scores[lang] += 1
         best = max(scores.values(), default=0)
         winners = [lang for lang, s in scores.items() if s == best]
+        if hint in self._c.markers and (best == 0 or hint in winners):
+            return hint
         if best == 0 or len(winners) != 1:
-            return None, False
-        return winners[0], best >= LANG_SURE and sum(scores.values()) == best
+            return None
+        return winners[0]
 
     def _may_match(self, raw: Sequence[tuple[str, int, int]]) -> bool:
         """False only if the verdict must be 0: no word is the key of a strong pattern, and the
@@ -139,32 +135,46 @@ class Detector:
         """Severity 0-4, categories and matches for one message (optional language hint)."""
         return self._detect(text, lang, prefilter=True)
 
-    def _detect(self, text: str, lang: str | None, *, prefilter: bool) -> Detection:
+    def tokens(self, text: str) -> tuple[Token, ...]:
+        """The tokens of a message as the rules and the model see them (normalised)."""
+        norm = normalise(text[:MAX_TEXT_CHARS], self._c.norm)
+        return self._c.tokenizer.tokenize(norm.text)
+
+    def rules_only(self, text: str, lang: str | None = None) -> Detection:
+        """The verdict of the rules alone, without the learned model (evaluation, tests)."""
+        return self._detect(text, lang, prefilter=True, use_model=False)
+
+    def _detect(
+        self, text: str, lang: str | None, *, prefilter: bool, use_model: bool = True
+    ) -> Detection:
         """``detect``; ``prefilter=False`` runs the full path always (tests prove they agree)."""
         truncated = len(text) > MAX_TEXT_CHARS
         if truncated:
             text = text[:MAX_TEXT_CHARS]
         c = self._c
+        model = c.model if use_model else None
         norm = normalise(text, c.norm)
         words = c.tokenizer.raw_tokens(norm.text)
         pii_hint = _PII_HINT.search(norm.text) is not None
         if prefilter and not pii_hint and not self._may_match(words):
             # Most chat lines: no lexicon pattern can start anywhere. Same verdict, less work.
             first_forms = (c.tokenizer.forms(w)[0] for w, _, _ in words)
-            return Detection(severity=0, categories=(), matches=(),
-                             language=self.resolve_language(first_forms, lang))
+            nothing = Detection(severity=0, categories=(), matches=(),
+                                language=self.resolve_language(first_forms, lang))
+            if model is None:
+                return nothing
+            return _with_model(model, nothing, norm, c.tokenizer.from_raw(norm.text, words),
+                               truncated)
         tokens = c.tokenizer.from_raw(norm.text, words)
-        language, sure = self._language((t.forms[0] for t in tokens), lang)
+        language = self.resolve_language((t.forms[0] for t in tokens), lang)
+        # Every language's entries run on every message: people switch language mid-chat and
+        # type Swedish in the Finnish interface (issue 13). The language only picks negation
+        # triggers ("en" negates in Finnish, is an article in Swedish).
         raw = c.matcher.find(tokens)
-        if sure:
-            # Finnish or Swedish entries in another language are collisions ("min", "dö",
-            # "tapa"): drop them. English entries stay: algospeak and English crisis words
-            # ("sewer slide", "kms", "overdose") are used in Finnish and Swedish chat too.
-            entries = c.entries
-            raw = [m for m in raw if entries[m.entry].kind != "lexicon"
-                   or language in entries[m.entry].langs or "en" in entries[m.entry].langs]
         if not pii_hint and not self._may_score(raw):
-            return Detection(severity=0, categories=(), matches=(), language=language)
+            nothing = Detection(severity=0, categories=(), matches=(), language=language)
+            return nothing if model is None else _with_model(model, nothing, norm, tokens,
+                                                             truncated)
 
         sentence_of: list[int] = []
         clause_of: list[int] = []
@@ -178,6 +188,7 @@ class Detector:
         pseudo: set[int] = set()
         cue_sentences: dict[str, set[int]] = {"past": set(), "recent": set(), "reported": set()}
         lexical: list[tuple[RawMatch, Entry]] = []
+        joking = bool(c.joking_caps) and any(ch in c.joking_emoji for ch in norm.text)
         for m in raw:
             e = c.entries[m.entry]
             if e.kind == "lexicon":
@@ -186,12 +197,16 @@ class Detector:
                 idioms.append(m)
             elif e.kind == "pseudo_negation":
                 pseudo.update(range(m.first, m.last + 1))
+            elif e.kind == "joking":
+                joking = True
             else:
                 # Past and recent cues hold for their sentence; reported speech for its clause
                 # ("chefen sa att …, och jag tänkte att …" is the writer's own thought).
                 unit = clause_of if e.kind == "reported" else sentence_of
                 cue_sentences[e.kind].add(unit[m.first])
         triggers = self._all_triggers if language is None else self._triggers(language)
+        quotes = _quoted_ranges(norm.text) if any(
+            e.category in c.quoted_categories for _, e in lexical) else []
 
         matches: list[Match] = []
         active: list[tuple[RawMatch, Entry]] = []
@@ -221,6 +236,11 @@ class Detector:
             if e.context == "self" and clause_of[m.first] in cue_sentences["reported"]:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
+            if quotes and e.category in c.quoted_categories and any(
+                    a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes):
+                # 'someone wrote "kys" to you, that's not ok': quoted to condemn, not addressed.
+                flags.append("quoted")
+                eff = 0
             if not flags or (flags == ["negated"] and e.negation == "negated_form_is_crisis"):
                 active.append((m, e))
             if e.severity > 0:
@@ -230,6 +250,8 @@ class Detector:
         if any(e.tags for _, e in active):
             scopes = {"sentence": sentence_of, "clause": clause_of}
             matches.extend(self._combinations(active, norm, tokens, scopes))
+        if joking and c.joking_caps and not any(e.tags & c.joking_unless for _, e in active):
+            matches = _cap_joking(matches, c.joking_caps)
         pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []
         for hit in pii_hits:
             span = norm.original_span(hit.start, hit.end)
@@ -250,8 +272,9 @@ class Detector:
         severity = max((m.severity for m in matches), default=0)
         found = {m.category for m in matches if m.severity > 0}
         categories = tuple(cat for cat in c.categories if cat in found)
-        return Detection(severity=severity, categories=categories, matches=tuple(matches),
-                         language=language)
+        det = Detection(severity=severity, categories=categories, matches=tuple(matches),
+                        language=language)
+        return det if model is None else _with_model(model, det, norm, tokens, truncated)
 
     def _someone_elses(self, start: int, end: int, tokens: Sequence[Token]) -> bool:
         """Personal data evidently someone else's: a third-person cue ("his", "hänen", "hennes",
@@ -331,3 +354,53 @@ class Detector:
                 return None
             used.append(pick)
         return [group[i][0] for i in used]
+
+
+def _with_model(
+    model: Model, det: Detection, norm: Normalised, tokens: Sequence[Token], truncated: bool
+) -> Detection:
+    """The rules' verdict, raised by the learned model where it vouches for a higher level
+    (2 or 3, never 4) than the rules' crisis verdict. It never lowers a rule's verdict and
+    adds one match (rule ``model.<category>``, flag ``model``) spanning the message."""
+    if not tokens:
+        return det
+    crisis = max((m.severity for m in det.matches if m.category not in _NOT_CRISIS), default=0)
+    if crisis >= 3:
+        return det  # the model cannot add anything
+    level = model.level(model.risk(tokens))
+    if level <= crisis:
+        return det
+    category = model.category(tokens)
+    flags = ("model", "truncated") if truncated else ("model",)
+    added = Match(rule=f"model.{category}", category=category, severity=level,
+                  base_severity=level, span=norm.original_span(tokens[0].start, tokens[-1].end),
+                  flags=flags)
+    matches = sorted((*det.matches, added), key=lambda m: (m.span[0], m.span[1], m.rule))
+    found = {m.category for m in matches if m.severity > 0}
+    return Detection(severity=max(det.severity, level),
+                     categories=tuple(cat for cat in model.all_categories if cat in found),
+                     matches=tuple(matches), language=det.language)
+
+
+# Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+QUOTE_CHARS = frozenset('"“”„«»')
+
+
+def _quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """(open, close) positions of quotation-mark pairs, paired in order of appearance."""
+    marks = [i for i, ch in enumerate(text) if ch in QUOTE_CHARS]
+    return list(zip(marks[0::2], marks[1::2], strict=False))
+
+
+def _cap_joking(matches: Sequence[Match], caps: Mapping[str, int]) -> list[Match]:
+    """A laugh in the message ("ill kill you lol 😂") caps these categories' matches (violence
+    at 0; the writer's own crisis words at 1, still worth a gentle word)."""
+    out = []
+    for m in matches:
+        cap = caps.get(m.category)
+        if cap is not None and m.severity > cap:
+            flags = tuple(f for f in FLAG_ORDER if f in m.flags or f == "joking")
+            m = Match(rule=m.rule, category=m.category, severity=cap,
+                      base_severity=m.base_severity, span=m.span, flags=flags)
+        out.append(m)
+    return out

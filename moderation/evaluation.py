@@ -22,27 +22,35 @@ LANGS = ("fi", "sv", "en")
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """One labelled evaluation case."""
+    """One labelled evaluation case. ``group`` is the case file's functional group (or the
+    ``kind`` when a file has only that); ``kind`` is the kind of wording (indirect,
+    violence_now, slang, obfuscation, joking, quoting, ...) where the file gives one."""
 
     text: str
     lang: str
     severity: int
     categories: tuple[str, ...]
     group: str
+    kind: str = ""
 
     def __repr__(self) -> str:
         return f"Case({self.lang}, {self.group}, severity={self.severity})"
 
     @staticmethod
     def from_json(obj: Mapping[str, Any]) -> Case:
-        """Validate one JSON case object."""
+        """Validate one JSON case object: ``text``, ``lang`` (fi/sv/en), ``severity`` 0-4, and
+        optionally ``categories`` (a list), ``group`` and ``kind``."""
         text, lang, sev = obj.get("text"), obj.get("lang"), obj.get("severity")
-        cats, group = obj.get("categories"), obj.get("group")
+        cats = obj.get("categories", [])
+        kind = obj.get("kind", "")
+        group = obj.get("group", kind or "-")
         if not isinstance(text, str) or lang not in LANGS or not isinstance(sev, int):
             raise ValueError("bad case: text/lang/severity")
         if not isinstance(cats, list) or not isinstance(group, str) or not 0 <= sev <= 4:
             raise ValueError("bad case: categories/group")
-        return Case(text, lang, sev, tuple(str(c) for c in cats), group)
+        if not isinstance(kind, str):
+            raise ValueError("bad case: kind")
+        return Case(text, lang, sev, tuple(str(c) for c in cats), group, kind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ from typing import Any
 
 SEVERITY_MIN = 0
 SEVERITY_MAX = 4
-FLAG_ORDER = ("idiom", "negated", "past", "recent", "reported", "combination", "truncated")
+FLAG_ORDER = ("idiom", "negated", "past", "recent", "reported", "quoted", "joking", "combination",
+              "model", "truncated")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

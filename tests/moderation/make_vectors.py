@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from moderation import detect
+from moderation import default_detector, detect
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors" / "detect.json"
@@ -75,6 +75,13 @@ EXTRA: list[tuple[str, str | None]] = [
     ("found a place where I'll do it, going there after midnight", None),
     ("har bestämt mig, på lördag när alla är borta", None),
     ("cut myself again tonight", None),
+    # Context rules (issue 13): a laugh lowers a joking threat; quoted harassment is not one.
+    ("i'll kill you if you eat my fries lol", None),
+    ("mä tapan sut 😂😂", "fi"),
+    ("lol i have the pills ready and i'm going to kill myself tonight", None),
+    ('someone wrote "kys" to you and that is not ok', None),
+    ("någon skrev ”häng dig” till dig, det är fel", "sv"),
+    ("kys", None),
 ]
 
 
@@ -102,12 +109,24 @@ def build() -> dict[str, Any]:
         {"text": text, "lang": lang, "expected": detect(text, lang).to_json()}
         for text, lang in load_inputs()
     ]
+    det = default_detector()
+    model = det._c.model
+    scores = []
+    if model is not None:
+        # Every head's integer score on every vector text: the JS model must give the same.
+        seen: set[str] = set()
+        for text, _ in load_inputs():
+            if text not in seen:
+                seen.add(text)
+                scores.append({"text": text, "heads": model.head_scores(det.tokens(text))})
     return {
         "about": "Detector vectors: the Python and JavaScript detectors must produce exactly "
                  "'expected' for each text and language hint. Spans are half-open code-point "
-                 "offsets into the original text. Regenerate: python -m tests.moderation.make_vectors",
+                 "offsets into the original text. 'model_scores': every head of the learned "
+                 "model on each text. Regenerate: python -m tests.moderation.make_vectors",
         "count": len(vectors),
         "vectors": vectors,
+        "model_scores": scores,
     }
 
 

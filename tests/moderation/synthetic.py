@@ -11,8 +11,10 @@ from moderation.engine import Detector
 
 
 def base_data() -> dict[str, Any]:
-    """The real tables and settings with an empty lexicon, idioms, cues and combinations."""
+    """The real tables and settings with an empty lexicon, idioms, cues and combinations, and
+    no learned model (these detectors test the rules' logic)."""
     data = copy.deepcopy(load_default_data())
+    data.pop("model", None)
     data["lexicon"] = []
     data["idioms"] = []
     data["combinations"] = []

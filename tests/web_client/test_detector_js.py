@@ -123,6 +123,30 @@ async def test_js_detector_is_fast_enough(page: Any) -> None:
     assert 0 < us < 1000
 
 
+RUN_MODEL = """
+async () => {
+  const mod = await import('/web_client/js/detector/model.js');
+  const data = await (await fetch('/api/detector.json')).json();
+  const det = (await import('/web_client/js/detector.js')).compileDetector(data);
+  const vec = await (await fetch('/vectors/detect.json')).json();
+  const model = mod.compileModel(data.model, data.quantity_min, data.categories);
+  return vec.model_scores.map((v) => model.headScores(det.tokens(v.text)));
+}
+"""
+
+
+async def test_js_model_scores_equal_python_on_every_vector(page: Any) -> None:
+    """The learned model's integer head scores, bit for bit (FNV-1a, int8 sums)."""
+    scores = json.loads(VECTORS.read_text("utf-8"))["model_scores"]
+    got = await page.evaluate(RUN_MODEL)
+    assert len(got) == len(scores) >= 150
+    diffs = [(s["text"], g, s["heads"]) for s, g in zip(scores, got, strict=True)
+             if g != s["heads"]]
+    assert diffs == [], f"{len(diffs)} differ, first: {diffs[:2]}"
+    assert any(s["heads"]["risk2"] > 0 for s in scores) and any(
+        s["heads"]["risk2"] < 0 for s in scores)
+
+
 RUN_VERDICTS = """
 async (items) => {
   const mod = await import('/web_client/js/detector.js');
@@ -137,12 +161,15 @@ async (items) => {
 
 
 async def test_js_verdicts_match_python_on_every_case(page: Any) -> None:
-    """Every case text, with and without its language hint: the JavaScript prefilter and
-    language filter must give Python's severity, categories and language."""
+    """Every case text and every line of the team's data, with and without its language hint:
+    the JavaScript rules, prefilter and learned model give Python's severity, categories and
+    language."""
     from moderation import detect
 
     items: list[tuple[str, str | None]] = []
-    for f in sorted((ROOT / "tests" / "moderation" / "cases").glob("*.jsonl")):
+    files = sorted((ROOT / "tests" / "moderation" / "cases").glob("*.jsonl"))
+    files += sorted((ROOT / "data" / "detector").glob("train_*.jsonl"))
+    for f in files:
         for line in f.read_text("utf-8").splitlines():
             if line.strip():
                 c = json.loads(line)
@@ -153,4 +180,4 @@ async def test_js_verdicts_match_python_on_every_case(page: Any) -> None:
         d = detect(text, lang)
         want.append([d.severity, list(d.categories), d.language])
     diffs = [(i, g, w) for i, g, w in zip(items, got, want, strict=True) if g != w]
-    assert len(items) >= 3000 and diffs == [], f"{len(diffs)} differ, first: {diffs[:3]}"
+    assert len(items) >= 12000 and diffs == [], f"{len(diffs)} differ, first: {diffs[:3]}"

@@ -1,0 +1,274 @@
+"""Train the detector's learned component and write it into config/detector.json ("model").
+
+Usage: .venv/bin/python scripts/train_detector.py [--check] [--report]
+
+Deterministic: the same data files give the same weights (full-batch Adam from zero weights in
+numpy, a fixed number of steps, no randomness). What it does (docs/detection.md, "The learned
+component"):
+1. examples: the team's training data (data/detector/*.jsonl) and the tuned case sets
+   (tests/moderation/cases/*.jsonl) — never external_sealed.jsonl (a never-tuned guard), never
+   anything sealed, never the Reddit C-SSRS posts;
+2. held out, by situation: every team batch numbered HOLDOUT_BATCH (its own situations, longer
+   messages where the crisis comes after ordinary talk, in the three languages; data/detector/
+   README.md: batch 09 rewords 01, so those two share a fold); used for nothing but figures;
+3. features: moderation.model.message_features of the detector's tokens, hashed to 2**BITS
+   buckets; heads: risk2 (the writer's crisis level >= 2), risk3 (>= 3) and one per category;
+4. weights: logistic regression per head with L2, quantised to int8 at QUANT steps per logit;
+5. thresholds, from out-of-fold scores (folds by source file) on the training examples: risk3
+   the lowest score that raises at most MAX_RAISE3 of the examples labelled 0-1 to 3, risk2 the
+   lowest that keeps the false alarms the model adds (label 0, rules below 2, model raising it
+   to 2 or 3) at most MAX_FA of the label-0 examples;
+6. --check: fail if config/detector.json differs from what training gives (CI-style check);
+   --report: print held-out figures, rules alone against rules + model.
+numpy is needed here only: the detector itself evaluates the integer weights without it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from moderation import build_detector  # noqa: E402
+from moderation.data import load_default_data  # noqa: E402
+from moderation.evaluation import Case  # noqa: E402
+from moderation.model import RISK_HEADS, encode_weights, message_features  # noqa: E402
+
+DATA_FILE = ROOT / "config" / "detector.json"
+TEAM = ROOT / "data" / "detector"
+CASES = ROOT / "tests" / "moderation" / "cases"
+NEVER = ("external_sealed.jsonl",)
+HOLDOUT_BATCH = "08"
+BITS = 15
+NGRAMS = (3, 4)
+QUANT = 32  # int8 steps per logit unit: weights clip at +-4 logits per feature
+L2 = 2e-4
+STEPS = 200
+LR = 0.05
+FOLDS = 4
+MAX_FA = 0.02
+MAX_RAISE3 = 0.01
+NOT_CRISIS = frozenset(("personal_data", "doxxing"))
+MODEL_CATEGORIES = ("suicide", "overdose", "self_harm", "violence", "abuse", "harassment",
+                    "relapse", "distress")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled line with its source file."""
+
+    case: Case
+    source: str
+
+    @property
+    def crisis(self) -> int:
+        """The writer's crisis level (personal data alone is not a crisis)."""
+        return self.case.severity if set(self.case.categories) - NOT_CRISIS else 0
+
+
+def load_examples() -> tuple[list[Example], list[Example]]:
+    """(training examples, held-out examples)."""
+    train: list[Example] = []
+    held: list[Example] = []
+    files = sorted(TEAM.glob("train_*.jsonl")) + sorted(
+        f for f in CASES.glob("*.jsonl") if f.name not in NEVER)
+    for f in files:
+        if "sealed" in f.name:
+            continue
+        out = held if f.parent == TEAM and f.stem.endswith("_" + HOLDOUT_BATCH) else train
+        for line in f.read_text("utf-8").splitlines():
+            if line.strip():
+                out.append(Example(Case.from_json(json.loads(line)), f.name))
+    return train, held
+
+
+def featurise(det: Any, examples: Sequence[Example], quantity_min: int) -> list[np.ndarray]:
+    """Bucket indices of every example's features (repeats kept)."""
+    mask = (1 << BITS) - 1
+    return [np.array([h & mask for h in message_features(det.tokens(e.case.text), quantity_min,
+                                                         NGRAMS)], dtype=np.int64)
+            for e in examples]
+
+
+def labels(examples: Sequence[Example]) -> np.ndarray:
+    """Targets per head: risk2, risk3, then one per category (0/1)."""
+    y = np.zeros((len(examples), len(RISK_HEADS) + len(MODEL_CATEGORIES)))
+    for i, e in enumerate(examples):
+        y[i, 0] = e.crisis >= 2
+        y[i, 1] = e.crisis >= 3
+        for k, cat in enumerate(MODEL_CATEGORIES):
+            y[i, 2 + k] = e.crisis >= 1 and cat in e.case.categories
+    return y
+
+
+def train(feats: Sequence[np.ndarray], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Quantised (int weights (buckets x heads), int biases) by full-batch Adam."""
+    n_buckets, heads = 1 << BITS, y.shape[1]
+    m = len(feats)
+    lengths = np.array([len(f) for f in feats])
+    keep = lengths > 0
+    rows = np.repeat(np.arange(m), lengths)
+    cols = np.concatenate(feats)
+    row_starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[keep]
+    # Scatter-add by column as a sorted reduction (np.add.at is far slower).
+    order = np.argsort(cols, kind="stable")
+    ucols, col_starts = np.unique(cols[order], return_index=True)
+    rows_by_col = rows[order]
+    y = y.astype(np.float64)
+    w = np.zeros((n_buckets, heads))
+    b = np.zeros(heads)
+    mw, vw = np.zeros_like(w), np.zeros_like(w)
+    mb, vb = np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, STEPS + 1):
+        z = np.tile(b, (m, 1))
+        z[keep] += np.add.reduceat(w[cols], row_starts, axis=0)
+        g = (1.0 / (1.0 + np.exp(-z)) - y) / m
+        gw = L2 * w
+        gw[ucols] += np.add.reduceat(g[rows_by_col], col_starts, axis=0)
+        gb = g.sum(axis=0)
+        mw = beta1 * mw + (1 - beta1) * gw
+        vw = beta2 * vw + (1 - beta2) * gw * gw
+        mb = beta1 * mb + (1 - beta1) * gb
+        vb = beta2 * vb + (1 - beta2) * gb * gb
+        corr1, corr2 = 1 - beta1 ** step, 1 - beta2 ** step
+        w -= LR * (mw / corr1) / (np.sqrt(vw / corr2) + eps)
+        b -= LR * (mb / corr1) / (np.sqrt(vb / corr2) + eps)
+    wq = np.clip(np.rint(w * QUANT), -127, 127).astype(np.int64)
+    bq = np.rint(b * QUANT).astype(np.int64)
+    return wq, bq
+
+
+def scores(wq: np.ndarray, bq: np.ndarray, feats: Sequence[np.ndarray]) -> np.ndarray:
+    """Integer head scores (examples x heads), as moderation.model computes them."""
+    return np.array([bq + wq[f].sum(axis=0) for f in feats], dtype=np.int64).reshape(
+        len(feats), len(bq))
+
+
+def pick_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray) -> dict[str, int]:
+    """risk3 then risk2 thresholds from out-of-fold scores (see the module docstring)."""
+    low = crisis <= 1
+    cand3 = np.unique(oof[:, 1])
+    t3 = int(cand3[-1]) + 1
+    for t in cand3:
+        if ((oof[low, 1] >= t) & (rules[low] < 3)).mean() <= MAX_RAISE3:
+            t3 = int(t)
+            break
+    # False alarms the model adds: label 0, the rules below 2, the model raising it.
+    zero = (crisis == 0) & (rules < 2)
+    n_zero = max(1, int((crisis == 0).sum()))
+    raised3 = oof[:, 1] >= t3
+    t2 = int(np.unique(oof[:, 0])[-1]) + 1
+    for t in np.unique(oof[:, 0]):
+        alarm = raised3 | (oof[:, 0] >= t)
+        if alarm[zero].sum() / n_zero <= MAX_FA:
+            t2 = int(t)
+            break
+    return {"risk2": t2, "risk3": t3}
+
+
+def build_model() -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
+    """(the data file with its new model section, the section, held-out examples)."""
+    data = load_default_data()
+    base = dict(data)
+    base.pop("model", None)
+    rules_det = build_detector(base)
+    qmin = int(data["quantity_min"])
+    train_ex, held = load_examples()
+    feats = featurise(rules_det, train_ex, qmin)
+    y = labels(train_ex)
+    crisis = np.array([e.crisis for e in train_ex])
+    rules = np.array([_rules_crisis(rules_det, e) for e in train_ex])
+    fold = np.array([_fold(e.source) for e in train_ex])
+    oof = np.zeros((len(train_ex), 2), dtype=np.int64)
+    _log(f"{len(train_ex)} training examples, {len(held)} held out; folds")
+    for k in range(FOLDS):
+        idx_in = np.flatnonzero(fold != k)
+        idx_out = np.flatnonzero(fold == k)
+        wq, bq = train([feats[i] for i in idx_in], y[idx_in])
+        oof[idx_out] = scores(wq, bq, [feats[i] for i in idx_out])[:, :2]
+    thresholds = pick_thresholds(oof, rules, crisis)
+    _log(f"thresholds {thresholds}; final training")
+    wq, bq = train(feats, y)
+    names = (*RISK_HEADS, *MODEL_CATEGORIES)
+    section = {
+        "about": "Learned backstop (scripts/train_detector.py; docs/detection.md): int8 "
+                 "weights over hashed features, base64; it may raise a message to 2 or 3.",
+        "bits": BITS,
+        "ngrams": list(NGRAMS),
+        "quant": QUANT,
+        "categories": list(MODEL_CATEGORIES),
+        "thresholds": thresholds,
+        "trained_on": {"examples": len(train_ex), "held_out": len(held),
+                       "held_out_batch": HOLDOUT_BATCH},
+        "heads": {name: {"bias": int(bq[k]), "weights": encode_weights(wq[:, k].tolist())}
+                  for k, name in enumerate(names)},
+    }
+    out = dict(base)
+    out["model"] = section
+    return out, section, held
+
+
+def _fold(source: str) -> int:
+    """Folds by situation: a team batch by its number (01 and 09 share one: 09 rewords 01),
+    a case file by a stable hash of its name."""
+    stem = source.rsplit(".", 1)[0]
+    if stem.startswith("train_"):
+        return int(stem.rsplit("_", 1)[1]) % FOLDS
+    return sum(stem.encode()) % FOLDS
+
+
+def _rules_crisis(det: Any, e: Example) -> int:
+    d = det.detect(e.case.text, e.case.lang)
+    return max((m.severity for m in d.matches if m.category not in NOT_CRISIS), default=0)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def render(data: dict[str, Any]) -> str:
+    """The canonical text of the data file."""
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Train; write (or --check) the data file; --report prints held-out figures."""
+    data, section, held = build_model()
+    text = render(data)
+    if "--check" in argv:
+        same = DATA_FILE.read_text("utf-8") == text
+        print("config/detector.json is up to date" if same else "config/detector.json differs")
+        return 0 if same else 1
+    # Re-read the file so rule edits made while training ran are kept: only "model" changes.
+    current = json.loads(DATA_FILE.read_text("utf-8"))
+    if {k: v for k, v in current.items() if k != "model"} != {
+            k: v for k, v in data.items() if k != "model"}:
+        raise SystemExit("config/detector.json changed while training: train again")
+    DATA_FILE.write_text(text, "utf-8")
+    print(f"wrote config/detector.json: thresholds {section['thresholds']}, "
+          f"{section['trained_on']}")
+    if "--report" in argv:
+        from moderation.evaluation import by_key, markdown_table, run, summarise
+
+        det = build_detector(data)
+        cases = [e.case for e in held]
+        for title, fn in (("rules alone", det.rules_only), ("rules + model", det.detect)):
+            outs = run(cases, fn)
+            print(f"\n### Held-out team batch {HOLDOUT_BATCH}: {title}\n")
+            print(markdown_table({"all": summarise(outs)}, "slice"))
+            print(markdown_table(by_key(outs, lambda o: o.case.lang), "language"))
+            print(markdown_table(by_key(outs, lambda o: o.case.group), "kind"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

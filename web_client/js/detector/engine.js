@@ -1,0 +1,376 @@
+/**
+ * Compile the data file and detect: idioms, negation, context cues, combinations,
+ * personal data, then the learned backstop.
+ * Part of the detector's JavaScript port (web_client/js/detector.js is the public entry);
+ * follows its Python twin moderation/engine.py and data.py step by step (docs/detection.md).
+ */
+
+import { cps, isWord, memo } from './common.js';
+import { compileModel } from './model.js';
+import { mapCluster, normalise } from './normalise.js';
+import { Matcher, parsePattern } from './patterns.js';
+import { scanPii } from './pii.js';
+import { tokenForms, tokenize } from './tokenize.js';
+
+const MAX_TEXT_CHARS = 20000;
+const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'joking', 'combination',
+  'model', 'truncated'];
+const CUE_KINDS = ['past', 'recent', 'reported', 'joking'];
+// Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
+const PERSONAL = 'personal_data';
+const DOXXING = 'doxxing';
+const RE_PII_HINT = /[0-9@]/;
+
+/** Compile the parsed detector data file into a detector: {detect(text, lang)}. */
+export function compileDetector(data) {
+  if (!data || data.version !== 1) throw new Error('unsupported detector data version');
+  const nd = data.normalisation;
+  const homoglyphs = new Map(Object.entries(nd.homoglyphs));
+  const tables = { strip: new Set(nd.strip), mapCluster: memo((x) => mapCluster(x, homoglyphs)) };
+  const leet = new Map(Object.entries(nd.leet));
+  const forms = memo((w) => tokenForms(w, leet));
+  const leetSymbols = new Set([...leet.keys()].filter((k) => !isWord(k)));
+  const normWord = (w) => normalise(cps(w), tables).chars.join('').replace(/'/g, '');
+  const entries = [];
+  const seqs = [];
+  const add = (entry, patterns, fold) => {
+    const idx = entries.length;
+    entries.push(entry);
+    for (const p of patterns) {
+      for (const elems of parsePattern(p, data.classes, normWord, fold, entry.id)) seqs.push({ entry: idx, elems });
+    }
+  };
+  for (const e of data.lexicon) {
+    add({ kind: 'lexicon', id: e.id, category: e.category, severity: e.severity, negation: e.negation,
+      context: e.context || 'self', tags: new Set(e.tags || []), langs: new Set(e.lang) }, e.patterns, Boolean(e.fold));
+  }
+  const meta = (kind, id) => ({ kind, id, category: '', severity: 0, negation: 'fixed', context: 'self', tags: new Set() });
+  for (const e of data.idioms) add(meta('idiom', e.id), e.patterns, Boolean(e.fold));
+  for (const kind of CUE_KINDS) {
+    for (const [lang, pats] of Object.entries(data.context_cues[kind] || {})) add(meta(kind, `cue.${kind}.${lang}`), pats, true);
+  }
+  const neg = data.negation;
+  for (const [lang, pats] of Object.entries(neg.pseudo)) add(meta('pseudo_negation', `pseudo.${lang}`), pats, true);
+
+  const c = {
+    tables, forms, leetSymbols, entries, categories: data.categories,
+    matcher: new Matcher(seqs, data.quantity_min),
+    // Language guess: markers plus the guess-only words (these never affect prefilter keys).
+    markers: new Map(Object.entries(data.languages)
+      .map(([l, v]) => [l, new Set([...v.markers, ...(v.guess || [])].map(normWord))])),
+    triggers: new Map(Object.entries(neg.triggers).map(([l, ws]) => [l, new Set(ws.map(normWord))])),
+    terminators: new Set(Object.values(neg.terminators).flat().map(normWord)),
+    window: neg.window,
+    combinations: data.combinations,
+    pii: data.personal_data.rules.map((r) => ({ id: r.id, kind: r.kind, regex: new RegExp(r.regex, 'gu') })),
+    piiSeverity: data.personal_data.severity,
+    allowlist: data.personal_data.phone_allowlist,
+    doxx: {
+      before: data.personal_data.doxxing.before,
+      after: data.personal_data.doxxing.after,
+      other: new Set(Object.values(data.personal_data.doxxing.other_cues).flat().map(normWord)),
+      self: new Set(Object.values(data.personal_data.doxxing.self_cues).flat().map(normWord)),
+    },
+    effects: data.context_effects,
+    jokingCaps: data.context_effects.joking_caps || {},
+    jokingEmoji: new Set(data.context_effects.joking_emoji || []),
+    jokingUnless: new Set(data.context_effects.joking_unless || []),
+    quotedCategories: new Set(data.context_effects.quoted_categories || []),
+    model: data.model ? compileModel(data.model, data.quantity_min, data.categories) : null,
+  };
+  // The prefilter (as Python's): entries that can make a verdict non-zero alone (strong) or
+  // through a combination of severity-0 modifiers (significant).
+  const common = new Set(Object.values(data.languages)
+    .flatMap((v) => [...v.markers, ...(v.common || [])]).map(normWord));
+  const zeroTags = new Set(entries.filter((e) => e.kind === 'lexicon' && e.severity === 0)
+    .flatMap((e) => [...e.tags]));
+  const comboZero = new Set(data.combinations.filter((cb) => cb.requires.every((t) => zeroTags.has(t)))
+    .flatMap((cb) => cb.requires));
+  c.significant = new Set();
+  c.strong = new Set();
+  entries.forEach((e, i) => {
+    if (e.kind !== 'lexicon') return;
+    if (e.severity > 0) c.strong.add(i);
+    if (e.severity > 0 || [...e.tags].some((t) => comboZero.has(t))) c.significant.add(i);
+  });
+  c.comboNeed = data.combinations.map((cb) => cb.requires);
+  c.matcher.buildKeys(c.significant, c.strong, common);
+  const excluded = new Set(neg.unknown_language_excluded || []);
+  const allTriggers = new Set([...c.triggers.values()].flatMap((s) => [...s]).filter((w) => !excluded.has(w)));
+  return {
+    detect: (text, lang = null) => detect(c, allTriggers, String(text), lang),
+    /** The tokens of a message as the rules and the model see them (Python's Detector.tokens). */
+    tokens: (text) => {
+      let chars = cps(String(text));
+      if (chars.length > MAX_TEXT_CHARS) chars = chars.slice(0, MAX_TEXT_CHARS);
+      return tokenize(normalise(chars, c.tables).chars, c.forms, c.leetSymbols);
+    },
+  };
+}
+
+/** The language with most marker words; a known hint only breaks a tie (or stands in when no
+ * marker word occurs). It picks negation triggers, never entries (as Python's). */
+function resolveLanguage(c, tokens, hint) {
+  const scores = new Map([...c.markers.keys()].map((l) => [l, 0]));
+  for (const t of tokens) for (const [l, words] of c.markers) if (words.has(t.forms[0])) scores.set(l, scores.get(l) + 1);
+  const best = Math.max(0, ...scores.values());
+  const winners = [...scores].filter(([, s]) => s === best).map(([l]) => l);
+  if (c.markers.has(hint) && (best === 0 || winners.includes(hint))) return hint;
+  if (best === 0 || winners.length !== 1) return null;
+  return winners[0];
+}
+
+function isNegated(c, m, tokens, triggers, pseudo) {
+  const isTrigger = (i) => !pseudo.has(i) && triggers.has(tokens[i].forms[0]);
+  if (m.gaps.some(isTrigger)) return true;
+  for (let j = m.first - 1; j >= 0 && m.first - j <= c.window; j--) {
+    if (tokens[j + 1].clauseBreak || c.terminators.has(tokens[j].forms[0])) return false;
+    if (isTrigger(j)) return true;
+  }
+  return false;
+}
+
+function makeMatch(rule, category, severity, base, first, last, norm, tokens, flags) {
+  return {
+    rule,
+    category,
+    severity,
+    base_severity: base,
+    span: [norm.starts[tokens[first.first].start], norm.ends[tokens[last.last].end - 1]],
+    flags: FLAG_ORDER.filter((f) => flags.includes(f)),
+  };
+}
+
+/** One match per required tag, each from a different entry (greedy, in order), or null. */
+function fillCombo(requires, group) {
+  const used = [];
+  for (const tag of requires) {
+    // Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
+    const taken = new Set(used.map((u) => group[u][1].id));
+    const pick = group.findIndex(([, e]) => e.tags.has(tag) && !taken.has(e.id));
+    if (pick < 0) return null;
+    used.push(pick);
+  }
+  return used.map((u) => group[u][0]);
+}
+
+/** Personal data evidently someone else's: a third-person cue near it in the same sentence and
+ * no first-person cue (docs/detection.md, "Personal data rules"). */
+function someoneElses(c, start, end, tokens) {
+  const before = [];
+  const after = [];
+  tokens.forEach((t, i) => { if (t.end <= start) before.push(i); else if (t.start >= end) after.push(i); });
+  const near = [];
+  for (const i of before.slice(-c.doxx.before).reverse()) {
+    near.push(i);
+    if (tokens[i].sentenceBreak) break;
+  }
+  for (const i of after.slice(0, c.doxx.after)) {
+    if (tokens[i].sentenceBreak) break;
+    near.push(i);
+  }
+  const words = new Set(near.map((i) => tokens[i].forms[0]));
+  return [...words].some((w) => c.doxx.other.has(w)) && ![...words].some((w) => c.doxx.self.has(w));
+}
+
+/** Do the tags of these entries cover some combination's needs? (a superset test) */
+function combinationPossible(c, entryIds) {
+  const tags = new Set();
+  for (const i of entryIds) for (const t of c.entries[i].tags) tags.add(t);
+  return c.comboNeed.some((need) => need.every((t) => tags.has(t)));
+}
+
+/** False only if the verdict must be 0: no token is the key of a strong pattern and the
+ * modifier entries whose keys occur cannot complete a combination. Spaced-out letters
+ * (a joined token) always pass. */
+function mayMatch(c, tokens) {
+  const modifiers = new Set();
+  for (const tok of tokens) {
+    if (tok.joined) return true;
+    const [strong, entries] = c.matcher.anchor(tok);
+    if (strong) return true;
+    for (const e of entries) modifiers.add(e);
+  }
+  return modifiers.size >= 2 && combinationPossible(c, modifiers);
+}
+
+/** A strong entry matched, or modifiers of two different entries (a combination). */
+function mayScore(c, raw) {
+  const modifiers = new Set();
+  for (const m of raw) {
+    if (c.strong.has(m.entry)) return true;
+    if (c.significant.has(m.entry)) modifiers.add(m.entry);
+  }
+  return modifiers.size >= 2 && combinationPossible(c, modifiers);
+}
+
+function detect(c, allTriggers, text, lang) {
+  let chars = cps(text);
+  const truncated = chars.length > MAX_TEXT_CHARS;
+  if (truncated) chars = chars.slice(0, MAX_TEXT_CHARS);
+  const norm = normalise(chars, c.tables);
+  const ntext = norm.chars.join('');
+  const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
+  const language = resolveLanguage(c, tokens, lang);
+  const piiHint = RE_PII_HINT.test(ntext);
+  // Most chat lines: no pattern can score anywhere. Same verdict, less work.
+  const nothing = () => withModel(c, { severity: 0, categories: [], language, matches: [] }, norm,
+    tokens, truncated);
+  if (!piiHint && !mayMatch(c, tokens)) return nothing();
+  // Every language's entries run on every message (issue 13): a Swedish sentence typed in the
+  // Finnish interface is still read as Swedish.
+  const raw = c.matcher.find(tokens);
+  if (!piiHint && !mayScore(c, raw)) return nothing();
+  const sentenceOf = [];
+  const clauseOf = [];
+  let s = 0;
+  let k = 0;
+  for (const t of tokens) {
+    if (t.sentenceBreak) s++;
+    if (t.clauseBreak) k++;
+    sentenceOf.push(s);
+    clauseOf.push(k);
+  }
+  const idioms = [];
+  const pseudo = new Set();
+  const cues = { past: new Set(), recent: new Set(), reported: new Set() };
+  const lexical = [];
+  const hasCaps = Object.keys(c.jokingCaps).length > 0;
+  let joking = hasCaps && norm.chars.some((ch) => c.jokingEmoji.has(ch));
+  for (const m of raw) {
+    const e = c.entries[m.entry];
+    if (e.kind === 'lexicon') lexical.push([m, e]);
+    else if (e.kind === 'idiom') idioms.push(m);
+    else if (e.kind === 'pseudo_negation') for (let i = m.first; i <= m.last; i++) pseudo.add(i);
+    else if (e.kind === 'joking') joking = true;
+    // Past and recent cues hold for their sentence; reported speech for its clause.
+    else cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
+  }
+  const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
+  const fx = c.effects;
+  const quotes = lexical.some(([, e]) => c.quotedCategories.has(e.category)) ? quotedRanges(norm.chars) : [];
+  let matches = [];
+  const active = [];
+  for (const [m, e] of lexical) {
+    const flags = [];
+    let eff = e.severity;
+    if (idioms.some((i) => i.first <= m.last && m.first <= i.last)) { flags.push('idiom'); eff = 0; }
+    const negated = isNegated(c, m, tokens, triggers, pseudo);
+    if (e.negation === 'negated_form_is_crisis' && !negated) continue;
+    if (negated && e.negation !== 'fixed') {
+      flags.push('negated');
+      if (e.negation === 'negatable') eff = 0;
+    }
+    const sent = sentenceOf[m.first];
+    if (cues.past.has(sent) && !cues.recent.has(sent)) {
+      flags.push('past');
+      const high = e.severity >= 3 && e.context === 'self';
+      eff = Math.min(eff, high ? fx.past_high_severity_becomes : fx.past_low_severity_becomes);
+    } else if (cues.recent.has(sent) && e.severity > fx.recent_caps_at) {
+      flags.push('recent');
+      eff = Math.min(eff, fx.recent_caps_at);
+    }
+    if (e.context === 'self' && cues.reported.has(clauseOf[m.first])) {
+      flags.push('reported');
+      eff = Math.min(eff, fx.reported_caps_at);
+    }
+    if (quotes.length && c.quotedCategories.has(e.category)
+      && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b)) {
+      flags.push('quoted'); // quoted to condemn it, not addressed to anyone
+      eff = 0;
+    }
+    if (!flags.length || (flags.length === 1 && flags[0] === 'negated'
+      && e.negation === 'negated_form_is_crisis')) active.push([m, e]);
+    if (e.severity > 0) matches.push(makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags));
+  }
+  if (active.some(([, e]) => e.tags.size)) {
+    const scopes = { sentence: sentenceOf, clause: clauseOf };
+    const present = new Set(active.flatMap(([, e]) => [...e.tags]));
+    for (const combo of c.combinations) {
+      if (!combo.requires.every((t) => present.has(t))) continue; // cannot fire: skip the search
+      let groups = [active];
+      if ((combo.within || 'message') !== 'message') {
+        const unit = scopes[combo.within];
+        const byUnit = new Map();
+        for (const a of active) {
+          const u = unit[a[0].first];
+          if (!byUnit.has(u)) byUnit.set(u, []);
+          byUnit.get(u).push(a);
+        }
+        groups = [...byUnit.keys()].sort((x, y) => x - y).map((u) => byUnit.get(u));
+      }
+      const excludes = combo.excludes || [];
+      for (const group of groups) {
+        if (excludes.length && group.some(([, e]) => excludes.some((t) => e.tags.has(t)))) continue;
+        const parts = fillCombo(combo.requires, group);
+        if (!parts) continue;
+        const first = parts.reduce((a, b) => (b.first < a.first ? b : a));
+        const last = parts.reduce((a, b) => (b.last > a.last ? b : a));
+        matches.push(makeMatch(combo.id, combo.category, combo.severity, combo.severity, first, last,
+          norm, tokens, ['combination']));
+        break;
+      }
+    }
+  }
+  if (joking && hasCaps && !active.some(([, e]) => [...e.tags].some((t) => c.jokingUnless.has(t)))) {
+    matches = matches.map((m) => {
+      const cap = c.jokingCaps[m.category];
+      if (cap === undefined || m.severity <= cap) return m;
+      return { ...m, severity: cap, flags: FLAG_ORDER.filter((f) => m.flags.includes(f) || f === 'joking') };
+    });
+  }
+  if (piiHint) {
+    for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
+      const span = [norm.starts[hit.start], norm.ends[hit.end - 1]];
+      matches.push({ rule: hit.rule.id, category: PERSONAL, severity: c.piiSeverity,
+        base_severity: c.piiSeverity, span, flags: [] });
+      if (someoneElses(c, hit.start, hit.end, tokens)) {
+        matches.push({ rule: `${hit.rule.id}.other`, category: DOXXING, severity: c.piiSeverity,
+          base_severity: c.piiSeverity, span: [...span], flags: [] });
+      }
+    }
+  }
+  if (truncated) matches = matches.map((m) => ({ ...m, flags: [...m.flags, 'truncated'] }));
+  matches.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]
+    || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const severity = Math.max(0, ...matches.map((m) => m.severity));
+  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  return withModel(c, { severity, categories: c.categories.filter((cat) => found.has(cat)), language,
+    matches }, norm, tokens, truncated);
+}
+
+/** [open, close] code-point positions of quotation-mark pairs, paired in order. */
+function quotedRanges(chars) {
+  const marks = [];
+  chars.forEach((ch, i) => { if (QUOTE_CHARS.has(ch)) marks.push(i); });
+  const out = [];
+  for (let i = 0; i + 1 < marks.length; i += 2) out.push([marks[i], marks[i + 1]]);
+  return out;
+}
+
+/** The rules' verdict raised by the learned model where it vouches for a higher level (2 or 3,
+ * never 4) than the rules' crisis verdict; never lowered (as Python's _with_model). */
+function withModel(c, det, norm, tokens, truncated) {
+  const model = c.model;
+  if (!model || !tokens.length) return det;
+  const crisis = Math.max(0, ...det.matches.filter((m) => m.category !== PERSONAL
+    && m.category !== DOXXING).map((m) => m.severity));
+  if (crisis >= 3) return det;
+  const level = model.level(model.risk(tokens));
+  if (level <= crisis) return det;
+  const category = model.category(tokens);
+  const added = {
+    rule: `model.${category}`,
+    category,
+    severity: level,
+    base_severity: level,
+    span: [norm.starts[tokens[0].start], norm.ends[tokens[tokens.length - 1].end - 1]],
+    flags: truncated ? ['model', 'truncated'] : ['model'],
+  };
+  const matches = [...det.matches, added].sort((a, b) => a.span[0] - b.span[0]
+    || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  return { severity: Math.max(det.severity, level),
+    categories: c.categories.filter((cat) => found.has(cat)), language: det.language, matches };
+}
