@@ -108,7 +108,7 @@ def load_cases() -> tuple[list[str], list[str], list[str]]:
             c = json.loads(line)
             if c["severity"] >= 2:
                 crisis.append(c["text"])
-            elif c["group"] in ("ordinary", "recovery"):
+            elif c.get("group", c.get("kind")) in ("ordinary", "recovery"):
                 everyday.append(c["text"])
             else:
                 hard.append(c["text"])

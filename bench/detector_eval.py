@@ -87,7 +87,8 @@ SEPARATE = [(HELDOUT, "held-out"), (BLIND, "blind"), (BLIND2, "blind 2"), (BLIND
             (BLIND8, "blind 8"), (BLIND9, "blind 9"), (BLIND10, "blind 10"),
             ("external_a.jsonl", "external a"), ("external_b.jsonl", "external b"),
             ("external_c.jsonl", "external c"), ("external_d.jsonl", "external d"),
-            ("external_sealed.jsonl", "external sealed (never tuned on)")]
+            ("external_sealed.jsonl", "external sealed (never tuned on)"),
+            ("external_sealed2.jsonl", "external sealed 2 (never tuned on)")]
 
 
 def kind_of(o: Outcome) -> str:

@@ -24,7 +24,8 @@ def load(name: str | None = None) -> list[Case]:
         held = ("heldout.jsonl", "blind.jsonl", "blind2.jsonl", "blind3.jsonl", "blind4.jsonl",
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
                 "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
-                "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl")
+                "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl",
+                "external_sealed2.jsonl")
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
                     if line.strip()]
@@ -71,6 +72,16 @@ def test_sealed_set_regression_guard() -> None:
     assert s["recall_high"] >= 0.65
     assert s["recall_imminent"] >= 0.7
     assert s["false_alarm"] <= 0.1
+
+
+def test_second_sealed_set_regression_guard() -> None:
+    """The second sealed set was written blind and run once before and once after the second
+    generation (docs/detection.md, "The second sealed set"): 0.741 / 0.760 / 12.6 %. The floors
+    guard against a change that makes unseen wording worse; they are not the aim."""
+    s = summarise(run(load("external_sealed2.jsonl"), detect))
+    assert s["recall_high"] >= 0.70
+    assert s["recall_imminent"] >= 0.70
+    assert s["false_alarm"] <= 0.15
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])
