@@ -151,7 +151,7 @@ class SioAdapter:
         """Close the Engine.IO transport (the websocket itself), not only the session."""
         if eio_sid is None:
             return
-        task = asyncio.get_running_loop().create_task(self._sio.eio.disconnect(eio_sid))
+        task = asyncio.get_running_loop().create_task(self._sio.close_transport(eio_sid))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

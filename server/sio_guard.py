@@ -109,6 +109,18 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         self.guard: Guard | None = None
         self._sessions_opened: set[str] = set()
 
+    async def close_transport(self, eio_sid: str) -> None:
+        """Close the websocket itself (Engine.IO's disconnect alone waits for the client to
+        close it, and a hostile client never does)."""
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None:
+            return
+        await sock.close(wait=False)
+        queue = getattr(sock, "queue", None)
+        if queue is not None:
+            await queue.put(None)  # wakes the writer: it sends the close packet, then closes
+        self.eio.sockets.pop(eio_sid, None)
+
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> bool | None:
         if self.guard is not None and not self.guard.admit(eio_sid, environ):
             return False  # Engine.IO answers 401 and keeps nothing
@@ -118,7 +130,7 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         if eio_sid in self._sessions_opened:
             # A second `40` on one transport would start a new session with a new auth window.
-            await self.eio.disconnect(eio_sid)
+            await self.close_transport(eio_sid)
             return
         self._sessions_opened.add(eio_sid)
         await super()._handle_connect(eio_sid, namespace, data)
