@@ -11,6 +11,13 @@ set-up again (threat-model finding 1). `GuardedServer` overrides four internal h
                             by `Guard.refuse` without running one
     _handle_eio_disconnect  the transport is gone: `Guard.closed`
 
+    _handle_eio_message     a packet Socket.IO cannot decode closes the transport (no
+                            error-level log line, no traceback)
+
+Below Socket.IO, `FrameCheckedWebSocket` ends a websocket whose frame is not an Engine.IO
+packet (empty, NUL, bad base64): Engine.IO would raise outside its own error handling, aiohttp
+would log the peer's address, and the session would linger until its ping timeout.
+
 `BoundedPacket` decodes every incoming packet with bounded JSON: an integer of more than
 `MAX_JSON_INT_DIGITS` digits or nesting deeper than `MAX_JSON_DEPTH` turns the packet into the
 event `REJECTED_EVENT`, which the guard answers with `bad_request` (no error-level log line).
@@ -21,10 +28,13 @@ hooks fails there, not in production.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any, Final, Protocol
 
 import socketio
+from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
 MAX_JSON_DEPTH: Final = 16
@@ -89,6 +99,35 @@ class BoundedPacket(sio_packet.Packet):  # type: ignore[misc]
             return 0
 
 
+_EIO_TYPES: Final = frozenset("0123456")
+
+
+def is_engineio_frame(data: str | bytes) -> bool:
+    """True if a websocket frame can be an Engine.IO packet (binary frames are messages)."""
+    if isinstance(data, bytes):
+        return True
+    if not data:
+        return False
+    if data[0] == "b":
+        try:
+            base64.b64decode(data[1:], validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return True
+    return data[0] in _EIO_TYPES
+
+
+class FrameCheckedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
+    """Engine.IO's aiohttp websocket, ending the connection on a frame it cannot decode."""
+
+    async def wait(self) -> str | bytes:
+        """See engineio; an OSError is how Engine.IO is told the websocket is over."""
+        data: str | bytes = await super().wait()
+        if not is_engineio_frame(data):
+            raise OSError("malformed frame")
+        return data
+
+
 class Guard(Protocol):
     """What the server asks before it dispatches (implemented by the Socket.IO adapter)."""
 
@@ -108,6 +147,14 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
         super().__init__(serializer=BoundedPacket, **kwargs)
         self.guard: Guard | None = None
         self._sessions_opened: set[str] = set()
+        if self.eio.async_mode == "aiohttp":
+            self.eio._async = {**self.eio._async, "websocket": FrameCheckedWebSocket}
+
+    async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except ValueError:  # not a Socket.IO packet: a protocol violation, not a server fault
+            await self.close_transport(eio_sid)
 
     async def close_transport(self, eio_sid: str) -> None:
         """Close the websocket itself (Engine.IO's disconnect alone waits for the client to

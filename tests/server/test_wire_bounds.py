@@ -8,11 +8,12 @@ import logging
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server.app import SIO
 from server.errors import ApiError
 from server.sio_guard import MAX_JSON_DEPTH, PayloadRejected, bounded_loads
 from server.wire import DirectSend, InboxAck, KeysFetch, RoomSend
 from tests.fixtures.server import LiveServer
-from tests.server.harness import Peer, envelope
+from tests.server.harness import Peer, envelope, wait_until
 from tests.server.rawsocket import RawSocket
 from tests.server.test_reserved_events import raw_auth
 
@@ -83,6 +84,20 @@ async def test_huge_and_deep_payloads_get_a_reply_and_no_error_log(
             reply = await raw.call_text(f'["room.send",{payload}]')
             assert reply["ok"] is False and reply["error"] == "bad_request", reply
             assert (await raw.call("groups.list", {}))["ok"]  # the connection goes on
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        await raw.close()
+
+
+@pytest.mark.parametrize("frame", ["", "\x00", "b!!", "x", "9", "42[", "4x"])
+async def test_malformed_frame_closes_its_transport(server: LiveServer, frame: str,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    raw = await RawSocket.open(server.url)
+    try:
+        with caplog.at_level(logging.INFO):
+            await raw.send(frame)
+            await wait_until(lambda: raw.closed, 5)
+            await wait_until(lambda: not server.app[SIO].eio.sockets, 5)
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     finally:
         await raw.close()
