@@ -19,7 +19,8 @@ packet (empty, NUL, bad base64): Engine.IO would raise outside its own error han
 would log the peer's address, and the session would linger until its ping timeout.
 
 `BoundedPacket` decodes every incoming packet with bounded JSON: an integer of more than
-`MAX_JSON_INT_DIGITS` digits or nesting deeper than `MAX_JSON_DEPTH` turns the packet into the
+`MAX_JSON_INT_DIGITS` digits, nesting deeper than `MAX_JSON_DEPTH`, NaN/Infinity or text that
+is not JSON at all turns the packet into the
 event `REJECTED_EVENT`, which the guard answers with `bad_request` (no error-level log line).
 
 tests/server/test_sio_guard.py pins the behaviour; a python-socketio upgrade that renames these
@@ -65,7 +66,7 @@ def _depth_ok(value: object) -> bool:
 
 
 def bounded_loads(text: str | bytes) -> Any:
-    """`json.loads` that refuses huge integers, deep nesting and NaN/Infinity."""
+    """`json.loads` that refuses huge integers, deep nesting, NaN/Infinity and non-JSON."""
     def no_constant(name: str) -> object:
         raise PayloadRejected("non-finite number")
 
@@ -73,6 +74,8 @@ def bounded_loads(text: str | bytes) -> Any:
         value = json.loads(text, parse_int=_bounded_int, parse_constant=no_constant)
     except RecursionError as exc:
         raise PayloadRejected("nesting too deep") from exc
+    except json.JSONDecodeError as exc:  # its message quotes the document: not kept
+        raise PayloadRejected("not JSON") from exc.__cause__
     if not _depth_ok(value):
         raise PayloadRejected("nesting too deep")
     return value

@@ -72,6 +72,9 @@ class RawSocket:
                     fut.set_result(body[0] if body else None)
             elif text.startswith("42"):
                 self.events.append(json.loads(text[2:]))
+        for fut in self._acks.values():  # closed by the server: nobody will answer
+            if not fut.done():
+                fut.set_exception(ConnectionError("the server closed the websocket"))
 
     @property
     def closed(self) -> bool:

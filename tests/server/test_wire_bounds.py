@@ -74,6 +74,7 @@ async def test_lone_surrogates_get_a_stable_code(server: LiveServer) -> None:
     "[" * 1000 + "]" * 1000,
     '{"a":' + "[" * 100_000 + "]" * 100_000 + "}",
     '{"room":NaN}',
+    '{"room":',  # not JSON at all
 ])
 async def test_huge_and_deep_payloads_get_a_reply_and_no_error_log(
         server: LiveServer, payload: str, caplog: pytest.LogCaptureFixture) -> None:
@@ -89,7 +90,7 @@ async def test_huge_and_deep_payloads_get_a_reply_and_no_error_log(
         await raw.close()
 
 
-@pytest.mark.parametrize("frame", ["", "\x00", "b!!", "x", "9", "42[", "4x"])
+@pytest.mark.parametrize("frame", ["", "\x00", "b!!", "x", "9", "4x"])
 async def test_malformed_frame_closes_its_transport(server: LiveServer, frame: str,
                                                     caplog: pytest.LogCaptureFixture) -> None:
     raw = await RawSocket.open(server.url)
