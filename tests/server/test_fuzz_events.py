@@ -160,7 +160,9 @@ def _check(target: Target, frame: str, signed_in: bool) -> None:
     else:
         STATS["refused"] += 1
         assert reply["error"] in ERROR_CODES and reply["error"] != "internal", (frame, reply)
-    assert target.loop.run(target.bystander.call("groups.list"))["ok"]
+    if STATS["inputs"] % 10 == 0:  # the bystander's own rate limit is 10/s
+        reply = target.loop.run(target.bystander.call("groups.list"))
+        assert reply["ok"], reply
 
 
 def test_every_event_answers_hostile_input_with_a_stable_code(target: Target) -> None:
@@ -181,6 +183,7 @@ def test_every_event_answers_hostile_input_with_a_stable_code(target: Target) ->
 
     fuzz()
     assert len(target.events) >= 12 and "room.send" in target.events
+    assert target.loop.run(target.bystander.call("groups.list"))["ok"]
     sio = target.server.app[SIO]
     target.loop.run(asyncio.sleep(0.3))
     assert len(sio.eio.sockets) == 1  # only the bystander: nothing leaked
