@@ -5,6 +5,7 @@
     [inbox]     ttl_days, max_per_recipient, max_per_sender
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
                 auth_timeout_seconds, max_connections_per_key
+    [staff]     staff accounts (config/staff_settings.py)
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from config.groups import GroupSpec, load_groups
+from config.staff_settings import StaffSettings, StaffSettingsError, parse_staff_settings
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_GROUPS_FILE = CONFIG_DIR / "groups.toml"
@@ -44,6 +46,7 @@ class Settings:
     auth_timeout_seconds: float = 30.0
     max_connections_per_key: int = 5
     redis_url: str | None = None
+    staff: StaffSettings = field(default_factory=StaffSettings)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (command-line flags, tests)."""
@@ -85,6 +88,13 @@ def _strings(table: dict[str, object], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _staff(table: dict[str, object], base_dir: Path) -> StaffSettings:
+    try:
+        return parse_staff_settings(table, base_dir)
+    except StaffSettingsError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     """Validate a settings document; relative paths are resolved against `base_dir`."""
     server = _table(data, "server")
@@ -109,6 +119,7 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         send_burst=_number(limits, "send_burst", 20.0, 1, 100_000),
         auth_timeout_seconds=_number(limits, "auth_timeout_seconds", 30.0, 0.1, 3600),
         max_connections_per_key=_int(limits, "max_connections_per_key", 5, 1, 1000),
+        staff=_staff(_table(data, "staff"), base_dir),
     )
 
 
