@@ -30,7 +30,7 @@ STATUS = {
     "bad_request": 400, "too_large": 413, "username_invalid": 400, "password_weak": 400,
     "username_taken": 409, "invite_invalid": 403, "login_failed": 401, "totp_required": 401,
     "totp_enrol": 403, "login_backoff": 429, "login_locked": 429, "not_authenticated": 401,
-    "session_expired": 401, "bad_origin": 403, "unknown_staff": 404,
+    "session_expired": 401, "bad_origin": 403, "unknown_staff": 404, "rate_limited": 429,
 }
 
 

@@ -41,6 +41,7 @@ TOTP_SECRET_BYTES = 20  # RFC 4226's recommended 160 bits
 MIN_DISTINCT_PASSWORD_CHARS = 5
 SESSION_TOUCH_SECONDS = 60  # last use is written at most this often
 TOTP_ISSUER = "Iltapiiri"
+LOGIN_FAILED_MESSAGE = "wrong username, password or code"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +131,7 @@ def check_totp_format(raw: object) -> str | None:
         return None
     if not isinstance(raw, str) or len(raw) != TOTP_DIGITS or not raw.isascii() \
             or not raw.isdigit():
-        raise ApiError("login_failed")
+        raise ApiError("login_failed", LOGIN_FAILED_MESSAGE)
     return raw
 
 

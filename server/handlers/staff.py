@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyotp
 from argon2 import PasswordHasher
@@ -53,6 +55,47 @@ class SignedIn:
         return f"SignedIn(role={self.role!r}, expires_at={self.expires_at})"
 
 
+T = TypeVar("T")
+
+# Argon2 checks in flight at once per process, and how many more may wait: each takes the
+# configured memory (64 MiB by default) and a core, so a flood of sign-ins is answered with
+# `rate_limited` instead of queueing without bound.
+MAX_CONCURRENT_HASHES = 2
+MAX_WAITING_HASHES = 16
+
+
+class HashGate:
+    """Bounds concurrent and waiting Argon2 computations (one per process)."""
+
+    def __init__(self, concurrent: int = MAX_CONCURRENT_HASHES,
+                 waiting: int = MAX_WAITING_HASHES) -> None:
+        self._slots = asyncio.Semaphore(concurrent)
+        self._max_waiting = waiting
+        self._waiting = 0
+
+    def __repr__(self) -> str:
+        return f"HashGate(waiting={self._waiting})"
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` in a worker thread once a slot is free; `rate_limited` if too many wait."""
+        if self._waiting >= self._max_waiting:
+            raise ApiError("rate_limited", "too many sign-ins at once; try again in a moment")
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            return await asyncio.to_thread(fn, *args)
+        finally:
+            self._slots.release()
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for a slot."""
+        return self._waiting
+
+
 class LoginRefused(ApiError):
     """`login_backoff` or `login_locked`: no attempt was made; try again in `retry_after` s."""
 
@@ -80,6 +123,7 @@ class StaffService:
         self._rng = rng
         self._log = log
         self._hasher = make_hasher(settings)
+        self.hash_gate = HashGate()
         # Checked against when the name is unknown, so that costs as much as a wrong password.
         self._dummy_hash: str | None = None
 
@@ -92,7 +136,7 @@ class StaffService:
         name, folded = policy.check_username(username)
         the_role = policy.check_role(role)
         secret = policy.check_password(password, name, self.settings)
-        digest = await asyncio.to_thread(self._hasher.hash, secret)
+        digest = await self.hash_gate.run(self._hasher.hash, secret)
         account = StaffAccount(
             username=name, folded=folded, role=the_role, password_hash=digest,
             totp_sealed=seal_totp(self._seal_key, folded, policy.new_totp_secret(self._rng),
@@ -168,9 +212,9 @@ class StaffService:
         password = unicodedata.normalize("NFC", password)
         if account is None or account.disabled:
             if self._dummy_hash is None:
-                self._dummy_hash = await asyncio.to_thread(
+                self._dummy_hash = await self.hash_gate.run(
                     self._hasher.hash, policy.new_token(self._rng))
-            await asyncio.to_thread(self._check_password, self._dummy_hash, password)
+            await self.hash_gate.run(self._check_password, self._dummy_hash, password)
             raise self._failed(account, "unknown" if account is None else "disabled")
         now = self._clock.now()
         gate = policy.login_gate(account.failures, account.last_failure_at, now, self.settings)
@@ -181,7 +225,7 @@ class StaffService:
             raise LoginRefused(gate.code, gate.retry_after)
         if not await self.store.claim_attempt(account.folded, account.failures, now):
             raise LoginRefused("login_backoff", 1)  # a racing attempt went first
-        if not await asyncio.to_thread(self._check_password, account.password_hash, password):
+        if not await self.hash_gate.run(self._check_password, account.password_hash, password):
             raise self._failed(account, "password")
         if policy.totp_required(account, self.settings):
             try:
@@ -236,7 +280,7 @@ class StaffService:
     def _failed(self, account: StaffAccount | None, why: str) -> ApiError:
         user = policy.staff_id(account.folded) if account is not None else None
         self._log.warning("staff.login_failed", user_id=user, reason=why)
-        return ApiError("login_failed", "wrong username, password or code")
+        return ApiError("login_failed", policy.LOGIN_FAILED_MESSAGE)
 
     def _check_password(self, digest: str, password: str) -> bool:
         try:
@@ -254,5 +298,5 @@ class StaffService:
 
     async def _maybe_rehash(self, account: StaffAccount, password: str) -> None:
         if self._hasher.check_needs_rehash(account.password_hash):
-            digest = await asyncio.to_thread(self._hasher.hash, password)
+            digest = await self.hash_gate.run(self._hasher.hash, password)
             await self.store.set_password_hash(account.folded, digest)
