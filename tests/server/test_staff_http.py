@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
@@ -10,6 +12,7 @@ import pytest
 
 from server.app import STAFF
 from server.clock import FakeClock
+from server.errors import ApiError
 from server.handlers.staff import StaffService
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer
@@ -40,6 +43,21 @@ async def staffed(request: pytest.FixtureRequest,
     server = await live_server_factory(clock=clock, run_scheduler=False, staff=FAST_STAFF,
                                        **extra)
     return Staffed(server, clock)
+
+
+class SlowReads:
+    """The real store, pausing after each account read so that racing sign-ins interleave."""
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def get_account(self, folded: str) -> Any:
+        account = await self._store.get_account(folded)  # type: ignore[attr-defined]
+        await asyncio.sleep(0.05)
+        return account
 
 
 def secret_of(uri: str) -> str:
@@ -249,3 +267,21 @@ async def test_a_peer_loses_a_name_that_staff_took_since(staffed: Staffed) -> No
         assert again.pseudonym is not None and again.pseudonym != "Liisa K"
     finally:
         await again.close()
+
+
+async def test_racing_guesses_cannot_share_one_back_off_window(staffed: Staffed) -> None:
+    # Every guess reads the account before any is counted: the real store, with a pause after
+    # each read (over HTTP the requests happen to arrive one after another).
+    await staffed.service.create("Liisa K", "moderator", GOOD_PASSWORD)
+    staffed.service.store = SlowReads(staffed.service.store)  # type: ignore[assignment]
+    for _ in range(FAST_STAFF.backoff_after):
+        await staffed.http().login("Liisa K", "wrong password here")
+    staffed.clock.advance(FAST_STAFF.backoff_max_seconds)  # exactly one more attempt is due
+    replies = await asyncio.gather(
+        *(staffed.service.login("Liisa K", f"guess number {n:02}", None) for n in range(12)),
+        return_exceptions=True)
+    codes = [r.code for r in replies if isinstance(r, ApiError)]
+    assert len(codes) == 12 and codes.count("login_failed") == 1
+    assert set(codes) == {"login_failed", "login_backoff"}
+    account = await staffed.service.account("Liisa K")
+    assert account.failures == FAST_STAFF.backoff_after + 1
