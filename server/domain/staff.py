@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from config.staff_settings import PASSWORD_MAX_CHARS, STAFF_ROLES, StaffSettings
 from server import pseudonyms
 from server.clock import Random
+from server.domain.staff_records import StaffAccount, StaffInvite, StaffSession
 from server.errors import ApiError
 from server.limits import PSEUDONYM_MAX_CHARS
-from server.storage.staff_port import StaffAccount, StaffInvite, StaffSession
 
 TOKEN_BYTES = 32
 INVITE_CODE_BYTES = 10  # 80 bits, 16 base32 characters

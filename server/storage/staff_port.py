@@ -1,4 +1,5 @@
-"""The staff port: accounts, sign-in sessions and one-time invitations, as typed records.
+"""The staff port: accounts, sign-in sessions and one-time invitations (the typed records are
+`server/domain/staff_records.py`).
 
 Two implementations pass one contract suite (tests/server/test_staff_store_contract.py):
 `server.storage.staff_embedded.EmbeddedStaffStore` (SQLite file `staff.sqlite3` in the data dir)
@@ -15,57 +16,11 @@ No record's `repr` shows a hash, a sealed secret or a token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+from server.domain.staff_records import StaffAccount, StaffInvite, StaffSession
 
-@dataclass(frozen=True, kw_only=True)
-class StaffAccount:
-    """One staff member's account."""
-
-    username: str
-    folded: str
-    role: str
-    password_hash: str
-    totp_sealed: bytes
-    totp_confirmed: bool
-    totp_last_step: int
-    disabled: bool
-    created_at: float
-    failures: int
-    last_failure_at: float
-
-    def __repr__(self) -> str:
-        return (f"StaffAccount(role={self.role!r}, disabled={self.disabled}, "
-                f"totp_confirmed={self.totp_confirmed}, failures={self.failures})")
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffSession:
-    """A signed-in browser or client, found by the hash of its token."""
-
-    token_hash: str
-    folded: str
-    role: str
-    created_at: float
-    last_seen: float
-    expires_at: float
-
-    def __repr__(self) -> str:
-        return f"StaffSession(role={self.role!r}, expires_at={self.expires_at})"
-
-
-@dataclass(frozen=True, kw_only=True)
-class StaffInvite:
-    """A one-time invitation code (by its hash) that grants `role` until `expires_at`."""
-
-    code_hash: str
-    role: str
-    created_at: float
-    expires_at: float
-
-    def __repr__(self) -> str:
-        return f"StaffInvite(role={self.role!r}, expires_at={self.expires_at})"
+__all__ = ["StaffAccount", "StaffInvite", "StaffSession", "StaffStore"]
 
 
 class StaffStore(Protocol):

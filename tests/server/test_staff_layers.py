@@ -27,10 +27,18 @@ def imports(path: Path) -> set[str]:
     return names
 
 
+def full_imports(path: Path) -> set[str]:
+    return {node.module for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module}
+
+
 def test_the_policy_is_pure_and_handlers_import_no_web_or_store() -> None:
-    for name in ("staff.py", "staff_secrets.py"):
-        found = imports(ROOT / "server" / "domain" / name) & PURE_FORBIDDEN
+    for name in ("staff.py", "staff_secrets.py", "staff_records.py"):
+        path = ROOT / "server" / "domain" / name
+        found = imports(path) & PURE_FORBIDDEN
         assert not found, (name, found)
+        assert not any(m.startswith(("server.storage", "server.handlers", "server.api"))
+                       for m in full_imports(path)), name
     assert not imports(ROOT / "server" / "handlers" / "staff.py") & HANDLER_FORBIDDEN
 
 
