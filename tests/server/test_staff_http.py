@@ -252,9 +252,15 @@ async def test_staff_names_cannot_be_taken_as_pseudonyms(staffed: Staffed) -> No
             reply = await peer.authenticate(name)
             assert reply == {"ok": False, "error": "pseudonym_reserved",
                              "message": "this name is reserved"}, name
-        assert (await peer.authenticate("Liisa M"))["ok"]
     finally:
         await peer.close()
+    # A fresh connection: the refusals above used up most of one connection's pre-sign-in budget.
+    other = await Peer.connect(staffed.server.url, auth=False)
+    try:
+        last = await other.authenticate("Liisa M")
+        assert last["ok"], last
+    finally:
+        await other.close()
 
 
 async def test_a_peer_loses_a_name_that_staff_took_since(staffed: Staffed) -> None:
