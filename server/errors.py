@@ -23,6 +23,7 @@ ERROR_CODES: Final = (
     "pseudonym_invalid",
     "pseudonym_reserved",
     "pseudonym_taken",
+    "pseudonym_unavailable",
     "unknown_group",
     "group_not_open",
     "group_full",

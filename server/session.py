@@ -14,7 +14,7 @@ from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, PUBLIC_LIMITS
 from server.storage.ports import Binding
 from server.wire import Auth
 
-_GENERATE_ATTEMPTS = 20
+_GENERATE_ATTEMPTS = 30  # pseudonyms.generate draws from larger spaces as attempts grow
 
 
 async def hello(relay: Relay, conn: Connection) -> dict[str, Any]:
@@ -74,11 +74,11 @@ async def bind_pseudonym(relay: Relay, identity_key: bytes, wanted: str | None) 
     if current is not None and await _try_bind(relay, identity_key, current.pseudonym, now,
                                                window):
         return current.pseudonym
-    for _ in range(_GENERATE_ATTEMPTS):
-        if await _try_bind(relay, identity_key, name := pseudonyms.generate(relay.rng), now,
-                           window):
+    for attempt in range(_GENERATE_ATTEMPTS):
+        name = pseudonyms.generate(relay.rng, attempt)
+        if await _try_bind(relay, identity_key, name, now, window):
             return name
-    raise ApiError("internal", "could not generate a free pseudonym")
+    raise ApiError("pseudonym_unavailable", "no free name found: choose one or try again")
 
 
 async def _try_bind(relay: Relay, identity_key: bytes, name: str, now: float,
