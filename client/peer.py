@@ -164,7 +164,7 @@ class PeerClient(GroupFlow):
         self._server_key = hello.server_key
         request: dict[str, Any] = {
             "identity_key": b64e(self._engine.identity_key),
-            "signature": b64e(self._engine.sign_auth(hello.challenge)),
+            "signature": b64e(self._engine.sign_auth(hello.challenge, hello.server_key)),
         }
         wanted = self.pseudonym or self._wanted_pseudonym
         if wanted:

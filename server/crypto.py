@@ -15,11 +15,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from e2ee.identity import auth_message
 from server.clock import Random
 from server.ed25519_check import is_acceptable_public_key
 from server.storage.ports import Store
 
-AUTH_CONTEXT = b"iltapiiri/auth/v1\x00"
 FRANK_CONTEXT = b"iltapiiri/frank-stamp/v1\x00"
 MEMBERSHIP_CONTEXT = "iltapiiri/membership/v1\n"
 SIGNING_SECRET_NAME = "room_signing_key"  # noqa: S105 (a store key name)
@@ -49,19 +49,16 @@ async def load_server_keys(store: Store, rng: Random) -> ServerKeys:
     return ServerKeys(Ed25519PrivateKey.from_private_bytes(seed), frank)
 
 
-def auth_message(challenge: bytes, identity_key: bytes) -> bytes:
-    """What a client signs to authenticate."""
-    return AUTH_CONTEXT + challenge + identity_key
-
-
-def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes) -> bool:
-    """True if `signature` is the identity key's signature over the challenge (and the key is
-    not a degenerate small-order point that any forged signature would pass for)."""
+def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes,
+                server_key: bytes) -> bool:
+    """True if `signature` is the identity key's v2 signature over this server's key and the
+    challenge (`e2ee.identity.auth_message`), and the key is not a degenerate small-order point
+    that any forged signature would pass for."""
     if not is_acceptable_public_key(identity_key):
         return False
     try:
         Ed25519PublicKey.from_public_bytes(identity_key).verify(
-            signature, auth_message(challenge, identity_key))
+            signature, auth_message(challenge, identity_key, server_key))
     except (InvalidSignature, ValueError):
         return False
     return True

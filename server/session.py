@@ -35,7 +35,7 @@ async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:
     challenge, conn.challenge = conn.challenge, None
     if challenge is None:
         raise ApiError("no_challenge", "call hello first")
-    if not verify_auth(req.identity_key, req.signature, challenge):
+    if not verify_auth(req.identity_key, req.signature, challenge, relay.keys.public_key):
         raise ApiError("bad_signature")
     # The slot first, so a refused auth binds no name (a failed call changes nothing).
     if not await relay.store.session_add(req.identity_key, conn.sid, relay.instance_id,

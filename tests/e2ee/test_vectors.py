@@ -52,7 +52,8 @@ def test_identity_vector() -> None:
     acc = Account.from_bytes(h(v["account"]))
     assert acc.identity_key.hex() == v["identity_key"]
     assert acc.identity.dh_sig.hex() == v["dh_sig"]
-    verify_auth(acc.identity_key, h(v["auth_challenge"]), h(v["auth_signature"]))
+    verify_auth(acc.identity_key, h(v["auth_challenge"]), h(v["auth_signature"]),
+                h(v["auth_server_key"]))
     pub = v["keys_publish"]
     assert b64d(pub["dh_key"], "dh_key", 32).hex() == v["dh_key"]
     assert len(pub["one_time_prekeys"]) == 2

@@ -16,7 +16,7 @@ import socketio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from server.crypto import auth_message
+from e2ee.identity import auth_message
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
                "group.closed", "direct.envelope")
@@ -71,7 +71,8 @@ class Peer:
         challenge = unb64(hello["challenge"])
         request: dict[str, Any] = {
             "identity_key": b64(self.identity_key),
-            "signature": b64(self.key.sign(auth_message(challenge, self.identity_key)))}
+            "signature": b64(self.key.sign(
+                auth_message(challenge, self.identity_key, self.server_key)))}
         if pseudonym is not None:
             request["pseudonym"] = pseudonym
         reply = await self.call("auth", request)

@@ -6,8 +6,8 @@ import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from e2ee.identity import AUTH_LABEL, auth_message
 from server.clock import FakeClock
-from server.crypto import auth_message
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, b64, unb64, wait_until
 
@@ -48,14 +48,15 @@ async def test_bad_signature_spends_the_challenge(server: LiveServer) -> None:
     peer = await Peer.connect(server.url, auth=False)
     other = Ed25519PrivateKey.generate()
     try:
-        challenge = unb64((await peer.call("hello"))["challenge"])
+        hello = await peer.call("hello")
+        challenge, server_key = unb64(hello["challenge"]), unb64(hello["server_key"])
         # Signed by another key: refused.
         bad = await peer.call("auth", {"identity_key": b64(peer.identity_key),
                                        "signature": b64(other.sign(auth_message(
-                                           challenge, peer.identity_key)))})
+                                           challenge, peer.identity_key, server_key)))})
         assert bad["error"] == "bad_signature"
         # The right signature over the spent challenge: no challenge any more.
-        good_sig = peer.key.sign(auth_message(challenge, peer.identity_key))
+        good_sig = peer.key.sign(auth_message(challenge, peer.identity_key, server_key))
         again = await peer.call("auth", {"identity_key": b64(peer.identity_key),
                                          "signature": b64(good_sig)})
         assert again["error"] == "no_challenge"
@@ -68,13 +69,37 @@ async def test_bad_signature_spends_the_challenge(server: LiveServer) -> None:
         await peer.close()
 
 
+async def test_auth_signature_is_bound_to_this_server(server: LiveServer) -> None:
+    """Auth v2 (issue 8, finding 11): a signature made for another server's key, or the v1
+    message with no server in it (what a phishing relay could forward), is refused."""
+    peer = await Peer.connect(server.url, auth=False)
+    elsewhere = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    try:
+        for message in (lambda c: auth_message(c, peer.identity_key, elsewhere),
+                        lambda c: b"iltapiiri/auth/v1\x00" + c + peer.identity_key):
+            challenge = unb64((await peer.call("hello"))["challenge"])
+            reply = await peer.call("auth", {"identity_key": b64(peer.identity_key),
+                                             "signature": b64(peer.key.sign(message(challenge)))})
+            assert reply["error"] == "bad_signature"
+        hello = await peer.call("hello")
+        assert AUTH_LABEL == b"iltapiiri/auth/v2\x00"
+        signed = auth_message(unb64(hello["challenge"]), peer.identity_key,
+                              unb64(hello["server_key"]))
+        reply = await peer.call("auth", {"identity_key": b64(peer.identity_key),
+                                         "signature": b64(peer.key.sign(signed))})
+        assert reply["ok"], reply
+    finally:
+        await peer.close()
+
+
 async def test_challenge_of_another_connection_does_not_work(server: LiveServer) -> None:
     a = await Peer.connect(server.url, auth=False)
     b = await Peer.connect(server.url, auth=False)
     try:
-        challenge_a = unb64((await a.call("hello"))["challenge"])
+        hello_a = await a.call("hello")
+        challenge_a = unb64(hello_a["challenge"])
         await b.call("hello")
-        sig = b.key.sign(auth_message(challenge_a, b.identity_key))
+        sig = b.key.sign(auth_message(challenge_a, b.identity_key, unb64(hello_a["server_key"])))
         reply = await b.call("auth", {"identity_key": b64(b.identity_key), "signature": b64(sig)})
         assert reply["error"] == "bad_signature"
     finally:

@@ -87,6 +87,7 @@ def identity_vectors() -> dict[str, Any]:
     acc = Account.create(rng)
     publish = acc.keys_publish(2, rng)
     challenge = bytes(range(32, 64))
+    server_key = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
     return {
         "rng_seed": "iltapiiri/vectors/identity",
         "draws": "ed25519 seed 32, dh private 32, signed prekey 32, one-time prekeys 32 each",
@@ -96,7 +97,8 @@ def identity_vectors() -> dict[str, Any]:
         "dh_sig": hx(acc.identity.dh_sig),
         "keys_publish": publish,
         "auth_challenge": hx(challenge),
-        "auth_signature": hx(acc.sign_auth_challenge(challenge)),
+        "auth_server_key": hx(server_key),
+        "auth_signature": hx(acc.sign_auth_challenge(challenge, server_key)),
     }
 
 

@@ -111,7 +111,8 @@ const RUNNERS = {
     const acc = await Account.create({ rng });
     const publish = await acc.keysPublish(2, rng);
     const imported = await Account.fromBytes(h(doc.account));
-    const sig = await acc.signer.sign(authMessage(h(doc.auth_challenge), acc.identityKey));
+    const sig = await acc.signer.sign(
+      authMessage(h(doc.auth_challenge), acc.identityKey, h(doc.auth_server_key)));
     return [
       ['identity key', same(acc.identityKey, h(doc.identity_key))],
       ['dh key', same(acc.dh.pub, h(doc.dh_key))],
