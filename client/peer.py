@@ -35,6 +35,7 @@ from client.wire import (
     decode_membership,
 )
 from e2ee.errors import E2EEError
+from e2ee.pow import solve as solve_pow
 from e2ee.safety import format_safety_number, safety_number
 
 
@@ -165,6 +166,9 @@ class PeerClient(GroupFlow):
         request: dict[str, Any] = {
             "identity_key": b64e(self._engine.identity_key),
             "signature": b64e(self._engine.sign_auth(hello.challenge, hello.server_key)),
+            # Off the event loop: 2^pow_bits hashes (about half a second at the default 16).
+            "pow": await asyncio.to_thread(solve_pow, hello.challenge, self._engine.identity_key,
+                                           hello.pow_bits),
         }
         wanted = self.pseudonym or self._wanted_pseudonym
         if wanted:

@@ -22,6 +22,7 @@ from server.logs import EventLog
 from server.metrics import Metrics
 from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
+from server.sources import SourceRate, SourceTagger
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
 from server.storage.redis_store import RedisStore
@@ -62,7 +63,10 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             keys = await load_server_keys(store, the_rng)
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=EventLog(),
-                          emitter=SioEmitter(sio), instance_id=the_rng.bytes(8).hex())
+                          emitter=SioEmitter(sio), instance_id=the_rng.bytes(8).hex(),
+                          sources=SourceTagger(the_rng.bytes(32)),
+                          signin_rate=SourceRate(settings.signin_per_minute,
+                                                 settings.signin_burst))
             app[RELAY] = relay
             scheduler = Scheduler(relay)
             app[SCHEDULER] = scheduler

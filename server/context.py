@@ -26,6 +26,7 @@ from server.limits import (
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.ratelimit import TokenBucket
+from server.sources import SourceRate, SourceTagger
 from server.storage.ports import Store
 
 
@@ -65,6 +66,8 @@ class Relay:
     log: EventLog
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
+    sources: SourceTagger | None = None  # per-source sign-in rate (server/sources.py)
+    signin_rate: SourceRate | None = None
 
     def __repr__(self) -> str:
         return "Relay()"
@@ -76,6 +79,7 @@ class Connection:
 
     sid: str
     challenge: bytes | None = None
+    source: str = ""  # opaque tag of the peer address (server/sources.py), never the address
     identity_key: bytes | None = None
     pseudonym: str | None = None
     role: str = "peer"

@@ -19,6 +19,7 @@ ERROR_CODES: Final = (
     "already_authenticated",
     "no_challenge",
     "bad_signature",
+    "bad_proof_of_work",
     "too_many_connections",
     "pseudonym_invalid",
     "pseudonym_reserved",

@@ -17,6 +17,7 @@ from server import direct, keydir, rooms, session
 from server.context import Connection, Relay, user_room
 from server.errors import ApiError
 from server.ratelimit import TokenBucket
+from server.sources import peer_address
 from server.wire import (
     Auth,
     DirectSend,
@@ -103,10 +104,13 @@ class SioAdapter:
         return f"SioAdapter(connections={len(self.connections)})"
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        # `environ` holds the peer's address: it is deliberately never read or kept.
+        # `environ` holds the peer's address: it is only turned into an opaque tag, never kept.
         relay = self._relay_of()
+        source = "" if relay.sources is None else relay.sources.tag(
+            peer_address(environ, relay.settings.trusted_proxies))
         self.connections[sid] = Connection(
-            sid=sid, send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
+            sid=sid, source=source,
+            send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
         relay.metrics.connections += 1
         # Loop time, like the rate buckets: a transport deadline, not a domain decision.
         self._auth_timers[sid] = asyncio.get_running_loop().call_later(

@@ -14,6 +14,7 @@ import {
 } from './content.js';
 import { commitmentInput, makeCommitment, makeStamp, verifyCommitment, verifyStamp } from './franking.js';
 import { GroupKeys } from './group.js';
+import { checkPow, solvePow } from './pow.js';
 import { Account, authMessage, bundleFromFetch } from './identity.js';
 import {
   aeadDecrypt, aeadEncrypt, ed25519FromSeed, ed25519Sign, ed25519Verify, hkdf, hmac, seededRng,
@@ -104,6 +105,16 @@ const RUNNERS = {
       out.push([`${v.name} tamper refused`, (await code(() => aeadDecrypt(h(v.key), h(v.iv), sealed, h(v.aad)))) === 'decrypt_failed']);
     }
     return out;
+  },
+
+  async iltapiiri_pow(doc) {
+    const c = h(doc.challenge);
+    const k = h(doc.identity_key);
+    return [
+      ['first solving nonce', (await solvePow(c, k, doc.bits)) === doc.nonce],
+      ['check accepts it', await checkPow(c, k, doc.nonce, doc.bits)],
+      ['check refuses the one before', !(await checkPow(c, k, doc.nonce - 1, doc.bits))],
+    ];
   },
 
   async iltapiiri_identity(doc) {

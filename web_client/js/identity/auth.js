@@ -7,6 +7,7 @@
 
 import { b64decode, b64encode } from '../crypto/primitives.js';
 import { authMessage } from '../e2ee/identity.js';
+import { solvePow } from '../e2ee/pow.js';
 
 export { authMessage };
 export const CHALLENGE_BYTES = 32;
@@ -23,7 +24,9 @@ export async function authenticate(socket, identity, pseudonym) {
   const serverKey = b64decode(hello.server_key);
   if (serverKey.length !== SERVER_KEY_BYTES) throw { code: 'bad_reply', message: 'bad server key' };
   const signature = await identity.sign(authMessage(challenge, identity.publicKey, serverKey));
-  const request = { identity_key: identity.publicKeyB64, signature: b64encode(signature) };
+  // A new sign-in costs 2^pow_bits SHA-256 (docs/protocol.md): the price of a throwaway identity.
+  const pow = await solvePow(challenge, identity.publicKey, hello.pow_bits || 0);
+  const request = { identity_key: identity.publicKeyB64, signature: b64encode(signature), pow };
   if (pseudonym) request.pseudonym = pseudonym;
   const reply = await socket.request('auth', request);
   return {
