@@ -249,6 +249,8 @@ class PeerClient(GroupFlow):
             await self._handle_direct(data)
         elif name == "room.membership":
             await self._handle_membership(decode_membership(data))
+        elif name == "keys.low":  # my one-time prekeys run short: top up now (finding 7)
+            await self._publish_keys(always=False)
         elif name == "group.closing":
             event = GroupEvent.from_wire(name, data)
             if event.room in self._groups:

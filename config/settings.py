@@ -1,12 +1,14 @@
 """Typed service settings, loaded from a TOML file (`--config FILE`) with safe defaults.
 
-    [server]    host, port, data_dir, groups_file (relative to the settings file)
+    [server]    host, port, data_dir, key_file, groups_file (relative to the settings file)
     [identity]  pseudonym_window_days, new_key_binding_minutes, pow_bits, reserved_names,
                 moderator_keys (interim, see protocol.md)
     [inbox]     ttl_days, max_per_recipient, max_per_sender
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
                 auth_timeout_seconds, max_connections_per_key, signin_per_minute, signin_burst,
-                trusted_proxies (addresses whose X-Forwarded-For names the sign-in source)
+                trusted_proxies (addresses whose X-Forwarded-For names the sign-in source),
+                prekey_window_minutes, prekey_fetches_per_requester, prekey_fetches_per_target,
+                prekey_low_water
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -34,6 +36,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
+    key_file: Path | None = None  # server secrets; None: `<data_dir>-server.key` (keyfile.py)
     groups: tuple[GroupSpec, ...] = ()
     pseudonym_window_days: int = 30
     # A key that never published keys holds its name this long (finding 4 of issue 8).
@@ -53,6 +56,12 @@ class Settings:
     signin_per_minute: float = 30.0  # sign-in attempts per source (address), per process
     signin_burst: float = 60.0
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
+    # One-time prekeys handed out per window (issue 8, finding 7): past either count a fetch
+    # gets the bundle without one; below `prekey_low_water` left, the owner gets `keys.low`.
+    prekey_window_seconds: int = 3600
+    prekey_fetches_per_requester: int = 30
+    prekey_fetches_per_target: int = 15
+    prekey_low_water: int = 10
     redis_url: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -108,6 +117,7 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         host=str(server.get("host", "127.0.0.1")),
         port=_int(server, "port", 8080, 0, 65535),
         data_dir=(base_dir / str(data_dir)) if data_dir else Path("data"),
+        key_file=(base_dir / str(key_file)) if (key_file := server.get("key_file")) else None,
         groups=load_groups(groups_path),
         pseudonym_window_days=_int(identity, "pseudonym_window_days", 30, 1, 3650),
         new_key_binding_seconds=_int(identity, "new_key_binding_minutes", 60, 1, 43200) * 60,
@@ -125,6 +135,11 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         signin_burst=_number(limits, "signin_burst", 60.0, 1, 1_000_000),
         trusted_proxies=frozenset(_strings(limits, "trusted_proxies"))
         if "trusted_proxies" in limits else frozenset({"127.0.0.1", "::1"}),
+        prekey_window_seconds=_int(limits, "prekey_window_minutes", 60, 1, 7 * 24 * 60) * 60,
+        prekey_fetches_per_requester=_int(limits, "prekey_fetches_per_requester", 30, 1,
+                                          100_000),
+        prekey_fetches_per_target=_int(limits, "prekey_fetches_per_target", 15, 1, 100_000),
+        prekey_low_water=_int(limits, "prekey_low_water", 10, 0, 200),
     )
 
 

@@ -17,6 +17,7 @@ from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.context import Relay
 from server.crypto import load_server_keys
 from server.http import make_routes
+from server.keyfile import check_outside, default_key_file
 from server.limits import MAX_FRAME_BYTES
 from server.logs import EventLog
 from server.metrics import Metrics
@@ -60,7 +61,10 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         store = open_store(settings)
         try:
-            keys = await load_server_keys(store, the_rng)
+            key_file = settings.key_file or default_key_file(settings.data_dir)
+            if not settings.redis_url:
+                check_outside(key_file, settings.data_dir)
+            keys = await load_server_keys(store, the_rng, key_file)
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=EventLog(),
                           emitter=SioEmitter(sio), instance_id=the_rng.bytes(8).hex(),

@@ -20,7 +20,7 @@ from e2ee.identity import auth_message
 from e2ee.pow import solve as solve_pow
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
-               "group.closed", "direct.envelope")
+               "group.closed", "direct.envelope", "keys.low")
 
 
 def b64(data: bytes) -> str:
