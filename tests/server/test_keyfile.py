@@ -170,3 +170,13 @@ async def test_a_password_protected_redis_works(live_server_factory: LiveServerF
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_key_file_can_be_made_before_the_first_start(tmp_path: Path) -> None:
+    from server.keyfile import main, read_key_file
+    path = tmp_path / "etc" / "server.key"
+    assert main([str(path)]) == 0 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    keys = read_key_file(path)
+    assert main([str(path)]) == 0 and read_key_file(path) == keys  # left as it is
+    path.chmod(0o640)
+    assert main([str(path)]) == 1
