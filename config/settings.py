@@ -1,11 +1,13 @@
 """Typed service settings, loaded from a TOML file (`--config FILE`) with safe defaults.
 
-    [server]    host, port, data_dir, key_file, groups_file (relative to the settings file)
+    [server]    host, port, data_dir, key_file, groups_file (relative to the settings file),
+                trusted_proxy_header (the proxy's client-address header, e.g. "X-Real-IP")
     [identity]  pseudonym_window_days, new_key_binding_minutes, pow_bits, reserved_names,
                 moderator_keys (interim, see protocol.md)
     [inbox]     ttl_days, max_per_recipient, max_per_sender
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
-                auth_timeout_seconds, max_connections_per_key, signin_per_minute, signin_burst,
+                auth_timeout_seconds, max_connections_per_key, max_unauthenticated,
+                max_unauthenticated_per_source, signin_per_minute, signin_burst,
                 trusted_proxies (addresses whose X-Forwarded-For names the sign-in source),
                 prekey_window_minutes, prekey_fetches_per_requester, prekey_fetches_per_target,
                 prekey_low_water
@@ -62,6 +64,9 @@ class Settings:
     prekey_fetches_per_requester: int = 30
     prekey_fetches_per_target: int = 15
     prekey_low_water: int = 10
+    max_unauthenticated: int = 512
+    max_unauthenticated_per_source: int = 16
+    trusted_proxy_header: str | None = None  # e.g. "X-Real-IP", only behind that proxy
     redis_url: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -104,6 +109,15 @@ def _strings(table: dict[str, object], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _optional_str(table: dict[str, object], key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{key} must be a non-empty string")
+    return value
+
+
 def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     """Validate a settings document; relative paths are resolved against `base_dir`."""
     server = _table(data, "server")
@@ -140,6 +154,10 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
                                           100_000),
         prekey_fetches_per_target=_int(limits, "prekey_fetches_per_target", 15, 1, 100_000),
         prekey_low_water=_int(limits, "prekey_low_water", 10, 0, 200),
+        max_unauthenticated=_int(limits, "max_unauthenticated", 512, 1, 1_000_000),
+        max_unauthenticated_per_source=_int(limits, "max_unauthenticated_per_source", 16, 1,
+                                            1_000_000),
+        trusted_proxy_header=_optional_str(server, "trusted_proxy_header"),
     )
 
 
