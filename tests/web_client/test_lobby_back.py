@@ -20,7 +20,7 @@ STATE = """() => {
   const engine = c.e2ee && c.e2ee.engine;
   return {
     sessionRooms: [...c.session.rooms.keys()],
-    engineRooms: engine ? [...engine.rooms.keys()] : [],
+    engineRooms: engine ? [...engine.flow.rooms.keys()] : [],
     groupKeyRooms: engine && engine.groups ? [...engine.groups.rooms()] : [],
     left: window.__left || [],
   };
@@ -62,7 +62,7 @@ async def test_back_from_the_lobby_leaves_the_room_and_drops_its_keys(
     await page.wait_for_selector("section.lobby")
     # In the lobby window: joined already, and the engine holds the room's keys.
     await page.wait_for_function(
-        "() => window.iltapiiri.e2ee.engine.rooms.size === 1 && window.iltapiiri.session.rooms.size === 1")
+        "() => window.iltapiiri.e2ee.engine.flow.rooms.size === 1 && window.iltapiiri.session.rooms.size === 1")
     before = await page.evaluate(STATE)
     room = before["sessionRooms"][0]
     assert before["engineRooms"] == [room]

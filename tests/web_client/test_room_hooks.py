@@ -24,7 +24,7 @@ SPY = """() => {
 }"""
 
 ENGINE = """() => { const e = window.iltapiiri.e2ee.engine;
-  return { rooms: [...e.rooms.keys()], keys: e.groups.rooms(), mine: [...e.groups.mine.keys()] }; }"""
+  return { rooms: [...e.flow.rooms.keys()], keys: e.groups.rooms(), mine: [...e.groups.mine.keys()] }; }"""
 
 
 async def test_joining_and_leaving_tell_the_engine_at_once(live_server, open_peer: OpenPeer) -> None:

@@ -1,9 +1,9 @@
 /**
- * The browser's e2ee engine: account, 1:1 sessions, sender keys and their orchestration, with
- * the same behaviour on the wire as the Python client (client/peer.py): X3DH on first contact,
- * a sender key per (room, epoch) shared over 1:1 with every member, the current key to each
- * newcomer, rotation after a leave or removal, early group envelopes held (bounded) until their
- * sender key arrives, a room's keys dropped when it closes, one-time prekeys topped up.
+ * The browser's e2ee engine: account, prekeys and 1:1 sessions, and the I/O of the group half,
+ * with the same behaviour on the wire as the Python client (client/engine.py, direct_flow.py,
+ * group_flow.py): X3DH on first contact, one-time prekeys topped up, the signed prekey rotated.
+ * The group decisions (who gets my sender key, when it rotates, which keys are refused, what
+ * waits for its key) are groupflow.js's; this class sends the shares and persists.
  *
  * Every operation runs under one mutex (WebCrypto is async, so two pushes would otherwise
  * interleave on the same ratchet), and state is written to the store before a ciphertext that
@@ -19,18 +19,14 @@ import { openingToWire } from './franking.js';
 import { GroupKeys } from './group.js';
 import { Account, bundleFromFetch } from './identity.js';
 import { verifyMembership } from './membership.js';
-import {
-  DROP_ROOM_KEYS, FORGET_SENDER, NEW_SENDER_KEY, RoomState, SHARE_SENDER_KEY,
-} from './rooms.js';
+import { GroupFlow, HOLD_TIMEOUT_MS } from './groupflow.js';
+import { SHARE_SENDER_KEY } from './rooms.js';
 import { DirectSessions } from './session.js';
 import { exportDeviceState, importDeviceState } from './state.js';
 
 export const OTK_LOW_WATERMARK = 10;
 export const OTK_TARGET = 50;
 export const OTK_CHECK_EVERY = 5;
-export const MAX_HELD_ENVELOPES = 512; // per room, waiting for their sender key
-export const HOLD_TIMEOUT_MS = 30000;
-export const MAX_PENDING_DISTRIBUTIONS = 64; // keys that arrived before my join was processed
 export const MAX_SEEN_DIRECT_IDS = 4096;
 export const RELAY_OTKS_STORED = 200; // the relay keeps the newest 200 one-time prekeys of a key
 export const RELAY_OTKS_PER_PUBLISH = 100;
@@ -68,9 +64,7 @@ export class Engine {
     this.directs = null;
     this.groups = null;
     this.pins = new Map(); // pseudonym -> identity key (trusted on first use)
-    this.rooms = new Map(); // room -> RoomState
-    this.held = new Map(); // room -> [{senderHex, wake, at}]
-    this.pendingDistributions = [];
+    this.flow = new GroupFlow({ now: () => this.now(), rng }); // the rooms I am in, one owner
     this.seenDirect = new Set();
     this.sessionStarts = 0;
     this.serverKey = null;
@@ -78,7 +72,7 @@ export class Engine {
   }
 
   toString() {
-    return `Engine(rooms=${this.rooms.size}, loaded=${Boolean(this.account)})`;
+    return `Engine(rooms=${this.flow.rooms.size}, loaded=${Boolean(this.account)})`;
   }
 
   key(kind) {
@@ -97,7 +91,7 @@ export class Engine {
       this.directs = new DirectSessions(this.account, (await this.store.get(this.key('sessions'))) || []);
       this.groups = new GroupKeys(identity, await this.store.get(this.key('groups')));
       this.pins = new Map(Object.entries((await this.store.get(this.key('pins'))) || {}));
-      this.rooms.clear();
+      this.flow.reset(identity.publicKey, this.groups);
       // A room is one night: keys of nights before yesterday are of no use, drop them on load.
       const cutoff = new Date(this.now() - 2 * 86400000).toISOString().slice(0, 10);
       let purged = false;
@@ -154,7 +148,7 @@ export class Engine {
       if (this.identity && ctEqual(this.identity.publicKey, identityKey)) {
         this.identity = null;
         this.account = null;
-        this.rooms.clear();
+        this.flow.reset();
       }
     });
   }
@@ -330,40 +324,21 @@ export class Engine {
     if (this.seenDirect.size > MAX_SEEN_DIRECT_IDS) this.seenDirect.delete(this.seenDirect.values().next().value);
   }
 
+  /** A sender key from `fromKey`: the flow decides (refusals throw E2eeError). */
   async acceptDistribution(skd, fromKey) {
-    if (!this.rooms.has(skd.room)) {
-      // It may come before my own join reply was processed: keep it (bounded) for the join.
-      this.pendingDistributions.push({ skd, fromKey, at: this.now() });
-      while (this.pendingDistributions.length > MAX_PENDING_DISTRIBUTIONS) this.pendingDistributions.shift();
-      return;
-    }
-    await this.groups.processDistribution(skd, fromKey);
-    this.wake(skd.room, fromKey);
+    return this.flow.acceptDistribution(skd, fromKey);
   }
 
-  // -- groups ----------------------------------------------------------------------------
+  // -- groups: decisions in groupflow.js, carried out here -------------------------------
 
   /** My join reply (or a rejoin after a reconnect): verify, then make and share a sender key. */
   applyJoin(reply) {
     return this.mutex.run(async () => {
       const m = await verifyMembership(this.serverKey, reply.membership);
       if (m.room !== reply.room) fail('context_mismatch', 'membership of another room');
-      let state = this.rooms.get(m.room);
-      if (!state) {
-        state = new RoomState(m.room, this.identity.publicKey);
-        this.rooms.set(m.room, state);
-      }
-      const pending = this.pendingDistributions.filter((p) => p.skd.room === m.room && this.now() - p.at < HOLD_TIMEOUT_MS);
-      this.pendingDistributions = this.pendingDistributions.filter((p) => p.skd.room !== m.room);
-      for (const p of pending) {
-        try {
-          await this.groups.processDistribution(p.skd, p.fromKey);
-        } catch (err) {
-          if (!(err instanceof E2eeError)) throw err;
-        }
-      }
-      await this.execute(state.joined(m));
-      for (const p of pending) this.wake(m.room, p.fromKey);
+      const { actions, woke } = await this.flow.join(m);
+      await this.execute(actions);
+      for (const key of woke) this.flow.wake(m.room, key);
     });
   }
 
@@ -377,36 +352,27 @@ export class Engine {
       } catch (err) {
         return; // unsigned or malformed: never act on it
       }
-      const state = this.rooms.get(m.room);
-      if (!state || state.closed) return;
-      if ((m.event === 'left' || m.event === 'removed') && ctEqual(m.identityKey, this.identity.publicKey)) {
-        await this.closeRoom(m.room, m.event);
-        return;
-      }
-      await this.execute(state.membership(m));
-      if (state.closed) await this.closeRoom(m.room, 'closed');
+      const { actions, close } = this.flow.membership(m);
+      await this.execute(actions);
+      if (close) await this.closeRoom(m.room, close);
     });
   }
 
+  /** Carry out group actions: the 1:1 shares here, the rest on the flow's key state. */
   async execute(actions) {
     for (const a of actions) {
-      if (a.type === NEW_SENDER_KEY) {
-        await this.groups.createSenderKey(a.room, a.epoch, this.rng);
+      if (a.type !== SHARE_SENDER_KEY) {
+        await this.flow.apply(a);
         await this.persist({ groups: true });
-      } else if (a.type === SHARE_SENDER_KEY) {
-        const dist = await this.groups.distribution(a.room);
-        for (const member of a.members) {
-          try {
-            await this.sendContent(member.pseudonym, member.identityKey, dist);
-          } catch (err) {
-            // One unreachable member must not keep the others from my key.
-          }
+        continue;
+      }
+      const dist = await this.groups.distribution(a.room);
+      for (const member of a.members) {
+        try {
+          await this.sendContent(member.pseudonym, member.identityKey, dist);
+        } catch (err) {
+          // One unreachable member must not keep the others from my key.
         }
-      } else if (a.type === FORGET_SENDER) {
-        this.groups.forgetSender(a.room, a.senderKey);
-      } else if (a.type === DROP_ROOM_KEYS) {
-        this.groups.dropRoom(a.room);
-        await this.persist({ groups: true });
       }
     }
   }
@@ -417,20 +383,15 @@ export class Engine {
   }
 
   async closeRoom(room, reason) {
-    const state = this.rooms.get(room);
-    if (state) state.close(reason);
-    this.rooms.delete(room);
-    this.groups.dropRoom(room);
+    this.flow.close(room, reason);
     await this.persist({ groups: true });
-    for (const w of this.held.get(room) || []) w.wake(false);
-    this.held.delete(room);
   }
 
-  /** Encrypt, sign and send a franked text to `room`: the relay's {seq, ts, stamp?}. */
+  /** Encrypt, sign and send a franked text to `room` (rotating first when my key is due): the
+   * relay's {seq, ts, stamp?}. */
   sendGroupText(room, text) {
     return this.mutex.run(async () => {
-      const state = this.rooms.get(room);
-      if (!state || state.closed) fail('bad_state', 'not in this room');
+      await this.execute(this.flow.sendActions(room));
       const out = await this.groups.encryptText(room, text, this.rng);
       await this.persist({ groups: true });
       return this.relay.request('room.send', { room, ...outgoingToWire(out) });
@@ -448,8 +409,8 @@ export class Engine {
     for (;;) {
       const attempt = await this.mutex.run(async () => {
         // The hold is registered inside the lock, so a key processed right after is not missed.
-        const wait = () => ({ wait: this.hold(env, Math.max(0, deadline - this.now())) });
-        if (!this.rooms.has(env.room) && !this.groups.hasSenderKey(env.room, env.senderKey)) return wait();
+        const wait = () => ({ wait: this.flow.hold(env, Math.max(0, deadline - this.now())) });
+        if (!this.flow.mayWait(env)) return wait();
         try {
           const got = await this.groups.decrypt(env);
           await this.persist({ groups: true });
@@ -469,28 +430,5 @@ export class Engine {
       }
       if (!(await attempt.wait)) return null;
     }
-  }
-
-  /** Wait until a key of (room, sender) arrives (true) or the wait is given up (false). */
-  hold(env, ms) {
-    const list = this.held.get(env.room) || [];
-    this.held.set(env.room, list);
-    if (list.length >= MAX_HELD_ENVELOPES) list.shift().wake(false);
-    return new Promise((resolve) => {
-      const entry = { senderHex: hex(env.senderKey), wake: null };
-      const timer = setTimeout(() => entry.wake(false), ms);
-      entry.wake = (ok) => {
-        clearTimeout(timer);
-        const i = list.indexOf(entry);
-        if (i >= 0) list.splice(i, 1);
-        resolve(ok);
-      };
-      list.push(entry);
-    });
-  }
-
-  wake(room, senderKey) {
-    const want = hex(senderKey);
-    for (const w of [...(this.held.get(room) || [])]) if (w.senderHex === want) w.wake(true);
   }
 }
