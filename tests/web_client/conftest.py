@@ -37,6 +37,10 @@ document.addEventListener('securitypolicyviolation', (e) => {
 });
 """
 
+# Tests only: the app hands its context to this hook when it exists (web_client/js/app.js); the
+# shipped page defines nothing global. Installed by `open_peer` unless diagnostics=False.
+DIAGNOSTICS_HOOK = "window.__iltapiiriDiagnostics = (ctx) => { window.iltapiiri = ctx; };"
+
 
 @dataclass
 class Peer:
@@ -109,16 +113,20 @@ OpenPeer = Callable[..., Awaitable[Peer]]
 
 @pytest.fixture
 def open_peer(browser: Any) -> OpenPeer:
-    """`await open_peer(base_url, path="/", locale="en-GB", width=None)` -> a Peer."""
+    """`await open_peer(base_url, path="/", locale="en-GB", width=None, diagnostics=True)` -> a
+    Peer; `diagnostics=False` opens the page exactly as shipped (no test hook)."""
 
     async def factory(base_url: str, path: str = "/", locale: str = "en-GB",
-                      width: int | None = None, height: int = 780) -> Peer:
+                      width: int | None = None, height: int = 780,
+                      diagnostics: bool = True) -> Peer:
         options: dict[str, Any] = {"locale": locale}
         if width is not None:
             options["viewport"] = {"width": width, "height": height}
             options["is_mobile"] = False
         context = await browser.new_context(**options)
         await context.add_init_script(WATCH_SCRIPT)
+        if diagnostics:
+            await context.add_init_script(DIAGNOSTICS_HOOK)
         page = await context.new_page()
         peer = Peer(context=context, page=page, base_url=base_url)
         page.on("request", lambda req: peer.requests.append(req.url))

@@ -242,5 +242,10 @@ async function resumeSignIn() {
   }
 }
 
-window.iltapiiri = ctx; // for the browser tests and for debugging from the console
+// No global: the session and the engine (chain keys included) are reachable from no page
+// script. A browser test installs window.__iltapiiriDiagnostics with page.add_init_script
+// (before any page script); the shipped page never defines it. A script that could run that
+// early in this origin could replace WebCrypto itself, so the hook gives it nothing more.
+const diagnostics = globalThis.__iltapiiriDiagnostics;
+if (typeof diagnostics === 'function') diagnostics(ctx);
 start();

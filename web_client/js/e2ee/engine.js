@@ -18,22 +18,14 @@ import { directEnvelopeFromWire, groupEnvelopeFromWire, KIND_PREKEY, outgoingToW
 import { openingToWire } from './franking.js';
 import { GroupKeys } from './group.js';
 import { Account, bundleFromFetch } from './identity.js';
+import { OTK_CHECK_EVERY, publishKeys, signedPrekeyDue } from './prekeys.js';
 import { verifyMembership } from './membership.js';
 import { GroupFlow, HOLD_TIMEOUT_MS } from './groupflow.js';
 import { SHARE_SENDER_KEY } from './rooms.js';
 import { DirectSessions } from './session.js';
 import { exportDeviceState, importDeviceState } from './state.js';
 
-export const OTK_LOW_WATERMARK = 10;
-export const OTK_TARGET = 50;
-export const OTK_CHECK_EVERY = 5;
 export const MAX_SEEN_DIRECT_IDS = 4096;
-export const RELAY_OTKS_STORED = 200; // the relay keeps the newest 200 one-time prekeys of a key
-export const RELAY_OTKS_PER_PUBLISH = 100;
-// Make a new signed prekey when the published one is older than a week (as client/engine.py;
-// X3DH recommends periodic rotation). The account keeps MAX_OLD_SIGNED_PREKEYS (3) old ones, so a
-// first message sent to an older bundle (in flight, or waiting in the inbox) still opens.
-export const SIGNED_PREKEY_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /** 1:1 control actions of the web client and their names inside the ciphertext. */
 export const CONTROL_ACTIONS = { request: 'dm_request', accept: 'dm_accept', decline: 'dm_decline', end: 'dm_end' };
@@ -171,57 +163,17 @@ export class Engine {
     });
   }
 
+  /** Top up one-time prekeys and rotate the signed prekey when due (prekeys.js). */
   async publishKeys(always) {
-    let count = 0;
-    try {
-      const reply = await this.relay.request('keys.count', {});
-      count = Number.isInteger(reply.one_time_prekeys) ? reply.one_time_prekeys : 0;
-    } catch (err) {
-      if (!err || err.code !== 'no_keys') throw err;
-    }
-    if (this.freshAccount && count > 0) {
-      // New keys for an identity the relay already holds one-time prekeys of (a restore without
-      // keys, a reinstall): their private halves are not here, and the relay hands out the
-      // oldest first, so a new contact's first message would be unreadable. Push them all out.
-      for (let n = 0; n < RELAY_OTKS_STORED; n += RELAY_OTKS_PER_PUBLISH) {
-        const request = await this.account.keysPublish(RELAY_OTKS_PER_PUBLISH, this.rng);
-        await this.persist({ account: true });
-        await this.relay.request('keys.publish', request);
-      }
-      this.freshAccount = false;
-      return;
-    }
+    await publishKeys({
+      account: this.account, relay: this.relay, rng: this.rng, now: this.now(), fresh: this.freshAccount,
+      always, persistAccount: () => this.persist({ account: true }),
+    });
     this.freshAccount = false;
-    const topUp = count < OTK_LOW_WATERMARK ? OTK_TARGET - count : 0;
-    const { rotated, dated } = await this.rotateSignedPrekeyNow();
-    if (!always && topUp === 0 && !rotated) {
-      if (dated) await this.persist({ account: true });
-      return;
-    }
-    const request = await this.account.keysPublish(topUp, this.rng);
-    await this.persist({ account: true }); // private prekeys exist on disk before the server hands them out
-    await this.relay.request('keys.publish', request);
   }
 
-  /** Whether the signed prekey is older than SIGNED_PREKEY_MAX_AGE_MS at `now` (a prekey of
-   * unknown age, or dated in the future after a clock change, counts from `now`). */
   signedPrekeyDue(now = this.now()) {
-    const made = this.account && this.account.signedMadeAt;
-    return Number.isFinite(made) && made <= now && now - made >= SIGNED_PREKEY_MAX_AGE_MS;
-  }
-
-  /** Rotate the signed prekey if due (under the mutex, before a publish). {rotated, dated}. */
-  async rotateSignedPrekeyNow() {
-    const now = this.now();
-    const made = this.account.signedMadeAt;
-    if (!Number.isFinite(made) || made > now) {
-      this.account.signedMadeAt = now;
-      return { rotated: false, dated: true };
-    }
-    if (now - made < SIGNED_PREKEY_MAX_AGE_MS) return { rotated: false, dated: false };
-    await this.account.rotateSignedPrekey(this.rng);
-    this.account.signedMadeAt = now;
-    return { rotated: true, dated: true };
+    return signedPrekeyDue(this.account, now);
   }
 
   /**
