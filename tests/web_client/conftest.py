@@ -21,14 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_CLIENT = REPO_ROOT / "web_client"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
-# Modules and data other engineers deliver; while one is missing on disk its 404 is expected.
-OPTIONAL_PATHS = {
-    "/js/e2ee/index.js": WEB_CLIENT / "js" / "e2ee" / "index.js",
-    "/js/detector.js": WEB_CLIENT / "js" / "detector.js",
-    "/api/detector.json": REPO_ROOT / "config" / "detector.json",
-    "/api/crisis-resources.json": REPO_ROOT / "config" / "crisis_resources.json",
-}
-
 # Runs before any page script; CDP injects it, so the page's CSP does not apply to it.
 WATCH_SCRIPT = """
 window.__csp = [];
@@ -37,7 +29,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 });
 """
 
-# Tests only: the app hands its context to this hook when it exists (web_client/js/app.js); the
+# Tests only: the app hands its context to this hook when it exists (web_client/js/main.js); the
 # shipped page defines nothing global. Installed by `open_peer` unless diagnostics=False.
 DIAGNOSTICS_HOOK = "window.__iltapiiriDiagnostics = (ctx) => { window.iltapiiri = ctx; };"
 
@@ -59,15 +51,8 @@ class Peer:
         return list(await self.page.evaluate("window.__csp || []"))
 
     def unexpected_console_errors(self) -> list[tuple[str, str]]:
-        """Console errors, minus 404s of optional modules that are not on disk yet."""
-        allowed = {path for path, file in OPTIONAL_PATHS.items() if not file.exists()}
-        out = []
-        for text, url in self.console_errors:
-            path = url.replace(self.base_url, "") if url.startswith(self.base_url) else url
-            if "404" in text and path in allowed:
-                continue
-            out.append((text, url))
-        return out
+        """Every console error (all modules and data files exist, so none is expected)."""
+        return list(self.console_errors)
 
     async def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

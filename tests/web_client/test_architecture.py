@@ -10,6 +10,8 @@ dynamic import):
 - views/ talk to encryption only through messaging.js and the context: no e2ee/ module;
 - nothing but the composition root (app.js) loads staff/, and only with a dynamic import, so a
   peer's page never downloads it.
+One owner each: only directs.js acknowledges inbox envelopes; only session.js changes the
+map of the rooms I am in (it says every change with an event).
 Each rule is checked on the real tree and shown able to fail on a synthetic one.
 """
 
@@ -73,6 +75,29 @@ def arrow_violations(files: Mapping[str, str]) -> list[str]:
     return sorted(set(bad))
 
 
+OWNED = {
+    "directs.js": re.compile(r"['\"]inbox\.ack['\"]"),
+    "session.js": re.compile(r"\brooms\.(set|delete|clear)\(|\bthis\.rooms\s*=(?!=)"),
+}
+
+
+def second_owners(files: Mapping[str, str]) -> list[str]:
+    """Modules other than the owner that acknowledge the inbox or write the rooms I am in
+    (session.rooms; other objects' own `rooms` maps are named otherwise, e.g. flow.rooms is
+    read-only outside e2ee/, Rooms.byRoom holds view state)."""
+    bad = []
+    for owner, pattern in OWNED.items():
+        for path, text in files.items():
+            if path == owner:
+                continue
+            if owner == "session.js" and not re.search(r"session\.rooms\.(set|delete|clear)\(", text):
+                continue
+            if owner == "directs.js" and not pattern.search(text):
+                continue
+            bad.append(f"{path} does what {owner} owns")
+    return sorted(bad)
+
+
 def long_files(files: Mapping[str, str], allowed: Mapping[str, str] = LONG_FILES) -> list[str]:
     """Files over MAX_LINES lines that are not on the allow-list."""
     return sorted(p for p, t in files.items() if len(t.splitlines()) > MAX_LINES and p not in allowed)
@@ -82,6 +107,25 @@ def test_import_arrows_hold() -> None:
     files = sources()
     assert {"e2ee/engine.js", "detector/engine.js", "views/chat.js", "app.js"} <= files.keys()
     assert arrow_violations(files) == []
+
+
+def test_one_owner_each() -> None:
+    files = sources()
+    assert OWNED["directs.js"].search(files["directs.js"])
+    assert OWNED["session.js"].search(files["session.js"])
+    assert second_owners(files) == []
+
+
+def test_owner_rule_can_fail() -> None:
+    synthetic = {
+        "e2ee/engine.js": "relay.request('inbox.ack', { ids });\n",
+        "e2ee/index.js": "this.session.rooms.delete(room);\n",
+        "views/chat.js": "ctx.rooms.forget(room);\n",
+    }
+    assert second_owners(synthetic) == [
+        "e2ee/engine.js does what directs.js owns",
+        "e2ee/index.js does what session.js owns",
+    ]
 
 
 def test_every_js_file_keeps_to_the_line_budget() -> None:

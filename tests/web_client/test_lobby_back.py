@@ -1,6 +1,6 @@
 """The lobby's Back button: in the lobby window the relay has already let us into the room, so
 Back must leave it through `ctx.leaveRoom`: the relay is told (`group.leave`), the room is
-forgotten here, and its group keys are dropped at once (the engine's `onLeft`)."""
+forgotten here (the session's 'room.left'), and its group keys are dropped at once."""
 
 from __future__ import annotations
 
@@ -27,10 +27,8 @@ STATE = """() => {
 }"""
 
 SPY_ON_LEFT = """() => {
-  const e2ee = window.iltapiiri.e2ee;
-  const original = e2ee.onLeft.bind(e2ee);
   window.__left = [];
-  e2ee.onLeft = (room) => { window.__left.push(room); return original(room); };
+  window.iltapiiri.session.on('room.left', ({ room }) => { window.__left.push(room); });
 }"""
 
 

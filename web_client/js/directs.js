@@ -105,6 +105,7 @@ export class Directs extends EventTarget {
       const opened = await openDirectEnvelope(env);
       if (!opened) continue; // unreadable now: leave it in the inbox for when keys are ready
       done.push(env.id);
+      if (opened.type === 'undecryptable') continue; // it never will be: acknowledged, not shown
       const convo = this.get(env.from);
       convo.peerKey = env.from_key;
       if (opened.type === 'control') {

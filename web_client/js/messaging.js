@@ -75,7 +75,8 @@ export async function openRoomEnvelope(envelope) {
   }
 }
 
-/** Open a direct envelope: {type: 'text'|'control', text?, action?, franking?} or null. */
+/** Open a direct envelope: {type: 'text'|'control'|'key'|'undecryptable', text?, action?,
+ * franking?}, or null when it cannot be read now (it stays in the inbox). */
 export async function openDirectEnvelope(envelope) {
   if (!encryptionReady()) return null;
   try {

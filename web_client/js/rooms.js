@@ -1,7 +1,9 @@
 /**
- * What this device holds about the rooms it is in: members, messages of tonight (in memory only;
- * groups leave no transcript), and the closing time. Views draw from here, so a language switch
- * or a trip to the help panel loses nothing.
+ * What the views show of the rooms this device is in: members, messages of tonight (in memory
+ * only; groups leave no transcript), and the closing time. Views draw from here, so a language
+ * switch or a trip to the help panel loses nothing. Which rooms I am in is the session's to say
+ * (session.js): an entry is made on its 'room.joined' and dropped on 'room.left' when I left;
+ * a closed room stays (marked closed) for its goodbye until the person leaves it (forget).
  */
 
 import { membershipChanged, openRoomEnvelope } from './messaging.js';
@@ -14,11 +16,13 @@ export class Rooms extends EventTarget {
     super();
     this.session = session;
     this.byRoom = new Map();
+    session.on('room.joined', (reply) => this.joined(reply));
+    session.on('room.left', ({ room, reason }) => {
+      if (reason === 'left') this.forget(room);
+    });
     session.on('room.envelope', (env) => this.onEnvelope(env));
     session.on('room.membership', (m) => this.onMembership(m));
     // After a reconnect the member list may have changed while we were away.
-    // (A separate event from 'members', which the e2ee engine takes as a join to key for; it
-    // handles rejoins itself when the session resumes.)
     session.on('rejoined', (reply) => this.update(reply.room, (r) => {
       r.members = reply.members || r.members;
       r.epoch = reply.epoch;
@@ -43,7 +47,7 @@ export class Rooms extends EventTarget {
     return () => this.removeEventListener(type, listener);
   }
 
-  /** Record a group.join reply. */
+  /** Record a group.join reply (the session's 'room.joined'). */
   joined(reply) {
     const existing = this.byRoom.get(reply.room);
     const room = existing || { room: reply.room, messages: [], closing: false, closed: false };

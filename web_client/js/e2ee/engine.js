@@ -227,8 +227,9 @@ export class Engine {
 
   /**
    * Open a `direct.envelope`: {type: 'text', text, franking} | {type: 'control', action} |
-   * {type: 'key'} (a sender key, handled here), or null. An envelope that can never decrypt is
-   * acknowledged here so it does not come back at every sign-in.
+   * {type: 'key'} (a sender key, handled here) | {type: 'undecryptable'} (it never will: the
+   * caller acknowledges it, so it does not come back at every sign-in), or null (seen already).
+   * Acknowledging inbox envelopes is the caller's alone (directs.js).
    */
   async openDirect(raw) {
     const result = await this.mutex.run(async () => {
@@ -242,8 +243,7 @@ export class Engine {
         if (!(err instanceof E2eeError)) throw err;
         this.undecryptable += 1;
         await this.persist({ account: true, sessions: true, pins: true });
-        this.relay.request('inbox.ack', { ids: [env.id] }).catch(() => {});
-        return null;
+        return { type: 'undecryptable' };
       }
       this.remember(env.id);
       const { content } = received;

@@ -77,8 +77,7 @@ function goodbye(ctx, room) {
         onclick: () => ctx.openHelp({ reason: 'goodbye' }) }),
       h('button', { type: 'button', class: 'primary', text: t('chat.back_to_groups'),
         onclick: () => {
-          ctx.rooms.forget(room.room);
-          if (ctx.e2ee && ctx.e2ee.onLeft) ctx.e2ee.onLeft(room.room).catch(() => {});
+          ctx.leaveRoom(room.room).catch(() => {});
           ctx.router.show('groups');
         } })));
 }
