@@ -162,3 +162,20 @@ def test_line_rule_can_fail() -> None:
     files = {"e2ee/big.js": "x\n" * (MAX_LINES + 1), "e2ee/fine.js": "x\n" * MAX_LINES}
     assert long_files(files) == ["e2ee/big.js"]
     assert long_files(files, {"e2ee/big.js": "a generated table"}) == []
+
+
+def code_lines(text: str) -> list[str]:
+    """Lines of `text` outside comments (block comments at line start, // comments)."""
+    without = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return [ln.strip() for ln in without.splitlines() if ln.strip() and not ln.strip().startswith("//")]
+
+
+def not_reexports(text: str) -> list[str]:
+    """Code lines of `text` that are not `export ... from '...'`."""
+    return [ln for ln in code_lines(text) if not re.fullmatch(r"export \{[^}]*\} from '[^']+';", ln)]
+
+
+def test_detector_entry_is_a_thin_reexport() -> None:
+    """js/detector.js is the public entry only; everything lives in js/detector/."""
+    assert not_reexports(sources()["detector.js"]) == []
+    assert not_reexports("export { a } from './detector/a.js';\nexport const b = 1;\n") == ["export const b = 1;"]

@@ -28,7 +28,7 @@ import days from './views/days.js';
 import safety from './views/safety.js';
 import identity from './views/identity.js';
 
-/** Navigation per role; staff roles add their views here when they exist. */
+/** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
 export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
 export const NAV = {
   peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity']],
@@ -48,7 +48,7 @@ export function createApp({ doc = document } = {}) {
     session,
     rooms,
     directs,
-    e2ee: null, // the engine from js/e2ee/index.js once it exists
+    e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
       // Clear first so the same words said twice are announced twice.

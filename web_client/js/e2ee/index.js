@@ -56,7 +56,7 @@ class WebE2ee {
     this.applied = new WeakSet(); // join replies already applied (a rejoin brings a new one)
     this.starting = null;
     this.retries = 0;
-    ctx.e2ee = this; // for the browser tests and the console: status and counters, never keys
+    ctx.e2ee = this; // the context is no global (main.js): views reach `ready` and `status` here
   }
 
   /** True when sending end to end is possible (messaging.encryptionReady). */
