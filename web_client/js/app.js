@@ -13,7 +13,7 @@ import { Router } from './router.js';
 import { Session } from './session.js';
 import { Rooms } from './rooms.js';
 import { Directs } from './directs.js';
-import { installE2ee } from './messaging.js';
+import { Messaging } from './messaging.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
@@ -37,8 +37,9 @@ export const NAV = {
 /** Build the page's objects in `doc` and wire them; `start()` shows the first view. */
 export function createApp({ doc = document } = {}) {
   const session = new Session();
-  const rooms = new Rooms(session);
-  const directs = new Directs(session);
+  const messaging = new Messaging();
+  const rooms = new Rooms(session, messaging);
+  const directs = new Directs(session, messaging);
   const main = doc.getElementById('main');
   const live = doc.getElementById('live');
 
@@ -46,6 +47,7 @@ export function createApp({ doc = document } = {}) {
     t,
     lang: language,
     session,
+    messaging,
     rooms,
     directs,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
@@ -125,7 +127,7 @@ export function createApp({ doc = document } = {}) {
 
   function leaveNow() {
     quickExit(() => {
-      installE2ee(null);
+      messaging.install(null);
       session.close();
       ctx.router.clear();
     });
@@ -189,10 +191,10 @@ export function createApp({ doc = document } = {}) {
       const mod = await import('./e2ee/index.js');
       if (typeof mod.createE2ee === 'function') {
         ctx.e2ee = await mod.createE2ee(ctx);
-        installE2ee(ctx.e2ee);
+        messaging.install(ctx.e2ee);
       }
     } catch (err) {
-      installE2ee(null);
+      messaging.install(null);
     }
   }
 

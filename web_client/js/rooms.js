@@ -6,15 +6,15 @@
  * a closed room stays (marked closed) for its goodbye until the person leaves it (forget).
  */
 
-import { membershipChanged, openRoomEnvelope } from './messaging.js';
 import { loadList } from './local.js';
 
 export const MAX_MESSAGES_KEPT = 500; // per room, in memory
 
 export class Rooms extends EventTarget {
-  constructor(session) {
+  constructor(session, messaging) {
     super();
     this.session = session;
+    this.messaging = messaging;
     this.byRoom = new Map();
     session.on('room.joined', (reply) => this.joined(reply));
     session.on('room.left', ({ room, reason }) => {
@@ -94,7 +94,7 @@ export class Rooms extends EventTarget {
     const room = this.byRoom.get(env.room);
     if (!room) return;
     if (loadList('muted').includes(env.sender) || loadList('blocked').includes(env.sender)) return;
-    const opened = await openRoomEnvelope(env);
+    const opened = await this.messaging.openRoomEnvelope(env);
     // Everything needed for a franked report stays with the message, ready for the button.
     this.add(room, {
       id: `seq-${env.seq}`, seq: env.seq, ts: env.ts, sender: env.sender,
@@ -110,7 +110,7 @@ export class Rooms extends EventTarget {
     if (!room) return;
     room.members = m.members || room.members;
     room.epoch = m.epoch;
-    await membershipChanged(m);
+    await this.messaging.membershipChanged(m);
     if (m.event === 'joined' || m.event === 'left' || m.event === 'removed') {
       this.add(room, { id: `m-${m.epoch}`, system: m.event, sender: m.pseudonym, ts: typeof m.at === 'number' ? m.at : Date.parse(m.at) });
     }

@@ -1,6 +1,6 @@
 /**
  * The e2ee port's entry point for the web client: `createE2ee(ctx)` (app.js installs the result
- * with installE2ee, see js/messaging.js for the seam).
+ * with ctx.messaging.install, see js/messaging.js for the seam).
  *
  * One tab per device: the engine holds the Web Lock "iltapiiri-e2ee" (exclusive) for the life of
  * the page. A second tab of the same browser profile waits for the lock with `ready === false`
