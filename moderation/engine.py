@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from moderation.combine import combinations, make_match
+from moderation.context import TURN_CUE_KINDS, TurnCues
 from moderation.data import Compiled, Entry
 from moderation.normalize import normalise
 from moderation.patterns import RawMatch
@@ -192,6 +193,7 @@ class Detector:
         cue_sentences: dict[str, set[int]] = {"past": set(), "recent": set(), "reported": set()}
         lexical: list[tuple[RawMatch, Entry]] = []
         joking = bool(c.joking_caps) and any(ch in c.joking_emoji for ch in norm.text)
+        turns = TurnCues()
         for m in raw:
             e = c.entries[m.entry]
             if e.kind == "lexicon":
@@ -202,6 +204,11 @@ class Detector:
                 pseudo.update(range(m.first, m.last + 1))
             elif e.kind == "joking":
                 joking = True
+            elif e.kind in TURN_CUE_KINDS:
+                # A bare "no" is an answer only in the message's language ("no" is "well" in
+                # Finnish); the other conversational cues are unambiguous across the three.
+                if e.kind != "answer_no" or language is None or e.id.endswith("." + language):
+                    turns.add(e.kind, m, sentence_of, clause_of)
             else:
                 # Past and recent cues hold for their sentence; reported speech for its clause
                 # ("chefen sa att …, och jag tänkte att …" is the writer's own thought).
@@ -236,14 +243,23 @@ class Detector:
             elif sent in cue_sentences["recent"] and e.severity > c.recent_cap:
                 flags.append("recent")  # yesterday's overdose is high, not happening now
                 eff = min(eff, c.recent_cap)
-            if e.context == "self" and clause_of[m.first] in cue_sentences["reported"]:
+            reported = clause_of[m.first] in cue_sentences["reported"]
+            if e.context == "self" and reported:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
-            if quotes and e.category in c.quoted_categories and any(
-                    a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes):
-                # 'someone wrote "kys" to you, that's not ok': quoted to condemn, not addressed.
+            if e.category in c.quoted_categories and (reported or (quotes and any(
+                    a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes))):
+                # 'someone wrote "kys" to you, that's not ok', "if someone tells you to kill
+                # yourself, report it": quoted or reported to condemn it, not addressed.
                 flags.append("quoted")
                 eff = 0
+            if turns.answered(m, sentence_of, clause_of):
+                flags.append("answered")  # "asked if I have suicidal thoughts. no, honestly"
+                eff = min(eff, c.answered_cap)
+            if (e.context == "self" and e.category in c.addressed_categories
+                    and turns.addressed_to_reader(m, clause_of)):
+                flags.append("addressed")  # "if you feel you can't go on, call the line"
+                eff = min(eff, c.addressed_cap)
             if not flags or (flags == ["negated"] and e.negation == "negated_form_is_crisis"):
                 active.append((m, e))
             if e.severity > 0:

@@ -20,17 +20,31 @@ NOT_CRISIS = frozenset((CATEGORY_PERSONAL, CATEGORY_DOXXING))
 QUOTE_CHARS = frozenset('"“”„«»')
 
 
+# Flags by which the rules set a crisis phrase aside in its context.
+CONTEXT_FLAGS = frozenset(("idiom", "negated", "past", "reported", "quoted", "answered",
+                           "addressed", "joking"))
+
+
+def set_aside(matches: Sequence[Match]) -> bool:
+    """Did the rules find a crisis phrase (base level 2 or more) and set it aside below 2 by its
+    context (an idiom, a negation, the past, reported speech, a quote, a "no" to a question,
+    support addressed to the reader, a joke)? Then the model, which sees words but not their
+    context, may not raise the message."""
+    return any(m.base_severity >= 2 and m.severity < 2 and m.category not in NOT_CRISIS
+               and not CONTEXT_FLAGS.isdisjoint(m.flags) for m in matches)
+
+
 def with_model(
     model: Model, det: Detection, norm: Normalised, tokens: Sequence[Token], truncated: bool
 ) -> Detection:
     """The rules' verdict, raised by the learned model where it vouches for a higher level
-    (2 or 3, never 4) than the rules' crisis verdict. It never lowers a rule's verdict and
-    adds one match (rule ``model.<category>``, flag ``model``) spanning the message."""
+    (2 or 3, never 4) than the rules' crisis verdict, unless the rules set a crisis phrase
+    aside by its context (``set_aside``). It never lowers a rule's verdict and adds one match (rule ``model.<category>``, flag ``model``) spanning the message."""
     if not tokens:
         return det
     crisis = max((m.severity for m in det.matches if m.category not in NOT_CRISIS), default=0)
-    if crisis >= 3:
-        return det  # the model cannot add anything
+    if crisis >= 3 or set_aside(det.matches):
+        return det  # the model cannot add anything, or the rules read the words in context
     level = model.level(model.risk(tokens))
     if level <= crisis:
         return det
