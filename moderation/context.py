@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from moderation.patterns import RawMatch
 
 # Optional cue kinds read here (the engine reads past/recent/reported/joking itself).
-TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person")
+TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person", "quote_source")
 
 
 @dataclass(slots=True)
@@ -25,6 +25,7 @@ class TurnCues:
     answers: list[tuple[int, int, bool]] = field(default_factory=list)
     addressed: set[int] = field(default_factory=set)  # clauses
     first_person: set[int] = field(default_factory=set)  # clauses
+    quote_sources: set[int] = field(default_factory=set)  # sentences
 
     def add(self, kind: str, m: RawMatch, sentence_of: Sequence[int],
             clause_of: Sequence[int]) -> None:
@@ -35,6 +36,8 @@ class TurnCues:
             self.answers.append((clause_of[m.first], m.first, m.last > m.first))
         elif kind == "addressed":
             self.addressed.add(clause_of[m.first])
+        elif kind == "quote_source":
+            self.quote_sources.add(sentence_of[m.first])
         else:
             self.first_person.add(clause_of[m.first])
 
@@ -58,3 +61,7 @@ class TurnCues:
         ("if you feel you can't go on, call ...")."""
         clause = clause_of[m.first]
         return clause in self.addressed and clause not in self.first_person
+
+    def quoted_from_other(self, m: RawMatch, sentence_of: Sequence[int]) -> bool:
+        """The sentence says whose words these are: the reader's or someone else's."""
+        return sentence_of[m.first] in self.quote_sources

@@ -25,8 +25,9 @@ NEGATION_POLARITIES = ("negatable", "negated_form_is_crisis", "fixed")
 CONTEXTS = ("self", "other")
 CUE_KINDS = ("past", "recent", "reported")
 # Optional cue kinds: "joking" (lol, haha, xD, jk: a laugh in the message; see context_effects).
-# "asked", "answer_no", "addressed", "first_person": moderation/context.py.
-OPTIONAL_CUE_KINDS = ("joking", "asked", "answer_no", "addressed", "first_person")
+# "asked", "answer_no", "addressed", "first_person", "quote_source": moderation/context.py.
+OPTIONAL_CUE_KINDS = ("joking", "asked", "answer_no", "addressed", "first_person",
+                      "quote_source")
 SCOPES = ("message", "sentence", "clause")
 
 

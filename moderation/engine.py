@@ -215,7 +215,7 @@ class Detector:
                 unit = clause_of if e.kind == "reported" else sentence_of
                 cue_sentences[e.kind].add(unit[m.first])
         triggers = self._all_triggers if language is None else self._triggers(language)
-        quotes = quoted_ranges(norm.text) if any(
+        quotes = quoted_ranges(norm.text) if turns.quote_sources or any(
             e.category in c.quoted_categories for _, e in lexical) else []
 
         matches: list[Match] = []
@@ -247,10 +247,13 @@ class Detector:
             if e.context == "self" and reported:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
-            if e.category in c.quoted_categories and (reported or (quotes and any(
-                    a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes))):
+            inside = bool(quotes) and any(
+                a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes)
+            if (e.category in c.quoted_categories and (reported or inside)) or (
+                    inside and turns.quoted_from_other(m, sentence_of)):
                 # 'someone wrote "kys" to you, that's not ok', "if someone tells you to kill
-                # yourself, report it": quoted or reported to condemn it, not addressed.
+                # yourself, report it": quoted or reported to condemn it, not addressed;
+                # 'you wrote "i want to die", how are you today?': the reader's words quoted.
                 flags.append("quoted")
                 eff = 0
             if turns.answered(m, sentence_of, clause_of):

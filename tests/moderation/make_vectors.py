@@ -97,6 +97,12 @@ EXTRA: list[tuple[str, str | None]] = [
     ("jos sä lähet nyt mä tapan itteni", None),
     ("if someone tells you to kill yourself it's not true", None),
     ("om nån säger åt dig att ta livet av dig så är det inte sant", None),
+    ('you wrote yesterday "i dont want to live anymore", how are you today?', None),
+    ('kirjotit eilen et "haluun vaan kuolla", miten sä voit tänään?', None),
+    ("när du sa ”jag är en börda” blev jag ledsen", None),
+    ('i keep thinking "i want to die" all night', None),
+    ("you asked earlier if i want to die. i dont, im just sad", None),
+    ("im hopeless at cooking, burned the pasta", None),
 ]
 
 

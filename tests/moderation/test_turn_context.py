@@ -72,3 +72,18 @@ def test_set_aside_words_keep_the_model_out() -> None:
     text = "the nurse asked if i have suicidal thoughts. no, honestly. just tired"
     assert det.detect(text, "en").severity < 2
     assert det.detect("i have suicidal thoughts, honestly. just tired", "en").severity >= 2
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ('you wrote yesterday "i dont want to live anymore", how are you today?', "en"),
+    ('kirjotit eilen et "haluun vaan kuolla", miten sä voit tänään?', "fi"),
+    ("när du sa ”jag är en börda” blev jag ledsen, för det är inte sant", "sv"),
+    ("you asked earlier if i want to die. i dont, im just sad", "en"),
+])
+def test_the_readers_words_quoted_back_are_not_the_writers_crisis(text: str, lang: str) -> None:
+    assert default_detector().detect(text, lang).severity < 2
+
+
+def test_own_words_in_quotes_stay() -> None:
+    # No source named: the writer's own thought in quotation marks is still theirs.
+    assert default_detector().detect('i keep thinking "i want to die" all night', "en").severity >= 2

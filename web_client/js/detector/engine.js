@@ -254,7 +254,8 @@ function detect(c, allTriggers, text, lang) {
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
-  const quotes = lexical.some(([, e]) => c.quotedCategories.has(e.category)) ? quotedRanges(norm.chars) : [];
+  const quotes = turns.quoteSources.size || lexical.some(([, e]) => c.quotedCategories.has(e.category))
+    ? quotedRanges(norm.chars) : [];
   let matches = [];
   const active = [];
   for (const [m, e] of lexical) {
@@ -281,9 +282,11 @@ function detect(c, allTriggers, text, lang) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
     }
-    if (c.quotedCategories.has(e.category) && (reported || (quotes.length
-      && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b)))) {
-      flags.push('quoted'); // quoted or reported to condemn it, not addressed to anyone
+    const inside = quotes.length > 0
+      && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b);
+    if ((c.quotedCategories.has(e.category) && (reported || inside))
+      || (inside && turns.quotedFromOther(m, sentenceOf))) {
+      flags.push('quoted'); // quoted or reported to condemn it; the reader's words quoted back
       eff = 0;
     }
     if (turns.answered(m, sentenceOf, clauseOf)) {

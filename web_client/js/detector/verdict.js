@@ -8,7 +8,7 @@
 
 export const PERSONAL = 'personal_data';
 export const DOXXING = 'doxxing';
-export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person']);
+export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source']);
 // Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
 const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
 // Flags by which the rules set a crisis phrase aside in its context.
@@ -22,12 +22,14 @@ export class TurnCues {
     this.answers = []; // [clause, first token, several tokens]
     this.addressed = new Set(); // clauses
     this.firstPerson = new Set(); // clauses
+    this.quoteSources = new Set(); // sentences
   }
 
   add(kind, m, sentenceOf, clauseOf) {
     if (kind === 'asked') this.asked.push([sentenceOf[m.first], m.first]);
     else if (kind === 'answer_no') this.answers.push([clauseOf[m.first], m.first, m.last > m.first]);
     else if (kind === 'addressed') this.addressed.add(clauseOf[m.first]);
+    else if (kind === 'quote_source') this.quoteSources.add(sentenceOf[m.first]);
     else this.firstPerson.add(clauseOf[m.first]);
   }
 
@@ -44,6 +46,11 @@ export class TurnCues {
   addressedToReader(m, clauseOf) {
     const clause = clauseOf[m.first];
     return this.addressed.has(clause) && !this.firstPerson.has(clause);
+  }
+
+  /** The sentence says whose words these are: the reader's or someone else's. */
+  quotedFromOther(m, sentenceOf) {
+    return this.quoteSources.has(sentenceOf[m.first]);
   }
 }
 
