@@ -249,13 +249,16 @@ class Detector:
                 eff = min(eff, c.reported_cap)
             inside = bool(quotes) and any(
                 a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes)
-            if (e.category in c.quoted_categories and (reported or inside)) or (
-                    inside and turns.quoted_from_other(m, sentence_of)):
+            if e.category in c.quoted_categories and (reported or inside):
                 # 'someone wrote "kys" to you, that's not ok', "if someone tells you to kill
-                # yourself, report it": quoted or reported to condemn it, not addressed;
-                # 'you wrote "i want to die", how are you today?': the reader's words quoted.
+                # yourself, report it": quoted or reported to condemn it, not addressed.
                 flags.append("quoted")
                 eff = 0
+            elif inside and turns.quoted_from_other(m, sentence_of):
+                # 'you wrote "i want to die", how are you today?': someone else's words, worth
+                # at most a gentle note, like reported speech.
+                flags.append("quoted")
+                eff = min(eff, c.reported_cap)
             if turns.answered(m, sentence_of, clause_of):
                 flags.append("answered")  # "asked if I have suicidal thoughts. no, honestly"
                 eff = min(eff, c.answered_cap)

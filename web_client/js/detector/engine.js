@@ -284,10 +284,12 @@ function detect(c, allTriggers, text, lang) {
     }
     const inside = quotes.length > 0
       && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b);
-    if ((c.quotedCategories.has(e.category) && (reported || inside))
-      || (inside && turns.quotedFromOther(m, sentenceOf))) {
-      flags.push('quoted'); // quoted or reported to condemn it; the reader's words quoted back
+    if (c.quotedCategories.has(e.category) && (reported || inside)) {
+      flags.push('quoted'); // quoted or reported to condemn it, not addressed to anyone
       eff = 0;
+    } else if (inside && turns.quotedFromOther(m, sentenceOf)) {
+      flags.push('quoted'); // someone else's words: at most a gentle note, like reported speech
+      eff = Math.min(eff, fx.reported_caps_at);
     }
     if (turns.answered(m, sentenceOf, clauseOf)) {
       flags.push('answered');
