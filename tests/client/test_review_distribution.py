@@ -57,9 +57,9 @@ async def test_refused_distribution_does_not_stop_the_inbox() -> None:
     victim, mallory = Engine.create(), Engine.create()
     victim.set_pseudonym("victim")
     peer = PeerClient("http://127.0.0.1:9", victim, Keystore(None), "victim")
-    peer._rooms[ROOM] = RoomState(ROOM, victim.identity_key)
+    peer._groups.keys.rooms[ROOM] = RoomState(ROOM, victim.identity_key)
     fake = FakeTransport([])
-    peer._transport = fake  # type: ignore[assignment]
+    peer._session._transport = fake  # type: ignore[assignment]
 
     mallory.start_session(bundle_of(victim, "victim"))
     forged = SenderKeyDistribution(ROOM, 1, mallory.identity_key, 7, 0, bytes(32), bytes(32), bytes(64))
@@ -72,9 +72,9 @@ async def test_refused_distribution_does_not_stop_the_inbox() -> None:
         wires.append(wire)
     fake.batches[0] = wires
 
-    await peer._fetch_inbox()  # used to raise SignatureError out of the fetch
+    await peer._inbox.fetch()  # used to raise SignatureError out of the fetch
 
     assert fake.acked == ["e1", "e2"]
-    chat = peer._directs["mallory"]
+    chat = peer._directs.chats["mallory"]
     assert (await chat.next_message(timeout=0.1)).text == "still here?"
     assert peer.undecryptable == 1

@@ -32,10 +32,10 @@ async def test_undecryptable_envelope_pins_nothing() -> None:
     me = Engine.create()
     peer = PeerClient("http://127.0.0.1:9", me, Keystore(None), "me")
     fake = AckOnly()
-    peer._transport = fake  # type: ignore[assignment]
+    peer._session._transport = fake  # type: ignore[assignment]
     bogus_key = Engine.create().identity_key
     header = bytes([1, 2]) + bytes(32) + bytes(9)  # a well-formed ratchet header, no session
-    await peer._handle_direct({
+    await peer._inbox.push({
         "id": "z1", "ts": 1_764_000_000_000, "from": "bob", "from_key": b64e(bogus_key),
         "kind": "msg", "header": base64.b64encode(header).decode(),
         "body": base64.b64encode(bytes(40)).decode(),
