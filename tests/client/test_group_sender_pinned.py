@@ -1,11 +1,10 @@
-"""Review: a group message must not be shown under a pseudonym pinned to another identity key.
+"""A group message is never shown under a pseudonym pinned to another identity key.
 
 The relay stamps ``sender`` (pseudonym) and ``sender_key`` on a ``room.envelope``; the signature
-proves only the key. 1:1 envelopes are checked against the pseudonym → key pins (TOFU, kept
-across restarts), but group envelopes were delivered as ``Message(sender=env.sender)`` with no
-check, although every room member is pinned (sender keys travel over 1:1). A malicious server
-could show member mallory's genuine message as written by "bob" — the "forged message in a
-peer's name" docs/threat-model.md lists as protected.
+proves only the key. Every room member is pinned (sender keys travel over 1:1), so a group
+envelope is checked against the pseudonym → key pins as a 1:1 one is: a malicious server cannot
+show member mallory's genuine message as written by "bob" (the "forged message in a peer's
+name" docs/threat-model.md lists as protected).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Review: the client must rotate its sender key on the message-count and age bounds.
+"""My sender key rotates on its message-count and age bounds, by the injected clock.
 
 docs/crypto.md §6.3: "Rotate also when ``needs_rotation(room, now_ms)`` says so: after
 ``MAX_MESSAGES_PER_SENDER_KEY`` (2000) messages or ``MAX_SENDER_KEY_AGE_MS`` (4 h) by the caller's
-clock (pass ``now_ms`` to ``create_sender_key``)". The client never called ``needs_rotation``
-and made every key with ``now_ms=0``: one chain key served a whole night (and up to 2^32
-messages), so a single leaked chain key exposed everything after it instead of a bounded window.
+clock". Without it one chain key would serve a whole night (and up to 2^32 messages), so a
+single leaked chain key would expose everything after it instead of a bounded window. The
+peer's ``clock`` is a list the test moves: four hours pass without sleeping.
 """
 
 from __future__ import annotations
