@@ -198,12 +198,6 @@ class GroupKeys:
             st.signing_key, sig,
         )
 
-    def my_epoch(self, room: str) -> int | None:
-        """Epoch of my current sender key for ``room`` (None if none): rotate when the room's
-        membership epoch passes it after a leave or removal."""
-        st = self._mine.get(room)
-        return None if st is None else st.epoch
-
     def encrypt(self, room: str, content: Content, rng: p.Rng = p.default_rng) -> Outgoing:
         """Encrypt ``content`` (normally ``TextContent``) for ``room`` with my sender key."""
         st = self._mine.get(room)
@@ -266,10 +260,6 @@ class GroupKeys:
         while len(slot) > MAX_SENDER_KEYS_PER_ROOM_SENDER:
             del slot[next(iter(slot))]
         return True
-
-    def has_sender_key(self, room: str, sender_key: bytes) -> bool:
-        """True if some key of this sender for this room is held."""
-        return bool(self._theirs.get((room, sender_key)))
 
     def decrypt(self, env: GroupEnvelope) -> Received:
         """Decrypt a ``room.envelope`` against its server-stamped ``room`` and ``sender_key``."""
