@@ -32,7 +32,7 @@ def unit_interval(rng: Rng) -> float:
 
 def millis(clock: Clock) -> int:
     """The clock's time in Unix milliseconds (the unit of the e2ee core's age bound)."""
-    return int(clock() * 1000)
+    return round(clock() * 1000)  # round, not truncate: 14_400.001 s is 14_400_001 ms
 
 
 __all__ = ["Clock", "Rng", "millis", "system_clock", "system_rng", "unit_interval"]

@@ -62,7 +62,7 @@ class Groups:
                     group = Group(self, group_id, reply.room)
                     self.handles[reply.room] = group
                 group.info = reply.group
-                await self.keys.joined(reply)
+                await self.keys.joined(reply.room, reply.membership)
             finally:
                 self.keys.joining.discard(group_id)
         return group
@@ -81,7 +81,7 @@ class Groups:
                 log.info("rejoin of %s failed: %s", room, err.code)
                 self.keys.close(room, err.code)
                 continue
-            await self.keys.joined(reply)
+            await self.keys.joined(reply.room, reply.membership)
 
     async def send(self, group: Group, text: str) -> None:
         """Encrypt ``text`` with my sender key and relay it (``RoomClosedError`` if closed)."""

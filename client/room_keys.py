@@ -19,7 +19,6 @@ from client.engine import Engine
 from client.errors import BAD_PUSH, UNTRUSTED_KEY, ClientError, ProtocolViolation, RoomClosedError
 from client.membership import verify_membership
 from client.rooms import Action, DropRoomKeys, ForgetSender, NewSenderKey, RoomState, ShareSenderKey
-from client.wire import JoinReply
 from e2ee.content import Content, SenderKeyDistribution
 from e2ee.envelopes import GroupEnvelope, Outgoing, Received
 from e2ee.errors import E2EEError, LimitError, UnknownKeyError
@@ -68,18 +67,19 @@ class RoomKeys:
         state = self.rooms.get(room)
         return [m.pseudonym for m in state.members.values()] if state else []
 
-    async def joined(self, reply: JoinReply) -> None:
-        """My join (or rejoin) was answered: verify it, then make and share my key."""
+    async def joined(self, room: str, membership: MembershipEvent) -> None:
+        """My join (or rejoin) of ``room`` was answered with ``membership``: verify it, then
+        make and share my key."""
         if self.server_key is None:
             raise ProtocolViolation(BAD_PUSH, "no server key")
-        verify_membership(reply.membership, self.server_key)
-        if reply.membership.room != reply.room:
+        verify_membership(membership, self.server_key)
+        if membership.room != room:
             raise ProtocolViolation(BAD_PUSH, "membership of another room")
-        state = self.rooms.get(reply.room)
+        state = self.rooms.get(room)
         if state is None:
-            state = RoomState(reply.room, self._engine.identity_key)
-            self.rooms[reply.room] = state
-        await self._execute(state.joined(reply.membership))
+            state = RoomState(room, self._engine.identity_key)
+            self.rooms[room] = state
+        await self._execute(state.joined(membership))
 
     async def membership(self, m: MembershipEvent) -> None:
         """A ``room.membership`` push: verified, then acted on (``bad_membership`` if forged)."""

@@ -261,6 +261,10 @@ class GroupKeys:
             del slot[next(iter(slot))]
         return True
 
+    def has_sender_key(self, room: str, sender_key: bytes) -> bool:
+        """True if some key of this sender for this room is held."""
+        return bool(self._theirs.get((room, sender_key)))
+
     def decrypt(self, env: GroupEnvelope) -> Received:
         """Decrypt a ``room.envelope`` against its server-stamped ``room`` and ``sender_key``."""
         if env.kind != KIND_GROUP:

@@ -10,14 +10,12 @@ peer's ``clock`` is a list the test moves: four hours pass without sleeping.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 from typing import Any
 
 from client.chats import Group
 from client.engine import Engine
 from client.keystore import Keystore
 from client.peer import PeerClient
-from client.wire import GroupInfo, JoinReply
 from e2ee.group_wire import GroupHeader
 from e2ee.limits import MAX_MESSAGES_PER_SENDER_KEY, MAX_SENDER_KEY_AGE_MS
 from e2ee.membership import Member, MembershipEvent, sign_membership
@@ -25,12 +23,6 @@ from e2ee.primitives import ed25519_public
 
 ROOM = "open/2026-11-26"
 SERVER_SEED = bytes(range(32))
-NIGHT = datetime(2026, 11, 26, 18, tzinfo=UTC)
-GROUP = GroupInfo(
-    id="open", name="Open", topic="", language="fi", lobby_at=NIGHT, starts_at=NIGHT,
-    ends_at=NIGHT, capacity=30, seats_left=29, state="open", open=True,
-    moderator_required=False, moderator_present=False, room=ROOM,
-)
 
 
 class FakeTransport:
@@ -55,7 +47,7 @@ async def alone_in_room(clock: list[float]) -> tuple[PeerClient, Group, FakeTran
     sig = sign_membership(SERVER_SEED, ROOM, 3, "joined", engine.identity_key,
                           [engine.identity_key], 0)
     membership = MembershipEvent(ROOM, 3, "joined", "me", engine.identity_key, (me,), 0, sig)
-    await keys.joined(JoinReply(room=ROOM, epoch=3, membership=membership, group=GROUP))
+    await keys.joined(ROOM, membership)
     group = Group(peer._groups, "open", ROOM)
     peer._groups.handles[ROOM] = group
     return peer, group, fake
