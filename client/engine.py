@@ -253,17 +253,22 @@ class Engine:
 
     def accept_distribution(
         self, skd: SenderKeyDistribution, from_key: bytes, *, room: str, min_epoch: int
-    ) -> None:
-        """Store a sender key that arrived over the 1:1 session with ``from_key``.
+    ) -> bool:
+        """Store a sender key that arrived over the 1:1 session with ``from_key``; whether it
+        was new (``False``: a key already held).
 
         A member can only hand out their *own* key for ``room``, made at or after ``min_epoch``
         (the room's latest departure); anything else is refused with ``MismatchError``.
         """
-        self._groups.process_distribution(skd, from_key, room=room, min_epoch=min_epoch)
+        return self._groups.process_distribution(skd, from_key, room=room, min_epoch=min_epoch)
 
     def encrypt_group(self, room: str, text: str) -> Outgoing:
         """Encrypt and sign a franked chat message with my current sender key."""
         return self._groups.encrypt_text(room, text, self._rng)
+
+    def holds_sender_key(self, room: str, sender_key: bytes) -> bool:
+        """Whether some sender key of ``sender_key``'s owner for ``room`` is held."""
+        return self._groups.has_sender_key(room, sender_key)
 
     def decrypt_group(self, env: GroupEnvelope) -> Received:
         """Verify and decrypt; ``UnknownKeyError`` if the sender's key has not arrived yet."""

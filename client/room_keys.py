@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from client.clock import Clock, millis
@@ -31,6 +32,22 @@ SendDirect = Callable[[str, bytes, Content], Awaitable[Any]]
 OnMessage = Callable[[GroupEnvelope, Received], None]
 OnClosed = Callable[[str, str], None]
 """``on_closed(room, reason)``: the room's keys are gone; it takes no more messages."""
+OnAction = Callable[[Action], None]
+"""``on_action(action)``: told of every action just before it is carried out (diagnostics,
+and the orchestration-vector replay)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyOutcome:
+    """What became of a sender key that arrived over 1:1.
+
+    ``result`` is ``accepted``, ``duplicate`` (already held), ``ignored`` (a room I am neither
+    in nor joining) or ``refused`` (forged, someone else's, made before a departure: ``error``
+    says which). Holds no key material.
+    """
+
+    result: str
+    error: E2EEError | None = None
 
 
 class RoomKeys:
@@ -44,12 +61,14 @@ class RoomKeys:
         *,
         on_message: OnMessage,
         on_closed: OnClosed,
+        on_action: OnAction | None = None,
     ) -> None:
         self._engine = engine
         self._send_direct = send_direct
         self._clock = clock
         self._on_message = on_message
         self._on_closed = on_closed
+        self._on_action = on_action
         self.server_key: bytes | None = None
         """The key the server signs memberships with (from ``hello``); nothing is verified,
         so nothing is acted on, before it is known."""
@@ -121,23 +140,27 @@ class RoomKeys:
             return
         self._on_message(env, received)
 
-    def accept_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
-        """A sender key that arrived over 1:1: keep it if valid, then release what it unlocks."""
+    def accept_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> KeyOutcome:
+        """A sender key that arrived over 1:1: keep it if valid, then release what it unlocks.
+
+        Never raises for a bad key: it is dropped like any bad message, so it cannot abort the
+        inbox fetch or a reconnect's rejoin."""
         group_id = skd.room.split("/", 1)[0]
         state = self.rooms.get(skd.room)
         if state is None and group_id not in self.joining:
             log.debug("sender key for a room I am not in ignored")
-            return
+            return KeyOutcome(result="ignored")
         min_epoch = state.min_epoch if state is not None else 0
         try:
-            self._engine.accept_distribution(skd, from_key, room=skd.room, min_epoch=min_epoch)
+            fresh = self._engine.accept_distribution(
+                skd, from_key, room=skd.room, min_epoch=min_epoch
+            )
         except E2EEError as err:
-            # Refused (forged, someone else's, pre-departure): drop it like any bad message; it
-            # must not abort the inbox fetch or a reconnect's rejoin.
             self.undecryptable += 1
             log.info("sender key dropped: %s", err.code)
-            return
+            return KeyOutcome(result="refused", error=err)
         self._release_held(skd.room, from_key)
+        return KeyOutcome(result="accepted" if fresh else "duplicate")
 
     async def encrypt(self, room: str, text: str) -> Outgoing:
         """Encrypt ``text`` for ``room`` with my sender key, rotating it first when its
@@ -168,6 +191,8 @@ class RoomKeys:
 
     async def _execute(self, actions: list[Action]) -> None:
         for action in actions:
+            if self._on_action is not None:
+                self._on_action(action)
             if isinstance(action, NewSenderKey):
                 self._engine.new_sender_key(action.room, action.epoch, millis(self._clock))
             elif isinstance(action, ShareSenderKey):
