@@ -61,6 +61,8 @@ async def test_reprs_logs_and_errors_hold_no_secrets(
         objects = [
             alice, bob, ga, gb, to_bob, to_alice, alice._engine, bob._engine,
             alice._keystore, alice._session._transport, *alice._groups.keys.rooms.values(), err.value,
+            alice._session, alice._directs, alice._inbox, alice._prekeys, alice._groups,
+            alice._groups.keys, alice._listeners,
         ]
         shown = [(type(o).__name__, repr(o).encode()) for o in objects]
         shown += [(f"str:{type(o).__name__}", str(o).encode()) for o in objects]
