@@ -266,10 +266,6 @@ class Engine:
         """Encrypt and sign a franked chat message with my current sender key."""
         return self._groups.encrypt_text(room, text, self._rng)
 
-    def holds_sender_key(self, room: str, sender_key: bytes) -> bool:
-        """Whether some sender key of ``sender_key``'s owner for ``room`` is held."""
-        return self._groups.has_sender_key(room, sender_key)
-
     def decrypt_group(self, env: GroupEnvelope) -> Received:
         """Verify and decrypt; ``UnknownKeyError`` if the sender's key has not arrived yet."""
         return self._groups.decrypt(env)
