@@ -1,10 +1,12 @@
 """Typed service settings, loaded from a TOML file (`--config FILE`) with safe defaults.
 
-    [server]    host, port, data_dir, groups_file (relative to the settings file)
+    [server]    host, port, data_dir, groups_file (relative to the settings file),
+                trusted_proxy_header (the proxy's client-address header, e.g. "X-Real-IP")
     [identity]  pseudonym_window_days, reserved_names, moderator_keys (interim, see protocol.md)
     [inbox]     ttl_days, max_per_recipient, max_per_sender
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
-                auth_timeout_seconds, max_connections_per_key
+                auth_timeout_seconds, max_connections_per_key, max_unauthenticated,
+                max_unauthenticated_per_source
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -43,6 +45,9 @@ class Settings:
     send_burst: float = 20.0
     auth_timeout_seconds: float = 30.0
     max_connections_per_key: int = 5
+    max_unauthenticated: int = 512
+    max_unauthenticated_per_source: int = 16
+    trusted_proxy_header: str | None = None  # e.g. "X-Real-IP", only behind that proxy
     redis_url: str | None = None
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -85,6 +90,15 @@ def _strings(table: dict[str, object], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _optional_str(table: dict[str, object], key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{key} must be a non-empty string")
+    return value
+
+
 def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     """Validate a settings document; relative paths are resolved against `base_dir`."""
     server = _table(data, "server")
@@ -109,6 +123,10 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         send_burst=_number(limits, "send_burst", 20.0, 1, 100_000),
         auth_timeout_seconds=_number(limits, "auth_timeout_seconds", 30.0, 0.1, 3600),
         max_connections_per_key=_int(limits, "max_connections_per_key", 5, 1, 1000),
+        max_unauthenticated=_int(limits, "max_unauthenticated", 512, 1, 1_000_000),
+        max_unauthenticated_per_source=_int(limits, "max_unauthenticated_per_source", 16, 1,
+                                            1_000_000),
+        trusted_proxy_header=_optional_str(server, "trusted_proxy_header"),
     )
 
 

@@ -22,12 +22,13 @@ from server.logs import EventLog
 from server.metrics import Metrics
 from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
+from server.sio_guard import GuardedServer
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
 from server.storage.redis_store import RedisStore
 
 RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
-SIO: web.AppKey[socketio.AsyncServer] = web.AppKey("sio", socketio.AsyncServer)
+SIO: web.AppKey[GuardedServer] = web.AppKey("sio", GuardedServer)
 ADAPTER: web.AppKey[SioAdapter] = web.AppKey("adapter", SioAdapter)
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
 
@@ -45,7 +46,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
     manager = (socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url
                else None)
-    sio = socketio.AsyncServer(
+    sio = GuardedServer(
         async_mode="aiohttp", transports=["websocket"], client_manager=manager,
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,
         always_connect=True)
@@ -64,7 +65,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
                           keys=keys, metrics=Metrics(), log=EventLog(),
                           emitter=SioEmitter(sio), instance_id=the_rng.bytes(8).hex())
             app[RELAY] = relay
-            scheduler = Scheduler(relay)
+            scheduler = Scheduler(relay, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
             relay.log.info("started", backend="redis" if settings.redis_url else "embedded")

@@ -20,8 +20,12 @@ from server.limits import (
     KEYS_RATE,
     OTHER_BURST,
     OTHER_RATE,
+    PREAUTH_BURST,
+    PREAUTH_RATE,
     SEND_BURST,
     SEND_RATE,
+    STRIKE_BURST,
+    STRIKE_RATE,
 )
 from server.logs import EventLog
 from server.metrics import Metrics
@@ -88,6 +92,10 @@ class Connection:
     keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))
     other_bucket: TokenBucket = field(
         default_factory=lambda: TokenBucket(OTHER_RATE, OTHER_BURST))
+    preauth_bucket: TokenBucket = field(  # every event before `auth` succeeds
+        default_factory=lambda: TokenBucket(PREAUTH_RATE, PREAUTH_BURST))
+    strikes: TokenBucket = field(  # rate-limited refusals left before the transport closes
+        default_factory=lambda: TokenBucket(STRIKE_RATE, STRIKE_BURST))
 
     def __repr__(self) -> str:
         return f"Connection(user_id={self.user_id!r}, rooms={len(self.rooms)})"

@@ -30,8 +30,19 @@ from server.limits import (
     SIGNATURE_BYTES,
 )
 
-_KIND_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+# Checked with `fullmatch`: `$` also matches before a final newline ("group\n").
+_KIND_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_ID_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def is_text(value: str) -> bool:
+    """True if `value` is valid Unicode text (no lone surrogate: it has no UTF-8 form, so a
+    store or a log could not hold it)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def b64encode(data: bytes) -> str:
@@ -76,6 +87,8 @@ def _str(d: dict[str, Any], name: str, max_chars: int, *, optional: bool = False
         raise ApiError("bad_request", f"{name} must be a non-empty string")
     if len(value) > max_chars:
         raise ApiError("bad_request", f"{name} is too long")
+    if not is_text(value):
+        raise ApiError("bad_request", f"{name} is not valid text")
     return value
 
 
@@ -89,7 +102,7 @@ def _int(d: dict[str, Any], name: str) -> int:
 def _kind(d: dict[str, Any]) -> str:
     kind = _str(d, "kind", MAX_KIND_CHARS)
     assert kind is not None
-    if not _KIND_RE.match(kind):
+    if not _KIND_RE.fullmatch(kind):
         raise ApiError("bad_request", "kind must be lowercase letters, digits, . _ -")
     return kind
 
@@ -117,7 +130,8 @@ class Auth:
         d = _obj(payload)
         pseudonym = d.get("pseudonym")
         if pseudonym is not None and (not isinstance(pseudonym, str)
-                                      or len(pseudonym) > 4 * PSEUDONYM_MAX_CHARS):
+                                      or len(pseudonym) > 4 * PSEUDONYM_MAX_CHARS
+                                      or not is_text(pseudonym)):
             raise ApiError("pseudonym_invalid", "pseudonym must be a short string")
         return cls(
             identity_key=b64decode_field(d.get("identity_key"), "identity_key", exact=KEY_BYTES),
@@ -318,7 +332,7 @@ class InboxAck:
             raise ApiError("bad_request", "ids must be a list")
         if len(ids) > MAX_ACK_IDS:
             raise ApiError("too_large", f"at most {MAX_ACK_IDS} ids")
-        if not all(isinstance(i, str) and _ID_RE.match(i) for i in ids):
+        if not all(isinstance(i, str) and _ID_RE.fullmatch(i) for i in ids):
             raise ApiError("bad_request", "ids must be envelope ids")
         return cls(ids=tuple(ids))
 
