@@ -7,6 +7,7 @@
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
                 auth_timeout_seconds, max_connections_per_key, max_unauthenticated,
                 max_unauthenticated_per_source
+    [staff]     staff accounts (config/staff_settings.py)
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from config.groups import GroupSpec, load_groups
+from config.staff_settings import StaffSettings, StaffSettingsError, parse_staff_settings
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_GROUPS_FILE = CONFIG_DIR / "groups.toml"
@@ -49,6 +51,7 @@ class Settings:
     max_unauthenticated_per_source: int = 16
     trusted_proxy_header: str | None = None  # e.g. "X-Real-IP", only behind that proxy
     redis_url: str | None = None
+    staff: StaffSettings = field(default_factory=StaffSettings)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (command-line flags, tests)."""
@@ -97,6 +100,11 @@ def _optional_str(table: dict[str, object], key: str) -> str | None:
     if not isinstance(value, str) or not value:
         raise SettingsError(f"{key} must be a non-empty string")
     return value
+def _staff(table: dict[str, object], base_dir: Path) -> StaffSettings:
+    try:
+        return parse_staff_settings(table, base_dir)
+    except StaffSettingsError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
@@ -127,6 +135,7 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         max_unauthenticated_per_source=_int(limits, "max_unauthenticated_per_source", 16, 1,
                                             1_000_000),
         trusted_proxy_header=_optional_str(server, "trusted_proxy_header"),
+        staff=_staff(_table(data, "staff"), base_dir),
     )
 
 

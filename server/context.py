@@ -33,6 +33,12 @@ from server.ratelimit import TokenBucket
 from server.storage.ports import Store
 
 
+class StaffNames(Protocol):
+    """Which folded names staff accounts hold (peers may not take them)."""
+
+    async def is_staff_name(self, folded: str) -> bool: ...
+
+
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""
 
@@ -69,6 +75,7 @@ class Relay:
     log: EventLog
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
+    staff_names: StaffNames
 
     def __repr__(self) -> str:
         return "Relay()"

@@ -32,6 +32,18 @@ ERROR_CODES: Final = (
     "unknown_user",
     "no_keys",
     "inbox_full",
+    "username_invalid",
+    "username_taken",
+    "password_weak",
+    "login_failed",
+    "login_backoff",
+    "login_locked",
+    "totp_required",
+    "totp_enrol",
+    "session_expired",
+    "invite_invalid",
+    "unknown_staff",
+    "bad_origin",
     "internal",
 )
 

@@ -65,18 +65,22 @@ async def bind_pseudonym(relay: Relay, identity_key: bytes, wanted: str | None) 
     if wanted is not None:
         name = pseudonyms.validate(wanted)
         pseudonyms.check_reserved(name, relay.settings.reserved_names)
+        if await relay.staff_names.is_staff_name(pseudonyms.fold(name)):
+            raise ApiError("pseudonym_reserved", "this name is reserved")
         if await _try_bind(relay, identity_key, name, now, window):
             return name
         raise ApiError("pseudonym_taken")
     current = await relay.store.binding_of_key(identity_key)
     # Keeping the current name is a bind too: it refreshes last_seen only if the key still
     # holds the name, in the same atomic step.
-    if current is not None and await _try_bind(relay, identity_key, current.pseudonym, now,
-                                               window):
+    # A name a staff account has taken since is not kept: the key gets a new one.
+    if current is not None and not await relay.staff_names.is_staff_name(current.folded) \
+            and await _try_bind(relay, identity_key, current.pseudonym, now, window):
         return current.pseudonym
     for _ in range(_GENERATE_ATTEMPTS):
-        if await _try_bind(relay, identity_key, name := pseudonyms.generate(relay.rng), now,
-                           window):
+        name = pseudonyms.generate(relay.rng)
+        if not await relay.staff_names.is_staff_name(pseudonyms.fold(name)) and \
+                await _try_bind(relay, identity_key, name, now, window):
             return name
     raise ApiError("internal", "could not generate a free pseudonym")
 
