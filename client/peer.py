@@ -78,6 +78,7 @@ class PeerClient:
         self._session.on("room.membership", self._groups.on_membership)
         self._session.on("group.closing", self._groups.on_closing)
         self._session.on("group.closed", self._groups.on_closed)
+        self._session.on("keys.low", self._prekeys.on_low)
 
     def __repr__(self) -> str:
         return f"PeerClient(pseudonym={self.pseudonym!r}, rooms={sorted(self._groups.keys.rooms)})"

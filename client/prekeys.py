@@ -1,8 +1,8 @@
 """Keeping my prekeys on the server: one-time prekeys topped up, the signed prekey rotated.
 
 A session start (X3DH) by someone else uses one of my one-time prekeys; the server's count is
-checked at every sign-in and after every ``OTK_CHECK_EVERY`` incoming session starts, and
-topped up to ``OTK_TARGET`` when it falls below ``OTK_LOW_WATERMARK``. The signed prekey is
+checked at every sign-in, after every ``OTK_CHECK_EVERY`` incoming session starts and when the
+server pushes ``keys.low``, and topped up to ``OTK_TARGET`` when it falls below ``OTK_LOW_WATERMARK``. The signed prekey is
 rotated when older than ``client.engine.SIGNED_PREKEY_MAX_AGE_S`` by the injected clock.
 """
 
@@ -55,6 +55,10 @@ class Prekeys:
         request = self._engine.publish_request(top_up)
         self._save()  # the new private prekeys must exist on disk before the server hands them out
         await self._request("keys.publish", request)
+
+    async def on_low(self, _data: object) -> None:
+        """The server's ``keys.low`` push: my one-time prekeys run short, top up now."""
+        await self.publish(always=False)
 
     async def session_started(self) -> None:
         """Someone started a session with me (used a one-time prekey): check the stock now and

@@ -1,4 +1,5 @@
-"""Signing in: ``hello`` → sign the one-time challenge with the identity key → ``auth``.
+"""Signing in: ``hello`` → sign the one-time challenge (bound to the server's key, auth v2) and
+solve its proof of work → ``auth``.
 
 The whole sign-in is this one function, so a change to it (a proof of work, a new version of
 the auth message) is made here and nowhere else. It only talks over ``request`` and signs with
@@ -8,6 +9,7 @@ caller's (``client.peer``).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from client.engine import Engine
 from client.errors import ProtocolViolation
 from client.transport import Request
 from client.wire import WIRE_PROTOCOL, AuthReply, HelloReply, b64e
+from e2ee.pow import solve as solve_pow
 
 UNSUPPORTED_PROTOCOL = "unsupported_protocol"
 
@@ -39,7 +42,10 @@ async def sign_in(request: Request, engine: Engine, wanted_pseudonym: str | None
         raise ProtocolViolation(UNSUPPORTED_PROTOCOL, f"server speaks v{hello.protocol}")
     payload: dict[str, Any] = {
         "identity_key": b64e(engine.identity_key),
-        "signature": b64e(engine.sign_auth(hello.challenge)),
+        "signature": b64e(engine.sign_auth(hello.challenge, hello.server_key)),
+        # Off the event loop: 2^pow_bits hashes (about half a second at the default 16).
+        "pow": await asyncio.to_thread(solve_pow, hello.challenge, engine.identity_key,
+                                       hello.pow_bits),
     }
     if wanted_pseudonym:
         payload["pseudonym"] = wanted_pseudonym

@@ -42,6 +42,7 @@ PUSH_EVENTS = (
     "group.closing",
     "group.closed",
     "direct.envelope",
+    "keys.low",
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=None, help="settings TOML file")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="directory of the embedded store (default ./data)")
+    parser.add_argument("--key-file", type=Path, default=None,
+                        help="the server's key file, outside the data directory (default "
+                             "<data-dir>-server.key, or ILTAPIIRI_KEY_FILE); every process of a "
+                             "deployment uses the same")
     args = parser.parse_args(args_in)
     configure_logging()
     settings = load_settings(args.config)
@@ -39,6 +43,9 @@ def main(argv: list[str] | None = None) -> None:
         changes["port"] = args.port
     if args.data_dir is not None:
         changes["data_dir"] = args.data_dir
+    key_file = args.key_file or os.environ.get("ILTAPIIRI_KEY_FILE")
+    if key_file:
+        changes["key_file"] = Path(key_file)
     settings = settings.with_overrides(**changes)
     app = make_app(settings)
     shown_host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104

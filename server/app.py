@@ -19,12 +19,14 @@ from server.context import Relay
 from server.crypto import load_server_keys
 from server.handlers.staff import StaffService
 from server.http import make_routes
+from server.keyfile import check_outside, default_key_file
 from server.limits import MAX_FRAME_BYTES
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
 from server.sio_guard import GuardedServer
+from server.sources import SourceRate, SourceTagger
 from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
@@ -66,13 +68,19 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
         store = open_store(settings)
         staff_store = open_staff_store(settings)
         try:
-            keys = await load_server_keys(store, the_rng)
+            key_file = settings.key_file or default_key_file(settings.data_dir)
+            if not settings.redis_url:
+                check_outside(key_file, settings.data_dir)
+            keys = await load_server_keys(store, the_rng, key_file)
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
-                          instance_id=the_rng.bytes(8).hex(), staff_names=staff_store)
+                          instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
+                          sources=SourceTagger(the_rng.bytes(32)),
+                          signin_rate=SourceRate(settings.signin_per_minute,
+                                                 settings.signin_burst))
             app[RELAY] = relay
             scheduler = Scheduler(relay, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler

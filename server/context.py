@@ -30,6 +30,7 @@ from server.limits import (
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.ratelimit import TokenBucket
+from server.sources import SourceRate, SourceTagger
 from server.storage.ports import Store
 
 
@@ -76,6 +77,8 @@ class Relay:
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
     staff_names: StaffNames
+    sources: SourceTagger | None = None  # per-source sign-in rate (server/sources.py)
+    signin_rate: SourceRate | None = None
 
     def __repr__(self) -> str:
         return "Relay()"
@@ -87,6 +90,7 @@ class Connection:
 
     sid: str
     challenge: bytes | None = None
+    source: str = ""  # opaque tag of the peer address (server/sources.py), never the address
     identity_key: bytes | None = None
     pseudonym: str | None = None
     role: str = "peer"

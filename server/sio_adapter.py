@@ -21,6 +21,7 @@ from server.context import Connection, Relay, user_room
 from server.errors import ApiError
 from server.ratelimit import TokenBucket
 from server.sio_guard import REJECTED_EVENT, GuardedServer
+from server.sources import peer_address
 from server.wire import (
     Auth,
     DirectSend,
@@ -196,9 +197,13 @@ class SioAdapter:
         # idempotent all the same: a second call never replaces a connection's state.
         if sid in self.connections:
             return
+        # `environ` holds the peer's address: it is only turned into an opaque tag, never kept.
         relay = self._relay_of()
+        source = "" if relay.sources is None else relay.sources.tag(
+            peer_address(environ, relay.settings.trusted_proxies))
         self.connections[sid] = Connection(
-            sid=sid, send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
+            sid=sid, source=source,
+            send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
         relay.metrics.connections += 1
 
     async def _disconnect(self, sid: str, *_: object) -> None:

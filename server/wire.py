@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from e2ee.pow import MAX_NONCE
 from server.errors import ApiError
 from server.limits import (
     COMMITMENT_BYTES,
@@ -99,6 +100,12 @@ def _int(d: dict[str, Any], name: str) -> int:
     return value
 
 
+def _pow_nonce(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NONCE:
+        raise ApiError("bad_request", "pow must be an integer 0..2^53-1")
+    return value
+
+
 def _kind(d: dict[str, Any]) -> str:
     kind = _str(d, "kind", MAX_KIND_CHARS)
     assert kind is not None
@@ -119,11 +126,12 @@ class Hello:
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Auth:
-    """`auth {identity_key, signature, pseudonym?}`."""
+    """`auth {identity_key, signature, pseudonym?, pow?}` (`pow`: the proof-of-work nonce)."""
 
     identity_key: bytes
     signature: bytes
     pseudonym: str | None
+    pow: int = 0
 
     @classmethod
     def decode(cls, payload: object) -> Auth:
@@ -137,6 +145,7 @@ class Auth:
             identity_key=b64decode_field(d.get("identity_key"), "identity_key", exact=KEY_BYTES),
             signature=b64decode_field(d.get("signature"), "signature", exact=SIGNATURE_BYTES),
             pseudonym=pseudonym,
+            pow=_pow_nonce(d.get("pow", 0)),
         )
 
     def __repr__(self) -> str:

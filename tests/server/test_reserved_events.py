@@ -16,11 +16,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from server.crypto import auth_message
+from e2ee.identity import auth_message
 from server.sio_adapter import ROUTES
 from server.sio_guard import GuardedServer
 from tests.fixtures.server import LiveServer, LiveServerFactory
-from tests.server.harness import Peer, envelope, wait_until
+from tests.server.harness import Peer, envelope, pow_for, wait_until
 from tests.server.rawsocket import RawSocket
 
 RESERVED_FRAMES = ('["connect",{}]', '["connect"]', '["disconnect","client disconnect"]',
@@ -39,8 +39,9 @@ async def raw_auth(raw: RawSocket, key: Ed25519PrivateKey, pseudonym: str | None
         return hello
     challenge = base64.b64decode(hello["challenge"])
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    request: dict[str, Any] = {"identity_key": _b64(public),
-                               "signature": _b64(key.sign(auth_message(challenge, public)))}
+    signed = auth_message(challenge, public, base64.b64decode(hello["server_key"]))
+    request: dict[str, Any] = {"identity_key": _b64(public), "signature": _b64(key.sign(signed)),
+                               "pow": pow_for(hello, public)}
     if pseudonym is not None:
         request["pseudonym"] = pseudonym
     reply: dict[str, Any] = await raw.call("auth", request)

@@ -71,6 +71,10 @@ class WebE2ee {
     session.on('status', (s) => {
       if (s && s.resumed) this.onSignedIn();
     });
+    // My one-time prekeys run short (others fetched them): top up now, not at the next sign-in.
+    session.on('keys.low', () => {
+      if (this.ready) this.engine.mutex.run(() => this.engine.publishKeys(false)).catch(() => {});
+    });
     session.on('group.closed', (d) => {
       if (d && typeof d.room === 'string') {
         this.joins.delete(d.room);
