@@ -24,6 +24,7 @@ from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
+from server.storage.redis_connect import FanoutManager
 from server.storage.redis_store import RedisStore
 
 RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
@@ -43,8 +44,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
              run_scheduler: bool = True) -> web.Application:
     """The whole service as an aiohttp application (not yet started)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
-    manager = (socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url
-               else None)
+    manager = FanoutManager(settings.redis_url) if settings.redis_url else None
     sio = socketio.AsyncServer(
         async_mode="aiohttp", transports=["websocket"], client_manager=manager,
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,

@@ -41,6 +41,7 @@ import redis.asyncio as aioredis
 
 from server.storage import redis_scripts as lua
 from server.storage.ports import Binding
+from server.storage.redis_connect import redis_options
 
 PREFIX = "ilp:"
 ROOM_TTL_SECONDS = 3 * 24 * 3600
@@ -55,8 +56,8 @@ class RedisStore:
 
     def __init__(self, url: str) -> None:
         # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
-        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
-        self._raw = aioredis.Redis.from_url(url, decode_responses=False)
+        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True, **redis_options())
+        self._raw = aioredis.Redis.from_url(url, decode_responses=False, **redis_options())
         self._inbox_put = self._r.register_script(lua.INBOX_PUT)
         self._inbox_expire = self._r.register_script(lua.INBOX_EXPIRE)
         self._inbox_ack = self._r.register_script(lua.INBOX_ACK)
