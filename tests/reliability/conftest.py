@@ -124,3 +124,30 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS line")
+
+
+def closed_group_toml(group_id: str = "closed", hours_ahead: int = 12) -> str:
+    """A nightly group whose night starts `hours_ahead` hours from now (UTC): closed all test."""
+    import datetime as dt
+
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours_ahead)).strftime("%H:%M")
+    return (f'\n[[group]]\nid = "{group_id}"\nname = "Closed now"\ntopic = "Later"\n'
+            f'language = "fi"\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n'
+            f'start = "{start}"\nduration_minutes = 60\ntimezone = "UTC"\n'
+            f"moderator_required = false\n")
+
+
+def open_group_toml(group_id: str, name: str | None = None, capacity: int = 30) -> str:
+    """An always-open group without a moderator."""
+    return (f'\n[[group]]\nid = "{group_id}"\nname = "{name or group_id}"\ntopic = "Test"\n'
+            f'language = "en"\nalways_open = true\nmoderator_required = false\n'
+            f"capacity = {capacity}\n")
+
+
+def write_config(directory: Path, groups_toml: str, extra_toml: str = "") -> Path:
+    """A settings TOML for `python -m server --config` with exactly these groups."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "groups.toml").write_text(groups_toml, encoding="utf-8")
+    path = directory / "settings.toml"
+    path.write_text('[server]\ngroups_file = "groups.toml"\n\n' + extra_toml, encoding="utf-8")
+    return path

@@ -90,3 +90,41 @@ async def send_until_accepted(chat: Group | DirectChat, text: str, timeout: floa
             if loop.time() > deadline:
                 raise
             await asyncio.sleep(0.3)
+
+
+VOLATILE_KEYS = ("ilp:owners", "ilp:claim:", "ilp:lock:")
+"""Keys that move by themselves (heartbeats each tick, scheduler claims, lock tokens)."""
+
+
+def redis_state(url: str) -> dict[str, object]:
+    """Every key of the database with its value, less the ones that move by themselves and the
+    `last_seen` of each binding: what a refused request must leave as it was."""
+    import redis
+
+    client = redis.Redis.from_url(url, decode_responses=False)
+    try:
+        state: dict[str, object] = {}
+        for raw in client.scan_iter(count=500):
+            key = raw.decode("utf-8", "replace")
+            if key.startswith(VOLATILE_KEYS):
+                continue
+            kind = client.type(raw).decode()
+            value: object
+            if kind == "string":
+                value = client.get(raw)
+            elif kind == "hash":
+                found = client.hgetall(raw)
+                found.pop(b"last_seen", None)
+                value = found
+            elif kind == "list":
+                value = client.lrange(raw, 0, -1)
+            elif kind == "set":
+                value = sorted(client.smembers(raw))
+            elif kind == "zset":
+                value = client.zrange(raw, 0, -1, withscores=True)
+            else:
+                value = kind
+            state[key] = value
+        return state
+    finally:
+        client.close()
