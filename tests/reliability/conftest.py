@@ -20,6 +20,7 @@ import pytest
 
 from tests.deploy.conftest import nginx  # noqa: F401  (re-exported fixture)
 from tests.fixtures.services import _wait_for_port, free_port, missing
+from tests.web_client.conftest import browser, open_peer  # noqa: F401  (re-exported fixtures)
 
 DEPLOY_REDIS_CONF = Path(__file__).resolve().parents[2] / "deploy" / "redis.conf"
 # The shipped settings that decide what survives a restart; the rest (bind, port, dir,
