@@ -14,7 +14,7 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
     owners                   hash     server process -> last heartbeat (Unix seconds)
     sessions:<key>           hash     connection id -> owning server process (auth'd connections)
     ownersessions:<owner>    set      "key\nsid" held by that server process
-    room:<room>:epoch|seq    counter  INCR                      (expires with the room)
+    room:<room>:epoch|seq    counter  INCR          (deleted when the night ends, else expires)
     inbox:<key>              hash     id -> envelope JSON
     inboxexp:<key>           zset     id scored by expiry (Unix seconds), order = arrival
     inboxsrc:<key>           hash     id -> sender key
@@ -265,6 +265,10 @@ class RedisStore:
     async def next_seq(self, room: str) -> int:
         """See Store."""
         return await self._incr(room, "seq")
+
+    async def room_forget(self, room: str) -> None:
+        """See Store."""
+        await self._r.delete(self._room(room, "epoch"), self._room(room, "seq"))
 
     @staticmethod
     def _inbox_keys(key: str) -> list[str]:

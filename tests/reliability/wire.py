@@ -14,6 +14,7 @@ import os
 from collections import defaultdict
 from typing import Any
 
+import aiohttp
 import socketio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -32,7 +33,9 @@ def b64(data: bytes) -> str:
 class RawPeer:
     """One connection and one identity key; `call` answers the raw ack dict."""
 
-    def __init__(self, url: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, *, headers: dict[str, str] | None = None,
+                 source: str | None = None) -> None:
+        """`source`: a loopback address to connect from (e.g. 127.0.0.7), to trace it."""
         self.url = url
         self.headers = headers or {}
         self.key = Ed25519PrivateKey.generate()
@@ -40,8 +43,13 @@ class RawPeer:
         self.pseudonym: str | None = None
         self.pushes: dict[str, list[Any]] = defaultdict(list)
         self.arrived = asyncio.Event()
+        session: Any = None
+        if source is not None:
+            def session() -> aiohttp.ClientSession:
+                return aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(local_addr=(source, 0)))
         self.sio = socketio.AsyncClient(reconnection=False, logger=False,
-                                        engineio_logger=False)
+                                        engineio_logger=False, http_session=session)
         for name in PUSHES:
             self.sio.on(name, self._keeper(name))
 
