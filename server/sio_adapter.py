@@ -118,9 +118,23 @@ class SioAdapter:
         if conn is None or conn.authenticated:
             return
         self._relay_of().metrics.auth_timeouts += 1
-        task = asyncio.get_running_loop().create_task(self._sio.disconnect(sid))
+        task = asyncio.get_running_loop().create_task(self._close_transport(sid))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _close_transport(self, sid: str) -> None:
+        # A Socket.IO disconnect only leaves the namespace, and Engine.IO's close then waits for
+        # the client to hang up: a flooder that ignores both, and sends a packet now and then,
+        # kept its websocket for ever. Abort the transport and wake its writer, as at shutdown
+        # (server.app.drop_transports), so the socket closes now.
+        eio_sid = self._sio.manager.eio_sid_from_sid(sid, "/")
+        sock = self._sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+        await self._sio.disconnect(sid)
+        if sock is not None:
+            await sock.close(wait=False, abort=True)
+            queue = getattr(sock, "queue", None)
+            if queue is not None:
+                await queue.put(None)
 
     async def _disconnect(self, sid: str, *_: object) -> None:
         relay = self._relay_of()

@@ -42,6 +42,7 @@ class RawPeer:
         self.identity_key = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self.pseudonym: str | None = None
         self.pushes: dict[str, list[Any]] = defaultdict(list)
+        self.arrived_at: dict[str, list[float]] = defaultdict(list)  # loop time, per push
         self.arrived = asyncio.Event()
         session: Any = None
         if source is not None:
@@ -59,6 +60,7 @@ class RawPeer:
     def _keeper(self, name: str) -> Any:
         def keep(data: Any = None) -> None:
             self.pushes[name].append(data)
+            self.arrived_at[name].append(asyncio.get_running_loop().time())
             self.arrived.set()
         return keep
 
