@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.fixtures.server import ServerProcess
 from tests.reliability.conftest import closed_group_toml, open_group_toml, write_config
-from tests.reliability.helpers import redis_state
+from tests.reliability.helpers import eventually, metrics, redis_state
 from tests.reliability.wire import RawPeer, b64, logged_in
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -177,6 +177,27 @@ async def pushed(peer: RawPeer, name: str, match: Callable[[dict[str, Any]], boo
     return False
 
 
+BASE_CONNECTIONS = 4  # victim, sender and the two who fill `pair`
+
+
+async def back_to(url: str, connections: int) -> bool:
+    _, values = await metrics(url)
+    return values["iltapiiri_connections"] == connections == \
+        values["iltapiiri_authenticated_connections"]
+
+
+async def quiet_state(url: str) -> dict[str, object]:
+    """The database once two reads 0.1 s apart agree (a closed actor's clean-up has run)."""
+    state = redis_state(url)
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        again = redis_state(url)
+        if again == state:
+            return state
+        state = again
+    raise AssertionError("the database does not settle")
+
+
 def pushes_of(peer: RawPeer) -> dict[str, int]:
     return {name: len(items) for name, items in peer.pushes.items()}
 
@@ -207,8 +228,9 @@ async def test_every_event_for_every_role(
                 actor = await make_actor(role, scene)
                 try:
                     event, payload = request(cell, actor, scene)
+                    before = await quiet_state(redis_url)
                     await asyncio.sleep(0.1)  # the actor's own join has reached the victim
-                    before, seen = redis_state(redis_url), pushes_of(victim)
+                    seen = pushes_of(victim)
                     reply = await actor.peer.call(event, payload)
                     got = "ok" if reply.get("ok") is True else str(reply.get("error"))
                     answers[cell].append(got)
@@ -224,6 +246,8 @@ async def test_every_event_for_every_role(
                         assert pushes_of(victim) == seen, f"{cell} as {role} pushed the victim"
                 finally:
                     await actor.peer.close()
+                    await eventually(lambda: back_to(server.url, BASE_CONNECTIONS), 10,
+                                     "the actor's disconnect is processed", pause=0.05)
         wrong = {c: a for c, a in answers.items() if tuple(a) != MATRIX[c]}
         assert not wrong, f"cells answered otherwise than the matrix: {wrong}"
         # The victim's envelope is still there (next to the two the direct.send cells queued).
