@@ -76,22 +76,6 @@ async def collect(chat: Group | DirectChat, want: set[str], timeout: float) -> l
     return got
 
 
-async def send_until_accepted(chat: Group | DirectChat, text: str, timeout: float) -> int:
-    """Send `text`, retrying while the service is recovering; the number of refused tries."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    refused = 0
-    while True:
-        try:
-            await chat.send(text)
-            return refused
-        except ClientError:
-            refused += 1
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.3)
-
-
 VOLATILE_KEYS = ("ilp:owners", "ilp:claim:", "ilp:lock:")
 """Keys that move by themselves (heartbeats each tick, scheduler claims, lock tokens)."""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from e2ee.identity import auth_message
 from tests.fixtures.server import ServerProcess
 from tests.reliability.conftest import closed_group_toml, open_group_toml, write_config
 from tests.reliability.helpers import eventually, metrics, redis_state
@@ -76,6 +77,7 @@ class Scene:
 class Actor:
     peer: RawPeer
     role: str
+    to_sign: bytes | None = None  # an anonymous actor's challenge message, for `auth`
 
 
 def key_bundle() -> dict[str, Any]:
@@ -90,8 +92,7 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
     event, _, variant = cell.partition("/")
     victim = scene.victim.pseudonym
     if event == "auth":
-        hello = actor.peer.pushes.get("_hello")
-        signature = b64(actor.peer.key.sign(hello[0])) if hello else b64(bytes(64))
+        signature = b64(actor.peer.key.sign(actor.to_sign) if actor.to_sign else bytes(64))
         return event, {"identity_key": b64(actor.peer.identity_key), "signature": signature}
     if event == "group.join":
         gid = {"closed": "closed", "full": "pair", "unknown": "nope"}.get(variant, "open")
@@ -119,12 +120,9 @@ async def make_actor(role: str, scene: Scene) -> Actor:
     if role == "anonymous":
         hello = await peer.call("hello")  # so that `auth` has a challenge to sign
         challenge = base64.b64decode(hello["challenge"])
-        from e2ee.identity import auth_message
-
-        peer.pushes["_hello"] = [auth_message(challenge, peer.identity_key)]
-    else:
-        await peer.login()
-        await peer.join("open" if role == "peer" else "other")
+        return Actor(peer, role, auth_message(challenge, peer.identity_key))
+    await peer.login()
+    await peer.join("open" if role == "peer" else "other")
     return Actor(peer, role)
 
 

