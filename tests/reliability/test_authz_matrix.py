@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from e2ee.identity import auth_message
 from tests.fixtures.server import ServerProcess
 from tests.reliability.conftest import closed_group_toml, open_group_toml, write_config
@@ -200,6 +202,7 @@ def pushes_of(peer: RawPeer) -> dict[str, int]:
     return {name: len(items) for name, items in peer.pushes.items()}
 
 
+@pytest.mark.timeout(240)  # 51 cells, each with its own connection (about 1 s on a loaded machine)
 async def test_every_event_for_every_role(
         redis_url: str, server_process: Callable[..., ServerProcess], tmp_path: Path) -> None:
     events = {cell.partition("/")[0] for cell in MATRIX} - {"no.such.event"}
