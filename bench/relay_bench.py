@@ -55,7 +55,7 @@ from _common import (
 )
 
 sys.path.insert(0, str(REPO))
-from server.crypto import auth_message
+from e2ee.identity import auth_message
 
 SECTION = "## Relay"
 HEADER_BYTES = 64
@@ -187,7 +187,8 @@ class Member:
         challenge = base64.b64decode(hello["challenge"])
         reply = await self.sio.call("auth", {
             "identity_key": b64(self.pub), "pseudonym": self.name,
-            "signature": b64(self.key.sign(auth_message(challenge, self.pub)))}, timeout=20)
+            "signature": b64(self.key.sign(auth_message(
+                challenge, self.pub, base64.b64decode(hello["server_key"]))))}, timeout=20)
         assert reply["ok"], reply
         joined = await self.sio.call("group.join", {"group_id": "open"}, timeout=20)
         assert joined["ok"], joined

@@ -133,9 +133,9 @@ class Engine:
         """My pseudonym as the server stamps it (names the relay's franking stamp of 1:1)."""
         self._direct.pseudonym = pseudonym
 
-    def sign_auth(self, challenge: bytes) -> bytes:
-        """Signature over the ``auth`` challenge."""
-        return self._account.sign_auth_challenge(challenge)
+    def sign_auth(self, challenge: bytes, server_key: bytes) -> bytes:
+        """Signature over the ``auth`` challenge, bound to the server's key (auth v2)."""
+        return self._account.sign_auth_challenge(challenge, server_key)
 
     def rotate_signed_prekey_if_due(self, now: float) -> bool:
         """Make a new signed prekey if the current one is older than ``SIGNED_PREKEY_MAX_AGE_S``

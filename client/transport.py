@@ -35,6 +35,7 @@ PUSH_EVENTS = (
     "group.closing",
     "group.closed",
     "direct.envelope",
+    "keys.low",
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

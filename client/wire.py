@@ -18,6 +18,7 @@ from typing import Any
 from client.errors import BAD_PUSH, ProtocolViolation
 from e2ee.errors import E2EEError
 from e2ee.membership import MembershipEvent
+from e2ee.pow import MAX_POW_BITS
 
 KEY_LEN = 32
 WIRE_PROTOCOL = 1
@@ -86,14 +87,20 @@ class HelloReply:
     challenge: bytes
     server_key: bytes
     protocol: int
+    pow_bits: int = 0  # sign-in proof of work (e2ee/pow.py); absent means none
 
     @classmethod
     def from_wire(cls, data: Any, code: str = "bad_reply") -> HelloReply:
         d = _obj(data, "hello", code)
+        pow_bits = d.get("pow_bits", 0)
+        if isinstance(pow_bits, bool) or not isinstance(pow_bits, int) or not (
+                0 <= pow_bits <= MAX_POW_BITS):
+            raise ProtocolViolation(code, "hello.pow_bits out of range")
         return cls(
             challenge=_b64(d, "challenge", code, length=32),
             server_key=_b64(d, "server_key", code, length=KEY_LEN),
             protocol=_int(d, "protocol", code, minimum=1),
+            pow_bits=pow_bits,
         )
 
 

@@ -24,7 +24,7 @@ CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_ESCALATION_FILE = CONFIG_DIR / "escalation.toml"
 DEFAULT_RESOURCES_FILE = CONFIG_DIR / "crisis_resources.json"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SPAN_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
+_SPAN_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 
 
 class EscalationConfigError(ValueError):
@@ -57,7 +57,7 @@ def _strings(table: dict[str, object], key: str, where: str) -> tuple[str, ...]:
 
 
 def _span(text: str, day: str) -> Interval:
-    m = _SPAN_RE.match(text)
+    m = _SPAN_RE.fullmatch(text)
     if m is None:
         raise EscalationConfigError(f"hours.{day}: {text!r} is not HH:MM-HH:MM")
     h1, m1, h2, m2 = (int(g) for g in m.groups())

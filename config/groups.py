@@ -18,7 +18,7 @@ DEFAULT_TIMEZONE = "Europe/Helsinki"
 DEFAULT_CAPACITY = 30
 DEFAULT_LOBBY_MINUTES = 15
 MAX_DURATION_MINUTES = 12 * 60
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _LANGUAGES = frozenset({"fi", "sv", "en"})
 
 
@@ -63,7 +63,7 @@ def _field(raw: dict[str, object], name: str, kind: type, gid: str, default: obj
 def parse_group(raw: dict[str, object]) -> GroupSpec:
     """Validate one `[[group]]` table."""
     gid = raw.get("id")
-    if not isinstance(gid, str) or not _ID_RE.match(gid):
+    if not isinstance(gid, str) or not _ID_RE.fullmatch(gid):
         raise GroupConfigError(f"group id {gid!r} must match {_ID_RE.pattern}")
     always_open = bool(_field(raw, "always_open", bool, gid, False))
     language = str(_field(raw, "language", str, gid))

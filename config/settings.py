@@ -1,10 +1,17 @@
 """Typed service settings, loaded from a TOML file (`--config FILE`) with safe defaults.
 
-    [server]    host, port, data_dir, groups_file (relative to the settings file)
-    [identity]  pseudonym_window_days, reserved_names, moderator_keys (interim, see protocol.md)
+    [server]    host, port, data_dir, key_file, groups_file (relative to the settings file),
+                trusted_proxy_header (the proxy's client-address header, e.g. "X-Real-IP")
+    [identity]  pseudonym_window_days, new_key_binding_minutes, pow_bits, reserved_names,
+                moderator_keys (interim, see protocol.md)
     [inbox]     ttl_days, max_per_recipient, max_per_sender
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
-                auth_timeout_seconds, max_connections_per_key
+                auth_timeout_seconds, max_connections_per_key, max_unauthenticated,
+                max_unauthenticated_per_source, signin_per_minute, signin_burst,
+                trusted_proxies (addresses whose X-Forwarded-For names the sign-in source),
+                prekey_window_minutes, prekey_fetches_per_requester, prekey_fetches_per_target,
+                prekey_low_water
+    [staff]     staff accounts (config/staff_settings.py)
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
 """
@@ -16,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from config.groups import GroupSpec, load_groups
+from config.staff_settings import StaffSettings, StaffSettingsError, parse_staff_settings
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_GROUPS_FILE = CONFIG_DIR / "groups.toml"
@@ -32,8 +40,14 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("data")
+    key_file: Path | None = None  # server secrets; None: `<data_dir>-server.key` (keyfile.py)
     groups: tuple[GroupSpec, ...] = ()
     pseudonym_window_days: int = 30
+    # A key that never published keys holds its name this long (finding 4 of issue 8).
+    new_key_binding_seconds: int = 3600
+    # Sign-in proof of work (e2ee/pow.py): 2^bits SHA-256 per sign-in, about 0.5 s in Python
+    # and a few seconds at most in a browser at 16 (docs/benchmarks.md).
+    pow_bits: int = 16
     reserved_names: tuple[str, ...] = ()
     moderator_keys: frozenset[str] = field(default_factory=frozenset)
     inbox_ttl_seconds: int = 7 * 24 * 3600
@@ -43,7 +57,20 @@ class Settings:
     send_burst: float = 20.0
     auth_timeout_seconds: float = 30.0
     max_connections_per_key: int = 5
+    signin_per_minute: float = 30.0  # sign-in attempts per source (address), per process
+    signin_burst: float = 60.0
+    trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
+    # One-time prekeys handed out per window (issue 8, finding 7): past either count a fetch
+    # gets the bundle without one; below `prekey_low_water` left, the owner gets `keys.low`.
+    prekey_window_seconds: int = 3600
+    prekey_fetches_per_requester: int = 30
+    prekey_fetches_per_target: int = 15
+    prekey_low_water: int = 10
+    max_unauthenticated: int = 512
+    max_unauthenticated_per_source: int = 16
+    trusted_proxy_header: str | None = None  # e.g. "X-Real-IP", only behind that proxy
     redis_url: str | None = None
+    staff: StaffSettings = field(default_factory=StaffSettings)
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (command-line flags, tests)."""
@@ -85,6 +112,20 @@ def _strings(table: dict[str, object], key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _optional_str(table: dict[str, object], key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise SettingsError(f"{key} must be a non-empty string")
+    return value
+def _staff(table: dict[str, object], base_dir: Path) -> StaffSettings:
+    try:
+        return parse_staff_settings(table, base_dir)
+    except StaffSettingsError as exc:
+        raise SettingsError(str(exc)) from None
+
+
 def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     """Validate a settings document; relative paths are resolved against `base_dir`."""
     server = _table(data, "server")
@@ -98,8 +139,11 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         host=str(server.get("host", "127.0.0.1")),
         port=_int(server, "port", 8080, 0, 65535),
         data_dir=(base_dir / str(data_dir)) if data_dir else Path("data"),
+        key_file=(base_dir / str(key_file)) if (key_file := server.get("key_file")) else None,
         groups=load_groups(groups_path),
         pseudonym_window_days=_int(identity, "pseudonym_window_days", 30, 1, 3650),
+        new_key_binding_seconds=_int(identity, "new_key_binding_minutes", 60, 1, 43200) * 60,
+        pow_bits=_int(identity, "pow_bits", 16, 0, 28),
         reserved_names=_strings(identity, "reserved_names"),
         moderator_keys=frozenset(_strings(identity, "moderator_keys")),
         inbox_ttl_seconds=_int(inbox, "ttl_days", 7, 1, 90) * 24 * 3600,
@@ -109,6 +153,20 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         send_burst=_number(limits, "send_burst", 20.0, 1, 100_000),
         auth_timeout_seconds=_number(limits, "auth_timeout_seconds", 30.0, 0.1, 3600),
         max_connections_per_key=_int(limits, "max_connections_per_key", 5, 1, 1000),
+        signin_per_minute=_number(limits, "signin_per_minute", 30.0, 0.1, 1_000_000),
+        signin_burst=_number(limits, "signin_burst", 60.0, 1, 1_000_000),
+        trusted_proxies=frozenset(_strings(limits, "trusted_proxies"))
+        if "trusted_proxies" in limits else frozenset({"127.0.0.1", "::1"}),
+        prekey_window_seconds=_int(limits, "prekey_window_minutes", 60, 1, 7 * 24 * 60) * 60,
+        prekey_fetches_per_requester=_int(limits, "prekey_fetches_per_requester", 30, 1,
+                                          100_000),
+        prekey_fetches_per_target=_int(limits, "prekey_fetches_per_target", 15, 1, 100_000),
+        prekey_low_water=_int(limits, "prekey_low_water", 10, 0, 200),
+        max_unauthenticated=_int(limits, "max_unauthenticated", 512, 1, 1_000_000),
+        max_unauthenticated_per_source=_int(limits, "max_unauthenticated_per_source", 16, 1,
+                                            1_000_000),
+        trusted_proxy_header=_optional_str(server, "trusted_proxy_header"),
+        staff=_staff(_table(data, "staff"), base_dir),
     )
 
 

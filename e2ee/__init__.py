@@ -7,7 +7,7 @@ serialise with ``to_bytes``/``from_bytes`` and the caller stores them.
 Typical client flow::
 
     account = Account.create()                        # persist account.to_bytes()
-    sig = account.sign_auth_challenge(challenge)      # -> auth
+    sig = account.sign_auth_challenge(challenge, server_key)  # -> auth (v2)
     publish = account.keys_publish(20)                # -> keys.publish (JSON-ready)
     direct = DirectSessions(account, pseudonym=me)    # 1:1
     direct.start(PrekeyBundle.from_fetch(reply))      # after keys.fetch

@@ -16,22 +16,35 @@ from .encoding import field as jfield
 from .errors import DecodeError, UnknownKeyError
 from .limits import MAX_OLD_SIGNED_PREKEYS, MAX_ONE_TIME_PREKEYS, PROTOCOL_VERSION
 
-AUTH_LABEL = b"iltapiiri/auth/v1\x00"
+AUTH_LABEL = b"iltapiiri/auth/v2\x00"
 DH_KEY_LABEL = b"iltapiiri/dh-key/v1\x00"
 SIGNED_PREKEY_LABEL = b"iltapiiri/signed-prekey/v1\x00"
+AUTH_SERVER_KEY_BYTES = 32
 
 _IDENTITY_TAG = 0x10
 _ACCOUNT_TAG = 0x11
 
 
-def auth_message(challenge: bytes, identity_key: bytes) -> bytes:
-    """Bytes signed for ``auth``: ``"iltapiiri/auth/v1\\0" || challenge || identity_key``."""
-    return AUTH_LABEL + challenge + identity_key
+def auth_message(challenge: bytes, identity_key: bytes, server_key: bytes) -> bytes:
+    """Bytes signed for ``auth`` (v2), bound to the server that issued the challenge::
+
+        +----------------------+----------------+---------------+------------------+
+        | "iltapiiri/auth/v2\0" | server_key(32) | challenge(32) | identity_key(32) |
+        +----------------------+----------------+---------------+------------------+
+
+    ``server_key`` is the relay's Ed25519 public key from ``hello`` (the key that signs
+    membership events). A phishing relay that forwards a real server's challenge to a client gets
+    back a signature over its own key, which the real server refuses (v1 had no server field)."""
+    if len(server_key) != AUTH_SERVER_KEY_BYTES:
+        raise DecodeError("server key must be 32 bytes")
+    return AUTH_LABEL + server_key + challenge + identity_key
 
 
-def verify_auth(identity_key: bytes, challenge: bytes, signature: bytes) -> None:
-    """Server side of ``auth``: raise ``SignatureError`` unless the challenge signature verifies."""
-    p.ed25519_verify(identity_key, signature, auth_message(challenge, identity_key))
+def verify_auth(identity_key: bytes, challenge: bytes, signature: bytes,
+                server_key: bytes) -> None:
+    """Server side of ``auth``: raise ``SignatureError`` unless the challenge signature verifies
+    for this server's key."""
+    p.ed25519_verify(identity_key, signature, auth_message(challenge, identity_key, server_key))
 
 
 def dh_key_message(dh_key: bytes) -> bytes:
@@ -80,9 +93,9 @@ class DeviceIdentity:
         """Ed25519 signature with the identity key (callers add their own domain label)."""
         return p.ed25519_sign(self.signing_seed, message)
 
-    def sign_auth_challenge(self, challenge: bytes) -> bytes:
-        """Signature for the ``auth`` event over the label, challenge and identity key."""
-        return self.sign(auth_message(challenge, self.identity_key))
+    def sign_auth_challenge(self, challenge: bytes, server_key: bytes) -> bytes:
+        """Signature for the ``auth`` event (v2: label, server key, challenge, identity key)."""
+        return self.sign(auth_message(challenge, self.identity_key, server_key))
 
     def to_bytes(self) -> bytes:
         """Serialise the private keys (for an encrypted keystore)."""
@@ -193,9 +206,9 @@ class Account:
         """Public Ed25519 identity key (what the server and peers know the device by)."""
         return self.identity.identity_key
 
-    def sign_auth_challenge(self, challenge: bytes) -> bytes:
-        """Signature for the ``auth`` event."""
-        return self.identity.sign_auth_challenge(challenge)
+    def sign_auth_challenge(self, challenge: bytes, server_key: bytes) -> bytes:
+        """Signature for the ``auth`` event, bound to ``server_key`` (see ``auth_message``)."""
+        return self.identity.sign_auth_challenge(challenge, server_key)
 
     def _new_id(self) -> int:
         i = self._next_id

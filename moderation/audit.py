@@ -47,7 +47,7 @@ DETAIL_KEYS: Final = frozenset({
 })
 """The only keys ``details`` may have (no free text: a typed reason is not audited, its code is)."""
 
-_VALUE_RE: Final = re.compile(r"^[A-Za-z0-9_.:,/+-]{0,128}$")
+_VALUE_RE: Final = re.compile(r"[A-Za-z0-9_.:,/+-]{0,128}")
 _INT, _STR = 0x01, 0x02
 
 Detail = int | str
@@ -92,7 +92,7 @@ class AuditEntry:
                 raise RuleError("bad_audit", f"detail {key} must be an integer or a token")
             if isinstance(value, int) and not -(2**63) <= value < 2**63:
                 raise RuleError("bad_audit", f"detail {key} out of range")
-            if isinstance(value, str) and not _VALUE_RE.match(value):
+            if isinstance(value, str) and not _VALUE_RE.fullmatch(value):
                 raise RuleError("bad_audit", f"detail {key} must be a short token without spaces")
 
 

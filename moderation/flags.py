@@ -44,8 +44,8 @@ from moderation.limits import (
     check_tokens,
 )
 
-_NIGHT_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_GROUP_ROOM_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}/[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_NIGHT_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_GROUP_ROOM_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}/[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DIRECT_CONTEXT = "direct"
 """The franking context of 1:1 messages (``e2ee.franking``): no room, no moderator."""
 
@@ -85,7 +85,7 @@ class Flag:
             # 1:1 chats are helped privately; only a report the person chose to send leaves them.
             if self.source is not FlagSource.REPORT:
                 raise RuleError("direct_not_flagged", "1:1 messages are flagged only by a report")
-        elif not _GROUP_ROOM_RE.match(self.room):
+        elif not _GROUP_ROOM_RE.fullmatch(self.room):
             raise RuleError("bad_field", "room must be <group_id>/<YYYY-MM-DD> or direct")
         check_id(self.message_id, "message_id")
         check_text_id(self.pseudonym, "pseudonym", MAX_PSEUDONYM_CHARS)
@@ -199,7 +199,7 @@ class RiskHistory:
     entries: Mapping[str, tuple[RiskEntry, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.night, str) or not _NIGHT_RE.match(self.night):
+        if not isinstance(self.night, str) or not _NIGHT_RE.fullmatch(self.night):
             raise RuleError("bad_field", "night must be an ISO date YYYY-MM-DD")
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
 

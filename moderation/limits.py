@@ -34,8 +34,8 @@ MAX_REASON_TEXT_CHARS: Final = 280
 MAX_APPEAL_NOTE_CHARS: Final = 500
 """The appeal note of a ban (how to appeal, shown to the banned person)."""
 
-_TOKEN_RE: Final = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
-_ID_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_TOKEN_RE: Final = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+_ID_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 class RuleError(ValueError):
@@ -57,14 +57,14 @@ def check_text_id(value: object, field: str, limit: int, code: str = "bad_field"
 
 def check_id(value: object, field: str, code: str = "bad_field") -> str:
     """An ASCII id (message, alert, sanction, case, staff): letters, digits, ``_ . : -``."""
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
         raise RuleError(code, f"{field} must match {_ID_RE.pattern}")
     return value
 
 
 def check_token(value: object, field: str, code: str = "bad_field") -> str:
     """A lower-case token (category, rule id, reason code)."""
-    if not isinstance(value, str) or not _TOKEN_RE.match(value):
+    if not isinstance(value, str) or not _TOKEN_RE.fullmatch(value):
         raise RuleError(code, f"{field} must match {_TOKEN_RE.pattern}")
     return value
 

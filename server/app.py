@@ -9,28 +9,34 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import socketio
 from aiohttp import web
 
 from config.settings import Settings
+from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.context import Relay
 from server.crypto import load_server_keys
+from server.handlers.staff import StaffService
 from server.http import make_routes
+from server.keyfile import check_outside, default_key_file
 from server.limits import MAX_FRAME_BYTES
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
+from server.sio_guard import GuardedServer
+from server.sources import SourceRate, SourceTagger
+from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
 from server.storage.redis_connect import FanoutManager
 from server.storage.redis_store import RedisStore
 
 RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
-SIO: web.AppKey[socketio.AsyncServer] = web.AppKey("sio", socketio.AsyncServer)
+SIO: web.AppKey[GuardedServer] = web.AppKey("sio", GuardedServer)
 ADAPTER: web.AppKey[SioAdapter] = web.AppKey("adapter", SioAdapter)
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
+STAFF: web.AppKey[StaffService] = web.AppKey("staff", StaffService)
 
 
 def open_store(settings: Settings) -> Store:
@@ -45,26 +51,37 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     """The whole service as an aiohttp application (not yet started)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
     manager = FanoutManager(settings.redis_url) if settings.redis_url else None
-    sio = socketio.AsyncServer(
+    sio = GuardedServer(
         async_mode="aiohttp", transports=["websocket"], client_manager=manager,
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,
         always_connect=True)
     sio.attach(app)
     app[SIO] = sio
     app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
+    add_staff_routes(app, lambda: app[STAFF])  # before make_routes' static catch-all
     make_routes(lambda: app[RELAY], app)
     the_clock = clock or SystemClock()
     the_rng = rng or SystemRandom()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         store = open_store(settings)
+        staff_store = open_staff_store(settings)
         try:
-            keys = await load_server_keys(store, the_rng)
+            key_file = settings.key_file or default_key_file(settings.data_dir)
+            if not settings.redis_url:
+                check_outside(key_file, settings.data_dir)
+            keys = await load_server_keys(store, the_rng, key_file)
+            log = EventLog()
+            app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
+                                             rng=the_rng, log=log)
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
-                          keys=keys, metrics=Metrics(), log=EventLog(),
-                          emitter=SioEmitter(sio), instance_id=the_rng.bytes(8).hex())
+                          keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
+                          instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
+                          sources=SourceTagger(the_rng.bytes(32)),
+                          signin_rate=SourceRate(settings.signin_per_minute,
+                                                 settings.signin_burst))
             app[RELAY] = relay
-            scheduler = Scheduler(relay)
+            scheduler = Scheduler(relay, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
             relay.log.info("started", backend="redis" if settings.redis_url else "embedded")
@@ -74,6 +91,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             await store.forget_owner(relay.instance_id)
             await sio.shutdown()
         finally:
+            await staff_store.close()
             await store.close()
 
     async def drop_transports(app: web.Application) -> None:

@@ -20,13 +20,24 @@ from server.limits import (
     KEYS_RATE,
     OTHER_BURST,
     OTHER_RATE,
+    PREAUTH_BURST,
+    PREAUTH_RATE,
     SEND_BURST,
     SEND_RATE,
+    STRIKE_BURST,
+    STRIKE_RATE,
 )
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.ratelimit import TokenBucket
+from server.sources import SourceRate, SourceTagger
 from server.storage.ports import Store
+
+
+class StaffNames(Protocol):
+    """Which folded names staff accounts hold (peers may not take them)."""
+
+    async def is_staff_name(self, folded: str) -> bool: ...
 
 
 class Emitter(Protocol):
@@ -65,6 +76,9 @@ class Relay:
     log: EventLog
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
+    staff_names: StaffNames
+    sources: SourceTagger | None = None  # per-source sign-in rate (server/sources.py)
+    signin_rate: SourceRate | None = None
 
     def __repr__(self) -> str:
         return "Relay()"
@@ -76,6 +90,7 @@ class Connection:
 
     sid: str
     challenge: bytes | None = None
+    source: str = ""  # opaque tag of the peer address (server/sources.py), never the address
     identity_key: bytes | None = None
     pseudonym: str | None = None
     role: str = "peer"
@@ -88,6 +103,10 @@ class Connection:
     keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))
     other_bucket: TokenBucket = field(
         default_factory=lambda: TokenBucket(OTHER_RATE, OTHER_BURST))
+    preauth_bucket: TokenBucket = field(  # every event before `auth` succeeds
+        default_factory=lambda: TokenBucket(PREAUTH_RATE, PREAUTH_BURST))
+    strikes: TokenBucket = field(  # rate-limited refusals left before the transport closes
+        default_factory=lambda: TokenBucket(STRIKE_RATE, STRIKE_BURST))
 
     def __repr__(self) -> str:
         return f"Connection(user_id={self.user_id!r}, rooms={len(self.rooms)})"

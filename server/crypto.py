@@ -1,25 +1,29 @@
 """The relay's own cryptography: challenge signatures, membership signatures, franking stamps.
 
-The server holds two secrets, created once per deployment and shared through the store so every
-process and every restart agrees: the Ed25519 room key that signs membership events, and the
-HMAC key for franking stamps. Neither is ever logged or put in a `repr`.
+The server holds two secrets, created once per deployment in a key file outside the data store
+(server/keyfile.py) that every process reads: the Ed25519 room key that signs membership
+events, and the HMAC key for franking stamps. Neither is ever logged, put in a `repr`, or
+written to Redis or the SQLite file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from e2ee.identity import auth_message
 from server.clock import Random
 from server.ed25519_check import is_acceptable_public_key
+from server.keyfile import KeyFileError, load_or_create
 from server.storage.ports import Store
 
-AUTH_CONTEXT = b"iltapiiri/auth/v1\x00"
 FRANK_CONTEXT = b"iltapiiri/frank-stamp/v1\x00"
 MEMBERSHIP_CONTEXT = "iltapiiri/membership/v1\n"
 SIGNING_SECRET_NAME = "room_signing_key"  # noqa: S105 (a store key name)
@@ -42,26 +46,33 @@ class ServerKeys:
         return self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-async def load_server_keys(store: Store, rng: Random) -> ServerKeys:
-    """Load the server's keys from the store, creating them on first start."""
-    seed = await store.get_or_create_secret(SIGNING_SECRET_NAME, lambda: rng.bytes(32))
-    frank = await store.get_or_create_secret(FRANKING_SECRET_NAME, lambda: rng.bytes(32))
-    return ServerKeys(Ed25519PrivateKey.from_private_bytes(seed), frank)
+async def load_server_keys(store: Store, rng: Random, key_file: Path) -> ServerKeys:
+    """Load the server's keys from `key_file`, creating it on first start; keys an older
+    version kept in the store are moved into the file and deleted from the store."""
+    names = (SIGNING_SECRET_NAME, FRANKING_SECRET_NAME)
+    legacy = {name: await store.legacy_secret(name) for name in names}
+    keys, drop = await asyncio.to_thread(load_or_create, key_file, lambda: rng.bytes(32), legacy)
+    if drop:
+        for name in names:
+            await store.drop_legacy_secret(name)
+    server_keys = ServerKeys(Ed25519PrivateKey.from_private_bytes(keys[SIGNING_SECRET_NAME]),
+                             keys[FRANKING_SECRET_NAME])
+    if await store.agree_public_key(server_keys.public_key) != server_keys.public_key:
+        raise KeyFileError(f"the key file {key_file} differs from the other processes' on this "
+                           "store: give every process the same key file")
+    return server_keys
 
 
-def auth_message(challenge: bytes, identity_key: bytes) -> bytes:
-    """What a client signs to authenticate."""
-    return AUTH_CONTEXT + challenge + identity_key
-
-
-def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes) -> bool:
-    """True if `signature` is the identity key's signature over the challenge (and the key is
-    not a degenerate small-order point that any forged signature would pass for)."""
+def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes,
+                server_key: bytes) -> bool:
+    """True if `signature` is the identity key's v2 signature over this server's key and the
+    challenge (`e2ee.identity.auth_message`), and the key is not a degenerate small-order point
+    that any forged signature would pass for."""
     if not is_acceptable_public_key(identity_key):
         return False
     try:
         Ed25519PublicKey.from_public_bytes(identity_key).verify(
-            signature, auth_message(challenge, identity_key))
+            signature, auth_message(challenge, identity_key, server_key))
     except (InvalidSignature, ValueError):
         return False
     return True

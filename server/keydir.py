@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from server import pseudonyms
-from server.context import Connection, Relay, b64
+from server.context import Connection, Relay, b64, user_room
+from server.crypto import user_id
 from server.errors import ApiError
 from server.limits import MAX_ONE_TIME_PREKEYS_STORED
 from server.wire import KeysFetch, KeysPublish
@@ -27,17 +28,43 @@ async def publish(relay: Relay, conn: Connection, req: KeysPublish) -> dict[str,
 
 
 async def fetch(relay: Relay, conn: Connection, req: KeysFetch) -> dict[str, Any]:
-    """The named user's bundle and one one-time prekey (removed from the store)."""
+    """The named user's bundle and one one-time prekey (removed from the store), unless the
+    requester or the target is past its prekey budget for the window (finding 7 of issue 8:
+    one peer drained 104 prekeys in 105 fetches); then the bundle comes without one."""
+    assert conn.identity_key is not None
     holder = await relay.store.binding_of_name(pseudonyms.fold(req.pseudonym))
     if holder is None:
         raise ApiError("unknown_user")
     bundle_json = await relay.store.get_bundle(holder.identity_key)
     if bundle_json is None:
         raise ApiError("no_keys")
-    otpk = await relay.store.pop_one_time_prekey(holder.identity_key)
+    otpk = None
+    if await _within_budget(relay, conn.identity_key, holder.identity_key):
+        otpk = await relay.store.pop_one_time_prekey(holder.identity_key)
+        if otpk is not None:
+            await _tell_if_low(relay, holder.identity_key)
     return {"pseudonym": holder.pseudonym, "identity_key": b64(holder.identity_key),
             **json.loads(bundle_json),
             "one_time_prekey": None if otpk is None else json.loads(otpk)}
+
+
+async def _within_budget(relay: Relay, requester: bytes, target: bytes) -> bool:
+    settings = relay.settings
+    now, window = relay.clock.now(), settings.prekey_window_seconds
+    if requester == target:
+        return True  # my own prekeys (a second device of mine): no one else loses any
+    if await relay.store.hit(f"otpk-by:{user_id(requester)}", window, now) \
+            > settings.prekey_fetches_per_requester:
+        return False
+    taken = await relay.store.hit(f"otpk-of:{user_id(target)}", window, now)
+    return taken <= settings.prekey_fetches_per_target
+
+
+async def _tell_if_low(relay: Relay, owner: bytes) -> None:
+    left = await relay.store.count_one_time_prekeys(owner)
+    if left < relay.settings.prekey_low_water:
+        await relay.emitter.emit("keys.low", {"one_time_prekeys": left},
+                                 to=user_room(user_id(owner)))
 
 
 async def count(relay: Relay, conn: Connection) -> dict[str, Any]:

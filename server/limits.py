@@ -42,6 +42,10 @@ INBOX_SWEEP_BATCH: Final = 100
 # challenge for nothing). Connections one identity key may hold at once, across all processes.
 DEFAULT_AUTH_TIMEOUT_SECONDS: Final = 30.0
 DEFAULT_MAX_CONNECTIONS_PER_KEY: Final = 5
+# Transports that have not signed in, at once, in total and from one source (peer address or
+# the configured trusted proxy header): each holds a descriptor and memory (finding 3).
+DEFAULT_MAX_UNAUTHENTICATED: Final = 512
+DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE: Final = 16
 
 # Token buckets per connection: (rate per second, burst). Group chat is `room.send`. 1:1 sends
 # and key fetches get their own, larger bursts: joining or re-keying a full room shares a new
@@ -54,6 +58,13 @@ KEYS_RATE: Final = 10.0
 KEYS_BURST: Final = 60.0
 OTHER_RATE: Final = 10.0
 OTHER_BURST: Final = 40.0
+# Every event before sign-in (hello, auth, unknown names) shares one small bucket.
+PREAUTH_RATE: Final = 2.0
+PREAUTH_BURST: Final = 10.0
+# Refusals for `rate_limited` a connection may collect (refilled at STRIKE_RATE) before its
+# transport is closed: a client that ignores the answer is abusing the relay.
+STRIKE_RATE: Final = 1.0
+STRIKE_BURST: Final = 20.0
 
 DEFAULT_CAPACITY: Final = 30
 DEFAULT_LOBBY_MINUTES: Final = 15

@@ -8,6 +8,7 @@ announced as a Membership signed by the server's room key (docs/protocol.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
 from typing import Any
 
 from config.groups import GroupSpec
@@ -167,6 +168,20 @@ async def reap_dead_processes(relay: Relay, max_age: float) -> int:
             removed += 1
         await relay.store.forget_owner(owner)
         relay.log.warning("process.reaped", count=removed)
+    return removed
+
+
+async def reap_orphans(relay: Relay, live_sids: Callable[[], Collection[str]]) -> int:
+    """Remove this process's room connections whose Socket.IO session is gone (a member left
+    behind by a lost disconnect would hold a seat for ever). `live_sids` is read per record,
+    after the store, so a connection that joins meanwhile is never taken for an orphan."""
+    removed = 0
+    for room, sid in await relay.store.owner_connections(relay.instance_id):
+        if sid not in live_sids() and \
+                await remove_sid(relay, room, sid, event="left") is not None:
+            removed += 1
+    if removed:
+        relay.log.warning("orphans.reaped", count=removed)
     return removed
 
 

@@ -1,7 +1,8 @@
 """The scheduler: on every tick (driven by the injected clock) it pushes `group.opened` when a
 night opens, `group.closing` five minutes before the end, and at the end closes the room
 (`group.closed`, everyone removed). Each tick is also this process's heartbeat, and removes the
-room connections of a process that stopped beating (crashed) from the shared store, and sweeps
+room connections of a process that stopped beating (crashed) from the shared store, removes
+this process's room connections whose session is gone (orphans), and sweeps
 expired 1:1 envelopes (a bounded batch per tick).
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Collection
 
 from server import rooms
 from server.context import Relay
@@ -30,8 +32,10 @@ CLOSE_GRACE_SECONDS = 24 * 3600  # a night ended longer ago than this is not clo
 class Scheduler:
     """Opens, warns and closes tonight's rooms."""
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Relay,
+                 live_sids: Callable[[], Collection[str]] | None = None) -> None:
         self._relay = relay
+        self._live_sids = live_sids
         self._stopping = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -41,6 +45,8 @@ class Scheduler:
         """Apply every transition due at the clock's current time."""
         relay = self._relay
         await rooms.reap_dead_processes(relay, PROCESS_DEAD_AFTER_SECONDS)
+        if self._live_sids is not None:
+            await rooms.reap_orphans(relay, self._live_sids)
         now = relay.clock.now()
         await relay.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
         for group in relay.settings.groups:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server import pseudonyms
+from server import pseudonyms, signin
 from server.context import Connection, Relay, b64, user_room
 from server.crypto import user_id, verify_auth
 from server.errors import ApiError
@@ -14,7 +14,7 @@ from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, PUBLIC_LIMITS
 from server.storage.ports import Binding
 from server.wire import Auth
 
-_GENERATE_ATTEMPTS = 20
+_GENERATE_ATTEMPTS = 30  # pseudonyms.generate draws from larger spaces as attempts grow
 
 
 async def hello(relay: Relay, conn: Connection) -> dict[str, Any]:
@@ -23,7 +23,7 @@ async def hello(relay: Relay, conn: Connection) -> dict[str, Any]:
         raise ApiError("already_authenticated")
     conn.challenge = relay.rng.bytes(CHALLENGE_BYTES)
     return {"challenge": b64(conn.challenge), "server_key": b64(relay.keys.public_key),
-            "protocol": PROTOCOL_VERSION,
+            "protocol": PROTOCOL_VERSION, "pow_bits": relay.settings.pow_bits,
             "limits": {**PUBLIC_LIMITS, "send_rate_per_second": relay.settings.send_rate,
                        "send_burst": relay.settings.send_burst}}
 
@@ -35,7 +35,8 @@ async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:
     challenge, conn.challenge = conn.challenge, None
     if challenge is None:
         raise ApiError("no_challenge", "call hello first")
-    if not verify_auth(req.identity_key, req.signature, challenge):
+    signin.admit(relay, conn, req, challenge)
+    if not verify_auth(req.identity_key, req.signature, challenge, relay.keys.public_key):
         raise ApiError("bad_signature")
     # The slot first, so a refused auth binds no name (a failed call changes nothing).
     if not await relay.store.session_add(req.identity_key, conn.sid, relay.instance_id,
@@ -61,28 +62,31 @@ async def auth(relay: Relay, conn: Connection, req: Auth) -> dict[str, Any]:
 async def bind_pseudonym(relay: Relay, identity_key: bytes, wanted: str | None) -> str:
     """The pseudonym for this key: `wanted` if free, else the key's current one, else a new one."""
     now = relay.clock.now()
-    window = relay.settings.pseudonym_window_days * 86400
     if wanted is not None:
         name = pseudonyms.validate(wanted)
         pseudonyms.check_reserved(name, relay.settings.reserved_names)
-        if await _try_bind(relay, identity_key, name, now, window):
+        if await relay.staff_names.is_staff_name(pseudonyms.fold(name)):
+            raise ApiError("pseudonym_reserved", "this name is reserved")
+        if await _try_bind(relay, identity_key, name, now):
             return name
         raise ApiError("pseudonym_taken")
     current = await relay.store.binding_of_key(identity_key)
     # Keeping the current name is a bind too: it refreshes last_seen only if the key still
     # holds the name, in the same atomic step.
-    if current is not None and await _try_bind(relay, identity_key, current.pseudonym, now,
-                                               window):
+    # A name a staff account has taken since is not kept: the key gets a new one.
+    if current is not None and not await relay.staff_names.is_staff_name(current.folded) \
+            and await _try_bind(relay, identity_key, current.pseudonym, now):
         return current.pseudonym
-    for _ in range(_GENERATE_ATTEMPTS):
-        if await _try_bind(relay, identity_key, name := pseudonyms.generate(relay.rng), now,
-                           window):
+    for attempt in range(_GENERATE_ATTEMPTS):
+        name = pseudonyms.generate(relay.rng, attempt)
+        if not await relay.staff_names.is_staff_name(pseudonyms.fold(name)) and \
+                await _try_bind(relay, identity_key, name, now):
             return name
-    raise ApiError("internal", "could not generate a free pseudonym")
+    raise ApiError("pseudonym_unavailable", "no free name found: choose one or try again")
 
 
-async def _try_bind(relay: Relay, identity_key: bytes, name: str, now: float,
-                    window: float) -> bool:
-    binding = Binding(identity_key=identity_key, pseudonym=name, folded=pseudonyms.fold(name),
-                      last_seen=now)
-    return await relay.store.bind_if_free(binding, taken_since=now - window)
+async def _try_bind(relay: Relay, identity_key: bytes, name: str, now: float) -> bool:
+    folded = pseudonyms.fold(name)
+    binding = Binding(identity_key=identity_key, pseudonym=name, folded=folded, last_seen=now)
+    since = await signin.taken_since(relay, folded, identity_key, now)
+    return await relay.store.bind_if_free(binding, taken_since=since)

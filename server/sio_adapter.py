@@ -1,6 +1,10 @@
 """The thin Socket.IO adapter: for each event, check auth and rate, decode the typed request,
 call the rule, and answer the ack (`{"ok": true, ...}` or the error's stable code).
 
+It is also the `Guard` of `server.sio_guard.GuardedServer`: it admits transports (capped while
+unauthenticated, closed at the auth timeout), answers refused event names (rate limited, then
+the transport closed on abuse) and lists the only events a client may send: `ROUTES`.
+
 Nothing here knows a rule; nothing in the rules knows Socket.IO.
 """
 
@@ -11,12 +15,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import socketio
-
 from server import direct, keydir, rooms, session
+from server.admission import Admission
 from server.context import Connection, Relay, user_room
 from server.errors import ApiError
 from server.ratelimit import TokenBucket
+from server.sio_guard import REJECTED_EVENT, GuardedServer
+from server.sources import peer_address
 from server.wire import (
     Auth,
     DirectSend,
@@ -63,7 +68,7 @@ ROUTES: dict[str, Route] = {
 class SioEmitter:
     """The Emitter port on a python-socketio server (local or Redis-backed manager)."""
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: GuardedServer) -> None:
         self._sio = sio
 
     async def emit(self, event: str, data: dict[str, Any], *, to: str,
@@ -85,62 +90,124 @@ class SioEmitter:
 
 
 class SioAdapter:
-    """Registers the event handlers; holds the process-local connections."""
+    """Registers the event handlers; holds the process-local connections and transports."""
 
-    def __init__(self, sio: socketio.AsyncServer, relay_of: Callable[[], Relay]) -> None:
+    def __init__(self, sio: GuardedServer, relay_of: Callable[[], Relay]) -> None:
         self._sio = sio
         self._relay_of = relay_of
         self.connections: dict[str, Connection] = {}
-        self._auth_timers: dict[str, asyncio.TimerHandle] = {}
+        self.events: frozenset[str] = frozenset(ROUTES)
+        self._auth_timers: dict[str, asyncio.TimerHandle] = {}  # by transport (eio sid)
+        self._admission: Admission | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         sio.on("connect", self._connect)
         sio.on("disconnect", self._disconnect)
-        sio.on("*", self._unknown)
         for event, route in ROUTES.items():
             sio.on(event, self._handler(event, route))
+        sio.guard = self
 
     def __repr__(self) -> str:
         return f"SioAdapter(connections={len(self.connections)})"
 
-    async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        # `environ` holds the peer's address: it is deliberately never read or kept.
-        relay = self._relay_of()
-        self.connections[sid] = Connection(
-            sid=sid, send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
-        relay.metrics.connections += 1
-        # Loop time, like the rate buckets: a transport deadline, not a domain decision.
-        self._auth_timers[sid] = asyncio.get_running_loop().call_later(
-            relay.settings.auth_timeout_seconds, self._auth_expired, sid)
+    def live_sids(self) -> set[str]:
+        """The Socket.IO sessions open on this process (for the scheduler's orphan sweep)."""
+        return set(self.connections)
 
-    def _auth_expired(self, sid: str) -> None:
-        self._auth_timers.pop(sid, None)
-        conn = self.connections.get(sid)
-        if conn is None or conn.authenticated:
-            return
+    # -- transports (Guard) -------------------------------------------------------------
+
+    def admit(self, eio_sid: str, environ: dict[str, Any]) -> bool:
+        """A new transport: refuse it over the unauthenticated caps, else start its auth
+        deadline. The peer's address is read here, hashed in memory, and never kept."""
+        relay = self._relay_of()
+        settings = relay.settings
+        if self._admission is None:
+            self._admission = Admission(max_total=settings.max_unauthenticated,
+                                        max_per_source=settings.max_unauthenticated_per_source,
+                                        key=relay.rng.bytes(32))
+        if not self._admission.admit(eio_sid, _source(environ, settings.trusted_proxy_header)):
+            relay.metrics.errors["too_many_connections"] += 1
+            return False
+        # Loop time, like the rate buckets: a transport deadline, not a domain decision.
+        self._auth_timers[eio_sid] = asyncio.get_running_loop().call_later(
+            settings.auth_timeout_seconds, self._auth_expired, eio_sid)
+        return True
+
+    def closed(self, eio_sid: str) -> None:
+        """The transport is gone (idempotent)."""
+        self._signed_in(eio_sid)
+
+    def _signed_in(self, eio_sid: str) -> None:
+        timer = self._auth_timers.pop(eio_sid, None)
+        if timer is not None:
+            timer.cancel()
+        if self._admission is not None:
+            self._admission.release(eio_sid)
+
+    def _auth_expired(self, eio_sid: str) -> None:
+        self._auth_timers.pop(eio_sid, None)
         self._relay_of().metrics.auth_timeouts += 1
-        task = asyncio.get_running_loop().create_task(self._close_transport(sid))
+        self._close_transport(eio_sid)
+
+    def _close_transport(self, eio_sid: str | None) -> None:
+        """Close the Engine.IO transport (the websocket itself), not only the session."""
+        if eio_sid is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._sio.close_transport(eio_sid))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _close_transport(self, sid: str) -> None:
-        # A Socket.IO disconnect only leaves the namespace, and Engine.IO's close then waits for
-        # the client to hang up: a flooder that ignores both, and sends a packet now and then,
-        # kept its websocket for ever. Abort the transport and wake its writer, as at shutdown
-        # (server.app.drop_transports), so the socket closes now.
-        eio_sid = self._sio.manager.eio_sid_from_sid(sid, "/")
-        sock = self._sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
-        await self._sio.disconnect(sid)
-        if sock is not None:
-            await sock.close(wait=False, abort=True)
-            queue = getattr(sock, "queue", None)
-            if queue is not None:
-                await queue.put(None)
+    def _eio_sid(self, sid: str) -> str | None:
+        try:
+            return self._sio.manager.eio_sid_from_sid(sid, "/")  # type: ignore[no-any-return]
+        except KeyError:
+            return None
+
+    async def refuse(self, sid: str, event: object) -> dict[str, Any]:
+        """The answer to a reserved, unknown or rejected event name (no handler ran)."""
+        relay = self._relay_of()
+        conn = self.connections.get(sid)
+        code = "bad_request"
+        if conn is None:
+            code = "not_authenticated"
+        elif not self._take(conn, conn.other_bucket):
+            code = "rate_limited"
+        relay.metrics.errors[code] += 1
+        relay.log.info("refused", method="rejected" if event == REJECTED_EVENT else "unknown",
+                       code=code)
+        message = "payload out of bounds" if event == REJECTED_EVENT else "unknown event"
+        return ApiError(code, message if code == "bad_request" else "").to_wire()
+
+    def _take(self, conn: Connection, bucket: TokenBucket) -> bool:
+        """Spend from `bucket` (the pre-sign-in bucket before `auth`); a refusal is a strike,
+        and a connection out of strikes has its transport closed."""
+        now = asyncio.get_running_loop().time()
+        if not conn.authenticated:
+            bucket = conn.preauth_bucket
+        if bucket.take(now):
+            return True
+        if not conn.strikes.take(now):
+            self._relay_of().log.info("abuse.closed", code="rate_limited")
+            self._close_transport(self._eio_sid(conn.sid))
+        return False
+
+    # -- sessions -------------------------------------------------------------------------
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        # Runs only from the Socket.IO handshake (the guard refuses the name from the wire);
+        # idempotent all the same: a second call never replaces a connection's state.
+        if sid in self.connections:
+            return
+        # `environ` holds the peer's address: it is only turned into an opaque tag, never kept.
+        relay = self._relay_of()
+        source = "" if relay.sources is None else relay.sources.tag(
+            peer_address(environ, relay.settings.trusted_proxies))
+        self.connections[sid] = Connection(
+            sid=sid, source=source,
+            send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
+        relay.metrics.connections += 1
 
     async def _disconnect(self, sid: str, *_: object) -> None:
         relay = self._relay_of()
-        timer = self._auth_timers.pop(sid, None)
-        if timer is not None:
-            timer.cancel()
         conn = self.connections.pop(sid, None)
         if conn is None:
             return
@@ -168,10 +235,6 @@ class SioAdapter:
             except Exception as exc:  # a store hiccup must not stop the other rooms' clean-up
                 relay.log.error("disconnect.failed", room=room, code=type(exc).__name__)
 
-    async def _unknown(self, event: str, sid: str, *_: object) -> dict[str, Any]:
-        self._relay_of().metrics.errors["bad_request"] += 1
-        return ApiError("bad_request", "unknown event").to_wire()
-
     def _handler(self, event: str, route: Route) -> Callable[..., Awaitable[dict[str, Any]]]:
         async def handle(sid: str, data: object = None, *_: object) -> dict[str, Any]:
             relay = self._relay_of()
@@ -185,10 +248,12 @@ class SioAdapter:
                     raise ApiError("already_authenticated")
                 bucket = {"send": conn.send_bucket, "direct": conn.direct_bucket,
                           "keys": conn.keys_bucket}.get(route.bucket, conn.other_bucket)
-                if not bucket.take(asyncio.get_running_loop().time()):
+                if not self._take(conn, bucket):
                     raise ApiError("rate_limited")
                 request = route.decode(data)
                 result = await route.rule(relay, conn, request)
+                if event == "auth" and self.connections.get(sid) is conn:
+                    self._signed_in(self._eio_sid(sid) or "")
             except ApiError as err:
                 relay.metrics.errors[err.code] += 1
                 relay.log.info("refused", method=event, code=err.code,
@@ -210,3 +275,16 @@ class SioAdapter:
             return {"ok": True, **result}
 
         return handle
+
+
+def _source(environ: dict[str, Any], trusted_header: str | None) -> str | None:
+    """The peer's address for admission counting only (never logged or stored): the trusted
+    proxy's header when one is configured, else the socket's peer address."""
+    request = environ.get("aiohttp.request")
+    if request is None:
+        return None
+    if trusted_header:
+        value = request.headers.get(trusted_header)
+        if value:
+            return str(value).strip()
+    return str(request.remote) if request.remote else None

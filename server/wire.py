@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from e2ee.pow import MAX_NONCE
 from server.errors import ApiError
 from server.limits import (
     COMMITMENT_BYTES,
@@ -30,8 +31,19 @@ from server.limits import (
     SIGNATURE_BYTES,
 )
 
-_KIND_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+# Checked with `fullmatch`: `$` also matches before a final newline ("group\n").
+_KIND_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_ID_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def is_text(value: str) -> bool:
+    """True if `value` is valid Unicode text (no lone surrogate: it has no UTF-8 form, so a
+    store or a log could not hold it)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def b64encode(data: bytes) -> str:
@@ -76,6 +88,8 @@ def _str(d: dict[str, Any], name: str, max_chars: int, *, optional: bool = False
         raise ApiError("bad_request", f"{name} must be a non-empty string")
     if len(value) > max_chars:
         raise ApiError("bad_request", f"{name} is too long")
+    if not is_text(value):
+        raise ApiError("bad_request", f"{name} is not valid text")
     return value
 
 
@@ -86,10 +100,16 @@ def _int(d: dict[str, Any], name: str) -> int:
     return value
 
 
+def _pow_nonce(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NONCE:
+        raise ApiError("bad_request", "pow must be an integer 0..2^53-1")
+    return value
+
+
 def _kind(d: dict[str, Any]) -> str:
     kind = _str(d, "kind", MAX_KIND_CHARS)
     assert kind is not None
-    if not _KIND_RE.match(kind):
+    if not _KIND_RE.fullmatch(kind):
         raise ApiError("bad_request", "kind must be lowercase letters, digits, . _ -")
     return kind
 
@@ -106,23 +126,26 @@ class Hello:
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Auth:
-    """`auth {identity_key, signature, pseudonym?}`."""
+    """`auth {identity_key, signature, pseudonym?, pow?}` (`pow`: the proof-of-work nonce)."""
 
     identity_key: bytes
     signature: bytes
     pseudonym: str | None
+    pow: int = 0
 
     @classmethod
     def decode(cls, payload: object) -> Auth:
         d = _obj(payload)
         pseudonym = d.get("pseudonym")
         if pseudonym is not None and (not isinstance(pseudonym, str)
-                                      or len(pseudonym) > 4 * PSEUDONYM_MAX_CHARS):
+                                      or len(pseudonym) > 4 * PSEUDONYM_MAX_CHARS
+                                      or not is_text(pseudonym)):
             raise ApiError("pseudonym_invalid", "pseudonym must be a short string")
         return cls(
             identity_key=b64decode_field(d.get("identity_key"), "identity_key", exact=KEY_BYTES),
             signature=b64decode_field(d.get("signature"), "signature", exact=SIGNATURE_BYTES),
             pseudonym=pseudonym,
+            pow=_pow_nonce(d.get("pow", 0)),
         )
 
     def __repr__(self) -> str:
@@ -318,7 +341,7 @@ class InboxAck:
             raise ApiError("bad_request", "ids must be a list")
         if len(ids) > MAX_ACK_IDS:
             raise ApiError("too_large", f"at most {MAX_ACK_IDS} ids")
-        if not all(isinstance(i, str) and _ID_RE.match(i) for i in ids):
+        if not all(isinstance(i, str) and _ID_RE.fullmatch(i) for i in ids):
             raise ApiError("bad_request", "ids must be envelope ids")
         return cls(ids=tuple(ids))
 

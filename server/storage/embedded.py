@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from server.storage.ports import Binding
 
+MAX_HIT_COUNTERS = 100_000
+
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bindings (
     identity_key BLOB PRIMARY KEY, pseudonym TEXT NOT NULL, folded TEXT NOT NULL UNIQUE,
     last_seen REAL NOT NULL);
@@ -42,8 +43,8 @@ class EmbeddedStore:
     """Store port on SQLite + memory. Single process only."""
 
     def __init__(self, data_dir: Path) -> None:
-        # The file holds the server's signing and franking keys: owner-only access. SQLite gives
-        # its -wal and -shm files the database file's permissions.
+        # Health-related metadata: owner-only access. SQLite gives its -wal and -shm files the
+        # database file's permissions. (Server keys live in the key file, server/keyfile.py.)
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = data_dir / DB_FILE
         path.touch(mode=0o600, exist_ok=True)
@@ -64,6 +65,7 @@ class EmbeddedStore:
         self._beats: dict[str, float] = {}
         self._sessions: dict[bytes, dict[str, str]] = {}  # identity key -> sid -> owner
         self._claimed: dict[str, float] = {}
+        self._hits: dict[tuple[str, int], int] = {}
         self._inbox_n = 0
 
     def __repr__(self) -> str:
@@ -78,12 +80,32 @@ class EmbeddedStore:
     def _one(self, sql: str, args: tuple[object, ...]) -> Any:
         return self._db.execute(sql, args).fetchone()
 
-    async def get_or_create_secret(self, name: str, create: Callable[[], bytes]) -> bytes:
-        """See Store."""
-        self._db.execute("INSERT OR IGNORE INTO secrets VALUES (?, ?)", (name, create()))
+    def _has_secrets_table(self) -> bool:
+        return self._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                         ("secrets",)) is not None
+
+    async def legacy_secret(self, name: str) -> bytes | None:
+        """See Store (files written before the key file had a `secrets` table)."""
+        if not self._has_secrets_table():
+            return None
         row = self._one("SELECT value FROM secrets WHERE name = ?", (name,))
-        assert row is not None
-        return bytes(row[0])
+        return None if row is None else bytes(row[0])
+
+    async def agree_public_key(self, public_key: bytes) -> bytes:
+        """See Store (one process: nothing to agree with)."""
+        return public_key
+
+    async def drop_legacy_secret(self, name: str) -> None:
+        """See Store. Overwrites the freed pages and the WAL, so the bytes leave the files."""
+        if not self._has_secrets_table():
+            return
+        self._db.execute("PRAGMA secure_delete = ON")
+        self._db.execute("DELETE FROM secrets WHERE name = ?", (name,))
+        if self._one("SELECT 1 FROM secrets LIMIT 1", ()) is None:
+            self._db.execute("DROP TABLE secrets")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def lock(self, name: str) -> AsyncIterator[None]:
@@ -93,6 +115,15 @@ class EmbeddedStore:
             yield
         if not lock.locked() and self._locks.get(name) is lock:
             del self._locks[name]
+
+    async def hit(self, key: str, window_seconds: int, now: float) -> int:
+        """See Store (process memory: the counters need not survive a restart)."""
+        window = int(now // window_seconds)
+        if len(self._hits) >= MAX_HIT_COUNTERS:  # forget windows that are over
+            self._hits = {k: v for k, v in self._hits.items() if k[1] >= window}
+        count = self._hits.get((key, window), 0) + 1
+        self._hits[(key, window)] = count
+        return count
 
     async def claim_once(self, key: str, ttl_seconds: int) -> bool:
         """See Store. Claims are durable so a restart does not announce a transition twice.

@@ -4,14 +4,13 @@ Two implementations pass the same contract suite (tests/server/test_store_contra
 `server.storage.embedded.EmbeddedStore` (process memory + SQLite in the data dir) and
 `server.storage.redis_store.RedisStore` (shared by every process on one Redis).
 
-Durable: server secrets, pseudonym bindings, key bundles, inbox envelopes, room counters.
+Durable: pseudonym bindings, key bundles, inbox envelopes, room counters.
 Ephemeral: room membership (a room lives for one night; nothing carries over).
 Identity keys are passed as raw bytes; stored values are opaque JSON strings the handlers own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -33,8 +32,18 @@ class Binding:
 class Store(Protocol):
     """Everything the handlers keep. All methods are coroutine-safe."""
 
-    async def get_or_create_secret(self, name: str, create: Callable[[], bytes]) -> bytes:
-        """The secret `name`; created once with `create()` and then the same for every process."""
+    async def legacy_secret(self, name: str) -> bytes | None:
+        """A server secret an older version kept in the store (server secrets now live in the
+        key file, server/keyfile.py); read once to migrate it."""
+        ...
+
+    async def drop_legacy_secret(self, name: str) -> None:
+        """Delete a migrated secret so no copy of it stays in the store's files."""
+        ...
+
+    async def agree_public_key(self, public_key: bytes) -> bytes:
+        """Record the server's public room key if none is recorded; return the recorded one (so
+        a process started with another key file notices). Public, not a secret."""
         ...
 
     def lock(self, name: str) -> AbstractAsyncContextManager[None]:
@@ -85,6 +94,12 @@ class Store(Protocol):
 
     async def count_one_time_prekeys(self, identity_key: bytes) -> int:
         """How many one-time prekeys are left."""
+        ...
+
+    async def hit(self, key: str, window_seconds: int, now: float) -> int:
+        """Count one event for `key` in the fixed window holding `now` (windows start at
+        multiples of `window_seconds`); return the count so far in that window. Shared by
+        every process; old windows are forgotten."""
         ...
 
     # Rooms --------------------------------------------------------------------------------------

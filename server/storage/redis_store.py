@@ -2,7 +2,9 @@
 
 Key layout (prefix `ilp:`; identity keys in standard base64):
 
-    secret:<name>            string   server secrets (SET NX: first process wins)
+    secret:<name>            string   server secrets of older versions (moved to the key file)
+    server_public_key        string   the room key's public half (every process must agree)
+    hit:<key>:<window>       string   fixed-window counters (prekey fetches), expire after 2 windows
     id:<key>                 hash     pseudonym, folded, last_seen
     name:<folded>            string   -> key   (both written only by the bind script)
     bundle:<key>             string   bundle JSON
@@ -33,7 +35,8 @@ Cluster.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -68,13 +71,25 @@ class RedisStore:
     def __repr__(self) -> str:
         return "RedisStore()"
 
-    async def get_or_create_secret(self, name: str, create: Callable[[], bytes]) -> bytes:
+    async def legacy_secret(self, name: str) -> bytes | None:
         """See Store."""
-        key = f"{PREFIX}secret:{name}"
-        await self._raw.set(key, create(), nx=True)
+        value = await self._raw.get(f"{PREFIX}secret:{name}")
+        return value if isinstance(value, bytes) else None
+
+    async def agree_public_key(self, public_key: bytes) -> bytes:
+        """See Store."""
+        key = f"{PREFIX}server_public_key"
+        await self._raw.set(key, public_key, nx=True)
         value = await self._raw.get(key)
         assert isinstance(value, bytes)
         return value
+
+    async def drop_legacy_secret(self, name: str) -> None:
+        """See Store. Also asks Redis to rewrite its append-only file, which still holds the
+        old SET (best effort: a rewrite may already be running, or AOF be off)."""
+        if await self._raw.delete(f"{PREFIX}secret:{name}"):
+            with contextlib.suppress(aioredis.ResponseError):
+                await self._raw.bgrewriteaof()
 
     @asynccontextmanager
     async def lock(self, name: str) -> AsyncIterator[None]:
@@ -84,6 +99,15 @@ class RedisStore:
         async with self._r.lock(f"{PREFIX}lock:{name}", timeout=LOCK_TIMEOUT_SECONDS,
                                 blocking_timeout=LOCK_TIMEOUT_SECONDS, sleep=0.01):
             yield
+
+    async def hit(self, key: str, window_seconds: int, now: float) -> int:
+        """See Store."""
+        name = f"{PREFIX}hit:{key}:{int(now // window_seconds)}"
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, 2 * window_seconds)
+            count, _ = await pipe.execute()
+        return int(count)
 
     async def claim_once(self, key: str, ttl_seconds: int) -> bool:
         """See Store."""

@@ -81,7 +81,8 @@ _configure = _logs.configure_logging
 
 def _debug(level=logging.INFO):
     _configure(logging.DEBUG)
-    for name in ("aiohttp", "engineio", "socketio", "engineio.server", "socketio.server", "redis"):
+    names = ("aiohttp", "engineio", "socketio", "engineio.server", "socketio.server", "redis")
+    for name in (*names, *_logs.LIBRARY_LOGGERS):
         logging.getLogger(name).setLevel(logging.DEBUG)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from client import PeerClient
 from tests.client.test_live_groups import close_all, connect_many
+from tests.fixtures.server import LiveServerFactory
 
 
 async def wait_for(predicate: Any, timeout: float = 10) -> None:
@@ -103,7 +104,13 @@ async def test_group_messages_carry_a_verifiable_relay_stamp(embedded_url: str) 
         await close_all([alice, bob])
 
 
-async def test_one_time_prekeys_are_topped_up_when_low(embedded_url: str) -> None:
+async def test_one_time_prekeys_are_topped_up_when_low(
+        live_server_factory: LiveServerFactory) -> None:
+    # No prekey budget and no keys.low push here: this is the top-up on new sessions alone
+    # (the push: tests/client/test_prekey_top_up.py; the budget: tests/server).
+    server = await live_server_factory(prekey_fetches_per_requester=1000,
+                                       prekey_fetches_per_target=1000, prekey_low_water=0)
+    embedded_url = server.url
     bob = await PeerClient.connect(embedded_url)
     fetchers = await connect_many(embedded_url, 5)  # key fetches are rate-limited per connection
     senders: list[PeerClient] = []

@@ -44,10 +44,14 @@ http {{
 
 
 def shipped_log_format() -> str:
-    """The `log_format iltapiiri_noaddr ...;` statement of deploy/nginx/iltapiiri.conf."""
+    """The `log_format iltapiiri_noaddr ...;` and `limit_req_zone ...;` statements of
+    deploy/nginx/iltapiiri.conf (http-level settings the proxy include relies on)."""
     text = (DEPLOY / "nginx" / "iltapiiri.conf").read_text(encoding="utf-8")
-    start = text.index("log_format iltapiiri_noaddr")
-    return text[start:text.index(";", start) + 1]
+    out = []
+    for name in ("log_format iltapiiri_noaddr", "limit_req_zone "):
+        start = text.index(name)
+        out.append(text[start:text.index(";", start) + 1])
+    return "\n    ".join(out)
 
 
 @dataclass

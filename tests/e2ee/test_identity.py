@@ -65,8 +65,12 @@ def test_identity_round_trip_and_strict_decode() -> None:
 def test_auth_signature() -> None:
     acc = Account.create(SeededRng(b"auth"))
     challenge = bytes(range(32))
-    sig = acc.sign_auth_challenge(challenge)
-    verify_auth(acc.identity_key, challenge, sig)
-    assert auth_message(challenge, acc.identity_key).startswith(b"iltapiiri/auth/v1\x00")
+    server_key = bytes(range(32))
+    sig = acc.sign_auth_challenge(challenge, server_key)
+    verify_auth(acc.identity_key, challenge, sig, server_key)
+    assert auth_message(challenge, acc.identity_key, server_key) == (
+        b"iltapiiri/auth/v2\x00" + server_key + challenge + acc.identity_key)
     with pytest.raises(SignatureError):
-        verify_auth(acc.identity_key, bytes(32), sig)
+        verify_auth(acc.identity_key, challenge, sig, bytes(32))  # another server
+    with pytest.raises(SignatureError):
+        verify_auth(acc.identity_key, bytes(32), sig, server_key)

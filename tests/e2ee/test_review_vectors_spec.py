@@ -289,7 +289,8 @@ def test_identity_vector_follows_the_written_spec() -> None:
     assert (v["identity_key"], v["dh_key"]) == (acc["ik"].hex(), acc["dk"].hex())
     ik = Ed25519PublicKey.from_public_bytes(acc["ik"])
     ik.verify(h(v["dh_sig"]), b"iltapiiri/dh-key/v1\x00" + acc["dk"])
-    ik.verify(h(v["auth_signature"]), b"iltapiiri/auth/v1\x00" + h(v["auth_challenge"]) + acc["ik"])
+    ik.verify(h(v["auth_signature"]), b"iltapiiri/auth/v2\x00" + h(v["auth_server_key"])
+              + h(v["auth_challenge"]) + acc["ik"])
 
 
 def test_random_draws_come_from_the_documented_stream() -> None:

@@ -42,7 +42,7 @@ def h(s: str) -> bytes:
 
 def test_generated_files_match_byte_for_byte() -> None:
     fresh = generate()
-    assert len(fresh) == 7
+    assert len(fresh) == 8
     for name, text in fresh.items():
         assert (VECTORS / name).read_text(encoding="utf-8") == text, f"{name} is stale"
 
@@ -52,7 +52,8 @@ def test_identity_vector() -> None:
     acc = Account.from_bytes(h(v["account"]))
     assert acc.identity_key.hex() == v["identity_key"]
     assert acc.identity.dh_sig.hex() == v["dh_sig"]
-    verify_auth(acc.identity_key, h(v["auth_challenge"]), h(v["auth_signature"]))
+    verify_auth(acc.identity_key, h(v["auth_challenge"]), h(v["auth_signature"]),
+                h(v["auth_server_key"]))
     pub = v["keys_publish"]
     assert b64d(pub["dh_key"], "dh_key", 32).hex() == v["dh_key"]
     assert len(pub["one_time_prekeys"]) == 2

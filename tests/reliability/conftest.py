@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import nginx  # noqa: F401  (re-exported fixture)
+from tests.fixtures.server import TEST_POW_BITS
 from tests.fixtures.services import _wait_for_port, free_port, missing
 from tests.web_client.conftest import browser, open_peer  # noqa: F401  (re-exported fixtures)
 
@@ -145,10 +146,16 @@ def open_group_toml(group_id: str, name: str | None = None, capacity: int = 30) 
             f"capacity = {capacity}\n")
 
 
-def write_config(directory: Path, groups_toml: str, extra_toml: str = "") -> Path:
-    """A settings TOML for `python -m server --config` with exactly these groups."""
+def write_config(directory: Path, groups_toml: str, limits: dict[str, float] | None = None) -> Path:
+    """A settings TOML for `python -m server --config` with exactly these groups, the test
+    fixtures' cheap proof of work and no per-source sign-in or unauthenticated limits (every
+    test client comes from one loopback address); `limits` adds or overrides `[limits]` keys."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "groups.toml").write_text(groups_toml, encoding="utf-8")
+    table: dict[str, float] = {"signin_per_minute": 1_000_000, "signin_burst": 1_000_000,
+                               "max_unauthenticated_per_source": 1000, **(limits or {})}
+    lines = "".join(f"{k} = {v:g}\n" for k, v in table.items())
     path = directory / "settings.toml"
-    path.write_text('[server]\ngroups_file = "groups.toml"\n\n' + extra_toml, encoding="utf-8")
+    path.write_text(f'[server]\ngroups_file = "groups.toml"\n\n[identity]\n'
+                    f"pow_bits = {TEST_POW_BITS}\n\n[limits]\n{lines}", encoding="utf-8")
     return path

@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 
-from e2ee.identity import auth_message
 from tests.fixtures.server import ServerProcess
 from tests.reliability.conftest import closed_group_toml, open_group_toml, write_config
 from tests.reliability.helpers import eventually, metrics, redis_state
@@ -79,7 +78,7 @@ class Scene:
 class Actor:
     peer: RawPeer
     role: str
-    to_sign: bytes | None = None  # an anonymous actor's challenge message, for `auth`
+    auth: dict[str, Any] | None = None  # an anonymous actor's signed answer to its `hello`
 
 
 def key_bundle() -> dict[str, Any]:
@@ -94,8 +93,8 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
     event, _, variant = cell.partition("/")
     victim = scene.victim.pseudonym
     if event == "auth":
-        signature = b64(actor.peer.key.sign(actor.to_sign) if actor.to_sign else bytes(64))
-        return event, {"identity_key": b64(actor.peer.identity_key), "signature": signature}
+        return event, actor.auth or {"identity_key": b64(actor.peer.identity_key),
+                                     "signature": b64(bytes(64)), "pow": 0}
     if event == "group.join":
         gid = {"closed": "closed", "full": "pair", "unknown": "nope"}.get(variant, "open")
         return event, {"group_id": gid}
@@ -121,8 +120,7 @@ async def make_actor(role: str, scene: Scene) -> Actor:
     await peer.connect()
     if role == "anonymous":
         hello = await peer.call("hello")  # so that `auth` has a challenge to sign
-        challenge = base64.b64decode(hello["challenge"])
-        return Actor(peer, role, auth_message(challenge, peer.identity_key))
+        return Actor(peer, role, peer.auth_request(hello))
     await peer.login()
     await peer.join("open" if role == "peer" else "other")
     return Actor(peer, role)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from e2ee.identity import auth_message
+from e2ee.pow import solve
 
 PUSHES = ("room.envelope", "room.membership", "group.opened", "group.closing", "group.closed",
           "direct.envelope")
@@ -69,10 +70,11 @@ class RawPeer:
                                wait_timeout=int(CALL_TIMEOUT_S))
         return self
 
-    async def call(self, event: str, payload: Any = None) -> dict[str, Any]:
+    async def call(self, event: str, payload: Any = None,
+                   timeout: float = CALL_TIMEOUT_S) -> dict[str, Any]:
         """Emit with an ack; the ack as the server sent it."""
         reply = await self.sio.call(event, payload if payload is not None else {},
-                                    timeout=CALL_TIMEOUT_S)
+                                    timeout=timeout)
         assert isinstance(reply, dict), reply
         return reply
 
@@ -80,10 +82,7 @@ class RawPeer:
         """hello + auth; the auth ack (asserted ok)."""
         hello = await self.call("hello")
         assert hello.get("ok") is True, hello
-        challenge = base64.b64decode(hello["challenge"])
-        request: dict[str, Any] = {
-            "identity_key": b64(self.identity_key),
-            "signature": b64(self.key.sign(auth_message(challenge, self.identity_key)))}
+        request = self.auth_request(hello)
         if pseudonym:
             request["pseudonym"] = pseudonym
         reply = await self.call("auth", request)
@@ -91,15 +90,24 @@ class RawPeer:
         self.pseudonym = reply["pseudonym"]
         return reply
 
+    def auth_request(self, hello: dict[str, Any]) -> dict[str, Any]:
+        """The `auth` fields for a `hello` answer: the v2 signature and the proof of work."""
+        challenge = base64.b64decode(hello["challenge"])
+        signed = auth_message(challenge, self.identity_key, base64.b64decode(hello["server_key"]))
+        return {"identity_key": b64(self.identity_key), "signature": b64(self.key.sign(signed)),
+                "pow": solve(challenge, self.identity_key, int(hello.get("pow_bits", 0)))}
+
     async def join(self, group_id: str) -> str:
         """Join a group; its room id."""
         reply = await self.call("group.join", {"group_id": group_id})
         assert reply.get("ok") is True, reply
         return str(reply["room"])
 
-    async def send_room(self, room: str, body: bytes, kind: str = "test.opaque") -> dict[str, Any]:
+    async def send_room(self, room: str, body: bytes, kind: str = "test.opaque",
+                        timeout: float = CALL_TIMEOUT_S) -> dict[str, Any]:
         return await self.call("room.send", {"room": room, "kind": kind,
-                                             "header": b64(b"h" * 16), "body": b64(body)})
+                                             "header": b64(b"h" * 16), "body": b64(body)},
+                               timeout=timeout)
 
     async def send_direct(self, to: str, body: bytes,
                           kind: str = "test.opaque") -> dict[str, Any]:

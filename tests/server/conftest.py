@@ -14,3 +14,11 @@ async def server(request: pytest.FixtureRequest, live_server_factory: LiveServer
     if request.param == "redis":
         return await live_server_factory(redis_url=request.getfixturevalue("redis_url"))
     return await live_server_factory()
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def backend_kwargs(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Extra arguments for `live_server_factory`: nothing (embedded) or a Redis URL."""
+    if request.param == "redis":
+        return {"redis_url": request.getfixturevalue("redis_url")}
+    return {}

@@ -16,10 +16,11 @@ import socketio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from server.crypto import auth_message
+from e2ee.identity import auth_message
+from e2ee.pow import solve as solve_pow
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
-               "group.closed", "direct.envelope")
+               "group.closed", "direct.envelope", "keys.low")
 
 
 def b64(data: bytes) -> str:
@@ -70,8 +71,10 @@ class Peer:
         self.server_key = unb64(hello["server_key"])
         challenge = unb64(hello["challenge"])
         request: dict[str, Any] = {
+            "pow": pow_for(hello, self.identity_key),
             "identity_key": b64(self.identity_key),
-            "signature": b64(self.key.sign(auth_message(challenge, self.identity_key)))}
+            "signature": b64(self.key.sign(
+                auth_message(challenge, self.identity_key, self.server_key)))}
         if pseudonym is not None:
             request["pseudonym"] = pseudonym
         reply = await self.call("auth", request)
@@ -113,6 +116,11 @@ def envelope(body: bytes = b"ciphertext", *, kind: str = "msg", header: bytes = 
     if commitment is not None:
         fields["commitment"] = b64(commitment)
     return fields
+
+
+def pow_for(hello: dict[str, Any], identity_key: bytes) -> int:
+    """The proof-of-work nonce that answers a `hello` reply for this key."""
+    return solve_pow(unb64(hello["challenge"]), identity_key, hello.get("pow_bits", 0))
 
 
 def random_bytes(n: int) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from server.crypto import auth_message, verify_auth
+from e2ee.identity import auth_message
+from server.crypto import verify_auth
 from server.ed25519_check import is_acceptable_public_key
 
 P = 2**255 - 19
@@ -38,7 +39,8 @@ def test_small_order_and_non_canonical_keys_fail() -> None:
 def test_forged_signature_for_the_identity_key_is_refused() -> None:
     identity = bytes([1]) + bytes(31)
     forged = identity + bytes(32)  # R = identity, S = 0: OpenSSL alone would accept it
-    assert not verify_auth(identity, forged, b"c" * 32)
+    assert not verify_auth(identity, forged, b"c" * 32, b"s" * 32)
     real = Ed25519PrivateKey.generate()
     pub = real.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    assert verify_auth(pub, real.sign(auth_message(b"c" * 32, pub)), b"c" * 32)
+    assert verify_auth(pub, real.sign(auth_message(b"c" * 32, pub, b"s" * 32)), b"c" * 32,
+                       b"s" * 32)

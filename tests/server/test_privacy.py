@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -15,13 +16,15 @@ import pytest
 from config.settings import Settings
 from server.context import Connection
 from server.crypto import ServerKeys
-from server.logs import JsonFormatter
+from server.logs import ADDRESS_RE, AddressFilter, JsonFormatter
 from server.storage.ports import Binding
 from server.wire import Auth, DirectSend, RoomSend
 from tests.fixtures.server import LiveServer, ServerProcess
 from tests.server.harness import Peer, envelope
+from tests.server.rawsocket import RawSocket
 
 IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+IPV6 = re.compile(r"[0-9a-fA-F]{0,4}::[0-9a-fA-F]{0,4}|(?:[0-9a-fA-F]{1,4}:){7}")
 CANARY = b"CANARY-plaintext-7f3a"
 
 
@@ -116,3 +119,56 @@ async def test_internal_errors_answer_a_code_and_log_no_text(
         assert (await peer.call("room.send", {"room": room, **envelope()}))["ok"]  # goes on
     finally:
         await peer.close()
+
+
+MALFORMED_FRAMES: tuple[str | bytes, ...] = (
+    "", "\x00", b"", b"\x00", "x", "9", "4", "49", "4x", "42", "42[", '42["connect",{}]',
+    '42["disconnect"]', '42["no.such",1]', "42" + "[" * 5000 + "]" * 5000,
+    '42["hello",' + "9" * 5000 + "]", '43[{"ok":true}]', "44", "45-", "451-[\"auth\"]",
+    "40/other,", "41", "\ud800".encode("utf-8", "surrogatepass"), "\xff\xfe")
+
+
+@pytest.mark.parametrize("store", ["embedded", "redis"])
+async def test_malformed_frames_log_no_address(server_process: Callable[..., ServerProcess],
+                                               request: pytest.FixtureRequest,
+                                               store: str) -> None:
+    redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
+    proc = server_process(redis_url=redis_url)
+    for frame in MALFORMED_FRAMES:
+        raw = await RawSocket.open(proc.url)
+        try:
+            await raw.send(frame)
+            await asyncio.sleep(0.05)
+        finally:
+            await raw.close()
+    for headers in ({"X-Real-IP": "10.9.8.7"}, {"X-Forwarded-For": "10.9.8.7, 2001:db8::1"}):
+        raw = await RawSocket.open(proc.url, headers=headers)
+        await raw.send("\x00")
+        await raw.close()
+    survivor = await Peer.connect(proc.url, "Jatkaja")  # the server goes on
+    assert (await survivor.call("groups.list"))["ok"]
+    await survivor.close()
+    await proc.astop()
+    text = proc.log_text()
+    assert text.strip(), "the server logged nothing at all"
+    for line in text.splitlines():
+        if line.startswith("Iltapiiri is running: http://127.0.0.1:"):
+            continue
+        json.loads(line)  # structured JSON only, no traceback lines
+        assert not IPV4.search(line), line
+        assert not IPV6.search(line), line
+
+
+def test_address_filter_scrubs_library_records() -> None:
+    record = logging.LogRecord("aiohttp.server", logging.ERROR, __file__, 1,
+                               "Error handling request from %s", ("192.0.2.7",), None)
+    record.exc_info = (ValueError, ValueError("payload 10.1.1.1"), None)
+    assert AddressFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert "192.0.2.7" not in line and "10.1.1.1" not in line and "<address>" in line
+    for text in ("peer 2001:db8::1 said", "at fe80::1%eth0", "from ::1",
+                 "x 2001:0db8:0000:0000:0000:ff00:0042:8329 y"):
+        scrubbed = ADDRESS_RE.sub("<address>", text)
+        assert not IPV6.search(scrubbed) and "<address>" in scrubbed, scrubbed
+    for text in ("2026-12-03T12:37:06.683Z", "open/2026-12-03", "user 0f3a9c"):
+        assert ADDRESS_RE.sub("<address>", text) == text

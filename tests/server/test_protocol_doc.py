@@ -42,6 +42,8 @@ def test_settings_limits_match() -> None:
         "inbox per recipient": f"{limits.DEFAULT_INBOX_MAX_PER_RECIPIENT} unexpired",
         "time to complete `auth`": f"{limits.DEFAULT_AUTH_TIMEOUT_SECONDS:g} s",
         "connections per identity key": f"{limits.DEFAULT_MAX_CONNECTIONS_PER_KEY}, all processes",
+        "transports not signed in": f"{limits.DEFAULT_MAX_UNAUTHENTICATED}, "
+                                    f"{limits.DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE} per source",
     }
     for row, value in rows.items():
         assert f"| {row} | {value}" in DOC, row
@@ -53,3 +55,14 @@ def test_every_metric_is_documented() -> None:
     text = Metrics().render(open_rooms=0, inbox_size=0, members=0)
     for name in re.findall(r"^# TYPE (\w+) ", text, flags=re.MULTILINE):
         assert f"`{name}" in DOC, name
+
+
+def test_guard_limits_match() -> None:
+    from server import sio_guard
+
+    assert (f"every event shares one bucket of {limits.PREAUTH_RATE:g}/s burst "
+            f"{limits.PREAUTH_BURST:g}") in DOC
+    assert f"more than {limits.STRIKE_BURST:g} such refusals" in DOC
+    assert f"(refilled at {limits.STRIKE_RATE:g}/s)" in DOC
+    assert (f"| JSON in a packet | integers {sio_guard.MAX_JSON_INT_DIGITS} digits, depth "
+            f"{sio_guard.MAX_JSON_DEPTH} |") in DOC

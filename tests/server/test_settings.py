@@ -63,3 +63,21 @@ def test_example_settings_are_the_defaults() -> None:
     example = load_settings(Path("config/settings.example.toml"))
     default = load_settings(None)
     assert example == default.with_overrides(data_dir=example.data_dir)
+
+
+def test_shipped_sign_in_costs_are_real() -> None:
+    """Issue 8: test servers may set the proof of work low; what ships must not."""
+    s = load_settings(None)
+    assert s.pow_bits == 16 and s.new_key_binding_seconds == 3600
+    assert s.signin_per_minute == 30 and s.signin_burst == 60
+    assert (s.prekey_fetches_per_requester, s.prekey_fetches_per_target) == (30, 15)
+    assert s.trusted_proxies == frozenset({"127.0.0.1", "::1"})
+    for doc in ({"identity": {"pow_bits": 29}}, {"identity": {"new_key_binding_minutes": 0}},
+                {"limits": {"signin_burst": 0}}, {"limits": {"prekey_low_water": -1}},
+                {"limits": {"trusted_proxies": "127.0.0.1"}}):
+        with pytest.raises(SettingsError):
+            parse_settings(doc, Path("."))
+    assert parse_settings({"limits": {"trusted_proxies": []}}, Path(".")).trusted_proxies == \
+        frozenset()
+    assert parse_settings({"server": {"key_file": "k/server.key"}}, Path("/srv")).key_file == \
+        Path("/srv/k/server.key")

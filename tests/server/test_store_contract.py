@@ -36,10 +36,11 @@ async def store(open_store: Callable[[], Store]) -> AsyncIterator[Store]:
     await s.close()
 
 
-async def test_secret_is_created_once(store: Store) -> None:
-    first = await store.get_or_create_secret("k", lambda: b"\x01" * 32)
-    second = await store.get_or_create_secret("k", lambda: b"\x02" * 32)
-    assert first == second == b"\x01" * 32
+async def test_no_secrets_in_a_new_store(store: Store) -> None:
+    # Server secrets live in the key file (server/keyfile.py); a new store has none to migrate.
+    assert await store.legacy_secret("room_signing_key") is None
+    await store.drop_legacy_secret("room_signing_key")  # a no-op
+    assert await store.agree_public_key(b"\x01" * 32) == b"\x01" * 32
 
 
 async def test_bindings(store: Store) -> None:
@@ -195,7 +196,6 @@ async def test_inbox_keeps_arrival_order_at_equal_times(store: Store) -> None:
 
 async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) -> None:
     first = open_store()
-    secret = await first.get_or_create_secret("s", lambda: b"\x09" * 32)
     assert await first.bind_if_free(
         Binding(identity_key=KEY_A, pseudonym="Anna", folded="anna", last_seen=5), 0)
     await first.put_bundle(KEY_A, "{}")
@@ -207,7 +207,6 @@ async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) 
     await first.close()
     second = open_store()
     try:
-        assert await second.get_or_create_secret("s", lambda: b"\x00" * 32) == secret
         binding = await second.binding_of_name("anna")
         assert binding is not None and binding.identity_key == KEY_A
         assert await second.get_bundle(KEY_A) == "{}"
@@ -240,7 +239,7 @@ async def test_process_liveness(store: Store) -> None:
 
 async def test_embedded_file_is_private(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "fresh")
-    await store.get_or_create_secret("k", lambda: b"\x01" * 32)
+    await store.put_bundle(KEY_A, "{}")
     await store.close()
     assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
     for f in (tmp_path / "fresh").iterdir():

@@ -39,6 +39,7 @@ from e2ee.envelopes import DirectEnvelope, Outgoing
 from e2ee.franking import commitment_input
 from e2ee.group_wire import group_aead_key, group_chain_step
 from e2ee.membership import membership_message
+from e2ee.pow import solve as solve_pow
 from e2ee.ratchet import message_aead_key
 from e2ee.safety import fingerprint_digits
 from e2ee.session import Session
@@ -87,6 +88,7 @@ def identity_vectors() -> dict[str, Any]:
     acc = Account.create(rng)
     publish = acc.keys_publish(2, rng)
     challenge = bytes(range(32, 64))
+    server_key = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
     return {
         "rng_seed": "iltapiiri/vectors/identity",
         "draws": "ed25519 seed 32, dh private 32, signed prekey 32, one-time prekeys 32 each",
@@ -96,7 +98,8 @@ def identity_vectors() -> dict[str, Any]:
         "dh_sig": hx(acc.identity.dh_sig),
         "keys_publish": publish,
         "auth_challenge": hx(challenge),
-        "auth_signature": hx(acc.sign_auth_challenge(challenge)),
+        "auth_server_key": hx(server_key),
+        "auth_signature": hx(acc.sign_auth_challenge(challenge, server_key)),
     }
 
 
@@ -276,6 +279,20 @@ def membership_vectors() -> dict[str, Any]:
             "event": {**ev, "sig": b64e(sig)}}
 
 
+def pow_vectors() -> dict[str, Any]:
+    challenge, key, bits = bytes(range(100, 132)), bytes(range(200, 232)), 14
+    return {
+        "description": "sign-in proof of work (e2ee/pow.py): the first nonce from 0 whose "
+                       "SHA-256(label || challenge || identity_key || nonce u64 BE) opens with "
+                       "`bits` zero bits",
+        "label": "iltapiiri/pow/v1\u0000",
+        "challenge": hx(challenge),
+        "identity_key": hx(key),
+        "bits": bits,
+        "nonce": solve_pow(challenge, key, bits),
+    }
+
+
 def generate() -> dict[str, str]:
     """File name -> exact file text of every Iltapiiri vector file."""
     files = {
@@ -286,6 +303,7 @@ def generate() -> dict[str, str]:
         "iltapiiri_safety.json": safety_vectors(),
         "iltapiiri_padding.json": padding_vectors(),
         "iltapiiri_membership.json": membership_vectors(),
+        "iltapiiri_pow.json": pow_vectors(),
     }
     return {
         name: json.dumps(data, indent=2, ensure_ascii=False) + "\n" for name, data in files.items()

@@ -89,7 +89,7 @@ const RUNNERS = {
     const challenge = hex(doc.auth_challenge);
     const identityKey = hex(doc.identity_key);
     const { authMessage } = await import('../identity/auth.js');
-    const sig = await P.ed25519Sign(key, authMessage(challenge, identityKey));
+    const sig = await P.ed25519Sign(key, authMessage(challenge, identityKey, hex(doc.auth_server_key)));
     return [
       ['identity key from seed', eq(await P.ed25519PublicFromSeed(seed), identityKey)],
       ['auth signature', eq(sig, hex(doc.auth_signature))],

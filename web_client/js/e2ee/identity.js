@@ -15,12 +15,14 @@ import {
 import { ed25519FromSeed, ed25519Verify, signerOf, x25519FromRaw, x25519KeyPair } from './keys.js';
 
 const enc = new TextEncoder();
-export const AUTH_LABEL = enc.encode('iltapiiri/auth/v1\u0000');
+export const AUTH_LABEL = enc.encode('iltapiiri/auth/v2\u0000');
 export const DH_KEY_LABEL = enc.encode('iltapiiri/dh-key/v1\u0000');
 export const SIGNED_PREKEY_LABEL = enc.encode('iltapiiri/signed-prekey/v1\u0000');
 export const ACCOUNT_RECORD_VERSION = 1;
 
-export const authMessage = (challenge, identityKey) => concat(AUTH_LABEL, challenge, identityKey);
+/** auth v2: label || server key (32, from hello) || challenge || identity key (e2ee/identity.py). */
+export const authMessage = (challenge, identityKey, serverKey) =>
+  concat(AUTH_LABEL, serverKey, challenge, identityKey);
 export const dhKeyMessage = (dhKey) => concat(DH_KEY_LABEL, dhKey);
 export const signedPrekeyMessage = (id, key) => concat(SIGNED_PREKEY_LABEL, u32be(id), key);
 

@@ -14,6 +14,7 @@ import {
 } from './content.js';
 import { commitmentInput, makeCommitment, makeStamp, verifyCommitment, verifyStamp } from './franking.js';
 import { GroupKeys } from './group.js';
+import { checkPow, solvePow } from './pow.js';
 import { Account, authMessage, bundleFromFetch } from './identity.js';
 import {
   aeadDecrypt, aeadEncrypt, ed25519FromSeed, ed25519Sign, ed25519Verify, hkdf, hmac, seededRng,
@@ -23,6 +24,7 @@ import { membershipFromWire, membershipMessage, verifyMembership } from './membe
 import { messageAeadKey } from './ratchet.js';
 import { formatSafetyNumber, fingerprintDigits, safetyNumber } from './safety.js';
 import { DirectSessions } from './session.js';
+import { replayOrchestration } from './vectors-orchestration.js';
 
 const h = P.hexToBytes;
 const same = (a, b) => hex(a) === hex(b);
@@ -106,12 +108,23 @@ const RUNNERS = {
     return out;
   },
 
+  async iltapiiri_pow(doc) {
+    const c = h(doc.challenge);
+    const k = h(doc.identity_key);
+    return [
+      ['first solving nonce', (await solvePow(c, k, doc.bits)) === doc.nonce],
+      ['check accepts it', await checkPow(c, k, doc.nonce, doc.bits)],
+      ['check refuses the one before', !(await checkPow(c, k, doc.nonce - 1, doc.bits))],
+    ];
+  },
+
   async iltapiiri_identity(doc) {
     const rng = seededRng(doc.rng_seed);
     const acc = await Account.create({ rng });
     const publish = await acc.keysPublish(2, rng);
     const imported = await Account.fromBytes(h(doc.account));
-    const sig = await acc.signer.sign(authMessage(h(doc.auth_challenge), acc.identityKey));
+    const sig = await acc.signer.sign(
+      authMessage(h(doc.auth_challenge), acc.identityKey, h(doc.auth_server_key)));
     return [
       ['identity key', same(acc.identityKey, h(doc.identity_key))],
       ['dh key', same(acc.dh.pub, h(doc.dh_key))],
@@ -269,6 +282,10 @@ const RUNNERS = {
       ['tampered epoch refused', (await code(() => verifyMembership(server.pub, { ...doc.event, epoch: doc.event.epoch + 1 }))) === 'bad_signature'],
       ['tampered member list refused', (await code(() => verifyMembership(server.pub, { ...doc.event, members: doc.event.members.slice(1) }))) === 'bad_signature'],
     ];
+  },
+
+  async orchestration_groups(doc) {
+    return (await replayOrchestration(doc)).map((r) => [`${r.scenario} #${r.step}: ${r.note}`, r.ok]);
   },
 };
 

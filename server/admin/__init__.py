@@ -1,0 +1,1 @@
+"""`python -m server admin ...`: the operator's command line."""

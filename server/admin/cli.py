@@ -1,0 +1,157 @@
+"""`python -m server admin COMMAND`: staff accounts from the operator's shell.
+
+    create-staff --role admin|moderator|counsellor --username NAME --password-stdin
+    invite --role ROLE [--hours H]     prints a one-time invitation code and when it expires
+    list-staff                         name, role, state, second factor (never a secret)
+    disable NAME                       the account can no longer sign in; its sessions end
+    reset-totp NAME                    a new second factor, enrolled at next sign-in
+
+Every command takes `--config FILE` and `--data-dir DIR` like the server, and uses Redis when
+`REDIS_URL` is set. A password is read from standard input only (never from the command line,
+where `ps` and the shell history would show it). Exit status 0, or 1 with `error: <code>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from config.settings import Settings, SettingsError, load_settings
+from config.staff_settings import STAFF_ROLES
+from server.clock import SystemClock, SystemRandom
+from server.errors import ApiError
+from server.handlers.staff import StaffService
+from server.logs import EventLog, configure_logging
+from server.staff_wiring import build_staff_service, open_staff_store
+from server.storage.staff_keyfile import KeyFileError
+
+Command = Callable[[StaffService, argparse.Namespace], Coroutine[Any, Any, str]]
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+async def create_staff(service: StaffService, args: argparse.Namespace) -> str:
+    """Create an account with a password read from standard input."""
+    if not args.password_stdin:
+        raise ApiError("bad_request", "give the password on standard input (--password-stdin)")
+    password = _read_password().removesuffix("\r")
+    account = await service.create(args.username, args.role, password)
+    factor = ("required: enrol it at first sign-in" if account.role in
+              service.settings.totp_roles else "optional")
+    return f"created {account.username} ({account.role}); second factor {factor}"
+
+
+async def invite(service: StaffService, args: argparse.Namespace) -> str:
+    """Print a one-time invitation code."""
+    ttl = None if args.hours is None else int(args.hours * 3600)
+    code, expires_at = await service.invite(args.role, ttl)
+    return f"invitation for a {args.role}: {code}\nvalid once, until {_when(expires_at)}"
+
+
+async def list_staff(service: StaffService, args: argparse.Namespace) -> str:
+    """One line per account: name, role, state, second factor, created."""
+    rows = [f"{'username':<24} {'role':<10} {'state':<9} {'totp':<8} created"]
+    for a in await service.store.list_accounts():
+        state = "disabled" if a.disabled else (
+            "locked" if a.failures >= service.settings.lockout_after else "active")
+        totp = "enrolled" if a.totp_confirmed else (
+            "pending" if a.role in service.settings.totp_roles else "off")
+        rows.append(f"{a.username:<24} {a.role:<10} {state:<9} {totp:<8} {_when(a.created_at)}")
+    return "\n".join(rows)
+
+
+async def disable(service: StaffService, args: argparse.Namespace) -> str:
+    """Disable an account and end its sessions."""
+    ended = await service.disable(args.name)
+    return f"disabled {args.name}; {ended} session(s) ended"
+
+
+async def reset_totp(service: StaffService, args: argparse.Namespace) -> str:
+    """Replace an account's second factor."""
+    ended = await service.reset_totp(args.name)
+    return f"second factor of {args.name} reset: enrol again at next sign-in; " \
+           f"{ended} session(s) ended"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS,
+                        help="settings TOML file")
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="directory of the embedded store (default ./data)")
+    parser = argparse.ArgumentParser(prog="python -m server admin", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("create-staff", parents=[common], help="create a staff account")
+    p.add_argument("--role", choices=STAFF_ROLES, required=True)
+    p.add_argument("--username", required=True)
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from standard input")
+    p.set_defaults(run=create_staff)
+    p = sub.add_parser("invite", parents=[common], help="print a one-time invitation code")
+    p.add_argument("--role", choices=STAFF_ROLES, required=True)
+    p.add_argument("--hours", type=float, default=None, help="valid this long (default: config)")
+    p.set_defaults(run=invite)
+    p = sub.add_parser("list-staff", parents=[common], help="list staff accounts")
+    p.set_defaults(run=list_staff)
+    p = sub.add_parser("disable", parents=[common], help="disable an account")
+    p.add_argument("name")
+    p.set_defaults(run=disable)
+    p = sub.add_parser("reset-totp", parents=[common], help="reset an account's second factor")
+    p.add_argument("name")
+    p.set_defaults(run=reset_totp)
+    return parser
+
+
+async def _run(settings: Settings, command: Command, args: argparse.Namespace) -> str:
+    store = open_staff_store(settings)
+    try:
+        service = build_staff_service(settings, store, clock=SystemClock(), rng=SystemRandom(),
+                                      log=EventLog())
+        return await command(service, args)
+    finally:
+        await store.close()
+
+
+def main(argv: list[str]) -> int:
+    """Run one admin command; return the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "invite" and args.hours is not None and not 0 < args.hours <= 24 * 30:
+        print("error: bad_request: --hours must be in (0, 720]", file=sys.stderr)
+        return 1
+    configure_logging()
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except (OSError, SettingsError) as exc:
+        print(f"error: bad_config: {exc}", file=sys.stderr)
+        return 1
+    changes: dict[str, object] = {"redis_url": os.environ.get("REDIS_URL") or None}
+    if getattr(args, "data_dir", None) is not None:
+        changes["data_dir"] = args.data_dir
+    settings = settings.with_overrides(**changes)
+    try:
+        print(asyncio.run(_run(settings, args.run, args)))
+    except ApiError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyFileError as exc:
+        print(f"error: key_file: {exc}", file=sys.stderr)
+        return 1
+    return 0

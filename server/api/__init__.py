@@ -1,0 +1,1 @@
+"""Socket and HTTP adapters: parse, call a handler, answer."""

@@ -1,0 +1,1 @@
+"""Pure server rules: no I/O; clock and randomness are passed in."""

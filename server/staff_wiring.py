@@ -1,0 +1,28 @@
+"""Wiring of staff accounts: open the staff store of the configured backend, load the key file,
+build the StaffService. Shared by the server (server/app.py) and the admin command line."""
+
+from __future__ import annotations
+
+from config.settings import Settings
+from server.clock import Clock, Random
+from server.handlers.staff import StaffService
+from server.logs import EventLog
+from server.storage.staff_embedded import EmbeddedStaffStore
+from server.storage.staff_keyfile import default_key_path, load_or_create_key
+from server.storage.staff_port import StaffStore
+from server.storage.staff_redis import RedisStaffStore
+
+
+def open_staff_store(settings: Settings) -> StaffStore:
+    """Redis if `settings.redis_url` is set, else SQLite in the data dir."""
+    if settings.redis_url:
+        return RedisStaffStore(settings.redis_url)
+    return EmbeddedStaffStore(settings.data_dir)
+
+
+def build_staff_service(settings: Settings, store: StaffStore, *, clock: Clock, rng: Random,
+                        log: EventLog) -> StaffService:
+    """The service over `store`, sealing TOTP secrets with the key file (created if missing)."""
+    key = load_or_create_key(default_key_path(settings.data_dir, settings.staff.key_file), rng)
+    return StaffService(store=store, settings=settings.staff, seal_key=key, clock=clock,
+                        rng=rng, log=log)

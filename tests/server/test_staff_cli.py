@@ -1,0 +1,108 @@
+"""`python -m server admin ...` end to end in subprocesses, on SQLite and on a real Redis; the
+accounts it makes sign in to a `python -m server` process on the same data."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.server import REPO_ROOT, ServerProcess, write_test_config
+from tests.server.staff_http_client import GOOD_PASSWORD, StaffHttp
+
+FAST_TOML = "\n[staff]\nargon2_time_cost = 1\nargon2_memory_kib = 1024\nargon2_parallelism = 1\n"
+
+
+class Admin:
+    """Runs admin commands against one data dir / Redis with one config."""
+
+    def __init__(self, config: Path, data_dir: Path, redis_url: str | None) -> None:
+        self.config, self.data_dir, self.redis_url = config, data_dir, redis_url
+
+    def __call__(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        return subprocess.run(
+            [sys.executable, "-m", "server", "admin", *args, "--config", str(self.config),
+             "--data-dir", str(self.data_dir)],
+            cwd=REPO_ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=60,
+            check=False)
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def admin(request: pytest.FixtureRequest, tmp_path: Path) -> Admin:
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    config = write_test_config(tmp_path / "config", extra_toml=FAST_TOML)
+    return Admin(config, tmp_path / "data", url)
+
+
+def test_the_admin_commands(admin: Admin) -> None:
+    made = admin("create-staff", "--role", "admin", "--username", "Liisa K", "--password-stdin",
+                 stdin=GOOD_PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == \
+        "created Liisa K (admin); second factor required: enrol it at first sign-in"
+    again = admin("create-staff", "--role", "moderator", "--username", "liisa_k",
+                  "--password-stdin", stdin=GOOD_PASSWORD + "\n")
+    assert again.returncode == 1 and "error: username_taken" in again.stderr
+    weak = admin("create-staff", "--role", "moderator", "--username", "Mia", "--password-stdin",
+                 stdin="short\n")
+    assert weak.returncode == 1 and "error: password_weak" in weak.stderr
+    assert "short" not in weak.stderr  # the refusal never repeats the password
+    no_stdin = admin("create-staff", "--role", "moderator", "--username", "Mia Moderoi")
+    assert no_stdin.returncode == 1 and "--password-stdin" in no_stdin.stderr
+    bad_role = admin("create-staff", "--role", "peer", "--username", "Mia", "--password-stdin")
+    assert bad_role.returncode == 2  # argparse refuses it
+    assert admin("create-staff", "--role", "moderator", "--username", "Mia Moderoi",
+                 "--password-stdin", stdin=GOOD_PASSWORD).returncode == 0
+
+    invite = admin("invite", "--role", "counsellor", "--hours", "2")
+    assert invite.returncode == 0, invite.stderr
+    assert re.search(r"^invitation for a counsellor: [A-Z2-7]{4}(-[A-Z2-7]{4}){3}$",
+                     invite.stdout, flags=re.MULTILINE)
+    assert "valid once, until 20" in invite.stdout
+
+    listed = admin("list-staff")
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["username", "role", "state", "totp", "created"]
+    assert re.match(r"Liisa K +admin +active +pending ", lines[1])
+    assert re.match(r"Mia Moderoi +moderator +active +off ", lines[2])
+
+    assert admin("disable", "Mia Moderoi").stdout.strip() == \
+        "disabled Mia Moderoi; 0 session(s) ended"
+    assert re.search(r"Mia Moderoi +moderator +disabled", admin("list-staff").stdout)
+    reset = admin("reset-totp", "liisa_k")
+    assert reset.returncode == 0 and "enrol again at next sign-in" in reset.stdout
+    unknown = admin("disable", "Nobody Here")
+    assert unknown.returncode == 1 and "error: unknown_staff" in unknown.stderr
+    for out in (made, again, weak, listed, reset):
+        assert GOOD_PASSWORD not in out.stdout + out.stderr
+    if admin.redis_url is None:
+        assert oct((admin.data_dir / "staff.sqlite3").stat().st_mode & 0o777) == "0o600"
+    assert oct((admin.data_dir / "staff.key").stat().st_mode & 0o777) == "0o600"
+
+
+async def test_an_account_made_on_the_command_line_signs_in_to_the_server(
+        admin: Admin, server_process: Callable[..., ServerProcess]) -> None:
+    server = server_process(data_dir=admin.data_dir, config=admin.config,
+                            redis_url=admin.redis_url)
+    made = await asyncio.to_thread(
+        admin, "create-staff", "--role", "moderator", "--username", "Mia Moderoi",
+        "--password-stdin", stdin=GOOD_PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    http = StaffHttp(server.url)
+    assert (await http.login("Mia Moderoi", GOOD_PASSWORD)).status == 200
+    assert (await http.session()).body["username"] == "Mia Moderoi"
+    # Disabling from the shell ends the running server's session at once.
+    disabled = await asyncio.to_thread(admin, "disable", "Mia Moderoi")
+    assert disabled.stdout.strip() == "disabled Mia Moderoi; 1 session(s) ended"
+    assert (await http.session()).body["error"] == "not_authenticated"
+    assert GOOD_PASSWORD not in server.log_text()
