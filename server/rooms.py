@@ -227,5 +227,6 @@ async def close_room(relay: Relay, room: str, reason: str) -> int:
         await relay.emitter.emit("room.membership", membership, to=room)
         await relay.emitter.emit("group.closed", {"room": room, "reason": reason}, to=room)
         await relay.emitter.close_room(room)
+        await relay.store.room_forget(room)
     relay.log.info("group.closed", room=room, members=len(removed), reason=reason)
     return len(removed)

@@ -52,6 +52,9 @@ class EmbeddedStore:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten, not left in free pages (a room's counters after its
+        # night, acknowledged envelopes): what is deleted is gone from the file.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._migrate()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -310,6 +313,13 @@ class EmbeddedStore:
     async def next_seq(self, room: str) -> int:
         """See Store."""
         return self._bump(room, "seq")
+
+    async def room_forget(self, room: str) -> None:
+        """See Store."""
+        with self._db:
+            self._db.execute("DELETE FROM counters WHERE room = ?", (room,))
+        # The write-ahead log still holds the old pages until a checkpoint; once a night.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def inbox_put(self, recipient: bytes, sender: bytes, envelope_id: str,
                         envelope_json: str, expires_at: float, now: float, cap: int,

@@ -165,6 +165,11 @@ class Store(Protocol):
         """Increment and return the room's envelope sequence number (first gives 1)."""
         ...
 
+    async def room_forget(self, room: str) -> None:
+        """Drop the epoch and sequence counters of a room whose night has ended (how many
+        messages and membership changes it had is group data too)."""
+        ...
+
     # Inbox --------------------------------------------------------------------------------------
     async def inbox_put(self, recipient: bytes, sender: bytes, envelope_id: str,
                         envelope_json: str, expires_at: float, now: float, cap: int,
