@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=None, help="settings TOML file")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="directory of the embedded store (default ./data)")
+    parser.add_argument("--stock-fanout", action="store_true",
+                        help="python-socketio's own fan-out instead of server.fanout (to compare)")
     args = parser.parse_args(argv)
     configure_logging()
     settings = load_settings(args.config)
@@ -33,12 +36,22 @@ def main(argv: list[str] | None = None) -> None:
     if args.data_dir is not None:
         changes["data_dir"] = args.data_dir
     settings = settings.with_overrides(**changes)
-    app = make_app(settings)
+    app = make_app(settings, fast_fanout=False if args.stock_fanout else None)
     shown_host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
     url = f"http://{shown_host}:{settings.port}/"
     web.run_app(app, host=settings.host, port=settings.port, access_log=None,
                 print=lambda _: print(f"Iltapiiri is running: {url}", flush=True),
-                handle_signals=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
+                handle_signals=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+                loop=new_event_loop())
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed, else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 if __name__ == "__main__":

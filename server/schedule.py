@@ -9,7 +9,7 @@ are applied in the group's own time zone so daylight-saving changes move nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from config.groups import GroupSpec
 
@@ -65,13 +65,50 @@ def _occurrence(group: GroupSpec, day: date) -> Occurrence:
 
 def current_occurrence(group: GroupSpec, now: float) -> Occurrence:
     """The night to show at `now`: the running one (lobby or open); else tonight's if it has
-    already ended today (state closed); else the next one."""
-    today = datetime.fromtimestamp(now, group.tz).date()
+    already ended today (state closed); else the next one.
+
+    Called on every `room.send`, so the answer is memoised per group together with the span of
+    time over which it cannot change (between two consecutive lobby/end instants or local
+    midnights); a call inside that span costs two comparisons. The memo is a pure cache: any
+    `now`, in any order, gets the same answer as `compute_occurrence`."""
+    hit = _memo.get(group)
+    if hit is not None and hit[0] <= now < hit[1]:
+        return hit[2]
+    night, valid_from, valid_until = compute_occurrence(group, now)
+    if len(_memo) >= _MEMO_GROUPS:
+        _memo.clear()
+    _memo[group] = (valid_from, valid_until, night)
+    return night
+
+
+_MEMO_GROUPS = 256
+_memo: dict[GroupSpec, tuple[float, float, Occurrence]] = {}
+
+
+def compute_occurrence(group: GroupSpec, now: float) -> tuple[Occurrence, float, float]:
+    """`current_occurrence` without the memo, and the span [from, until) holding `now` over
+    which the answer stays the same (empty if the local day's edges are ambiguous)."""
+    tz = group.tz
+    today = datetime.fromtimestamp(now, tz).date()
     nights = [
         _occurrence(group, today + timedelta(days=offset))
         for offset in range(-1, _LOOKAHEAD_DAYS)
         if (today + timedelta(days=offset)).weekday() in group.days
     ]
+    night = _pick(group, nights, today, now)
+    # The answer depends on `now` only through `today` and comparisons with these instants.
+    day_start = datetime.combine(today, time(), tzinfo=tz).timestamp()
+    day_end = datetime.combine(today + timedelta(days=1), time(), tzinfo=tz).timestamp()
+    if not (datetime.fromtimestamp(day_start, tz).date() == today
+            == datetime.fromtimestamp(day_end - 1, tz).date()) or not day_start <= now < day_end:
+        return night, now, now
+    edges = [t for n in nights for t in (n.lobby_at, n.ends_at)]
+    valid_from = max([day_start, *(t for t in edges if t <= now)])
+    valid_until = min([day_end, *(t for t in edges if t > now)])
+    return night, valid_from, valid_until
+
+
+def _pick(group: GroupSpec, nights: list[Occurrence], today: date, now: float) -> Occurrence:
     for night in nights:
         if night.lobby_at <= now < night.ends_at:
             return night
