@@ -76,7 +76,8 @@ def ramp_lines(results: dict[str, Any], relays: list[str]) -> list[str]:
         for i, run in enumerate(results[relay]):
             steps = ", ".join(
                 f"{s['rate']:.0f}→{s['deliveries_per_s'] / 1000:.1f}k (p99 {s['p99']:.0f} ms, "
-                f"gen {100 * s['generator_cpu']:.0f} %)" for s in run["steps"])
+                f"{_cpu_us(s):.1f} µs CPU, gen {100 * s['generator_cpu']:.0f} %)"
+                for s in run["steps"])
             out.append(f"- {relay} round {i + 1}: {steps}")
     return out
 

@@ -285,6 +285,7 @@ async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.
         item = old.get_nowait()
         if item is not None:
             outbox.put_nowait(item)
+    del old  # this coroutine lives as long as the connection: keep no reference to the queue
     socket.connected = socket.upgraded = True
     timeout = server.ping_interval + server.ping_timeout
     try:
