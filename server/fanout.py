@@ -57,10 +57,8 @@ async def fast_emit(manager: socketio.AsyncManager, event: str, data: Any, names
         args = [data]
     else:
         args = []
-    pkt = manager.server.packet_class(sio_packet.EVENT, namespace=namespace,
-                                      data=[event, *args])
-    encoded = pkt.encode()
-    if isinstance(encoded, list):  # binary attachments: several Engine.IO packets each
+    encoded = _encode_event(manager, event, args, namespace)
+    if encoded is None:  # binary attachments (several Engine.IO packets each), custom packets
         await socketio.AsyncManager.emit(manager, event, data, namespace, room=room,
                                          skip_sid=skip_sid)
         return
@@ -83,6 +81,22 @@ async def fast_emit(manager: socketio.AsyncManager, event: str, data: Any, names
         eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
         await asyncio.gather(*(manager.server._send_eio_packet(s, eio_pkt) for s in slow),
                              return_exceptions=True)
+
+
+def _encode_event(manager: socketio.AsyncManager, event: str, args: list[Any],
+                  namespace: str) -> str | None:
+    """The Socket.IO EVENT packet as `socketio.packet.Packet.encode` writes it, or None where
+    that would be a binary event. JSON meets the bytes itself (TypeError), instead of the
+    recursive `data_is_binary` walk the stock path makes for every emit."""
+    packet_class = manager.server.packet_class
+    if packet_class is not sio_packet.Packet:
+        return None
+    try:
+        body: str = packet_class.json.dumps([event, *args], separators=(",", ":"))
+    except TypeError:
+        return None
+    prefix = "2" if namespace == "/" else f"2{namespace},"
+    return prefix + body
 
 
 class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]

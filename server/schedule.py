@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from config.groups import GroupSpec
 
@@ -126,8 +127,9 @@ def iso(ts: float, group: GroupSpec) -> str:
     return datetime.fromtimestamp(ts, group.tz).isoformat(timespec="seconds")
 
 
+@lru_cache(maxsize=1024)
 def parse_room(room: str) -> tuple[str, date] | None:
-    """Split a room id into (group_id, date); None if malformed."""
+    """Split a room id into (group_id, date); None if malformed. (Cached: every send asks.)"""
     group_id, sep, day = room.partition("/")
     if not sep or not group_id:
         return None

@@ -218,3 +218,26 @@ async def test_a_reader_that_stops_is_dropped_with_a_reason_and_the_room_goes_on
     assert (await other.next("room.envelope"))["body"] == base64.b64encode(b"after").decode()
     await sender.close()
     await other.close()
+
+
+@pytest.mark.parametrize(("namespace", "args"), [
+    ("/", [{"room": "open/2026-12-03", "seq": 7, "body": "QUJD", "ä": "ö\u2028"}]),
+    ("/other", [1, [2, {"x": None}], "three"]),
+    ("/", []),
+])
+def test_direct_encoding_is_what_python_socketio_writes(namespace: str, args: list[Any]) -> None:
+    from socketio import packet as sio_packet
+
+    from server.fanout import _encode_event
+
+    class Server:
+        packet_class = sio_packet.Packet
+
+    class Manager:
+        server = Server()
+
+    ours = _encode_event(Manager(), "room.envelope", args, namespace)  # type: ignore[arg-type]
+    theirs = sio_packet.Packet(sio_packet.EVENT, namespace=namespace,
+                               data=["room.envelope", *args]).encode()
+    assert ours == theirs
+    assert _encode_event(Manager(), "blob", [{"raw": b"\x00"}], "/") is None  # type: ignore[arg-type]
