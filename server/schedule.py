@@ -140,11 +140,35 @@ def parse_room(room: str) -> tuple[str, date] | None:
 
 
 def previous_occurrence(group: GroupSpec, now: float) -> Occurrence | None:
-    """The most recent night that has ended by `now` (looking back two days), if any."""
-    today = datetime.fromtimestamp(now, group.tz).date()
-    ended = [
-        night for offset in range(-2, 1)
-        if (day := today + timedelta(days=offset)).weekday() in group.days
-        and (night := _occurrence(group, day)).ends_at <= now
-    ]
-    return max(ended, key=lambda n: n.ends_at) if ended else None
+    """The most recent night that has ended by `now` (looking back two days), if any.
+    Memoised like `current_occurrence` (the scheduler asks for every group every second)."""
+    hit = _previous_memo.get(group)
+    if hit is not None and hit[0] <= now < hit[1]:
+        return hit[2]
+    night, valid_from, valid_until = compute_previous(group, now)
+    if len(_previous_memo) >= _MEMO_GROUPS:
+        _previous_memo.clear()
+    _previous_memo[group] = (valid_from, valid_until, night)
+    return night
+
+
+_previous_memo: dict[GroupSpec, tuple[float, float, Occurrence | None]] = {}
+
+
+def compute_previous(group: GroupSpec, now: float) -> tuple[Occurrence | None, float, float]:
+    """`previous_occurrence` without the memo, and the span [from, until) holding `now` over
+    which the answer stays the same (empty if the local day's edges are ambiguous)."""
+    tz = group.tz
+    today = datetime.fromtimestamp(now, tz).date()
+    window = [_occurrence(group, day) for offset in range(-2, 1)
+              if (day := today + timedelta(days=offset)).weekday() in group.days]
+    ended = [night for night in window if night.ends_at <= now]
+    answer = max(ended, key=lambda n: n.ends_at) if ended else None
+    day_start = datetime.combine(today, time(), tzinfo=tz).timestamp()
+    day_end = datetime.combine(today + timedelta(days=1), time(), tzinfo=tz).timestamp()
+    if not (datetime.fromtimestamp(day_start, tz).date() == today
+            == datetime.fromtimestamp(day_end - 1, tz).date()) or not day_start <= now < day_end:
+        return answer, now, now
+    valid_from = max([day_start, *(n.ends_at for n in window if n.ends_at <= now)])
+    valid_until = min([day_end, *(n.ends_at for n in window if n.ends_at > now)])
+    return answer, valid_from, valid_until

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from config.groups import GroupSpec
 from server import schedule
-from server.schedule import compute_occurrence, current_occurrence
+from server.schedule import (
+    compute_occurrence,
+    compute_previous,
+    current_occurrence,
+    previous_occurrence,
+)
 
 GROUPS = [
     GroupSpec(id="nightly", name="N", topic="", language="fi", days=tuple(range(7)),
@@ -42,6 +47,10 @@ def test_memo_answers_what_the_computation_answers(calls: list[tuple[GroupSpec, 
         _, lo, hi = compute_occurrence(group, now)
         for t in (lo, hi - 1e-3, hi):
             assert current_occurrence(group, t) == compute_occurrence(group, t)[0]
+        assert previous_occurrence(group, now) == compute_previous(group, now)[0]
+        _, lo, hi = compute_previous(group, now)
+        for t in (lo, hi - 1e-3, hi):
+            assert previous_occurrence(group, t) == compute_previous(group, t)[0]
 
 
 def test_a_send_inside_a_span_does_no_calendar_arithmetic(monkeypatch: pytest.MonkeyPatch
