@@ -333,7 +333,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         result = await gen.step(rate, spec["seconds"], senders)
         steps.append(result)
         print(json.dumps({"progress": result}), file=sys.stderr, flush=True)
-        if spec.get("ramp") and (result["p99"] > 100 or result["generator_cpu"] > 0.9
+        # Go on past p99 = 100 ms (a shared machine's queueing) while every delivery arrives:
+        # the CPU cost per delivery at higher rates is the load-independent figure.
+        if spec.get("ramp") and (result["p99"] > 2000 or result["generator_cpu"] > 0.9
                                  or result["received"] < 0.999 * result["expected"]):
             break
     return {"steps": steps, "lost": gen.lost, "closes": sorted(set(gen.closes))}
