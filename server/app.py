@@ -73,7 +73,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
             relay.log.info("started", backend="redis" if settings.redis_url else "embedded",
-                           fanout="fast" if fast else "stock")
+                           kind="fast-fanout" if fast else "stock-fanout")
             yield
             if task is not None:
                 await scheduler.stop(task)
