@@ -120,7 +120,7 @@ class Conn(asyncio.Protocol):
         if p.startswith(b"43"):
             end = p.index(b"[")
             future = self.calls.pop(int(p[2:end]), None)
-            if future is not None:
+            if future is not None and not future.done():
                 future.set_result(json.loads(p[end:])[0])
             elif b'"ok":false' in p:
                 self.gen.refused += 1
