@@ -222,31 +222,69 @@ def idle(procs: BenchProcesses, relay: str, levels: list[int]) -> list[dict[str,
         stop(procs, pids)
 
 
-def measure(procs: BenchProcesses, args: argparse.Namespace) -> dict[str, Any]:
-    """Every scenario, every relay."""
+def failed(exc: Exception) -> dict[str, Any]:
+    """A scenario that could not be measured: recorded, and the run goes on."""
+    return {"steps": [], "best": None, "fixed": {}, "error": str(exc).splitlines()[-1][:200]}
+
+
+def guarded(notes: list[str], what: str, default: Any, fn: Any, *a: Any, **kw: Any) -> Any:
+    """`fn(*a, **kw)`, or `default` (and a note) if it raised."""
+    try:
+        return fn(*a, **kw)
+    except Exception as exc:
+        notes.append(f"{what} could not be measured: {str(exc).splitlines()[-1][:200]}")
+        return default
+
+
+def measure(procs: BenchProcesses, args: argparse.Namespace,
+            notes: list[str]) -> dict[str, Any]:
+    """Every scenario, every relay (a failing one is noted and left out)."""
     results: dict[str, Any] = {"room": {r: [] for r in args.relays}}
     for round_ in range(args.rounds):
         order = args.relays if round_ % 2 == 0 else list(reversed(args.relays))
         for relay in order:
-            results["room"][relay].append(
-                ramp(procs, relay, args, members=args.members, groups=["open"]))
+            results["room"][relay].append(guarded(
+                notes, f"{relay}, one room, round {round_ + 1}", failed(RuntimeError("failed")),
+                ramp, procs, relay, args, members=args.members, groups=["open"]))
+        save(args, results)
     if "rooms" not in args.skip:
-        results["rooms"] = {r: ramp(procs, r, args, members=args.room_members,
-                                    groups=ROOM_GROUPS[:args.rooms], loads=False)
+        results["rooms"] = {r: guarded(notes, f"{r}, {args.rooms} rooms",
+                                       failed(RuntimeError("failed")), ramp, procs, r, args,
+                                       members=args.room_members,
+                                       groups=ROOM_GROUPS[:args.rooms], loads=False)
                             for r in args.relays}
+        save(args, results)
     if "slow" not in args.skip and "iltapiiri" in args.relays:
         tops = [r["best"] for r in results["room"]["iltapiiri"] if r["best"]]
         top = statistics.median(t["deliveries_per_s"] for t in tops) if tops else 10_000.0
-        results["slow"] = slow_reader(procs, args, 0.5 * top / (args.members - 1))
+        slow = guarded(notes, "the slow reader", None, slow_reader, procs, args,
+                       0.5 * top / (args.members - 1))
+        if slow is not None:
+            results["slow"] = slow
+        save(args, results)
     if "idle" not in args.skip:
-        results["idle"] = {r: idle(procs, r, args.idle) for r in args.relays if r != "ws"}
+        results["idle"] = {}
+        for r in args.relays:
+            rows = guarded(notes, f"{r}, idle memory", None, idle, procs, r, args.idle) \
+                if r != "ws" else None
+            if rows:
+                results["idle"][r] = rows
+        save(args, results)
     if "redis" not in args.skip and "iltapiiri" in args.relays and shutil.which("redis-server"):
         url, pid = procs.redis("bench")
         procs.redis_pids = [pid]
-        results["redis"] = {n: ramp(procs, "iltapiiri", args, members=args.members,
-                                    groups=["open"], redis_url=url, processes=n, loads=False)
+        results["redis"] = {n: guarded(notes, f"Redis, {n} process(es)",
+                                       failed(RuntimeError("failed")), ramp, procs, "iltapiiri",
+                                       args, members=args.members, groups=["open"],
+                                       redis_url=url, processes=n, loads=False)
                             for n in (1, 2)}
     return results
+
+
+def save(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Keep what is measured so far (`--results FILE`), so a late failure loses nothing."""
+    if args.results is not None:
+        args.results.write_text(json.dumps(results))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +303,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="seconds-long smoke run")
     parser.add_argument("--write", action="store_true", help=f"update `{SECTION}` in the doc")
     parser.add_argument("--doc", type=Path, default=DOC)
+    parser.add_argument("--results", type=Path, default=None,
+                        help="also keep the raw results (JSON) here, updated as they come")
     args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    for option in ("--doc", "--results"):  # where things are written, not how they were measured
+        if option in given:
+            at = given.index(option)
+            del given[at:at + 2]
+    args.command = " ".join(given)
     args.relays = [r for r in args.relays.split(",") if r]
     args.skip = set(filter(None, args.skip.split(",")))
     if args.quick:
@@ -281,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="iltapiiri-fanout-") as tmp:
         procs = BenchProcesses(Path(tmp))
         try:
-            results = measure(procs, args)
+            results = measure(procs, args, notes)
         finally:
             procs.stop()
     machine = machine_line(calibration_ms(), load0, load_average())

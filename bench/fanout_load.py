@@ -151,7 +151,7 @@ class Conn(asyncio.Protocol):
         else:
             self.last[sender] = counter
 
-    async def call(self, event: str, data: Any, timeout: float = 30) -> Any:
+    async def call(self, event: str, data: Any, timeout: float = 120) -> Any:
         self.next_id += 1
         future = asyncio.get_running_loop().create_future()
         self.calls[self.next_id] = future
@@ -184,7 +184,7 @@ class Generator:
                          f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                          f"Sec-WebSocket-Key: {WS_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
                          ).encode())
-        await asyncio.wait_for(conn.ready, 30)
+        await asyncio.wait_for(conn.ready, 120)
         return conn
 
     async def handshake(self, conn: Conn, group: str) -> str:

@@ -101,8 +101,7 @@ def ramp_lines(results: dict[str, Any], relays: list[str]) -> list[str]:
 def section(args: argparse.Namespace, results: dict[str, Any], machine: str, when: str,
             elapsed: float, notes: list[str]) -> str:
     """The whole `## Fan-out` section."""
-    lines = [f"Command: `.venv/bin/python bench/fanout_bench.py --write"
-             f"{' --quick' if args.quick else ''}` (fresh clone: `./scripts/test.sh` once for "
+    lines = [f"Command: `.venv/bin/python bench/fanout_bench.py {args.command}` (fresh clone: `./scripts/test.sh` once for "
              f"the venv; the bench installs socket.io into bench/node_relay itself). "
              f"Measured {when}, {elapsed:.0f} s.", "", machine, "",
              "Server pinned to CPU 0, load generator (bench/fanout_load.py: raw Engine.IO/"

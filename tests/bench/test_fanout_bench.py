@@ -23,7 +23,8 @@ def test_quick_run_writes_every_scenario_in_its_own_section(tmp_path: Path) -> N
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     section = assert_only_section_changed(OTHERS, doc.read_text("utf-8"), HEADING)
-    assert "Command: `.venv/bin/python bench/fanout_bench.py --write --quick`" in section
+    assert ("Command: `.venv/bin/python bench/fanout_bench.py --quick --write --relays "
+            "ws,iltapiiri`") in section
     assert "Load average" in section
     for heading in ("### One room of 4 members", "### 2 rooms of 3 members",
                     "### One member stops reading", "### Resident memory per idle connection",
