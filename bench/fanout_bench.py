@@ -278,6 +278,7 @@ def measure(procs: BenchProcesses, args: argparse.Namespace,
                                        args, members=args.members, groups=["open"],
                                        redis_url=url, processes=n, loads=False)
                             for n in (1, 2)}
+        save(args, results)
     return results
 
 

@@ -16,6 +16,8 @@ LABELS = {
 
 
 def _median(values: list[float]) -> float:
+    """Median of the measured values (rounds that measured nothing are left out)."""
+    values = [v for v in values if v == v]
     return statistics.median(values) if values else float("nan")
 
 
