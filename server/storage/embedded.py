@@ -18,6 +18,8 @@ from typing import Any
 from server.storage.ports import Binding
 
 MAX_HIT_COUNTERS = 100_000
+# Sequence numbers leased from the file at a time (see `EmbeddedStore.next_seq`).
+SEQ_LEASE = 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bindings (
@@ -62,6 +64,7 @@ class EmbeddedStore:
         self._sids: dict[str, dict[str, str]] = {}
         self._owner_of: dict[tuple[str, str], str] = {}
         self._owned: dict[str, set[tuple[str, str]]] = {}
+        self._seq: dict[str, list[int]] = {}  # room -> [last given, leased ceiling on disk]
         self._beats: dict[str, float] = {}
         self._sessions: dict[bytes, dict[str, str]] = {}  # identity key -> sid -> owner
         self._claimed: dict[str, float] = {}
@@ -311,8 +314,27 @@ class EmbeddedStore:
         return int(row[0]) if row else 0
 
     async def next_seq(self, room: str) -> int:
+        """See Store. Numbers come from memory; the file holds a ceiling leased `SEQ_LEASE` at
+        a time (one write per `SEQ_LEASE` envelopes), and `close` writes the last number given.
+        After a crash numbering goes on above the ceiling: a gap, never a number given twice."""
+        state = self._seq.get(room)
+        if state is None:
+            row = self._one("SELECT value FROM counters WHERE room = ? AND name = 'seq'", (room,))
+            last = int(row[0]) if row else 0
+            state = self._seq[room] = [last, last]
+        state[0] += 1
+        if state[0] > state[1]:
+            state[1] = state[0] + SEQ_LEASE - 1
+            self._set_seq(room, state[1])
+        return state[0]
+
+    def _set_seq(self, room: str, value: int) -> None:
+        self._db.execute("INSERT INTO counters VALUES (?, 'seq', ?) ON CONFLICT (room, name) "
+                         "DO UPDATE SET value = excluded.value", (room, value))
+
+    async def room_has_sid(self, room: str, sid: str) -> bool:
         """See Store."""
-        return self._bump(room, "seq")
+        return sid in self._sids.get(room, ())
 
     async def room_forget(self, room: str) -> None:
         """See Store."""
@@ -375,4 +397,7 @@ class EmbeddedStore:
 
     async def close(self) -> None:
         """See Store."""
+        for room, (last, _) in self._seq.items():
+            self._set_seq(room, last)
+        self._seq.clear()
         self._db.close()

@@ -48,14 +48,14 @@ def redis_options() -> dict[str, Any]:
     }
 
 
-class FanoutManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     """python-socketio's Redis manager with `redis_options()` and a bounded listen backoff."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url, redis_options=redis_options())
 
     def __repr__(self) -> str:
-        return "FanoutManager()"
+        return "RetryingRedisManager()"
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         # Same loop as python-socketio 5.x's, with LISTEN_BACKOFF_SECONDS instead of 1..60 s;

@@ -183,6 +183,10 @@ class RedisStore:
         """See Store."""
         return dict(await self._r.hgetall(self._room(room, "sids")))
 
+    async def room_has_sid(self, room: str, sid: str) -> bool:
+        """See Store."""
+        return bool(await self._r.hexists(self._room(room, "sids"), sid))
+
     async def room_add(self, room: str, sid: str, key_b64: str, member_json: str,
                        owner: str) -> None:
         """See Store."""
