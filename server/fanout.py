@@ -92,8 +92,7 @@ def _encode_event(manager: socketio.AsyncManager, event: str, args: list[Any],
     packet_class: Any = manager.server.packet_class
     # Our own encoding stands in for Packet.encode only where that is python-socketio's
     # (server.sio_guard's BoundedPacket changes decoding alone).
-    if not (isinstance(packet_class, type) and issubclass(packet_class, sio_packet.Packet)
-            and packet_class.encode is sio_packet.Packet.encode):
+    if getattr(packet_class, "encode", None) is not sio_packet.Packet.encode:
         return None
     try:
         body: str = packet_class.json.dumps([event, *args], separators=(",", ":"))
