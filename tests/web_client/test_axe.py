@@ -70,3 +70,22 @@ async def test_no_axe_violations_on_the_main_views(
     assert problems == {}, problems
     await peer.context.close()
     await other.context.close()
+
+
+async def test_axe_finds_a_violation_when_there_is_one(live_server, open_peer: OpenPeer, axe: str) -> None:
+    """The check can fail: an unlabelled field and a low-contrast line are reported."""
+    peer = await open_peer(live_server.url)
+    page = peer.page
+    await page.wait_for_selector("section.welcome")
+    await page.evaluate("""() => {
+      const main = document.querySelector('main');
+      main.append(document.createElement('input'));
+      const p = document.createElement('p'); p.className = 'faint'; p.textContent = 'faint';
+      main.append(p);
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync('p.faint { color: #777; background: #888; }');
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    }""")
+    ids = {v["id"] for v in await axe_violations(page, axe)}
+    assert {"label", "color-contrast"} <= ids, ids
+    await peer.context.close()

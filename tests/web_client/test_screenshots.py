@@ -16,26 +16,27 @@ if not TARGET.is_absolute():
     TARGET = REPO_ROOT / TARGET
 
 LINES = [
-    ("Iltarusko", "Hei kaikki. Kolmas viikko ilman, ja tänään oli vaikea päivä."),
-    ("Aamukaste", "Hienoa että tulit. Mikä tänään oli vaikeinta?"),
-    ("Iltarusko", "Työkaveri tarjosi oluen, ja sanoin ei. Mutta ajatus jäi päähän."),
-    ("Aamukaste", "Sen sanominen on iso asia. Ajatus menee ohi, vaikka ei heti."),
-    ("Iltarusko", "Kiitos. Tämä auttaa jo."),
+    ("other", "Hei kaikki. Kolmas viikko ilman, ja tänään oli vaikea päivä."),
+    ("me", "Hienoa että tulit. Mikä tänään oli vaikeinta?"),
+    ("other", "Työkaveri tarjosi oluen, ja sanoin ei. Mutta ajatus jäi päähän."),
+    ("me", "Sen sanominen on iso asia. Ajatus menee ohi, vaikka ei heti."),
+    ("other", "Kiitos. Tämä auttaa jo."),
 ]
 
 
-async def _chat(open_peer: OpenPeer, url: str, width: int, height: int, scheme: str) -> tuple[Peer, Peer]:
+async def _chat(open_peer: OpenPeer, url: str, width: int, height: int, scheme: str,
+                names: tuple[str, str]) -> tuple[Peer, Peer]:
     me = await open_peer(url, locale="fi-FI", width=width, height=height)
     other = await open_peer(url, locale="fi-FI")
     await me.page.emulate_media(color_scheme=scheme)
-    await me.sign_in("Aamukaste")
-    await other.sign_in("Iltarusko")
+    await me.sign_in(names[0])
+    await other.sign_in(names[1])
     await me.join_open_group()
     await other.join_open_group()
     await me.page.wait_for_function(READY)
     await other.page.wait_for_function(READY)
     for who, text in LINES:
-        sender = me if who == "Aamukaste" else other
+        sender = me if who == "me" else other
         await sender.page.fill("textarea[name=message]", text)
         await sender.page.press("textarea[name=message]", "Enter")
         await me.page.wait_for_selector(f"li.msg >> text={text}", timeout=15000)
@@ -50,7 +51,7 @@ async def _shoot(peer: Peer, name: str) -> Path:
 
 
 async def test_screenshots_of_the_chat_and_the_crisis_prompt(live_server, open_peer: OpenPeer) -> None:
-    me, other = await _chat(open_peer, live_server.url, 360, 740, "dark")
+    me, other = await _chat(open_peer, live_server.url, 360, 740, "dark", ("Aamukaste", "Iltarusko"))
     assert (await _shoot(me, "phone-chat")).stat().st_size > 10_000
     assert await me.page.evaluate(
         "async () => (await import('/js/safety/detector-hook.js')).loadDetector()")
@@ -66,7 +67,7 @@ async def test_screenshots_of_the_chat_and_the_crisis_prompt(live_server, open_p
     await me.context.close()
     await other.context.close()
 
-    me, other = await _chat(open_peer, live_server.url, 1280, 800, "light")
+    me, other = await _chat(open_peer, live_server.url, 1280, 800, "light", ("Kuutamo", "Revontuli"))
     assert (await _shoot(me, "desktop-chat")).stat().st_size > 10_000
     await me.context.close()
     await other.context.close()
