@@ -18,6 +18,7 @@ import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
 import { forgetDraft } from './views/composer.js';
+import { installViewportHeight, menuToggle, restoreTheme, themeSelect } from './views/header.js';
 import welcome from './views/welcome.js';
 import groups from './views/groups.js';
 import rules from './views/rules.js';
@@ -145,17 +146,21 @@ export function createApp({ doc = document } = {}) {
           h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-focus-key': `nav-${view}`, text: t(key),
             onclick: () => ctx.router.show(view) })))))
       : null;
+    // One row on a phone: name, help, menu, quick exit; the menu holds the navigation, the
+    // language and the theme. Wider, the menu's contents sit in the header itself (CSS order).
+    // Tab order: help, quick exit, then the menu: the quick exit is the second stop everywhere.
+    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), nav);
     header.replaceChildren(...[
       h('div', { class: 'topbar' },
         h('span', { class: 'brand', text: 'Iltapiiri' }),
         h('div', { class: 'top-actions' },
-          select,
           h('button', { type: 'button', id: 'help-button', class: 'help-button', text: t('header.help'),
-            onclick: () => ctx.openHelp({ reason: 'button' }) }),
+            title: t('header.help_hint'), onclick: () => ctx.openHelp({ reason: 'button' }) }),
           h('button', { type: 'button', id: 'exit-button', class: 'exit-button', text: t('header.exit'),
             title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape',
-            onclick: leaveNow }))),
-      nav,
+            onclick: leaveNow }),
+          menuToggle(t, panel),
+          panel)),
       h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
     doc.getElementById('skip').textContent = t('header.skip');
     markNav();
@@ -200,6 +205,8 @@ export function createApp({ doc = document } = {}) {
 
   async function start() {
     setLanguage(detectLanguage(), false);
+    restoreTheme();
+    installViewportHeight();
     drawHeader();
     directs.on('change', (c) => {
       const here = ctx.router.current && ctx.router.current.name === 'direct';

@@ -3,7 +3,7 @@ export default {
   'common.back': 'Back',
   'common.close': 'Close',
 
-  'header.help': 'I need to talk to a professional',
+  'header.help': 'Help now',
   'header.exit': 'Quick exit',
   'header.exit_hint': 'Leaves at once. Pressing Escape twice does the same.',
   'header.language': 'Language',
@@ -81,7 +81,7 @@ export default {
   'rules.no_methods': 'No details of methods, doses or how to get substances.',
   'rules.no_personal': 'No names, addresses or phone numbers, yours or anyone else’s.',
   'rules.no_selling': 'No selling, buying or advertising.',
-  'rules.help': 'If you are in danger, use the help button: it is private, and a professional is one tap away.',
+  'rules.help': 'If you are in danger, use the help button: it is private, and shows phone lines and chat services you can reach tonight, with their hours, and 112.',
   'rules.moderators': 'Moderators may mute or remove messages to keep the group safe.',
   'rules.accept': 'I accept, let me in',
 
@@ -185,8 +185,8 @@ export default {
   'help.where_intl': 'Somewhere else',
   'help.call': 'Call {number}',
   'help.emergency_fallback': 'Emergency number',
-  'help.pro_title': 'Talk to a professional',
-  'help.pro_soon': 'Soon you can ask for an Iltapiiri counsellor here. Until then, the people above are there for you tonight.',
+  'help.pro_title': 'Professional help',
+  'help.pro_soon': 'Iltapiiri has no counsellor of its own on duty yet. The services above are run by trained people: call them, or open their chat, at the hours shown. In an emergency call 112.',
   'help.pro_available': 'A counsellor can talk with you privately. Only what you choose to share is sent.',
   'help.pro_request': 'Ask for a counsellor',
   'help.aid_title': 'If someone may have overdosed',
@@ -261,4 +261,14 @@ export default {
   'identity.restored_keys': 'Welcome back. This device was restored from your saved copy, with your encryption keys: your private chats carry on.',
   'identity.restored_no_keys': 'Welcome back. This device was restored from your saved copy, but without encryption keys: people you talked with privately will need to start a new private chat with you.',
   'common.dismiss': 'OK',
+  // WEB12A (issue 12): crisis prompt, compact header, themes, new-messages button.
+  'header.help_hint': 'Private: phone lines, chat services and 112. Nothing is sent.',
+  'header.menu': 'Menu',
+  'header.theme': 'Theme',
+  'theme.auto': 'Theme: like the device',
+  'theme.light': 'Theme: light',
+  'theme.dark': 'Theme: dark',
+  'composer.unsent': 'Your message has not been sent. It is still in the box below: send it, change it, or leave it.',
+  'chat.new_below': 'New messages below',
+  'help.chat_link': 'Chat and web: {url}',
 };

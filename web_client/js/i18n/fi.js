@@ -3,7 +3,7 @@ export default {
   'common.back': 'Takaisin',
   'common.close': 'Sulje',
 
-  'header.help': 'Haluan puhua ammattilaisen kanssa',
+  'header.help': 'Apua nyt',
   'header.exit': 'Poistu heti',
   'header.exit_hint': 'Poistuu heti. Escape-näppäin kahdesti tekee saman.',
   'header.language': 'Kieli',
@@ -81,7 +81,7 @@ export default {
   'rules.no_methods': 'Ei yksityiskohtia tavoista, annoksista tai aineiden hankkimisesta.',
   'rules.no_personal': 'Ei nimiä, osoitteita tai puhelinnumeroita, ei omia eikä muiden.',
   'rules.no_selling': 'Ei myymistä, ostamista eikä mainostamista.',
-  'rules.help': 'Jos olet vaarassa, paina apupainiketta: se on yksityinen, ja ammattilainen on yhden napautuksen päässä.',
+  'rules.help': 'Jos olet vaarassa, paina apupainiketta: se on yksityinen, ja näyttää puhelin- ja chat-palvelut aukioloaikoineen, joihin saat yhteyden tänä iltana, sekä numeron 112.',
   'rules.moderators': 'Ohjaajat voivat mykistää tai poistaa viestejä pitääkseen ryhmän turvallisena.',
   'rules.accept': 'Hyväksyn, päästä sisään',
 
@@ -185,8 +185,8 @@ export default {
   'help.where_intl': 'Muualla',
   'help.call': 'Soita {number}',
   'help.emergency_fallback': 'Hätänumero',
-  'help.pro_title': 'Puhu ammattilaisen kanssa',
-  'help.pro_soon': 'Pian voit pyytää täältä Iltapiirin ammattilaista. Siihen asti yllä olevat ihmiset ovat sinua varten tänä iltana.',
+  'help.pro_title': 'Ammattilaisen apu',
+  'help.pro_soon': 'Iltapiirillä ei vielä ole omaa päivystävää ammattilaista. Yllä olevissa palveluissa vastaavat koulutetut ihmiset: soita tai avaa heidän chattinsa näytettyinä aikoina. Hätätilanteessa soita 112.',
   'help.pro_available': 'Ammattilainen voi jutella kanssasi kahden kesken. Vain se, minkä itse päätät jakaa, lähetetään.',
   'help.pro_request': 'Pyydä ammattilaista',
   'help.aid_title': 'Jos joku on ehkä ottanut yliannostuksen',
@@ -261,4 +261,14 @@ export default {
   'identity.restored_keys': 'Tervetuloa takaisin. Tämä laite palautettiin tallentamastasi kopiosta salausavainten kanssa: yksityiset keskustelusi jatkuvat.',
   'identity.restored_no_keys': 'Tervetuloa takaisin. Tämä laite palautettiin tallentamastasi kopiosta ilman salausavaimia: ne, joiden kanssa keskustelit kahden kesken, joutuvat aloittamaan uuden yksityisen keskustelun kanssasi.',
   'common.dismiss': 'Selvä',
+  // WEB12A (issue 12): crisis prompt, compact header, themes, new-messages button.
+  'header.help_hint': 'Yksityinen: puhelin- ja chat-palvelut sekä 112. Mitään ei lähetetä.',
+  'header.menu': 'Valikko',
+  'header.theme': 'Teema',
+  'theme.auto': 'Teema: laitteen mukaan',
+  'theme.light': 'Teema: vaalea',
+  'theme.dark': 'Teema: tumma',
+  'composer.unsent': 'Viestiäsi ei ole lähetetty. Se on yhä alla olevassa kentässä: lähetä se, muokkaa sitä tai jätä se.',
+  'chat.new_below': 'Uusia viestejä alempana',
+  'help.chat_link': 'Chat ja verkko: {url}',
 };

@@ -3,7 +3,7 @@ export default {
   'common.back': 'Tillbaka',
   'common.close': 'Stäng',
 
-  'header.help': 'Jag behöver prata med en professionell',
+  'header.help': 'Hjälp nu',
   'header.exit': 'Snabb utgång',
   'header.exit_hint': 'Lämnar direkt. Att trycka Escape två gånger gör samma sak.',
   'header.language': 'Språk',
@@ -81,7 +81,7 @@ export default {
   'rules.no_methods': 'Inga detaljer om metoder, doser eller hur man får tag på substanser.',
   'rules.no_personal': 'Inga namn, adresser eller telefonnummer, varken dina eller andras.',
   'rules.no_selling': 'Ingen försäljning, inga köp, ingen reklam.',
-  'rules.help': 'Om du är i fara, använd hjälpknappen: den är privat, och en professionell är ett tryck bort.',
+  'rules.help': 'Om du är i fara, använd hjälpknappen: den är privat och visar telefonlinjer och chattjänster som du når i kväll, med öppettider, och 112.',
   'rules.moderators': 'Moderatorer kan tysta eller ta bort meddelanden för att hålla gruppen trygg.',
   'rules.accept': 'Jag godkänner, släpp in mig',
 
@@ -185,8 +185,8 @@ export default {
   'help.where_intl': 'Någon annanstans',
   'help.call': 'Ring {number}',
   'help.emergency_fallback': 'Nödnummer',
-  'help.pro_title': 'Prata med en professionell',
-  'help.pro_soon': 'Snart kan du be om en kurator från Iltapiiri här. Tills dess finns människorna ovan för dig i kväll.',
+  'help.pro_title': 'Professionell hjälp',
+  'help.pro_soon': 'Iltapiiri har ännu ingen egen kurator i tjänst. Tjänsterna ovan drivs av utbildade människor: ring dem eller öppna deras chatt under tiderna som visas. Vid nödläge ring 112.',
   'help.pro_available': 'En kurator kan prata med dig privat. Bara det du själv väljer att dela skickas.',
   'help.pro_request': 'Be om en kurator',
   'help.aid_title': 'Om någon kan ha tagit en överdos',
@@ -261,4 +261,14 @@ export default {
   'identity.restored_keys': 'Välkommen tillbaka. Den här enheten återställdes från din sparade kopia, med dina krypteringsnycklar: dina privata samtal fortsätter.',
   'identity.restored_no_keys': 'Välkommen tillbaka. Den här enheten återställdes från din sparade kopia, men utan krypteringsnycklar: de du pratat privat med behöver starta ett nytt privat samtal med dig.',
   'common.dismiss': 'OK',
+  // WEB12A (issue 12): crisis prompt, compact header, themes, new-messages button.
+  'header.help_hint': 'Privat: telefonlinjer, chattjänster och 112. Inget skickas.',
+  'header.menu': 'Meny',
+  'header.theme': 'Tema',
+  'theme.auto': 'Tema: som enheten',
+  'theme.light': 'Tema: ljust',
+  'theme.dark': 'Tema: mörkt',
+  'composer.unsent': 'Ditt meddelande har inte skickats. Det finns kvar i rutan nedan: skicka det, ändra det eller låt det vara.',
+  'chat.new_below': 'Nya meddelanden nedanför',
+  'help.chat_link': 'Chatt och webb: {url}',
 };

@@ -14,9 +14,11 @@ function messageItem(ctx, room, m) {
       h('span', { text: t(`chat.member_${m.system}`, { name: m.sender }) }),
       h('time', { class: 'muted', text: ` ${time}` }));
   }
+  // dir="auto": a Hebrew or Arabic message (or name) reads right to left, whatever the UI.
   const body = m.text === null
     ? h('p', { class: 'msg-text locked', text: t('chat.cannot_open') })
-    : h('p', { class: 'msg-text', text: m.text });
+    : h('p', { class: 'msg-text', dir: 'auto', text: m.text });
+  const role = roleOf(room, m.sender);
   const actions = m.mine ? null : h('div', { class: 'msg-actions' },
     h('button', { type: 'button', class: 'link small', text: t('chat.private'),
       'aria-label': t('chat.private_with', { name: m.sender }),
@@ -26,10 +28,21 @@ function messageItem(ctx, room, m) {
       onclick: () => openReport(ctx, m) }));
   return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
     h('div', { class: 'msg-meta' },
-      h('strong', { class: 'sender', text: m.mine ? t('chat.you') : m.sender }),
+      h('strong', { class: 'sender', dir: 'auto', text: m.mine ? t('chat.you') : m.sender }),
+      role ? roleBadge(ctx, role) : null,
       h('time', { class: 'muted', text: time })),
     body,
     actions);
+}
+
+/** A staff role from the server's member list (the relay sets it; a peer cannot claim it). */
+function roleOf(room, pseudonym) {
+  const m = (room.members || []).find((x) => x.pseudonym === pseudonym);
+  return m && m.role && m.role !== 'peer' ? m.role : null;
+}
+
+function roleBadge(ctx, role) {
+  return h('span', { class: ['badge', `badge-${role}`], text: ctx.t(`role.${role}`) });
 }
 
 /** What a screen reader hears for a new message: who and what, nothing else. */
@@ -46,8 +59,8 @@ function memberList(ctx, room, redraw) {
   return h('ul', { class: 'members' }, ...(room.members || []).map((m) => {
     const isMuted = muted.includes(m.pseudonym);
     return h('li', {},
-      h('span', { text: m.pseudonym }),
-      m.role && m.role !== 'peer' ? h('span', { class: 'badge', text: t(`role.${m.role}`) }) : null,
+      h('span', { class: 'name', dir: 'auto', text: m.pseudonym }),
+      m.role && m.role !== 'peer' ? roleBadge(ctx, m.role) : null,
       m.pseudonym === me ? h('span', { class: 'muted', text: ` (${t('chat.you')})` }) : h('span', { class: 'row' },
         h('button', { type: 'button', class: 'link small', 'aria-pressed': String(isMuted),
           'data-focus-key': `mute:${m.pseudonym}`,
@@ -122,10 +135,22 @@ export default {
         if (typing) card.querySelector('h2').focus();
       }
     };
+    // The newest message stays in view, unless the person scrolled up to read: then a button
+    // says there is more below (their place is kept).
+    const below = h('button', { type: 'button', class: 'new-below small', hidden: true,
+      text: t('chat.new_below'), onclick: () => { toBottom(); list.focus({ preventScroll: true }); } });
+    const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const toBottom = () => {
+      list.scrollTop = list.scrollHeight;
+      below.hidden = true;
+    };
+    list.addEventListener('scroll', () => { if (atBottom()) below.hidden = true; });
     const append = (m, announce = false) => {
       empty.hidden = true;
+      const follow = m.mine || atBottom();
       list.append(messageItem(ctx, room, m));
-      list.scrollTop = list.scrollHeight;
+      if (follow) toBottom();
+      else below.hidden = false;
       if (announce && !m.mine) spoken.say(spokenText(ctx, m));
     };
 
@@ -140,6 +165,8 @@ export default {
     composerBox.append(box.node);
     for (const m of room.messages) append(m);
     empty.hidden = room.messages.length > 0;
+    // Once laid out (the view is in the page on the next frame), start at the newest message.
+    requestAnimationFrame(toBottom);
     drawMeta();
     drawClosing();
 
@@ -154,7 +181,7 @@ export default {
       await ctx.leaveRoom(room.room);
       ctx.router.show('groups');
     };
-    const node = h('section', { class: 'view chat' },
+    const node = h('section', { class: 'view chat chat-layout' },
       h('div', { class: 'chat-head' },
         h('h1', { text: room.group ? room.group.name : t('chat.title') }),
         meta,
@@ -162,8 +189,7 @@ export default {
           h('button', { type: 'button', class: 'secondary small', text: t('chat.leave'), onclick: leave }))),
       banner,
       members,
-      empty,
-      list,
+      h('div', { class: 'log-wrap' }, empty, list, below),
       spoken.node,
       composerBox);
     return { node, dispose: () => offs.forEach((off) => off()) };

@@ -26,7 +26,7 @@ export function forgetDraft(key) {
  */
 export function composer(ctx, { label, send, draftKey = null }) {
   const { t } = ctx;
-  const text = field(label, { multiline: true, rows: 3, maxlength: MAX_TEXT_CHARS,
+  const text = field(label, { multiline: true, rows: 2, maxlength: MAX_TEXT_CHARS,
     name: 'message', class: 'composer-input' });
   const notice = h('div', { class: 'notice private', role: 'status', hidden: true });
   const counter = h('span', { class: 'counter muted', 'aria-hidden': 'true' });
@@ -49,8 +49,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
   text.input.addEventListener('blur', saveDraft);
 
   const showNotice = (...children) => {
+    notice.setAttribute('role', 'status');
     notice.replaceChildren(h('p', { class: 'private-tag', text: t('help.only_you') }), ...children);
     notice.hidden = false;
+    notice.scrollIntoView({ block: 'nearest' });
   };
   const hideNotice = () => {
     notice.hidden = true;
@@ -80,36 +82,56 @@ export function composer(ctx, { label, send, draftKey = null }) {
     }
   };
 
+  // A prompt waiting for the writer's explicit choice ('help' or 'personal'): while it waits,
+  // Enter does not send (it points at the prompt); only "Send anyway" does, or editing the text.
+  let pending = null;
+  const focusPrompt = () => {
+    const why = notice.querySelector('.prompt-why');
+    notice.scrollIntoView({ block: 'nearest' });
+    if (why) why.focus({ preventScroll: true });
+  };
+  const choice = (kind, verdict, whyKey, otherKey) => {
+    pending = kind;
+    showNotice(
+      h('p', { class: 'prompt-why', tabindex: '-1', text: t(whyKey) }),
+      h('p', { class: 'prompt-unsent', text: t('composer.unsent') }),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'secondary', 'data-focus-key': 'send-anyway',
+          text: t('composer.send_anyway'),
+          onclick: () => { confirmed[kind] = true; pending = null; decide(verdict); } }),
+        h('button', { type: 'button', class: 'link', 'data-focus-key': 'keep-writing', text: t(otherKey),
+          onclick: () => { pending = null; hideNotice(); text.input.focus(); } })));
+    notice.setAttribute('role', 'alert');
+  };
+
+  const decide = (verdict) => {
+    if (verdict.help && !confirmed.help) {
+      choice('help', verdict, 'composer.help_first', 'composer.keep_writing');
+      const dialog = ctx.openHelp({ reason: 'detector', severity: verdict.severity,
+        categories: verdict.categories });
+      // Back from the help panel: the eye and the focus land on why the text is still here.
+      if (dialog && dialog.addEventListener) {
+        dialog.addEventListener('close', () => setTimeout(focusPrompt, 0));
+      }
+      return;
+    }
+    if (verdict.personal && !confirmed.personal) {
+      choice('personal', verdict, 'composer.personal_data', 'composer.edit');
+      focusPrompt();
+      return;
+    }
+    doSend();
+  };
+
   const submit = async (ev) => {
     ev.preventDefault();
     const value = text.input.value;
     if (!value.trim()) return;
-    const verdict = gate(await check(value, ctx.lang()));
-    if (verdict.help && !confirmed.help) {
-      confirmed.help = true;
-      ctx.openHelp({ reason: 'detector', severity: verdict.severity, categories: verdict.categories });
-      showNotice(
-        h('p', { text: t('composer.help_first') }),
-        h('div', { class: 'row' },
-          h('button', { type: 'button', class: 'secondary', text: t('composer.send_anyway'),
-            onclick: () => submit(ev) }),
-          h('button', { type: 'button', class: 'link', text: t('composer.keep_writing'),
-            onclick: () => { hideNotice(); text.input.focus(); } })));
+    if (pending) {
+      focusPrompt();
       return;
     }
-    if (verdict.personal && !confirmed.personal) {
-      confirmed.personal = true;
-      showNotice(
-        h('p', { text: t('composer.personal_data') }),
-        h('div', { class: 'row' },
-          h('button', { type: 'button', class: 'secondary', text: t('composer.send_anyway'),
-            onclick: () => submit(ev) }),
-          h('button', { type: 'button', class: 'link', text: t('composer.edit'),
-            onclick: () => { hideNotice(); text.input.focus(); } })));
-      notice.querySelector('button').focus();
-      return;
-    }
-    doSend();
+    decide(gate(await check(value, ctx.lang())));
   };
 
   const updateCounter = () => {
@@ -121,10 +143,14 @@ export function composer(ctx, { label, send, draftKey = null }) {
     saveDraft();
     updateCounter();
     confirmed = { help: false, personal: false };
+    if (pending) {
+      pending = null; // the text changed: the next Enter checks it again
+      hideNotice();
+    }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(async () => {
       const verdict = gate(await check(text.input.value, ctx.lang()));
-      if (verdict.help) {
+      if (verdict.help && !pending) {
         showNotice(h('p', { text: t('composer.typing_help') }),
           h('button', { type: 'button', class: 'secondary', text: t('help.open'),
             onclick: () => ctx.openHelp({ reason: 'detector', severity: verdict.severity,
@@ -138,8 +164,9 @@ export function composer(ctx, { label, send, draftKey = null }) {
   });
 
   updateCounter();
+  // The prompt sits above the text, where the eye is (not under it, below the fold).
   const node = h('form', { class: 'composer', onsubmit: submit },
-    text.wrap, notice, h('div', { class: 'row composer-actions' }, counter, sendButton));
+    notice, text.wrap, h('div', { class: 'row composer-actions' }, counter, sendButton));
   return {
     node,
     focus: () => text.input.focus(),
