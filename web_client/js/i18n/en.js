@@ -259,4 +259,7 @@ export default {
   'identity.restored_keys': 'Welcome back. This device was restored from your saved copy, with your encryption keys: your private chats carry on.',
   'identity.restored_no_keys': 'Welcome back. This device was restored from your saved copy, but without encryption keys: people you talked with privately will need to start a new private chat with you.',
   'common.dismiss': 'OK',
+  // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
+  'composer.size': '{n} / {max} bytes',
+  'composer.too_long': 'Too long to send: {n} of {max} bytes (an emoji takes 4, ä or é 2). Nothing was cut or sent; split it into parts.',
 };

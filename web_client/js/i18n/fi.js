@@ -259,4 +259,7 @@ export default {
   'identity.restored_keys': 'Tervetuloa takaisin. Tämä laite palautettiin tallentamastasi kopiosta salausavainten kanssa: yksityiset keskustelusi jatkuvat.',
   'identity.restored_no_keys': 'Tervetuloa takaisin. Tämä laite palautettiin tallentamastasi kopiosta ilman salausavaimia: ne, joiden kanssa keskustelit kahden kesken, joutuvat aloittamaan uuden yksityisen keskustelun kanssasi.',
   'common.dismiss': 'Selvä',
+  // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
+  'composer.size': '{n} / {max} tavua',
+  'composer.too_long': 'Liian pitkä lähetettäväksi: {n} / {max} tavua (emoji vie 4, ä tai é 2). Mitään ei lyhennetty eikä lähetetty; jaa viesti osiin.',
 };

@@ -259,4 +259,7 @@ export default {
   'identity.restored_keys': 'Välkommen tillbaka. Den här enheten återställdes från din sparade kopia, med dina krypteringsnycklar: dina privata samtal fortsätter.',
   'identity.restored_no_keys': 'Välkommen tillbaka. Den här enheten återställdes från din sparade kopia, men utan krypteringsnycklar: de du pratat privat med behöver starta ett nytt privat samtal med dig.',
   'common.dismiss': 'OK',
+  // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
+  'composer.size': '{n} / {max} byte',
+  'composer.too_long': 'För långt för att skickas: {n} av {max} byte (en emoji tar 4, ä eller é 2). Inget kortades eller skickades; dela upp det i delar.',
 };

@@ -5,7 +5,7 @@
  */
 
 import { h, field } from '../dom.js';
-import { MAX_TEXT_CHARS } from '../messaging.js';
+import { MAX_TEXT_BYTES, textBytes } from '../messaging.js';
 import { check, gate } from '../safety/detector-hook.js';
 
 const TYPING_CHECK_MS = 700;
@@ -26,10 +26,12 @@ export function forgetDraft(key) {
  */
 export function composer(ctx, { label, send, draftKey = null }) {
   const { t } = ctx;
-  const text = field(label, { multiline: true, rows: 3, maxlength: MAX_TEXT_CHARS,
-    name: 'message', class: 'composer-input' });
+  // No maxlength: it would cut a paste silently (and counts UTF-16 units, not what the limit
+  // counts). The counter says the size before sending; too long is refused, never trimmed.
+  const text = field(label, { multiline: true, rows: 3, name: 'message', class: 'composer-input' });
   const notice = h('div', { class: 'notice private', role: 'status', hidden: true });
-  const counter = h('span', { class: 'counter muted', 'aria-hidden': 'true' });
+  const counter = h('span', { class: 'counter muted', id: `${text.input.id}-size` });
+  text.input.setAttribute('aria-describedby', counter.id);
   const sendButton = h('button', { type: 'submit', class: 'primary', text: t('chat.send') });
   let confirmed = { help: false, personal: false };
   let typingTimer = null;
@@ -84,6 +86,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
     ev.preventDefault();
     const value = text.input.value;
     if (!value.trim()) return;
+    if (textBytes(value) > MAX_TEXT_BYTES) {
+      showNotice(h('p', { text: t('composer.too_long', { n: textBytes(value), max: MAX_TEXT_BYTES }) }));
+      return;
+    }
     const verdict = gate(await check(value, ctx.lang()));
     if (verdict.help && !confirmed.help) {
       confirmed.help = true;
@@ -113,8 +119,12 @@ export function composer(ctx, { label, send, draftKey = null }) {
   };
 
   const updateCounter = () => {
-    const n = text.input.value.length;
-    counter.textContent = n > MAX_TEXT_CHARS * 0.8 ? `${n} / ${MAX_TEXT_CHARS}` : '';
+    const n = textBytes(text.input.value);
+    const over = n > MAX_TEXT_BYTES;
+    counter.textContent = n > MAX_TEXT_BYTES * 0.8 ? t('composer.size', { n, max: MAX_TEXT_BYTES }) : '';
+    counter.classList.toggle('over', over);
+    if (over) text.input.setAttribute('aria-invalid', 'true');
+    else text.input.removeAttribute('aria-invalid');
   };
 
   text.input.addEventListener('input', () => {
