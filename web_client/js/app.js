@@ -14,6 +14,7 @@ import { Session } from './session.js';
 import { Rooms } from './rooms.js';
 import { Directs } from './directs.js';
 import { Messaging } from './messaging.js';
+import { Outbox } from './outbox.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
@@ -40,6 +41,7 @@ export function createApp({ doc = document } = {}) {
   const messaging = new Messaging();
   const rooms = new Rooms(session, messaging);
   const directs = new Directs(session, messaging);
+  const outbox = new Outbox(session, messaging, rooms);
   const main = doc.getElementById('main');
   const live = doc.getElementById('live');
 
@@ -50,6 +52,7 @@ export function createApp({ doc = document } = {}) {
     messaging,
     rooms,
     directs,
+    outbox,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
@@ -127,6 +130,7 @@ export function createApp({ doc = document } = {}) {
 
   function leaveNow() {
     quickExit(() => {
+      outbox.clear();
       messaging.install(null);
       session.close();
       ctx.router.clear();

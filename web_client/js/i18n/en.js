@@ -262,4 +262,9 @@ export default {
   // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
   'composer.size': '{n} / {max} bytes',
   'composer.too_long': 'Too long to send: {n} of {max} bytes (an emoji takes 4, ä or é 2). Nothing was cut or sent; split it into parts.',
+  'chat.state.sending': 'Sending…',
+  'chat.state.queued': 'Waiting for the connection; sent when it is back',
+  'chat.state.delivered': 'Delivered to the relay',
+  'chat.state.failed': 'Not sent',
+  'chat.retry': 'Retry',
 };

@@ -262,4 +262,9 @@ export default {
   // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
   'composer.size': '{n} / {max} tavua',
   'composer.too_long': 'Liian pitkä lähetettäväksi: {n} / {max} tavua (emoji vie 4, ä tai é 2). Mitään ei lyhennetty eikä lähetetty; jaa viesti osiin.',
+  'chat.state.sending': 'Lähetetään…',
+  'chat.state.queued': 'Odottaa yhteyttä; lähtee, kun yhteys palaa',
+  'chat.state.delivered': 'Välitetty palvelimelle',
+  'chat.state.failed': 'Ei lähetetty',
+  'chat.retry': 'Yritä uudelleen',
 };

@@ -262,4 +262,9 @@ export default {
   // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
   'composer.size': '{n} / {max} byte',
   'composer.too_long': 'För långt för att skickas: {n} av {max} byte (en emoji tar 4, ä eller é 2). Inget kortades eller skickades; dela upp det i delar.',
+  'chat.state.sending': 'Skickas…',
+  'chat.state.queued': 'Väntar på anslutningen; skickas när den är tillbaka',
+  'chat.state.delivered': 'Levererat till servern',
+  'chat.state.failed': 'Inte skickat',
+  'chat.retry': 'Försök igen',
 };
