@@ -267,4 +267,9 @@ export default {
   'chat.state.delivered': 'Delivered to the relay',
   'chat.state.failed': 'Not sent',
   'chat.retry': 'Retry',
+  'tabs.title': 'Open in another tab',
+  'tabs.lead': 'Iltapiiri is open in another tab of this browser. Your chat can be in one tab at a time.',
+  'tabs.moved': 'You opened Iltapiiri in another tab, so the chat moved there.',
+  'tabs.why': 'Your encryption keys live on this device; two tabs using them at once would get in each other\'s way.',
+  'tabs.use_here': 'Use here',
 };

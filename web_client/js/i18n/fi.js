@@ -267,4 +267,9 @@ export default {
   'chat.state.delivered': 'Välitetty palvelimelle',
   'chat.state.failed': 'Ei lähetetty',
   'chat.retry': 'Yritä uudelleen',
+  'tabs.title': 'Auki toisessa välilehdessä',
+  'tabs.lead': 'Iltapiiri on auki toisessa tämän selaimen välilehdessä. Keskustelu voi olla auki yhdessä välilehdessä kerrallaan.',
+  'tabs.moved': 'Avasit Iltapiirin toisessa välilehdessä, joten keskustelu siirtyi sinne.',
+  'tabs.why': 'Salausavaimesi ovat tällä laitteella; kaksi välilehteä yhtä aikaa häiritsisi toisiaan.',
+  'tabs.use_here': 'Käytä tässä',
 };

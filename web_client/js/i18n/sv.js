@@ -267,4 +267,9 @@ export default {
   'chat.state.delivered': 'Levererat till servern',
   'chat.state.failed': 'Inte skickat',
   'chat.retry': 'Försök igen',
+  'tabs.title': 'Öppen i en annan flik',
+  'tabs.lead': 'Iltapiiri är öppen i en annan flik i den här webbläsaren. Chatten kan vara öppen i en flik åt gången.',
+  'tabs.moved': 'Du öppnade Iltapiiri i en annan flik, så chatten flyttade dit.',
+  'tabs.why': 'Dina krypteringsnycklar finns på den här enheten; två flikar samtidigt skulle störa varandra.',
+  'tabs.use_here': 'Använd här',
 };
