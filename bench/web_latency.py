@@ -137,7 +137,7 @@ async def send_and_wait(alice: Any, bob: Any, text: str, count: int) -> None:
 def table(stages: dict[str, list[float]], n: int) -> str:
     """The markdown table of medians and 90th percentiles."""
     def p90(xs: list[float]) -> float:
-        return sorted(xs)[max(0, int(round(0.9 * len(xs))) - 1)]
+        return sorted(xs)[max(0, round(0.9 * len(xs)) - 1)]
 
     lines = [f"{n} group messages from Alice to Bob, one at a time, after 3 warm-up messages; "
              f"headless Chromium, relay in-process on the embedded store, loopback; load average "
