@@ -19,7 +19,9 @@ import { lockFreed, stepBack, steppedBack, TabGuard } from './tabs.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
-import { forgetDraft } from './views/composer.js';
+import { draftOf, forgetDraft, onDraft, putDraft } from './views/composer.js';
+import { History } from './history.js';
+import { deleteSealed, getSealed, listSealed, putSealed } from './identity/store.js';
 import welcome from './views/welcome.js';
 import groups from './views/groups.js';
 import rules from './views/rules.js';
@@ -45,6 +47,8 @@ export function createApp({ doc = document } = {}) {
   const directs = new Directs(session, messaging);
   const outbox = new Outbox(session, messaging, rooms);
   const tabs = new TabGuard();
+  const history = new History({ session, rooms, store: { putSealed, getSealed, deleteSealed, listSealed },
+    drafts: { draftOf, putDraft, onDraft } });
   const main = doc.getElementById('main');
   const live = doc.getElementById('live');
 
@@ -56,6 +60,7 @@ export function createApp({ doc = document } = {}) {
     rooms,
     directs,
     outbox,
+    history,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
@@ -246,6 +251,7 @@ export function createApp({ doc = document } = {}) {
       return;
     }
     tabs.activate();
+    history.prune().catch(() => {});
     loadE2ee();
     const id = await session.loadIdentity();
     if (id && id.pseudonym) {

@@ -165,6 +165,8 @@ export default {
         empty.hidden = room.messages.length > 0;
       }),
       ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
+      // Tonight's messages and the draft came back from this device (a reload): draw them.
+      ctx.rooms.on('restored', (r) => { if (r === room) ctx.router.refresh(); }),
       ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),

@@ -10,13 +10,32 @@ import { check, gate } from '../safety/detector-hook.js';
 
 const TYPING_CHECK_MS = 700;
 
-// Half-written replies by room or peer, in page memory only (never stored): a redraw of the view
-// (a language switch) puts the draft, and where the caret was, back.
+// Half-written replies by room or peer: a redraw of the view (a language switch) puts the draft,
+// and where the caret was, back. A group's draft is also kept sealed with tonight's messages
+// (js/history.js, through onDraft/putDraft) so that a reload keeps it; a 1:1 draft is not.
 const drafts = new Map();
+const draftListeners = new Set();
 
 /** Forget a draft (leaving a room). */
 export function forgetDraft(key) {
   drafts.delete(key);
+}
+
+/** The draft under `key` ('' when none). */
+export function draftOf(key) {
+  const d = drafts.get(key);
+  return d ? d.value : '';
+}
+
+/** Put back a draft kept across a reload (before the composer is drawn). */
+export function putDraft(key, value) {
+  if (value) drafts.set(key, { value, start: value.length, end: value.length });
+}
+
+/** `fn(key)` after every change of a draft; returns the unsubscribe function. */
+export function onDraft(fn) {
+  draftListeners.add(fn);
+  return () => draftListeners.delete(fn);
 }
 
 /**
@@ -38,8 +57,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
   const saveDraft = () => {
     if (!draftKey) return;
     const el = text.input;
+    const before = draftOf(draftKey);
     if (el.value) drafts.set(draftKey, { value: el.value, start: el.selectionStart, end: el.selectionEnd });
     else drafts.delete(draftKey);
+    if (before !== el.value) draftListeners.forEach((fn) => fn(draftKey));
   };
   const draft = draftKey && drafts.get(draftKey);
   if (draft) {
@@ -65,7 +86,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
     try {
       await send(value);
       text.input.value = '';
-      if (draftKey) drafts.delete(draftKey);
+      if (draftKey) {
+        drafts.delete(draftKey);
+        draftListeners.forEach((fn) => fn(draftKey));
+      }
       confirmed = { help: false, personal: false };
       hideNotice();
       updateCounter();
