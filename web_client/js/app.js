@@ -21,6 +21,7 @@ import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
 import { draftOf, forgetDraft, onDraft, putDraft } from './views/composer.js';
 import { History } from './history.js';
+import { forgetDevice } from './forget.js';
 import { deleteSealed, getSealed, listSealed, putSealed } from './identity/store.js';
 import welcome from './views/welcome.js';
 import groups from './views/groups.js';
@@ -69,6 +70,7 @@ export function createApp({ doc = document } = {}) {
       setTimeout(() => { live.textContent = text; }, 50);
     },
     openHelp: (opts) => openHelp(ctx, opts),
+    forgetDevice: (publicKey) => forgetDevice({ e2ee: ctx.e2ee, history, publicKey }),
     /** "Use here": the other tab steps back, then this one starts clean from the stored state. */
     async useHere() {
       await tabs.claim();

@@ -86,7 +86,7 @@ export class History {
   }
 
   saveSoon(room) {
-    if (!room.closesAt || this.ended(room.closesAt)) return;
+    if (this.stopped || !room.closesAt || this.ended(room.closesAt)) return;
     clearTimeout(this.timers.get(room.room));
     this.timers.set(room.room, setTimeout(() => {
       // One write at a time, in order: an older snapshot never lands after a newer one.
@@ -97,7 +97,7 @@ export class History {
   async save(room) {
     this.timers.delete(room.room);
     await this.restore(room); // never overwrite what is not read back yet
-    if (!this.rooms.get(room.room)) return;
+    if (this.stopped || !this.rooms.get(room.room)) return;
     await this.store.putSealed(ROOM_PREFIX + room.room,
       { endsAt: room.closesAt, messages: room.messages, draft: this.drafts.draftOf(`room:${room.room}`) },
       { endsAt: room.closesAt }).catch(() => {});
@@ -111,6 +111,10 @@ export class History {
 
   /** Forget this device (js/views/identity.js): every record, at once. */
   async wipe() {
+    this.stopped = true; // nothing is written again in this page
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await this.writing;
     saveValue(RULES_KEY, null);
     for (const rec of await this.store.listSealed()) await this.store.deleteSealed(rec.name);
   }
