@@ -271,4 +271,17 @@ export default {
   'composer.unsent': 'Your message has not been sent. It is still in the box below: send it, change it, or leave it.',
   'chat.new_below': 'New messages below',
   'help.chat_link': 'Chat and web: {url}',
+  // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
+  'composer.size': '{n} / {max} bytes',
+  'composer.too_long': 'Too long to send: {n} of {max} bytes (an emoji takes 4, ä or é 2). Nothing was cut or sent; split it into parts.',
+  'chat.state.sending': 'Sending…',
+  'chat.state.queued': 'Waiting for the connection; sent when it is back',
+  'chat.state.delivered': 'Delivered to the relay',
+  'chat.state.failed': 'Not sent',
+  'chat.retry': 'Retry',
+  'tabs.title': 'Open in another tab',
+  'tabs.lead': 'Iltapiiri is open in another tab of this browser. Your chat can be in one tab at a time.',
+  'tabs.moved': 'You opened Iltapiiri in another tab, so the chat moved there.',
+  'tabs.why': 'Your encryption keys live on this device; two tabs using them at once would get in each other\'s way.',
+  'tabs.use_here': 'Use here',
 };

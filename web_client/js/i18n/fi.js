@@ -271,4 +271,17 @@ export default {
   'composer.unsent': 'Viestiäsi ei ole lähetetty. Se on yhä alla olevassa kentässä: lähetä se, muokkaa sitä tai jätä se.',
   'chat.new_below': 'Uusia viestejä alempana',
   'help.chat_link': 'Chat ja verkko: {url}',
+  // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
+  'composer.size': '{n} / {max} tavua',
+  'composer.too_long': 'Liian pitkä lähetettäväksi: {n} / {max} tavua (emoji vie 4, ä tai é 2). Mitään ei lyhennetty eikä lähetetty; jaa viesti osiin.',
+  'chat.state.sending': 'Lähetetään…',
+  'chat.state.queued': 'Odottaa yhteyttä; lähtee, kun yhteys palaa',
+  'chat.state.delivered': 'Välitetty palvelimelle',
+  'chat.state.failed': 'Ei lähetetty',
+  'chat.retry': 'Yritä uudelleen',
+  'tabs.title': 'Auki toisessa välilehdessä',
+  'tabs.lead': 'Iltapiiri on auki toisessa tämän selaimen välilehdessä. Keskustelu voi olla auki yhdessä välilehdessä kerrallaan.',
+  'tabs.moved': 'Avasit Iltapiirin toisessa välilehdessä, joten keskustelu siirtyi sinne.',
+  'tabs.why': 'Salausavaimesi ovat tällä laitteella; kaksi välilehteä yhtä aikaa häiritsisi toisiaan.',
+  'tabs.use_here': 'Käytä tässä',
 };

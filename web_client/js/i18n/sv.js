@@ -271,4 +271,17 @@ export default {
   'composer.unsent': 'Ditt meddelande har inte skickats. Det finns kvar i rutan nedan: skicka det, ändra det eller låt det vara.',
   'chat.new_below': 'Nya meddelanden nedanför',
   'help.chat_link': 'Chatt och webb: {url}',
+  // State and connections (issue 12): size limit, delivery, other tabs, reloads, device lock.
+  'composer.size': '{n} / {max} byte',
+  'composer.too_long': 'För långt för att skickas: {n} av {max} byte (en emoji tar 4, ä eller é 2). Inget kortades eller skickades; dela upp det i delar.',
+  'chat.state.sending': 'Skickas…',
+  'chat.state.queued': 'Väntar på anslutningen; skickas när den är tillbaka',
+  'chat.state.delivered': 'Levererat till servern',
+  'chat.state.failed': 'Inte skickat',
+  'chat.retry': 'Försök igen',
+  'tabs.title': 'Öppen i en annan flik',
+  'tabs.lead': 'Iltapiiri är öppen i en annan flik i den här webbläsaren. Chatten kan vara öppen i en flik åt gången.',
+  'tabs.moved': 'Du öppnade Iltapiiri i en annan flik, så chatten flyttade dit.',
+  'tabs.why': 'Dina krypteringsnycklar finns på den här enheten; två flikar samtidigt skulle störa varandra.',
+  'tabs.use_here': 'Använd här',
 };

@@ -26,13 +26,23 @@ function messageItem(ctx, room, m) {
     h('button', { type: 'button', class: 'link small', text: t('chat.report'),
       'aria-label': t('chat.report_from', { name: m.sender }),
       onclick: () => openReport(ctx, m) }));
-  return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
+  return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'], 'data-id': m.id },
     h('div', { class: 'msg-meta' },
       h('strong', { class: 'sender', dir: 'auto', text: m.mine ? t('chat.you') : m.sender }),
       role ? roleBadge(ctx, role) : null,
       h('time', { class: 'muted', text: time })),
     body,
-    actions);
+    m.mine ? deliveryState(ctx, m) : actions);
+}
+
+/** Where my message is: sending, waiting for the connection, delivered to the relay, failed. */
+function deliveryState(ctx, m) {
+  const { t } = ctx;
+  if (!m.state) return null;
+  return h('p', { class: ['delivery', m.state], 'data-state': m.state },
+    h('span', { text: t(`chat.state.${m.state}`) }),
+    m.state === 'failed' ? h('button', { type: 'button', class: 'link small', text: t('chat.retry'),
+      'data-focus-key': `retry:${m.id}`, onclick: () => ctx.outbox.retry(m) }) : null);
 }
 
 /** A staff role from the server's member list (the relay sets it; a peer cannot claim it). */
@@ -157,10 +167,8 @@ export default {
     const box = composer(ctx, {
       label: t('chat.composer_label'),
       draftKey: `room:${room.room}`,
-      send: async (text) => {
-        const reply = await ctx.messaging.sendGroupText(room.room, text);
-        ctx.rooms.addOwn(room.room, text, reply);
-      },
+      // Shown at once with its delivery state; without a connection it waits in the outbox.
+      send: (text) => ctx.outbox.sendGroup(room.room, text),
     });
     composerBox.append(box.node);
     for (const m of room.messages) append(m);
@@ -170,9 +178,22 @@ export default {
     drawMeta();
     drawClosing();
 
+    const itemOf = (m) => [...list.children].find((li) => li.dataset.id === m.id);
     const offs = [
       ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message, true); }),
+      ctx.rooms.on('message-state', ({ room: r, message }) => {
+        const li = r === room && itemOf(message);
+        if (li) keepFocus(list, () => li.replaceWith(messageItem(ctx, room, message)));
+        if (li && message.state === 'failed') spoken.say(t('chat.state.failed'));
+      }),
+      ctx.rooms.on('message-removed', ({ room: r, message }) => {
+        const li = r === room && itemOf(message);
+        if (li) li.remove();
+        empty.hidden = room.messages.length > 0;
+      }),
       ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
+      // Tonight's messages and the draft came back from this device (a reload): draw them.
+      ctx.rooms.on('restored', (r) => { if (r === room) ctx.router.refresh(); }),
       ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),

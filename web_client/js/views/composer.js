@@ -5,18 +5,37 @@
  */
 
 import { h, field } from '../dom.js';
-import { MAX_TEXT_CHARS } from '../messaging.js';
+import { MAX_TEXT_BYTES, textBytes } from '../messaging.js';
 import { check, gate } from '../safety/detector-hook.js';
 
 const TYPING_CHECK_MS = 700;
 
-// Half-written replies by room or peer, in page memory only (never stored): a redraw of the view
-// (a language switch) puts the draft, and where the caret was, back.
+// Half-written replies by room or peer: a redraw of the view (a language switch) puts the draft,
+// and where the caret was, back. A group's draft is also kept sealed with tonight's messages
+// (js/history.js, through onDraft/putDraft) so that a reload keeps it; a 1:1 draft is not.
 const drafts = new Map();
+const draftListeners = new Set();
 
 /** Forget a draft (leaving a room). */
 export function forgetDraft(key) {
   drafts.delete(key);
+}
+
+/** The draft under `key` ('' when none). */
+export function draftOf(key) {
+  const d = drafts.get(key);
+  return d ? d.value : '';
+}
+
+/** Put back a draft kept across a reload (before the composer is drawn). */
+export function putDraft(key, value) {
+  if (value) drafts.set(key, { value, start: value.length, end: value.length });
+}
+
+/** `fn(key)` after every change of a draft; returns the unsubscribe function. */
+export function onDraft(fn) {
+  draftListeners.add(fn);
+  return () => draftListeners.delete(fn);
 }
 
 /**
@@ -26,18 +45,22 @@ export function forgetDraft(key) {
  */
 export function composer(ctx, { label, send, draftKey = null }) {
   const { t } = ctx;
-  const text = field(label, { multiline: true, rows: 2, maxlength: MAX_TEXT_CHARS,
-    name: 'message', class: 'composer-input' });
+  // No maxlength: it would cut a paste silently (and counts UTF-16 units, not what the limit
+  // counts). The counter says the size before sending; too long is refused, never trimmed.
+  const text = field(label, { multiline: true, rows: 2, name: 'message', class: 'composer-input' });
   const notice = h('div', { class: 'notice private', role: 'status', hidden: true });
-  const counter = h('span', { class: 'counter muted', 'aria-hidden': 'true' });
+  const counter = h('span', { class: 'counter muted', id: `${text.input.id}-size` });
+  text.input.setAttribute('aria-describedby', counter.id);
   const sendButton = h('button', { type: 'submit', class: 'primary', text: t('chat.send') });
   let confirmed = { help: false, personal: false };
   let typingTimer = null;
   const saveDraft = () => {
     if (!draftKey) return;
     const el = text.input;
+    const before = draftOf(draftKey);
     if (el.value) drafts.set(draftKey, { value: el.value, start: el.selectionStart, end: el.selectionEnd });
     else drafts.delete(draftKey);
+    if (before !== el.value) draftListeners.forEach((fn) => fn(draftKey));
   };
   const draft = draftKey && drafts.get(draftKey);
   if (draft) {
@@ -65,7 +88,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
     try {
       await send(value);
       text.input.value = '';
-      if (draftKey) drafts.delete(draftKey);
+      if (draftKey) {
+        drafts.delete(draftKey);
+        draftListeners.forEach((fn) => fn(draftKey));
+      }
       confirmed = { help: false, personal: false };
       hideNotice();
       updateCounter();
@@ -127,6 +153,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
     ev.preventDefault();
     const value = text.input.value;
     if (!value.trim()) return;
+    if (textBytes(value) > MAX_TEXT_BYTES) {
+      showNotice(h('p', { text: t('composer.too_long', { n: textBytes(value), max: MAX_TEXT_BYTES }) }));
+      return;
+    }
     if (pending) {
       focusPrompt();
       return;
@@ -135,8 +165,12 @@ export function composer(ctx, { label, send, draftKey = null }) {
   };
 
   const updateCounter = () => {
-    const n = text.input.value.length;
-    counter.textContent = n > MAX_TEXT_CHARS * 0.8 ? `${n} / ${MAX_TEXT_CHARS}` : '';
+    const n = textBytes(text.input.value);
+    const over = n > MAX_TEXT_BYTES;
+    counter.textContent = n > MAX_TEXT_BYTES * 0.8 ? t('composer.size', { n, max: MAX_TEXT_BYTES }) : '';
+    counter.classList.toggle('over', over);
+    if (over) text.input.setAttribute('aria-invalid', 'true');
+    else text.input.removeAttribute('aria-invalid');
   };
 
   text.input.addEventListener('input', () => {
