@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import socketio
 from aiohttp import web
 
+from config.moderation_settings import load_moderation_settings
 from config.settings import Settings
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
@@ -27,7 +28,7 @@ from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
 from server.sio_guard import GuardedServer
 from server.sources import SourceRate, SourceTagger
-from server.staff_wiring import build_staff_service, open_staff_store
+from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
 from server.storage.redis_store import RedisStore
@@ -67,6 +68,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         store = open_store(settings)
         staff_store = open_staff_store(settings)
+        mod_store = open_moderation_store(settings)
         try:
             key_file = settings.key_file or default_key_file(settings.data_dir)
             if not settings.redis_url:
@@ -78,6 +80,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
+                          moderation=mod_store, mod_settings=load_moderation_settings(),
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
@@ -92,6 +95,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             await store.forget_owner(relay.instance_id)
             await sio.shutdown()
         finally:
+            await mod_store.close()
             await staff_store.close()
             await store.close()
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 
 from server import rooms
 from server.context import Relay
+from server.handlers import moderation
 from server.limits import (
     CLOSING_WARNING_SECONDS,
     INBOX_SWEEP_BATCH,
@@ -49,11 +50,13 @@ class Scheduler:
             await rooms.reap_orphans(relay, self._live_sids)
         now = relay.clock.now()
         await relay.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
+        await moderation.resend_due(relay)  # stored alert deadlines (issue 10)
         for group in relay.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
                     and await relay.store.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
                 await rooms.close_room(relay, ended.room, "ended")
+                await moderation.night_ended(relay, ended.room)
             night = current_occurrence(group, now)
             if night.state_at(now) != OPEN:
                 continue
