@@ -18,6 +18,7 @@ from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.context import Relay
 from server.crypto import load_server_keys
+from server.handlers import audit_log
 from server.handlers.staff import StaffService
 from server.http import make_routes
 from server.keyfile import check_outside, default_key_file
@@ -77,6 +78,13 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
+
+            async def audit_signin(action: str, actor: str,
+                                   details: dict[str, int | str]) -> object:
+                return await audit_log.append(mod_store, the_clock, actor=actor, action=action,
+                                              details=details)
+
+            app[STAFF].audit = audit_signin
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
