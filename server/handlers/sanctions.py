@@ -164,7 +164,7 @@ async def read_only_self(relay: Relay, conn: Connection, req: ReadOnlySelf) -> d
         made = S.read_only_tonight(id="sa-" + relay.rng.bytes(8).hex(), actor_id=conn.pseudonym,
                                    room=req.room, pseudonym=conn.pseudonym,
                                    now=relay.clock.now(), night_end=night_end, self_chosen=True,
-                                   reason_code="self_chosen")
+                                   reason_text="self-chosen")  # never shown: no reason
     except RuleError as exc:
         raise rule_error(exc) from None
     return await _impose(relay, conn, made)
