@@ -7,10 +7,11 @@ they belong to (``client.peer``), which owns the socket, the keys and the lock a
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from client.errors import ClientError, RoomClosedError
 from client.messages import Mailbox, Message
+from client.moderation import flag_own_message, read_only_tonight, start_warming
 from e2ee.limits import MAX_TEXT_BYTES
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class Group:
         self._mailbox = Mailbox(room)
         self._closing = asyncio.Event()
         self._closed = asyncio.Event()
+        start_warming()  # the detector that flags my own crisis messages (client/moderation.py)
 
     def __repr__(self) -> str:
         return f"Group(room={self.room!r}, closed={self.is_closed}, pending={len(self._mailbox)})"
@@ -72,7 +74,12 @@ class Group:
         if self.is_closed:
             raise RoomClosedError(self.room)
         check_text(text)
-        await self._peer._send_group(self, text)
+        reply = await self._peer._send_group(self, text)
+        await flag_own_message(self._peer, self.room, text, reply)  # level 2+: metadata only
+
+    async def read_only_tonight(self) -> dict[str, Any]:
+        """"I'll just read tonight": I can no longer write here until the night ends."""
+        return await read_only_tonight(self._peer, self.room)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The next message from another member, in order.

@@ -132,7 +132,7 @@ class GroupFlow(DirectFlow):
                 continue
             self._deliver_group(env, received)
 
-    async def _send_group(self, group: Group, text: str) -> None:
+    async def _send_group(self, group: Group, text: str) -> dict[str, Any]:
         await self._await_ready()
         async with self._lock:
             # Act on membership news that already arrived (a newcomer must get my key before
@@ -156,7 +156,8 @@ class GroupFlow(DirectFlow):
                 ])
                 out = self._engine.encrypt_group(group.room, text)
             try:
-                await self._transport.request("room.send", {"room": group.room, **out.to_wire()})
+                return await self._transport.request("room.send",
+                                                     {"room": group.room, **out.to_wire()})
             except ClientError as err:
                 if err.code in ("room_not_open", "not_in_room"):
                     self._close_room(group.room, err.code)

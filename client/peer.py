@@ -22,6 +22,7 @@ from client.engine import Engine
 from client.errors import ClientError, ProtocolViolation
 from client.group_flow import GroupFlow
 from client.keystore import Keystore
+from client.moderation import MOD_PUSHES
 from client.peer_base import Listener, log
 from client.transport import DISCONNECTED_EVENT, RECONNECTED
 from client.wire import (
@@ -249,6 +250,8 @@ class PeerClient(GroupFlow):
             await self._handle_direct(data)
         elif name == "room.membership":
             await self._handle_membership(decode_membership(data))
+        elif name in MOD_PUSHES:
+            self.moderation.put(name, data)
         elif name == "keys.low":  # my one-time prekeys run short: top up now (finding 7)
             await self._publish_keys(always=False)
         elif name == "group.closing":

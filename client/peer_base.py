@@ -19,6 +19,7 @@ from client.engine import Engine
 from client.errors import DISCONNECTED, TransportError
 from client.keystore import Keystore
 from client.messages import Message
+from client.moderation import ModerationFeed
 from client.rooms import RoomState
 from client.transport import Transport
 from e2ee.content import SenderKeyDistribution
@@ -66,6 +67,8 @@ class PeerBase:
         self._listeners: list[Listener] = []
         self._closed = False
         self._session_starts = 0
+        self.moderation = ModerationFeed()
+        """Moderation pushes (alerts, sanction notices, room notices, tombstones)."""
         self.undecryptable = 0
         """Messages dropped because they failed to decrypt or verify (for diagnostics)."""
 

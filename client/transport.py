@@ -24,6 +24,7 @@ from typing import Any
 import socketio
 
 from client.errors import DISCONNECTED, TIMEOUT, ClientError, TransportError
+from client.moderation import MOD_PUSHES
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ PUSH_EVENTS = (
     "group.closed",
     "direct.envelope",
     "keys.low",
+    *MOD_PUSHES,  # issue 10 (client/moderation.py)
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

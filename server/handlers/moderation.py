@@ -166,9 +166,12 @@ async def flag(relay: Relay, conn: Connection, req: FlagRequest) -> dict[str, An
                                details={"message_id": new.message_id, "level": new.severity,
                                         "source": str(new.source),
                                         "categories": ",".join(new.categories)})
-        alert_id = None
         if raised:
-            alert_id = await _open_or_raise(relay, merged, now, source=str(new.source))
+            alert_id: str | None = await _open_or_raise(relay, merged, now,
+                                                        source=str(new.source))
+        else:  # merged into what is known: name the alert it joined, if one is open
+            current = await store.alert_for_message(new.room, new.message_id)
+            alert_id = None if current is None else _alert_of(current).id
     return {"severity": merged.severity, "raised": raised, "alert_id": alert_id}
 
 
