@@ -11,19 +11,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.server.harness import Peer, envelope
 
-MOD_PUSHES = ("mod.alert", "mod.alert_update", "mod.notice", "room.notice", "room.tombstone")
-
 
 class ModPeer(Peer):
-    """A harness peer that also queues the moderation pushes."""
-
-    def __init__(self, key: Ed25519PrivateKey | None = None) -> None:
-        super().__init__(key)
-        import asyncio
-
-        for event in MOD_PUSHES:
-            self.pushes[event] = asyncio.Queue()
-            self.sio.on(event, self._collector(event))
+    """A harness peer with the moderation helpers (the harness queues every push)."""
 
     async def join(self, group_id: str = "open") -> str:
         """Join a group; returns the room id."""
