@@ -50,7 +50,6 @@ class Scheduler:
             await rooms.reap_orphans(relay, self._live_sids)
         now = relay.clock.now()
         await relay.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
-        await moderation.resend_due(relay)  # stored alert deadlines (issue 10)
         for group in relay.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
@@ -69,6 +68,8 @@ class Scheduler:
                     "group.closing", {"room": night.room, "closes_at": iso(night.ends_at, group)},
                     to=night.room)
                 relay.log.info("group.closing", room=night.room)
+        # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
+        await moderation.resend_due(relay)
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
         """Tick until `stop()`; a failed tick is logged and the next one tries again."""

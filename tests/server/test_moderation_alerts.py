@@ -164,3 +164,34 @@ async def test_an_unacknowledged_alert_is_resent_wider_by_the_scheduler(
     assert 'iltapiiri_alerts_resent_total{level="2"} 1' in metrics
     for p in (peer, *mods):
         await p.close()
+
+
+async def test_the_night_end_expires_alerts_and_drops_the_risk_history(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any]) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    evening = datetime(2026, 6, 10, 19, 30, tzinfo=ZoneInfo("Europe/Helsinki")).timestamp()
+    clock = FakeClock(evening)
+    server, (mod,), _ = await _setup(live_server_factory, backend_kwargs, clock=clock,
+                                     run_scheduler=False)
+    peer = await ModPeer.connect(server.url, "Writer")
+    room = await mod.join("nightly")
+    await peer.join("nightly")
+    for _ in range(2):
+        mid = str((await peer.send(room))["seq"])
+        await peer.call("flag", self_flag(room, mid, severity=3))
+    second = await mod.next("mod.alert")
+    second = await mod.next("mod.alert")
+    assert second["history"]["flagged_messages"] == 2 and second["history"]["highest"] == 3
+    store = server.relay.moderation
+    assert len(await store.night_flags("2026-06-10", "Writer")) == 2
+    assert len(await store.active_alerts()) == 2
+    clock.set(evening + 61 * 60)  # 20:31: the night ended at 20:30
+    await server.scheduler.tick()
+    await mod.nothing("mod.alert", 0.2)  # expired with the night, not re-sent first
+    assert await store.night_flags("2026-06-10", "Writer") == []
+    assert await store.get_flags(room, mid) is None
+    assert await store.active_alerts() == []
+    for p in (peer, mod):
+        await p.close()
