@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,10 @@ from moderation import default_detector, detect
 if TYPE_CHECKING:
     from client.chats import DirectChat, Group
     from client.messages import Message
-    from client.peer_base import PeerBase
+    from client.peer import PeerClient
+
+Request = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+"""`Session.request` (or a `Link`'s): emit an event, return the answer."""
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,12 @@ class ModerationFeed:
     def __repr__(self) -> str:
         return f"ModerationFeed(alerts={self.queues['mod.alert'].qsize()})"
 
+    def handler(self, name: str) -> Callable[[Any], Awaitable[None]]:
+        """The session's push handler for `name` (`Session.on(name, feed.handler(name))`)."""
+        async def handle(data: Any) -> None:
+            self.put(name, data)
+        return handle
+
     def put(self, name: str, data: Any) -> None:
         """Queue one push (the oldest is dropped when full)."""
         queue = self.queues.get(name)
@@ -129,18 +139,18 @@ def flag_payload(text: str, room: str, message_id: str, *, source: str,
     return payload
 
 
-async def flag_own_message(peer: PeerBase, room: str, text: str, reply: dict[str, Any]
+async def flag_own_message(request: Request, room: str, text: str, reply: dict[str, Any]
                            ) -> dict[str, Any] | None:
     """After my group send: flag it myself if the detector rates it 2 or more."""
     payload = flag_payload(text, room, str(reply.get("seq", "")), source="self")
     if payload is None or not payload["message_id"]:
         return None
-    return await peer._transport.request("flag", payload)
+    return await request("flag", payload)
 
 
-async def read_only_tonight(peer: PeerBase, room: str) -> dict[str, Any]:
+async def read_only_tonight(request: Request, room: str) -> dict[str, Any]:
     """Choose to only read in `room` for the rest of the night (binding for me tonight)."""
-    reply = await peer._transport.request("room.read_only_self", {"room": room})
+    reply = await request("room.read_only_self", {"room": room})
     return dict(reply.get("sanction") or {})
 
 
@@ -157,7 +167,7 @@ def _reason(reason: str) -> dict[str, str]:
 class ModeratorTools:
     """Staff events over a moderator's connection (role from `moderator_keys` for now)."""
 
-    def __init__(self, peer: PeerBase) -> None:
+    def __init__(self, peer: PeerClient) -> None:
         self._peer = peer
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -171,7 +181,7 @@ class ModeratorTools:
         return feed
 
     async def _call(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return await self._peer._transport.request(event, payload)
+        return await self._peer._session.request(event, payload)
 
     async def go_on_duty(self) -> None:
         """Join the on-duty pool (alerts from every room)."""
@@ -204,7 +214,7 @@ class ModeratorTools:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-        self._peer._listeners.append(on_message)
+        self._peer.add_listener(on_message)
 
     async def _flag_quietly(self, message: Message) -> None:
         try:
