@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import socketio
 from aiohttp import web
 
 from config.moderation_settings import load_moderation_settings
@@ -18,11 +17,12 @@ from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.context import Relay
 from server.crypto import load_server_keys
+from server.fanout import fast_path_supported, install, make_manager
 from server.handlers import audit_log
 from server.handlers.staff import StaffService
 from server.http import make_routes
 from server.keyfile import check_outside, default_key_file
-from server.limits import MAX_FRAME_BYTES
+from server.limits import MAX_FRAME_BYTES, SEND_BUFFER_LIMIT_BYTES, SLOW_CONSUMER_GRACE_SECONDS
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.scheduler import Scheduler
@@ -49,15 +49,19 @@ def open_store(settings: Settings) -> Store:
 
 
 def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | None = None,
-             run_scheduler: bool = True) -> web.Application:
-    """The whole service as an aiohttp application (not yet started)."""
+             run_scheduler: bool = True, fast_fanout: bool | None = None) -> web.Application:
+    """The whole service as an aiohttp application (not yet started). `fast_fanout`: the
+    relay of server.fanout (default: on where the installed libraries are tested versions)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
-    manager = (socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url
-               else None)
+    fast = fast_path_supported() if fast_fanout is None else fast_fanout
     sio = GuardedServer(
-        async_mode="aiohttp", transports=["websocket"], client_manager=manager,
+        async_mode="aiohttp", transports=["websocket"],
+        client_manager=make_manager(settings.redis_url, fast=fast),
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,
         always_connect=True)
+    if fast:
+        install(sio, send_buffer_limit=SEND_BUFFER_LIMIT_BYTES,
+                grace_seconds=SLOW_CONSUMER_GRACE_SECONDS)
     sio.attach(app)
     app[SIO] = sio
     app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
@@ -96,7 +100,8 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             scheduler = Scheduler(relay, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
-            relay.log.info("started", backend="redis" if settings.redis_url else "embedded")
+            relay.log.info("started", backend="redis" if settings.redis_url else "embedded",
+                           kind="fast-fanout" if fast else "stock-fanout")
             yield
             if task is not None:
                 await scheduler.stop(task)

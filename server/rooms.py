@@ -196,15 +196,16 @@ async def reap_orphans(relay: Relay, live_sids: Callable[[], Collection[str]]) -
 
 async def send(relay: Relay, conn: Connection, req: RoomSend) -> dict[str, Any]:
     """Stamp and relay a group envelope to every other connection in the room."""
-    if req.room not in conn.rooms or conn.sid not in await relay.store.room_sids(req.room):
+    if req.room not in conn.rooms or not await relay.store.room_has_sid(req.room, conn.sid):
         conn.rooms.discard(req.room)
         raise ApiError("not_in_room")
     parsed = parse_room(req.room)
     if parsed is None:
         raise ApiError("not_in_room")
     group = find_group(relay, parsed[0])
-    night = current_occurrence(group, relay.clock.now())
-    if night.room != req.room or night.state_at(relay.clock.now()) != OPEN:
+    now = relay.clock.now()
+    night = current_occurrence(group, now)
+    if night.room != req.room or night.state_at(now) != OPEN:
         raise ApiError("room_not_open")
     assert conn.identity_key is not None and conn.pseudonym is not None
     required = group.moderator_required
@@ -241,5 +242,6 @@ async def close_room(relay: Relay, room: str, reason: str) -> int:
         await relay.emitter.emit("room.membership", membership, to=room)
         await relay.emitter.emit("group.closed", {"room": room, "reason": reason}, to=room)
         await relay.emitter.close_room(room)
+        await relay.store.room_forget(room)
     relay.log.info("group.closed", room=room, members=len(removed), reason=reason)
     return len(removed)

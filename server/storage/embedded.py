@@ -18,6 +18,8 @@ from typing import Any
 from server.storage.ports import Binding
 
 MAX_HIT_COUNTERS = 100_000
+# Sequence numbers leased from the file at a time (see `EmbeddedStore.next_seq`).
+SEQ_LEASE = 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bindings (
@@ -52,6 +54,9 @@ class EmbeddedStore:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten, not left in free pages (a room's counters after its
+        # night, acknowledged envelopes): what is deleted is gone from the file.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._migrate()
         self._locks: dict[str, asyncio.Lock] = {}
@@ -59,6 +64,7 @@ class EmbeddedStore:
         self._sids: dict[str, dict[str, str]] = {}
         self._owner_of: dict[tuple[str, str], str] = {}
         self._owned: dict[str, set[tuple[str, str]]] = {}
+        self._seq: dict[str, list[int]] = {}  # room -> [last given, leased ceiling on disk]
         self._beats: dict[str, float] = {}
         self._sessions: dict[bytes, dict[str, str]] = {}  # identity key -> sid -> owner
         self._claimed: dict[str, float] = {}
@@ -308,8 +314,34 @@ class EmbeddedStore:
         return int(row[0]) if row else 0
 
     async def next_seq(self, room: str) -> int:
+        """See Store. Numbers come from memory; the file holds a ceiling leased `SEQ_LEASE` at
+        a time (one write per `SEQ_LEASE` envelopes), and `close` writes the last number given.
+        After a crash numbering goes on above the ceiling: a gap, never a number given twice."""
+        state = self._seq.get(room)
+        if state is None:
+            row = self._one("SELECT value FROM counters WHERE room = ? AND name = 'seq'", (room,))
+            last = int(row[0]) if row else 0
+            state = self._seq[room] = [last, last]
+        state[0] += 1
+        if state[0] > state[1]:
+            state[1] = state[0] + SEQ_LEASE - 1
+            self._set_seq(room, state[1])
+        return state[0]
+
+    def _set_seq(self, room: str, value: int) -> None:
+        self._db.execute("INSERT INTO counters VALUES (?, 'seq', ?) ON CONFLICT (room, name) "
+                         "DO UPDATE SET value = excluded.value", (room, value))
+
+    async def room_has_sid(self, room: str, sid: str) -> bool:
         """See Store."""
-        return self._bump(room, "seq")
+        return sid in self._sids.get(room, ())
+
+    async def room_forget(self, room: str) -> None:
+        """See Store."""
+        with self._db:
+            self._db.execute("DELETE FROM counters WHERE room = ?", (room,))
+        # The write-ahead log still holds the old pages until a checkpoint; once a night.
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def inbox_put(self, recipient: bytes, sender: bytes, envelope_id: str,
                         envelope_json: str, expires_at: float, now: float, cap: int,
@@ -365,4 +397,7 @@ class EmbeddedStore:
 
     async def close(self) -> None:
         """See Store."""
+        for room, (last, _) in self._seq.items():
+            self._set_seq(room, last)
+        self._seq.clear()
         self._db.close()

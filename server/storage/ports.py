@@ -111,6 +111,10 @@ class Store(Protocol):
         """connection id -> identity key (b64), for every connection in the room."""
         ...
 
+    async def room_has_sid(self, room: str, sid: str) -> bool:
+        """True if the connection is in the room (one lookup, not the room's whole list)."""
+        ...
+
     async def room_add(self, room: str, sid: str, key_b64: str, member_json: str,
                        owner: str) -> None:
         """Add a connection (and its member record) to the room. `owner` names the server
@@ -162,7 +166,13 @@ class Store(Protocol):
         ...
 
     async def next_seq(self, room: str) -> int:
-        """Increment and return the room's envelope sequence number (first gives 1)."""
+        """Increment and return the room's envelope sequence number (first gives 1). Numbers
+        only grow, across restarts too; a crash may leave a gap. No disk write per call."""
+        ...
+
+    async def room_forget(self, room: str) -> None:
+        """Drop the epoch and sequence counters of a room whose night has ended (how many
+        messages and membership changes it had is group data too)."""
         ...
 
     # Inbox --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ Key layout (prefix `ilp:`; identity keys in standard base64):
     owners                   hash     server process -> last heartbeat (Unix seconds)
     sessions:<key>           hash     connection id -> owning server process (auth'd connections)
     ownersessions:<owner>    set      "key\nsid" held by that server process
-    room:<room>:epoch|seq    counter  INCR                      (expires with the room)
+    room:<room>:epoch|seq    counter  INCR          (deleted when the night ends, else expires)
     inbox:<key>              hash     id -> envelope JSON
     inboxexp:<key>           zset     id scored by expiry (Unix seconds), order = arrival
     inboxsrc:<key>           hash     id -> sender key
@@ -44,6 +44,7 @@ import redis.asyncio as aioredis
 
 from server.storage import redis_scripts as lua
 from server.storage.ports import Binding
+from server.storage.redis_connect import redis_options
 
 PREFIX = "ilp:"
 ROOM_TTL_SECONDS = 3 * 24 * 3600
@@ -58,8 +59,8 @@ class RedisStore:
 
     def __init__(self, url: str) -> None:
         # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
-        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
-        self._raw = aioredis.Redis.from_url(url, decode_responses=False)
+        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True, **redis_options())
+        self._raw = aioredis.Redis.from_url(url, decode_responses=False, **redis_options())
         self._inbox_put = self._r.register_script(lua.INBOX_PUT)
         self._inbox_expire = self._r.register_script(lua.INBOX_EXPIRE)
         self._inbox_ack = self._r.register_script(lua.INBOX_ACK)
@@ -182,6 +183,10 @@ class RedisStore:
         """See Store."""
         return dict(await self._r.hgetall(self._room(room, "sids")))
 
+    async def room_has_sid(self, room: str, sid: str) -> bool:
+        """See Store."""
+        return bool(await self._r.hexists(self._room(room, "sids"), sid))
+
     async def room_add(self, room: str, sid: str, key_b64: str, member_json: str,
                        owner: str) -> None:
         """See Store."""
@@ -288,6 +293,10 @@ class RedisStore:
     async def next_seq(self, room: str) -> int:
         """See Store."""
         return await self._incr(room, "seq")
+
+    async def room_forget(self, room: str) -> None:
+        """See Store."""
+        await self._r.delete(self._room(room, "epoch"), self._room(room, "seq"))
 
     @staticmethod
     def _inbox_keys(key: str) -> list[str]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from server.storage.redis_connect import redis_options
 from server.storage.staff_port import StaffAccount, StaffInvite, StaffSession
 
 PREFIX = "ilp:staff:"
@@ -123,7 +124,7 @@ class RedisStaffStore:
 
     def __init__(self, url: str) -> None:
         # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
-        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
+        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True, **redis_options())
         self._create = self._r.register_script(_CREATE)
         self._hset_if_exists = self._r.register_script(_HSET_IF_EXISTS)
         self._use_step = self._r.register_script(_USE_STEP)

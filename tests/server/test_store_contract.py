@@ -123,6 +123,8 @@ async def test_room_membership(store: Store) -> None:
     await store.room_add(room, "s3", "kb", '{"m": "b"}', "p2")
     assert set(await store.room_members(room)) == {"ka", "kb"}
     assert await store.room_sids(room) == {"s1": "ka", "s2": "ka", "s3": "kb"}
+    assert await store.room_has_sid(room, "s3") and not await store.room_has_sid(room, "s9")
+    assert not await store.room_has_sid("other/2026-11-26", "s1")
     assert await store.room_remove_sid(room, "s1") is None  # ka still has s2
     assert await store.room_remove_sid(room, "s2") == "ka"
     assert await store.room_remove_sid(room, "nope") is None
@@ -137,6 +139,10 @@ async def test_counters(store: Store) -> None:
     assert await store.epoch("r") == 3
     assert [await store.next_seq("r") for _ in range(3)] == [1, 2, 3]
     assert await store.next_seq("other") == 1
+    # A night's end drops its room's counters and no other room's.
+    await store.room_forget("r")
+    assert await store.epoch("r") == 0 and await store.next_seq("r") == 1
+    assert await store.next_seq("other") == 2
 
 
 async def test_inbox_ttl_cap_and_ack(store: Store) -> None:
@@ -210,6 +216,28 @@ async def test_durable_data_survives_reopening(open_store: Callable[[], Store]) 
         assert await second.inbox_list(KEY_B, now=1, limit=5) == ['"queued"']
         assert await second.next_seq("r") == 2 and await second.epoch("r") == 1
         assert not await second.claim_once("r:opened", 3600)
+    finally:
+        await second.close()
+
+
+async def test_sequence_numbers_survive_a_crash_without_a_write_per_envelope(
+        open_store: Callable[[], Store], tmp_path: Path) -> None:
+    first = open_store()
+    given = [await first.next_seq("crash") for _ in range(2500)]
+    assert given == list(range(1, 2501))
+    if isinstance(first, EmbeddedStore):
+        # Writes to the file: one lease per SEQ_LEASE numbers, not one per envelope.
+        changes = first._db.total_changes
+        for _ in range(500):
+            await first.next_seq("crash")
+        assert first._db.total_changes - changes <= 1
+        given += list(range(2501, 3001))
+        first._db.close()  # a crash: `close` never runs
+    else:
+        await first.close()
+    second = open_store()
+    try:
+        assert await second.next_seq("crash") > max(given)
     finally:
         await second.close()
 
