@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from config.moderation_settings import load_moderation_settings
 from config.settings import Settings
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.context import Relay
 from server.crypto import load_server_keys
 from server.fanout import fast_path_supported, install, make_manager
+from server.handlers import audit_log
 from server.handlers.staff import StaffService
 from server.http import make_routes
 from server.keyfile import check_outside, default_key_file
@@ -27,7 +29,7 @@ from server.scheduler import Scheduler
 from server.sio_adapter import SioAdapter, SioEmitter
 from server.sio_guard import GuardedServer
 from server.sources import SourceRate, SourceTagger
-from server.staff_wiring import build_staff_service, open_staff_store
+from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
 from server.storage.redis_store import RedisStore
@@ -71,6 +73,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         store = open_store(settings)
         staff_store = open_staff_store(settings)
+        mod_store = open_moderation_store(settings)
         try:
             key_file = settings.key_file or default_key_file(settings.data_dir)
             if not settings.redis_url:
@@ -79,9 +82,17 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
+
+            async def audit_signin(action: str, actor: str,
+                                   details: dict[str, int | str]) -> object:
+                return await audit_log.append(mod_store, the_clock, actor=actor, action=action,
+                                              details=details)
+
+            app[STAFF].audit = audit_signin
             relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
+                          moderation=mod_store, mod_settings=load_moderation_settings(),
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
@@ -97,6 +108,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             await store.forget_owner(relay.instance_id)
             await sio.shutdown()
         finally:
+            await mod_store.close()
             await staff_store.close()
             await store.close()
 

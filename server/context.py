@@ -10,6 +10,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from config.moderation_settings import ModerationSettings
 from config.settings import Settings
 from server.clock import Clock, Random
 from server.crypto import ServerKeys
@@ -31,6 +32,7 @@ from server.logs import EventLog
 from server.metrics import Metrics
 from server.ratelimit import TokenBucket
 from server.sources import SourceRate, SourceTagger
+from server.storage.moderation_port import ModerationStore
 from server.storage.ports import Store
 
 
@@ -77,6 +79,8 @@ class Relay:
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
     staff_names: StaffNames
+    moderation: ModerationStore  # flags, alerts, duty, sanctions, audit (issue 10)
+    mod_settings: ModerationSettings
     sources: SourceTagger | None = None  # per-source sign-in rate (server/sources.py)
     signin_rate: SourceRate | None = None
 

@@ -12,10 +12,13 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from config.groups import GroupSpec
+from moderation.sanctions import Action
 from server.clock import now_ms
 from server.context import Connection, Relay, b64
 from server.crypto import franking_stamp, membership_message
 from server.errors import ApiError
+from server.handlers import room_presence
+from server.handlers.sanctions import gate
 from server.schedule import LOBBY, OPEN, current_occurrence, iso, parse_room
 from server.wire import GroupJoin, GroupLeave, RoomSend
 
@@ -98,6 +101,7 @@ async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]
                 raise ApiError("moderator_absent")
             if _peer_count(others) >= group.capacity:
                 raise ApiError("group_full")
+        await gate(relay, conn, night.room, Action.JOIN)  # bans, removals, a lock
         await relay.store.room_add(night.room, conn.sid, me["identity_key"], json.dumps(me),
                                    relay.instance_id)
         epoch = await relay.store.next_epoch(night.room)
@@ -108,6 +112,8 @@ async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]
         await relay.emitter.enter_room(conn.sid, night.room)
         await relay.emitter.emit("room.membership", membership, to=night.room,
                                  skip_sid=conn.sid)
+        await room_presence.changed(relay, night.room, room_presence.moderators(current),
+                                    room_presence.moderators(members))
     conn.rooms.add(night.room)
     relay.log.info("group.join", user_id=conn.user_id, room=night.room, epoch=epoch,
                    members=len(members))
@@ -150,6 +156,9 @@ async def remove_sid(relay: Relay, room: str, sid: str, *, event: str,
         membership = signed_membership(relay, room=room, epoch=epoch, event=event,
                                        identity_key=gone, pseudonym=pseudonym, members=members)
         await relay.emitter.emit("room.membership", membership, to=room, skip_sid=skip_sid)
+        await room_presence.changed(
+            relay, room, room_presence.moderators(json.loads(v) for v in before.values()),
+            room_presence.moderators(members))
     return epoch
 
 
@@ -199,6 +208,11 @@ async def send(relay: Relay, conn: Connection, req: RoomSend) -> dict[str, Any]:
     if night.room != req.room or night.state_at(now) != OPEN:
         raise ApiError("room_not_open")
     assert conn.identity_key is not None and conn.pseudonym is not None
+    required = group.moderator_required
+    present = room_presence.moderators(
+        _members(await relay.store.room_members(req.room))) if required else 1
+    await gate(relay, conn, req.room, Action.SEND, moderator_required=required,
+               moderators_present=present)
     env = req.envelope
     seq = await relay.store.next_seq(req.room)
     ts = now_ms(relay.clock)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 
 from server import rooms
 from server.context import Relay
+from server.handlers import moderation
 from server.limits import (
     CLOSING_WARNING_SECONDS,
     INBOX_SWEEP_BATCH,
@@ -54,6 +55,7 @@ class Scheduler:
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
                     and await relay.store.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
                 await rooms.close_room(relay, ended.room, "ended")
+                await moderation.night_ended(relay, ended.room)
             night = current_occurrence(group, now)
             if night.state_at(now) != OPEN:
                 continue
@@ -66,6 +68,8 @@ class Scheduler:
                     "group.closing", {"room": night.room, "closes_at": iso(night.ends_at, group)},
                     to=night.room)
                 relay.log.info("group.closing", room=night.room)
+        # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
+        await moderation.resend_due(relay)
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
         """Tick until `stop()`; a failed tick is logged and the next one tries again."""

@@ -19,6 +19,7 @@ from server import direct, keydir, rooms, session
 from server.admission import Admission
 from server.context import Connection, Relay, user_room
 from server.errors import ApiError
+from server.handlers import moderation, sanctions
 from server.ratelimit import TokenBucket
 from server.sio_guard import REJECTED_EVENT, GuardedServer
 from server.sources import peer_address
@@ -34,6 +35,7 @@ from server.wire import (
     KeysPublish,
     RoomSend,
 )
+from server.wire_moderation import AlertAck, Duty, FlagRequest, Lift, ReadOnlySelf, SanctionRequest
 
 Rule = Callable[[Relay, Connection, Any], Awaitable[dict[str, Any]]]
 
@@ -62,6 +64,13 @@ ROUTES: dict[str, Route] = {
     "direct.send": Route(DirectSend.decode, direct.send, "direct"),
     "inbox.fetch": Route(Empty.decode, lambda r, c, _: direct.fetch(r, c), "other"),
     "inbox.ack": Route(InboxAck.decode, direct.ack, "other"),
+    # issue 10, the moderation pipeline (server/handlers/moderation.py, sanctions.py)
+    "flag": Route(FlagRequest.decode, moderation.flag, "other"),
+    "alert.ack": Route(AlertAck.decode, moderation.ack, "other"),
+    "mod.duty": Route(Duty.decode, moderation.duty, "other"),
+    "mod.sanction": Route(SanctionRequest.decode, sanctions.sanction, "other"),
+    "mod.lift": Route(Lift.decode, sanctions.lift, "other"),
+    "room.read_only_self": Route(ReadOnlySelf.decode, sanctions.read_only_self, "other"),
 }
 
 

@@ -7,6 +7,9 @@ from config.settings import Settings
 from server.clock import Clock, Random
 from server.handlers.staff import StaffService
 from server.logs import EventLog
+from server.storage.moderation_embedded import EmbeddedModerationStore
+from server.storage.moderation_port import ModerationStore
+from server.storage.moderation_redis import RedisModerationStore
 from server.storage.staff_embedded import EmbeddedStaffStore
 from server.storage.staff_keyfile import default_key_path, load_or_create_key
 from server.storage.staff_port import StaffStore
@@ -26,3 +29,10 @@ def build_staff_service(settings: Settings, store: StaffStore, *, clock: Clock, 
     key = load_or_create_key(default_key_path(settings.data_dir, settings.staff.key_file), rng)
     return StaffService(store=store, settings=settings.staff, seal_key=key, clock=clock,
                         rng=rng, log=log)
+
+
+def open_moderation_store(settings: Settings) -> ModerationStore:
+    """The moderation store (flags, alerts, sanctions, audit) of the configured backend."""
+    if settings.redis_url:
+        return RedisModerationStore(settings.redis_url)
+    return EmbeddedModerationStore(settings.data_dir)
