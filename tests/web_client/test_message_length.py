@@ -13,7 +13,7 @@ async def test_a_long_paste_is_kept_whole_counted_in_bytes_and_not_sent(live_ser
     await peer.sign_in("Pitkäsana")
     await peer.join_open_group()
     page = peer.page
-    await page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    await page.wait_for_function("() => window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
     box = "textarea[name=message]"
     # 2,100 emoji: 4,200 UTF-16 units (over the old maxlength of 4,000), 8,400 UTF-8 bytes.
     text = "\U0001F600" * 2100

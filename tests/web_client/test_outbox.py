@@ -17,7 +17,7 @@ async def test_messages_written_offline_are_sent_once_in_order_after_the_reconne
     await peer.sign_in("Odottaja")
     await peer.join_open_group()
     page = peer.page
-    await page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    await page.wait_for_function("() => window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
     box = "textarea[name=message]"
     await page.fill(box, "ennen katkosta")
     await page.press(box, "Enter")

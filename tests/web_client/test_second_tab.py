@@ -22,7 +22,7 @@ async def test_a_second_tab_says_open_elsewhere_and_use_here_moves_the_chat(
     first = await open_peer(live_server.url)
     await first.sign_in("Kaksoistabi")
     await first.join_open_group()
-    await first.page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    await first.page.wait_for_function("() => window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
 
     second = await new_tab(first)
     page = second.page
@@ -36,10 +36,12 @@ async def test_a_second_tab_says_open_elsewhere_and_use_here_moves_the_chat(
     await first.page.wait_for_selector("section.elsewhere >> text=the chat moved there")
     # ...and this one signs in with the same name, its encryption ready (the lock was let go).
     await page.wait_for_selector("section.groups li.group", timeout=20000)
-    await page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready", timeout=20000)
+    await page.wait_for_function("() => window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready", timeout=20000)
     auth = await page.evaluate("window.iltapiiri.session.auth.pseudonym")
     assert auth == "Kaksoistabi"
-    await second.join_open_group()
+    # The rules were accepted tonight on this device (the first tab): straight back in.
+    await page.click("li.group[aria-labelledby='group-open'] button.primary")
+    await page.wait_for_selector("section.chat")
     await page.fill("textarea[name=message]", "nyt tässä välilehdessä")
     await page.press("textarea[name=message]", "Enter")
     await page.wait_for_selector("li.msg.mine .delivery[data-state=delivered]")
