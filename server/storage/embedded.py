@@ -340,6 +340,7 @@ class EmbeddedStore:
         """See Store."""
         with self._db:
             self._db.execute("DELETE FROM counters WHERE room = ?", (room,))
+        self._seq.pop(room, None)  # the in-memory sequence lease goes with the night too
         # The write-ahead log still holds the old pages until a checkpoint; once a night.
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
