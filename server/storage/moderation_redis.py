@@ -28,6 +28,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from server.storage.redis_connect import redis_options
+
 PREFIX = "ilp:mod:"
 NIGHT_TTL_SECONDS = 3 * 24 * 3600
 
@@ -65,7 +67,7 @@ class RedisModerationStore:
     """ModerationStore on Redis."""
 
     def __init__(self, url: str) -> None:
-        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
+        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True, **redis_options())
         self._append = self._r.register_script(_APPEND)
         self._drop_room = self._r.register_script(_DROP_ROOM)
 
