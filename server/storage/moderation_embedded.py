@@ -8,8 +8,9 @@ live in memory: they matter for seconds, not across a restart.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+from server.storage.sqlite_file import open_private
 
 DB_FILE = "moderation.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -39,15 +40,8 @@ class EmbeddedModerationStore:
     """ModerationStore on SQLite."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = data_dir / DB_FILE
-        path.touch(mode=0o600, exist_ok=True)
-        path.chmod(0o600)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_private(data_dir, DB_FILE, busy_timeout_ms=BUSY_TIMEOUT_MS,
+                                schema=_SCHEMA)
         self._last_sent: dict[tuple[str, str], float] = {}
 
     def __repr__(self) -> str:
