@@ -67,7 +67,7 @@ class PeerClient:
         )
         self._groups = Groups(
             engine, self._session, self._directs.send_content, clock,
-            notify=self._listeners.notify,
+            notify=self._listeners.notify, rng=rng,
         )
         self._prekeys = Prekeys(engine, self._session.request, self._save, clock)
         self._inbox = Inbox(

@@ -25,7 +25,6 @@ from server.keyfile import KeyFileError, load_or_create
 from server.storage.ports import Store
 
 FRANK_CONTEXT = b"iltapiiri/frank-stamp/v1\x00"
-MEMBERSHIP_CONTEXT = "iltapiiri/membership/v1\n"
 SIGNING_SECRET_NAME = "room_signing_key"  # noqa: S105 (a store key name)
 FRANKING_SECRET_NAME = "franking_key"  # noqa: S105
 
@@ -82,14 +81,6 @@ def franking_stamp(key: bytes, commitment: bytes, sender_key: bytes, room: str, 
     """HMAC-SHA256 stamp binding a commitment to its sender, room (or `@recipient`) and time."""
     msg = FRANK_CONTEXT + commitment + sender_key + room.encode() + b"\x00" + ts.to_bytes(8, "big")
     return hmac.new(key, msg, hashlib.sha256).digest()
-
-
-def membership_message(room: str, epoch: int, event: str, identity_key_b64: str,
-                       member_keys_b64: list[str], at: int) -> bytes:
-    """The exact bytes the server signs for a membership event (docs/protocol.md)."""
-    text = (MEMBERSHIP_CONTEXT + room + "\n" + str(epoch) + "\n" + event + "\n"
-            + identity_key_b64 + "\n" + ",".join(sorted(member_keys_b64)) + "\n" + str(at))
-    return text.encode("utf-8")
 
 
 def user_id(identity_key: bytes) -> str:

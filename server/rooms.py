@@ -7,15 +7,17 @@ announced as a Membership signed by the server's room key (docs/protocol.md).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Collection
 from typing import Any
 
 from config.groups import GroupSpec
+from e2ee.membership import membership_message
 from moderation.sanctions import Action
 from server.clock import now_ms
 from server.context import Connection, Relay, b64
-from server.crypto import franking_stamp, membership_message
+from server.crypto import franking_stamp
 from server.errors import ApiError
 from server.handlers import room_presence
 from server.handlers.sanctions import gate
@@ -64,13 +66,16 @@ async def list_groups(relay: Relay) -> dict[str, Any]:
 
 
 def signed_membership(relay: Relay, *, room: str, epoch: int, event: str, identity_key: str,
-                      pseudonym: str, members: list[dict[str, str]]) -> dict[str, Any]:
-    """A Membership event with the server's signature."""
+                      pseudonym: str, role: str,
+                      members: list[dict[str, str]]) -> dict[str, Any]:
+    """A Membership event with the server's signature over `e2ee.membership`'s v2 text, which
+    covers the subject's and every member's role (the badge peers see)."""
     at = now_ms(relay.clock)
-    message = membership_message(room, epoch, event, identity_key,
-                                 [m["identity_key"] for m in members], at)
+    message = membership_message(
+        room, epoch, event, base64.b64decode(identity_key), role,
+        [(base64.b64decode(m["identity_key"]), m["role"]) for m in members], at)
     return {"room": room, "epoch": epoch, "event": event, "pseudonym": pseudonym,
-            "identity_key": identity_key, "members": members, "at": at,
+            "identity_key": identity_key, "role": role, "members": members, "at": at,
             "sig": b64(relay.keys.signing_key.sign(message))}
 
 
@@ -90,7 +95,8 @@ async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]
             members = _members(await relay.store.room_members(night.room))
             membership = signed_membership(relay, room=night.room, epoch=epoch, event="joined",
                                            identity_key=me["identity_key"],
-                                           pseudonym=me["pseudonym"], members=members)
+                                           pseudonym=me["pseudonym"], role=me["role"],
+                                           members=members)
             conn.rooms.add(night.room)
             return {"room": night.room, "group": await group_info(relay, group, now),
                     "epoch": epoch, "members": members, "membership": membership}
@@ -108,7 +114,8 @@ async def join(relay: Relay, conn: Connection, req: GroupJoin) -> dict[str, Any]
         members = _members(await relay.store.room_members(night.room))
         membership = signed_membership(relay, room=night.room, epoch=epoch, event="joined",
                                        identity_key=me["identity_key"],
-                                       pseudonym=me["pseudonym"], members=members)
+                                       pseudonym=me["pseudonym"], role=me["role"],
+                                       members=members)
         await relay.emitter.enter_room(conn.sid, night.room)
         await relay.emitter.emit("room.membership", membership, to=night.room,
                                  skip_sid=conn.sid)
@@ -150,11 +157,13 @@ async def remove_sid(relay: Relay, room: str, sid: str, *, event: str,
         gone = await relay.store.room_remove_sid(room, sid)
         if gone is None:
             return None
-        pseudonym = str(json.loads(before[gone])["pseudonym"]) if gone in before else ""
+        record = json.loads(before[gone]) if gone in before else {}
+        pseudonym, role = str(record.get("pseudonym", "")), str(record.get("role", "peer"))
         epoch = await relay.store.next_epoch(room)
         members = _members(await relay.store.room_members(room))
         membership = signed_membership(relay, room=room, epoch=epoch, event=event,
-                                       identity_key=gone, pseudonym=pseudonym, members=members)
+                                       identity_key=gone, pseudonym=pseudonym, role=role,
+                                       members=members)
         await relay.emitter.emit("room.membership", membership, to=room, skip_sid=skip_sid)
         await room_presence.changed(
             relay, room, room_presence.moderators(json.loads(v) for v in before.values()),
@@ -238,7 +247,7 @@ async def close_room(relay: Relay, room: str, reason: str) -> int:
         removed = await relay.store.room_clear(room)
         epoch = await relay.store.next_epoch(room)
         membership = signed_membership(relay, room=room, epoch=epoch, event="closed",
-                                       identity_key="", pseudonym="", members=[])
+                                       identity_key="", pseudonym="", role="", members=[])
         await relay.emitter.emit("room.membership", membership, to=room)
         await relay.emitter.emit("group.closed", {"room": room, "reason": reason}, to=room)
         await relay.emitter.close_room(room)

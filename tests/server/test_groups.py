@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from e2ee.errors import SignatureError
+from e2ee.membership import verify_membership as e2ee_verify_membership
 from server.clock import FakeClock
-from server.crypto import membership_message
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, unb64
 
@@ -26,12 +25,8 @@ def helsinki(h: int, m: int = 0) -> float:
 
 
 def verify_membership(event: dict[str, object], server_key: bytes) -> None:
-    members = event["members"]
-    assert isinstance(members, list)
-    message = membership_message(str(event["room"]), int(str(event["epoch"])), str(event["event"]),
-                                 str(event["identity_key"]),
-                                 [m["identity_key"] for m in members], int(str(event["at"])))
-    Ed25519PublicKey.from_public_bytes(server_key).verify(unb64(str(event["sig"])), message)
+    """The server's Membership verifies under e2ee's v2 rules (roles signed)."""
+    e2ee_verify_membership(server_key, event)
 
 
 async def test_membership_is_signed_and_epoch_rises(live_server: LiveServer) -> None:
@@ -48,8 +43,12 @@ async def test_membership_is_signed_and_epoch_rises(live_server: LiveServer) -> 
         assert seen["epoch"] == jb["epoch"] == 2 and seen["pseudonym"] == "Bea"
         # The signature covers the member list: a tampered one does not verify.
         forged = dict(seen, members=seen["members"][:1])
-        with pytest.raises(InvalidSignature):
+        with pytest.raises(SignatureError):
             verify_membership(forged, a.server_key)
+        # ... and the roles (protocol 2): Bea cannot be shown as a moderator.
+        promoted = dict(seen, members=[dict(m, role="moderator") for m in seen["members"]])
+        with pytest.raises(SignatureError):
+            verify_membership(promoted, a.server_key)
         assert (await b.call("group.leave", {"room": jb["room"]}))["ok"]
         left = await a.next("room.membership")
         verify_membership(left, a.server_key)

@@ -37,7 +37,7 @@ async def test_hello_publishes_server_key_and_limits(server: LiveServer) -> None
     peer = await Peer.connect(server.url, auth=False)
     try:
         hello = await peer.call("hello")
-        assert len(unb64(hello["challenge"])) == 32 and hello["protocol"] == 1
+        assert len(unb64(hello["challenge"])) == 32 and hello["protocol"] == 2
         assert unb64(hello["server_key"]) == server.relay.keys.public_key
         assert hello["limits"]["max_body_bytes"] == 65536
         again = await peer.call("hello")

@@ -133,6 +133,14 @@ async def test_a_hebrew_or_arabic_message_reads_right_to_left(live_server, open_
     await bob.context.close()
 
 
+FORGED_ROLES = """async () => {
+  const s = window.iltapiiri; const id = [...s.session.rooms.keys()][0]; const room = s.rooms.get(id);
+  const members = room.members.map((m) => ({ ...m, role: 'moderator' }));
+  await s.rooms.onMembership({ room: id, epoch: room.epoch + 1, event: 'joined',
+    pseudonym: members[0].pseudonym, identity_key: members[0].identity_key, role: 'moderator',
+    members, at: Date.now(), sig: btoa(String.fromCharCode(...new Uint8Array(64))) });
+}"""
+
 KEY = """async () => {
   const { createIdentity } = await import('/js/identity/store.js');
   const id = await createIdentity();
@@ -169,5 +177,12 @@ async def test_the_moderator_badge_comes_from_the_servers_member_list(
     peer_row = next(r for r in rows if "Veera" in r)
     assert "ohjaaja" in mod_row and "ohjaaja" not in peer_row, rows
     assert await page.locator(".members .badge-moderator").count() == 1
+    # A membership push whose roles are not the server's signed word (Veera "moderator",
+    # signature of nobody): the list takes the names, and no badge survives (protocol v2).
+    await page.evaluate(FORGED_ROLES)
+    await page.wait_for_function(
+        "() => document.querySelectorAll('.members .badge-moderator').length === 0")
+    rows = await page.locator(".members li").all_inner_texts()
+    assert any("Veera" in r for r in rows) and not any("ohjaaja" in r for r in rows), rows
     await mod.context.close()
     await peer.context.close()

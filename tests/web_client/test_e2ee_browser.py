@@ -204,9 +204,9 @@ ORCHESTRATION = """async () => {
   const signed = async (event, who) => {
     epoch += 1;
     const m = { room, epoch, event, pseudonym: who || '', identity_key: who ? b64e(peers[who].signer.publicKey) : '',
-      members: members.map(member), at: 5000 + epoch };
+      role: who ? 'peer' : '', members: members.map(member), at: 5000 + epoch };
     const text = membershipMessage(room, epoch, event, who ? peers[who].signer.publicKey : new Uint8Array(0),
-      members.map((n) => peers[n].signer.publicKey), m.at);
+      m.role, members.map((n) => ({ identityKey: peers[n].signer.publicKey, role: 'peer' })), m.at);
     m.sig = b64e(await keys.ed25519Sign(server.priv, text));
     return m;
   };

@@ -20,7 +20,7 @@ import {
   aeadDecrypt, aeadEncrypt, ed25519FromSeed, ed25519Sign, ed25519Verify, hkdf, hmac, seededRng,
   x25519, x25519FromRaw,
 } from './keys.js';
-import { membershipFromWire, membershipMessage, verifyMembership } from './membership.js';
+import { membershipFromWire, membershipMessage, verifiedMembers, verifyMembership } from './membership.js';
 import { messageAeadKey } from './ratchet.js';
 import { formatSafetyNumber, fingerprintDigits, safetyNumber } from './safety.js';
 import { DirectSessions } from './session.js';
@@ -274,13 +274,18 @@ const RUNNERS = {
   async iltapiiri_membership(doc) {
     const server = await ed25519FromSeed(h(doc.server_seed));
     const ev = membershipFromWire(doc.event);
-    const text = new TextDecoder().decode(membershipMessage(ev.room, ev.epoch, ev.event, ev.identityKey, ev.members.map((m) => m.identityKey), ev.at));
+    const text = new TextDecoder().decode(membershipMessage(ev.room, ev.epoch, ev.event, ev.identityKey, ev.role, ev.members, ev.at));
     return [
       ['server key', same(server.pub, h(doc.server_key))],
       ['signed text', text === doc.signed_text],
       ['verifies', (await code(() => verifyMembership(server.pub, doc.event))) === 'ok'],
       ['tampered epoch refused', (await code(() => verifyMembership(server.pub, { ...doc.event, epoch: doc.event.epoch + 1 }))) === 'bad_signature'],
       ['tampered member list refused', (await code(() => verifyMembership(server.pub, { ...doc.event, members: doc.event.members.slice(1) }))) === 'bad_signature'],
+      ['signed roles', ev.members.map((m) => m.role).join(',') === 'moderator,peer'],
+      ['swapped roles refused', (await code(() => verifyMembership(server.pub, doc.forged_roles.event))) === 'bad_signature'],
+      ['subject role refused', (await code(() => verifyMembership(server.pub, doc.forged_subject_role.event))) === 'bad_signature'],
+      ['badge only when signed', (await verifiedMembers(server.pub, doc.forged_roles.event)).every((m) => m.role === 'peer')
+        && (await verifiedMembers(server.pub, doc.event)).map((m) => m.role).join(',') === 'moderator,peer'],
     ];
   },
 
