@@ -22,6 +22,7 @@ import {
 } from './keys.js';
 import { membershipFromWire, membershipMessage, verifiedMembers, verifyMembership } from './membership.js';
 import { messageAeadKey } from './ratchet.js';
+import { openingFromBytes, openingToBytes, openReport, sealReport, verdict } from './reports.js';
 import { formatSafetyNumber, fingerprintDigits, safetyNumber } from './safety.js';
 import { DirectSessions } from './session.js';
 import { replayOrchestration } from './vectors-orchestration.js';
@@ -248,6 +249,29 @@ const RUNNERS = {
       ['stamp', same(await makeStamp(h(doc.stamp_key), h(doc.commitment), h(doc.sender_key), doc.room, doc.ts), h(doc.stamp))],
       ['wrong text refused', !(await verifyCommitment({ frankingKey: h(doc.franking_key), context: doc.context,
         senderKey: h(doc.sender_key), messageRef: h(doc.message_ref), text: `${doc.text}!`, commitment: h(doc.commitment) }))],
+    ];
+  },
+
+  async iltapiiri_report(doc) {
+    const opening = openingFromBytes(h(doc.opening));
+    const mod = await x25519FromRaw(h(doc.moderator_dh_private));
+    const to = h(doc.moderator_identity_key);
+    const sealed = await sealReport(opening, doc.note, { to, dhKey: mod.pub, rng: seededRng(doc.rng_seed) });
+    const me = { identityKey: to, dhKey: mod.pub, dhPriv: mod.priv };
+    const fields = { room: doc.room, commitment: h(doc.commitment), senderKey: h(doc.sender_key), ts: doc.ts, stamped: true };
+    const opened = await openReport(me, doc.sealed, doc.room, h(doc.commitment));
+    const altered = await openReport(me, doc.altered_sealed, doc.room, h(doc.commitment));
+    const other = await x25519FromRaw(new Uint8Array(32).fill(7));
+    return [
+      ['opening bytes round trip', same(openingToBytes(opening), h(doc.opening))],
+      ['moderator dh key', same(mod.pub, h(doc.moderator_dh_key))],
+      ['sealed byte for byte', sealed.eph === doc.sealed.eph && sealed.box === doc.sealed.box && sealed.to === doc.sealed.to],
+      ['opens with its note', opened.note === doc.note && opened.opening.text === opening.text],
+      ['true message verified', await verdict(opened, fields)],
+      ['altered text not verified', !(await verdict(altered, fields))],
+      ['unstamped not verified', !(await verdict(opened, { ...fields, stamped: false }))],
+      ['other commitment refused', (await code(() => openReport(me, doc.sealed, doc.room, new Uint8Array(32)))) === 'decrypt_failed'],
+      ['other moderator refused', (await code(() => openReport({ ...me, dhKey: other.pub, dhPriv: other.priv }, doc.sealed, doc.room, h(doc.commitment)))) === 'decrypt_failed'],
     ];
   },
 
