@@ -39,7 +39,8 @@ Request = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 log = logging.getLogger(__name__)
 
-MOD_PUSHES = ("mod.alert", "mod.alert_update", "mod.notice", "room.notice", "room.tombstone")
+MOD_PUSHES = ("mod.alert", "mod.alert_update", "mod.notice", "room.notice", "room.tombstone",
+              "mod.report", "staff.session_ended")
 """Server pushes of the moderation pipeline (docs/protocol.md)."""
 FLAG_MIN_SEVERITY = 2
 MAX_QUEUED = 256
