@@ -217,7 +217,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        return f"{self.deployment.label} / {RELAYS[self.relay]}"
+        return f"{self.deployment.label} / {RELAYS[self.services]}"
 
 
 class Load:
@@ -429,9 +429,9 @@ def tables(targets: list[Target], members: int) -> str:
     ]
     by_key: dict[tuple[str, str], dict[str, float]] = {}
     for t in targets:
-        f = by_key[(t.deployment.key, t.relay)] = figures(t)
+        f = by_key[(t.deployment.key, t.services)] = figures(t)
         lines.append(
-            f"| {t.deployment.label} | {RELAYS[t.relay]} | {f['one_median_ms']:.1f} "
+            f"| {t.deployment.label} | {RELAYS[t.services]} | {f['one_median_ms']:.1f} "
             f"| {f['one_p95_ms']:.1f} | {f['all_median_ms']:.1f} | {f['all_p95_ms']:.1f} "
             f"| {f['envelopes_per_s']:,.0f} ({f['round_min_per_s']:,.0f}–{f['round_max_per_s']:,.0f}) "
             f"| {f['deliveries_per_s']:,.0f} "

@@ -13,26 +13,26 @@ import socketio
 from aiohttp import web
 
 from config.settings import Settings
+from server.api.guard import GuardedServer
+from server.api.http import make_routes
+from server.api.socket import SioAdapter, SioEmitter
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
-from server.context import Relay
-from server.crypto import load_server_keys
+from server.domain.sources import SourceRate, SourceTagger
+from server.handlers.scheduler import Scheduler
+from server.handlers.services import Services
 from server.handlers.staff import StaffService
-from server.http import make_routes
 from server.keyfile import check_outside, default_key_file
+from server.keys import load_server_keys
 from server.limits import MAX_FRAME_BYTES
 from server.logs import EventLog
 from server.metrics import Metrics
-from server.scheduler import Scheduler
-from server.sio_adapter import SioAdapter, SioEmitter
-from server.sio_guard import GuardedServer
-from server.sources import SourceRate, SourceTagger
 from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import EmbeddedStore
 from server.storage.ports import Store
 from server.storage.redis_store import RedisStore
 
-RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
+SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 SIO: web.AppKey[GuardedServer] = web.AppKey("sio", GuardedServer)
 ADAPTER: web.AppKey[SioAdapter] = web.AppKey("adapter", SioAdapter)
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
@@ -58,9 +58,9 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
         always_connect=True)
     sio.attach(app)
     app[SIO] = sio
-    app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
+    app[ADAPTER] = SioAdapter(sio, lambda: app[SERVICES])
     add_staff_routes(app, lambda: app[STAFF])  # before make_routes' static catch-all
-    make_routes(lambda: app[RELAY], app)
+    make_routes(lambda: app[SERVICES], app)
     the_clock = clock or SystemClock()
     the_rng = rng or SystemRandom()
 
@@ -75,21 +75,21 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
-            relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
+            services = Services(settings=settings, store=store, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
-            app[RELAY] = relay
-            scheduler = Scheduler(relay, live_sids=app[ADAPTER].live_sids)
+            app[SERVICES] = services
+            scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
-            relay.log.info("started", backend="redis" if settings.redis_url else "embedded")
+            services.log.info("started", backend="redis" if settings.redis_url else "embedded")
             yield
             if task is not None:
                 await scheduler.stop(task)
-            await store.forget_owner(relay.instance_id)
+            await store.forget_owner(services.instance_id)
             await sio.shutdown()
         finally:
             await staff_store.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server import http as server_http
+from server.api import http as server_http
 from tests.fixtures.server import LiveServer
 from tests.server.harness import Peer, envelope
 
@@ -38,7 +38,7 @@ async def test_health_and_api_headers(live_server: LiveServer) -> None:
         assert_security_headers(headers)
     _, _, body = await get(f"{live_server.url}/api/server-key")
     import base64
-    assert base64.b64decode(json.loads(body)["server_key"]) == live_server.relay.keys.public_key
+    assert base64.b64decode(json.loads(body)["server_key"]) == live_server.services.keys.public_key
 
 
 async def test_static_files_and_placeholder(live_server: LiveServer, tmp_path: Path,

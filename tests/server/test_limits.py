@@ -54,7 +54,7 @@ async def test_send_rate_limit(live_server: LiveServer) -> None:
         assert (await b.call("room.send", {"room": room, **envelope()}))["ok"]
         received = b.drain("room.envelope")
         assert [e["seq"] for e in received] == list(range(1, len(ok) + 2))
-        metrics = live_server.relay.metrics
+        metrics = live_server.services.metrics
         assert metrics.errors["rate_limited"] == len(limited)
     finally:
         await a.close()

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from server import limits
-from server.errors import ERROR_CODES
-from server.sio_adapter import ROUTES
+from server.api.socket import ROUTES
+from server.wire.errors import ERROR_CODES
 from tests.server.harness import PUSH_EVENTS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -58,7 +58,7 @@ def test_every_metric_is_documented() -> None:
 
 
 def test_guard_limits_match() -> None:
-    from server import sio_guard
+    from server.api import guard as sio_guard
 
     assert (f"every event shares one bucket of {limits.PREAUTH_RATE:g}/s burst "
             f"{limits.PREAUTH_BURST:g}") in DOC

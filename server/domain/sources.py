@@ -15,7 +15,7 @@ import hmac
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from server.ratelimit import TokenBucket
+from server.domain.ratelimit import TokenBucket
 
 MAX_TRACKED_SOURCES = 100_000  # the oldest buckets are dropped beyond this (bounded memory)
 

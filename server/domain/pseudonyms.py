@@ -7,7 +7,7 @@ Swedish, Sámi and most European names) and Cyrillic (Russian, Ukrainian, Belaru
 letter is refused, including the Latin-script look-alikes NFKC leaves alone (small capitals
 "ᴀᴅᴍɪɴ", IPA "ɑ", hooked letters "ɗ"), Greek, and everything invisible.
 
-Uniqueness is decided on `fold()`: the UTS #39 confusables skeleton (server/skeleton.py, Unicode's
+Uniqueness is decided on `fold()`: the UTS #39 confusables skeleton (server/domain/skeleton.py, Unicode's
 own table) of the case-folded name with diacritics and separators dropped, so "Anna", "ANNA",
 "Ánna", "A_nna", "Аnna" (Cyrillic А) and "Corn"/"Com" fold alike. Reserved words
 (config/reserved_words.toml) are compared on the same fold.
@@ -21,9 +21,9 @@ from functools import lru_cache
 
 from config.names import load_pseudonym_words, load_reserved_words
 from server.clock import Random
-from server.errors import ApiError
+from server.domain.skeleton import skeleton
 from server.limits import PSEUDONYM_MAX_CHARS, PSEUDONYM_MIN_CHARS
-from server.skeleton import skeleton
+from server.wire.errors import ApiError
 
 SEPARATORS = frozenset(" _-.")
 SERVICE_NAME = "Iltapiiri"

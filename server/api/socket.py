@@ -1,7 +1,7 @@
 """The thin Socket.IO adapter: for each event, check auth and rate, decode the typed request,
 call the rule, and answer the ack (`{"ok": true, ...}` or the error's stable code).
 
-It is also the `Guard` of `server.sio_guard.GuardedServer`: it admits transports (capped while
+It is also the `Guard` of `server.api.guard.GuardedServer`: it admits transports (capped while
 unauthenticated, closed at the auth timeout), answers refused event names (rate limited, then
 the transport closed on abuse) and lists the only events a client may send: `ROUTES`.
 
@@ -15,14 +15,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from server import direct, keydir, rooms, session
-from server.admission import Admission
-from server.context import Connection, Relay, user_room
-from server.errors import ApiError
-from server.ratelimit import TokenBucket
-from server.sio_guard import REJECTED_EVENT, GuardedServer
-from server.sources import peer_address
-from server.wire import (
+from server.api.admission import Admission
+from server.api.guard import REJECTED_EVENT, GuardedServer
+from server.domain.ids import user_room
+from server.domain.ratelimit import TokenBucket
+from server.domain.sources import peer_address
+from server.handlers import direct, rooms, session
+from server.handlers import keys as keydir
+from server.handlers.services import Connection, Services
+from server.wire.errors import ApiError
+from server.wire.requests import (
     Auth,
     DirectSend,
     Empty,
@@ -35,7 +37,7 @@ from server.wire import (
     RoomSend,
 )
 
-Rule = Callable[[Relay, Connection, Any], Awaitable[dict[str, Any]]]
+Rule = Callable[[Services, Connection, Any], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,9 @@ class SioEmitter:
 class SioAdapter:
     """Registers the event handlers; holds the process-local connections and transports."""
 
-    def __init__(self, sio: GuardedServer, relay_of: Callable[[], Relay]) -> None:
+    def __init__(self, sio: GuardedServer, services_of: Callable[[], Services]) -> None:
         self._sio = sio
-        self._relay_of = relay_of
+        self._services_of = services_of
         self.connections: dict[str, Connection] = {}
         self.events: frozenset[str] = frozenset(ROUTES)
         self._auth_timers: dict[str, asyncio.TimerHandle] = {}  # by transport (eio sid)
@@ -118,14 +120,14 @@ class SioAdapter:
     def admit(self, eio_sid: str, environ: dict[str, Any]) -> bool:
         """A new transport: refuse it over the unauthenticated caps, else start its auth
         deadline. The peer's address is read here, hashed in memory, and never kept."""
-        relay = self._relay_of()
-        settings = relay.settings
+        services = self._services_of()
+        settings = services.settings
         if self._admission is None:
             self._admission = Admission(max_total=settings.max_unauthenticated,
                                         max_per_source=settings.max_unauthenticated_per_source,
-                                        key=relay.rng.bytes(32))
+                                        key=services.rng.bytes(32))
         if not self._admission.admit(eio_sid, _source(environ, settings.trusted_proxy_header)):
-            relay.metrics.errors["too_many_connections"] += 1
+            services.metrics.errors["too_many_connections"] += 1
             return False
         # Loop time, like the rate buckets: a transport deadline, not a domain decision.
         self._auth_timers[eio_sid] = asyncio.get_running_loop().call_later(
@@ -145,7 +147,7 @@ class SioAdapter:
 
     def _auth_expired(self, eio_sid: str) -> None:
         self._auth_timers.pop(eio_sid, None)
-        self._relay_of().metrics.auth_timeouts += 1
+        self._services_of().metrics.auth_timeouts += 1
         self._close_transport(eio_sid)
 
     def _close_transport(self, eio_sid: str | None) -> None:
@@ -164,15 +166,15 @@ class SioAdapter:
 
     async def refuse(self, sid: str, event: object) -> dict[str, Any]:
         """The answer to a reserved, unknown or rejected event name (no handler ran)."""
-        relay = self._relay_of()
+        services = self._services_of()
         conn = self.connections.get(sid)
         code = "bad_request"
         if conn is None:
             code = "not_authenticated"
         elif not self._take(conn, conn.other_bucket):
             code = "rate_limited"
-        relay.metrics.errors[code] += 1
-        relay.log.info("refused", method="rejected" if event == REJECTED_EVENT else "unknown",
+        services.metrics.errors[code] += 1
+        services.log.info("refused", method="rejected" if event == REJECTED_EVENT else "unknown",
                        code=code)
         message = "payload out of bounds" if event == REJECTED_EVENT else "unknown event"
         return ApiError(code, message if code == "bad_request" else "").to_wire()
@@ -186,7 +188,7 @@ class SioAdapter:
         if bucket.take(now):
             return True
         if not conn.strikes.take(now):
-            self._relay_of().log.info("abuse.closed", code="rate_limited")
+            self._services_of().log.info("abuse.closed", code="rate_limited")
             self._close_transport(self._eio_sid(conn.sid))
         return False
 
@@ -198,23 +200,23 @@ class SioAdapter:
         if sid in self.connections:
             return
         # `environ` holds the peer's address: it is only turned into an opaque tag, never kept.
-        relay = self._relay_of()
-        source = "" if relay.sources is None else relay.sources.tag(
-            peer_address(environ, relay.settings.trusted_proxies))
+        services = self._services_of()
+        source = "" if services.sources is None else services.sources.tag(
+            peer_address(environ, services.settings.trusted_proxies))
         self.connections[sid] = Connection(
             sid=sid, source=source,
-            send_bucket=TokenBucket(relay.settings.send_rate, relay.settings.send_burst))
-        relay.metrics.connections += 1
+            send_bucket=TokenBucket(services.settings.send_rate, services.settings.send_burst))
+        services.metrics.connections += 1
 
     async def _disconnect(self, sid: str, *_: object) -> None:
-        relay = self._relay_of()
+        services = self._services_of()
         conn = self.connections.pop(sid, None)
         if conn is None:
             return
-        relay.metrics.connections -= 1
-        await self._release(relay, conn)
+        services.metrics.connections -= 1
+        await self._release(services, conn)
 
-    async def _release(self, relay: Relay, conn: Connection, *, late: bool = False) -> None:
+    async def _release(self, services: Services, conn: Connection, *, late: bool = False) -> None:
         """Undo what a closed connection holds. Runs again (`late`) when a handler (an `auth`,
         a `group.join`) finishes after its connection closed, so nothing it added is left."""
         if conn.authenticated and not conn.released:
@@ -222,22 +224,22 @@ class SioAdapter:
             assert conn.identity_key is not None and conn.user_id is not None
             try:
                 if late:  # Socket.IO already dropped the sid from its rooms, before auth's entry
-                    await relay.emitter.leave_room(conn.sid, user_room(conn.user_id))
-                await relay.store.session_remove(conn.identity_key, conn.sid)
-                await relay.store.touch(conn.identity_key, relay.clock.now())
+                    await services.emitter.leave_room(conn.sid, user_room(conn.user_id))
+                await services.store.session_remove(conn.identity_key, conn.sid)
+                await services.store.touch(conn.identity_key, services.clock.now())
             except Exception as exc:
-                relay.log.error("disconnect.failed", code=type(exc).__name__)
+                services.log.error("disconnect.failed", code=type(exc).__name__)
             finally:
-                relay.metrics.authenticated -= 1  # after the slot is free (tests wait on it)
+                services.metrics.authenticated -= 1  # after the slot is free (tests wait on it)
         for room in list(conn.rooms):
             try:
-                await rooms.drop_connection(relay, conn, room, event="left")
+                await rooms.drop_connection(services, conn, room, event="left")
             except Exception as exc:  # a store hiccup must not stop the other rooms' clean-up
-                relay.log.error("disconnect.failed", room=room, code=type(exc).__name__)
+                services.log.error("disconnect.failed", room=room, code=type(exc).__name__)
 
     def _handler(self, event: str, route: Route) -> Callable[..., Awaitable[dict[str, Any]]]:
         async def handle(sid: str, data: object = None, *_: object) -> dict[str, Any]:
-            relay = self._relay_of()
+            services = self._services_of()
             conn = self.connections.get(sid)
             try:
                 if conn is None:
@@ -251,12 +253,12 @@ class SioAdapter:
                 if not self._take(conn, bucket):
                     raise ApiError("rate_limited")
                 request = route.decode(data)
-                result = await route.rule(relay, conn, request)
+                result = await route.rule(services, conn, request)
                 if event == "auth" and self.connections.get(sid) is conn:
                     self._signed_in(self._eio_sid(sid) or "")
             except ApiError as err:
-                relay.metrics.errors[err.code] += 1
-                relay.log.info("refused", method=event, code=err.code,
+                services.metrics.errors[err.code] += 1
+                services.log.info("refused", method=event, code=err.code,
                                user_id=conn.user_id if conn else None)
                 return err.to_wire()
             except Exception as exc:
@@ -264,14 +266,14 @@ class SioAdapter:
                 if conn is not None and self.connections.get(sid) is not conn:
                     # Closed while the rule ran (Socket.IO refuses its rooms): nobody is
                     # waiting for the answer, and nothing is wrong with the server.
-                    relay.log.info("closed_during", method=event, code=type(exc).__name__)
+                    services.log.info("closed_during", method=event, code=type(exc).__name__)
                     return ApiError("internal").to_wire()
-                relay.metrics.errors["internal"] += 1
-                relay.log.error("internal_error", method=event, code=type(exc).__name__)
+                services.metrics.errors["internal"] += 1
+                services.log.error("internal_error", method=event, code=type(exc).__name__)
                 return ApiError("internal").to_wire()
             finally:
                 if conn is not None and self.connections.get(sid) is not conn:
-                    await self._release(relay, conn, late=True)  # it closed while the rule ran
+                    await self._release(services, conn, late=True)  # it closed while the rule ran
             return {"ok": True, **result}
 
         return handle

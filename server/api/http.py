@@ -15,10 +15,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from server import rooms
-from server.context import Relay, b64
+from server.handlers import rooms
+from server.handlers.services import Services, b64
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_CLIENT_DIR = REPO_ROOT / "web_client"
 CONFIG_DIR = REPO_ROOT / "config"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -47,28 +47,28 @@ CONTENT_TYPES = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def make_routes(relay_of: Callable[[], Relay], app: web.Application) -> None:
+def make_routes(services_of: Callable[[], Services], app: web.Application) -> None:
     """Add the HTTP routes and the header/log middleware."""
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
     async def metrics(_: web.Request) -> web.Response:
-        relay = relay_of()
-        now = relay.clock.now()
-        groups = (await rooms.list_groups(relay))["groups"]
+        services = services_of()
+        now = services.clock.now()
+        groups = (await rooms.list_groups(services))["groups"]
         live = [g for g in groups if g["state"] in ("lobby", "open")]
         members = sum(g["capacity"] - g["seats_left"] for g in live)
-        text = relay.metrics.render(open_rooms=len(live), members=members,
-                                    inbox_size=await relay.store.inbox_total(now))
+        text = services.metrics.render(open_rooms=len(live), members=members,
+                                    inbox_size=await services.store.inbox_total(now))
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Prometheus-Format": "0.0.4"})
 
     async def api_groups(_: web.Request) -> web.Response:
-        return web.json_response(await rooms.list_groups(relay_of()))
+        return web.json_response(await rooms.list_groups(services_of()))
 
     async def api_server_key(_: web.Request) -> web.Response:
-        return web.json_response({"server_key": b64(relay_of().keys.public_key)})
+        return web.json_response({"server_key": b64(services_of().keys.public_key)})
 
     def config_file(name: str) -> Handler:
         async def serve(_: web.Request) -> web.Response:
@@ -104,10 +104,10 @@ def make_routes(relay_of: Callable[[], Relay], app: web.Application) -> None:
     app.router.add_get("/api/detector.json", config_file("detector.json"))
     app.router.add_get("/api/crisis-resources.json", config_file("crisis_resources.json"))
     app.router.add_get("/{path:(?!socket\\.io/).*}", static)
-    app.middlewares.append(_headers_and_log(relay_of))
+    app.middlewares.append(_headers_and_log(services_of))
 
 
-def _headers_and_log(relay_of: Callable[[], Relay]) -> Callable[..., Awaitable[web.StreamResponse]]:
+def _headers_and_log(services_of: Callable[[], Services]) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.monotonic()
@@ -121,7 +121,7 @@ def _headers_and_log(relay_of: Callable[[], Relay]) -> Callable[..., Awaitable[w
             raise
         finally:
             if not request.path.startswith("/socket.io"):
-                relay_of().log.info("http", method=request.method, path=_log_path(request),
+                services_of().log.info("http", method=request.method, path=_log_path(request),
                                     status=status, ms=round((time.monotonic() - started) * 1000))
         _decorate(request, response)
         return response

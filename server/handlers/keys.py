@@ -6,68 +6,68 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from server import pseudonyms
-from server.context import Connection, Relay, b64, user_room
-from server.crypto import user_id
-from server.errors import ApiError
+from server.domain import pseudonyms
+from server.domain.ids import user_id, user_room
+from server.handlers.services import Connection, Services, b64
 from server.limits import MAX_ONE_TIME_PREKEYS_STORED
-from server.wire import KeysFetch, KeysPublish
+from server.wire.errors import ApiError
+from server.wire.requests import KeysFetch, KeysPublish
 
 
-async def publish(relay: Relay, conn: Connection, req: KeysPublish) -> dict[str, Any]:
+async def publish(services: Services, conn: Connection, req: KeysPublish) -> dict[str, Any]:
     """Replace the bundle and add the one-time prekeys."""
     assert conn.identity_key is not None
     bundle = {"dh_key": b64(req.dh_key), "dh_sig": b64(req.dh_sig),
               "signed_prekey": req.signed_prekey.to_wire()}
-    await relay.store.put_bundle(conn.identity_key, json.dumps(bundle))
-    count = await relay.store.add_one_time_prekeys(
+    await services.store.put_bundle(conn.identity_key, json.dumps(bundle))
+    count = await services.store.add_one_time_prekeys(
         conn.identity_key, [json.dumps(p.to_wire()) for p in req.one_time_prekeys],
         MAX_ONE_TIME_PREKEYS_STORED)
-    relay.log.info("keys.publish", user_id=conn.user_id, count=count)
+    services.log.info("keys.publish", user_id=conn.user_id, count=count)
     return {"one_time_prekeys": count}
 
 
-async def fetch(relay: Relay, conn: Connection, req: KeysFetch) -> dict[str, Any]:
+async def fetch(services: Services, conn: Connection, req: KeysFetch) -> dict[str, Any]:
     """The named user's bundle and one one-time prekey (removed from the store), unless the
     requester or the target is past its prekey budget for the window (finding 7 of issue 8:
     one peer drained 104 prekeys in 105 fetches); then the bundle comes without one."""
     assert conn.identity_key is not None
-    holder = await relay.store.binding_of_name(pseudonyms.fold(req.pseudonym))
+    holder = await services.store.binding_of_name(pseudonyms.fold(req.pseudonym))
     if holder is None:
         raise ApiError("unknown_user")
-    bundle_json = await relay.store.get_bundle(holder.identity_key)
+    bundle_json = await services.store.get_bundle(holder.identity_key)
     if bundle_json is None:
         raise ApiError("no_keys")
     otpk = None
-    if await _within_budget(relay, conn.identity_key, holder.identity_key):
-        otpk = await relay.store.pop_one_time_prekey(holder.identity_key)
+    if await _within_budget(services, conn.identity_key, holder.identity_key):
+        otpk = await services.store.pop_one_time_prekey(holder.identity_key)
         if otpk is not None:
-            await _tell_if_low(relay, holder.identity_key)
+            await _tell_if_low(services, holder.identity_key)
     return {"pseudonym": holder.pseudonym, "identity_key": b64(holder.identity_key),
             **json.loads(bundle_json),
             "one_time_prekey": None if otpk is None else json.loads(otpk)}
 
 
-async def _within_budget(relay: Relay, requester: bytes, target: bytes) -> bool:
-    settings = relay.settings
-    now, window = relay.clock.now(), settings.prekey_window_seconds
+async def _within_budget(services: Services, requester: bytes, target: bytes) -> bool:
+    settings = services.settings
+    now, window = services.clock.now(), settings.prekey_window_seconds
     if requester == target:
         return True  # my own prekeys (a second device of mine): no one else loses any
-    if await relay.store.hit(f"otpk-by:{user_id(requester)}", window, now) \
+    if await services.store.hit(f"otpk-by:{user_id(requester)}", window, now) \
             > settings.prekey_fetches_per_requester:
         return False
-    taken = await relay.store.hit(f"otpk-of:{user_id(target)}", window, now)
+    taken = await services.store.hit(f"otpk-of:{user_id(target)}", window, now)
     return taken <= settings.prekey_fetches_per_target
 
 
-async def _tell_if_low(relay: Relay, owner: bytes) -> None:
-    left = await relay.store.count_one_time_prekeys(owner)
-    if left < relay.settings.prekey_low_water:
-        await relay.emitter.emit("keys.low", {"one_time_prekeys": left},
+async def _tell_if_low(services: Services, owner: bytes) -> None:
+    left = await services.store.count_one_time_prekeys(owner)
+    if left < services.settings.prekey_low_water:
+        await services.emitter.emit("keys.low", {"one_time_prekeys": left},
                                  to=user_room(user_id(owner)))
 
 
-async def count(relay: Relay, conn: Connection) -> dict[str, Any]:
+async def count(services: Services, conn: Connection) -> dict[str, Any]:
     """How many of my one-time prekeys are left."""
     assert conn.identity_key is not None
-    return {"one_time_prekeys": await relay.store.count_one_time_prekeys(conn.identity_key)}
+    return {"one_time_prekeys": await services.store.count_one_time_prekeys(conn.identity_key)}

@@ -11,29 +11,29 @@ from __future__ import annotations
 import asyncio
 
 from e2ee.pow import check
-from server.context import Connection, Relay
-from server.errors import ApiError
-from server.wire import Auth
+from server.handlers.services import Connection, Services
+from server.wire.errors import ApiError
+from server.wire.requests import Auth
 
 
-def admit(relay: Relay, conn: Connection, req: Auth, challenge: bytes) -> None:
+def admit(services: Services, conn: Connection, req: Auth, challenge: bytes) -> None:
     """Raise unless this source may sign in now and `req` carries a valid proof of work."""
-    if relay.signin_rate is not None and not relay.signin_rate.take(
+    if services.signin_rate is not None and not services.signin_rate.take(
             conn.source, asyncio.get_running_loop().time()):
         raise ApiError("rate_limited", "too many sign-ins from here; wait a minute")
-    if not check(challenge, req.identity_key, req.pow, relay.settings.pow_bits):
+    if not check(challenge, req.identity_key, req.pow, services.settings.pow_bits):
         raise ApiError("bad_proof_of_work")
 
 
-async def taken_since(relay: Relay, folded: str, identity_key: bytes, now: float) -> float:
+async def taken_since(services: Services, folded: str, identity_key: bytes, now: float) -> float:
     """The `taken_since` for binding `folded` to `identity_key`: the full window, or the short
     one when the current holder (another key) never published keys. A holder that publishes
     keys later counts from its last sign-in, so the short window cannot cut it off while it is
     active (sign-ins refresh `last_seen`)."""
-    window = relay.settings.pseudonym_window_days * 86400
-    holder = await relay.store.binding_of_name(folded)
+    window = services.settings.pseudonym_window_days * 86400
+    holder = await services.store.binding_of_name(folded)
     if holder is None or holder.identity_key == identity_key:
         return now - window
-    if await relay.store.get_bundle(holder.identity_key) is None:
-        return now - min(window, relay.settings.new_key_binding_seconds)
+    if await services.store.get_bundle(holder.identity_key) is None:
+        return now - min(window, services.settings.new_key_binding_seconds)
     return now - window

@@ -1,6 +1,6 @@
 """What every handler needs: settings, store, clock, randomness, keys, metrics, log, emitter.
 
-One `Relay` per app (held under an aiohttp `web.AppKey`), one `Connection` per Socket.IO session.
+One `Services` per app (held under an aiohttp `web.AppKey`), one `Connection` per Socket.IO session.
 The emitter is a port so handlers never import socketio.
 """
 
@@ -12,7 +12,9 @@ from typing import Any, Protocol
 
 from config.settings import Settings
 from server.clock import Clock, Random
-from server.crypto import ServerKeys
+from server.domain.ratelimit import TokenBucket
+from server.domain.sources import SourceRate, SourceTagger
+from server.keys import ServerKeys
 from server.limits import (
     DIRECT_BURST,
     DIRECT_RATE,
@@ -29,8 +31,6 @@ from server.limits import (
 )
 from server.logs import EventLog
 from server.metrics import Metrics
-from server.ratelimit import TokenBucket
-from server.sources import SourceRate, SourceTagger
 from server.storage.ports import Store
 
 
@@ -58,13 +58,8 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def user_room(user_id: str) -> str:
-    """The Socket.IO room that holds every connection of one identity key."""
-    return f"user:{user_id}"
-
-
 @dataclass(kw_only=True)
-class Relay:
+class Services:
     """The service's wiring, built once per app in `server.app`."""
 
     settings: Settings
@@ -77,11 +72,11 @@ class Relay:
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
     staff_names: StaffNames
-    sources: SourceTagger | None = None  # per-source sign-in rate (server/sources.py)
+    sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
     signin_rate: SourceRate | None = None
 
     def __repr__(self) -> str:
-        return "Relay()"
+        return "Services()"
 
 
 @dataclass(kw_only=True)
@@ -90,7 +85,7 @@ class Connection:
 
     sid: str
     challenge: bytes | None = None
-    source: str = ""  # opaque tag of the peer address (server/sources.py), never the address
+    source: str = ""  # opaque tag of the peer address (server/domain/sources.py), never the address
     identity_key: bytes | None = None
     pseudonym: str | None = None
     role: str = "peer"

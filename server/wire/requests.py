@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from e2ee.pow import MAX_NONCE
-from server.errors import ApiError
 from server.limits import (
     COMMITMENT_BYTES,
     KEY_BYTES,
@@ -30,6 +29,7 @@ from server.limits import (
     PSEUDONYM_MAX_CHARS,
     SIGNATURE_BYTES,
 )
+from server.wire.errors import ApiError
 
 # Checked with `fullmatch`: `$` also matches before a final newline ("group\n").
 _KIND_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")

@@ -1,4 +1,5 @@
-"""The relay's own cryptography: challenge signatures, membership signatures, franking stamps.
+"""Loading the relay's two secrets. Every signed byte format they are used for (the auth
+message, membership events, franking stamps) is `e2ee/`'s: the server imports the core.
 
 The server holds two secrets, created once per deployment in a key file outside the data store
 (server/keyfile.py) that every process reads: the Ed25519 room key that signs membership
@@ -9,23 +10,16 @@ written to Redis or the SQLite file.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from e2ee.identity import auth_message
 from server.clock import Random
-from server.ed25519_check import is_acceptable_public_key
 from server.keyfile import KeyFileError, load_or_create
 from server.storage.ports import Store
 
-FRANK_CONTEXT = b"iltapiiri/frank-stamp/v1\x00"
-MEMBERSHIP_CONTEXT = "iltapiiri/membership/v1\n"
 SIGNING_SECRET_NAME = "room_signing_key"  # noqa: S105 (a store key name)
 FRANKING_SECRET_NAME = "franking_key"  # noqa: S105
 
@@ -61,37 +55,3 @@ async def load_server_keys(store: Store, rng: Random, key_file: Path) -> ServerK
         raise KeyFileError(f"the key file {key_file} differs from the other processes' on this "
                            "store: give every process the same key file")
     return server_keys
-
-
-def verify_auth(identity_key: bytes, signature: bytes, challenge: bytes,
-                server_key: bytes) -> bool:
-    """True if `signature` is the identity key's v2 signature over this server's key and the
-    challenge (`e2ee.identity.auth_message`), and the key is not a degenerate small-order point
-    that any forged signature would pass for."""
-    if not is_acceptable_public_key(identity_key):
-        return False
-    try:
-        Ed25519PublicKey.from_public_bytes(identity_key).verify(
-            signature, auth_message(challenge, identity_key, server_key))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def franking_stamp(key: bytes, commitment: bytes, sender_key: bytes, room: str, ts: int) -> bytes:
-    """HMAC-SHA256 stamp binding a commitment to its sender, room (or `@recipient`) and time."""
-    msg = FRANK_CONTEXT + commitment + sender_key + room.encode() + b"\x00" + ts.to_bytes(8, "big")
-    return hmac.new(key, msg, hashlib.sha256).digest()
-
-
-def membership_message(room: str, epoch: int, event: str, identity_key_b64: str,
-                       member_keys_b64: list[str], at: int) -> bytes:
-    """The exact bytes the server signs for a membership event (docs/protocol.md)."""
-    text = (MEMBERSHIP_CONTEXT + room + "\n" + str(epoch) + "\n" + event + "\n"
-            + identity_key_b64 + "\n" + ",".join(sorted(member_keys_b64)) + "\n" + str(at))
-    return text.encode("utf-8")
-
-
-def user_id(identity_key: bytes) -> str:
-    """A short stable id for logs and metrics: not reversible to the key in practice."""
-    return hashlib.sha256(b"iltapiiri/user-id\x00" + identity_key).hexdigest()[:16]

@@ -15,15 +15,15 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Collection
 
-from server import rooms
-from server.context import Relay
+from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
+from server.handlers import rooms
+from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
     INBOX_SWEEP_BATCH,
     PROCESS_DEAD_AFTER_SECONDS,
     SCHEDULER_TICK_SECONDS,
 )
-from server.schedule import OPEN, current_occurrence, iso, previous_occurrence
 
 CLAIM_TTL_SECONDS = 3 * 24 * 3600
 CLOSE_GRACE_SECONDS = 24 * 3600  # a night ended longer ago than this is not closed again
@@ -32,9 +32,9 @@ CLOSE_GRACE_SECONDS = 24 * 3600  # a night ended longer ago than this is not clo
 class Scheduler:
     """Opens, warns and closes tonight's rooms."""
 
-    def __init__(self, relay: Relay,
+    def __init__(self, services: Services,
                  live_sids: Callable[[], Collection[str]] | None = None) -> None:
-        self._relay = relay
+        self._services = services
         self._live_sids = live_sids
         self._stopping = asyncio.Event()
 
@@ -43,29 +43,29 @@ class Scheduler:
 
     async def tick(self) -> None:
         """Apply every transition due at the clock's current time."""
-        relay = self._relay
-        await rooms.reap_dead_processes(relay, PROCESS_DEAD_AFTER_SECONDS)
+        services = self._services
+        await rooms.reap_dead_processes(services, PROCESS_DEAD_AFTER_SECONDS)
         if self._live_sids is not None:
-            await rooms.reap_orphans(relay, self._live_sids)
-        now = relay.clock.now()
-        await relay.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
-        for group in relay.settings.groups:
+            await rooms.reap_orphans(services, self._live_sids)
+        now = services.clock.now()
+        await services.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
+        for group in services.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
-                    and await relay.store.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
-                await rooms.close_room(relay, ended.room, "ended")
+                    and await services.store.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
+                await rooms.close_room(services, ended.room, "ended")
             night = current_occurrence(group, now)
             if night.state_at(now) != OPEN:
                 continue
-            if await relay.store.claim_once(f"{night.room}:opened", CLAIM_TTL_SECONDS):
-                await relay.emitter.emit("group.opened", {"room": night.room}, to=night.room)
-                relay.log.info("group.opened", room=night.room)
+            if await services.store.claim_once(f"{night.room}:opened", CLAIM_TTL_SECONDS):
+                await services.emitter.emit("group.opened", {"room": night.room}, to=night.room)
+                services.log.info("group.opened", room=night.room)
             if not group.always_open and now >= night.ends_at - CLOSING_WARNING_SECONDS \
-                    and await relay.store.claim_once(f"{night.room}:closing", CLAIM_TTL_SECONDS):
-                await relay.emitter.emit(
+                    and await services.store.claim_once(f"{night.room}:closing", CLAIM_TTL_SECONDS):
+                await services.emitter.emit(
                     "group.closing", {"room": night.room, "closes_at": iso(night.ends_at, group)},
                     to=night.room)
-                relay.log.info("group.closing", room=night.room)
+                services.log.info("group.closing", room=night.room)
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
         """Tick until `stop()`; a failed tick is logged and the next one tries again."""
@@ -73,7 +73,7 @@ class Scheduler:
             try:
                 await self.tick()
             except Exception as exc:
-                self._relay.log.error("scheduler.failed", code=type(exc).__name__)
+                self._services.log.error("scheduler.failed", code=type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), interval)
 
