@@ -12,59 +12,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from server.api.admission import Admission
 from server.api.guard import REJECTED_EVENT, GuardedServer
-from server.domain.ids import user_room
+from server.api.routes import ROUTES
 from server.domain.ratelimit import TokenBucket
 from server.domain.sources import peer_address
-from server.handlers import direct, rooms, session
-from server.handlers import keys as keydir
+from server.handlers import connection
+from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services
 from server.wire.errors import ApiError
-from server.wire.requests import (
-    Auth,
-    DirectSend,
-    Empty,
-    GroupJoin,
-    GroupLeave,
-    Hello,
-    InboxAck,
-    KeysFetch,
-    KeysPublish,
-    RoomSend,
-)
-
-Rule = Callable[[Services, Connection, Any], Awaitable[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class Route:
-    """How one event is served."""
-
-    decode: Callable[[object], object]
-    rule: Rule
-    bucket: str  # "send" | "direct" | "keys" | "other"
-    needs_auth: bool = True
-    only_before_auth: bool = False
-
-
-ROUTES: dict[str, Route] = {
-    "hello": Route(Hello.decode, lambda r, c, _: session.hello(r, c), "other", False, True),
-    "auth": Route(Auth.decode, session.auth, "other", False, True),
-    "keys.publish": Route(KeysPublish.decode, keydir.publish, "keys"),
-    "keys.fetch": Route(KeysFetch.decode, keydir.fetch, "keys"),
-    "keys.count": Route(Empty.decode, lambda r, c, _: keydir.count(r, c), "keys"),
-    "groups.list": Route(Empty.decode, lambda r, c, _: rooms.list_groups(r), "other"),
-    "group.join": Route(GroupJoin.decode, rooms.join, "other"),
-    "group.leave": Route(GroupLeave.decode, rooms.leave, "other"),
-    "room.send": Route(RoomSend.decode, rooms.send, "send"),
-    "direct.send": Route(DirectSend.decode, direct.send, "direct"),
-    "inbox.fetch": Route(Empty.decode, lambda r, c, _: direct.fetch(r, c), "other"),
-    "inbox.ack": Route(InboxAck.decode, direct.ack, "other"),
-}
 
 
 class SioEmitter:
@@ -203,41 +161,14 @@ class SioAdapter:
         services = self._services_of()
         source = "" if services.sources is None else services.sources.tag(
             peer_address(environ, services.settings.trusted_proxies))
-        self.connections[sid] = Connection(
-            sid=sid, source=source,
-            send_bucket=TokenBucket(services.settings.send_rate, services.settings.send_burst))
-        services.metrics.connections += 1
+        self.connections[sid] = connection.open_connection(services, sid, source)
 
     async def _disconnect(self, sid: str, *_: object) -> None:
-        services = self._services_of()
         conn = self.connections.pop(sid, None)
-        if conn is None:
-            return
-        services.metrics.connections -= 1
-        await self._release(services, conn)
+        if conn is not None:
+            await connection.close_connection(self._services_of(), conn)
 
-    async def _release(self, services: Services, conn: Connection, *, late: bool = False) -> None:
-        """Undo what a closed connection holds. Runs again (`late`) when a handler (an `auth`,
-        a `group.join`) finishes after its connection closed, so nothing it added is left."""
-        if conn.authenticated and not conn.released:
-            conn.released = True
-            assert conn.identity_key is not None and conn.user_id is not None
-            try:
-                if late:  # Socket.IO already dropped the sid from its rooms, before auth's entry
-                    await services.emitter.leave_room(conn.sid, user_room(conn.user_id))
-                await services.store.session_remove(conn.identity_key, conn.sid)
-                await services.store.touch(conn.identity_key, services.clock.now())
-            except Exception as exc:
-                services.log.error("disconnect.failed", code=type(exc).__name__)
-            finally:
-                services.metrics.authenticated -= 1  # after the slot is free (tests wait on it)
-        for room in list(conn.rooms):
-            try:
-                await rooms.drop_connection(services, conn, room, event="left")
-            except Exception as exc:  # a store hiccup must not stop the other rooms' clean-up
-                services.log.error("disconnect.failed", room=room, code=type(exc).__name__)
-
-    def _handler(self, event: str, route: Route) -> Callable[..., Awaitable[dict[str, Any]]]:
+    def _handler(self, event: str, route: Event) -> Callable[..., Awaitable[dict[str, Any]]]:
         async def handle(sid: str, data: object = None, *_: object) -> dict[str, Any]:
             services = self._services_of()
             conn = self.connections.get(sid)
@@ -248,8 +179,8 @@ class SioAdapter:
                     raise ApiError("not_authenticated")
                 if route.only_before_auth and conn.authenticated:
                     raise ApiError("already_authenticated")
-                bucket = {"send": conn.send_bucket, "direct": conn.direct_bucket,
-                          "keys": conn.keys_bucket}.get(route.bucket, conn.other_bucket)
+                bucket = {Budget.SEND: conn.send_bucket, Budget.DIRECT: conn.direct_bucket,
+                          Budget.KEYS: conn.keys_bucket}.get(route.budget, conn.other_bucket)
                 if not self._take(conn, bucket):
                     raise ApiError("rate_limited")
                 request = route.decode(data)
@@ -273,7 +204,7 @@ class SioAdapter:
                 return ApiError("internal").to_wire()
             finally:
                 if conn is not None and self.connections.get(sid) is not conn:
-                    await self._release(services, conn, late=True)  # it closed while the rule ran
+                    await connection.release(services, conn, late=True)  # it closed while the rule ran
             return {"ok": True, **result}
 
         return handle

@@ -11,10 +11,11 @@ from e2ee.franking import DIRECT_CONTEXT, make_stamp
 from server.clock import now_ms
 from server.domain import pseudonyms
 from server.domain.ids import user_id, user_room
+from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.limits import MAX_INBOX_FETCH
 from server.wire.errors import ApiError
-from server.wire.requests import DirectSend, InboxAck
+from server.wire.requests import DirectSend, Empty, InboxAck
 
 
 async def send(services: Services, conn: Connection, req: DirectSend) -> dict[str, Any]:
@@ -59,3 +60,11 @@ async def ack(services: Services, conn: Connection, req: InboxAck) -> dict[str, 
     """Remove envelopes I have processed."""
     assert conn.identity_key is not None
     return {"removed": await services.store.inbox_ack(conn.identity_key, list(req.ids))}
+
+
+EVENTS = (
+    Event(name="direct.send", decode=DirectSend.decode, rule=send, budget=Budget.DIRECT),
+    Event(name="inbox.fetch", decode=Empty.decode, rule=lambda s, c, _: fetch(s, c),
+          budget=Budget.OTHER),
+    Event(name="inbox.ack", decode=InboxAck.decode, rule=ack, budget=Budget.OTHER),
+)

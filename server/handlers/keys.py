@@ -8,10 +8,11 @@ from typing import Any
 
 from server.domain import pseudonyms
 from server.domain.ids import user_id, user_room
+from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.limits import MAX_ONE_TIME_PREKEYS_STORED
 from server.wire.errors import ApiError
-from server.wire.requests import KeysFetch, KeysPublish
+from server.wire.requests import Empty, KeysFetch, KeysPublish
 
 
 async def publish(services: Services, conn: Connection, req: KeysPublish) -> dict[str, Any]:
@@ -71,3 +72,11 @@ async def count(services: Services, conn: Connection) -> dict[str, Any]:
     """How many of my one-time prekeys are left."""
     assert conn.identity_key is not None
     return {"one_time_prekeys": await services.store.count_one_time_prekeys(conn.identity_key)}
+
+
+EVENTS = (
+    Event(name="keys.publish", decode=KeysPublish.decode, rule=publish, budget=Budget.KEYS),
+    Event(name="keys.fetch", decode=KeysFetch.decode, rule=fetch, budget=Budget.KEYS),
+    Event(name="keys.count", decode=Empty.decode, rule=lambda s, c, _: count(s, c),
+          budget=Budget.KEYS),
+)

@@ -16,10 +16,12 @@ from config.groups import GroupSpec
 from e2ee.franking import make_stamp
 from e2ee.membership import membership_message
 from server.clock import now_ms
+from server.domain.roles import Role
 from server.domain.schedule import LOBBY, OPEN, current_occurrence, iso, parse_room
+from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.wire.errors import ApiError
-from server.wire.requests import GroupJoin, GroupLeave, RoomSend
+from server.wire.requests import Empty, GroupJoin, GroupLeave, RoomSend
 
 
 def find_group(services: Services, group_id: str) -> GroupSpec:
@@ -32,11 +34,11 @@ def find_group(services: Services, group_id: str) -> GroupSpec:
 
 def _members(raw: dict[str, str]) -> list[dict[str, str]]:
     members = [json.loads(v) for v in raw.values()]
-    return sorted(members, key=lambda m: (m["role"] != "moderator", m["pseudonym"].casefold()))
+    return sorted(members, key=lambda m: (m["role"] != Role.MODERATOR, m["pseudonym"].casefold()))
 
 
 def _peer_count(members: list[dict[str, str]]) -> int:
-    return sum(1 for m in members if m["role"] != "moderator")
+    return sum(1 for m in members if m["role"] != Role.MODERATOR)
 
 
 async def group_info(services: Services, group: GroupSpec, now: float) -> dict[str, Any]:
@@ -51,7 +53,7 @@ async def group_info(services: Services, group: GroupSpec, now: float) -> dict[s
         "ends_at": iso(night.ends_at, group), "capacity": group.capacity,
         "seats_left": max(0, group.capacity - _peer_count(members)), "state": state,
         "open": state == OPEN, "moderator_required": group.moderator_required,
-        "moderator_present": any(m["role"] == "moderator" for m in members),
+        "moderator_present": any(m["role"] == Role.MODERATOR for m in members),
         "room": night.room,
     }
 
@@ -95,8 +97,8 @@ async def join(services: Services, conn: Connection, req: GroupJoin) -> dict[str
                     "epoch": epoch, "members": members, "membership": membership}
         current = _members(await services.store.room_members(night.room))
         others = [m for m in current if m["identity_key"] != me["identity_key"]]
-        if conn.role != "moderator":
-            if group.moderator_required and not any(m["role"] == "moderator" for m in others):
+        if conn.role != Role.MODERATOR:
+            if group.moderator_required and not any(m["role"] == Role.MODERATOR for m in others):
                 raise ApiError("moderator_absent")
             if _peer_count(others) >= group.capacity:
                 raise ApiError("group_full")
@@ -231,3 +233,12 @@ async def close_room(services: Services, room: str, reason: str) -> int:
         await services.emitter.close_room(room)
     services.log.info("group.closed", room=room, members=len(removed), reason=reason)
     return len(removed)
+
+
+EVENTS = (
+    Event(name="groups.list", decode=Empty.decode, rule=lambda s, c, _: list_groups(s),
+          budget=Budget.OTHER),
+    Event(name="group.join", decode=GroupJoin.decode, rule=join, budget=Budget.OTHER),
+    Event(name="group.leave", decode=GroupLeave.decode, rule=leave, budget=Budget.OTHER),
+    Event(name="room.send", decode=RoomSend.decode, rule=send, budget=Budget.SEND),
+)

@@ -10,9 +10,10 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from config.settings import Settings
+from config.settings import DEFAULTS, Settings
 from server.clock import Clock, Random
 from server.domain.ratelimit import TokenBucket
+from server.domain.roles import Role
 from server.domain.sources import SourceRate, SourceTagger
 from server.keys import ServerKeys
 from server.limits import (
@@ -24,8 +25,6 @@ from server.limits import (
     OTHER_RATE,
     PREAUTH_BURST,
     PREAUTH_RATE,
-    SEND_BURST,
-    SEND_RATE,
     STRIKE_BURST,
     STRIKE_RATE,
 )
@@ -88,11 +87,12 @@ class Connection:
     source: str = ""  # opaque tag of the peer address (server/domain/sources.py), never the address
     identity_key: bytes | None = None
     pseudonym: str | None = None
-    role: str = "peer"
+    role: Role = Role.PEER
     user_id: str | None = None
     rooms: set[str] = field(default_factory=set)
     released: bool = False  # its authenticated state was undone after the disconnect
-    send_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(SEND_RATE, SEND_BURST))
+    send_bucket: TokenBucket = field(  # open_connection sizes it from the settings
+        default_factory=lambda: TokenBucket(DEFAULTS.send_rate, DEFAULTS.send_burst))
     direct_bucket: TokenBucket = field(
         default_factory=lambda: TokenBucket(DIRECT_RATE, DIRECT_BURST))
     keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))

@@ -11,12 +11,14 @@ from e2ee.identity import verify_auth
 from server.domain import pseudonyms
 from server.domain.ed25519_check import is_acceptable_public_key
 from server.domain.ids import user_id, user_room
+from server.domain.roles import Role
 from server.handlers import signin
+from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
-from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, PUBLIC_LIMITS
+from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, public_limits
 from server.storage.ports import Binding
 from server.wire.errors import ApiError
-from server.wire.requests import Auth
+from server.wire.requests import Auth, Hello
 
 _GENERATE_ATTEMPTS = 30  # pseudonyms.generate draws from larger spaces as attempts grow
 
@@ -28,8 +30,7 @@ async def hello(services: Services, conn: Connection) -> dict[str, Any]:
     conn.challenge = services.rng.bytes(CHALLENGE_BYTES)
     return {"challenge": b64(conn.challenge), "server_key": b64(services.keys.public_key),
             "protocol": PROTOCOL_VERSION, "pow_bits": services.settings.pow_bits,
-            "limits": {**PUBLIC_LIMITS, "send_rate_per_second": services.settings.send_rate,
-                       "send_burst": services.settings.send_burst}}
+            "limits": public_limits(services.settings.send_rate, services.settings.send_burst)}
 
 
 async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any]:
@@ -57,7 +58,8 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
     conn.identity_key = req.identity_key
     conn.pseudonym = pseudonym
     conn.user_id = uid
-    conn.role = "moderator" if b64(req.identity_key) in services.settings.moderator_keys else "peer"
+    conn.role = Role.MODERATOR if b64(req.identity_key) in services.settings.moderator_keys \
+        else Role.PEER
     services.metrics.authenticated += 1
     services.log.info("auth", user_id=conn.user_id, role=conn.role)
     return {"pseudonym": pseudonym, "user_id": conn.user_id, "role": conn.role}
@@ -107,3 +109,11 @@ def signature_ok(identity_key: bytes, signature: bytes, challenge: bytes,
     except SignatureError:
         return False
     return True
+
+
+EVENTS = (
+    Event(name="hello", decode=Hello.decode, rule=lambda s, c, _: hello(s, c),
+          budget=Budget.OTHER, needs_auth=False, only_before_auth=True),
+    Event(name="auth", decode=Auth.decode, rule=auth, budget=Budget.OTHER, needs_auth=False,
+          only_before_auth=True),
+)

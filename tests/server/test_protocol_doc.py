@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from config.settings import DEFAULTS, load_settings
 from server import limits
-from server.api.socket import ROUTES
+from server.api.routes import ROUTES
 from server.wire.errors import ERROR_CODES
 from tests.server.harness import PUSH_EVENTS
 
@@ -30,20 +31,21 @@ def test_error_codes_match() -> None:
 
 
 def test_limits_match() -> None:
-    for name, value in limits.PUBLIC_LIMITS.items():
+    for name, value in limits.public_limits(DEFAULTS.send_rate, DEFAULTS.send_burst).items():
         number = int(value) if float(value).is_integer() else value
         assert re.search(rf"`{name}` {number}\b", DOC), name
     assert str(limits.MAX_FRAME_BYTES) in DOC
 
 
 def test_settings_limits_match() -> None:
+    d = load_settings(None)  # what `python -m server` runs with no settings file
     rows = {
-        "one sender's envelopes in one inbox": f"{limits.DEFAULT_INBOX_MAX_PER_SENDER} unexpired",
-        "inbox per recipient": f"{limits.DEFAULT_INBOX_MAX_PER_RECIPIENT} unexpired",
-        "time to complete `auth`": f"{limits.DEFAULT_AUTH_TIMEOUT_SECONDS:g} s",
-        "connections per identity key": f"{limits.DEFAULT_MAX_CONNECTIONS_PER_KEY}, all processes",
-        "transports not signed in": f"{limits.DEFAULT_MAX_UNAUTHENTICATED}, "
-                                    f"{limits.DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE} per source",
+        "one sender's envelopes in one inbox": f"{d.inbox_max_per_sender} unexpired",
+        "inbox per recipient": f"{d.inbox_max_per_recipient} unexpired",
+        "time to complete `auth`": f"{d.auth_timeout_seconds:g} s",
+        "connections per identity key": f"{d.max_connections_per_key}, all processes",
+        "transports not signed in": f"{d.max_unauthenticated}, "
+                                    f"{d.max_unauthenticated_per_source} per source",
     }
     for row, value in rows.items():
         assert f"| {row} | {value}" in DOC, row

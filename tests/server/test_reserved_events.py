@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from e2ee.identity import auth_message
 from server.api.guard import GuardedServer
-from server.api.socket import ROUTES
+from server.api.routes import ROUTES
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, pow_for, wait_until
 from tests.server.rawsocket import RawSocket
