@@ -28,9 +28,9 @@ from server.limits import MAX_FRAME_BYTES
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.staff_wiring import build_staff_service, open_staff_store
-from server.storage.embedded import EmbeddedStore
-from server.storage.ports import Store
-from server.storage.redis_store import RedisStore
+from server.storage.embedded import open_embedded
+from server.storage.redis import open_redis
+from server.storage.stores import Stores
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 SIO: web.AppKey[GuardedServer] = web.AppKey("sio", GuardedServer)
@@ -39,11 +39,11 @@ SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
 STAFF: web.AppKey[StaffService] = web.AppKey("staff", StaffService)
 
 
-def open_store(settings: Settings) -> Store:
-    """The Redis store if `settings.redis_url` is set, else the embedded one in the data dir."""
+def open_stores(settings: Settings) -> Stores:
+    """The Redis stores if `settings.redis_url` is set, else the embedded ones in the data dir."""
     if settings.redis_url:
-        return RedisStore(settings.redis_url)
-    return EmbeddedStore(settings.data_dir)
+        return open_redis(settings.redis_url)
+    return open_embedded(settings.data_dir)
 
 
 def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | None = None,
@@ -65,17 +65,17 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     the_rng = rng or SystemRandom()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        store = open_store(settings)
+        stores = open_stores(settings)
         staff_store = open_staff_store(settings)
         try:
             key_file = settings.key_file or default_key_file(settings.data_dir)
             if not settings.redis_url:
                 check_outside(key_file, settings.data_dir)
-            keys = await load_server_keys(store, the_rng, key_file)
+            keys = await load_server_keys(stores.server_keys, the_rng, key_file)
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
-            services = Services(settings=settings, store=store, clock=the_clock, rng=the_rng,
+            services = Services(settings=settings, stores=stores, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
                           sources=SourceTagger(the_rng.bytes(32)),
@@ -89,11 +89,12 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             yield
             if task is not None:
                 await scheduler.stop(task)
-            await store.forget_owner(services.instance_id)
+            await stores.rooms.forget_owner(services.instance_id)
+            await stores.identities.forget_owner(services.instance_id)
             await sio.shutdown()
         finally:
             await staff_store.close()
-            await store.close()
+            await stores.close()
 
     async def drop_transports(app: web.Application) -> None:
         # aiohttp waits for open websocket handlers before cleanup runs, so close them here.

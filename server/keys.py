@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from server.clock import Random
 from server.keyfile import KeyFileError, load_or_create
-from server.storage.ports import Store
+from server.storage.server_keys import ServerKeyStore
 
 SIGNING_SECRET_NAME = "room_signing_key"  # noqa: S105 (a store key name)
 FRANKING_SECRET_NAME = "franking_key"  # noqa: S105
@@ -40,7 +40,7 @@ class ServerKeys:
         return self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-async def load_server_keys(store: Store, rng: Random, key_file: Path) -> ServerKeys:
+async def load_server_keys(store: ServerKeyStore, rng: Random, key_file: Path) -> ServerKeys:
     """Load the server's keys from `key_file`, creating it on first start; keys an older
     version kept in the store are moved into the file and deleted from the store."""
     names = (SIGNING_SECRET_NAME, FRANKING_SECRET_NAME)

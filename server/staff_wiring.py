@@ -7,10 +7,10 @@ from config.settings import Settings
 from server.clock import Clock, Random
 from server.handlers.staff import StaffService
 from server.logs import EventLog
-from server.storage.staff_embedded import EmbeddedStaffStore
+from server.storage.embedded.staff import EmbeddedStaffStore
+from server.storage.redis.staff import RedisStaffStore
+from server.storage.staff import StaffStore
 from server.storage.staff_keyfile import default_key_path, load_or_create_key
-from server.storage.staff_port import StaffStore
-from server.storage.staff_redis import RedisStaffStore
 
 
 def open_staff_store(settings: Settings) -> StaffStore:

@@ -60,7 +60,7 @@ def make_routes(services_of: Callable[[], Services], app: web.Application) -> No
         live = [g for g in groups if g["state"] in ("lobby", "open")]
         members = sum(g["capacity"] - g["seats_left"] for g in live)
         text = services.metrics.render(open_rooms=len(live), members=members,
-                                    inbox_size=await services.store.inbox_total(now))
+                                    inbox_size=await services.stores.inbox.total(now))
         return web.Response(text=text, content_type="text/plain", charset="utf-8",
                             headers={"X-Prometheus-Format": "0.0.4"})
 

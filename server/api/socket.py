@@ -23,6 +23,7 @@ from server.handlers import connection
 from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services
 from server.wire.errors import ApiError
+from server.wire.pushes import Push
 
 
 class SioEmitter:
@@ -31,10 +32,9 @@ class SioEmitter:
     def __init__(self, sio: GuardedServer) -> None:
         self._sio = sio
 
-    async def emit(self, event: str, data: dict[str, Any], *, to: str,
-                   skip_sid: str | None = None) -> None:
+    async def emit(self, push: Push, *, to: str, skip_sid: str | None = None) -> None:
         """See Emitter."""
-        await self._sio.emit(event, data, to=to, skip_sid=skip_sid)
+        await self._sio.emit(push.EVENT, push.to_wire(), to=to, skip_sid=skip_sid)
 
     async def enter_room(self, sid: str, room: str) -> None:
         """See Emitter."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from server.domain.ids import user_room
 from server.domain.ratelimit import TokenBucket
-from server.handlers import rooms
+from server.handlers import room_life
 from server.handlers.services import Connection, Services
 
 
@@ -33,14 +33,14 @@ async def release(services: Services, conn: Connection, *, late: bool = False) -
         try:
             if late:  # Socket.IO already dropped the sid from its rooms, before auth's entry
                 await services.emitter.leave_room(conn.sid, user_room(conn.user_id))
-            await services.store.session_remove(conn.identity_key, conn.sid)
-            await services.store.touch(conn.identity_key, services.clock.now())
+            await services.stores.identities.session_remove(conn.identity_key, conn.sid)
+            await services.stores.identities.touch(conn.identity_key, services.clock.now())
         except Exception as exc:
             services.log.error("disconnect.failed", code=type(exc).__name__)
         finally:
             services.metrics.authenticated -= 1  # after the slot is free (tests wait on it)
     for room in list(conn.rooms):
         try:
-            await rooms.drop_connection(services, conn, room, event="left")
+            await room_life.drop_connection(services, conn, room, event="left")
         except Exception as exc:  # a store hiccup must not stop the other rooms' clean-up
             services.log.error("disconnect.failed", room=room, code=type(exc).__name__)

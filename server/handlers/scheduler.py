@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import rooms
+from server.handlers import room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -24,6 +24,7 @@ from server.limits import (
     PROCESS_DEAD_AFTER_SECONDS,
     SCHEDULER_TICK_SECONDS,
 )
+from server.wire.pushes import GroupClosing, GroupOpened
 
 CLAIM_TTL_SECONDS = 3 * 24 * 3600
 CLOSE_GRACE_SECONDS = 24 * 3600  # a night ended longer ago than this is not closed again
@@ -44,26 +45,27 @@ class Scheduler:
     async def tick(self) -> None:
         """Apply every transition due at the clock's current time."""
         services = self._services
-        await rooms.reap_dead_processes(services, PROCESS_DEAD_AFTER_SECONDS)
+        claims = services.stores.claims
+        await room_life.reap_dead_processes(services, PROCESS_DEAD_AFTER_SECONDS)
         if self._live_sids is not None:
-            await rooms.reap_orphans(services, self._live_sids)
+            await room_life.reap_orphans(services, self._live_sids)
         now = services.clock.now()
-        await services.store.inbox_sweep(now, INBOX_SWEEP_BATCH)
+        await services.stores.inbox.sweep(now, INBOX_SWEEP_BATCH)
         for group in services.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
-                    and await services.store.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
-                await rooms.close_room(services, ended.room, "ended")
+                    and await claims.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
+                await room_life.close_room(services, ended.room, "ended")
             night = current_occurrence(group, now)
             if night.state_at(now) != OPEN:
                 continue
-            if await services.store.claim_once(f"{night.room}:opened", CLAIM_TTL_SECONDS):
-                await services.emitter.emit("group.opened", {"room": night.room}, to=night.room)
+            if await claims.claim_once(f"{night.room}:opened", CLAIM_TTL_SECONDS):
+                await services.emitter.emit(GroupOpened(room=night.room), to=night.room)
                 services.log.info("group.opened", room=night.room)
             if not group.always_open and now >= night.ends_at - CLOSING_WARNING_SECONDS \
-                    and await services.store.claim_once(f"{night.room}:closing", CLAIM_TTL_SECONDS):
+                    and await claims.claim_once(f"{night.room}:closing", CLAIM_TTL_SECONDS):
                 await services.emitter.emit(
-                    "group.closing", {"room": night.room, "closes_at": iso(night.ends_at, group)},
+                    GroupClosing(room=night.room, closes_at=iso(night.ends_at, group)),
                     to=night.room)
                 services.log.info("group.closing", room=night.room)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from config.settings import DEFAULTS, Settings
 from server.clock import Clock, Random
 from server.domain.ratelimit import TokenBucket
+from server.domain.records import Member
 from server.domain.roles import Role
 from server.domain.sources import SourceRate, SourceTagger
 from server.keys import ServerKeys
@@ -30,7 +31,8 @@ from server.limits import (
 )
 from server.logs import EventLog
 from server.metrics import Metrics
-from server.storage.ports import Store
+from server.storage.stores import Stores
+from server.wire.pushes import Push
 
 
 class StaffNames(Protocol):
@@ -42,8 +44,7 @@ class StaffNames(Protocol):
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""
 
-    async def emit(self, event: str, data: dict[str, Any], *, to: str,
-                   skip_sid: str | None = None) -> None: ...
+    async def emit(self, push: Push, *, to: str, skip_sid: str | None = None) -> None: ...
 
     async def enter_room(self, sid: str, room: str) -> None: ...
 
@@ -62,7 +63,7 @@ class Services:
     """The service's wiring, built once per app in `server.app`."""
 
     settings: Settings
-    store: Store
+    stores: Stores
     clock: Clock
     rng: Random
     keys: ServerKeys
@@ -111,8 +112,7 @@ class Connection:
         """True after a successful `auth`."""
         return self.identity_key is not None
 
-    def member(self) -> dict[str, str]:
-        """This connection's Member record for the wire."""
+    def member(self) -> Member:
+        """This connection's member record."""
         assert self.identity_key is not None and self.pseudonym is not None
-        return {"pseudonym": self.pseudonym, "identity_key": b64(self.identity_key),
-                "role": self.role}
+        return Member(pseudonym=self.pseudonym, identity_key=self.identity_key, role=self.role)

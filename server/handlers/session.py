@@ -11,12 +11,12 @@ from e2ee.identity import verify_auth
 from server.domain import pseudonyms
 from server.domain.ed25519_check import is_acceptable_public_key
 from server.domain.ids import user_id, user_room
+from server.domain.records import Binding
 from server.domain.roles import Role
 from server.handlers import signin
 from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, public_limits
-from server.storage.ports import Binding
 from server.wire.errors import ApiError
 from server.wire.requests import Auth, Hello
 
@@ -44,7 +44,7 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
     if not signature_ok(req.identity_key, req.signature, challenge, services.keys.public_key):
         raise ApiError("bad_signature")
     # The slot first, so a refused auth binds no name (a failed call changes nothing).
-    if not await services.store.session_add(req.identity_key, conn.sid, services.instance_id,
+    if not await services.stores.identities.session_add(req.identity_key, conn.sid, services.instance_id,
                                          services.settings.max_connections_per_key):
         raise ApiError("too_many_connections")
     uid = user_id(req.identity_key)
@@ -52,7 +52,7 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
         pseudonym = await bind_pseudonym(services, req.identity_key, req.pseudonym)
         await services.emitter.enter_room(conn.sid, user_room(uid))
     except BaseException:
-        await services.store.session_remove(req.identity_key, conn.sid)
+        await services.stores.identities.session_remove(req.identity_key, conn.sid)
         raise
     # No await from here on: the connection's state and the gauge change together.
     conn.identity_key = req.identity_key
@@ -76,7 +76,7 @@ async def bind_pseudonym(services: Services, identity_key: bytes, wanted: str | 
         if await _try_bind(services, identity_key, name, now):
             return name
         raise ApiError("pseudonym_taken")
-    current = await services.store.binding_of_key(identity_key)
+    current = await services.stores.identities.binding_of_key(identity_key)
     # Keeping the current name is a bind too: it refreshes last_seen only if the key still
     # holds the name, in the same atomic step.
     # A name a staff account has taken since is not kept: the key gets a new one.
@@ -95,7 +95,7 @@ async def _try_bind(services: Services, identity_key: bytes, name: str, now: flo
     folded = pseudonyms.fold(name)
     binding = Binding(identity_key=identity_key, pseudonym=name, folded=folded, last_seen=now)
     since = await signin.taken_since(services, folded, identity_key, now)
-    return await services.store.bind_if_free(binding, taken_since=since)
+    return await services.stores.identities.bind_if_free(binding, taken_since=since)
 
 
 def signature_ok(identity_key: bytes, signature: bytes, challenge: bytes,

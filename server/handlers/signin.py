@@ -31,9 +31,9 @@ async def taken_since(services: Services, folded: str, identity_key: bytes, now:
     keys later counts from its last sign-in, so the short window cannot cut it off while it is
     active (sign-ins refresh `last_seen`)."""
     window = services.settings.pseudonym_window_days * 86400
-    holder = await services.store.binding_of_name(folded)
+    holder = await services.stores.identities.binding_of_name(folded)
     if holder is None or holder.identity_key == identity_key:
         return now - window
-    if await services.store.get_bundle(holder.identity_key) is None:
+    if await services.stores.keys.get_bundle(holder.identity_key) is None:
         return now - min(window, services.settings.new_key_binding_seconds)
     return now - window

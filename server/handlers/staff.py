@@ -25,7 +25,7 @@ from server.clock import Clock, Random
 from server.domain import staff as policy
 from server.domain.staff_secrets import SealError, open_totp, seal_totp
 from server.logs import EventLog
-from server.storage.staff_port import StaffAccount, StaffSession, StaffStore
+from server.storage.staff import StaffAccount, StaffSession, StaffStore
 from server.wire.errors import ApiError
 
 

@@ -49,7 +49,7 @@ async def test_connections_per_key_are_capped(live_server_factory: LiveServerFac
         refused = await third.authenticate("Toinen Nimi")
         assert refused["error"] == "too_many_connections"
         # Nothing changed: the name was not bound and the key keeps its own.
-        holder = await server.services.store.binding_of_key(first.identity_key)
+        holder = await server.services.stores.identities.binding_of_key(first.identity_key)
         assert holder is not None and holder.pseudonym == "Monesti"
         other = await Peer.connect(server.url, "Toinen Nimi")  # still free
         await other.close()
@@ -92,7 +92,7 @@ async def test_slots_of_a_dead_process_are_freed(live_server_factory: LiveServer
                                   run_scheduler=False)
     gone = await Peer.connect(b.url, "Kaatuva")
     # Process B "crashes": its session record stays behind in Redis, with no disconnect.
-    await b.services.store.heartbeat(b.services.instance_id, a.services.clock.now() - 3600)
+    await b.services.stores.rooms.heartbeat(b.services.instance_id, a.services.clock.now() - 3600)
     retry = await Peer.connect(a.url, auth=False, key=gone.key)
     try:
         assert (await retry.authenticate())["error"] == "too_many_connections"
@@ -108,7 +108,7 @@ async def test_closing_during_auth_leaves_no_slot(live_server_factory: LiveServe
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """An `auth` that finishes after its connection closed releases what it took."""
     server = await live_server_factory(max_connections_per_key=1, **backend)
-    store = server.services.store
+    store = server.services.stores.identities
     binding, gate = asyncio.Event(), asyncio.Event()
     bind_if_free = store.bind_if_free
 

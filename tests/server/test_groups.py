@@ -237,7 +237,7 @@ async def test_capacity_holds_under_concurrent_joins(
         epochs = sorted(r["epoch"] for r in replies if r["ok"])
         assert epochs == [1, 2]
         room = next(r["room"] for r in replies if r["ok"])
-        assert len(await server.services.store.room_members(room)) == 2
+        assert len(await server.services.stores.rooms.members(room)) == 2
     finally:
         for p in peers:
             await p.close()

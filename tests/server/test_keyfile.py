@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from server.keyfile import KeyFileError, default_key_file
-from server.storage.redis_store import RedisStore
+from server.storage.redis.connection import Connection
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, wait_until
 
@@ -100,7 +100,7 @@ def write_legacy_sqlite(data_dir: Path) -> None:
 
 async def test_keys_in_an_old_sqlite_file_move_to_the_key_file(
         live_server_factory: LiveServerFactory, tmp_path: Path) -> None:
-    from server.storage.embedded import DB_FILE
+    from server.storage.embedded.db import DB_FILE
     data = tmp_path / "old"
     write_legacy_sqlite(data)
     assert (data / DB_FILE).exists()
@@ -137,8 +137,8 @@ async def test_keys_in_redis_move_to_the_key_file_and_a_mismatch_is_refused(
 
 
 def test_redis_tls_urls_use_tls() -> None:
-    store = RedisStore("rediss://:pw@redis.example.org:6380/0")
-    pool = store._r.connection_pool
+    store = Connection.open("rediss://:pw@redis.example.org:6380/0")
+    pool = store.r.connection_pool
     assert pool.connection_class.__name__ == "SSLConnection"
     assert pool.connection_kwargs["password"] == "pw"
     assert "pw" not in repr(store)

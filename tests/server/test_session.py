@@ -246,7 +246,7 @@ async def test_sign_in_needs_the_proof_of_work(live_server_factory: LiveServerFa
             hello = await peer.call("hello")
             signed = auth_message(unb64(hello["challenge"]), peer.identity_key,
                                   unb64(hello["server_key"]))
-        assert await server.services.store.binding_of_key(peer.identity_key) is None
+        assert await server.services.stores.identities.binding_of_key(peer.identity_key) is None
         assert (await peer.authenticate("Tuisku"))["ok"]
     finally:
         await peer.close()
@@ -262,7 +262,7 @@ async def test_sign_ins_per_source_are_rate_limited(live_server_factory: LiveSer
         replies = [await p.authenticate() for p in peers]
         assert [r.get("ok", False) for r in replies[:3]] == [True, True, True]
         assert replies[3]["error"] == "rate_limited"
-        assert await server.services.store.binding_of_key(peers[3].identity_key) is None
+        assert await server.services.stores.identities.binding_of_key(peers[3].identity_key) is None
     finally:
         for p in peers:
             await p.close()

@@ -19,8 +19,8 @@ async def test_browser_tops_up_after_keys_low(live_server_factory: LiveServerFac
     peer = await open_peer(server.url)
     await peer.sign_in("Lumi Tops")
     await wait_ready(peer)
-    store = server.services.store
-    holder = await store.binding_of_name(pseudonyms.fold("Lumi Tops"))
+    store = server.services.stores.keys
+    holder = await server.services.stores.identities.binding_of_name(pseudonyms.fold("Lumi Tops"))
     assert holder is not None
     start = await store.count_one_time_prekeys(holder.identity_key)
     assert start >= 10

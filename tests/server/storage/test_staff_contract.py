@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from server.storage.staff_embedded import EmbeddedStaffStore
-from server.storage.staff_port import StaffAccount, StaffInvite, StaffSession, StaffStore
-from server.storage.staff_redis import RedisStaffStore
+from server.storage.embedded.staff import EmbeddedStaffStore
+from server.storage.redis.staff import RedisStaffStore
+from server.storage.staff import StaffAccount, StaffInvite, StaffSession, StaffStore
 
 ACCOUNT = StaffAccount(username="Liisa K", folded="llsak", role="moderator",
                        password_hash="$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",

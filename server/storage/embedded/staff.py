@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from server.storage.staff_port import StaffAccount, StaffInvite, StaffSession
+from server.storage.staff import StaffAccount, StaffInvite, StaffSession
 
 DB_FILE = "staff.sqlite3"
 BUSY_TIMEOUT_MS = 5000

@@ -2,8 +2,8 @@
 `server/domain/staff_records.py`).
 
 Two implementations pass one contract suite (tests/server/test_staff_store_contract.py):
-`server.storage.staff_embedded.EmbeddedStaffStore` (SQLite file `staff.sqlite3` in the data dir)
-and `server.storage.staff_redis.RedisStaffStore` (durable on Redis with the append-only file).
+`server.storage.embedded.staff.EmbeddedStaffStore` (SQLite file `staff.sqlite3` in the data dir)
+and `server.storage.redis.staff.RedisStaffStore` (durable on Redis with the append-only file).
 
 What is stored, and in what form:
 - an account: username, its fold (the key), role, the Argon2id hash of the password, the TOTP

@@ -23,9 +23,8 @@ import base64
 import json
 from typing import Any
 
-import redis.asyncio as aioredis
-
-from server.storage.staff_port import StaffAccount, StaffInvite, StaffSession
+from server.storage.redis.connection import client
+from server.storage.staff import StaffAccount, StaffInvite, StaffSession
 
 PREFIX = "ilp:staff:"
 TTL_MARGIN_SECONDS = 3600
@@ -123,7 +122,7 @@ class RedisStaffStore:
 
     def __init__(self, url: str) -> None:
         # Typed as Any: redis-py's stubs cannot express decode_responses=True (str, not bytes).
-        self._r: Any = aioredis.Redis.from_url(url, decode_responses=True)
+        self._r: Any = client(url)
         self._create = self._r.register_script(_CREATE)
         self._hset_if_exists = self._r.register_script(_HSET_IF_EXISTS)
         self._use_step = self._r.register_script(_USE_STEP)
