@@ -151,8 +151,20 @@ def with_filler(data: dict, factor: int) -> dict:
     return data
 
 
-def naive_regex(det: Detector) -> re.Pattern[str]:
-    """One alternation of every lexicon sequence of the compiled detector."""
+_JS_SPECIAL = frozenset("\\^$.|?*+()[]{}/")
+
+
+def _js_escape(word: str) -> str:
+    return "".join("\\" + ch if ch in _JS_SPECIAL else ch for ch in word)
+
+
+def naive_source(det: Detector, js: bool = False) -> str:
+    """One alternation of every lexicon sequence of the compiled detector, as regex source:
+    Python ``re`` syntax, or (``js``) JavaScript with the ``u`` flag, where Unicode word
+    characters are spelled ``[\\p{L}\\p{N}_]`` so both baselines mean the same."""
+    w, nw = (r"[\p{L}\p{N}_]", r"[^\p{L}\p{N}_]") if js else (r"\w", r"\W")
+    esc = _js_escape if js else re.escape
+    digits = r"[0-9]+" if js else r"\d+"
     alts = []
     c = det._c
     for seq in c.matcher._seqs:
@@ -161,15 +173,20 @@ def naive_regex(det: Detector) -> re.Pattern[str]:
         parts = []
         for e in seq.elems:
             if isinstance(e, Gap):
-                parts.append(f"(?:\\w+\\W+){{{e.lo},{e.hi}}}")
+                parts.append(f"(?:{w}+{nw}+){{{e.lo},{e.hi}}}")
                 continue
-            opts = [re.escape(w) for w in sorted(e.words)] + [re.escape(p) + r"\w*"
-                                                              for p in e.prefixes]
+            opts = [esc(x) for x in sorted(e.words)] + [esc(p) + w + "*" for p in e.prefixes]
             if e.num or e.qty:
-                opts.append(r"\d+\w*")
-            parts.append("(?:" + "|".join(opts) + r")\W+")
-        alts.append("".join(parts)[: -len(r"\W+")] if parts[-1].endswith(r"\W+") else "".join(parts))
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
+                opts.append(digits + w + "*")
+            parts.append("(?:" + "|".join(opts) + ")" + nw + "+")
+        joined = "".join(parts)
+        alts.append(joined[: -len(nw + "+")] if joined.endswith(nw + "+") else joined)
+    return f"(?<!{w})(?:" + "|".join(alts) + f")(?!{w})"
+
+
+def naive_regex(det: Detector) -> re.Pattern[str]:
+    """The naive baseline in Python: one big ``re`` alternation (see ``naive_source``)."""
+    return re.compile(naive_source(det))
 
 
 def cpu_us(fn: Callable[[str], object], msgs: list[str], rounds: int = 5) -> float:

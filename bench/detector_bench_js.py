@@ -4,8 +4,10 @@ Usage: .venv/bin/python bench/detector_bench_js.py [--messages N] [--write]
 
 Serves web_client/ and config/detector.json from a local aiohttp server, loads
 web_client/js/detector.js in Debian's Chromium (never downloaded) and times detect() per
-message with performance.now() (best of 5 rounds after three warm-up passes over all lines). --write replaces the
-JavaScript section of docs/benchmarks.md.
+message with performance.now() (best of 5 rounds after three warm-up passes over all lines),
+and in the same page the naive baseline: ONE big JavaScript RegExp alternation of the same
+lexicon phrases (bench/detector_bench.py's ``naive_source``, Unicode word classes), best of 3.
+--write replaces the JavaScript section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -23,17 +25,23 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import DOC, write_section  # noqa: E402
-from detector_bench import EVERYDAY, load_cases, messages  # noqa: E402
+from detector_bench import EVERYDAY, load_cases, messages, naive_source  # noqa: E402
 
+from moderation import build_detector  # noqa: E402
+from moderation.data import load_default_data  # noqa: E402
 from tests.fixtures.services import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, free_port  # noqa: E402
 
 SECTION = "## Crisis-language detector (JavaScript, Chromium)"
 TIMING = """
-async (groups) => {
+async ([groups, naiveSource]) => {
   const mod = await import('/web_client/js/detector.js');
   const data = await (await fetch('/api/detector.json')).json();
   const det = mod.compileDetector(data);
+  // The naive baseline in the same run: one big alternation of the same phrases.
+  const rx = new RegExp(naiveSource, 'gu');
+  const naive = (l) => [...l.toLowerCase().matchAll(rx)];
   const out = {};
+  const naiveOut = {};
   for (let w = 0; w < 3; w++) {
     for (const lines of Object.values(groups)) for (const l of lines) det.detect(l, null);
   }
@@ -45,14 +53,21 @@ async (groups) => {
       best = Math.min(best, (performance.now() - t0) * 1000 / lines.length);
     }
     out[name] = best;
+    let bestNaive = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      for (const l of lines) naive(l);
+      bestNaive = Math.min(bestNaive, (performance.now() - t0) * 1000 / lines.length);
+    }
+    naiveOut[name] = bestNaive;
   }
-  return {results: out, ua: navigator.userAgent};
+  return {results: out, naive: naiveOut, ua: navigator.userAgent};
 }
 """
 
 
-async def measure(n: int) -> tuple[dict[str, float], str]:
-    """µs per message per group of lines, and the browser's user agent."""
+async def measure(n: int) -> tuple[dict[str, float], dict[str, float], str]:
+    """µs per message per group of lines (detect, naive baseline), and the user agent."""
     from playwright.async_api import async_playwright
 
     app = web.Application()
@@ -76,23 +91,26 @@ async def measure(n: int) -> tuple[dict[str, float], str]:
             browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = await browser.new_page()
             await page.goto(f"http://127.0.0.1:{port}/")
-            got = await page.evaluate(TIMING, groups)
+            source = naive_source(build_detector(load_default_data()), js=True)
+            got = await page.evaluate(TIMING, [groups, source])
             await browser.close()
     finally:
         await runner.cleanup()
-    return got["results"], got["ua"]
+    return got["results"], got["naive"], got["ua"]
 
 
 def main(argv: list[str]) -> int:
     """Measure, print and optionally write the table."""
     n = int(argv[argv.index("--messages") + 1]) if "--messages" in argv else 3000
-    results, ua = asyncio.run(measure(n))
+    results, naive, ua = asyncio.run(measure(n))
     version = next((p for p in ua.split() if p.startswith(("HeadlessChrome/", "Chrome/"))), ua)
     lines = [f"Same lines as the Python table ({n} mixed lines, fixed seed), {version}, "
              "performance.now(), best of 5 rounds after warm-up over all lines; load average "
              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", "",
-             "| lines | detect µs/msg | msgs/s |", "|---|---|---|"]
-    lines += [f"| {k} | {v:.1f} | {1e6 / v:,.0f} |" for k, v in results.items()]
+             "| lines | detect µs/msg | msgs/s | naive regex µs/msg | naive ÷ detect |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {k} | {v:.1f} | {1e6 / v:,.0f} | {naive[k]:.1f} | {naive[k] / v:.1f}x |"
+              for k, v in results.items()]
     table = "\n".join(lines) + "\n"
     print(table)
     if "--write" in argv:

@@ -29,7 +29,8 @@ def make_app(redis_url: str | None) -> web.Application:
 
     @sio.on("hello")
     async def hello(sid: str, data: Any = None) -> dict[str, Any]:
-        return {"ok": True, "challenge": "AAAA"}
+        # The same reply shape as the real hello (auth v2 signs over the server key); nothing checks it.
+        return {"ok": True, "challenge": "AAAA", "server_key": "A" * 43 + "="}
 
     @sio.on("auth")
     async def auth(sid: str, data: Any = None) -> dict[str, Any]:

@@ -74,6 +74,10 @@ SETTINGS = """
 [server]
 groups_file = "groups.toml"
 
+[identity]
+# The bench measures the relay, not the sign-in cost (its clients do no proof of work).
+pow_bits = 0
+
 [limits]
 send_rate_per_second = 100000
 send_burst = 100000
@@ -184,6 +188,7 @@ class Member:
     async def start(self, url: str) -> str:
         await self.sio.connect(url, transports=["websocket"], wait_timeout=20)
         hello = await self.sio.call("hello", {}, timeout=20)
+        assert "server_key" in hello, hello
         challenge = base64.b64decode(hello["challenge"])
         reply = await self.sio.call("auth", {
             "identity_key": b64(self.pub), "pseudonym": self.name,
@@ -381,7 +386,10 @@ def start_targets(procs: Processes, deployments: list[Deployment]) -> list[Targe
                     proc = procs.spawn(
                         [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port",
                          str(port), "--data-dir", str(procs.work / f"data-{name}-{i}"),
-                         "--config", str(config / "settings.toml")], f"{name}-{i}.log", env)
+                         "--config", str(config / "settings.toml"),
+                         # every process of one deployment shares the server's key file
+                         "--key-file", str(procs.work / f"{name}-server.key")],
+                        f"{name}-{i}.log", env)
                 pids.append(proc.pid)
                 urls.append(f"http://127.0.0.1:{port}")
                 waits.append((f"http://127.0.0.1:{port}/healthz", proc))

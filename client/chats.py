@@ -1,22 +1,25 @@
 """The user-facing chat handles: a group room and a 1:1 conversation.
 
-Both have ``send(text)`` and ``next_message(timeout)``; the work is done by the ``PeerClient``
-they belong to (``client.peer``), which owns the socket, the keys and the lock around them.
+Both have ``send(text)`` and ``next_message(timeout)``; the work is done by the object that made
+them (``client.groups.Groups``, ``client.directs.Directs``), passed in as a small interface
+(``GroupOps``, ``DirectOps``) so a handle never reaches into a client.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from client.errors import ClientError, RoomClosedError
+from client.errors import BAD_REQUEST, TOO_LARGE, ClientError, RoomClosedError
 from client.messages import Mailbox, Message
 from e2ee.limits import MAX_TEXT_BYTES
 
 if TYPE_CHECKING:
-    from client.direct_flow import DirectFlow
-    from client.group_flow import GroupFlow
     from client.wire import GroupInfo
+
+log = logging.getLogger("client.chats")
 
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -24,13 +27,62 @@ DEFAULT_TIMEOUT_S = 10.0
 class NoMoreMessages(RoomClosedError, TimeoutError):
     """``next_message`` on a closed room after its last message: nothing will ever come."""
 
-TOO_LARGE = "too_large"
+
+class GroupOps(Protocol):
+    """What a ``Group`` handle asks of the object that made it."""
+
+    async def send(self, group: Group, text: str) -> None:
+        """Encrypt and relay ``text`` to ``group``'s room."""
+        ...
+
+    async def leave(self, group: Group) -> None:
+        """Leave ``group``'s room."""
+        ...
+
+    def members(self, room: str) -> list[str]:
+        """Pseudonyms of the room's current members."""
+        ...
+
+
+class DirectOps(Protocol):
+    """What a ``DirectChat`` handle asks of the object that made it."""
+
+    async def send_text(self, chat: DirectChat, text: str) -> None:
+        """Encrypt ``text`` for ``chat`` and send it."""
+        ...
+
+
+Listener = Callable[[Message, "Group | DirectChat"], None]
+Notify = Callable[[Message, "Group | DirectChat"], None]
+"""Called for every message delivered to a chat (after its mailbox has it)."""
+
+
+class Listeners:
+    """The user's ``add_listener`` callbacks; one failing does not stop the others."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def __repr__(self) -> str:
+        return f"Listeners({len(self._listeners)})"
+
+    def add(self, listener: Listener) -> None:
+        """Call ``listener(message, chat)`` for every message delivered from now on."""
+        self._listeners.append(listener)
+
+    def notify(self, message: Message, chat: Group | DirectChat) -> None:
+        """Call every listener with ``message``."""
+        for listener in self._listeners:
+            try:
+                listener(message, chat)
+            except Exception as err:
+                log.warning("listener failed: %s", type(err).__name__)
 
 
 def check_text(text: str) -> None:
     """Refuse, before any key moves, text the protocol cannot carry."""
     if not isinstance(text, str) or not text:
-        raise ClientError("bad_request", "text must be a non-empty string")
+        raise ClientError(BAD_REQUEST, "text must be a non-empty string")
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
         raise ClientError(TOO_LARGE, f"text is longer than {MAX_TEXT_BYTES} UTF-8 bytes")
 
@@ -38,8 +90,8 @@ def check_text(text: str) -> None:
 class Group:
     """My membership of one group's room for tonight."""
 
-    def __init__(self, peer: GroupFlow, group_id: str, room: str) -> None:
-        self._peer = peer
+    def __init__(self, ops: GroupOps, group_id: str, room: str) -> None:
+        self._ops = ops
         self.group_id = group_id
         self.room = room
         self.closes_at: str | None = None
@@ -62,7 +114,7 @@ class Group:
     @property
     def members(self) -> list[str]:
         """Pseudonyms of the room's current members (from the last signed membership)."""
-        return self._peer._member_names(self.room)
+        return self._ops.members(self.room)
 
     async def send(self, text: str) -> None:
         """Encrypt ``text`` with my sender key and relay it to the room.
@@ -72,7 +124,7 @@ class Group:
         if self.is_closed:
             raise RoomClosedError(self.room)
         check_text(text)
-        await self._peer._send_group(self, text)
+        await self._ops.send(self, text)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The next message from another member, in order.
@@ -107,9 +159,9 @@ class Group:
 
     async def leave(self) -> None:
         """Leave the room; its keys are dropped and it takes no more messages."""
-        await self._peer._leave_group(self)
+        await self._ops.leave(self)
 
-    # -- called by PeerClient ----------------------------------------------------------------
+    # -- called by client.groups -------------------------------------------------------------
 
     def _deliver(self, message: Message) -> None:
         self._mailbox.put(message)
@@ -129,8 +181,8 @@ class Group:
 class DirectChat:
     """A 1:1 conversation with one pseudonym."""
 
-    def __init__(self, peer: DirectFlow, pseudonym: str, identity_key: bytes) -> None:
-        self._peer = peer
+    def __init__(self, ops: DirectOps, pseudonym: str, identity_key: bytes) -> None:
+        self._ops = ops
         self.pseudonym = pseudonym
         self.identity_key = identity_key
         self._mailbox = Mailbox(f"direct:{pseudonym}")
@@ -141,7 +193,7 @@ class DirectChat:
     async def send(self, text: str) -> None:
         """Encrypt ``text`` over the pairwise session and queue it in the recipient's inbox."""
         check_text(text)
-        await self._peer._send_direct_text(self, text)
+        await self._ops.send_text(self, text)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The next message from this pseudonym (``MessageTimeout`` after ``timeout`` s)."""

@@ -1,7 +1,7 @@
 """The client's key state: one object over the e2ee core's account, 1:1 sessions and sender keys.
 
-Pure (no I/O, no clock): ``PeerClient`` calls it under its lock and saves ``export_state()`` to
-the keystore whenever the 1:1 state moved. Group sender keys are deliberately *not* exported:
+Pure (no I/O, no clock; randomness from the ``rng`` it is given): its owners call it under the
+session's lock and save ``export_state()`` to the keystore whenever the 1:1 state moved. Group sender keys are deliberately *not* exported:
 a room lives one night, and a restarted client rejoins and gets fresh keys, so no group key
 ever reaches the disk.
 
@@ -15,8 +15,9 @@ import binascii
 from collections import OrderedDict
 from typing import Any
 
-from client.errors import UNTRUSTED_KEY, ClientError, ProtocolViolation
-from e2ee.content import Content, SenderKeyDistribution
+from client.clock import Rng, system_rng
+from client.errors import KEYSTORE_CORRUPT, PINS_FULL, UNTRUSTED_KEY, ClientError, ProtocolViolation
+from e2ee.content import Content, SenderKeyDistribution, TextContent
 from e2ee.direct import DirectSessions, InMemorySessionStore
 from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Outgoing, Received
 from e2ee.errors import DecodeError
@@ -24,7 +25,6 @@ from e2ee.group import GroupKeys
 from e2ee.identity import Account, PrekeyBundle, key_id
 
 ENGINE_STATE_VERSION = 1
-KEYSTORE_CORRUPT = "keystore_corrupt"
 
 MAX_SESSION_PEERS = 256
 """Most peers with a 1:1 session. Anyone can start one with me (X3DH needs no consent), so
@@ -34,7 +34,6 @@ MAX_PINS = 20_000
 forgetting one would let the next bundle for that name (from a malicious server) be trusted
 afresh. At the bound a *new* pseudonym is refused (``pins_full``) instead; reaching it takes
 20,000 throw-away identities that each got a valid message to me."""
-PINS_FULL = "pins_full"
 SIGNED_PREKEY_MAX_AGE_S = 7 * 24 * 3600
 """Make a new signed prekey when the published one is older (X3DH recommends periodic
 rotation; the account keeps a few old ones so first messages in flight still decrypt)."""
@@ -59,7 +58,10 @@ def _unb64(value: Any) -> bytes:
 class Engine:
     """Account + 1:1 sessions + group sender keys of one device."""
 
-    def __init__(self, account: Account, sessions: InMemorySessionStore) -> None:
+    def __init__(
+        self, account: Account, sessions: InMemorySessionStore, rng: Rng = system_rng
+    ) -> None:
+        self._rng = rng
         self._account = account
         self._store = sessions
         self._direct = DirectSessions(account, sessions)
@@ -79,12 +81,12 @@ class Engine:
     # -- life cycle ------------------------------------------------------------------------
 
     @classmethod
-    def create(cls) -> Engine:
-        """A new device: fresh identity and signed prekey from the platform CSPRNG."""
-        return cls(Account.create(), InMemorySessionStore())
+    def create(cls, rng: Rng = system_rng) -> Engine:
+        """A new device: fresh identity and signed prekey from ``rng`` (default the OS CSPRNG)."""
+        return cls(Account.create(rng), InMemorySessionStore(), rng)
 
     @classmethod
-    def from_state(cls, state: Any) -> Engine:
+    def from_state(cls, state: Any, rng: Rng = system_rng) -> Engine:
         """Rebuild from ``export_state()``; ``ClientError(keystore_corrupt)`` if malformed."""
         if not isinstance(state, dict) or state.get("version") != ENGINE_STATE_VERSION:
             raise ClientError(KEYSTORE_CORRUPT, "engine state version is not supported")
@@ -93,7 +95,7 @@ class Engine:
             sessions = InMemorySessionStore.from_bytes(_unb64(state.get("sessions")))
         except DecodeError:
             raise ClientError(KEYSTORE_CORRUPT, "engine state does not decode") from None
-        engine = cls(account, sessions)
+        engine = cls(account, sessions, rng)
         pins = state.get("pins", {})
         if not isinstance(pins, dict):
             raise ClientError(KEYSTORE_CORRUPT, "pins are not a mapping")
@@ -147,13 +149,13 @@ class Engine:
             return False
         if now - made < SIGNED_PREKEY_MAX_AGE_S:
             return False
-        self._account.rotate_signed_prekey()
+        self._account.rotate_signed_prekey(self._rng)
         self.signed_prekey_made_at = now
         return True
 
     def publish_request(self, new_one_time_prekeys: int) -> dict[str, Any]:
         """A ``keys.publish`` request with that many fresh one-time prekeys."""
-        return self._account.keys_publish(new_one_time_prekeys)
+        return self._account.keys_publish(new_one_time_prekeys, self._rng)
 
     # -- 1:1 -------------------------------------------------------------------------------
 
@@ -161,15 +163,19 @@ class Engine:
         """Whether a 1:1 session with this identity exists."""
         return self._direct.has_session(remote_key)
 
+    def new_text(self, text: str) -> TextContent:
+        """Chat text with a fresh franking key."""
+        return TextContent.new(text, self._rng)
+
     def start_session(self, bundle: PrekeyBundle) -> None:
         """X3DH from a verified bundle; the new session becomes current."""
-        self._direct.start(bundle)
+        self._direct.start(bundle, self._rng)
         self._touch(bundle.identity_key, answered=True)
         self._enforce_budget(keep=bundle.identity_key)
 
     def encrypt_direct(self, remote_key: bytes, content: Content) -> Outgoing:
         """Encrypt content (text or a sender key) for a peer with a session."""
-        out = self._direct.encrypt(remote_key, content)
+        out = self._direct.encrypt(remote_key, content, self._rng)
         self._touch(remote_key, answered=True)
         return out
 
@@ -235,7 +241,7 @@ class Engine:
     def new_sender_key(self, room: str, epoch: int, now_ms: int = 0) -> None:
         """Create my sender key for (room, epoch); the previous one is no longer used to send.
         ``now_ms`` is the caller's clock, for ``needs_rotation``."""
-        self._groups.create_sender_key(room, epoch, now_ms=now_ms)
+        self._groups.create_sender_key(room, epoch, self._rng, now_ms=now_ms)
 
     def needs_rotation(self, room: str, now_ms: int) -> bool:
         """Whether my sender key of ``room`` has reached its message or age bound."""
@@ -247,17 +253,18 @@ class Engine:
 
     def accept_distribution(
         self, skd: SenderKeyDistribution, from_key: bytes, *, room: str, min_epoch: int
-    ) -> None:
-        """Store a sender key that arrived over the 1:1 session with ``from_key``.
+    ) -> bool:
+        """Store a sender key that arrived over the 1:1 session with ``from_key``; whether it
+        was new (``False``: a key already held).
 
         A member can only hand out their *own* key for ``room``, made at or after ``min_epoch``
         (the room's latest departure); anything else is refused with ``MismatchError``.
         """
-        self._groups.process_distribution(skd, from_key, room=room, min_epoch=min_epoch)
+        return self._groups.process_distribution(skd, from_key, room=room, min_epoch=min_epoch)
 
     def encrypt_group(self, room: str, text: str) -> Outgoing:
         """Encrypt and sign a franked chat message with my current sender key."""
-        return self._groups.encrypt_text(room, text)
+        return self._groups.encrypt_text(room, text, self._rng)
 
     def decrypt_group(self, env: GroupEnvelope) -> Received:
         """Verify and decrypt; ``UnknownKeyError`` if the sender's key has not arrived yet."""

@@ -10,13 +10,17 @@ addresses: they are built from codes, ids and pseudonyms only.
      ├── TransportError                 "disconnected", "timeout": the socket, not the request
      ├── RoomClosedError                "room_closed": sending to a room whose night has ended
      └── ProtocolViolation              "bad_push", "bad_reply", "bad_membership",
-                                        "untrusted_key": the server or a peer sent something
-                                        that does not validate; nothing was changed
+                                        "untrusted_key", "pins_full": the server or a peer sent
+                                        something that does not validate; nothing was changed
+
+Plain ``ClientError`` codes of the client's own: the keystore's (``keystore_corrupt``,
+``keystore_full``, ``keystore_locked``, ``bad_passphrase``) and text the protocol cannot carry
+(``too_large``, ``bad_request``).
 """
 
 from __future__ import annotations
 
-# Client-side codes (the server's own codes pass through unchanged).
+# Client-side codes, in one place (the server's own codes pass through unchanged).
 DISCONNECTED = "disconnected"
 TIMEOUT = "timeout"
 ROOM_CLOSED = "room_closed"
@@ -24,8 +28,19 @@ BAD_PUSH = "bad_push"
 BAD_REPLY = "bad_reply"
 BAD_MEMBERSHIP = "bad_membership"
 UNTRUSTED_KEY = "untrusted_key"
-DECRYPT_FAILED = "decrypt_failed"
-NOT_CONNECTED = "not_connected"
+PINS_FULL = "pins_full"
+BAD_REQUEST = "bad_request"
+TOO_LARGE = "too_large"
+KEYSTORE_CORRUPT = "keystore_corrupt"
+KEYSTORE_FULL = "keystore_full"
+KEYSTORE_LOCKED = "keystore_locked"
+BAD_PASSPHRASE = "bad_passphrase"  # noqa: S105 - an error code, not a password
+# Server codes the client acts on.
+RATE_LIMITED = "rate_limited"
+UNKNOWN_USER = "unknown_user"
+NO_KEYS = "no_keys"
+ROOM_GONE = frozenset({"room_not_open", "not_in_room"})
+"""``room.send`` answers that mean the room is closed for me."""
 
 
 class ClientError(Exception):

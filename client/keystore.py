@@ -18,18 +18,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
-from client.errors import ClientError
-from client.sealing import KDF_ITERATIONS, KEYSTORE_LOCKED, Sealer
+from client.clock import Rng, system_rng
+from client.errors import KEYSTORE_CORRUPT, KEYSTORE_FULL, KEYSTORE_LOCKED, ClientError
+from client.sealing import KDF_ITERATIONS, Sealer
 
 KEYSTORE_VERSION = 1
 MAX_KEYSTORE_BYTES = 16 * 1024 * 1024
 FILE_MODE = 0o600
-KEYSTORE_CORRUPT = "keystore_corrupt"
-KEYSTORE_FULL = "keystore_full"
 
 
 class Keystore:
@@ -41,11 +39,15 @@ class Keystore:
         passphrase: str | None = None,
         *,
         kdf_iterations: int = KDF_ITERATIONS,
+        rng: Rng = system_rng,
     ) -> None:
         self._path = Path(path) if path is not None else None
         self._memory: dict[str, Any] | None = None
+        self._rng = rng
         self._sealer = (
-            Sealer(passphrase, iterations=kdf_iterations) if passphrase is not None else None
+            Sealer(passphrase, iterations=kdf_iterations, rng=rng)
+            if passphrase is not None
+            else None
         )
 
     def __repr__(self) -> str:
@@ -102,7 +104,7 @@ class Keystore:
             raise ClientError(KEYSTORE_FULL, "state is larger than the keystore allows")
         directory = self._path.parent
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{self._path.name}.{secrets.token_hex(8)}.tmp"
+        tmp = directory / f".{self._path.name}.{self._rng(8).hex()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             with os.fdopen(fd, "wb") as f:

@@ -1,54 +1,97 @@
-"""``PeerClient``: the public asyncio API, and the glue between socket, keys and chats.
+"""``PeerClient``: the public asyncio API, composed of small parts that each do one job.
 
-One ``PeerClient`` is one device. Pushes from the server are put on a bounded queue by the
-transport and handled one at a time by a single task, in arrival order. Everything that touches
-the key state (``Engine``) or must happen in order with it (send, join, leave) runs under one
-``asyncio.Lock``, and the 1:1 state is saved to the keystore before an inbox envelope is
-acknowledged, so a crash or a dropped socket never loses a 1:1 message.
+One ``PeerClient`` is one device. It owns:
 
-Decisions (when to run X3DH, when to share or rotate a sender key) are made by the pure
-``client.rooms.RoomState`` and ``client.engine.Engine``; this module carries them out.
+=============  ====================================================================  ============
+part           job                                                                   module
+=============  ====================================================================  ============
+``Session``    socket, lock, pushes in arrival order, re-establishing after a drop  session.py
+``sign_in``    hello → signed challenge → auth                                       signin.py
+``Prekeys``    publish the key bundle, top up one-time prekeys, rotate signed one    prekeys.py
+``Directs``    1:1 sessions, pins, ``DirectChat`` handles                            directs.py
+``Inbox``      fetch, de-duplicate and acknowledge 1:1 envelopes                     inbox.py
+``Groups``     rooms, ``Group`` handles, and their ``RoomKeys`` (sender keys)        groups.py
+=============  ====================================================================  ============
+
+The parts get what they need as arguments and report through callbacks wired here; none calls
+back into this class. A client for staff roles can be composed of the same ``Session``,
+``sign_in``, ``Directs`` and ``Groups``. Time and randomness come from ``clock`` and ``rng``
+(``client.clock``), the real ones unless a test passes others.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-from typing import Any
 
-from client.chats import DirectChat, Group
+from client.chats import DirectChat, Group, Listener, Listeners
+from client.clock import Clock, Rng, system_clock, system_rng
+from client.directs import Directs
 from client.engine import Engine
-from client.errors import ClientError, ProtocolViolation
-from client.group_flow import GroupFlow
+from client.errors import UNKNOWN_USER, ClientError
+from client.groups import Groups
+from client.inbox import Inbox
 from client.keystore import Keystore
-from client.peer_base import Listener, log
-from client.transport import DISCONNECTED_EVENT, RECONNECTED
-from client.wire import (
-    WIRE_PROTOCOL,
-    AuthReply,
-    GroupEvent,
-    GroupInfo,
-    HelloReply,
-    JoinReply,
-    b64e,
-    decode_membership,
-)
-from e2ee.errors import E2EEError
-from e2ee.pow import solve as solve_pow
+from client.prekeys import Prekeys
+from client.session import Session
+from client.signin import sign_in
+from client.wire import GroupInfo
+from e2ee.content import SenderKeyDistribution
 from e2ee.safety import format_safety_number, safety_number
 
 
-class PeerClient(GroupFlow):
+class PeerClient:
     """One anonymous device connected to an Iltapiiri server."""
 
+    def __init__(
+        self,
+        url: str,
+        engine: Engine,
+        keystore: Keystore,
+        pseudonym: str | None,
+        *,
+        clock: Clock = system_clock,
+        rng: Rng = system_rng,
+    ) -> None:
+        self._engine = engine
+        self._keystore = keystore
+        self._wanted_pseudonym = pseudonym
+        self.pseudonym: str = pseudonym or ""
+        self.role: str = "peer"
+        self._closed = False
+        self._listeners = Listeners()
+        self._session = Session(url, rng=rng)
+        self._directs = Directs(
+            engine, self._session, self._save,
+            notify=self._listeners.notify, on_distribution=self._on_distribution,
+        )
+        self._groups = Groups(
+            engine, self._session, self._directs.send_content, clock,
+            notify=self._listeners.notify,
+        )
+        self._prekeys = Prekeys(engine, self._session.request, self._save, clock)
+        self._inbox = Inbox(
+            self._session.request, self._directs.receive,
+            on_session_start=self._prekeys.session_started,
+        )
+        self._session.on("direct.envelope", self._inbox.push)
+        self._session.on("room.envelope", self._groups.on_envelope)
+        self._session.on("room.membership", self._groups.on_membership)
+        self._session.on("group.closing", self._groups.on_closing)
+        self._session.on("group.closed", self._groups.on_closed)
+        self._session.on("keys.low", self._prekeys.on_low)
+
     def __repr__(self) -> str:
-        return f"PeerClient(pseudonym={self.pseudonym!r}, rooms={sorted(self._rooms)})"
+        return f"PeerClient(pseudonym={self.pseudonym!r}, rooms={sorted(self._groups.keys.rooms)})"
 
     @property
     def identity_key(self) -> bytes:
         """This device's public Ed25519 identity key."""
         return self._engine.identity_key
+
+    @property
+    def undecryptable(self) -> int:
+        """Messages dropped because they failed to decrypt or verify (for diagnostics)."""
+        return self._directs.undecryptable + self._groups.keys.undecryptable
 
     @classmethod
     async def connect(
@@ -58,6 +101,8 @@ class PeerClient(GroupFlow):
         keystore: str | os.PathLike[str] | None = None,
         *,
         passphrase: str | None = None,
+        clock: Clock = system_clock,
+        rng: Rng = system_rng,
     ) -> PeerClient:
         """Connect, authenticate, publish keys and fetch queued 1:1 messages.
 
@@ -67,75 +112,40 @@ class PeerClient(GroupFlow):
         the file is encrypted at rest (PBKDF2-SHA256 → AES-256-GCM; ``bad_passphrase`` if it
         does not open, ``keystore_locked`` if a sealed file is opened without one).
         """
-        store = Keystore(keystore, passphrase)
+        store = Keystore(keystore, passphrase, rng=rng)
         saved = store.load()
-        engine = Engine.from_state(saved["engine"]) if saved else Engine.create()
+        engine = Engine.from_state(saved["engine"], rng) if saved else Engine.create(rng)
         if pseudonym is None and saved:
             pseudonym = saved.get("pseudonym") or None
-        peer = cls(url, engine, store, pseudonym)
+        peer = cls(url, engine, store, pseudonym, clock=clock, rng=rng)
         peer._save()
-        await peer._transport.connect()
-        try:
-            async with peer._lock:
-                await peer._establish()
-            peer._ready.set()
-        except BaseException:
-            await peer._transport.close()
-            raise
-        peer._worker = asyncio.create_task(peer._run(), name=f"iltapiiri-peer-{peer.pseudonym}")
+        await peer._session.open(peer._set_up, on_overflow=peer._inbox.fetch, name=peer.pseudonym)
         return peer
 
     def add_listener(self, listener: Listener) -> None:
         """Also call ``listener(message, chat)`` for every message delivered (e.g. the CLI)."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     async def list_groups(self) -> list[GroupInfo]:
         """The server's groups and their current or next night."""
-        reply = await self._transport.request("groups.list")
-        groups = reply.get("groups")
-        if not isinstance(groups, list):
-            raise ProtocolViolation("bad_reply", "groups.list")
-        return [GroupInfo.from_wire(g) for g in groups]
+        return await self._groups.available()
 
     async def join_group(self, group_id: str) -> Group:
         """Join tonight's room of ``group_id``; share my sender key with every member."""
-        await self._await_ready()
-        async with self._lock:
-            self._joining.add(group_id)
-            try:
-                reply = JoinReply.from_wire(
-                    await self._transport.request("group.join", {"group_id": group_id})
-                )
-                group = self._groups.get(reply.room)
-                if group is None or group.is_closed:
-                    group = Group(self, group_id, reply.room)
-                    self._groups[reply.room] = group
-                group.info = reply.group
-                await self._apply_join(reply)
-            finally:
-                self._joining.discard(group_id)
-        return group
+        return await self._groups.join(group_id)
 
     async def open_direct(self, pseudonym: str) -> DirectChat:
         """A 1:1 conversation with ``pseudonym``: its key bundle is fetched and checked against
         the pinned identity, and a session started, unless one exists (``unknown_user`` if the
         server knows no such pseudonym, ``untrusted_key`` if its identity changed)."""
-        await self._await_ready()
-        async with self._lock:
-            chat = self._directs.get(pseudonym)
-            if chat is not None:
-                return chat
-            key = self._engine.pins.get(pseudonym)
-            if key is None or not self._engine.has_session(key):
-                key = await self._start_session(pseudonym, key)
-            return self._direct_chat(pseudonym, key)
+        return await self._directs.open(pseudonym)
 
     def safety_number(self, pseudonym: str) -> str:
         """The 60-digit safety number of me and ``pseudonym`` (12 groups of 5), to compare with
         theirs in person or over another channel. Known only after a 1:1 contact (pinned key)."""
         key = self._engine.pins.get(pseudonym)
         if key is None:
-            raise ClientError("unknown_user", f"no key known for {pseudonym}; open_direct first")
+            raise ClientError(UNKNOWN_USER, f"no key known for {pseudonym}; open_direct first")
         return format_safety_number(safety_number(self.identity_key, key))
 
     async def close(self) -> None:
@@ -143,135 +153,29 @@ class PeerClient(GroupFlow):
         if self._closed:
             return
         self._closed = True
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-        async with self._lock:
-            self._save()
-        await self._transport.close()
+        await self._session.close(final=self._save)
 
     async def drop_connection(self) -> None:
         """Cut the socket as a network fault would; the client reconnects by itself."""
-        await self._transport.drop()
+        await self._session.drop()
 
-    # -- session set-up ------------------------------------------------------------------------
+    # -- wiring --------------------------------------------------------------------------------
 
-    async def _establish(self) -> None:
-        """hello → signed challenge → auth → publish keys → fetch the inbox (lock held)."""
-        hello = HelloReply.from_wire(await self._transport.request("hello"))
-        if hello.protocol != WIRE_PROTOCOL:
-            raise ProtocolViolation("unsupported_protocol", f"server speaks v{hello.protocol}")
-        self._server_key = hello.server_key
-        request: dict[str, Any] = {
-            "identity_key": b64e(self._engine.identity_key),
-            "signature": b64e(self._engine.sign_auth(hello.challenge, hello.server_key)),
-            # Off the event loop: 2^pow_bits hashes (about half a second at the default 16).
-            "pow": await asyncio.to_thread(solve_pow, hello.challenge, self._engine.identity_key,
-                                           hello.pow_bits),
-        }
-        wanted = self.pseudonym or self._wanted_pseudonym
-        if wanted:
-            request["pseudonym"] = wanted
-        auth = AuthReply.from_wire(await self._transport.request("auth", request))
-        self.pseudonym, self.role = auth.pseudonym, auth.role
-        self._engine.set_pseudonym(auth.pseudonym)
+    async def _set_up(self, again: bool) -> None:
+        """Sign in, publish keys, fetch the inbox; after a reconnect also rejoin my rooms."""
+        signed = await sign_in(
+            self._session.request, self._engine, self.pseudonym or self._wanted_pseudonym
+        )
+        self.pseudonym, self.role = signed.pseudonym, signed.role
+        self._groups.keys.server_key = signed.server_key
         self._save()
-        await self._publish_keys(always=True)
-        await self._fetch_inbox()
+        await self._prekeys.publish(always=True)
+        await self._inbox.fetch()
+        if again:
+            await self._groups.rejoin()
 
-    async def _reestablish(self) -> None:
-        """After a reconnect: authenticate again, rejoin my rooms, fetch what was queued."""
-        await self._establish()
-        for room, group in list(self._groups.items()):
-            if group.is_closed:
-                continue
-            try:
-                reply = JoinReply.from_wire(
-                    await self._transport.request("group.join", {"group_id": group.group_id})
-                )
-            except ClientError as err:
-                log.info("rejoin of %s failed: %s", room, err.code)
-                self._close_room(room, err.code)
-                continue
-            await self._apply_join(reply)
+    def _on_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
+        self._groups.keys.accept_distribution(skd, from_key)
 
-    # -- pushes --------------------------------------------------------------------------------
-
-    def _on_push(self, name: str, data: Any) -> None:
-        """Called by the transport synchronously, in arrival order."""
-        try:
-            self._pushes.put_nowait((name, data))
-        except asyncio.QueueFull:
-            # Direct envelopes stay in the inbox until acked; refetch them once drained.
-            self._overflowed = True
-        if name == DISCONNECTED_EVENT:
-            self._ready.clear()  # at once, not when the handler gets to it
-        self._push_ready.set()
-
-    async def _run(self) -> None:
-        while True:
-            await self._push_ready.wait()
-            async with self._lock:
-                await self._drain_pushes()
-
-    async def _drain_pushes(self) -> None:
-        """Handle every queued push in arrival order (the lock is held).
-
-        Pushes leave the queue only here, under the lock, so order holds even when a group
-        send drains first: a member who joined a moment ago then gets my sender key before the
-        message they should be able to read.
-        """
-        while not self._pushes.empty():
-            name, data = self._pushes.get_nowait()
-            try:
-                await self._dispatch(name, data)
-            except asyncio.CancelledError:
-                raise
-            except (ClientError, E2EEError) as err:
-                log.info("push %s dropped: %s", name, err.code)
-            except Exception as err:
-                # Never log the exception text: it could quote a payload.
-                log.warning("push %s failed: %s", name, type(err).__name__)
-        # No await between the empty check and this: a push cannot slip in unseen.
-        self._push_ready.clear()
-        if self._overflowed:
-            self._overflowed = False
-            try:
-                await self._fetch_inbox()
-            except (ClientError, E2EEError) as err:
-                log.info("inbox refetch failed: %s", err.code)
-
-    async def _dispatch(self, name: str, data: Any) -> None:
-        if name == "room.envelope":
-            await self._handle_group_envelope(data)
-        elif name == "direct.envelope":
-            await self._handle_direct(data)
-        elif name == "room.membership":
-            await self._handle_membership(decode_membership(data))
-        elif name == "keys.low":  # my one-time prekeys run short: top up now (finding 7)
-            await self._publish_keys(always=False)
-        elif name == "group.closing":
-            event = GroupEvent.from_wire(name, data)
-            if event.room in self._groups:
-                self._groups[event.room]._mark_closing(event.closes_at)
-        elif name == "group.closed":
-            event = GroupEvent.from_wire(name, data)
-            self._close_room(event.room, event.reason or "closed")
-        elif name == RECONNECTED:
-            try:
-                await self._reestablish()
-            except ClientError:
-                if self._transport.connected:
-                    # The socket is fine but the set-up failed (e.g. a timeout): try again later,
-                    # or no further reconnect would ever authenticate this session.
-                    self._retries = min(self._retries + 1, 5)
-                    asyncio.get_running_loop().call_later(
-                        2.0 ** self._retries, self._on_push, RECONNECTED, None
-                    )
-                raise
-            self._retries = 0
-            self._ready.set()
-        elif name == DISCONNECTED_EVENT:
-            log.info("connection lost; reconnecting")
-
+    def _save(self) -> None:
+        self._keystore.save({"pseudonym": self.pseudonym, "engine": self._engine.export_state()})

@@ -2,7 +2,7 @@
 
 No I/O and no cryptography here. ``RoomState`` takes the verified join reply and membership
 events and answers with *actions* (send my sender key to these members, rotate first, drop the
-room's keys); the socket glue in ``client.peer`` carries them out. It also holds envelopes that
+room's keys); ``client.room_keys.RoomKeys`` carries them out. It also holds envelopes that
 arrived before their sender's key, bounded in count and age, and releases them in order when the
 key comes.
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -26,7 +25,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from client.errors import ClientError
+from client.clock import Rng, system_rng
+from client.errors import (
+    BAD_PASSPHRASE,
+    BAD_REQUEST,
+    KEYSTORE_CORRUPT,
+    ClientError,
+)
 
 KDF_NAME = "PBKDF2-SHA256"
 KDF_ITERATIONS = 600_000
@@ -36,9 +41,6 @@ MAX_KDF_ITERATIONS = 10_000_000
 SALT_BYTES = 16
 NONCE_BYTES = 12
 AAD_LABEL = "iltapiiri/keystore/v1\n"
-BAD_PASSPHRASE = "bad_passphrase"  # noqa: S105 - an error code, not a password
-KEYSTORE_LOCKED = "keystore_locked"
-KEYSTORE_CORRUPT = "keystore_corrupt"
 
 
 def _b64(data: bytes) -> str:
@@ -60,13 +62,16 @@ def _unb64(value: Any, length: int | None = None) -> bytes:
 class Sealer:
     """Encrypts and decrypts keystore state under one passphrase."""
 
-    def __init__(self, passphrase: str, *, iterations: int = KDF_ITERATIONS) -> None:
+    def __init__(
+        self, passphrase: str, *, iterations: int = KDF_ITERATIONS, rng: Rng = system_rng
+    ) -> None:
         if not passphrase:
             raise ClientError(BAD_PASSPHRASE, "the passphrase is empty")
         if not MIN_KDF_ITERATIONS <= iterations <= MAX_KDF_ITERATIONS:
-            raise ClientError("bad_request", "iteration count out of range")
+            raise ClientError(BAD_REQUEST, "iteration count out of range")
         self._passphrase = passphrase.encode("utf-8")
         self._iterations = iterations
+        self._rng = rng
         self._salt: bytes | None = None
         self._key: bytes | None = None
 
@@ -80,9 +85,9 @@ class Sealer:
     def seal(self, state: dict[str, Any]) -> dict[str, Any]:
         """The sealed document for ``state``."""
         if self._key is None or self._salt is None:
-            self._salt = os.urandom(SALT_BYTES)
+            self._salt = self._rng(SALT_BYTES)
             self._key = self._derive(self._salt, self._iterations)
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = self._rng(NONCE_BYTES)
         plaintext = json.dumps(state, separators=(",", ":"), sort_keys=True).encode("utf-8")
         aad = f"{AAD_LABEL}{self._iterations}".encode()
         return {

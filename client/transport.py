@@ -17,13 +17,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
 
-from client.errors import DISCONNECTED, TIMEOUT, ClientError, TransportError
+from client.clock import Rng, system_rng, unit_interval
+from client.errors import (
+    BAD_REPLY,
+    DISCONNECTED,
+    RATE_LIMITED,
+    TIMEOUT,
+    ClientError,
+    TransportError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +56,9 @@ RECONNECT_DELAY_S = 0.5
 RECONNECT_DELAY_MAX_S = 10.0
 SOCKETIO_PATH = "socket.io"
 
-RATE_LIMITED = "rate_limited"
-
 PushCallback = Callable[[str, Any], None]
+Request = Callable[[str, "dict[str, Any] | None"], Awaitable[dict[str, Any]]]
+"""``request(event, payload)``: what the layers above need of a connection (tests pass fakes)."""
 
 
 class Transport:
@@ -65,6 +72,7 @@ class Transport:
         request_timeout: float = REQUEST_TIMEOUT_S,
         reconnect_delay: float = RECONNECT_DELAY_S,
         reconnect_delay_max: float = RECONNECT_DELAY_MAX_S,
+        rng: Rng = system_rng,
     ) -> None:
         self._url = url
         self._on_push = on_push
@@ -74,6 +82,7 @@ class Transport:
         self._pending: set[asyncio.Future[Any]] = set()
         self._reconnect_delay = reconnect_delay
         self._reconnect_delay_max = reconnect_delay_max
+        self._rng = rng
         self._reconnect_task: asyncio.Task[None] | None = None
         # Our own reconnect loop, not socketio's: socketio does not reconnect after a clean
         # server-side disconnect (a restart or deploy), and a peer must come back after those too.
@@ -118,7 +127,7 @@ class Transport:
         delay = self._reconnect_delay
         while not self._closing:
             # Jitter spreads a crowd of clients out after a server restart (not security).
-            await asyncio.sleep(delay * (0.5 + random.random()))
+            await asyncio.sleep(delay * (0.5 + unit_interval(self._rng)))
             if self._closing or self._sio.connected:
                 return
             try:
@@ -191,12 +200,12 @@ class Transport:
         finally:
             self._pending.discard(answer)
         if not isinstance(reply, dict):
-            raise ClientError("bad_reply", f"{event}: reply is not an object")
+            raise ClientError(BAD_REPLY, f"{event}: reply is not an object")
         if reply.get("ok") is not True:
             code = reply.get("error")
             message = reply.get("message")
             raise ClientError(
-                code if isinstance(code, str) and code else "bad_reply",
+                code if isinstance(code, str) and code else BAD_REPLY,
                 message if isinstance(message, str) else "",
             )
         return {k: v for k, v in reply.items() if k != "ok"}

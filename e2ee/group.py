@@ -198,12 +198,6 @@ class GroupKeys:
             st.signing_key, sig,
         )
 
-    def my_epoch(self, room: str) -> int | None:
-        """Epoch of my current sender key for ``room`` (None if none): rotate when the room's
-        membership epoch passes it after a leave or removal."""
-        st = self._mine.get(room)
-        return None if st is None else st.epoch
-
     def encrypt(self, room: str, content: Content, rng: p.Rng = p.default_rng) -> Outgoing:
         """Encrypt ``content`` (normally ``TextContent``) for ``room`` with my sender key."""
         st = self._mine.get(room)

@@ -25,7 +25,9 @@ NEGATION_POLARITIES = ("negatable", "negated_form_is_crisis", "fixed")
 CONTEXTS = ("self", "other")
 CUE_KINDS = ("past", "recent", "reported")
 # Optional cue kinds: "joking" (lol, haha, xD, jk: a laugh in the message; see context_effects).
-OPTIONAL_CUE_KINDS = ("joking",)
+# "asked", "answer_no", "addressed", "first_person", "quote_source": moderation/context.py.
+OPTIONAL_CUE_KINDS = ("joking", "asked", "answer_no", "addressed", "first_person",
+                      "quote_source")
 SCOPES = ("message", "sentence", "clause")
 
 
@@ -89,6 +91,9 @@ class Compiled:
     joking_emoji: frozenset[str] = frozenset()
     joking_unless: frozenset[str] = frozenset()
     quoted_categories: frozenset[str] = frozenset()
+    answered_cap: int = 0
+    addressed_cap: int = 0
+    addressed_categories: frozenset[str] = frozenset()
     model: Model | None = None
 
     def __repr__(self) -> str:
@@ -263,6 +268,10 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         joking_unless=frozenset(_words(effects.get("joking_unless", []), "joking_unless")),
         quoted_categories=frozenset(
             _words(effects.get("quoted_categories", []), "quoted_categories")),
+        answered_cap=int(effects.get("answered_caps_at", 0)),
+        addressed_cap=int(effects.get("addressed_caps_at", 0)),
+        addressed_categories=frozenset(
+            _words(effects.get("addressed_categories", []), "addressed_categories")),
         model=_model(data, quantity_min, categories),
     )
 

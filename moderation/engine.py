@@ -18,23 +18,27 @@ farewell signs ...) and may add a higher-level match.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
+from moderation.combine import combinations, make_match
+from moderation.context import TURN_CUE_KINDS, TurnCues
 from moderation.data import Compiled, Entry
-from moderation.model import Model
-from moderation.normalize import Normalised, normalise
+from moderation.normalize import normalise
 from moderation.patterns import RawMatch
 from moderation.pii import scan
-from moderation.result import FLAG_ORDER, Detection, Match
+from moderation.result import Detection, Match
 from moderation.tokenize import MIN_SPACED_RUN, Token
+from moderation.verdict import (
+    CATEGORY_DOXXING,
+    CATEGORY_PERSONAL,
+    cap_joking,
+    quoted_ranges,
+    with_model,
+)
 
 MAX_TEXT_CHARS = 20_000
 # Every personal-data rule needs a digit or an @; most chat lines have neither.
 _PII_HINT = re.compile("[0-9@]")
-CATEGORY_PERSONAL = "personal_data"
-CATEGORY_DOXXING = "doxxing"
-# Not a rule's crisis verdict: the model may still raise a message with personal data.
-_NOT_CRISIS = frozenset((CATEGORY_PERSONAL, CATEGORY_DOXXING))
 
 
 class Detector:
@@ -163,7 +167,7 @@ class Detector:
                                 language=self.resolve_language(first_forms, lang))
             if model is None:
                 return nothing
-            return _with_model(model, nothing, norm, c.tokenizer.from_raw(norm.text, words),
+            return with_model(model, nothing, norm, c.tokenizer.from_raw(norm.text, words),
                                truncated)
         tokens = c.tokenizer.from_raw(norm.text, words)
         language = self.resolve_language((t.forms[0] for t in tokens), lang)
@@ -173,7 +177,7 @@ class Detector:
         raw = c.matcher.find(tokens)
         if not pii_hint and not self._may_score(raw):
             nothing = Detection(severity=0, categories=(), matches=(), language=language)
-            return nothing if model is None else _with_model(model, nothing, norm, tokens,
+            return nothing if model is None else with_model(model, nothing, norm, tokens,
                                                              truncated)
 
         sentence_of: list[int] = []
@@ -189,6 +193,7 @@ class Detector:
         cue_sentences: dict[str, set[int]] = {"past": set(), "recent": set(), "reported": set()}
         lexical: list[tuple[RawMatch, Entry]] = []
         joking = bool(c.joking_caps) and any(ch in c.joking_emoji for ch in norm.text)
+        turns = TurnCues()
         for m in raw:
             e = c.entries[m.entry]
             if e.kind == "lexicon":
@@ -199,13 +204,18 @@ class Detector:
                 pseudo.update(range(m.first, m.last + 1))
             elif e.kind == "joking":
                 joking = True
+            elif e.kind in TURN_CUE_KINDS:
+                # A bare "no" is an answer only in the message's language ("no" is "well" in
+                # Finnish); the other conversational cues are unambiguous across the three.
+                if e.kind != "answer_no" or language is None or e.id.endswith("." + language):
+                    turns.add(e.kind, m, sentence_of, clause_of)
             else:
                 # Past and recent cues hold for their sentence; reported speech for its clause
                 # ("chefen sa att …, och jag tänkte att …" is the writer's own thought).
                 unit = clause_of if e.kind == "reported" else sentence_of
                 cue_sentences[e.kind].add(unit[m.first])
         triggers = self._all_triggers if language is None else self._triggers(language)
-        quotes = _quoted_ranges(norm.text) if any(
+        quotes = quoted_ranges(norm.text) if turns.quote_sources or any(
             e.category in c.quoted_categories for _, e in lexical) else []
 
         matches: list[Match] = []
@@ -233,25 +243,41 @@ class Detector:
             elif sent in cue_sentences["recent"] and e.severity > c.recent_cap:
                 flags.append("recent")  # yesterday's overdose is high, not happening now
                 eff = min(eff, c.recent_cap)
-            if e.context == "self" and clause_of[m.first] in cue_sentences["reported"]:
+            reported = clause_of[m.first] in cue_sentences["reported"]
+            if e.context == "self" and reported:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
-            if quotes and e.category in c.quoted_categories and any(
-                    a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes):
-                # 'someone wrote "kys" to you, that's not ok': quoted to condemn, not addressed.
+            inside = bool(quotes) and any(
+                a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes)
+            if e.category in c.quoted_categories and (reported or inside):
+                # 'someone wrote "kys" to you, that's not ok', "if someone tells you to kill
+                # yourself, report it": quoted or reported to condemn it, not addressed.
                 flags.append("quoted")
                 eff = 0
+            elif inside and turns.quoted_from_other(m, sentence_of):
+                # 'you wrote "i want to die", how are you today?': someone else's words, worth
+                # at most a gentle note, like reported speech.
+                flags.append("quoted")
+                eff = min(eff, c.reported_cap)
+            if turns.answered(m, sentence_of, clause_of):
+                flags.append("answered")  # "asked if I have suicidal thoughts. no, honestly"
+                eff = min(eff, c.answered_cap)
+            if (e.context == "self" and e.category in c.addressed_categories
+                    and turns.addressed_to_reader(m, clause_of)):
+                flags.append("addressed")  # "if you feel you can't go on, call the line"
+                eff = min(eff, c.addressed_cap)
             if not flags or (flags == ["negated"] and e.negation == "negated_form_is_crisis"):
                 active.append((m, e))
             if e.severity > 0:
-                matches.append(self._match(e.id, e.category, eff, e.severity, m, m, norm, tokens,
-                                           flags))
+                matches.append(make_match(e.id, e.category, eff, e.severity, m, m, norm, tokens,
+                                          flags))
 
         if any(e.tags for _, e in active):
             scopes = {"sentence": sentence_of, "clause": clause_of}
-            matches.extend(self._combinations(active, norm, tokens, scopes))
+            matches.extend(combinations(c.combinations, self._combo_need, active, norm,
+                                        tokens, scopes))
         if joking and c.joking_caps and not any(e.tags & c.joking_unless for _, e in active):
-            matches = _cap_joking(matches, c.joking_caps)
+            matches = cap_joking(matches, c.joking_caps)
         pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []
         for hit in pii_hits:
             span = norm.original_span(hit.start, hit.end)
@@ -274,7 +300,7 @@ class Detector:
         categories = tuple(cat for cat in c.categories if cat in found)
         det = Detection(severity=severity, categories=categories, matches=tuple(matches),
                         language=language)
-        return det if model is None else _with_model(model, det, norm, tokens, truncated)
+        return det if model is None else with_model(model, det, norm, tokens, truncated)
 
     def _someone_elses(self, start: int, end: int, tokens: Sequence[Token]) -> bool:
         """Personal data evidently someone else's: a third-person cue ("his", "hänen", "hennes",
@@ -294,113 +320,3 @@ class Detector:
             near.append(i)
         words = {tokens[i].forms[0] for i in near}
         return bool(words & c.pii_other_cues) and not words & c.pii_self_cues
-
-    def _match(
-        self, rule: str, category: str, eff: int, base: int, first: RawMatch, last: RawMatch,
-        norm: Normalised, tokens: Sequence[Token], flags: Sequence[str],
-    ) -> Match:
-        start = norm.original_span(tokens[first.first].start, tokens[first.first].end)[0]
-        end = norm.original_span(tokens[last.last].start, tokens[last.last].end)[1]
-        ordered = tuple(f for f in FLAG_ORDER if f in flags)
-        return Match(rule=rule, category=category, severity=eff, base_severity=base,
-                     span=(start, end), flags=ordered)
-
-    def _combinations(
-        self, active: Sequence[tuple[RawMatch, Entry]], norm: Normalised,
-        tokens: Sequence[Token], scopes: dict[str, list[int]],
-    ) -> list[Match]:
-        out: list[Match] = []
-        present: set[str] = set()
-        for _, e in active:
-            present |= e.tags
-        for combo, need in zip(self._c.combinations, self._combo_need, strict=True):
-            if not need <= present:
-                continue  # same verdict as searching, without the search
-            if combo.within == "message":
-                groups = [list(active)]
-            else:
-                unit = scopes[combo.within]
-                by_unit: dict[int, list[tuple[RawMatch, Entry]]] = {}
-                for m, e in active:
-                    by_unit.setdefault(unit[m.first], []).append((m, e))
-                groups = [by_unit[u] for u in sorted(by_unit)]
-            for group in groups:
-                if combo.excludes and any(t in e.tags for _, e in group for t in combo.excludes):
-                    continue
-                parts = self._fill(combo.requires, group)
-                if parts is not None:
-                    first = min(parts, key=lambda m: m.first)
-                    last = max(parts, key=lambda m: m.last)
-                    out.append(self._match(combo.id, combo.category, combo.severity,
-                                           combo.severity, first, last, norm, tokens,
-                                           ["combination"]))
-                    break
-        return out
-
-    @staticmethod
-    def _fill(
-        requires: Sequence[str], group: Sequence[tuple[RawMatch, Entry]]
-    ) -> list[RawMatch] | None:
-        """One match per required tag, each from a different entry (greedy, in order)."""
-        used: list[int] = []
-        for tag in requires:
-            # Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
-            taken = {group[u][1].id for u in used}
-            pick = next(
-                (i for i, (_, e) in enumerate(group) if tag in e.tags and e.id not in taken),
-                None,
-            )
-            if pick is None:
-                return None
-            used.append(pick)
-        return [group[i][0] for i in used]
-
-
-def _with_model(
-    model: Model, det: Detection, norm: Normalised, tokens: Sequence[Token], truncated: bool
-) -> Detection:
-    """The rules' verdict, raised by the learned model where it vouches for a higher level
-    (2 or 3, never 4) than the rules' crisis verdict. It never lowers a rule's verdict and
-    adds one match (rule ``model.<category>``, flag ``model``) spanning the message."""
-    if not tokens:
-        return det
-    crisis = max((m.severity for m in det.matches if m.category not in _NOT_CRISIS), default=0)
-    if crisis >= 3:
-        return det  # the model cannot add anything
-    level = model.level(model.risk(tokens))
-    if level <= crisis:
-        return det
-    category = model.category(tokens)
-    flags = ("model", "truncated") if truncated else ("model",)
-    added = Match(rule=f"model.{category}", category=category, severity=level,
-                  base_severity=level, span=norm.original_span(tokens[0].start, tokens[-1].end),
-                  flags=flags)
-    matches = sorted((*det.matches, added), key=lambda m: (m.span[0], m.span[1], m.rule))
-    found = {m.category for m in matches if m.severity > 0}
-    return Detection(severity=max(det.severity, level),
-                     categories=tuple(cat for cat in model.all_categories if cat in found),
-                     matches=tuple(matches), language=det.language)
-
-
-# Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
-QUOTE_CHARS = frozenset('"“”„«»')
-
-
-def _quoted_ranges(text: str) -> list[tuple[int, int]]:
-    """(open, close) positions of quotation-mark pairs, paired in order of appearance."""
-    marks = [i for i, ch in enumerate(text) if ch in QUOTE_CHARS]
-    return list(zip(marks[0::2], marks[1::2], strict=False))
-
-
-def _cap_joking(matches: Sequence[Match], caps: Mapping[str, int]) -> list[Match]:
-    """A laugh in the message ("ill kill you lol 😂") caps these categories' matches (violence
-    at 0; the writer's own crisis words at 1, still worth a gentle word)."""
-    out = []
-    for m in matches:
-        cap = caps.get(m.category)
-        if cap is not None and m.severity > cap:
-            flags = tuple(f for f in FLAG_ORDER if f in m.flags or f == "joking")
-            m = Match(rule=m.rule, category=m.category, severity=cap,
-                      base_severity=m.base_severity, span=m.span, flags=flags)
-        out.append(m)
-    return out

@@ -7,7 +7,8 @@ from typing import Any
 
 SEVERITY_MIN = 0
 SEVERITY_MAX = 4
-FLAG_ORDER = ("idiom", "negated", "past", "recent", "reported", "quoted", "joking", "combination",
+FLAG_ORDER = ("idiom", "negated", "past", "recent", "reported", "quoted", "answered", "addressed",
+              "joking", "combination",
               "model", "truncated")
 
 

@@ -16,8 +16,9 @@ component"):
 4. weights: logistic regression per head with L2, quantised to int8 at QUANT steps per logit;
 5. thresholds, from out-of-fold scores (folds by source file) on the training examples: risk3
    the lowest score that raises at most MAX_RAISE3 of the examples labelled 0-1 to 3, risk2 the
-   lowest that keeps the false alarms the model adds (label 0, rules below 2, model raising it
-   to 2 or 3) at most MAX_FA of the label-0 examples;
+   lowest that keeps ALL false alarms (label 0 scored 2 or more by the rules, or raised to 2-3
+   by the model where the rules left it below 2 and set no crisis phrase aside) under MAX_FA of
+   the label-0 examples of that out-of-fold split;
 6. --check: fail if config/detector.json differs from what training gives (CI-style check);
    --report: print held-out figures, rules alone against rules + model.
 numpy is needed here only: the detector itself evaluates the integer weights without it.
@@ -41,11 +42,12 @@ from moderation import build_detector  # noqa: E402
 from moderation.data import load_default_data  # noqa: E402
 from moderation.evaluation import Case  # noqa: E402
 from moderation.model import RISK_HEADS, encode_weights, message_features  # noqa: E402
+from moderation.verdict import set_aside  # noqa: E402
 
 DATA_FILE = ROOT / "config" / "detector.json"
 TEAM = ROOT / "data" / "detector"
 CASES = ROOT / "tests" / "moderation" / "cases"
-NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl")
+NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl")
 HOLDOUT_BATCH = "08"
 BITS = 15
 NGRAMS = (3, 4)
@@ -54,8 +56,13 @@ L2 = 2e-4
 STEPS = 200
 LR = 0.05
 FOLDS = 4
-MAX_FA = 0.02
-MAX_RAISE3 = 0.01
+# Threshold budgets on the out-of-fold split (third round: the second sealed set showed the
+# model adding about 4.5 points of false alarms when only its own additions had a 2 % budget).
+# MAX_FA bounds the total, rules included: strictly below 3 %.
+MAX_FA = 0.03
+MAX_RAISE3 = 0.005
+# Label-0 lines count this much more in the risk heads' loss: everyday chat outnumbers crises.
+NEG_WEIGHT = 2.0
 NOT_CRISIS = frozenset(("personal_data", "doxxing"))
 MODEL_CATEGORIES = ("suicide", "overdose", "self_harm", "violence", "abuse", "harassment",
                     "relapse", "distress")
@@ -109,7 +116,16 @@ def labels(examples: Sequence[Example]) -> np.ndarray:
     return y
 
 
-def train(feats: Sequence[np.ndarray], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sample_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Per example and head: NEG_WEIGHT for label-0 lines in the risk heads, else 1."""
+    sw = np.ones((len(examples), len(RISK_HEADS) + len(MODEL_CATEGORIES)))
+    zero = np.array([e.crisis == 0 for e in examples])
+    sw[zero, :len(RISK_HEADS)] = NEG_WEIGHT
+    return sw
+
+
+def train(feats: Sequence[np.ndarray], y: np.ndarray,
+          sw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Quantised (int weights (buckets x heads), int biases) by full-batch Adam."""
     n_buckets, heads = 1 << BITS, y.shape[1]
     m = len(feats)
@@ -131,7 +147,7 @@ def train(feats: Sequence[np.ndarray], y: np.ndarray) -> tuple[np.ndarray, np.nd
     for step in range(1, STEPS + 1):
         z = np.tile(b, (m, 1))
         z[keep] += np.add.reduceat(w[cols], row_starts, axis=0)
-        g = (1.0 / (1.0 + np.exp(-z)) - y) / m
+        g = sw * (1.0 / (1.0 + np.exp(-z)) - y) / m
         gw = L2 * w
         gw[ucols] += np.add.reduceat(g[rows_by_col], col_starts, axis=0)
         gb = g.sum(axis=0)
@@ -153,30 +169,48 @@ def scores(wq: np.ndarray, bq: np.ndarray, feats: Sequence[np.ndarray]) -> np.nd
         len(feats), len(bq))
 
 
-def pick_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray) -> dict[str, int]:
-    """risk3 then risk2 thresholds from out-of-fold scores (see the module docstring)."""
-    low = crisis <= 1
+def pick_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray,
+                    blocked: np.ndarray, max_fa: float = MAX_FA) -> dict[str, int]:
+    """risk3 then risk2 thresholds from out-of-fold scores (see the module docstring);
+    ``blocked``: the rules set a crisis phrase aside, so the model may not raise the line."""
+    low = (crisis <= 1) & ~blocked
     cand3 = np.unique(oof[:, 1])
     t3 = int(cand3[-1]) + 1
     for t in cand3:
-        if ((oof[low, 1] >= t) & (rules[low] < 3)).mean() <= MAX_RAISE3:
+        if ((oof[low, 1] >= t) & (rules[low] < 3)).sum() / max(1, (crisis <= 1).sum()) \
+                <= MAX_RAISE3:
             t3 = int(t)
             break
-    # False alarms the model adds: label 0, the rules below 2, the model raising it.
-    zero = (crisis == 0) & (rules < 2)
-    n_zero = max(1, int((crisis == 0).sum()))
+    # All false alarms: label 0 and the rules at 2+, or the model raising a line it may raise.
+    zero = crisis == 0
+    may = (rules < 2) & ~blocked
+    n_zero = max(1, int(zero.sum()))
     raised3 = oof[:, 1] >= t3
     t2 = int(np.unique(oof[:, 0])[-1]) + 1
     for t in np.unique(oof[:, 0]):
-        alarm = raised3 | (oof[:, 0] >= t)
-        if alarm[zero].sum() / n_zero <= MAX_FA:
+        alarm = (rules >= 2) | (may & (raised3 | (oof[:, 0] >= t)))
+        if alarm[zero].sum() / n_zero < max_fa:
             t2 = int(t)
             break
     return {"risk2": t2, "risk3": t3}
 
 
-def build_model() -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
-    """(the data file with its new model section, the section, held-out examples)."""
+@dataclass
+class Fit:
+    """What training gives: the data file, its model section, the held-out examples, and the
+    out-of-fold split (scores, rules' verdicts, labels, set-aside lines) behind the thresholds."""
+
+    data: dict[str, Any]
+    section: dict[str, Any]
+    held: list[Example]
+    oof: np.ndarray
+    rules: np.ndarray
+    crisis: np.ndarray
+    blocked: np.ndarray
+
+
+def build_model() -> Fit:
+    """Train on everything but the held-out batch; thresholds from the out-of-fold split."""
     data = load_default_data()
     base = dict(data)
     base.pop("model", None)
@@ -186,18 +220,21 @@ def build_model() -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
     feats = featurise(rules_det, train_ex, qmin)
     y = labels(train_ex)
     crisis = np.array([e.crisis for e in train_ex])
-    rules = np.array([_rules_crisis(rules_det, e) for e in train_ex])
+    verdicts = [rules_det.detect(e.case.text, e.case.lang) for e in train_ex]
+    rules = np.array([_crisis(d) for d in verdicts])
+    blocked = np.array([set_aside(d.matches) for d in verdicts])
+    sw = sample_weights(train_ex)
     fold = np.array([_fold(e.source) for e in train_ex])
     oof = np.zeros((len(train_ex), 2), dtype=np.int64)
     _log(f"{len(train_ex)} training examples, {len(held)} held out; folds")
     for k in range(FOLDS):
         idx_in = np.flatnonzero(fold != k)
         idx_out = np.flatnonzero(fold == k)
-        wq, bq = train([feats[i] for i in idx_in], y[idx_in])
+        wq, bq = train([feats[i] for i in idx_in], y[idx_in], sw[idx_in])
         oof[idx_out] = scores(wq, bq, [feats[i] for i in idx_out])[:, :2]
-    thresholds = pick_thresholds(oof, rules, crisis)
+    thresholds = pick_thresholds(oof, rules, crisis, blocked)
     _log(f"thresholds {thresholds}; final training")
-    wq, bq = train(feats, y)
+    wq, bq = train(feats, y, sw)
     names = (*RISK_HEADS, *MODEL_CATEGORIES)
     section = {
         "about": "Learned backstop (scripts/train_detector.py; docs/detection.md): int8 "
@@ -214,7 +251,7 @@ def build_model() -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
     }
     out = dict(base)
     out["model"] = section
-    return out, section, held
+    return Fit(out, section, held, oof, rules, crisis, blocked)
 
 
 def _fold(source: str) -> int:
@@ -226,8 +263,7 @@ def _fold(source: str) -> int:
     return sum(stem.encode()) % FOLDS
 
 
-def _rules_crisis(det: Any, e: Example) -> int:
-    d = det.detect(e.case.text, e.case.lang)
+def _crisis(d: Any) -> int:
     return max((m.severity for m in d.matches if m.category not in NOT_CRISIS), default=0)
 
 
@@ -242,7 +278,8 @@ def render(data: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     """Train; write (or --check) the data file; --report prints held-out figures."""
-    data, section, held = build_model()
+    fit = build_model()
+    data, section = fit.data, fit.section
     text = render(data)
     if "--check" in argv:
         same = DATA_FILE.read_text("utf-8") == text
@@ -257,18 +294,54 @@ def main(argv: list[str]) -> int:
     print(f"wrote config/detector.json: thresholds {section['thresholds']}, "
           f"{section['trained_on']}")
     if "--report" in argv:
-        from moderation.evaluation import by_key, markdown_table, run, summarise
-
-        det = build_detector(data)
-        cases = [e.case for e in held]
-        for title, fn in (("rules alone", det.rules_only), ("rules + model", det.detect)):
-            outs = run(cases, fn)
-            print(f"\n### Held-out team batch {HOLDOUT_BATCH}: {title}\n")
-            print(markdown_table({"all": summarise(outs)}, "slice"))
-            print(markdown_table(by_key(outs, lambda o: o.case.lang), "language"))
-            print(markdown_table(by_key(outs, lambda o: o.case.group), "kind"))
+        report(fit)
     return 0
 
+
+def oof_figures(fit: Fit, thresholds: dict[str, int]) -> dict[str, float]:
+    """Rules + model on the out-of-fold split at these thresholds (the split they come from)."""
+    level = np.where(fit.oof[:, 1] >= thresholds["risk3"], 3,
+                     np.where(fit.oof[:, 0] >= thresholds["risk2"], 2, 0))
+    level = np.where(fit.blocked | (fit.rules >= 3), 0, level)
+    final = np.maximum(fit.rules, level)
+    zero, high = fit.crisis == 0, fit.crisis >= 3
+    return {"fa": float((final[zero] >= 2).mean()), "fa_rules": float((fit.rules[zero] >= 2).mean()),
+            "recall": float((final[high] >= 2).mean()),
+            "recall_rules": float((fit.rules[high] >= 2).mean())}
+
+
+def report(fit: Fit) -> None:
+    """Held-out batch figures, rules alone and rules + model, and the recall cost of the
+    false-alarm budget: thresholds at several budgets, on the out-of-fold split and the batch."""
+    from moderation.evaluation import by_key, markdown_table, run, summarise
+
+    det = build_detector(fit.data)
+    cases = [e.case for e in fit.held]
+    for title, fn in (("rules alone", det.rules_only), ("rules + model", det.detect)):
+        outs = run(cases, fn)
+        print(f"\n### Held-out team batch {HOLDOUT_BATCH}: {title}\n")
+        print(markdown_table({"all": summarise(outs)}, "slice"))
+        print(markdown_table(by_key(outs, lambda o: o.case.lang), "language"))
+        print(markdown_table(by_key(outs, lambda o: o.case.group), "kind"))
+    print("\n### The false-alarm budget and its recall cost\n")
+    print("| FA budget (rules + model, out-of-fold split) | thresholds | out-of-fold FA "
+          "(rules + model) | out-of-fold recall 3-4 | batch FA | batch recall 3-4 | "
+          "batch recall 4 scored ≥3 |")
+    print("|---|---|---|---|---|---|---|")
+    for budget in (0.025, MAX_FA, 0.035, 0.04, 0.05):
+        th = pick_thresholds(fit.oof, fit.rules, fit.crisis, fit.blocked, budget)
+        variant = dict(fit.data)
+        variant["model"] = {**fit.section, "thresholds": th}
+        s = summarise(run(cases, build_detector(variant).detect))
+        o = oof_figures(fit, th)
+        print(f"| {budget:.3f} | {th['risk2']} / {th['risk3']} | {o['fa']:.3f} "
+              f"(rules {o['fa_rules']:.3f}) | {o['recall']:.3f} (rules {o['recall_rules']:.3f}) "
+              f"| {_f(s, 'false_alarm')} | {_f(s, 'recall_high')} | {_f(s, 'recall_imminent')} |")
+
+
+def _f(summary: dict[str, Any], key: str) -> str:
+    v = summary.get(key)
+    return "—" if v is None else f"{v:.3f}"
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

@@ -21,14 +21,14 @@ from tests.fixtures.server import ServerProcess
 def capture_sends(peer: PeerClient) -> list[dict[str, Any]]:
     """Copies of every ``direct.send`` request the peer makes."""
     sent: list[dict[str, Any]] = []
-    original = peer._transport.request
+    original = peer._session._transport.request
 
     async def request(event: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         if event == "direct.send" and payload is not None:
             sent.append(dict(payload))
         return await original(event, payload)
 
-    peer._transport.request = request  # type: ignore[method-assign]
+    peer._session._transport.request = request  # type: ignore[method-assign]
     return sent
 
 

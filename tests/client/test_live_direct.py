@@ -169,7 +169,7 @@ async def test_server_restart_loses_no_queued_message(server_process, tmp_path) 
         await server.astart()
         # alice's client reconnects by itself; wait for it, then write to offline bob
         for _ in range(300):
-            if alice._transport.connected and alice._worker is not None:
+            if alice._session._transport.connected and alice._session._worker is not None:
                 try:
                     await to_bob.send("after the restart")
                     break

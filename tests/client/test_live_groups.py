@@ -18,14 +18,14 @@ from e2ee.errors import E2EEError
 def record_envelopes(peer: PeerClient) -> list[dict[str, Any]]:
     """Keep a copy of every raw ``room.envelope`` the peer's socket receives."""
     seen: list[dict[str, Any]] = []
-    original = peer._dispatch
+    original = peer._session._dispatch
 
     async def dispatch(name: str, data: Any) -> None:
         if name == "room.envelope":
             seen.append(copy.deepcopy(data))
         await original(name, data)
 
-    peer._dispatch = dispatch  # type: ignore[method-assign]
+    peer._session._dispatch = dispatch  # type: ignore[method-assign]
     return seen
 
 
@@ -35,20 +35,20 @@ async def handler_frozen(peer: PeerClient) -> AsyncIterator[None]:
 
     Inside, pushes pile up unhandled, as on a busy client whose send races them.
     """
-    assert peer._worker is not None
-    peer._worker.cancel()
-    await asyncio.gather(peer._worker, return_exceptions=True)
+    assert peer._session._worker is not None
+    peer._session._worker.cancel()
+    await asyncio.gather(peer._session._worker, return_exceptions=True)
     try:
         yield
     finally:
-        peer._worker = asyncio.create_task(peer._run())
+        peer._session._worker = asyncio.create_task(peer._session._run())
 
 
 async def queued(peer: PeerClient, name: str, timeout: float = 20) -> None:
     """Wait until a push called ``name`` sits in the peer's queue."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not any(item[0] == name for item in list(peer._pushes._queue)):  # type: ignore[attr-defined]
+    while not any(item[0] == name for item in list(peer._session._pushes._queue)):  # type: ignore[attr-defined]
         assert loop.time() < deadline, f"no {name} push arrived"
         await asyncio.sleep(0.02)
 
@@ -174,12 +174,12 @@ async def test_group_survives_a_dropped_socket(embedded_url: str) -> None:
     alice, bob = await connect_many(embedded_url, 2)
     try:
         ga, gb = await alice.join_group("open"), await bob.join_group("open")
-        epoch = alice._rooms[ga.room].epoch
+        epoch = alice._groups.keys.rooms[ga.room].epoch
         await bob.drop_connection()
         # bob reconnects and rejoins by himself; alice sees him leave and come back
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 30
-        while not (bob._ready.is_set() and alice._rooms[ga.room].epoch >= epoch + 2
+        while not (bob._session._ready.is_set() and alice._groups.keys.rooms[ga.room].epoch >= epoch + 2
                    and bob.pseudonym in ga.members):
             assert loop.time() < deadline, "bob did not come back"
             await asyncio.sleep(0.05)

@@ -31,7 +31,7 @@ async def test_message_before_its_sender_key_is_held_then_delivered(embedded_url
         gb = await bob.join_group("open")
         # Hold back every 1:1 push to bob, so carol's sender key reaches him after her message.
         held: list[Any] = []
-        original = bob._dispatch
+        original = bob._session._dispatch
         holding = True
 
         async def dispatch(name: str, data: Any) -> None:
@@ -40,17 +40,17 @@ async def test_message_before_its_sender_key_is_held_then_delivered(embedded_url
                 return
             await original(name, data)
 
-        bob._dispatch = dispatch  # type: ignore[method-assign]
+        bob._session._dispatch = dispatch  # type: ignore[method-assign]
         gc = await carol.join_group("open")
         await gc.send("said before bob had my key")
-        await wait_for(lambda: bob._rooms[gb.room].held_count() == 1)
+        await wait_for(lambda: bob._groups.keys.rooms[gb.room].held_count() == 1)
         assert len(gb._mailbox) == 0
         holding = False
         for data in held:
-            await bob._dispatch("direct.envelope", data)
+            await bob._session._dispatch("direct.envelope", data)
         msg = await gb.next_message(5)
         assert (msg.sender, msg.text) == (carol.pseudonym, "said before bob had my key")
-        assert bob._rooms[gb.room].held_count() == 0
+        assert bob._groups.keys.rooms[gb.room].held_count() == 0
     finally:
         await close_all([alice, bob, carol])
 
@@ -64,7 +64,7 @@ async def test_forged_membership_is_ignored(
         ga = await alice.join_group("open")
         await bob.join_group("open")
         await wait_for(lambda: bob.pseudonym in ga.members)
-        state = alice._rooms[ga.room]
+        state = alice._groups.keys.rooms[ga.room]
         epoch, members = state.epoch, dict(state.members)
         my_distribution = alice._engine.my_distribution(ga.room)
         # "bob was removed", signed by someone other than the server
@@ -76,7 +76,7 @@ async def test_forged_membership_is_ignored(
                          "identity_key": base64.b64encode(alice.identity_key).decode()}],
             "at": 1, "sig": base64.b64encode(bytes(64)).decode(),
         }
-        alice._on_push("room.membership", forged)
+        alice._session._on_push("room.membership", forged)
         await wait_for(lambda: "room.membership dropped: bad_membership" in caplog.text, 20)
         assert state.epoch == epoch and state.members == members
         # no rotation happened: alice's sender key is the same one
@@ -115,14 +115,14 @@ async def test_one_time_prekeys_are_topped_up_when_low(
     fetchers = await connect_many(embedded_url, 5)  # key fetches are rate-limited per connection
     senders: list[PeerClient] = []
     try:
-        start = (await bob._transport.request("keys.count"))["one_time_prekeys"]
+        start = (await bob._session._transport.request("keys.count"))["one_time_prekeys"]
         assert start >= 10
         # Someone drains bob's prekeys (each fetch hands out and deletes one).
         for i in range(start - 3):
-            await fetchers[i % len(fetchers)]._transport.request(
+            await fetchers[i % len(fetchers)]._session.request(
                 "keys.fetch", {"pseudonym": bob.pseudonym}
             )
-        assert (await bob._transport.request("keys.count"))["one_time_prekeys"] == 3
+        assert (await bob._session._transport.request("keys.count"))["one_time_prekeys"] == 3
         # New peers start sessions with bob; his client notices and publishes more.
         senders = await connect_many(embedded_url, 5)
         for peer in senders:
@@ -130,8 +130,8 @@ async def test_one_time_prekeys_are_topped_up_when_low(
         for peer in senders:
             chat = await bob.open_direct(peer.pseudonym)
             assert (await chat.next_message(10)).text == "hello"
-        await wait_for(lambda: bob._session_starts == 0)
-        count = (await bob._transport.request("keys.count"))["one_time_prekeys"]
+        await wait_for(lambda: bob._prekeys.session_starts == 0)
+        count = (await bob._session._transport.request("keys.count"))["one_time_prekeys"]
         assert count >= 10
     finally:
         await close_all([bob, *fetchers, *senders])

@@ -60,7 +60,9 @@ async def test_reprs_logs_and_errors_hold_no_secrets(
         keys += [m1.franking.franking_key, m3.franking.franking_key]
         objects = [
             alice, bob, ga, gb, to_bob, to_alice, alice._engine, bob._engine,
-            alice._keystore, alice._transport, *alice._rooms.values(), err.value,
+            alice._keystore, alice._session._transport, *alice._groups.keys.rooms.values(), err.value,
+            alice._session, alice._directs, alice._inbox, alice._prekeys, alice._groups,
+            alice._groups.keys, alice._listeners,
         ]
         shown = [(type(o).__name__, repr(o).encode()) for o in objects]
         shown += [(f"str:{type(o).__name__}", str(o).encode()) for o in objects]

@@ -17,13 +17,13 @@ async def test_keys_low_push_makes_the_client_top_up(
     bob = await PeerClient.connect(server.url)
     fetchers = await connect_many(server.url, 5)  # key fetches are rate-limited per connection
     try:
-        start = (await bob._transport.request("keys.count"))["one_time_prekeys"]
+        start = (await bob._session.request("keys.count"))["one_time_prekeys"]
         assert start >= 10
         for i in range(start - 5):  # a drain down to 5 left: below the low water of 10
-            await fetchers[i % len(fetchers)]._transport.request(
+            await fetchers[i % len(fetchers)]._session.request(
                 "keys.fetch", {"pseudonym": bob.pseudonym})
         deadline = asyncio.get_running_loop().time() + 10
-        while (count := (await bob._transport.request("keys.count"))["one_time_prekeys"]) < 10:
+        while (count := (await bob._session.request("keys.count"))["one_time_prekeys"]) < 10:
             assert asyncio.get_running_loop().time() < deadline, f"not topped up: {count}"
             await asyncio.sleep(0.1)
         assert count >= 10

@@ -82,6 +82,27 @@ EXTRA: list[tuple[str, str | None]] = [
     ('someone wrote "kys" to you and that is not ok', None),
     ("någon skrev ”häng dig” till dig, det är fel", "sv"),
     ("kys", None),
+    # Conversational context (third round): a "no" to a question, support addressed to the
+    # reader, harassment reported to condemn it; and crises in the same frames.
+    ("the nurse asked if i have suicidal thoughts. no, honestly. just tired", "en"),
+    ("hoitaja kysy onks mulla itsetuhosia ajatuksia. ei oo, oon vaan väsyny", "fi"),
+    ("kysy onks mulla itsetuhosia ajatuksia, no on kyl", "fi"),
+    ("kysy onks mulla itsetuhosia ajatuksia, no on kyl", None),
+    ("sköterskan frågade om jag har självmordstankar. nej, är bara trött", None),
+    ("she asked if i wanted to kill myself and no one listened", None),
+    ("if you feel you cant go on, ring the crisis line", None),
+    ("jos sulla on itsetuhosia ajatuksia, soita kriisipuhelimeen", None),
+    ("om du tänker på självmord, ring självmordslinjen", None),
+    ("if you leave me tonight i will kill myself", None),
+    ("jos sä lähet nyt mä tapan itteni", None),
+    ("if someone tells you to kill yourself it's not true", None),
+    ("om nån säger åt dig att ta livet av dig så är det inte sant", None),
+    ('you wrote yesterday "i dont want to live anymore", how are you today?', None),
+    ('kirjotit eilen et "haluun vaan kuolla", miten sä voit tänään?', None),
+    ("när du sa ”jag är en börda” blev jag ledsen", None),
+    ('i keep thinking "i want to die" all night', None),
+    ("you asked earlier if i want to die. i dont, im just sad", None),
+    ("im hopeless at cooking, burned the pasta", None),
 ]
 
 

@@ -25,7 +25,11 @@ def load(name: str | None = None) -> list[Case]:
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
                 "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
                 "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl",
-                "external_sealed2.jsonl")
+                "external_sealed2.jsonl", "external_sealed3.jsonl")
+        # The third sealed set is a guard of its own (below); the all-cases floors were set
+        # before it existed and stay about the sets they were set on.
+        if name is None and f.name == "external_sealed3.jsonl":
+            continue
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
                     if line.strip()]
@@ -82,6 +86,16 @@ def test_second_sealed_set_regression_guard() -> None:
     assert s["recall_high"] >= 0.70
     assert s["recall_imminent"] >= 0.70
     assert s["false_alarm"] <= 0.15
+
+
+def test_third_sealed_set_regression_guard() -> None:
+    """The third sealed set (480 lines, written blind by someone who saw neither the rules nor the
+    data) was run once before the third round (c852b9c: 0.713 / 0.642 / 9.2 %) and once after it
+    (0.688 / 0.658 / 7.5 %); docs/detection.md, "The third sealed set". Floors only."""
+    s = summarise(run(load("external_sealed3.jsonl"), detect))
+    assert s["recall_high"] >= 0.65
+    assert s["recall_imminent"] >= 0.60
+    assert s["false_alarm"] <= 0.10
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])

@@ -132,7 +132,43 @@ def test_training_is_deterministic_on_a_sample() -> None:
     det = default_detector()
     feats = trainer.featurise(det, sample, 10)
     y = trainer.labels(sample)
-    w1, b1 = trainer.train(feats, y)
-    w2, b2 = trainer.train(feats, y)
+    sw = trainer.sample_weights(sample)
+    w1, b1 = trainer.train(feats, y, sw)
+    w2, b2 = trainer.train(feats, y, sw)
     assert (w1 == w2).all() and (b1 == b2).all()
     assert abs(w1).max() <= 127 and (w1 != 0).any()
+
+
+def test_model_may_not_raise_what_the_rules_set_aside() -> None:
+    """The decision rule (docs/detection.md): with thresholds so low that the model vouches for
+    3 on every line, it still leaves alone lines whose crisis phrase the rules set aside by
+    context (negated, a "no" to a question, quoted, addressed to the reader, an idiom)."""
+    data = load_default_data()
+    data["model"] = {**data["model"], "thresholds": {"risk2": -10**9, "risk3": -10**9}}
+    eager = build_detector(data)
+    assert eager.detect("what a lovely evening", "en").severity == 3  # it would raise anything
+    for text, lang in [
+        ("im not suicidal", "en"),
+        ("the nurse asked if i have suicidal thoughts. no, honestly. just tired", "en"),
+        ('you wrote yesterday "i dont want to live anymore", how are you today?', "en"),
+        ("jos sulla on itsetuhosia ajatuksia, soita kriisipuhelimeen", "fi"),
+        ("suicide prevention week starts on monday", "en"),
+    ]:
+        d = eager.detect(text, lang)
+        assert d.severity < 2 and not any("model" in m.flags for m in d.matches), text
+
+
+def test_thresholds_keep_all_false_alarms_under_the_budget() -> None:
+    """pick_thresholds: the chosen risk2 keeps rules + model false alarms on the split under
+    the budget, and a line the rules set aside is never counted as raised."""
+    import numpy as np
+
+    trainer = _trainer()
+    oof = np.array([[10, 0], [20, 0], [30, 0], [40, 0], [50, 0], [60, 0], [70, 0], [80, 0],
+                    [90, 0], [100, 0], [95, 0]])
+    crisis = np.array([0] * 10 + [3])
+    rules = np.array([0] * 9 + [2] + [0])
+    blocked = np.array([False] * 8 + [True, False, False])
+    th = trainer.pick_thresholds(oof, rules, crisis, blocked, 0.25)
+    # Rules alone: 1 of 10; the model may add one more (80; 90 is set aside): risk2 = 80.
+    assert th["risk2"] == 80

@@ -21,14 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_CLIENT = REPO_ROOT / "web_client"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
-# Modules and data other engineers deliver; while one is missing on disk its 404 is expected.
-OPTIONAL_PATHS = {
-    "/js/e2ee/index.js": WEB_CLIENT / "js" / "e2ee" / "index.js",
-    "/js/detector.js": WEB_CLIENT / "js" / "detector.js",
-    "/api/detector.json": REPO_ROOT / "config" / "detector.json",
-    "/api/crisis-resources.json": REPO_ROOT / "config" / "crisis_resources.json",
-}
-
 # Runs before any page script; CDP injects it, so the page's CSP does not apply to it.
 WATCH_SCRIPT = """
 window.__csp = [];
@@ -36,6 +28,10 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__csp.push({directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile});
 });
 """
+
+# Tests only: the app hands its context to this hook when it exists (web_client/js/main.js); the
+# shipped page defines nothing global. Installed by `open_peer` unless diagnostics=False.
+DIAGNOSTICS_HOOK = "window.__iltapiiriDiagnostics = (ctx) => { window.iltapiiri = ctx; };"
 
 
 @dataclass
@@ -55,15 +51,8 @@ class Peer:
         return list(await self.page.evaluate("window.__csp || []"))
 
     def unexpected_console_errors(self) -> list[tuple[str, str]]:
-        """Console errors, minus 404s of optional modules that are not on disk yet."""
-        allowed = {path for path, file in OPTIONAL_PATHS.items() if not file.exists()}
-        out = []
-        for text, url in self.console_errors:
-            path = url.replace(self.base_url, "") if url.startswith(self.base_url) else url
-            if "404" in text and path in allowed:
-                continue
-            out.append((text, url))
-        return out
+        """Every console error (all modules and data files exist, so none is expected)."""
+        return list(self.console_errors)
 
     async def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -109,16 +98,20 @@ OpenPeer = Callable[..., Awaitable[Peer]]
 
 @pytest.fixture
 def open_peer(browser: Any) -> OpenPeer:
-    """`await open_peer(base_url, path="/", locale="en-GB", width=None)` -> a Peer."""
+    """`await open_peer(base_url, path="/", locale="en-GB", width=None, diagnostics=True)` -> a
+    Peer; `diagnostics=False` opens the page exactly as shipped (no test hook)."""
 
     async def factory(base_url: str, path: str = "/", locale: str = "en-GB",
-                      width: int | None = None, height: int = 780) -> Peer:
+                      width: int | None = None, height: int = 780,
+                      diagnostics: bool = True) -> Peer:
         options: dict[str, Any] = {"locale": locale}
         if width is not None:
             options["viewport"] = {"width": width, "height": height}
             options["is_mobile"] = False
         context = await browser.new_context(**options)
         await context.add_init_script(WATCH_SCRIPT)
+        if diagnostics:
+            await context.add_init_script(DIAGNOSTICS_HOOK)
         page = await context.new_page()
         peer = Peer(context=context, page=page, base_url=base_url)
         page.on("request", lambda req: peer.requests.append(req.url))

@@ -89,7 +89,7 @@ async def test_without_encryption_nothing_is_sent(live_server, open_peer: OpenPe
     await peer.sign_in("Varovainen")
     await peer.join_open_group()
     page = peer.page
-    await page.evaluate("async () => (await import('/js/messaging.js')).installE2ee(null)")
+    await page.evaluate("() => window.iltapiiri.messaging.install(null)")
     await page.fill("textarea[name=message]", "tämä ei saa lähteä selväkielisenä")
     await page.click("form.composer button[type=submit]")
     notice = page.locator("form.composer .notice")
@@ -99,7 +99,7 @@ async def test_without_encryption_nothing_is_sent(live_server, open_peer: OpenPe
     assert "room.send" not in sent_events(peer)
     assert all("selväkielisenä" not in f for f in peer.frames_sent)
     # Size is checked in UTF-8 bytes (the e2ee text limit), not only in characters.
-    await page.evaluate("async () => (await import('/js/messaging.js')).installE2ee(window.iltapiiri.e2ee)")
+    await page.evaluate("() => window.iltapiiri.messaging.install(window.iltapiiri.e2ee)")
     await page.fill("textarea[name=message]", "€" * 3000)  # 3,000 characters, 9,000 bytes
     await page.click("form.composer button[type=submit]")
     await page.wait_for_selector("form.composer .notice >> text=The message is too long")

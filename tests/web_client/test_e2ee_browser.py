@@ -235,7 +235,7 @@ ORCHESTRATION = """async () => {
   // Bert gets Anna's group message before her key: it is held, then opened when the key comes.
   const early = deliver(take((q) => q.kind === 'room' && q.to === 'Bert'));
   await new Promise((r) => setTimeout(r, 50));
-  out.heldBeforeKey = (B.held.get(room) || []).length;
+  out.heldBeforeKey = (B.flow.held.get(room) || []).length;
   while (queue.length) await deliver(queue.shift());
   out.early = await early;
   await B.sendGroupText(room, 'moi Anna');

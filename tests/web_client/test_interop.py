@@ -48,7 +48,7 @@ async def browser_key(peer: Peer) -> bytes:
 
 
 WAIT_READY = """async (ms) => {
-  const m = await import('/js/messaging.js');
+  const m = window.iltapiiri.messaging;
   for (const end = Date.now() + ms; Date.now() < end;) {
     if (m.encryptionReady()) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -189,7 +189,7 @@ async def test_after_a_reload_the_browser_still_reads_and_writes_one_to_one(
         await wait_ready(browser)
         # The browser starts the session (X3DH from the browser's side) through the send seam.
         await browser.page.evaluate(
-            "import('/js/messaging.js').then((m) => m.sendDirectText('Python Muisti', 'selain aloittaa'))")
+            "window.iltapiiri.messaging.sendDirectText('Python Muisti', 'selain aloittaa')")
         first = await asyncio.wait_for(inbox.get(), 15)
         assert (first.text, first.sender) == ("selain aloittaa", "Muistaja")
         dm = await py.open_direct("Muistaja")
@@ -270,11 +270,11 @@ async def test_a_second_tab_waits_until_the_first_is_closed(live_server, open_pe
     second_page = await first.context.new_page()  # same profile: same identity, same IndexedDB
     await second_page.goto(live_server.url + "/")
     await second_page.wait_for_selector("section.groups", timeout=TIMEOUT_MS)
-    ready = "import('/js/messaging.js').then((m) => m.encryptionReady())"
+    ready = "window.iltapiiri.messaging.encryptionReady()"
     await second_page.wait_for_timeout(500)
     assert await second_page.evaluate(ready) is False
     refused = await second_page.evaluate(
-        "import('/js/messaging.js').then((m) => m.sendDirectText('Ensimmainen', 'x').then(() => 'sent', (e) => e.code))")
+        "window.iltapiiri.messaging.sendDirectText('Ensimmainen', 'x').then(() => 'sent', (e) => e.code)")
     assert refused == "encryption_not_ready"
     await first.page.close()
     await wait_ready(second_page)
@@ -378,7 +378,7 @@ async def test_bursts_both_ways_arrive_complete_and_in_order(live_server, open_p
         browser = await ready_in_open_group(open_peer, live_server.url, "Selainryoppy")
         texts = [f"selain {i:02d}" for i in range(15)]
         seqs = await browser.page.evaluate("""async (texts) => {
-          const m = await import('/js/messaging.js');
+          const m = window.iltapiiri.messaging;
           const room = [...window.iltapiiri.rooms.byRoom.keys()][0];
           return Promise.all(texts.map((t) => m.sendGroupText(room, t).then((r) => r.seq)));
         }""", texts)

@@ -1,6 +1,6 @@
 """The lobby's Back button: in the lobby window the relay has already let us into the room, so
 Back must leave it through `ctx.leaveRoom`: the relay is told (`group.leave`), the room is
-forgotten here, and its group keys are dropped at once (the engine's `onLeft`)."""
+forgotten here (the session's 'room.left'), and its group keys are dropped at once."""
 
 from __future__ import annotations
 
@@ -20,17 +20,15 @@ STATE = """() => {
   const engine = c.e2ee && c.e2ee.engine;
   return {
     sessionRooms: [...c.session.rooms.keys()],
-    engineRooms: engine ? [...engine.rooms.keys()] : [],
+    engineRooms: engine ? [...engine.flow.rooms.keys()] : [],
     groupKeyRooms: engine && engine.groups ? [...engine.groups.rooms()] : [],
     left: window.__left || [],
   };
 }"""
 
 SPY_ON_LEFT = """() => {
-  const e2ee = window.iltapiiri.e2ee;
-  const original = e2ee.onLeft.bind(e2ee);
   window.__left = [];
-  e2ee.onLeft = (room) => { window.__left.push(room); return original(room); };
+  window.iltapiiri.session.on('room.left', ({ room }) => { window.__left.push(room); });
 }"""
 
 
@@ -62,7 +60,7 @@ async def test_back_from_the_lobby_leaves_the_room_and_drops_its_keys(
     await page.wait_for_selector("section.lobby")
     # In the lobby window: joined already, and the engine holds the room's keys.
     await page.wait_for_function(
-        "() => window.iltapiiri.e2ee.engine.rooms.size === 1 && window.iltapiiri.session.rooms.size === 1")
+        "() => window.iltapiiri.e2ee.engine.flow.rooms.size === 1 && window.iltapiiri.session.rooms.size === 1")
     before = await page.evaluate(STATE)
     room = before["sessionRooms"][0]
     assert before["engineRooms"] == [room]

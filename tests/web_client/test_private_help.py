@@ -4,7 +4,7 @@ to the writer only, and personal details ask "send anyway?" before anything leav
 from __future__ import annotations
 
 from moderation import detect
-from tests.web_client.conftest import WEB_CLIENT, OpenPeer
+from tests.web_client.conftest import OpenPeer
 from tests.web_client.test_chat import sent_events
 
 CRISIS_EN = "I want to end my life tonight"
@@ -40,12 +40,6 @@ async def test_gate_decisions(live_server, open_peer: OpenPeer) -> None:
     await peer.context.close()
 
 
-USE_PYTHON_DETECTOR = """async () => {
-  const hook = await import('/js/safety/detector-hook.js');
-  hook.installDetector({ detect: (text, lang) => window.pyDetect(text, lang) });
-}"""
-
-
 async def test_crisis_sentence_shows_help_to_the_writer_only(live_server, open_peer: OpenPeer) -> None:
     assert detect(CRISIS_EN, "en").severity >= 2  # the Python reference agrees it is a crisis
     writer = await open_peer(live_server.url)
@@ -55,14 +49,8 @@ async def test_crisis_sentence_shows_help_to_the_writer_only(live_server, open_p
     await writer.join_open_group()
     await reader.join_open_group()
     page = writer.page
-    if not (WEB_CLIENT / "js" / "detector.js").exists():
-        # Until the JavaScript port lands, the composer's hook calls the Python reference
-        # detector through Playwright: the help flow is tested with real detections either way.
-        await page.expose_function("pyDetect", lambda text, lang: detect(text, lang).to_json())
-        await page.evaluate(USE_PYTHON_DETECTOR)
-    else:
-        assert await page.evaluate(
-            "async () => (await import('/js/safety/detector-hook.js')).loadDetector()")
+    assert await page.evaluate(
+        "async () => (await import('/js/safety/detector-hook.js')).loadDetector()")
     await page.type("textarea[name=message]", CRISIS_EN, delay=5)
     await page.wait_for_selector("form.composer .notice >> text=It sounds heavy right now")
     await page.click("form.composer button[type=submit]")

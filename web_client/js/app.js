@@ -1,7 +1,10 @@
 /**
- * The peer client's entry point: the page frame (header, language, help, quick exit), the views,
- * and the session. Moderator and counsellor views register beside these with their own
- * navigation entries (see NAV below), chosen by the role the relay reports at sign-in.
+ * The composition root: createApp() makes every long-lived object of the page (session, rooms,
+ * 1:1 conversations, router, views, the e2ee engine once loaded) and wires them; main.js boots
+ * it. No module below keeps a singleton of these: they get what they need from here (`ctx`).
+ *
+ * Staff code lives in js/staff/ and is loaded with a dynamic import only after a sign-in with a
+ * staff role, so a peer's browser never downloads it (tests/web_client/test_staff_loading.py).
  */
 
 import { focusKeyOf, h, refocus } from './dom.js';
@@ -10,7 +13,7 @@ import { Router } from './router.js';
 import { Session } from './session.js';
 import { Rooms } from './rooms.js';
 import { Directs } from './directs.js';
-import { installE2ee } from './messaging.js';
+import { Messaging } from './messaging.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
@@ -25,222 +28,238 @@ import days from './views/days.js';
 import safety from './views/safety.js';
 import identity from './views/identity.js';
 
-/** Navigation per role; staff roles add their views here when they exist. */
+/** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
+export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
 export const NAV = {
   peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity']],
 };
 
-const session = new Session();
-const rooms = new Rooms(session);
-const directs = new Directs(session);
-const main = document.getElementById('main');
-const live = document.getElementById('live');
+/** Build the page's objects in `doc` and wire them; `start()` shows the first view. */
+export function createApp({ doc = document } = {}) {
+  const session = new Session();
+  const messaging = new Messaging();
+  const rooms = new Rooms(session, messaging);
+  const directs = new Directs(session, messaging);
+  const main = doc.getElementById('main');
+  const live = doc.getElementById('live');
 
-const ctx = {
-  t,
-  lang: language,
-  session,
-  rooms,
-  directs,
-  e2ee: null, // the engine from js/e2ee/index.js once it exists
-  escalation: { available: () => false, request: () => {} },
-  live(text) {
-    // Clear first so the same words said twice are announced twice.
-    live.textContent = '';
-    setTimeout(() => { live.textContent = text; }, 50);
-  },
-  openHelp: (opts) => openHelp(ctx, opts),
-  /** A quick-exit button for a modal dialog (the header's is out of reach behind it). */
-  quickExitButton: () => h('button', { type: 'button', class: 'exit-button dialog-exit', text: t('header.exit'),
-    title: t('header.exit_hint'), onclick: () => leaveNow() }),
-  /** Show (or clear) the "something new" mark on the private chats entry. */
-  markDirectNews(on) {
-    ctx.directNews = on;
-    const link = document.querySelector('.navlink[data-view=direct]');
-    if (!link) return;
-    if (on) {
-      link.dataset.news = '1';
-      link.setAttribute('aria-label', `${t('nav.direct')} (${t('direct.new')})`);
-    } else {
-      delete link.dataset.news;
-      link.removeAttribute('aria-label');
-    }
-  },
-  afterSignIn() {
-    drawHeader();
-    ctx.router.show('groups');
-  },
-  /**
-   * Join a group (rules already accepted). An open group shows its chat; in the lobby the relay
-   * lets us in early and we wait in the lobby view for `group.opened`; before the lobby opens
-   * the join is refused (group_not_open) and the lobby view keeps trying.
-   */
-  async enterGroup(group, { fromLobby = false } = {}) {
-    try {
-      const reply = await session.joinGroup(group.id);
-      // The engine verifies the signed membership and shares a sender key now, not at its next
-      // look at the session's rooms.
-      if (ctx.e2ee && ctx.e2ee.onJoined) ctx.e2ee.onJoined(reply).catch(() => {});
-      rooms.joined(reply);
-      if (reply.group && reply.group.state === 'lobby') {
-        ctx.router.show('lobby', { group: reply.group, room: reply.room }, { focus: !fromLobby });
-        return { waiting: true };
+  const ctx = {
+    t,
+    lang: language,
+    session,
+    messaging,
+    rooms,
+    directs,
+    e2ee: null, // the engine from js/e2ee/index.js once loaded
+    escalation: { available: () => false, request: () => {} },
+    live(text) {
+      // Clear first so the same words said twice are announced twice.
+      live.textContent = '';
+      setTimeout(() => { live.textContent = text; }, 50);
+    },
+    openHelp: (opts) => openHelp(ctx, opts),
+    /** A quick-exit button for a modal dialog (the header's is out of reach behind it). */
+    quickExitButton: () => h('button', { type: 'button', class: 'exit-button dialog-exit', text: t('header.exit'),
+      title: t('header.exit_hint'), onclick: () => leaveNow() }),
+    /** Show (or clear) the "something new" mark on the private chats entry. */
+    markDirectNews(on) {
+      ctx.directNews = on;
+      const link = doc.querySelector('.navlink[data-view=direct]');
+      if (!link) return;
+      if (on) {
+        link.dataset.news = '1';
+        link.setAttribute('aria-label', `${t('nav.direct')} (${t('direct.new')})`);
+      } else {
+        delete link.dataset.news;
+        link.removeAttribute('aria-label');
       }
-      ctx.router.show('chat', { room: reply.room, name: reply.group && reply.group.name });
-      ctx.live(t('chat.joined', { name: group.name }));
-      return { ok: true };
+    },
+    afterSignIn() {
+      drawHeader();
+      ctx.router.show('groups');
+    },
+    /**
+     * Join a group (rules already accepted). An open group shows its chat; in the lobby the relay
+     * lets us in early and we wait in the lobby view for `group.opened`; before the lobby opens
+     * the join is refused (group_not_open) and the lobby view keeps trying.
+     */
+    async enterGroup(group, { fromLobby = false } = {}) {
+      try {
+        // The session says 'room.joined': the rooms view state and the engine (which verifies
+        // the signed membership and shares a sender key) both hear it at once.
+        const reply = await session.joinGroup(group.id);
+        if (reply.group && reply.group.state === 'lobby') {
+          ctx.router.show('lobby', { group: reply.group, room: reply.room }, { focus: !fromLobby });
+          return { waiting: true };
+        }
+        ctx.router.show('chat', { room: reply.room, name: reply.group && reply.group.name });
+        ctx.live(t('chat.joined', { name: group.name }));
+        return { ok: true };
+      } catch (err) {
+        const code = err && err.code;
+        if (code === 'group_not_open' || code === 'moderator_absent') {
+          if (!fromLobby) ctx.router.show('lobby', { group, reason: code });
+          return { waiting: true };
+        }
+        return { error: code || 'internal' };
+      }
+    },
+    /** Leave a room (chat or lobby): the session tells the relay and says 'room.left' (the
+     * engine drops the room's keys at once); a room that already closed is forgotten here. */
+    async leaveRoom(roomId) {
+      await session.leaveRoom(roomId);
+      rooms.forget(roomId);
+      forgetDraft(`room:${roomId}`);
+    },
+    /** The lobby's door opened: go to the chat of a room we already joined. */
+    openRoom(roomId) {
+      const room = rooms.get(roomId);
+      if (!room) return;
+      if (room.group) room.group = { ...room.group, state: 'open' };
+      ctx.router.show('chat', { room: roomId, name: room.group && room.group.name });
+      ctx.live(t('chat.joined', { name: room.group ? room.group.name : '' }));
+    },
+  };
+  ctx.router = new Router(main, ctx);
+  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity]) {
+    ctx.router.register(view);
+  }
+
+  function leaveNow() {
+    quickExit(() => {
+      messaging.install(null);
+      session.close();
+      ctx.router.clear();
+    });
+  }
+
+  function drawHeader() {
+    const header = doc.getElementById('top');
+    const focusKey = focusKeyOf(header); // a language switch redraws the menu that was just used
+    const select = h('select', { id: 'lang', 'aria-label': t('header.language'),
+      onchange: (ev) => setLanguage(ev.target.value) },
+    ...Object.entries(LANGUAGE_NAMES).map(([code, name]) => h('option', { value: code, selected: code === language(), text: name })));
+    const nav = session.signedIn
+      ? h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
+        h('ul', {}, ...(NAV[session.auth.role] || NAV.peer).map(([view, key]) => h('li', {},
+          h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-focus-key': `nav-${view}`, text: t(key),
+            onclick: () => ctx.router.show(view) })))))
+      : null;
+    header.replaceChildren(...[
+      h('div', { class: 'topbar' },
+        h('span', { class: 'brand', text: 'Iltapiiri' }),
+        h('div', { class: 'top-actions' },
+          select,
+          h('button', { type: 'button', id: 'help-button', class: 'help-button', text: t('header.help'),
+            onclick: () => ctx.openHelp({ reason: 'button' }) }),
+          h('button', { type: 'button', id: 'exit-button', class: 'exit-button', text: t('header.exit'),
+            title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape',
+            onclick: leaveNow }))),
+      nav,
+      h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
+    doc.getElementById('skip').textContent = t('header.skip');
+    markNav();
+    refocus(header, focusKey);
+    // A redraw (language switch) keeps what the header was showing.
+    showNetStatus(ctx.online !== false);
+    if (ctx.directNews) ctx.markDirectNews(true);
+  }
+
+  function showNetStatus(online, error = ctx.netError) {
+    ctx.online = online;
+    ctx.netError = online ? null : error || null;
+    const el = doc.getElementById('net-status');
+    if (!el) return;
+    el.hidden = online;
+    // Back online but refused because this name is open in too many tabs: say what to do.
+    el.textContent = online ? '' : t(ctx.netError === 'too_many_connections'
+      ? 'error.too_many_connections' : 'header.reconnecting');
+  }
+
+  function markNav() {
+    const current = ctx.router.current && ctx.router.current.name;
+    for (const b of doc.querySelectorAll('.navlink')) {
+      if (b.dataset.view === current) b.setAttribute('aria-current', 'page');
+      else b.removeAttribute('aria-current');
+    }
+  }
+
+  async function loadE2ee() {
+    // Until the engine is ready (or if it cannot start) the send path refuses with "encryption
+    // not ready" and nothing is sent.
+    try {
+      const mod = await import('./e2ee/index.js');
+      if (typeof mod.createE2ee === 'function') {
+        ctx.e2ee = await mod.createE2ee(ctx);
+        messaging.install(ctx.e2ee);
+      }
     } catch (err) {
-      const code = err && err.code;
-      if (code === 'group_not_open' || code === 'moderator_absent') {
-        if (!fromLobby) ctx.router.show('lobby', { group, reason: code });
-        return { waiting: true };
-      }
-      return { error: code || 'internal' };
+      messaging.install(null);
     }
-  },
-  /** Leave a room (chat or lobby): tell the relay, forget it here, drop its keys at once. */
-  async leaveRoom(roomId) {
-    await session.leaveRoom(roomId);
-    rooms.forget(roomId);
-    forgetDraft(`room:${roomId}`);
-    if (ctx.e2ee && ctx.e2ee.onLeft) await ctx.e2ee.onLeft(roomId).catch(() => {});
-  },
-  /** The lobby's door opened: go to the chat of a room we already joined. */
-  openRoom(roomId) {
-    const room = rooms.get(roomId);
-    if (!room) return;
-    if (room.group) room.group = { ...room.group, state: 'open' };
-    ctx.router.show('chat', { room: roomId, name: room.group && room.group.name });
-    ctx.live(t('chat.joined', { name: room.group ? room.group.name : '' }));
-  },
-};
-ctx.router = new Router(main, ctx);
-for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity]) {
-  ctx.router.register(view);
-}
-
-function leaveNow() {
-  quickExit(() => {
-    installE2ee(null);
-    session.close();
-    ctx.router.clear();
-  });
-}
-
-function drawHeader() {
-  const header = document.getElementById('top');
-  const focusKey = focusKeyOf(header); // a language switch redraws the menu that was just used
-  const select = h('select', { id: 'lang', 'aria-label': t('header.language'),
-    onchange: (ev) => setLanguage(ev.target.value) },
-  ...Object.entries(LANGUAGE_NAMES).map(([code, name]) => h('option', { value: code, selected: code === language(), text: name })));
-  const nav = session.signedIn
-    ? h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
-      h('ul', {}, ...(NAV[session.auth.role] || NAV.peer).map(([view, key]) => h('li', {},
-        h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-focus-key': `nav-${view}`, text: t(key),
-          onclick: () => ctx.router.show(view) })))))
-    : null;
-  header.replaceChildren(...[
-    h('div', { class: 'topbar' },
-      h('span', { class: 'brand', text: 'Iltapiiri' }),
-      h('div', { class: 'top-actions' },
-        select,
-        h('button', { type: 'button', id: 'help-button', class: 'help-button', text: t('header.help'),
-          onclick: () => ctx.openHelp({ reason: 'button' }) }),
-        h('button', { type: 'button', id: 'exit-button', class: 'exit-button', text: t('header.exit'),
-          title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape',
-          onclick: leaveNow }))),
-    nav,
-    h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
-  document.getElementById('skip').textContent = t('header.skip');
-  markNav();
-  refocus(header, focusKey);
-  // A redraw (language switch) keeps what the header was showing.
-  showNetStatus(ctx.online !== false);
-  if (ctx.directNews) ctx.markDirectNews(true);
-}
-
-function showNetStatus(online, error = ctx.netError) {
-  ctx.online = online;
-  ctx.netError = online ? null : error || null;
-  const el = document.getElementById('net-status');
-  if (!el) return;
-  el.hidden = online;
-  // Back online but refused because this name is open in too many tabs: say what to do.
-  el.textContent = online ? '' : t(ctx.netError === 'too_many_connections'
-    ? 'error.too_many_connections' : 'header.reconnecting');
-}
-
-function markNav() {
-  const current = ctx.router.current && ctx.router.current.name;
-  for (const b of document.querySelectorAll('.navlink')) {
-    if (b.dataset.view === current) b.setAttribute('aria-current', 'page');
-    else b.removeAttribute('aria-current');
   }
-}
 
-async function loadE2ee() {
-  // The crypto port lives in js/e2ee/ (another engineer's module); until it exists the send path
-  // refuses with "encryption not ready" and nothing is sent.
-  try {
-    const mod = await import('./e2ee/index.js');
-    if (typeof mod.createE2ee === 'function') {
-      ctx.e2ee = await mod.createE2ee(ctx);
-      installE2ee(ctx.e2ee);
-    }
-  } catch (err) {
-    installE2ee(null);
-  }
-}
-
-async function start() {
-  setLanguage(detectLanguage(), false);
-  drawHeader();
-  directs.on('change', (c) => {
-    const here = ctx.router.current && ctx.router.current.name === 'direct';
-    if (c.state === 'incoming') ctx.live(t('direct.incoming', { name: c.peer }));
-    if (!here && (c.state === 'incoming' || c.state === 'open')) ctx.markDirectNews(true);
-  });
-  onLanguageChange(() => {
+  async function start() {
+    setLanguage(detectLanguage(), false);
     drawHeader();
-    ctx.router.refresh();
-  });
-  ctx.router.onChange(markNav);
-  installQuickExitKey(leaveNow);
-  session.on('status', ({ online, error }) => showNetStatus(online, error));
-  loadDetector();
-  loadE2ee();
-  const id = await session.loadIdentity();
-  if (id && id.pseudonym) {
-    await resumeSignIn();
-    return;
-  }
-  ctx.router.show('welcome', {}, { focus: false });
-}
-
-/** A returning person: sign in with the stored identity, and keep trying while offline
- * (showing the welcome view instead would invite them to pick a new name by mistake). */
-async function resumeSignIn() {
-  const status = h('p', { class: 'muted', role: 'status', text: t('welcome.signing_in') });
-  main.replaceChildren(h('section', { class: 'view' }, status));
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await session.signIn(undefined);
-      ctx.afterSignIn();
+    directs.on('change', (c) => {
+      const here = ctx.router.current && ctx.router.current.name === 'direct';
+      if (c.state === 'incoming') ctx.live(t('direct.incoming', { name: c.peer }));
+      if (!here && (c.state === 'incoming' || c.state === 'open')) ctx.markDirectNews(true);
+    });
+    onLanguageChange(() => {
+      drawHeader();
+      ctx.router.refresh();
+    });
+    ctx.router.onChange(markNav);
+    installQuickExitKey(leaveNow);
+    session.on('status', ({ online, error }) => showNetStatus(online, error));
+    loadDetector();
+    loadE2ee();
+    const id = await session.loadIdentity();
+    if (id && id.pseudonym) {
+      await resumeSignIn();
       return;
-    } catch (err) {
-      const code = err && err.code;
-      if (!['offline', 'timeout', 'disconnected', 'too_many_connections'].includes(code)) {
-        ctx.router.show('welcome', {}, { focus: false });
+    }
+    ctx.router.show('welcome', {}, { focus: false });
+  }
+
+  /** A returning person: sign in with the stored identity, and keep trying while offline
+   * (showing the welcome view instead would invite them to pick a new name by mistake). */
+  async function resumeSignIn() {
+    const status = h('p', { class: 'muted', role: 'status', text: t('welcome.signing_in') });
+    main.replaceChildren(h('section', { class: 'view' }, status));
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await session.signIn(undefined);
+        ctx.afterSignIn();
         return;
+      } catch (err) {
+        const code = err && err.code;
+        if (!['offline', 'timeout', 'disconnected', 'too_many_connections'].includes(code)) {
+          ctx.router.show('welcome', {}, { focus: false });
+          return;
+        }
+        // Too many tabs with this name: not a reason to pick a new one; wait for a tab to close.
+        status.textContent = t(code === 'too_many_connections' ? 'error.too_many_connections'
+          : 'welcome.offline_retry');
+        const cap = code === 'too_many_connections' ? 5000 : 15000;
+        await new Promise((resolve) => { setTimeout(resolve, Math.min(cap, 1000 * 2 ** attempt)); });
       }
-      // Too many tabs with this name: not a reason to pick a new one; wait for a tab to close.
-      status.textContent = t(code === 'too_many_connections' ? 'error.too_many_connections'
-        : 'welcome.offline_retry');
-      const cap = code === 'too_many_connections' ? 5000 : 15000;
-      await new Promise((resolve) => { setTimeout(resolve, Math.min(cap, 1000 * 2 ** attempt)); });
     }
   }
-}
 
-window.iltapiiri = ctx; // for the browser tests and for debugging from the console
-start();
+  /** After a sign-in: a staff role loads its console (js/staff/, dynamic import only). */
+  async function loadStaff() {
+    const role = session.auth && session.auth.role;
+    if (!STAFF_ROLES.includes(role) || ctx.staff) return;
+    try {
+      const mod = await import('./staff/index.js');
+      ctx.staff = await mod.mountStaff(ctx);
+    } catch (err) {
+      ctx.staff = null; // the peer views go on working without it
+    }
+  }
+  session.on('signedin', () => { loadStaff(); });
+
+  return { ctx, start };
+}

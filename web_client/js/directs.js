@@ -4,7 +4,6 @@
  * acknowledged so they leave the relay's inbox; the peer is not told.
  */
 
-import { encryptionReady, openDirectEnvelope, sendDirectControl, sendDirectText } from './messaging.js';
 import { loadList } from './local.js';
 
 export const STATES = ['none', 'requested', 'incoming', 'open', 'declined', 'ended'];
@@ -13,9 +12,10 @@ export const MAX_ACK_IDS = 100; // the relay's most ids per inbox.ack, unless he
 export const MAX_INBOX_ROUNDS = 10; // a full inbox (500 by default) takes three; new ones are pushed
 
 export class Directs extends EventTarget {
-  constructor(session) {
+  constructor(session, messaging) {
     super();
     this.session = session;
+    this.messaging = messaging;
     this.byPeer = new Map();
     this.inboxRun = Promise.resolve();
     session.on('direct.envelope', (env) => this.receive([env]));
@@ -64,7 +64,7 @@ export class Directs extends EventTarget {
       const acknowledged = await this.receive(envelopes);
       if (envelopes.length < INBOX_BATCH) return; // that was all of it
       // Nothing readable yet (keys not loaded): the rest waits for the call after sign-in.
-      if (acknowledged === 0 && !encryptionReady()) return;
+      if (acknowledged === 0 && !this.messaging.encryptionReady()) return;
     }
   }
 
@@ -102,9 +102,10 @@ export class Directs extends EventTarget {
         done.push(env.id);
         continue;
       }
-      const opened = await openDirectEnvelope(env);
+      const opened = await this.messaging.openDirectEnvelope(env);
       if (!opened) continue; // unreadable now: leave it in the inbox for when keys are ready
       done.push(env.id);
+      if (opened.type === 'undecryptable') continue; // it never will be: acknowledged, not shown
       const convo = this.get(env.from);
       convo.peerKey = env.from_key;
       if (opened.type === 'control') {
@@ -125,7 +126,7 @@ export class Directs extends EventTarget {
   }
 
   async ask(peer, peerKey) {
-    await sendDirectControl(peer, 'request');
+    await this.messaging.sendDirectControl(peer, 'request');
     const c = this.get(peer);
     c.peerKey = peerKey || c.peerKey;
     c.state = 'requested';
@@ -133,14 +134,14 @@ export class Directs extends EventTarget {
   }
 
   async answer(peer, accept) {
-    await sendDirectControl(peer, accept ? 'accept' : 'decline');
+    await this.messaging.sendDirectControl(peer, accept ? 'accept' : 'decline');
     const c = this.get(peer);
     c.state = accept ? 'open' : 'none';
     this.change(c);
   }
 
   async send(peer, text) {
-    const reply = await sendDirectText(peer, text);
+    const reply = await this.messaging.sendDirectText(peer, text);
     const c = this.get(peer);
     c.messages.push({ id: reply.id, ts: reply.ts, mine: true, text });
     this.change(c);

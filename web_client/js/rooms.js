@@ -1,24 +1,28 @@
 /**
- * What this device holds about the rooms it is in: members, messages of tonight (in memory only;
- * groups leave no transcript), and the closing time. Views draw from here, so a language switch
- * or a trip to the help panel loses nothing.
+ * What the views show of the rooms this device is in: members, messages of tonight (in memory
+ * only; groups leave no transcript), and the closing time. Views draw from here, so a language
+ * switch or a trip to the help panel loses nothing. Which rooms I am in is the session's to say
+ * (session.js): an entry is made on its 'room.joined' and dropped on 'room.left' when I left;
+ * a closed room stays (marked closed) for its goodbye until the person leaves it (forget).
  */
 
-import { membershipChanged, openRoomEnvelope } from './messaging.js';
 import { loadList } from './local.js';
 
 export const MAX_MESSAGES_KEPT = 500; // per room, in memory
 
 export class Rooms extends EventTarget {
-  constructor(session) {
+  constructor(session, messaging) {
     super();
     this.session = session;
+    this.messaging = messaging;
     this.byRoom = new Map();
+    session.on('room.joined', (reply) => this.joined(reply));
+    session.on('room.left', ({ room, reason }) => {
+      if (reason === 'left') this.forget(room);
+    });
     session.on('room.envelope', (env) => this.onEnvelope(env));
     session.on('room.membership', (m) => this.onMembership(m));
     // After a reconnect the member list may have changed while we were away.
-    // (A separate event from 'members', which the e2ee engine takes as a join to key for; it
-    // handles rejoins itself when the session resumes.)
     session.on('rejoined', (reply) => this.update(reply.room, (r) => {
       r.members = reply.members || r.members;
       r.epoch = reply.epoch;
@@ -43,7 +47,7 @@ export class Rooms extends EventTarget {
     return () => this.removeEventListener(type, listener);
   }
 
-  /** Record a group.join reply. */
+  /** Record a group.join reply (the session's 'room.joined'). */
   joined(reply) {
     const existing = this.byRoom.get(reply.room);
     const room = existing || { room: reply.room, messages: [], closing: false, closed: false };
@@ -90,7 +94,7 @@ export class Rooms extends EventTarget {
     const room = this.byRoom.get(env.room);
     if (!room) return;
     if (loadList('muted').includes(env.sender) || loadList('blocked').includes(env.sender)) return;
-    const opened = await openRoomEnvelope(env);
+    const opened = await this.messaging.openRoomEnvelope(env);
     // Everything needed for a franked report stays with the message, ready for the button.
     this.add(room, {
       id: `seq-${env.seq}`, seq: env.seq, ts: env.ts, sender: env.sender,
@@ -106,7 +110,7 @@ export class Rooms extends EventTarget {
     if (!room) return;
     room.members = m.members || room.members;
     room.epoch = m.epoch;
-    await membershipChanged(m);
+    await this.messaging.membershipChanged(m);
     if (m.event === 'joined' || m.event === 'left' || m.event === 'removed') {
       this.add(room, { id: `m-${m.epoch}`, system: m.event, sender: m.pseudonym, ts: typeof m.at === 'number' ? m.at : Date.parse(m.at) });
     }

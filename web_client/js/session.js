@@ -4,6 +4,10 @@
  * Views talk to the relay through this object. After a dropped connection it signs in again by
  * itself and rejoins the room the person was in, so a flaky phone connection does not throw
  * anyone out of their group.
+ *
+ * The one owner of "the rooms I am in" (`rooms`: room -> last group.join reply). Every change is
+ * an event, so nothing else keeps a copy in step by looking: 'room.joined' (reply), 'rejoined'
+ * (reply, after a reconnect) and 'room.left' ({room, reason}: left, closed, ended or a code).
  */
 
 import { SocketClient } from './socketio.js';
@@ -16,7 +20,7 @@ export class Session extends EventTarget {
     this.socket = new SocketClient(socketOptions);
     this.identity = null;
     this.auth = null; // {pseudonym, userId, role, serverKey, limits}
-    this.rooms = new Map(); // room -> last group.join reply
+    this.rooms = new Map(); // room -> last group.join reply; changed only with an event
     // Set once the relay has accepted this identity's pseudonym in this page: only then does a
     // reconnect sign in by itself. Before that (a person still choosing a name after
     // pseudonym_taken) signing in without a name would quietly bind a generated one.
@@ -28,6 +32,16 @@ export class Session extends EventTarget {
       'group.closed', 'direct.envelope', 'keys.low']) {
       this.socket.on(push, (data) => this.fire(push, data));
     }
+    this.socket.on('group.closed', (d) => {
+      if (d && typeof d.room === 'string') this.dropRoom(d.room, 'closed');
+    });
+  }
+
+  /** Forget `room` here (no request) and say so; false when I was not in it. */
+  dropRoom(room, reason) {
+    if (!this.rooms.delete(room)) return false;
+    this.fire('room.left', { room, reason });
+    return true;
   }
 
   fire(type, detail) {
@@ -127,7 +141,7 @@ export class Session extends EventTarget {
           if (reply.room !== room) {
             // The night ended while we were away: that room is gone, and a new night starts with
             // its rules again, so do not slip into it silently.
-            this.rooms.delete(room);
+            this.dropRoom(room, 'ended');
             await this.socket.request('group.leave', { room: reply.room }).catch(() => {});
             this.fire('group.closed', { room, reason: 'ended' });
             continue;
@@ -135,7 +149,7 @@ export class Session extends EventTarget {
           this.rooms.set(room, reply);
           this.fire('rejoined', reply);
         } catch (err) {
-          this.rooms.delete(room);
+          this.dropRoom(room, err.code || 'closed');
           this.fire('group.closed', { room, reason: err.code });
         }
       }
@@ -158,11 +172,12 @@ export class Session extends EventTarget {
   async joinGroup(groupId) {
     const reply = await this.request('group.join', { group_id: groupId });
     this.rooms.set(reply.room, reply);
+    this.fire('room.joined', reply);
     return reply;
   }
 
   async leaveRoom(room) {
-    this.rooms.delete(room);
+    this.dropRoom(room, 'left');
     try {
       await this.request('group.leave', { room });
     } catch (err) {

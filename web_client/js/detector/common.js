@@ -31,3 +31,10 @@ export const cps = (s) => Array.from(s);
 
 /** ä/ö/å folded to a/o/a (text typed without them). */
 export const foldDiacritics = (w) => w.replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/å/g, 'a');
+
+/** Convert a code-point span of `text` into UTF-16 offsets (for DOM ranges and String.slice). */
+export function utf16Span(text, span) {
+  const chars = cps(text);
+  const at = (n) => chars.slice(0, n).join('').length;
+  return [at(span[0]), at(span[1])];
+}

@@ -11,15 +11,12 @@ import { mapCluster, normalise } from './normalise.js';
 import { Matcher, parsePattern } from './patterns.js';
 import { scanPii } from './pii.js';
 import { tokenForms, tokenize } from './tokenize.js';
+import { DOXXING, PERSONAL, TURN_CUE_KINDS, TurnCues, quotedRanges, withModel } from './verdict.js';
 
 const MAX_TEXT_CHARS = 20000;
-const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'joking', 'combination',
-  'model', 'truncated'];
-const CUE_KINDS = ['past', 'recent', 'reported', 'joking'];
-// Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
-const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
-const PERSONAL = 'personal_data';
-const DOXXING = 'doxxing';
+const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'answered', 'addressed',
+  'joking', 'combination', 'model', 'truncated'];
+const CUE_KINDS = ['past', 'recent', 'reported', 'joking', ...TURN_CUE_KINDS];
 const RE_PII_HINT = /[0-9@]/;
 
 /** Compile the parsed detector data file into a detector: {detect(text, lang)}. */
@@ -77,6 +74,7 @@ export function compileDetector(data) {
     jokingEmoji: new Set(data.context_effects.joking_emoji || []),
     jokingUnless: new Set(data.context_effects.joking_unless || []),
     quotedCategories: new Set(data.context_effects.quoted_categories || []),
+    addressedCategories: new Set(data.context_effects.addressed_categories || []),
     model: data.model ? compileModel(data.model, data.quantity_min, data.categories) : null,
   };
   // The prefilter (as Python's): entries that can make a verdict non-zero alone (strong) or
@@ -238,18 +236,26 @@ function detect(c, allTriggers, text, lang) {
   const lexical = [];
   const hasCaps = Object.keys(c.jokingCaps).length > 0;
   let joking = hasCaps && norm.chars.some((ch) => c.jokingEmoji.has(ch));
+  const turns = new TurnCues();
   for (const m of raw) {
     const e = c.entries[m.entry];
     if (e.kind === 'lexicon') lexical.push([m, e]);
     else if (e.kind === 'idiom') idioms.push(m);
     else if (e.kind === 'pseudo_negation') for (let i = m.first; i <= m.last; i++) pseudo.add(i);
     else if (e.kind === 'joking') joking = true;
+    else if (TURN_CUE_KINDS.has(e.kind)) {
+      // A bare "no" is an answer only in the message's language ("no" is "well" in Finnish).
+      if (e.kind !== 'answer_no' || language === null || e.id.endsWith(`.${language}`)) {
+        turns.add(e.kind, m, sentenceOf, clauseOf);
+      }
+    }
     // Past and recent cues hold for their sentence; reported speech for its clause.
     else cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
-  const quotes = lexical.some(([, e]) => c.quotedCategories.has(e.category)) ? quotedRanges(norm.chars) : [];
+  const quotes = turns.quoteSources.size || lexical.some(([, e]) => c.quotedCategories.has(e.category))
+    ? quotedRanges(norm.chars) : [];
   let matches = [];
   const active = [];
   for (const [m, e] of lexical) {
@@ -271,14 +277,28 @@ function detect(c, allTriggers, text, lang) {
       flags.push('recent');
       eff = Math.min(eff, fx.recent_caps_at);
     }
-    if (e.context === 'self' && cues.reported.has(clauseOf[m.first])) {
+    const reported = cues.reported.has(clauseOf[m.first]);
+    if (e.context === 'self' && reported) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
     }
-    if (quotes.length && c.quotedCategories.has(e.category)
-      && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b)) {
-      flags.push('quoted'); // quoted to condemn it, not addressed to anyone
+    const inside = quotes.length > 0
+      && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b);
+    if (c.quotedCategories.has(e.category) && (reported || inside)) {
+      flags.push('quoted'); // quoted or reported to condemn it, not addressed to anyone
       eff = 0;
+    } else if (inside && turns.quotedFromOther(m, sentenceOf)) {
+      flags.push('quoted'); // someone else's words: at most a gentle note, like reported speech
+      eff = Math.min(eff, fx.reported_caps_at);
+    }
+    if (turns.answered(m, sentenceOf, clauseOf)) {
+      flags.push('answered');
+      eff = Math.min(eff, fx.answered_caps_at ?? 0);
+    }
+    if (e.context === 'self' && c.addressedCategories.has(e.category)
+      && turns.addressedToReader(m, clauseOf)) {
+      flags.push('addressed');
+      eff = Math.min(eff, fx.addressed_caps_at ?? 0);
     }
     if (!flags.length || (flags.length === 1 && flags[0] === 'negated'
       && e.negation === 'negated_form_is_crisis')) active.push([m, e]);
@@ -338,39 +358,4 @@ function detect(c, allTriggers, text, lang) {
   const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
   return withModel(c, { severity, categories: c.categories.filter((cat) => found.has(cat)), language,
     matches }, norm, tokens, truncated);
-}
-
-/** [open, close] code-point positions of quotation-mark pairs, paired in order. */
-function quotedRanges(chars) {
-  const marks = [];
-  chars.forEach((ch, i) => { if (QUOTE_CHARS.has(ch)) marks.push(i); });
-  const out = [];
-  for (let i = 0; i + 1 < marks.length; i += 2) out.push([marks[i], marks[i + 1]]);
-  return out;
-}
-
-/** The rules' verdict raised by the learned model where it vouches for a higher level (2 or 3,
- * never 4) than the rules' crisis verdict; never lowered (as Python's _with_model). */
-function withModel(c, det, norm, tokens, truncated) {
-  const model = c.model;
-  if (!model || !tokens.length) return det;
-  const crisis = Math.max(0, ...det.matches.filter((m) => m.category !== PERSONAL
-    && m.category !== DOXXING).map((m) => m.severity));
-  if (crisis >= 3) return det;
-  const level = model.level(model.risk(tokens));
-  if (level <= crisis) return det;
-  const category = model.category(tokens);
-  const added = {
-    rule: `model.${category}`,
-    category,
-    severity: level,
-    base_severity: level,
-    span: [norm.starts[tokens[0].start], norm.ends[tokens[tokens.length - 1].end - 1]],
-    flags: truncated ? ['model', 'truncated'] : ['model'],
-  };
-  const matches = [...det.matches, added].sort((a, b) => a.span[0] - b.span[0]
-    || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
-  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
-  return { severity: Math.max(det.severity, level),
-    categories: c.categories.filter((cat) => found.has(cat)), language: det.language, matches };
 }

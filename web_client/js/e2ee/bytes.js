@@ -11,12 +11,15 @@ import { b64decode, b64encode, bytesToHex, constantTimeEqual } from '../crypto/p
 
 export const PROTOCOL_VERSION = 1;
 
-// docs/crypto.md "Limits" (the same names as e2ee/limits.py).
+// docs/crypto.md "Limits": the same names and values as e2ee/limits.py, the one source;
+// tests/web_client/test_group_key_rules.py fails when one differs or is missing here.
 export const MAX_SKIP = 1000;
 export const MAX_SKIPPED_KEYS = 2000;
 export const MAX_FORWARD_JUMP = 25000;
 export const MAX_SKIPPED_GROUP_KEYS = 2000;
 export const MAX_SENDER_KEYS_PER_ROOM_SENDER = 5;
+export const MAX_MESSAGES_PER_SENDER_KEY = 2000; // then rotate (GroupKeys.needsRotation)
+export const MAX_SENDER_KEY_AGE_MS = 4 * 3600 * 1000; // then rotate, by the engine's clock
 export const MAX_SENDER_KEY_ITERATION = 0xffffffff;
 export const MAX_ONE_TIME_PREKEYS = 200;
 export const MAX_OLD_SIGNED_PREKEYS = 3;

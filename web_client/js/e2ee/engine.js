@@ -1,9 +1,9 @@
 /**
- * The browser's e2ee engine: account, 1:1 sessions, sender keys and their orchestration, with
- * the same behaviour on the wire as the Python client (client/peer.py): X3DH on first contact,
- * a sender key per (room, epoch) shared over 1:1 with every member, the current key to each
- * newcomer, rotation after a leave or removal, early group envelopes held (bounded) until their
- * sender key arrives, a room's keys dropped when it closes, one-time prekeys topped up.
+ * The browser's e2ee engine: account, prekeys and 1:1 sessions, and the I/O of the group half,
+ * with the same behaviour on the wire as the Python client (client/engine.py, direct_flow.py,
+ * group_flow.py): X3DH on first contact, one-time prekeys topped up, the signed prekey rotated.
+ * The group decisions (who gets my sender key, when it rotates, which keys are refused, what
+ * waits for its key) are groupflow.js's; this class sends the shares and persists.
  *
  * Every operation runs under one mutex (WebCrypto is async, so two pushes would otherwise
  * interleave on the same ratchet), and state is written to the store before a ciphertext that
@@ -18,26 +18,14 @@ import { directEnvelopeFromWire, groupEnvelopeFromWire, KIND_PREKEY, outgoingToW
 import { openingToWire } from './franking.js';
 import { GroupKeys } from './group.js';
 import { Account, bundleFromFetch } from './identity.js';
+import { OTK_CHECK_EVERY, publishKeys, signedPrekeyDue } from './prekeys.js';
 import { verifyMembership } from './membership.js';
-import {
-  DROP_ROOM_KEYS, FORGET_SENDER, NEW_SENDER_KEY, RoomState, SHARE_SENDER_KEY,
-} from './rooms.js';
+import { GroupFlow, HOLD_TIMEOUT_MS } from './groupflow.js';
+import { SHARE_SENDER_KEY } from './rooms.js';
 import { DirectSessions } from './session.js';
 import { exportDeviceState, importDeviceState } from './state.js';
 
-export const OTK_LOW_WATERMARK = 10;
-export const OTK_TARGET = 50;
-export const OTK_CHECK_EVERY = 5;
-export const MAX_HELD_ENVELOPES = 512; // per room, waiting for their sender key
-export const HOLD_TIMEOUT_MS = 30000;
-export const MAX_PENDING_DISTRIBUTIONS = 64; // keys that arrived before my join was processed
 export const MAX_SEEN_DIRECT_IDS = 4096;
-export const RELAY_OTKS_STORED = 200; // the relay keeps the newest 200 one-time prekeys of a key
-export const RELAY_OTKS_PER_PUBLISH = 100;
-// Make a new signed prekey when the published one is older than a week (as client/engine.py;
-// X3DH recommends periodic rotation). The account keeps MAX_OLD_SIGNED_PREKEYS (3) old ones, so a
-// first message sent to an older bundle (in flight, or waiting in the inbox) still opens.
-export const SIGNED_PREKEY_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 /** 1:1 control actions of the web client and their names inside the ciphertext. */
 export const CONTROL_ACTIONS = { request: 'dm_request', accept: 'dm_accept', decline: 'dm_decline', end: 'dm_end' };
@@ -68,9 +56,7 @@ export class Engine {
     this.directs = null;
     this.groups = null;
     this.pins = new Map(); // pseudonym -> identity key (trusted on first use)
-    this.rooms = new Map(); // room -> RoomState
-    this.held = new Map(); // room -> [{senderHex, wake, at}]
-    this.pendingDistributions = [];
+    this.flow = new GroupFlow({ now: () => this.now(), rng }); // the rooms I am in, one owner
     this.seenDirect = new Set();
     this.sessionStarts = 0;
     this.serverKey = null;
@@ -78,7 +64,7 @@ export class Engine {
   }
 
   toString() {
-    return `Engine(rooms=${this.rooms.size}, loaded=${Boolean(this.account)})`;
+    return `Engine(rooms=${this.flow.rooms.size}, loaded=${Boolean(this.account)})`;
   }
 
   key(kind) {
@@ -97,7 +83,7 @@ export class Engine {
       this.directs = new DirectSessions(this.account, (await this.store.get(this.key('sessions'))) || []);
       this.groups = new GroupKeys(identity, await this.store.get(this.key('groups')));
       this.pins = new Map(Object.entries((await this.store.get(this.key('pins'))) || {}));
-      this.rooms.clear();
+      this.flow.reset(identity.publicKey, this.groups);
       // A room is one night: keys of nights before yesterday are of no use, drop them on load.
       const cutoff = new Date(this.now() - 2 * 86400000).toISOString().slice(0, 10);
       let purged = false;
@@ -154,7 +140,7 @@ export class Engine {
       if (this.identity && ctEqual(this.identity.publicKey, identityKey)) {
         this.identity = null;
         this.account = null;
-        this.rooms.clear();
+        this.flow.reset();
       }
     });
   }
@@ -177,57 +163,17 @@ export class Engine {
     });
   }
 
+  /** Top up one-time prekeys and rotate the signed prekey when due (prekeys.js). */
   async publishKeys(always) {
-    let count = 0;
-    try {
-      const reply = await this.relay.request('keys.count', {});
-      count = Number.isInteger(reply.one_time_prekeys) ? reply.one_time_prekeys : 0;
-    } catch (err) {
-      if (!err || err.code !== 'no_keys') throw err;
-    }
-    if (this.freshAccount && count > 0) {
-      // New keys for an identity the relay already holds one-time prekeys of (a restore without
-      // keys, a reinstall): their private halves are not here, and the relay hands out the
-      // oldest first, so a new contact's first message would be unreadable. Push them all out.
-      for (let n = 0; n < RELAY_OTKS_STORED; n += RELAY_OTKS_PER_PUBLISH) {
-        const request = await this.account.keysPublish(RELAY_OTKS_PER_PUBLISH, this.rng);
-        await this.persist({ account: true });
-        await this.relay.request('keys.publish', request);
-      }
-      this.freshAccount = false;
-      return;
-    }
+    await publishKeys({
+      account: this.account, relay: this.relay, rng: this.rng, now: this.now(), fresh: this.freshAccount,
+      always, persistAccount: () => this.persist({ account: true }),
+    });
     this.freshAccount = false;
-    const topUp = count < OTK_LOW_WATERMARK ? OTK_TARGET - count : 0;
-    const { rotated, dated } = await this.rotateSignedPrekeyNow();
-    if (!always && topUp === 0 && !rotated) {
-      if (dated) await this.persist({ account: true });
-      return;
-    }
-    const request = await this.account.keysPublish(topUp, this.rng);
-    await this.persist({ account: true }); // private prekeys exist on disk before the server hands them out
-    await this.relay.request('keys.publish', request);
   }
 
-  /** Whether the signed prekey is older than SIGNED_PREKEY_MAX_AGE_MS at `now` (a prekey of
-   * unknown age, or dated in the future after a clock change, counts from `now`). */
   signedPrekeyDue(now = this.now()) {
-    const made = this.account && this.account.signedMadeAt;
-    return Number.isFinite(made) && made <= now && now - made >= SIGNED_PREKEY_MAX_AGE_MS;
-  }
-
-  /** Rotate the signed prekey if due (under the mutex, before a publish). {rotated, dated}. */
-  async rotateSignedPrekeyNow() {
-    const now = this.now();
-    const made = this.account.signedMadeAt;
-    if (!Number.isFinite(made) || made > now) {
-      this.account.signedMadeAt = now;
-      return { rotated: false, dated: true };
-    }
-    if (now - made < SIGNED_PREKEY_MAX_AGE_MS) return { rotated: false, dated: false };
-    await this.account.rotateSignedPrekey(this.rng);
-    this.account.signedMadeAt = now;
-    return { rotated: true, dated: true };
+    return signedPrekeyDue(this.account, now);
   }
 
   /**
@@ -281,8 +227,9 @@ export class Engine {
 
   /**
    * Open a `direct.envelope`: {type: 'text', text, franking} | {type: 'control', action} |
-   * {type: 'key'} (a sender key, handled here), or null. An envelope that can never decrypt is
-   * acknowledged here so it does not come back at every sign-in.
+   * {type: 'key'} (a sender key, handled here) | {type: 'undecryptable'} (it never will: the
+   * caller acknowledges it, so it does not come back at every sign-in), or null (seen already).
+   * Acknowledging inbox envelopes is the caller's alone (directs.js).
    */
   async openDirect(raw) {
     const result = await this.mutex.run(async () => {
@@ -296,8 +243,7 @@ export class Engine {
         if (!(err instanceof E2eeError)) throw err;
         this.undecryptable += 1;
         await this.persist({ account: true, sessions: true, pins: true });
-        this.relay.request('inbox.ack', { ids: [env.id] }).catch(() => {});
-        return null;
+        return { type: 'undecryptable' };
       }
       this.remember(env.id);
       const { content } = received;
@@ -330,40 +276,21 @@ export class Engine {
     if (this.seenDirect.size > MAX_SEEN_DIRECT_IDS) this.seenDirect.delete(this.seenDirect.values().next().value);
   }
 
+  /** A sender key from `fromKey`: the flow decides (refusals throw E2eeError). */
   async acceptDistribution(skd, fromKey) {
-    if (!this.rooms.has(skd.room)) {
-      // It may come before my own join reply was processed: keep it (bounded) for the join.
-      this.pendingDistributions.push({ skd, fromKey, at: this.now() });
-      while (this.pendingDistributions.length > MAX_PENDING_DISTRIBUTIONS) this.pendingDistributions.shift();
-      return;
-    }
-    await this.groups.processDistribution(skd, fromKey);
-    this.wake(skd.room, fromKey);
+    return this.flow.acceptDistribution(skd, fromKey);
   }
 
-  // -- groups ----------------------------------------------------------------------------
+  // -- groups: decisions in groupflow.js, carried out here -------------------------------
 
   /** My join reply (or a rejoin after a reconnect): verify, then make and share a sender key. */
   applyJoin(reply) {
     return this.mutex.run(async () => {
       const m = await verifyMembership(this.serverKey, reply.membership);
       if (m.room !== reply.room) fail('context_mismatch', 'membership of another room');
-      let state = this.rooms.get(m.room);
-      if (!state) {
-        state = new RoomState(m.room, this.identity.publicKey);
-        this.rooms.set(m.room, state);
-      }
-      const pending = this.pendingDistributions.filter((p) => p.skd.room === m.room && this.now() - p.at < HOLD_TIMEOUT_MS);
-      this.pendingDistributions = this.pendingDistributions.filter((p) => p.skd.room !== m.room);
-      for (const p of pending) {
-        try {
-          await this.groups.processDistribution(p.skd, p.fromKey);
-        } catch (err) {
-          if (!(err instanceof E2eeError)) throw err;
-        }
-      }
-      await this.execute(state.joined(m));
-      for (const p of pending) this.wake(m.room, p.fromKey);
+      const { actions, woke } = await this.flow.join(m);
+      await this.execute(actions);
+      for (const key of woke) this.flow.wake(m.room, key);
     });
   }
 
@@ -377,36 +304,27 @@ export class Engine {
       } catch (err) {
         return; // unsigned or malformed: never act on it
       }
-      const state = this.rooms.get(m.room);
-      if (!state || state.closed) return;
-      if ((m.event === 'left' || m.event === 'removed') && ctEqual(m.identityKey, this.identity.publicKey)) {
-        await this.closeRoom(m.room, m.event);
-        return;
-      }
-      await this.execute(state.membership(m));
-      if (state.closed) await this.closeRoom(m.room, 'closed');
+      const { actions, close } = this.flow.membership(m);
+      await this.execute(actions);
+      if (close) await this.closeRoom(m.room, close);
     });
   }
 
+  /** Carry out group actions: the 1:1 shares here, the rest on the flow's key state. */
   async execute(actions) {
     for (const a of actions) {
-      if (a.type === NEW_SENDER_KEY) {
-        await this.groups.createSenderKey(a.room, a.epoch, this.rng);
+      if (a.type !== SHARE_SENDER_KEY) {
+        await this.flow.apply(a);
         await this.persist({ groups: true });
-      } else if (a.type === SHARE_SENDER_KEY) {
-        const dist = await this.groups.distribution(a.room);
-        for (const member of a.members) {
-          try {
-            await this.sendContent(member.pseudonym, member.identityKey, dist);
-          } catch (err) {
-            // One unreachable member must not keep the others from my key.
-          }
+        continue;
+      }
+      const dist = await this.groups.distribution(a.room);
+      for (const member of a.members) {
+        try {
+          await this.sendContent(member.pseudonym, member.identityKey, dist);
+        } catch (err) {
+          // One unreachable member must not keep the others from my key.
         }
-      } else if (a.type === FORGET_SENDER) {
-        this.groups.forgetSender(a.room, a.senderKey);
-      } else if (a.type === DROP_ROOM_KEYS) {
-        this.groups.dropRoom(a.room);
-        await this.persist({ groups: true });
       }
     }
   }
@@ -417,20 +335,15 @@ export class Engine {
   }
 
   async closeRoom(room, reason) {
-    const state = this.rooms.get(room);
-    if (state) state.close(reason);
-    this.rooms.delete(room);
-    this.groups.dropRoom(room);
+    this.flow.close(room, reason);
     await this.persist({ groups: true });
-    for (const w of this.held.get(room) || []) w.wake(false);
-    this.held.delete(room);
   }
 
-  /** Encrypt, sign and send a franked text to `room`: the relay's {seq, ts, stamp?}. */
+  /** Encrypt, sign and send a franked text to `room` (rotating first when my key is due): the
+   * relay's {seq, ts, stamp?}. */
   sendGroupText(room, text) {
     return this.mutex.run(async () => {
-      const state = this.rooms.get(room);
-      if (!state || state.closed) fail('bad_state', 'not in this room');
+      await this.execute(this.flow.sendActions(room));
       const out = await this.groups.encryptText(room, text, this.rng);
       await this.persist({ groups: true });
       return this.relay.request('room.send', { room, ...outgoingToWire(out) });
@@ -448,8 +361,8 @@ export class Engine {
     for (;;) {
       const attempt = await this.mutex.run(async () => {
         // The hold is registered inside the lock, so a key processed right after is not missed.
-        const wait = () => ({ wait: this.hold(env, Math.max(0, deadline - this.now())) });
-        if (!this.rooms.has(env.room) && !this.groups.hasSenderKey(env.room, env.senderKey)) return wait();
+        const wait = () => ({ wait: this.flow.hold(env, Math.max(0, deadline - this.now())) });
+        if (!this.flow.mayWait(env)) return wait();
         try {
           const got = await this.groups.decrypt(env);
           await this.persist({ groups: true });
@@ -469,28 +382,5 @@ export class Engine {
       }
       if (!(await attempt.wait)) return null;
     }
-  }
-
-  /** Wait until a key of (room, sender) arrives (true) or the wait is given up (false). */
-  hold(env, ms) {
-    const list = this.held.get(env.room) || [];
-    this.held.set(env.room, list);
-    if (list.length >= MAX_HELD_ENVELOPES) list.shift().wake(false);
-    return new Promise((resolve) => {
-      const entry = { senderHex: hex(env.senderKey), wake: null };
-      const timer = setTimeout(() => entry.wake(false), ms);
-      entry.wake = (ok) => {
-        clearTimeout(timer);
-        const i = list.indexOf(entry);
-        if (i >= 0) list.splice(i, 1);
-        resolve(ok);
-      };
-      list.push(entry);
-    });
-  }
-
-  wake(room, senderKey) {
-    const want = hex(senderKey);
-    for (const w of [...(this.held.get(room) || [])]) if (w.senderHex === want) w.wake(true);
   }
 }

@@ -18,8 +18,8 @@
  */
 
 import {
-  concat, ctEqual, fail, fromUtf8, hex, MAX_FORWARD_JUMP, MAX_ROOM_ID_BYTES,
-  MAX_SENDER_KEY_ITERATION, MAX_SENDER_KEYS_PER_ROOM_SENDER, MAX_SKIPPED_GROUP_KEYS, NONCE_LEN,
+  concat, ctEqual, fail, fromUtf8, hex, MAX_FORWARD_JUMP, MAX_MESSAGES_PER_SENDER_KEY, MAX_ROOM_ID_BYTES,
+  MAX_SENDER_KEY_AGE_MS, MAX_SENDER_KEY_ITERATION, MAX_SENDER_KEYS_PER_ROOM_SENDER, MAX_SKIPPED_GROUP_KEYS, NONCE_LEN,
   PROTOCOL_VERSION, Reader, SIG_LEN, TAG_LEN, u32be, utf8, Writer,
 } from './bytes.js';
 import {
@@ -79,6 +79,7 @@ function senderKeyState(f) {
   return {
     room: f.room, epoch: f.epoch, senderKey: f.senderKey, keyId: f.keyId, iteration: f.iteration,
     firstIteration: f.firstIteration, chainKey: f.chainKey, signing: f.signing,
+    createdAt: Number.isFinite(f.createdAt) ? f.createdAt : 0, // a record from before: due now
     skipped: new Map(f.skipped || []),
   };
 }
@@ -128,8 +129,9 @@ export class GroupKeys {
     }
   }
 
-  /** Make (or rotate to) my sender key for (room, epoch): draws key_id 4, chain key 32, seed 32. */
-  async createSenderKey(room, epoch, rng = null) {
+  /** Make (or rotate to) my sender key for (room, epoch): draws key_id 4, chain key 32, seed 32.
+   * `nowMs` (the caller's clock) only feeds needsRotation. */
+  async createSenderKey(room, epoch, rng = null, nowMs = 0) {
     if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffffffff) fail('malformed', 'epoch out of range');
     utf8(room, MAX_ROOM_ID_BYTES, 'room');
     const keyId = new DataView((await draw(rng, 4)).buffer).getUint32(0);
@@ -137,8 +139,17 @@ export class GroupKeys {
     const signing = await ed25519KeyPair(rng);
     this.mine.set(room, senderKeyState({
       room, epoch, senderKey: this.signer.publicKey, keyId, iteration: 0, firstIteration: 0, chainKey, signing,
+      createdAt: nowMs,
     }));
     return this.distribution(room);
+  }
+
+  /** True if I have no key for `room`, or mine has sent `maxMessages` or is `maxAgeMs` old at
+   * `nowMs`: make a new one and share it (departures rotate separately, always). */
+  needsRotation(room, nowMs, { maxMessages = MAX_MESSAGES_PER_SENDER_KEY, maxAgeMs = MAX_SENDER_KEY_AGE_MS } = {}) {
+    const st = this.mine.get(room);
+    if (!st) return true;
+    return st.iteration >= maxMessages || nowMs - st.createdAt >= maxAgeMs;
   }
 
   /** My current key for `room` at its current iteration, signed ('bad_state' if none). */
@@ -151,11 +162,6 @@ export class GroupKeys {
     });
     d.signature = await this.signer.sign(skdSignedBytes(d));
     return d;
-  }
-
-  myEpoch(room) {
-    const st = this.mine.get(room);
-    return st ? st.epoch : null;
   }
 
   /** Encrypt and sign `content` for `room`; the chain moves only when everything succeeded. */

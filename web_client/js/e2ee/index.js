@@ -1,6 +1,6 @@
 /**
  * The e2ee port's entry point for the web client: `createE2ee(ctx)` (app.js installs the result
- * with installE2ee, see js/messaging.js for the seam).
+ * with ctx.messaging.install, see js/messaging.js for the seam).
  *
  * One tab per device: the engine holds the Web Lock "iltapiiri-e2ee" (exclusive) for the life of
  * the page. A second tab of the same browser profile waits for the lock with `ready === false`
@@ -9,9 +9,10 @@
  * copies of the state would reuse message keys; the lock makes that impossible in one profile.
  * (Web Locks rather than BroadcastChannel: the browser releases a lock by itself when a tab dies.)
  *
- * Wiring, without changing the views: the join reply is picked up from `ctx.session.rooms` when
- * `ctx.rooms` announces a room's members (a join) or the session resumes (a rejoin); leaving is
- * noticed when the room is gone from `ctx.session.rooms`; `group.closed` drops the keys.
+ * Wiring: the session owns the rooms I am in and says every change (session.js): its
+ * 'room.joined' and 'rejoined' replies are applied at once (verified, a sender key made and
+ * shared), its 'room.left' drops the room's keys, and after a sign-in every room it holds is
+ * applied once the keys are loaded. Nothing here keeps its own list of rooms.
  */
 
 import { sealDeviceSecret, unsealDeviceSecret } from '../identity/store.js';
@@ -25,7 +26,6 @@ import { IdbStore } from './store.js';
 export const DEVICE_SEALER = { seal: sealDeviceSecret, unseal: unsealDeviceSecret };
 
 export const LOCK_NAME = 'iltapiiri-e2ee';
-export const SWEEP_MS = 2000;
 // How often a tab that stays open looks whether its signed prekey is a week old (no request
 // unless it is): rotation also happens at every sign-in and reconnect.
 export const ROTATE_CHECK_MS = 3600 * 1000;
@@ -53,10 +53,10 @@ class WebE2ee {
     this.engine = new Engine({ store, rng, relay: { request: (ev, data) => this.session.request(ev, data) } });
     this.status = 'starting';
     this.lock = null;
-    this.joins = new Map(); // room -> the join reply object already applied
+    this.applied = new WeakSet(); // join replies already applied (a rejoin brings a new one)
     this.starting = null;
     this.retries = 0;
-    ctx.e2ee = this; // for the browser tests and the console: status and counters, never keys
+    ctx.e2ee = this; // the context is no global (main.js): views reach `ready` and `status` here
   }
 
   /** True when sending end to end is possible (messaging.encryptionReady). */
@@ -75,16 +75,11 @@ class WebE2ee {
     session.on('keys.low', () => {
       if (this.ready) this.engine.mutex.run(() => this.engine.publishKeys(false)).catch(() => {});
     });
-    session.on('group.closed', (d) => {
-      if (d && typeof d.room === 'string') {
-        this.joins.delete(d.room);
-        this.engine.leaveRoom(d.room, 'closed').catch(() => {});
-      }
+    session.on('room.joined', (reply) => { this.applyJoin(reply).catch(() => {}); });
+    session.on('rejoined', (reply) => { this.applyJoin(reply).catch(() => {}); });
+    session.on('room.left', ({ room, reason }) => {
+      if (this.ready) this.engine.leaveRoom(room, reason).catch(() => {});
     });
-    if (ctx.rooms && ctx.rooms.on) ctx.rooms.on('members', () => this.syncRooms());
-    // Leaving a room fires no event the engine can hear: look now and then, so a left room's
-    // keys are dropped within seconds even before any other event (onLeft makes it immediate).
-    this.sweeper = setInterval(() => this.syncRooms().catch(() => {}), SWEEP_MS);
     this.rotator = setInterval(() => {
       if (this.ready) this.engine.rotateSignedPrekeyIfDue().catch(() => {});
     }, ROTATE_CHECK_MS);
@@ -103,8 +98,7 @@ class WebE2ee {
       await this.engine.load(identity);
       await this.engine.signedIn(auth.serverKey);
       this.status = 'ready';
-      this.joins.clear(); // a new connection: every room I am in was joined (again) on it
-      await this.syncRooms();
+      for (const reply of [...this.session.rooms.values()]) await this.applyJoin(reply);
       if (this.ctx.directs && this.ctx.directs.fetchInbox) await this.ctx.directs.fetchInbox();
     };
     this.starting = run().then(() => { this.retries = 0; }, () => {
@@ -119,39 +113,16 @@ class WebE2ee {
     return this.starting;
   }
 
-  /** Apply join replies not applied yet; forget rooms this device is no longer in. */
-  async syncRooms() {
-    if (this.status !== 'ready') return;
-    const current = this.session.rooms;
-    for (const [room, reply] of current) {
-      if (this.joins.get(room) === reply || !reply.membership) continue;
-      this.joins.set(room, reply);
-      try {
-        await this.engine.applyJoin(reply);
-      } catch (err) {
-        if (!(err instanceof E2eeError)) throw err;
-      }
+  /** Apply a join reply of the session once (verify, make and share my sender key). */
+  async applyJoin(reply) {
+    if (this.status !== 'ready' || !reply || !reply.membership || this.applied.has(reply)) return;
+    if (this.session.rooms.get(reply.room) !== reply) return; // left again, or joined anew
+    this.applied.add(reply);
+    try {
+      await this.engine.applyJoin(reply);
+    } catch (err) {
+      if (!(err instanceof E2eeError)) throw err;
     }
-    for (const room of [...this.joins.keys()]) {
-      if (!current.has(room)) {
-        this.joins.delete(room);
-        await this.engine.leaveRoom(room, 'left');
-      }
-    }
-  }
-
-  /** My join reply (app.js enterGroup calls it; the event-based detection is the safety net). */
-  async onJoined(reply) {
-    if (this.status !== 'ready' || !reply || !reply.membership) return;
-    if (this.joins.get(reply.room) === reply) return; // already applied (by syncRooms)
-    this.joins.set(reply.room, reply);
-    await this.engine.applyJoin(reply);
-  }
-
-  /** I left `room` (the chat or lobby view calls it); its keys are dropped at once. */
-  async onLeft(room) {
-    this.joins.delete(room);
-    if (this.status === 'ready') await this.engine.leaveRoom(room, 'left');
   }
 
   /**
@@ -183,8 +154,7 @@ class WebE2ee {
     await this.engine.forgetState(identityKey);
   }
 
-  async sendGroupText(room, text) {
-    await this.syncRooms();
+  sendGroupText(room, text) {
     return this.engine.sendGroupText(room, text);
   }
 
@@ -208,7 +178,6 @@ class WebE2ee {
 
   async onMembership(membership) {
     if (!this.ready) return;
-    await this.syncRooms();
     await this.engine.onMembership(membership);
   }
 

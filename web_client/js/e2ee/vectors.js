@@ -24,6 +24,7 @@ import { membershipFromWire, membershipMessage, verifyMembership } from './membe
 import { messageAeadKey } from './ratchet.js';
 import { formatSafetyNumber, fingerprintDigits, safetyNumber } from './safety.js';
 import { DirectSessions } from './session.js';
+import { replayOrchestration } from './vectors-orchestration.js';
 
 const h = P.hexToBytes;
 const same = (a, b) => hex(a) === hex(b);
@@ -281,6 +282,10 @@ const RUNNERS = {
       ['tampered epoch refused', (await code(() => verifyMembership(server.pub, { ...doc.event, epoch: doc.event.epoch + 1 }))) === 'bad_signature'],
       ['tampered member list refused', (await code(() => verifyMembership(server.pub, { ...doc.event, members: doc.event.members.slice(1) }))) === 'bad_signature'],
     ];
+  },
+
+  async orchestration_groups(doc) {
+    return (await replayOrchestration(doc)).map((r) => [`${r.scenario} #${r.step}: ${r.note}`, r.ok]);
   },
 };
 

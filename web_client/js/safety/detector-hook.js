@@ -2,9 +2,9 @@
  * The crisis detector, run on the writer's own device before anything is encrypted.
  *
  * `web_client/js/detector.js` (the detector port) exports compileDetector(data) -> {detect(text,
- * lang) -> {severity, categories, matches}}; its data is `/api/detector.json`. Either may be
- * missing while the project is being built: then check() answers "nothing found" and the
- * composer works as before; help is still one tap away in the header.
+ * lang) -> {severity, categories, matches}}; its data is `/api/detector.json`. If either fails
+ * to load (offline at start, say), check() answers "nothing found" and the composer works as
+ * before; help is still one tap away in the header.
  */
 
 export const HELP_SEVERITY = 2; // at or above: show private help before sending
@@ -78,10 +78,4 @@ export function gate(result) {
       || result.matches.some((m) => m && OVERDOSE_CATEGORIES.includes(m.category)),
     personal: result.categories.includes(PERSONAL_DATA) || result.categories.includes(DOXXING),
   };
-}
-
-/** For tests: install a compiled detector directly. */
-export function installDetector(d) {
-  detector = d;
-  loading = Promise.resolve(Boolean(d));
 }

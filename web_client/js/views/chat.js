@@ -2,7 +2,6 @@
 
 import { announcer, h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
-import { sendGroupText } from '../messaging.js';
 import { loadList, toggleInList } from '../local.js';
 import { composer } from './composer.js';
 import { openReport } from './report.js';
@@ -77,8 +76,7 @@ function goodbye(ctx, room) {
         onclick: () => ctx.openHelp({ reason: 'goodbye' }) }),
       h('button', { type: 'button', class: 'primary', text: t('chat.back_to_groups'),
         onclick: () => {
-          ctx.rooms.forget(room.room);
-          if (ctx.e2ee && ctx.e2ee.onLeft) ctx.e2ee.onLeft(room.room).catch(() => {});
+          ctx.leaveRoom(room.room).catch(() => {});
           ctx.router.show('groups');
         } })));
 }
@@ -135,7 +133,7 @@ export default {
       label: t('chat.composer_label'),
       draftKey: `room:${room.room}`,
       send: async (text) => {
-        const reply = await sendGroupText(room.room, text);
+        const reply = await ctx.messaging.sendGroupText(room.room, text);
         ctx.rooms.addOwn(room.room, text, reply);
       },
     });

@@ -6,7 +6,6 @@
  */
 
 import { h } from '../dom.js';
-import { reportMessage } from '../messaging.js';
 import { toggleInList } from '../local.js';
 
 export const REPORT_REASONS = ['harassment', 'personal_data', 'selling', 'crisis', 'other'];
@@ -23,7 +22,7 @@ export function openReport(ctx, message) {
     ev.preventDefault();
     const reason = dialog.querySelector(`input[name="${name}"]:checked`).value;
     try {
-      await reportMessage(message, reason);
+      await ctx.messaging.reportMessage(message, reason);
       status.textContent = t('report.sent');
     } catch (err) {
       status.textContent = t('report.not_ready');

@@ -5,7 +5,6 @@
  */
 
 import { h } from '../dom.js';
-import { safetyNumber } from '../messaging.js';
 import { b64decode } from '../crypto/primitives.js';
 import { loadList, toggleInList } from '../local.js';
 
@@ -27,7 +26,7 @@ export default {
       let digits = null;
       try {
         if (peerKey && ctx.session.identity) {
-          digits = await safetyNumber(ctx.session.identity.publicKey, b64decode(peerKey));
+          digits = await ctx.messaging.safetyNumber(ctx.session.identity.publicKey, b64decode(peerKey));
         }
       } catch (err) {
         digits = null;

@@ -1,13 +1,13 @@
-"""Review finding (fixed): strangers must not grow my keystore past what ``load`` accepts.
+"""Strangers cannot grow my keystore past what ``load`` accepts.
 
 Anyone may start a 1:1 session with me (X3DH needs only my published bundle, no consent), and
-each session may hold up to ``MAX_SKIPPED_KEYS`` skipped keys. Unbounded in peers, a few dozen
-throw-away identities sending messages that skip ahead (``n`` = 1000, then a new ratchet key with
-``pn`` = 2000) pushed the saved state past ``MAX_KEYSTORE_BYTES`` (33 strangers at the real
-sizes): the next start failed with ``keystore_corrupt`` and the pseudonym and queued 1:1
-messages were lost.
+each session may hold up to ``MAX_SKIPPED_KEYS`` skipped keys. Unbounded, a few dozen throw-away
+identities sending messages that skip ahead (``n`` = 1000, then a new ratchet key with ``pn`` =
+2000) would push the saved state past ``MAX_KEYSTORE_BYTES`` (33 strangers at the real sizes),
+and the next start would fail with ``keystore_corrupt``, losing the pseudonym and queued 1:1
+messages.
 
-The fix (``client.engine``): the session store is held to ``MAX_SESSION_PEERS`` and
+``client.engine`` holds the session store to ``MAX_SESSION_PEERS`` and
 ``MAX_SESSION_STORE_BYTES`` (4 MiB, a quarter of the keystore limit) by dropping whole peers —
 strangers I never wrote to first, least recently heard from first — never the peer of the
 envelope being handled; and ``Keystore.save`` refuses to write a file ``load`` would refuse.

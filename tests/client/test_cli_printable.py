@@ -1,10 +1,9 @@
-"""Review finding (fixed): the CLI must not let a message's text forge lines on the terminal.
+"""The CLI shows every non-printable character of a message (and of the sender's name) as a space.
 
-``format_message`` used to replace only ``\\r`` and ``\\n``; every other control character
-passed through: an ANSI escape (cursor up, erase line), a vertical tab, form feed, NEL (U+0085)
-or LINE SEPARATOR (U+2028) let a peer's message overwrite earlier lines or start a new one that
-reads ``[21:03] moderator: ...``. Now ``client.cli.printable`` turns every non-printable
-character (sender name too) into a space.
+So no message can forge a line on the terminal: an ANSI escape (cursor up, erase line), a
+vertical tab, form feed, NEL (U+0085) or LINE SEPARATOR (U+2028) could otherwise overwrite
+earlier lines or start a new one that reads ``[21:03] moderator: ...`` (``client.cli.printable``;
+replacing only ``\\r`` and ``\\n`` once let all of these through).
 """
 
 from __future__ import annotations

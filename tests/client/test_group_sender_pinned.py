@@ -1,11 +1,10 @@
-"""Review: a group message must not be shown under a pseudonym pinned to another identity key.
+"""A group message is never shown under a pseudonym pinned to another identity key.
 
 The relay stamps ``sender`` (pseudonym) and ``sender_key`` on a ``room.envelope``; the signature
-proves only the key. 1:1 envelopes are checked against the pseudonym → key pins (TOFU, kept
-across restarts), but group envelopes were delivered as ``Message(sender=env.sender)`` with no
-check, although every room member is pinned (sender keys travel over 1:1). A malicious server
-could show member mallory's genuine message as written by "bob" — the "forged message in a
-peer's name" docs/threat-model.md lists as protected.
+proves only the key. Every room member is pinned (sender keys travel over 1:1), so a group
+envelope is checked against the pseudonym → key pins as a 1:1 one is: a malicious server cannot
+show member mallory's genuine message as written by "bob" (the "forged message in a peer's
+name" docs/threat-model.md lists as protected).
 """
 
 from __future__ import annotations
@@ -34,9 +33,9 @@ def stamped(engine: Engine, sender: str, sender_key: bytes, seq: int, text: str)
 def setup() -> tuple[PeerClient, Group, Engine, Engine]:
     me, bob, mallory = Engine.create(), Engine.create(), Engine.create()
     peer = PeerClient("http://127.0.0.1:9", me, Keystore(None), "me")
-    peer._rooms[ROOM] = RoomState(ROOM, me.identity_key)
-    group = Group(peer, "open", ROOM)
-    peer._groups[ROOM] = group
+    peer._groups.keys.rooms[ROOM] = RoomState(ROOM, me.identity_key)
+    group = Group(peer._groups, "open", ROOM)
+    peer._groups.handles[ROOM] = group
     for who in (bob, mallory):
         who.new_sender_key(ROOM, 1)
         me.accept_distribution(who.my_distribution(ROOM), who.identity_key, room=ROOM, min_epoch=0)
@@ -46,8 +45,8 @@ def setup() -> tuple[PeerClient, Group, Engine, Engine]:
 
 async def test_relabelled_group_message_is_not_shown_as_bob(setup: tuple[PeerClient, Group, Engine, Engine]) -> None:
     peer, group, bob, mallory = setup
-    await peer._handle_group_envelope(stamped(mallory, "bob", mallory.identity_key, 1, "I quit"))
-    await peer._handle_group_envelope(stamped(bob, "bob", bob.identity_key, 2, "hello"))
+    await peer._groups.keys.envelope(stamped(mallory, "bob", mallory.identity_key, 1, "I quit"))
+    await peer._groups.keys.envelope(stamped(bob, "bob", bob.identity_key, 2, "hello"))
     first = await group.next_message(timeout=0.1)
     assert (first.sender, first.text) == ("bob", "hello")
     assert first.sender_key == bob.identity_key
@@ -55,7 +54,7 @@ async def test_relabelled_group_message_is_not_shown_as_bob(setup: tuple[PeerCli
 
 async def test_genuine_group_messages_still_arrive(setup: tuple[PeerClient, Group, Engine, Engine]) -> None:
     peer, group, bob, mallory = setup
-    await peer._handle_group_envelope(stamped(mallory, "mallory", mallory.identity_key, 1, "hi"))
+    await peer._groups.keys.envelope(stamped(mallory, "mallory", mallory.identity_key, 1, "hi"))
     msg = await group.next_message(timeout=0.1)
     assert (msg.sender, msg.text) == ("mallory", "hi")
     GroupEnvelope.from_wire(stamped(bob, "bob", bob.identity_key, 2, "x"))  # shape sanity

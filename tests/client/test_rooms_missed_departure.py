@@ -1,11 +1,11 @@
-"""Review: a departure must trigger rotation even when its own membership event never arrived.
+"""A departure rotates my sender key even when its own membership event never arrived.
 
 ``epoch`` rises by one at every membership change (docs/protocol.md), but a push can be lost
-without a reconnect (``PeerClient._on_push`` drops pushes when its queue is full). RoomState used
-to act on the *event type* of the next event only, so after a lost ``left``/``removed`` the next
-``joined`` just updated the member list: the departed member kept my current sender key (no
-rotation), their keys were never forgotten, and ``min_epoch`` never moved. The member list of any
-later signed event shows who is gone; act on that difference.
+without a reconnect (the session drops pushes when its queue is full). Acting on the *event
+type* alone, a lost ``left``/``removed`` followed by a ``joined`` would only update the member
+list: the departed member would keep my current sender key, their keys would never be
+forgotten, and ``min_epoch`` would not move. ``RoomState`` acts on the difference between the
+member lists of signed events instead.
 """
 
 from __future__ import annotations

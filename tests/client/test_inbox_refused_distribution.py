@@ -1,13 +1,11 @@
-"""Review: a bad sender-key distribution from a peer must not abort the inbox fetch.
+"""A refused sender-key distribution is dropped like any bad message; the inbox fetch goes on.
 
 Anyone can open a 1:1 session with me (X3DH needs only my published bundle) and put a
 ``SenderKeyDistribution`` for a room I am in inside it: with a bad signature, someone else's
-identity key or an epoch before the room's last departure. ``process_distribution`` rightly
-refuses it with an ``E2EEError``, but ``GroupFlow._on_distribution`` let that escape
-``DirectFlow._handle_direct``; ``_fetch_inbox`` only catches ``ProtocolViolation``, so the fetch
-stopped there: later envelopes of the batch were not delivered nor acknowledged, and on a
-reconnect ``_reestablish`` aborted before rejoining my rooms (a peer could push me out of every
-room by timing one message to my reconnect).
+identity key or an epoch before the room's last departure. The core refuses it with an
+``E2EEError``; that must not escape the inbox: the rest of the batch is delivered and
+acknowledged, and a reconnect's set-up still rejoins my rooms (otherwise a peer could push me
+out of every room by timing one message to my reconnect).
 """
 
 from __future__ import annotations
@@ -57,9 +55,9 @@ async def test_refused_distribution_does_not_stop_the_inbox() -> None:
     victim, mallory = Engine.create(), Engine.create()
     victim.set_pseudonym("victim")
     peer = PeerClient("http://127.0.0.1:9", victim, Keystore(None), "victim")
-    peer._rooms[ROOM] = RoomState(ROOM, victim.identity_key)
+    peer._groups.keys.rooms[ROOM] = RoomState(ROOM, victim.identity_key)
     fake = FakeTransport([])
-    peer._transport = fake  # type: ignore[assignment]
+    peer._session._transport = fake  # type: ignore[assignment]
 
     mallory.start_session(bundle_of(victim, "victim"))
     forged = SenderKeyDistribution(ROOM, 1, mallory.identity_key, 7, 0, bytes(32), bytes(32), bytes(64))
@@ -72,9 +70,9 @@ async def test_refused_distribution_does_not_stop_the_inbox() -> None:
         wires.append(wire)
     fake.batches[0] = wires
 
-    await peer._fetch_inbox()  # used to raise SignatureError out of the fetch
+    await peer._inbox.fetch()  # used to raise SignatureError out of the fetch
 
     assert fake.acked == ["e1", "e2"]
-    chat = peer._directs["mallory"]
+    chat = peer._directs.chats["mallory"]
     assert (await chat.next_message(timeout=0.1)).text == "still here?"
     assert peer.undecryptable == 1

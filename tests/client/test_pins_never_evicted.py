@@ -1,15 +1,12 @@
-"""Review finding (fixed): strangers must not be able to reset a TOFU pin.
+"""A trust-on-first-use pin is never forgotten, so strangers cannot reset one.
 
-``Engine`` bounds the 1:1 session store (``MAX_SESSION_PEERS`` / ``MAX_SESSION_STORE_BYTES``,
-strangers I never wrote to evicted first, LRU). Pins used to be bounded by forgetting the least
-recently seen pin without a session: a flood of throw-away identities first evicted the session
-of a peer who wrote to me but whom I had not answered yet (a counsellor who opened a 1:1), then
-their pin, and the next bundle for that pseudonym — from a malicious server, with another
-identity key — was pinned afresh.
-
-Fixed in ``client.engine``: a pin is never forgotten; at ``MAX_PINS`` a *new* pseudonym is
-refused (``pins_full``, its envelope dropped) instead. The flood below therefore gets refusals,
-and the counsellor's pin still catches the substituted key.
+``Engine`` bounds the 1:1 session store (strangers I never wrote to evicted first, LRU). If pins
+were bounded the same way, a flood of throw-away identities could first evict the session of a
+peer who wrote to me but whom I had not answered yet (a counsellor who opened a 1:1), then their
+pin, and the next bundle for that pseudonym — from a malicious server, with another identity
+key — would be pinned afresh. At ``MAX_PINS`` a *new* pseudonym is refused (``pins_full``, its
+envelope dropped) instead: the flood below gets refusals, and the counsellor's pin still
+catches the substituted key.
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ def bundle_of(victim: Engine) -> PrekeyBundle:
 
 
 def write(sender: Engine, name: str, me: Engine, n: int) -> None:
-    """``sender`` opens a 1:1 with me; I decrypt it and pin them, as DirectFlow does."""
+    """``sender`` opens a 1:1 with me; I decrypt it and pin them, as ``client.directs`` does."""
     sender.start_session(bundle_of(me))
     wire = sender.encrypt_direct(me.identity_key, TextContent(f"hi {n}", bytes(32))).to_wire()
     wire.update(id=f"d{n}", ts=1_764_000_000_000 + n, **{"from": name},

@@ -1,0 +1,80 @@
+"""What happens after matching: the joking and quoting context effects, and the learned
+model's decision rule (it may raise a message to 2 or 3, never lower a rule's verdict and never
+say 4). Definitions in docs/detection.md ("Context rules", "The learned component"). Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from moderation.model import Model
+from moderation.normalize import Normalised
+from moderation.result import FLAG_ORDER, Detection, Match
+from moderation.tokenize import Token
+
+CATEGORY_PERSONAL = "personal_data"
+CATEGORY_DOXXING = "doxxing"
+# Not a rule's crisis verdict: the model may still raise a message with personal data.
+NOT_CRISIS = frozenset((CATEGORY_PERSONAL, CATEGORY_DOXXING))
+# Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+QUOTE_CHARS = frozenset('"“”„«»')
+
+
+# Flags by which the rules set a crisis phrase aside in its context.
+CONTEXT_FLAGS = frozenset(("idiom", "negated", "past", "reported", "quoted", "answered",
+                           "addressed", "joking"))
+
+
+def set_aside(matches: Sequence[Match]) -> bool:
+    """Did the rules find a crisis phrase (base level 2 or more) and set it aside below 2 by its
+    context (an idiom, a negation, the past, reported speech, a quote, a "no" to a question,
+    support addressed to the reader, a joke)? Then the model, which sees words but not their
+    context, may not raise the message."""
+    return any(m.base_severity >= 2 and m.severity < 2 and m.category not in NOT_CRISIS
+               and not CONTEXT_FLAGS.isdisjoint(m.flags) for m in matches)
+
+
+def with_model(
+    model: Model, det: Detection, norm: Normalised, tokens: Sequence[Token], truncated: bool
+) -> Detection:
+    """The rules' verdict, raised by the learned model where it vouches for a higher level
+    (2 or 3, never 4) than the rules' crisis verdict, unless the rules set a crisis phrase
+    aside by its context (``set_aside``). It never lowers a rule's verdict and adds one match (rule ``model.<category>``, flag ``model``) spanning the message."""
+    if not tokens:
+        return det
+    crisis = max((m.severity for m in det.matches if m.category not in NOT_CRISIS), default=0)
+    if crisis >= 3 or set_aside(det.matches):
+        return det  # the model cannot add anything, or the rules read the words in context
+    level = model.level(model.risk(tokens))
+    if level <= crisis:
+        return det
+    category = model.category(tokens)
+    flags = ("model", "truncated") if truncated else ("model",)
+    added = Match(rule=f"model.{category}", category=category, severity=level,
+                  base_severity=level, span=norm.original_span(tokens[0].start, tokens[-1].end),
+                  flags=flags)
+    matches = sorted((*det.matches, added), key=lambda m: (m.span[0], m.span[1], m.rule))
+    found = {m.category for m in matches if m.severity > 0}
+    return Detection(severity=max(det.severity, level),
+                     categories=tuple(cat for cat in model.all_categories if cat in found),
+                     matches=tuple(matches), language=det.language)
+
+
+def quoted_ranges(text: str) -> list[tuple[int, int]]:
+    """(open, close) positions of quotation-mark pairs, paired in order of appearance."""
+    marks = [i for i, ch in enumerate(text) if ch in QUOTE_CHARS]
+    return list(zip(marks[0::2], marks[1::2], strict=False))
+
+
+def cap_joking(matches: Sequence[Match], caps: Mapping[str, int]) -> list[Match]:
+    """A laugh in the message ("ill kill you lol 😂") caps these categories' matches (violence
+    at 0; the writer's own crisis words at 1, still worth a gentle word)."""
+    out = []
+    for m in matches:
+        cap = caps.get(m.category)
+        if cap is not None and m.severity > cap:
+            flags = tuple(f for f in FLAG_ORDER if f in m.flags or f == "joking")
+            m = Match(rule=m.rule, category=m.category, severity=cap,
+                      base_severity=m.base_severity, span=m.span, flags=flags)
+        out.append(m)
+    return out

@@ -1,0 +1,96 @@
+/**
+ * After matching: conversational cues (a "no" to a question, support addressed to the reader),
+ * quotation ranges, and the learned model's decision rule (raise to 2 or 3, never lower, never
+ * 4, not when the rules set a crisis phrase aside by its context).
+ * Part of the detector's JavaScript port (web_client/js/detector.js is the public entry);
+ * follows its Python twins moderation/context.py and moderation/verdict.py (docs/detection.md).
+ */
+
+export const PERSONAL = 'personal_data';
+export const DOXXING = 'doxxing';
+export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source']);
+// Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
+// Flags by which the rules set a crisis phrase aside in its context.
+const CONTEXT_FLAGS = new Set(['idiom', 'negated', 'past', 'reported', 'quoted', 'answered',
+  'addressed', 'joking']);
+
+/** Where the conversational cues of one message lie (as Python's TurnCues). */
+export class TurnCues {
+  constructor() {
+    this.asked = []; // [sentence, first token]
+    this.answers = []; // [clause, first token, several tokens]
+    this.addressed = new Set(); // clauses
+    this.firstPerson = new Set(); // clauses
+    this.quoteSources = new Set(); // sentences
+  }
+
+  add(kind, m, sentenceOf, clauseOf) {
+    if (kind === 'asked') this.asked.push([sentenceOf[m.first], m.first]);
+    else if (kind === 'answer_no') this.answers.push([clauseOf[m.first], m.first, m.last > m.first]);
+    else if (kind === 'addressed') this.addressed.add(clauseOf[m.first]);
+    else if (kind === 'quote_source') this.quoteSources.add(sentenceOf[m.first]);
+    else this.firstPerson.add(clauseOf[m.first]);
+  }
+
+  /** The match is the content of a question put to the writer, answered "no" later. */
+  answered(m, sentenceOf, clauseOf) {
+    if (!this.answers.length) return false;
+    const sent = sentenceOf[m.first];
+    if (!this.asked.some(([s, first]) => s === sent && first < m.first)) return false;
+    const endClause = clauseOf[m.last];
+    return this.answers.some(([k, first, several]) => first > m.last && (k > endClause || several));
+  }
+
+  /** The match lies in a clause addressed to the reader with no first-person word. */
+  addressedToReader(m, clauseOf) {
+    const clause = clauseOf[m.first];
+    return this.addressed.has(clause) && !this.firstPerson.has(clause);
+  }
+
+  /** The sentence says whose words these are: the reader's or someone else's. */
+  quotedFromOther(m, sentenceOf) {
+    return this.quoteSources.has(sentenceOf[m.first]);
+  }
+}
+
+/** [open, close] code-point positions of quotation-mark pairs, paired in order. */
+export function quotedRanges(chars) {
+  const marks = [];
+  chars.forEach((ch, i) => { if (QUOTE_CHARS.has(ch)) marks.push(i); });
+  const out = [];
+  for (let i = 0; i + 1 < marks.length; i += 2) out.push([marks[i], marks[i + 1]]);
+  return out;
+}
+
+/** Did the rules set a crisis phrase (base level >= 2) aside below 2 by its context? */
+export function setAside(matches) {
+  return matches.some((m) => m.base_severity >= 2 && m.severity < 2 && m.category !== PERSONAL
+    && m.category !== DOXXING && m.flags.some((f) => CONTEXT_FLAGS.has(f)));
+}
+
+/** The rules' verdict raised by the learned model where it vouches for a higher level (2 or 3,
+ * never 4) than the rules' crisis verdict; never lowered (as Python's with_model). */
+export function withModel(c, det, norm, tokens, truncated) {
+  const model = c.model;
+  if (!model || !tokens.length) return det;
+  const crisis = Math.max(0, ...det.matches.filter((m) => m.category !== PERSONAL
+    && m.category !== DOXXING).map((m) => m.severity));
+  if (crisis >= 3 || setAside(det.matches)) return det;
+  const level = model.level(model.risk(tokens));
+  if (level <= crisis) return det;
+  const category = model.category(tokens);
+  const added = {
+    rule: `model.${category}`,
+    category,
+    severity: level,
+    base_severity: level,
+    span: [norm.starts[tokens[0].start], norm.ends[tokens[tokens.length - 1].end - 1]],
+    flags: truncated ? ['model', 'truncated'] : ['model'],
+  };
+  const matches = [...det.matches, added].sort((a, b) => a.span[0] - b.span[0]
+    || a.span[1] - b.span[1] || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  return { severity: Math.max(det.severity, level),
+    categories: c.categories.filter((cat) => found.has(cat)), language: det.language, matches };
+}
