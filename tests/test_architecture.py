@@ -63,8 +63,6 @@ MAX_LINES = 400
 LONG_FILES: dict[str, str] = {
     "bench/e2ee_bench.py": "a benchmark is one runnable script (set-up, runs, report table)",
     "bench/relay_bench.py": "a benchmark is one runnable script (deployments, runs, report)",
-    "moderation/engine.py": "6 lines over: the detector's one matching loop; its split by "
-                            "concern belongs to the detector's own work (DET)",
     "tests/web_client/test_interop.py": "one browser and one Python peer in each test share "
                                         "a single two-party harness; a split would copy it",
 }
