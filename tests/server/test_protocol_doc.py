@@ -68,3 +68,12 @@ def test_guard_limits_match() -> None:
     assert f"(refilled at {limits.STRIKE_RATE:g}/s)" in DOC
     assert (f"| JSON in a packet | integers {sio_guard.MAX_JSON_INT_DIGITS} digits, depth "
             f"{sio_guard.MAX_JSON_DEPTH} |") in DOC
+
+
+def test_every_typed_push_is_documented_and_listened_for() -> None:
+    from server.wire.pushes import PUSHES
+
+    events = {push.EVENT for push in PUSHES}
+    assert events == set(PUSH_EVENTS)
+    for event in events:
+        assert f"`{event}`" in DOC, event
