@@ -31,11 +31,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-PLACEHOLDER_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Iltapiiri</title></head>
-<body><h1>Iltapiiri</h1><p>The relay is running. The web client is not installed yet.</p></body>
-</html>
-"""
 # Explicit types, independent of the host's /etc/mime.types (nosniff makes them matter).
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -88,8 +83,6 @@ def make_routes(services_of: Callable[[], Services], app: web.Application) -> No
         if target.is_dir():
             target = target / "index.html"
         if not target.is_file():
-            if rel == "index.html":
-                return web.Response(text=PLACEHOLDER_HTML, content_type="text/html")
             raise web.HTTPNotFound()
         ctype = CONTENT_TYPES.get(target.suffix.lower()) or \
             mimetypes.guess_type(target.name)[0] or "application/octet-stream"

@@ -46,11 +46,6 @@ def is_text(value: str) -> bool:
     return True
 
 
-def b64encode(data: bytes) -> str:
-    """Standard base64 with padding."""
-    return base64.b64encode(data).decode("ascii")
-
-
 def b64decode_field(value: object, name: str, *, exact: int | None = None,
                     maximum: int | None = None) -> bytes:
     """Decode a base64 field; enforce an exact or maximum decoded size."""
@@ -167,10 +162,6 @@ class SignedPrekey:
                    key=b64decode_field(d.get("key"), "signed_prekey.key", exact=KEY_BYTES),
                    sig=b64decode_field(d.get("sig"), "signed_prekey.sig", exact=SIGNATURE_BYTES))
 
-    def to_wire(self) -> dict[str, object]:
-        """JSON form."""
-        return {"id": self.id, "key": b64encode(self.key), "sig": b64encode(self.sig)}
-
 
 @dataclass(frozen=True, kw_only=True)
 class OneTimePrekey:
@@ -184,10 +175,6 @@ class OneTimePrekey:
         d = _obj(value)
         return cls(id=_int(d, "id"),
                    key=b64decode_field(d.get("key"), "one_time_prekey.key", exact=KEY_BYTES))
-
-    def to_wire(self) -> dict[str, object]:
-        """JSON form."""
-        return {"id": self.id, "key": b64encode(self.key)}
 
 
 @dataclass(frozen=True, kw_only=True)
