@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import socketio
 from aiohttp import web
 
 from config.settings import Settings
@@ -30,6 +29,7 @@ from server.metrics import Metrics
 from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import open_embedded
 from server.storage.redis import open_redis
+from server.storage.redis.fanout import FanoutManager
 from server.storage.stores import Stores
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
@@ -50,8 +50,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
              run_scheduler: bool = True) -> web.Application:
     """The whole service as an aiohttp application (not yet started)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
-    manager = (socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url
-               else None)
+    manager = FanoutManager(settings.redis_url) if settings.redis_url else None
     sio = GuardedServer(
         async_mode="aiohttp", transports=["websocket"], client_manager=manager,
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,

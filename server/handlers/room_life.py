@@ -106,5 +106,6 @@ async def close_room(services: Services, room: str, reason: str) -> int:
         await services.emitter.emit(membership, to=room)
         await services.emitter.emit(GroupClosed(room=room, reason=reason), to=room)
         await services.emitter.close_room(room)
+        await services.stores.rooms.forget(room)
     services.log.info("group.closed", room=room, members=len(removed), reason=reason)
     return len(removed)

@@ -49,6 +49,11 @@ class RoomStore(Protocol):
         """Increment and return the room's envelope sequence number (first gives 1)."""
         ...
 
+    async def forget(self, room: str) -> None:
+        """Drop the epoch and sequence counters of a room whose night has ended (how many
+        messages and membership changes it had is group data too)."""
+        ...
+
     async def heartbeat(self, owner: str, now: float) -> None:
         """Record that server process `owner` is alive at `now`."""
         ...

@@ -80,6 +80,14 @@ class EmbeddedRooms:
         """See RoomStore."""
         return self._bump(room, "seq")
 
+    async def forget(self, room: str) -> None:
+        """See RoomStore."""
+        db = self._d.db
+        with db:
+            db.execute("DELETE FROM counters WHERE room = ?", (room,))
+        # The write-ahead log still holds the old pages until a checkpoint; once a night.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def heartbeat(self, owner: str, now: float) -> None:
         """See RoomStore."""
         self._beats[owner] = now

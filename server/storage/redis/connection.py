@@ -1,10 +1,13 @@
-"""The Redis connection every Redis store module shares: one client per purpose, reconnecting
-with bounded exponential backoff.
+"""How every Redis client of the server is made (the stores' and Socket.IO's fan-out
+manager, server/storage/redis/fanout.py), and the connection the store modules share.
 
-A command that meets a dropped connection (Redis restarted, a failover, a network blip) is
-retried up to `RETRIES` times, waiting 50 ms, 100 ms, ... up to `BACKOFF_CAP_SECONDS` between
-attempts (about 6 s in all); then the error reaches the handler, which answers `internal`, and
-the next request tries again. No retry loop is unbounded, and no request waits for ever.
+A Redis restart (a deploy, a crash, a failover) closes every pooled connection. redis-py's
+`Redis.from_url` builds its pool without a retry policy, so each dead connection was handed out
+once more and its request answered `internal` (tests/reliability/test_redis_restart.py). Here
+every command retries a lost connection up to `RETRIES` times with a bounded, jittered backoff
+(50 ms doubling, at most `BACKOFF_CAP_SECONDS`), and a connection that sat idle is pinged before
+reuse; after the last retry the error reaches the handler, which answers `internal`, and the
+next request tries again. No retry loop is unbounded.
 """
 
 from __future__ import annotations
@@ -15,28 +18,38 @@ from typing import Any, Final
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 PREFIX: Final = "ilp:"
 RETRIES: Final = 6
+"""Retries of one command on a lost connection (backoffs sum to about 4 s, so a command waits
+out a short restart instead of failing)."""
 BACKOFF_BASE_SECONDS: Final = 0.05
-BACKOFF_CAP_SECONDS: Final = 2.0
-SOCKET_TIMEOUT_SECONDS: Final = 5.0
-HEALTH_CHECK_SECONDS: Final = 15
+BACKOFF_CAP_SECONDS: Final = 1.0
+HEALTH_CHECK_SECONDS: Final = 10
+"""A pooled connection idle this long is PINGed before use (a dead one is replaced)."""
+CONNECT_TIMEOUT_SECONDS: Final = 2.0
+
+
+def redis_options() -> dict[str, Any]:
+    """Keyword arguments for `redis.asyncio.Redis.from_url` (and python-socketio's manager)."""
+    return {
+        "retry": Retry(ExponentialWithJitterBackoff(cap=BACKOFF_CAP_SECONDS,
+                                                    base=BACKOFF_BASE_SECONDS), RETRIES),
+        "retry_on_error": [RedisConnectionError, RedisTimeoutError, ConnectionResetError,
+                           OSError],
+        "health_check_interval": HEALTH_CHECK_SECONDS,
+        "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+    }
 
 
 def client(url: str, *, decode: bool = True) -> Any:
-    """A redis-py client with the bounded backoff (typed Any: redis-py's stubs cannot express
+    """A redis-py client with `redis_options()` (typed Any: redis-py's stubs cannot express
     decode_responses=True, str rather than bytes)."""
-    retry = Retry(ExponentialBackoff(cap=BACKOFF_CAP_SECONDS, base=BACKOFF_BASE_SECONDS),
-                  RETRIES, (RedisConnectionError, RedisTimeoutError))
-    return aioredis.Redis.from_url(
-        url, decode_responses=decode, retry=retry,
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        socket_timeout=SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-        health_check_interval=HEALTH_CHECK_SECONDS)
+    return aioredis.Redis.from_url(url, decode_responses=decode, **redis_options())
 
 
 @dataclass(frozen=True)

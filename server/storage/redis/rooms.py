@@ -3,7 +3,7 @@
     room:<room>:members      hash     key -> member JSON        (expires with the room)
     room:<room>:sids         hash     connection id -> key      (expires with the room)
     room:<room>:owners       hash     connection id -> owning server process
-    room:<room>:epoch|seq    counter  INCR                      (expires with the room)
+    room:<room>:epoch|seq    counter  INCR          (deleted when the night ends, else expires)
     owner:<owner>            set      "room\\nsid" held by that server process
     owners                   hash     server process -> last heartbeat (Unix seconds)
 """
@@ -105,6 +105,10 @@ class RedisRooms:
     async def next_seq(self, room: str) -> int:
         """See RoomStore."""
         return await self._incr(room, "seq")
+
+    async def forget(self, room: str) -> None:
+        """See RoomStore."""
+        await self._r.delete(_room(room, "epoch"), _room(room, "seq"))
 
     async def heartbeat(self, owner: str, now: float) -> None:
         """See RoomStore."""

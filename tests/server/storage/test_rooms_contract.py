@@ -37,6 +37,10 @@ async def test_counters(stores: Stores) -> None:
     assert await store.epoch("r") == 3
     assert [await store.next_seq("r") for _ in range(3)] == [1, 2, 3]
     assert await store.next_seq("other") == 1
+    # A night's end drops its room's counters and no other room's.
+    await store.forget("r")
+    assert await store.epoch("r") == 0 and await store.next_seq("r") == 1
+    assert await store.next_seq("other") == 2
 
 
 async def test_counters_survive_reopening(open_stores: Callable[[], Stores]) -> None:

@@ -1,0 +1,259 @@
+"""Authorisation matrix: every socket event × every role that exists today (anonymous, a peer in
+the room, a peer of another room), against a real server process on Redis.
+
+The event list is the protocol's (docs/protocol.md, which tests/server/test_protocol_doc.py
+holds equal to the server's routes): a new event fails this test until it has a row. Each cell
+says `ok` or the stable error code. An allowed cell must work (its effect is checked); a refused
+one must change nothing: the whole Redis database (less heartbeats and locks) is compared before
+and after, and the victim (a peer in the room, with a 1:1 envelope waiting) is pushed nothing.
+Also: a peer cannot spoof a sender (group or 1:1), join a closed or full room, read or remove
+another's 1:1 envelopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.server import ServerProcess
+from tests.reliability.conftest import closed_group_toml, open_group_toml, write_config
+from tests.reliability.helpers import eventually, metrics, redis_state
+from tests.reliability.wire import RawPeer, b64, logged_in
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+DOCUMENTED_EVENTS = set(re.findall(r"^\| `([a-z.]+)` \|", DOC, flags=re.MULTILINE))
+DOCUMENTED_CODES = set(re.findall(r"`([a-z_]+)`", DOC.split("## Error codes", 1)[1]
+                                  .split("##", 1)[0]))
+ROLES = ("anonymous", "peer", "other_room_peer")
+GROUPS = (open_group_toml("open") + open_group_toml("other") + open_group_toml("pair", capacity=2)
+          + closed_group_toml("closed"))
+
+NA = "not_authenticated"
+AA = "already_authenticated"
+# event (and a variant of its target) -> the answer for each role in ROLES.
+MATRIX: dict[str, tuple[str, str, str]] = {
+    "hello": ("ok", AA, AA),
+    "auth": ("ok", AA, AA),
+    "keys.publish": (NA, "ok", "ok"),
+    "keys.fetch": (NA, "ok", "ok"),
+    "keys.count": (NA, "ok", "ok"),
+    "groups.list": (NA, "ok", "ok"),
+    "group.join": (NA, "ok", "ok"),
+    "group.join/closed": (NA, "group_not_open", "group_not_open"),
+    "group.join/full": (NA, "group_full", "group_full"),
+    "group.join/unknown": (NA, "unknown_group", "unknown_group"),
+    "group.leave": (NA, "ok", "not_in_room"),
+    "room.send": (NA, "ok", "not_in_room"),
+    "room.send/other_room": (NA, "not_in_room", "ok"),
+    "direct.send": (NA, "ok", "ok"),
+    "inbox.fetch": (NA, "ok", "ok"),
+    "inbox.ack": (NA, "ok", "ok"),
+    "no.such.event": ("bad_request", "bad_request", "bad_request"),
+}
+
+WRITES = {"keys.publish", "group.leave", "room.send", "room.send/other_room", "direct.send"}
+
+
+@dataclass
+class Scene:
+    """The fixed cast: a victim in room `room` with an envelope `waiting_id` in its inbox."""
+
+    url: str
+    redis_url: str
+    room: str
+    other_room: str
+    victim: RawPeer
+    waiting_id: str
+
+
+@dataclass
+class Actor:
+    peer: RawPeer
+    role: str
+    auth: dict[str, Any] | None = None  # an anonymous actor's signed answer to its `hello`
+
+
+def key_bundle() -> dict[str, Any]:
+    rnd = os.urandom
+    return {"dh_key": b64(rnd(32)), "dh_sig": b64(rnd(64)),
+            "signed_prekey": {"id": 1, "key": b64(rnd(32)), "sig": b64(rnd(64))},
+            "one_time_prekeys": [{"id": i, "key": b64(rnd(32))} for i in range(3)]}
+
+
+def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
+    """The event name and payload a cell sends (aimed at the victim where there is a target)."""
+    event, _, variant = cell.partition("/")
+    victim = scene.victim.pseudonym
+    if event == "auth":
+        return event, actor.auth or {"identity_key": b64(actor.peer.identity_key),
+                                     "signature": b64(bytes(64)), "pow": 0}
+    if event == "group.join":
+        gid = {"closed": "closed", "full": "pair", "unknown": "nope"}.get(variant, "open")
+        return event, {"group_id": gid}
+    if event == "room.send":
+        # sender / sender_key / from are the server's to stamp: a spoof attempt rides along.
+        room = scene.other_room if variant == "other_room" else scene.room
+        return event, {"room": room, "kind": "test.opaque", "header": b64(b"h" * 8),
+                       "body": b64(b"matrix"), "sender": victim,
+                       "sender_key": b64(scene.victim.identity_key)}
+    payloads: dict[str, Any] = {
+        "keys.publish": key_bundle(), "keys.fetch": {"pseudonym": victim},
+        "group.leave": {"room": scene.room},
+        "direct.send": {"to": victim, "kind": "test.opaque", "header": b64(b"h" * 8),
+                        "body": b64(b"matrix-dm"), "from": "Spoofed",
+                        "from_key": b64(scene.victim.identity_key)},
+        "inbox.ack": {"ids": [scene.waiting_id]},
+    }
+    return event, payloads.get(event, {})
+
+
+async def make_actor(role: str, scene: Scene) -> Actor:
+    peer = RawPeer(scene.url)
+    await peer.connect()
+    if role == "anonymous":
+        hello = await peer.call("hello")  # so that `auth` has a challenge to sign
+        return Actor(peer, role, peer.auth_request(hello))
+    await peer.login()
+    await peer.join("open" if role == "peer" else "other")
+    return Actor(peer, role)
+
+
+async def works(cell: str, actor: Actor, scene: Scene, reply: dict[str, Any]) -> None:
+    """What an allowed cell must have done."""
+    victim = scene.victim
+    if cell == "hello":
+        assert len(base64.b64decode(reply["challenge"])) == 32
+    elif cell == "auth":
+        assert reply["role"] == "peer" and reply["pseudonym"]
+    elif cell == "keys.publish":
+        assert reply["one_time_prekeys"] == 3
+        assert (await actor.peer.call("keys.count"))["one_time_prekeys"] == 3
+    elif cell == "keys.fetch":
+        assert reply["identity_key"] == b64(victim.identity_key)
+    elif cell == "keys.count":
+        assert isinstance(reply["one_time_prekeys"], int)
+    elif cell == "groups.list":
+        assert {g["id"] for g in reply["groups"]} == {"open", "other", "pair", "closed"}
+    elif cell == "group.join":
+        assert reply["room"] == scene.room
+    elif cell == "group.leave":
+        assert await pushed(victim, "room.membership",
+                            lambda m: m["event"] == "left" and m["pseudonym"] == actor.peer.pseudonym)
+    elif cell == "room.send":
+        assert await pushed(victim, "room.envelope", lambda e: e["sender"] == actor.peer.pseudonym
+                            and e["sender_key"] == b64(actor.peer.identity_key))
+        assert not any(e["sender"] == victim.pseudonym for e in victim.pushes["room.envelope"])
+    elif cell == "room.send/other_room":
+        assert reply["seq"] >= 1
+    elif cell == "direct.send":
+        assert await pushed(victim, "direct.envelope", lambda e: e["from"] == actor.peer.pseudonym
+                            and e["from_key"] == b64(actor.peer.identity_key))
+    elif cell == "inbox.fetch":
+        assert reply["envelopes"] == [], "another peer's queued envelope was handed out"
+    elif cell == "inbox.ack":
+        assert reply["removed"] == 0, "another peer's envelope was removed"
+    else:
+        raise AssertionError(f"no effect check for allowed cell {cell}")
+
+
+async def pushed(peer: RawPeer, name: str, match: Callable[[dict[str, Any]], bool],
+                 timeout: float = 5.0) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if any(match(p) for p in peer.pushes[name]):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+BASE_CONNECTIONS = 4  # victim, sender and the two who fill `pair`
+
+
+async def back_to(url: str, connections: int) -> bool:
+    _, values = await metrics(url)
+    return values["iltapiiri_connections"] == connections == \
+        values["iltapiiri_authenticated_connections"]
+
+
+async def quiet_state(url: str) -> dict[str, object]:
+    """The database once two reads 0.1 s apart agree (a closed actor's clean-up has run)."""
+    state = redis_state(url)
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        again = redis_state(url)
+        if again == state:
+            return state
+        state = again
+    raise AssertionError("the database does not settle")
+
+
+def pushes_of(peer: RawPeer) -> dict[str, int]:
+    return {name: len(items) for name, items in peer.pushes.items()}
+
+
+@pytest.mark.timeout(240)  # 51 cells, each with its own connection (about 1 s on a loaded machine)
+async def test_every_event_for_every_role(
+        redis_url: str, server_process: Callable[..., ServerProcess], tmp_path: Path) -> None:
+    events = {cell.partition("/")[0] for cell in MATRIX} - {"no.such.event"}
+    assert events == DOCUMENTED_EVENTS, "an event without a row in the matrix (or gone)"
+    codes = {c for row in MATRIX.values() for c in row} - {"ok"}
+    assert codes <= DOCUMENTED_CODES
+    server = server_process(redis_url=redis_url, config=write_config(tmp_path / "cfg", GROUPS))
+    victim = await logged_in(server.url)
+    sender = await logged_in(server.url)
+    filler = [await logged_in(server.url) for _ in range(2)]
+    try:
+        room = await victim.join("open")
+        assert (await victim.call("keys.publish", key_bundle()))["ok"] is True
+        other_room = (await sender.call("group.join", {"group_id": "other"}))["room"]
+        for peer in filler:
+            await peer.join("pair")  # full from here on
+        assert victim.pseudonym is not None
+        queued = await sender.send_direct(victim.pseudonym, b"waiting")
+        scene = Scene(server.url, redis_url, room, other_room, victim, queued["id"])
+        answers: dict[str, list[str]] = {}
+        for cell, expected in MATRIX.items():
+            answers[cell] = []
+            for role, want in zip(ROLES, expected, strict=True):
+                actor = await make_actor(role, scene)
+                try:
+                    event, payload = request(cell, actor, scene)
+                    before = await quiet_state(redis_url)
+                    await asyncio.sleep(0.1)  # the actor's own join has reached the victim
+                    seen = pushes_of(victim)
+                    reply = await actor.peer.call(event, payload)
+                    got = "ok" if reply.get("ok") is True else str(reply.get("error"))
+                    answers[cell].append(got)
+                    if got != want:
+                        continue
+                    if want == "ok":
+                        await works(cell, actor, scene, reply)
+                        if cell in WRITES:  # proof the comparison sees a change
+                            assert redis_state(redis_url) != before, cell
+                    else:
+                        await asyncio.sleep(0.2)  # a wrongly relayed push would arrive by now
+                        assert redis_state(redis_url) == before, f"{cell} as {role} changed state"
+                        assert pushes_of(victim) == seen, f"{cell} as {role} pushed the victim"
+                finally:
+                    await actor.peer.close()
+                    await eventually(lambda: back_to(server.url, BASE_CONNECTIONS), 10,
+                                     "the actor's disconnect is processed", pause=0.05)
+        wrong = {c: a for c, a in answers.items() if tuple(a) != MATRIX[c]}
+        assert not wrong, f"cells answered otherwise than the matrix: {wrong}"
+        # The victim's envelope is still there (next to the two the direct.send cells queued).
+        mine = [e["id"] for e in (await victim.call("inbox.fetch"))["envelopes"]]
+        assert mine[0] == queued["id"] and len(mine) == 3
+    finally:
+        for peer in (victim, sender, *filler):
+            await peer.close()
+
+
