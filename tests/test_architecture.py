@@ -193,3 +193,34 @@ def test_the_line_rule_catches_a_long_file_and_honours_the_allow_list(tmp_path: 
     long.write_text("x = 1\n" * (MAX_LINES + 1), encoding="utf-8")
     assert long_files(tmp_path, {}) == [f"server/big.py: {MAX_LINES + 1} lines"]
     assert long_files(tmp_path, {"server/big.py": "reason"}) == []
+
+
+# -- the server uses e2ee/ for every signed byte format ---------------------------------------
+
+def e2ee_labels() -> list[str]:
+    """The domain-separation labels of every signed or MACed format in e2ee/."""
+    from e2ee import franking, identity, membership
+
+    return [identity.AUTH_LABEL.decode().rstrip("\x00"), franking.STAMP_LABEL.decode().rstrip("\x00"),
+            franking.FRANK_LABEL.decode().rstrip("\x00"), membership.MEMBERSHIP_LABEL]
+
+
+def copied_formats(root: Path) -> list[str]:
+    """Server modules that spell out one of e2ee's labels (a copy of the format)."""
+    found = []
+    for path in sorted((root / "server").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.relative_to(root).as_posix()}: {label}" for label in e2ee_labels()
+                  if label in text]
+    return found
+
+
+def test_the_server_copies_no_signed_byte_format() -> None:
+    assert copied_formats(ROOT) == []
+
+
+def test_a_copied_format_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "crypto.py").write_text(
+        'FRANK_CONTEXT = b"iltapiiri/frank-stamp/v1\\x00"\n', encoding="utf-8")
+    assert copied_formats(tmp_path) == ["server/crypto.py: iltapiiri/frank-stamp/v1"]
