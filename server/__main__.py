@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="the server's key file, outside the data directory (default "
                              "<data-dir>-server.key, or ILTAPIIRI_KEY_FILE); every process of a "
                              "deployment uses the same")
+    parser.add_argument("--stock-fanout", action="store_true",
+                        help="python-socketio's own fan-out instead of server.api.fanout (to compare)")
     args = parser.parse_args(args_in)
     configure_logging()
     settings = load_settings(args.config)
@@ -47,12 +50,22 @@ def main(argv: list[str] | None = None) -> None:
     if key_file:
         changes["key_file"] = Path(key_file)
     settings = settings.with_overrides(**changes)
-    app = make_app(settings)
+    app = make_app(settings, fast_fanout=False if args.stock_fanout else None)
     shown_host = settings.host if settings.host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104
     url = f"http://{shown_host}:{settings.port}/"
     web.run_app(app, host=settings.host, port=settings.port, access_log=None,
                 print=lambda _: print(f"Iltapiiri is running: {url}", flush=True),
-                handle_signals=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS)
+                handle_signals=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+                loop=new_event_loop())
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed, else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from config.settings import Settings
+from server.api.fanout import fast_path_supported, install, make_manager
 from server.api.guard import GuardedServer
 from server.api.http import make_routes
 from server.api.socket import SioAdapter, SioEmitter
@@ -23,13 +24,12 @@ from server.handlers.services import Services
 from server.handlers.staff import StaffService
 from server.keyfile import check_outside, default_key_file
 from server.keys import load_server_keys
-from server.limits import MAX_FRAME_BYTES
+from server.limits import MAX_FRAME_BYTES, SEND_BUFFER_LIMIT_BYTES, SLOW_CONSUMER_GRACE_SECONDS
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import open_embedded
 from server.storage.redis import open_redis
-from server.storage.redis.fanout import FanoutManager
 from server.storage.stores import Stores
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
@@ -47,14 +47,19 @@ def open_stores(settings: Settings) -> Stores:
 
 
 def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | None = None,
-             run_scheduler: bool = True) -> web.Application:
-    """The whole service as an aiohttp application (not yet started)."""
+             run_scheduler: bool = True, fast_fanout: bool | None = None) -> web.Application:
+    """The whole service as an aiohttp application (not yet started). `fast_fanout`: the
+    relay of server.api.fanout (default: on where the installed libraries are tested versions)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
-    manager = FanoutManager(settings.redis_url) if settings.redis_url else None
+    fast = fast_path_supported() if fast_fanout is None else fast_fanout
     sio = GuardedServer(
-        async_mode="aiohttp", transports=["websocket"], client_manager=manager,
+        async_mode="aiohttp", transports=["websocket"],
+        client_manager=make_manager(settings.redis_url, fast=fast),
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,
         always_connect=True)
+    if fast:
+        install(sio, send_buffer_limit=SEND_BUFFER_LIMIT_BYTES,
+                grace_seconds=SLOW_CONSUMER_GRACE_SECONDS)
     sio.attach(app)
     app[SIO] = sio
     app[ADAPTER] = SioAdapter(sio, lambda: app[SERVICES])
@@ -84,7 +89,8 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
-            services.log.info("started", backend="redis" if settings.redis_url else "embedded")
+            services.log.info("started", backend="redis" if settings.redis_url else "embedded",
+                              kind="fast-fanout" if fast else "stock-fanout")
             yield
             if task is not None:
                 await scheduler.stop(task)

@@ -78,6 +78,12 @@ _FIXED_PUBLIC_LIMITS: Final = {
 # One websocket frame / HTTP body: a full envelope in base64 plus JSON framing, with headroom.
 MAX_FRAME_BYTES: Final = 256 * 1024
 
+# Bytes one connection may have waiting to be written (asyncio's buffer plus this tick's frames)
+# before it is dropped as a slow consumer (`connection.dropped`, reason `slow_consumer`), and
+# the seconds it then gets to read what is buffered before its transport is aborted.
+SEND_BUFFER_LIMIT_BYTES: Final = 1024 * 1024
+SLOW_CONSUMER_GRACE_SECONDS: Final = 5.0
+
 # Seconds aiohttp waits for open handlers at shutdown before cancelling them.
 SHUTDOWN_TIMEOUT_SECONDS: Final = 3.0
 

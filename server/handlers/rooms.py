@@ -110,15 +110,16 @@ async def leave(services: Services, conn: Connection, req: GroupLeave) -> dict[s
 
 async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str, Any]:
     """Stamp and relay a group envelope to every other connection in the room."""
-    if req.room not in conn.rooms or conn.sid not in await services.stores.rooms.sids(req.room):
+    if req.room not in conn.rooms or not await services.stores.rooms.has_sid(req.room, conn.sid):
         conn.rooms.discard(req.room)
         raise ApiError("not_in_room")
     parsed = parse_room(req.room)
     if parsed is None:
         raise ApiError("not_in_room")
     group = find_group(services, parsed[0])
-    night = current_occurrence(group, services.clock.now())
-    if night.room != req.room or night.state_at(services.clock.now()) != OPEN:
+    now = services.clock.now()
+    night = current_occurrence(group, now)
+    if night.room != req.room or night.state_at(now) != OPEN:
         raise ApiError("room_not_open")
     assert conn.identity_key is not None and conn.pseudonym is not None
     env = req.envelope

@@ -23,6 +23,10 @@ class RoomStore(Protocol):
         """connection id -> identity key, for every connection in the room."""
         ...
 
+    async def has_sid(self, room: str, sid: str) -> bool:
+        """True if the connection is in the room (one lookup, not the room's whole list)."""
+        ...
+
     async def add(self, room: str, sid: str, member: Member, owner: str) -> None:
         """Add a connection (and its member record). `owner` names the server process
         holding the connection (see `dead_owners`)."""
@@ -46,7 +50,8 @@ class RoomStore(Protocol):
         ...
 
     async def next_seq(self, room: str) -> int:
-        """Increment and return the room's envelope sequence number (first gives 1)."""
+        """Increment and return the room's envelope sequence number (first gives 1). Numbers
+        only grow, across restarts too; a crash may leave a gap. No disk write per call."""
         ...
 
     async def forget(self, room: str) -> None:

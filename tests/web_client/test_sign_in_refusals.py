@@ -5,6 +5,7 @@ kindly and waited out instead of inviting a new name."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from tests.web_client.conftest import OpenPeer
 
@@ -75,4 +76,26 @@ async def test_too_many_connections_has_text_in_every_language(live_server, open
       return out;
     }""")
     assert all(texts.values()) and len(set(texts.values())) == 3, texts
+    await peer.context.close()
+
+
+async def test_sign_in_refusals_of_issue_8_are_said_in_every_language(live_server,
+                                                                       open_peer: OpenPeer) -> None:
+    """The codes the sign-in gained (no free generated name, a wrong proof of work) are shown as
+    their own text in fi/sv/en, not as the generic error."""
+    peer = await open_peer(live_server.url, path="/away.html")
+    texts = await peer.page.evaluate("""async () => {
+      const out = {};
+      for (const lang of ['fi', 'sv', 'en']) {
+        const d = (await import(`/js/i18n/${lang}.js`)).default;
+        out[lang] = [d['error.pseudonym_unavailable'], d['error.bad_proof_of_work'],
+                     d['error.generic']];
+      }
+      return out;
+    }""")
+    for lang, (unavailable, pow_failed, generic) in texts.items():
+        assert unavailable and pow_failed and generic not in (unavailable, pow_failed), lang
+    welcome = (Path(__file__).parents[2] / "web_client/js/views/welcome.js").read_text("utf-8")
+    known = welcome.split("KNOWN_ERRORS = [", 1)[1].split("]", 1)[0]
+    assert "'pseudonym_unavailable'" in known and "'bad_proof_of_work'" in known
     await peer.context.close()

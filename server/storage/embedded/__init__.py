@@ -18,6 +18,12 @@ from server.storage.stores import Stores
 def open_embedded(data_dir: Path) -> Stores:
     """Every store on the SQLite file in `data_dir` (created owner-only if missing)."""
     db = Database(data_dir)
+    rooms = EmbeddedRooms(db)
+
+    async def close() -> None:
+        rooms.flush()
+        await db.close()
+
     return Stores(identities=EmbeddedIdentities(db), keys=EmbeddedKeyDirectory(db),
-                  rooms=EmbeddedRooms(db), inbox=EmbeddedInbox(db), claims=EmbeddedClaims(db),
-                  server_keys=EmbeddedServerKeys(db), closer=db.close, backend="embedded")
+                  rooms=rooms, inbox=EmbeddedInbox(db), claims=EmbeddedClaims(db),
+                  server_keys=EmbeddedServerKeys(db), closer=close, backend="embedded")

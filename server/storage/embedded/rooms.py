@@ -5,6 +5,9 @@ from __future__ import annotations
 from server.domain.records import Member
 from server.storage.embedded.db import Database
 
+# Sequence numbers leased from the file at a time (see `EmbeddedRooms.next_seq`).
+SEQ_LEASE = 1000
+
 
 class EmbeddedRooms:
     """One process holds every connection, so membership needs no sharing."""
@@ -16,6 +19,7 @@ class EmbeddedRooms:
         self._owner_of: dict[tuple[str, str], str] = {}
         self._owned: dict[str, set[tuple[str, str]]] = {}
         self._beats: dict[str, float] = {}
+        self._seq: dict[str, list[int]] = {}  # room -> [last given, leased ceiling on disk]
 
     def __repr__(self) -> str:
         return f"EmbeddedRooms(rooms={len(self._sids)})"
@@ -27,6 +31,10 @@ class EmbeddedRooms:
     async def sids(self, room: str) -> dict[str, bytes]:
         """See RoomStore."""
         return dict(self._sids.get(room, {}))
+
+    async def has_sid(self, room: str, sid: str) -> bool:
+        """See RoomStore."""
+        return sid in self._sids.get(room, ())
 
     async def add(self, room: str, sid: str, member: Member, owner: str) -> None:
         """See RoomStore."""
@@ -77,11 +85,35 @@ class EmbeddedRooms:
         return int(row[0]) if row else 0
 
     async def next_seq(self, room: str) -> int:
-        """See RoomStore."""
-        return self._bump(room, "seq")
+        """See RoomStore. Numbers come from memory; the file holds a ceiling leased
+        `SEQ_LEASE` at a time (one write per `SEQ_LEASE` envelopes), and `flush` (at close)
+        writes the last number given. After a crash numbering goes on above the ceiling: a gap,
+        never a number given twice."""
+        state = self._seq.get(room)
+        if state is None:
+            row = self._d.one("SELECT value FROM counters WHERE room = ? AND name = 'seq'",
+                              (room,))
+            last = int(row[0]) if row else 0
+            state = self._seq[room] = [last, last]
+        state[0] += 1
+        if state[0] > state[1]:
+            state[1] = state[0] + SEQ_LEASE - 1
+            self._set_seq(room, state[1])
+        return state[0]
+
+    def _set_seq(self, room: str, value: int) -> None:
+        self._d.db.execute("INSERT INTO counters VALUES (?, 'seq', ?) ON CONFLICT (room, name) "
+                           "DO UPDATE SET value = excluded.value", (room, value))
+
+    def flush(self) -> None:
+        """Write the last sequence number given of every room (a clean close)."""
+        for room, (last, _) in self._seq.items():
+            self._set_seq(room, last)
+        self._seq.clear()
 
     async def forget(self, room: str) -> None:
         """See RoomStore."""
+        self._seq.pop(room, None)
         db = self._d.db
         with db:
             db.execute("DELETE FROM counters WHERE room = ?", (room,))

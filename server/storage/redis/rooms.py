@@ -40,6 +40,10 @@ class RedisRooms:
         raw = await self._r.hgetall(_room(room, "sids"))
         return {sid: base64.b64decode(key) for sid, key in raw.items()}
 
+    async def has_sid(self, room: str, sid: str) -> bool:
+        """See RoomStore."""
+        return bool(await self._r.hexists(_room(room, "sids"), sid))
+
     async def add(self, room: str, sid: str, member: Member, owner: str) -> None:
         """See RoomStore."""
         key = member.key_b64

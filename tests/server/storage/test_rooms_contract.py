@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from server.domain.roles import Role
+from server.storage.embedded.rooms import EmbeddedRooms
 from server.storage.stores import Stores
 from tests.server.storage.conftest import KEY_A, KEY_B, KEY_C, member
 
@@ -22,6 +23,8 @@ async def test_room_membership(stores: Stores) -> None:
     await store.add(room, "s3", b, "p2")
     assert sorted(await store.members(room), key=lambda m: m.pseudonym) == [a, b]
     assert await store.sids(room) == {"s1": KEY_A, "s2": KEY_A, "s3": KEY_B}
+    assert await store.has_sid(room, "s3") and not await store.has_sid(room, "s9")
+    assert not await store.has_sid("other/2026-11-26", "s1")
     assert await store.remove_sid(room, "s1") is None  # A still has s2
     assert await store.remove_sid(room, "s2") == a  # the member who left, role and name too
     assert await store.remove_sid(room, "nope") is None
@@ -51,6 +54,29 @@ async def test_counters_survive_reopening(open_stores: Callable[[], Stores]) -> 
     second = open_stores()
     try:
         assert await second.rooms.next_seq("r") == 2 and await second.rooms.epoch("r") == 1
+    finally:
+        await second.close()
+
+
+async def test_sequence_numbers_survive_a_crash_without_a_write_per_envelope(
+        open_stores: Callable[[], Stores]) -> None:
+    first = open_stores()
+    given = [await first.rooms.next_seq("crash") for _ in range(2500)]
+    assert given == list(range(1, 2501))
+    if isinstance(first.rooms, EmbeddedRooms):
+        # Writes to the file: one lease per SEQ_LEASE numbers, not one per envelope.
+        db = first.rooms._d.db
+        changes = db.total_changes
+        for _ in range(500):
+            await first.rooms.next_seq("crash")
+        assert db.total_changes - changes <= 1
+        given += list(range(2501, 3001))
+        db.close()  # a crash: `close` never runs
+    else:
+        await first.close()
+    second = open_stores()
+    try:
+        assert await second.rooms.next_seq("crash") > max(given)
     finally:
         await second.close()
 

@@ -30,6 +30,8 @@ export default {
   'welcome.signing_in': 'Signing you in…',
 
   'error.pseudonym_taken': 'Someone already uses that name. Try another, or let us pick one.',
+  'error.pseudonym_unavailable': 'No free name could be found just now. Choose a name yourself, or try again in a moment.',
+  'error.bad_proof_of_work': 'Signing in did not go through (the check this device solves failed). Please try again.',
   'error.pseudonym_reserved': 'That name is kept for the team. Please choose another.',
   'error.pseudonym_invalid': 'That name does not work here. Use 3–24 letters, numbers, - or _.',
   'error.rate_limited': 'That was a lot at once. Wait a moment and try again.',

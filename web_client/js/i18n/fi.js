@@ -30,6 +30,8 @@ export default {
   'welcome.signing_in': 'Kirjaudutaan…',
 
   'error.pseudonym_taken': 'Joku käyttää jo tätä nimeä. Kokeile toista tai anna meidän keksiä nimi.',
+  'error.pseudonym_unavailable': 'Vapaata nimeä ei löytynyt juuri nyt. Valitse nimi itse tai yritä hetken päästä uudelleen.',
+  'error.bad_proof_of_work': 'Kirjautuminen ei onnistunut (laitteen ratkaisema tarkistus epäonnistui). Yritä uudelleen.',
   'error.pseudonym_reserved': 'Tämä nimi on varattu tiimille. Valitse toinen.',
   'error.pseudonym_invalid': 'Tämä nimi ei käy. Käytä 3–24 kirjainta, numeroa, viivaa tai alaviivaa.',
   'error.rate_limited': 'Nyt tuli paljon kerralla. Odota hetki ja yritä uudelleen.',

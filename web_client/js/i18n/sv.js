@@ -30,6 +30,8 @@ export default {
   'welcome.signing_in': 'Loggar in…',
 
   'error.pseudonym_taken': 'Någon använder redan det namnet. Prova ett annat, eller låt oss välja.',
+  'error.pseudonym_unavailable': 'Inget ledigt namn hittades just nu. Välj ett namn själv eller försök igen om en stund.',
+  'error.bad_proof_of_work': 'Inloggningen gick inte igenom (kontrollen som enheten löser misslyckades). Försök igen.',
   'error.pseudonym_reserved': 'Det namnet är reserverat för teamet. Välj ett annat.',
   'error.pseudonym_invalid': 'Det namnet fungerar inte här. Använd 3–24 bokstäver, siffror, - eller _.',
   'error.rate_limited': 'Det blev mycket på en gång. Vänta en stund och försök igen.',

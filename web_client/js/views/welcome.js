@@ -3,7 +3,8 @@
 import { h, field } from '../dom.js';
 
 const KNOWN_ERRORS = ['pseudonym_taken', 'pseudonym_reserved', 'pseudonym_invalid',
-  'rate_limited', 'offline', 'timeout', 'disconnected', 'too_many_connections'];
+  'rate_limited', 'offline', 'timeout', 'disconnected', 'too_many_connections',
+  'pseudonym_unavailable', 'bad_proof_of_work'];
 
 export default {
   name: 'welcome',

@@ -1,5 +1,5 @@
-"""Socket.IO's fan-out across processes on Redis: python-socketio's manager with the store's
-connection options (server/storage/redis/connection.py) and a bounded listen backoff, so the
+"""Socket.IO's fan-out across processes on Redis: python-socketio's manager with the stores'
+connection options (server/redis_options.py) and a bounded listen backoff, so the
 subscriber comes back within seconds after a Redis restart instead of python-socketio's doubling
 wait of up to a minute."""
 
@@ -13,21 +13,21 @@ from typing import Any
 
 import socketio
 
-from server.storage.redis.connection import redis_options
+from server.redis_options import redis_options
 
 LISTEN_BACKOFF_SECONDS = (0.1, 2.0)
 """First and longest wait before the fan-out subscriber reconnects (python-socketio: 1 s, up
 to 60 s, during which this process misses every other process's emits)."""
 
 
-class FanoutManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     """python-socketio's Redis manager with `redis_options()` and a bounded listen backoff."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url, redis_options=redis_options())
 
     def __repr__(self) -> str:
-        return "FanoutManager()"
+        return "RetryingRedisManager()"
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         # Same loop as python-socketio 5.x's, with LISTEN_BACKOFF_SECONDS instead of 1..60 s;
