@@ -31,6 +31,7 @@ from client.errors import UNKNOWN_USER, ClientError
 from client.groups import Groups
 from client.inbox import Inbox
 from client.keystore import Keystore
+from client.moderation import MOD_PUSHES, ModerationFeed
 from client.prekeys import Prekeys
 from client.session import Session
 from client.signin import sign_in
@@ -79,6 +80,10 @@ class PeerClient:
         self._session.on("group.closing", self._groups.on_closing)
         self._session.on("group.closed", self._groups.on_closed)
         self._session.on("keys.low", self._prekeys.on_low)
+        self.moderation = ModerationFeed()
+        """Moderation pushes (alerts, sanction notices, room notices, tombstones)."""
+        for name in MOD_PUSHES:
+            self._session.on(name, self.moderation.handler(name))
 
     def __repr__(self) -> str:
         return f"PeerClient(pseudonym={self.pseudonym!r}, rooms={sorted(self._groups.keys.rooms)})"

@@ -31,6 +31,7 @@ from client.errors import (
     ClientError,
     TransportError,
 )
+from client.moderation import MOD_PUSHES
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ PUSH_EVENTS = (
     "group.closed",
     "direct.envelope",
     "keys.low",
+    *MOD_PUSHES,  # issue 10 (client/moderation.py)
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

@@ -10,6 +10,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from config.moderation_settings import ModerationSettings
 from config.settings import DEFAULTS, Settings
 from server.clock import Clock, Random
 from server.domain.ratelimit import TokenBucket
@@ -72,6 +73,7 @@ class Services:
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
     staff_names: StaffNames
+    mod_settings: ModerationSettings  # texts and alert policy (issue 10)
     sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
     signin_rate: SourceRate | None = None
 
