@@ -88,12 +88,14 @@ class StaffClient:
     async def login(
         cls, url: str, username: str, password: str, totp: str | None = None, *,
         keystore: str | os.PathLike[str] | None = None, passphrase: str | None = None,
-        clock: Clock = system_clock, rng: Rng = system_rng,
+        clock: Clock = system_clock, rng: Rng = system_rng, watch: bool = True,
     ) -> StaffClient:
         """Sign in (password, and the TOTP code when the account needs one), then open the
         socket as that account. Refusals keep the server's codes (``login_failed``,
         ``totp_required``, ``login_backoff`` ...). ``keystore`` keeps the device identity
-        across runs (the account stays bound to one key)."""
+        across runs (the account stays bound to one key). A moderator's client runs the
+        detector on what it decrypts and flags it (``watch``; off for tests that need to know
+        which flag raised an alert)."""
         body: dict[str, Any] = {"username": username, "password": password}
         if totp is not None:
             body["totp"] = totp
@@ -104,7 +106,7 @@ class StaffClient:
             url, None, keystore, passphrase=passphrase, clock=clock, rng=rng,
             headers={"Cookie": f"{STAFF_COOKIE}={token}"})
         staff = cls(url, peer, token, str(answer.get("role") or peer.role))
-        if peer.role == "moderator":
+        if watch and peer.role == "moderator":
             staff.moderation.watch()  # my client flags what it decrypts (detector, metadata)
         return staff
 

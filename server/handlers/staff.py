@@ -24,9 +24,9 @@ from config.staff_settings import PASSWORD_MAX_CHARS, StaffSettings
 from server.clock import Clock, Random
 from server.domain import staff as policy
 from server.domain.staff_secrets import SealError, open_totp, seal_totp
-from server.errors import ApiError
 from server.logs import EventLog
-from server.storage.staff_port import StaffAccount, StaffSession, StaffStore
+from server.storage.staff import StaffAccount, StaffSession, StaffStore
+from server.wire.errors import ApiError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,6 +267,14 @@ class StaffService:
         await self.store.sweep(now)
         self._log.info("staff.login", user_id=policy.staff_id(account.folded), role=account.role)
         return LoginResult(session=session, token=token)
+
+    async def bind_key(self, folded: str, identity_key: bytes) -> bytes | None:
+        """Bind the account's end-to-end identity key (socket sign-in); the one it replaced."""
+        return await self.store.bind_key(folded, identity_key)
+
+    async def bound_keys(self) -> dict[str, bytes]:
+        """folded username -> bound identity key."""
+        return await self.store.bound_keys()
 
     async def logout(self, token: str | None) -> bool:
         """End the session of this token (no-op for an unknown one)."""

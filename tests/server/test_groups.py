@@ -16,6 +16,7 @@ from e2ee.membership import verify_membership as e2ee_verify_membership
 from server.clock import FakeClock
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, unb64
+from tests.server.mod_harness import connect_staff
 
 HEL = ZoneInfo("Europe/Helsinki")
 
@@ -85,7 +86,7 @@ async def test_relay_stamps_sender_seq_and_franking(live_server: LiveServer) -> 
             assert (got["sender"], got["seq"], got["sender_key"]) == (
                 "Aada", 1, base64.b64encode(a.identity_key).decode())
             assert got["stamp"] == sent["stamp"] and unb64(got["commitment"]) == commitment
-        key = live_server.relay.keys.franking_key
+        key = live_server.services.keys.franking_key
         expected = hmac.new(key, b"iltapiiri/frank-stamp/v1\x00" + commitment + a.identity_key
                             + room.encode() + b"\x00" + sent["ts"].to_bytes(8, "big"),
                             hashlib.sha256).digest()
@@ -149,12 +150,8 @@ async def test_groups_api_matches_event(live_server: LiveServer) -> None:
 async def test_evening_schedule_with_a_fake_clock(live_server_factory: LiveServerFactory
                                                   ) -> None:
     clock = FakeClock(helsinki(18, 40))
-    mod = Peer()
-    server = await live_server_factory(
-        clock=clock, run_scheduler=False,
-        moderator_keys=frozenset({base64.b64encode(mod.identity_key).decode()}))
-    await mod.sio.connect(server.url, transports=["websocket"])
-    assert (await mod.authenticate("Ohjaava Tähti"))["role"] == "moderator"
+    server = await live_server_factory(clock=clock, run_scheduler=False)
+    mod = await connect_staff(server, "Ohjaava Tähti")
     peer = await Peer.connect(server.url, "Vertainen")
     try:
         assert (await peer.call("group.join", {"group_id": "nightly"}))["error"] == \
@@ -204,12 +201,8 @@ async def test_evening_schedule_with_a_fake_clock(live_server_factory: LiveServe
 async def test_moderator_leaving_does_not_strand_the_lobby_state(
         live_server_factory: LiveServerFactory) -> None:
     clock = FakeClock(helsinki(19, 10))
-    mod = Peer()
-    server = await live_server_factory(
-        clock=clock, run_scheduler=False,
-        moderator_keys=frozenset({base64.b64encode(mod.identity_key).decode()}))
-    await mod.sio.connect(server.url, transports=["websocket"])
-    await mod.authenticate("Ohjaava Kuu")
+    server = await live_server_factory(clock=clock, run_scheduler=False)
+    mod = await connect_staff(server, "Ohjaava Kuu")
     room = (await mod.call("group.join", {"group_id": "nightly"}))["room"]
     await mod.call("group.leave", {"room": room})
     peer = await Peer.connect(server.url, "Myöhäinen")
@@ -237,7 +230,7 @@ async def test_capacity_holds_under_concurrent_joins(
         epochs = sorted(r["epoch"] for r in replies if r["ok"])
         assert epochs == [1, 2]
         room = next(r["room"] for r in replies if r["ok"])
-        assert len(await server.relay.store.room_members(room)) == 2
+        assert len(await server.services.stores.rooms.members(room)) == 2
     finally:
         for p in peers:
             await p.close()

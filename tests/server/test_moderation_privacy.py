@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server.storage.moderation_embedded import DB_FILE
+from server.storage.embedded.moderation import DB_FILE
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import envelope
-from tests.server.mod_harness import ModPeer, key_b64, new_key, self_flag
+from tests.server.mod_harness import ModPeer, connect_staff, self_flag
 
 CANARY = "CANARY-crisis-3b9d"
 REASON = "CANARY-reason-8c1e"
@@ -42,10 +42,8 @@ async def test_no_plaintext_reason_or_address_in_store_audit_or_logs(
         live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any],
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    key = new_key()
-    server = await live_server_factory(moderator_keys=frozenset({key_b64(key)}),
-                                       **backend_kwargs)
-    mod = await ModPeer.connect(server.url, "Kuu Lintu", key=key)
+    server = await live_server_factory(**backend_kwargs)
+    mod = await connect_staff(server, "Kuu Lintu")
     peer = await ModPeer.connect(server.url, "Writer")
     room = await mod.join()
     await peer.join()
@@ -61,7 +59,7 @@ async def test_no_plaintext_reason_or_address_in_store_audit_or_logs(
     assert mute["ok"], mute
     told = await peer.next("mod.notice")
     assert told["reason"]["en"] == REASON  # the person is told the moderator's words
-    rows = await server.relay.moderation.audit_rows()
+    rows = await server.services.stores.moderation.audit_rows()
     audit = b"".join(entry for entry, _ in rows)
     assert rows and REASON.encode() not in audit and CANARY.encode() not in audit
     if backend_kwargs:

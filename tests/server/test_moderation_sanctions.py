@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from server.clock import FakeClock
 from tests.fixtures.server import LiveServerFactory
-from tests.server.mod_harness import ModPeer, key_b64, new_key
+from tests.server.mod_harness import ModPeer, connect_staff
 
 NOON = datetime(2026, 6, 10, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki")).timestamp()
 EVENING = datetime(2026, 6, 10, 19, 30, tzinfo=ZoneInfo("Europe/Helsinki")).timestamp()
@@ -20,10 +20,8 @@ async def _room(factory: LiveServerFactory, backend: dict[str, Any], *, n_mods: 
                 start: float = NOON, group: str = "open"
                 ) -> tuple[Any, FakeClock, list[ModPeer], ModPeer, str]:
     clock = FakeClock(start)
-    keys = [new_key() for _ in range(n_mods)]
-    server = await factory(moderator_keys=frozenset(key_b64(k) for k in keys), clock=clock,
-                           run_scheduler=False, **backend)
-    mods = [await ModPeer.connect(server.url, f"Mod{i}", key=k) for i, k in enumerate(keys)]
+    server = await factory(clock=clock, run_scheduler=False, **backend)
+    mods = [await connect_staff(server, f"Mod{i}") for i in range(n_mods)]
     room = await mods[0].join(group)
     peer = await ModPeer.connect(server.url, "Peer")
     await peer.join(group)
@@ -59,7 +57,7 @@ async def test_a_mute_refuses_sends_with_a_notice_until_it_expires_by_itself(
     assert (await peer.send(room))["error"] == "muted"
     clock.advance(1)
     assert "seq" in await peer.send(room)
-    assert server.relay.metrics.sanctions["mute"] == 1
+    assert server.services.metrics.sanctions["mute"] == 1
     await _close(peer, mod)
 
 
@@ -177,7 +175,7 @@ async def test_every_staff_event_is_refused_to_a_peer_and_a_moderator_of_another
     await bystander.join()
     existing = await mod.call("mod.sanction", _sanction(room, "slow_mode", seconds=5))
     sid = existing["sanction"]["sanction_id"]
-    before = await server.relay.moderation.sanctions_for(room, "Peer")
+    before = await server.services.stores.moderation.sanctions_for(room, "Peer")
     for kind, fields in STAFF_REQUESTS:
         for actor, code in ((bystander, "not_staff"), (elsewhere, "not_room_moderator")):
             if kind == "read_only" and actor is bystander:
@@ -195,8 +193,8 @@ async def test_every_staff_event_is_refused_to_a_peer_and_a_moderator_of_another
     staff = await mod.call("mod.sanction", _sanction(room, "mute", pseudonym="Mod0",
                                                      minutes=5))
     assert staff["error"] == "target_is_staff"
-    assert await server.relay.moderation.sanctions_for(room, "Peer") == before
-    assert await server.relay.moderation.on_duty() == set()
+    assert await server.services.stores.moderation.sanctions_for(room, "Peer") == before
+    assert await server.services.stores.moderation.on_duty() == set()
     clock.advance(10)
     assert "seq" in await peer.send(room)
     await _close(peer, mod, elsewhere, bystander)

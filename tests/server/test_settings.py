@@ -25,27 +25,36 @@ def test_full_file(tmp_path: Path) -> None:
     path.write_text(
         '[server]\nhost = "0.0.0.0"\nport = 9000\ndata_dir = "d"\ngroups_file = "g.toml"\n'
         '[identity]\npseudonym_window_days = 10\nreserved_names = ["Liisa"]\n'
-        'moderator_keys = ["AAAA"]\n[inbox]\nttl_days = 3\nmax_per_recipient = 9\n'
+        '[inbox]\nttl_days = 3\nmax_per_recipient = 9\n'
         'max_per_sender = 4\n[limits]\nsend_rate_per_second = 50\nsend_burst = 100\n'
         'auth_timeout_seconds = 2.5\nmax_connections_per_key = 3\n', encoding="utf-8")
     s = load_settings(path)
     assert (s.host, s.port, s.data_dir) == ("0.0.0.0", 9000, tmp_path / "d")
     assert [g.id for g in s.groups] == ["x"]
-    assert s.reserved_names == ("Liisa",) and s.moderator_keys == frozenset({"AAAA"})
+    assert s.reserved_names == ("Liisa",) and not hasattr(s, "moderator_keys")
     assert (s.inbox_ttl_seconds, s.inbox_max_per_recipient) == (3 * 86400, 9)
     assert (s.send_rate, s.send_burst, s.pseudonym_window_days) == (50.0, 100.0, 10)
     assert (s.inbox_max_per_sender, s.auth_timeout_seconds, s.max_connections_per_key) == \
         (4, 2.5, 3)
 
 
-def test_defaults_are_the_named_limits() -> None:
+def test_an_empty_file_gives_the_settings_field_defaults() -> None:
+    """One place for defaults: parse_settings reads the Settings fields, so an empty document
+    and a default-built Settings agree on every field (groups and staff come from files)."""
+    from dataclasses import fields
+
+    from config.settings import DEFAULTS, Settings
+
+    parsed = parse_settings({}, Path("."))
+    for f in fields(Settings):
+        if f.name not in ("groups", "staff"):
+            assert getattr(parsed, f.name) == getattr(DEFAULTS, f.name), f.name
+
+
+def test_the_server_limits_hold_no_copy_of_a_setting() -> None:
     from server import limits
 
-    s = load_settings(None)
-    assert s.inbox_max_per_recipient == limits.DEFAULT_INBOX_MAX_PER_RECIPIENT
-    assert s.inbox_max_per_sender == limits.DEFAULT_INBOX_MAX_PER_SENDER
-    assert s.auth_timeout_seconds == limits.DEFAULT_AUTH_TIMEOUT_SECONDS
-    assert s.max_connections_per_key == limits.DEFAULT_MAX_CONNECTIONS_PER_KEY
+    assert not [name for name in vars(limits) if name.startswith("DEFAULT_")]
 
 
 @pytest.mark.parametrize("doc", [
