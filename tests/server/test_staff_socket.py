@@ -73,3 +73,16 @@ async def test_a_new_device_key_is_audited_and_sign_out_ends_the_socket(
         assert ("staff_session_ended", staff_id(folded)) in await _actions(server)
     finally:
         await second.close()
+
+
+async def test_a_counsellor_signs_in_with_the_second_factor_and_is_shown_as_one(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any]) -> None:
+    server = await live_server_factory(**backend_kwargs)
+    counsellor = await connect_staff(server, "Neuvoja Noora", role="counsellor")
+    try:
+        joined = await counsellor.call("group.join", {"group_id": "open"})
+        assert joined["membership"]["role"] == "counsellor"
+        # A counsellor is staff but not a moderator: the moderation events refuse it.
+        assert (await counsellor.call("mod.duty", {"on": True}))["error"] == "not_moderator"
+    finally:
+        await counsellor.close()
