@@ -89,7 +89,7 @@ async def _active(services: Services) -> list[Alert]:
 async def _put(services: Services, alert: Alert) -> None:
     active = alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED)
     await services.stores.moderation.put_alert(alert.id, alert.room, alert.message_id, active,
-                                     json.dumps(to_record(alert)))
+                                               json.dumps(to_record(alert)))
 
 
 async def _history(services: Services, night: str, pseudonym: str) -> RiskHistory:

@@ -194,8 +194,9 @@ def public(s: Sanction) -> dict[str, Any]:
 
 async def _impose(services: Services, conn: Connection, s: Sanction) -> dict[str, Any]:
     assert conn.pseudonym is not None
-    await services.stores.moderation.put_sanction(s.id, s.room, s.pseudonym, s.kind is SanctionKind.BAN,
-                                        json.dumps(to_record(s)))
+    await services.stores.moderation.put_sanction(s.id, s.room, s.pseudonym,
+                                                  s.kind is SanctionKind.BAN,
+                                                  json.dumps(to_record(s)))
     services.metrics.sanctions[str(s.kind)] += 1
     await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
                            action="sanction", room=s.room, pseudonym=s.pseudonym,
@@ -253,8 +254,8 @@ async def lift(services: Services, conn: Connection, req: Lift) -> dict[str, Any
         await _refused(services, conn, current.room or "-", exc.code)
         raise rule_error(exc) from None
     await services.stores.moderation.put_sanction(lifted.id, lifted.room, lifted.pseudonym,
-                                        lifted.kind is SanctionKind.BAN,
-                                        json.dumps(to_record(lifted)))
+                                                  lifted.kind is SanctionKind.BAN,
+                                                  json.dumps(to_record(lifted)))
     await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
                            action="sanction_lift", room=lifted.room, pseudonym=lifted.pseudonym,
                            details={"sanction_id": lifted.id, "kind": str(lifted.kind)})
@@ -279,7 +280,8 @@ async def gate(services: Services, conn: Connection, room: str, action: Action, 
         notice = refusal_notice(decision)
         raise ApiError(decision.code, notice=None if notice is None else notice_body(notice))
     if action is Action.SEND and slow:
-        await services.stores.moderation.set_last_sent(room, conn.pseudonym, now, SLOW_MODE_TTL_SECONDS)
+        await services.stores.moderation.set_last_sent(room, conn.pseudonym, now,
+                                                       SLOW_MODE_TTL_SECONDS)
 
 
 EVENTS = (

@@ -30,4 +30,5 @@ def open_embedded(data_dir: Path) -> Stores:
 
     return Stores(identities=EmbeddedIdentities(db), keys=EmbeddedKeyDirectory(db),
                   rooms=rooms, inbox=EmbeddedInbox(db), claims=EmbeddedClaims(db),
-                  server_keys=EmbeddedServerKeys(db), moderation=moderation, closer=close, backend="embedded")
+                  server_keys=EmbeddedServerKeys(db), moderation=moderation, closer=close,
+                  backend="embedded")
