@@ -16,6 +16,10 @@ REPORT_REASONS: Final = ("harassment", "personal_data", "selling", "crisis", "ot
 REPORTS_PER_WINDOW: Final = 5
 """Reports one identity key may send per window, across processes."""
 REPORT_WINDOW_SECONDS: Final = 600
+REPORT_LEVELS: Final = {"crisis": 3, "harassment": 2, "personal_data": 2, "selling": 2,
+                         "other": 2}
+"""The alert level a stamped report raises (source "report"): a reported crisis asks for a
+moderator's eyes at level 3; a level 4 alert comes only from the detector."""
 MAX_RECIPIENTS: Final = 32
 """Most moderators one report is sealed to (e2ee.limits.MAX_REPORT_RECIPIENTS)."""
 

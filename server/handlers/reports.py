@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from e2ee.franking import verify_stamp
+from moderation.flags import Flag, FlagSource
 from moderation.reports import (
+    REPORT_LEVELS,
     REPORT_WINDOW_SECONDS,
     REPORTS_PER_WINDOW,
     Recipient,
@@ -26,7 +28,7 @@ from moderation.reports import (
 from server.clock import now_ms
 from server.domain.ids import user_id, user_room
 from server.domain.roles import Role
-from server.handlers import audit_log
+from server.handlers import audit_log, moderation
 from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.wire.errors import ApiError
@@ -100,6 +102,12 @@ async def report(services: Services, conn: Connection, req: ReportRequest) -> di
                              stamped=stamped, reason=req.reason, at=now_ms(services.clock),
                              sealed=box.to_wire())
         await services.emitter.emit(push, to=user_room(by_key[box.to].staff_id))
+    if stamped and sender is not None:  # the relay vouches for who sent it: alert as "report"
+        await moderation.record_flag(services, Flag(
+            room=req.room, message_id=str(req.message_id), pseudonym=sender.pseudonym,
+            severity=REPORT_LEVELS[req.reason], categories=(req.reason,),
+            rule_ids=(f"report.{req.reason}",), source=FlagSource.REPORT, at=now),
+            actor=conn.user_id)
     await audit_log.append(services.stores.moderation, services.clock, actor=conn.user_id,
                            action="report", room=req.room,
                            details={"message_id": str(req.message_id), "reason_code": req.reason,

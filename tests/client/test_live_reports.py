@@ -51,6 +51,10 @@ async def test_a_true_report_verifies_and_a_forged_one_does_not(
         assert true.sender == writer.pseudonym and true.reason == "harassment"
         assert true.note == "uhkaus" and true.summary.startswith("verified: this exact message")
         assert true.sent_at == received.sent_at
+        # A stamped report also raises the message's alert, source "report", at level 2.
+        alert = await staff.next_alert(5)
+        assert (alert.source, alert.severity, alert.categories) == ("report", 2, ("harassment",))
+        assert alert.pseudonym == writer.pseudonym and alert.message_id == str(received.seq)
         # The same report again: the first id, nobody pushed again.
         again = await gr.report(received, "harassment")
         assert again["duplicate"] is True and again["report_id"] == answer["report_id"]
