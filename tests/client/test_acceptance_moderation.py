@@ -53,6 +53,9 @@ async def test_issue_10_moderator_alert_report_mute_and_no_plaintext(
         room = (await staff.join_group("open")).room
         gw, gr = await writer.join_group("open"), await reporter.join_group("open")
         await detector_ready()
+        # The moderator badge is the server's signed word (membership v2), not a field.
+        assert gr.roles == {"Ohjaaja Olli": "moderator", writer.pseudonym: "peer",
+                            reporter.pseudonym: "peer"}
 
         # 1. A crisis sentence: the alert reaches the moderator in the room within a second.
         started = time.perf_counter()
