@@ -38,6 +38,7 @@ from client.session import Session
 from client.signin import sign_in
 from client.wire import GroupInfo
 from e2ee.content import SenderKeyDistribution
+from e2ee.reports import OpenedReport, SealedReport
 from e2ee.safety import format_safety_number, safety_number
 
 
@@ -130,6 +131,10 @@ class PeerClient:
         peer._save()
         await peer._session.open(peer._set_up, on_overflow=peer._inbox.fetch, name=peer.pseudonym)
         return peer
+
+    def open_report(self, sealed: SealedReport, room: str, commitment: bytes) -> OpenedReport:
+        """Open a report box sealed to this device (a moderator's; client/reports.py)."""
+        return self._engine.open_report(sealed, room, commitment)
 
     def add_listener(self, listener: Listener) -> None:
         """Also call ``listener(message, chat)`` for every message delivered (e.g. the CLI)."""

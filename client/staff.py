@@ -138,7 +138,7 @@ class StaffClient:
         """The next report sealed to me, opened and checked: ``.verified`` is "this exact
         message was sent by ``.sender`` at ``.sent_at``"; ``.text`` the revealed text."""
         push = await self.moderation.feed.next("mod.report", timeout)
-        return open_mod_report(self.peer._engine.open_report, push)
+        return open_mod_report(self.peer.open_report, push)
 
     # -- actions (docs/protocol.md, `mod.sanction`) ----------------------------------------
 
