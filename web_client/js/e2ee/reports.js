@@ -11,14 +11,13 @@
  */
 
 import {
-  b64d, b64e, concat, fail, fromUtf8, MAX_CONTEXT_BYTES, MAX_PLAINTEXT_BYTES, MAX_TEXT_BYTES,
-  PROTOCOL_VERSION, Reader, utf8, Writer,
+  b64d, b64e, concat, fail, fromUtf8, MAX_CONTEXT_BYTES, MAX_PLAINTEXT_BYTES, MAX_REPORT_NOTE_BYTES,
+  MAX_REPORT_RECIPIENTS, MAX_TEXT_BYTES, PROTOCOL_VERSION, Reader, utf8, Writer,
 } from './bytes.js';
 import { verifyCommitment } from './franking.js';
 import { aeadDecrypt, aeadEncrypt, hkdf, x25519, x25519KeyPair } from './keys.js';
 
 export const REPORT_LABEL = new TextEncoder().encode('iltapiiri/report/v1\u0000');
-export const MAX_REPORT_NOTE_BYTES = 1024;
 export const MAX_BOX_BYTES = MAX_PLAINTEXT_BYTES + 1024;
 const OPENING_TAG = 0x40;
 const REPORT_TAG = 0x50;
@@ -124,7 +123,7 @@ export async function sendReport(relay, openingWire, messageId, reason, { note =
   const opening = openingFromWire(openingWire);
   const reply = await relay.request('report.recipients', { room: opening.room });
   const recipients = [];
-  for (const r of (reply.recipients || []).slice(0, 32)) {
+  for (const r of (reply.recipients || []).slice(0, MAX_REPORT_RECIPIENTS)) {
     try {
       const to = b64d(r.identity_key, 'identity_key', 32);
       const dhKey = b64d(r.dh_key, 'dh_key', 32);
