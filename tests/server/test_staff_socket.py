@@ -77,12 +77,18 @@ async def test_a_new_device_key_is_audited_and_sign_out_ends_the_socket(
 
 async def test_a_counsellor_signs_in_with_the_second_factor_and_is_shown_as_one(
         live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any]) -> None:
-    server = await live_server_factory(**backend_kwargs)
+    server = await live_server_factory(run_scheduler=False, **backend_kwargs)
     counsellor = await connect_staff(server, "Neuvoja Noora", role="counsellor")
     try:
         joined = await counsellor.call("group.join", {"group_id": "open"})
         assert joined["membership"]["role"] == "counsellor"
         # A counsellor is staff but not a moderator: the moderation events refuse it.
         assert (await counsellor.call("mod.duty", {"on": True}))["error"] == "not_moderator"
+        # An admin disables the account (as `admin disable` does): its socket ends.
+        await server.scheduler.tick()
+        await counsellor.nothing("staff.session_ended", 0.1)
+        await server.app[STAFF].disable("Neuvoja Noora")
+        await server.scheduler.tick()
+        assert (await counsellor.next("staff.session_ended"))["error"] == "session_expired"
     finally:
         await counsellor.close()
