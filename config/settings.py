@@ -138,6 +138,9 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     d = DEFAULTS
     server = _table(data, "server")
     identity = _table(data, "identity")
+    if "moderator_keys" in identity:  # removed on purpose: say so rather than ignore it
+        raise SettingsError("[identity] moderator_keys was removed: moderators are staff accounts "
+                            "(python -m server admin create-staff --role moderator ...)")
     inbox = _table(data, "inbox")
     limits = _table(data, "limits")
     groups_file = server.get("groups_file")

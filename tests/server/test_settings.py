@@ -90,3 +90,10 @@ def test_shipped_sign_in_costs_are_real() -> None:
         frozenset()
     assert parse_settings({"server": {"key_file": "k/server.key"}}, Path("/srv")).key_file == \
         Path("/srv/k/server.key")
+
+
+def test_the_removed_moderator_keys_setting_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[identity]\nmoderator_keys = ["AAAA"]\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="create-staff"):
+        load_settings(path)
