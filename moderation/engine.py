@@ -243,13 +243,18 @@ class Detector:
             elif sent in cue_sentences["recent"] and e.severity > c.recent_cap:
                 flags.append("recent")  # yesterday's overdose is high, not happening now
                 eff = min(eff, c.recent_cap)
-            reported = clause_of[m.first] in cue_sentences["reported"]
+            quotable = e.category in c.quoted_categories
+            # Reported speech: a cue in the clause, or the phrase is the object of someone
+            # else's speech verb ("people who write kys", "dem som skriver ta livet av dig").
+            reported = clause_of[m.first] in cue_sentences["reported"] or (
+                bool(turns.speech) and e.category in c.framed_categories
+                and turns.framed(m, clause_of, quotable))
             if e.context == "self" and reported:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
             inside = bool(quotes) and any(
                 a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes)
-            if e.category in c.quoted_categories and (reported or inside):
+            if quotable and (reported or inside):
                 # 'someone wrote "kys" to you, that's not ok', "if someone tells you to kill
                 # yourself, report it": quoted or reported to condemn it, not addressed.
                 flags.append("quoted")

@@ -47,7 +47,8 @@ from moderation.verdict import set_aside  # noqa: E402
 DATA_FILE = ROOT / "config" / "detector.json"
 TEAM = ROOT / "data" / "detector"
 CASES = ROOT / "tests" / "moderation" / "cases"
-NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl")
+NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl",
+         "external_sealed4.jsonl")
 HOLDOUT_BATCH = "08"
 BITS = 15
 NGRAMS = (3, 4)

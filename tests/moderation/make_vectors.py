@@ -103,6 +103,20 @@ EXTRA: list[tuple[str, str | None]] = [
     ('i keep thinking "i want to die" all night', None),
     ("you asked earlier if i want to die. i dont, im just sad", None),
     ("im hopeless at cooking, burned the pasta", None),
+    # Speech frames (fourth round): someone else's speech verb governs the phrase; the writer's
+    # own speech, a threat told to the writer and own words after the frame stay.
+    ("people who write kys under posts are the worst", None),
+    ("whoever typed hope you die in your dms is a coward", "en"),
+    ("ne jotka huutelee tapa ittes on ääliöitä", None),
+    ("se tyyppi joka kirjotti sulle hirttäydy bannattiin", "fi"),
+    ("strunta i folk som skriver häng dig", None),
+    ("kommentarerna som sa hoppas du dör är borta nu", "sv"),
+    ("im telling you kys", None),
+    ("mä sanon sulle vaan et tapa ittes", None),
+    ("jag skriver det igen, ta livet av dig", None),
+    ("mun ovella on joku joka huutaa et se tappaa mut, se yrittää murtautua", None),
+    ("hon som skrev i morse tror att jag mår bra fast jag vill dö", None),
+    ("the nurse who texted this morning thinks im fine but i want to die", None),
 ]
 
 

@@ -75,6 +75,7 @@ export function compileDetector(data) {
     jokingUnless: new Set(data.context_effects.joking_unless || []),
     quotedCategories: new Set(data.context_effects.quoted_categories || []),
     addressedCategories: new Set(data.context_effects.addressed_categories || []),
+    framedCategories: new Set(data.context_effects.framed_categories || []),
     model: data.model ? compileModel(data.model, data.quantity_min, data.categories) : null,
   };
   // The prefilter (as Python's): entries that can make a verdict non-zero alone (strong) or
@@ -277,14 +278,18 @@ function detect(c, allTriggers, text, lang) {
       flags.push('recent');
       eff = Math.min(eff, fx.recent_caps_at);
     }
-    const reported = cues.reported.has(clauseOf[m.first]);
+    const quotable = c.quotedCategories.has(e.category);
+    // Reported speech: a cue in the clause, or the object of someone else's speech verb.
+    const reported = cues.reported.has(clauseOf[m.first])
+      || (turns.speech.length > 0 && c.framedCategories.has(e.category)
+        && turns.framed(m, clauseOf, quotable));
     if (e.context === 'self' && reported) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
     }
     const inside = quotes.length > 0
       && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b);
-    if (c.quotedCategories.has(e.category) && (reported || inside)) {
+    if (quotable && (reported || inside)) {
       flags.push('quoted'); // quoted or reported to condemn it, not addressed to anyone
       eff = 0;
     } else if (inside && turns.quotedFromOther(m, sentenceOf)) {
