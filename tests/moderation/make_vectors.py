@@ -117,6 +117,17 @@ EXTRA: list[tuple[str, str | None]] = [
     ("mun ovella on joku joka huutaa et se tappaa mut, se yrittää murtautua", None),
     ("hon som skrev i morse tror att jag mår bra fast jag vill dö", None),
     ("the nurse who texted this morning thinks im fine but i want to die", None),
+    # Indirect emergencies (fourth round) and their everyday look-alikes.
+    ("istun autotallissa moottori käynnissä ja ovi kiinni", None),
+    ("sitter i garaget med motorn igång och porten stängd", "fi"),
+    ("istun raiteilla ja odotan iltajunaa", "sv"),
+    ("sitter på rälsen och väntar på tåget", None),
+    ("annoin kaikki mun tavarat pois, en tarvii niitä enää", None),
+    ("mulla on lääkkeet piilossa ja laskin ne, riittää kyllä", None),
+    ("han skriker att han ska döda mig, han är här nu", None),
+    ("my ex keeps texting that hes going to hurt me tonight", None),
+    ("oon asemalla, seuraava juna tulee 23.10", None),
+    ("räknade mina tabletter, det räcker till måndag", None),
 ]
 
 
