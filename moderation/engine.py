@@ -73,24 +73,28 @@ class Detector:
         return winners[0]
 
     def _may_match(self, raw: Sequence[tuple[str, int, int]]) -> bool:
-        """False only if the verdict must be 0: no word is the key of a strong pattern, and the
-        modifier entries whose keys occur cannot complete any combination.
+        """False only if the verdict must be 0: no strong pattern has all its (up to two) key
+        elements among the words, and the modifier entries that have them cannot complete any
+        combination.
 
         Three or more one-letter words might be spaced-out letters: then always True.
         """
         c = self._c
         singles = 0
-        modifiers: set[int] = set()
+        slots: set[int] = set()
+        memo = c.matcher.slot_memo
         for word, _, _ in raw:
             if len(word) == 1:
                 singles += 1
                 if singles >= MIN_SPACED_RUN:
                     return True
-            strong, entries = c.matcher.anchor(word, c.tokenizer.forms(word))
-            if strong:
-                return True
-            modifiers |= entries
-        return len(modifiers) >= 2 and self._combination_possible(modifiers)
+            got = memo.get(word)
+            if got is None:
+                got = c.matcher.key_slots(word, c.tokenizer.forms(word))
+            if got:
+                slots |= got
+        strong, modifiers = c.matcher.possible(slots)
+        return strong or (len(modifiers) >= 2 and self._combination_possible(modifiers))
 
     def _combination_possible(self, entries: Iterable[int]) -> bool:
         """Do the tags of these entries cover some combination's needs? (a superset test)"""
@@ -165,7 +169,10 @@ class Detector:
             first_forms = (c.tokenizer.forms(w)[0] for w, _, _ in words)
             nothing = Detection(severity=0, categories=(), matches=(),
                                 language=self.resolve_language(first_forms, lang))
-            if model is None:
+            if model is None or not words or not model.level(
+                    model.risk_raw(norm.text, words, c.tokenizer.forms)):
+                # No spaced letters here (``_may_match``), so the raw words are the tokens:
+                # the model's score without building them; it raises very few such lines.
                 return nothing
             return with_model(model, nothing, norm, c.tokenizer.from_raw(norm.text, words),
                                truncated)

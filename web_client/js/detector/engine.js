@@ -180,18 +180,17 @@ function combinationPossible(c, entryIds) {
   return c.comboNeed.some((need) => need.every((t) => tags.has(t)));
 }
 
-/** False only if the verdict must be 0: no token is the key of a strong pattern and the
- * modifier entries whose keys occur cannot complete a combination. Spaced-out letters
- * (a joined token) always pass. */
+/** False only if the verdict must be 0: no strong pattern has all its (up to two) key elements
+ * among the tokens and the modifier entries that have them cannot complete a combination.
+ * Spaced-out letters (a joined token) always pass. */
 function mayMatch(c, tokens) {
-  const modifiers = new Set();
+  const slots = new Set();
   for (const tok of tokens) {
     if (tok.joined) return true;
-    const [strong, entries] = c.matcher.anchor(tok);
-    if (strong) return true;
-    for (const e of entries) modifiers.add(e);
+    for (const code of c.matcher.keySlots(tok)) slots.add(code);
   }
-  return modifiers.size >= 2 && combinationPossible(c, modifiers);
+  const [strong, modifiers] = c.matcher.possible(slots);
+  return strong || (modifiers.size >= 2 && combinationPossible(c, modifiers));
 }
 
 /** A strong entry matched, or modifiers of two different entries (a combination). */
