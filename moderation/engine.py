@@ -60,10 +60,13 @@ class Detector:
     def resolve_language(self, words: Iterable[str], hint: str | None) -> str | None:
         """The language with most marker words; a known hint only breaks a tie (or stands in
         when no marker word occurs). The language picks negation triggers, never entries."""
-        scores = {lang: 0 for lang in self._c.markers}
+        scores = dict.fromkeys(self._c.markers, 0)
+        get = self._marker_langs.get
         for w in words:
-            for lang in self._marker_langs.get(w, ()):
-                scores[lang] += 1
+            langs = get(w)
+            if langs:
+                for lang in langs:
+                    scores[lang] += 1
         best = max(scores.values(), default=0)
         winners = [lang for lang, s in scores.items() if s == best]
         if hint in self._c.markers and (best == 0 or hint in winners):
@@ -166,7 +169,8 @@ class Detector:
         pii_hint = _PII_HINT.search(norm.text) is not None
         if prefilter and not pii_hint and not self._may_match(words):
             # Most chat lines: no lexicon pattern can start anywhere. Same verdict, less work.
-            first_forms = (c.tokenizer.forms(w)[0] for w, _, _ in words)
+            forms = c.tokenizer.forms
+            first_forms = [forms(w)[0] for w, _, _ in words]
             nothing = Detection(severity=0, categories=(), matches=(),
                                 language=self.resolve_language(first_forms, lang))
             if model is None or not words or not model.level(
