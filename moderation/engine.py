@@ -166,8 +166,11 @@ class Detector:
         model = c.model if use_model else None
         norm = normalise(text, c.norm)
         words = c.tokenizer.raw_tokens(norm.text)
-        pii_hint = _PII_HINT.search(norm.text) is not None
-        if prefilter and not pii_hint and not self._may_match(words):
+        # Personal data is found first (a digit or an @ is rare): a line without any takes the
+        # prefilter like every other.
+        pii_hits = (scan(norm.text, c.pii_rules, c.pii_allowlist)
+                    if _PII_HINT.search(norm.text) is not None else [])
+        if prefilter and not pii_hits and not self._may_match(words):
             # Most chat lines: no lexicon pattern can start anywhere. Same verdict, less work.
             forms = c.tokenizer.forms
             first_forms = [forms(w)[0] for w, _, _ in words]
@@ -186,7 +189,7 @@ class Detector:
         # type Swedish in the Finnish interface (issue 13). The language only picks negation
         # triggers ("en" negates in Finnish, is an article in Swedish).
         raw = c.matcher.find(tokens)
-        if not pii_hint and not self._may_score(raw):
+        if not pii_hits and not self._may_score(raw):
             nothing = Detection(severity=0, categories=(), matches=(), language=language)
             return nothing if model is None else with_model(model, nothing, norm, tokens,
                                                              truncated)
@@ -294,7 +297,6 @@ class Detector:
                                         tokens, scopes))
         if joking and c.joking_caps and not any(e.tags & c.joking_unless for _, e in active):
             matches = cap_joking(matches, c.joking_caps)
-        pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []
         for hit in pii_hits:
             span = norm.original_span(hit.start, hit.end)
             matches.append(Match(rule=hit.rule.id, category=CATEGORY_PERSONAL,

@@ -26,7 +26,9 @@ def _team_texts() -> list[tuple[str, str]]:
 
 EXTRA = [("and then we went to the shop", "en"), ("och sen dog batteriet", "sv"),
          ("ilman mua ne ois pärjänny", "fi"), ("this is my last night shift, finally", "en"),
-         ("1 2 3 4", None), ("k y s", None), ("", None), ("!!!", None)]
+         ("1 2 3 4", None), ("k y s", None), ("", None), ("!!!", None),
+         ("day 43 sober today", "en"), ("soita mulle 040 123 4567", "fi"),
+         ("mejla mig på anna@example.se", "sv"), ("took 40 pills at 23:10", "en")]
 
 
 def test_prefilter_agrees_with_the_full_pass_on_the_team_data() -> None:

@@ -211,7 +211,9 @@ function detect(c, allTriggers, text, lang) {
   const ntext = norm.chars.join('');
   const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
   const language = resolveLanguage(c, tokens, lang);
-  const piiHint = RE_PII_HINT.test(ntext);
+  // Personal data first (a digit or an @ is rare): a line without any takes the prefilter.
+  const piiHits = RE_PII_HINT.test(ntext) ? scanPii(ntext, c.pii, c.allowlist) : [];
+  const piiHint = piiHits.length > 0;
   // Most chat lines: no pattern can score anywhere. Same verdict, less work.
   const nothing = () => withModel(c, { severity: 0, categories: [], language, matches: [] }, norm,
     tokens, truncated);
@@ -345,7 +347,7 @@ function detect(c, allTriggers, text, lang) {
     });
   }
   if (piiHint) {
-    for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
+    for (const hit of piiHits) {
       const span = [norm.starts[hit.start], norm.ends[hit.end - 1]];
       matches.push({ rule: hit.rule.id, category: PERSONAL, severity: c.piiSeverity,
         base_severity: c.piiSeverity, span, flags: [] });
