@@ -303,11 +303,15 @@ class Matcher:
         for ti, tok in enumerate(tokens):
             for sid in self._candidates(tok, tokens[ti + 1] if ti + 1 < n else None):
                 seq = self._seqs[sid]
-                used = [ti]
-                last = self._match_rest(seq.elems, 1, ti + 1, tokens, used, set())
-                if last < 0:
-                    continue
-                gaps = tuple(t for t in range(ti, last + 1) if t not in used)
+                if len(seq.elems) == 1:
+                    # One token, accepted by the index already: the match is this token.
+                    last, gaps = ti, ()
+                else:
+                    used = [ti]
+                    last = self._match_rest(seq.elems, 1, ti + 1, tokens, used, set())
+                    if last < 0:
+                        continue
+                    gaps = tuple(t for t in range(ti, last + 1) if t not in used)
                 key = (seq.entry, ti)
                 if key not in best or last < best[key].last:
                     best[key] = RawMatch(seq.entry, ti, last, gaps)
