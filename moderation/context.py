@@ -16,7 +16,7 @@ from moderation.patterns import RawMatch
 
 # Optional cue kinds read here (the engine reads past/recent/reported/joking itself).
 TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person", "quote_source", "speech",
-                  "speaker")
+                  "speaker", "contrast")
 
 
 @dataclass(slots=True)
@@ -33,6 +33,9 @@ class TurnCues:
     # third-party subjects and relative pronouns (last token), and of first-person words.
     speech: list[tuple[int, int]] = field(default_factory=list)
     subjects: list[tuple[int, int, bool]] = field(default_factory=list)  # (.., .., own)
+    # (clause, token) of reported-speech cues and the tokens of contrast words ("but", "mut")
+    reported_at: list[tuple[int, int]] = field(default_factory=list)
+    contrast: list[int] = field(default_factory=list)
 
     def add(self, kind: str, m: RawMatch, sentence_of: Sequence[int],
             clause_of: Sequence[int]) -> None:
@@ -49,6 +52,8 @@ class TurnCues:
             self.speech.append((clause_of[m.first], m.first))
         elif kind == "speaker":
             self.subjects.append((clause_of[m.last], m.last, False))
+        elif kind == "contrast":
+            self.contrast.append(m.first)
         else:
             self.first_person.add(clause_of[m.first])
             self.subjects.append((clause_of[m.first], m.first, True))
@@ -95,3 +100,12 @@ class TurnCues:
             return False
         return own_words_ok or not any(
             own and k == clause and verb < p < m.first for k, p, own in self.subjects)
+
+    def reported_here(self, m: RawMatch, clause_of: Sequence[int]) -> bool:
+        """A reported-speech cue of the match's clause still governs it: not one before it
+        that a contrast word ("but", "mut", "men") stands between ("they said it gets better
+        but i still want to die" is the writer's own)."""
+        clause = clause_of[m.first]
+        return any(k == clause and not (pos < m.first and any(pos < q < m.first
+                                                                for q in self.contrast))
+                   for k, pos in self.reported_at)

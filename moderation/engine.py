@@ -228,6 +228,8 @@ class Detector:
                 # ("chefen sa att …, och jag tänkte att …" is the writer's own thought).
                 unit = clause_of if e.kind == "reported" else sentence_of
                 cue_sentences[e.kind].add(unit[m.first])
+                if e.kind == "reported":
+                    turns.reported_at.append((clause_of[m.first], m.first))
         triggers = self._all_triggers if language is None else self._triggers(language)
         quotes = quoted_ranges(norm.text) if turns.quote_sources or any(
             e.category in c.quoted_categories for _, e in lexical) else []
@@ -260,7 +262,8 @@ class Detector:
             quotable = e.category in c.quoted_categories
             # Reported speech: a cue in the clause, or the phrase is the object of someone
             # else's speech verb ("people who write kys", "dem som skriver ta livet av dig").
-            reported = clause_of[m.first] in cue_sentences["reported"] or (
+            reported = (clause_of[m.first] in cue_sentences["reported"]
+                        and turns.reported_here(m, clause_of)) or (
                 bool(turns.speech) and e.category in c.framed_categories
                 and turns.framed(m, clause_of, quotable))
             if e.context == "self" and reported:

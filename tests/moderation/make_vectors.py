@@ -128,6 +128,9 @@ EXTRA: list[tuple[str, str | None]] = [
     ("my ex keeps texting that hes going to hurt me tonight", None),
     ("oon asemalla, seuraava juna tulee 23.10", None),
     ("räknade mina tabletter, det räcker till måndag", None),
+    ("they said it gets better but i still want to kill myself", None),
+    ("kaikki sanoo et kyl se siitä mut mä haluun kuolla", None),
+    ("alla säger att det blir bättre men jag vill dö", "fi"),
 ]
 
 

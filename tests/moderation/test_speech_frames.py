@@ -81,3 +81,28 @@ def test_own_words_after_someone_elses_speech_stay_the_writers(text: str, lang: 
     d = default_detector().detect(text, lang)
     assert d.severity >= 2, d
     assert not any("reported" in m.flags for m in d.matches)
+
+
+CONTRAST = [
+    ("they said it gets better but i still want to kill myself", "en", 3),
+    ("kaikki sanoo et kyl se siitä mut mä haluun kuolla", "fi", 2),
+    ("alla säger att det blir bättre men jag vill dö", "sv", 2),
+]
+STILL_REPORTED = [
+    ("my sister said she wants to die, im scared for her", "en"),
+    ("kaveri sano et se haluu kuolla", "fi"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "level"), CONTRAST)
+def test_a_contrast_word_ends_the_reported_speech(text: str, lang: str, level: int) -> None:
+    """"They said …, but I …": what follows the "but" is the writer's own."""
+    d = default_detector().rules_only(text, lang)
+    assert d.severity >= level, d
+
+
+@pytest.mark.parametrize(("text", "lang"), STILL_REPORTED)
+def test_reported_speech_without_a_contrast_stays_reported(text: str, lang: str) -> None:
+    d = default_detector().rules_only(text, lang)
+    assert d.severity <= 1 or not any(m.category == "suicide" and "reported" not in m.flags
+                                      and m.severity >= 2 for m in d.matches), d

@@ -252,7 +252,10 @@ function detect(c, allTriggers, text, lang) {
       }
     }
     // Past and recent cues hold for their sentence; reported speech for its clause.
-    else cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
+    else {
+      cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
+      if (e.kind === 'reported') turns.reportedAt.push([clauseOf[m.first], m.first]);
+    }
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
@@ -281,7 +284,7 @@ function detect(c, allTriggers, text, lang) {
     }
     const quotable = c.quotedCategories.has(e.category);
     // Reported speech: a cue in the clause, or the object of someone else's speech verb.
-    const reported = cues.reported.has(clauseOf[m.first])
+    const reported = (cues.reported.has(clauseOf[m.first]) && turns.reportedHere(m, clauseOf))
       || (turns.speech.length > 0 && c.framedCategories.has(e.category)
         && turns.framed(m, clauseOf, quotable));
     if (e.context === 'self' && reported) {

@@ -9,7 +9,7 @@
 export const PERSONAL = 'personal_data';
 export const DOXXING = 'doxxing';
 export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source',
-  'speech', 'speaker']);
+  'speech', 'speaker', 'contrast']);
 // Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
 const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
 // Flags by which the rules set a crisis phrase aside in its context.
@@ -26,6 +26,8 @@ export class TurnCues {
     this.quoteSources = new Set(); // sentences
     this.speech = []; // [clause, first token] of speech verbs
     this.subjects = []; // [clause, token, own]: third parties, relative pronouns, first person
+    this.reportedAt = []; // [clause, token] of reported-speech cues
+    this.contrast = []; // tokens of contrast words
   }
 
   add(kind, m, sentenceOf, clauseOf) {
@@ -35,6 +37,7 @@ export class TurnCues {
     else if (kind === 'quote_source') this.quoteSources.add(sentenceOf[m.first]);
     else if (kind === 'speech') this.speech.push([clauseOf[m.first], m.first]);
     else if (kind === 'speaker') this.subjects.push([clauseOf[m.last], m.last, false]);
+    else if (kind === 'contrast') this.contrast.push(m.first);
     else {
       this.firstPerson.add(clauseOf[m.first]);
       this.subjects.push([clauseOf[m.first], m.first, true]);
@@ -71,6 +74,14 @@ export class TurnCues {
     }
     if (best === null || best[1]) return false;
     return ownWordsOk || !this.subjects.some(([k, p, own]) => own && k === clause && verb < p && p < m.first);
+  }
+
+  /** A reported-speech cue of the match's clause still governs it: no contrast word between a
+   * cue before the match and the match (as Python's TurnCues.reported_here). */
+  reportedHere(m, clauseOf) {
+    const clause = clauseOf[m.first];
+    return this.reportedAt.some(([k, pos]) => k === clause
+      && !(pos < m.first && this.contrast.some((q) => pos < q && q < m.first)));
   }
 
   /** The sentence says whose words these are: the reader's or someone else's. */
