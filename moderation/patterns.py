@@ -303,9 +303,9 @@ class Matcher:
         for ti, tok in enumerate(tokens):
             for sid in self._candidates(tok, tokens[ti + 1] if ti + 1 < n else None):
                 seq = self._seqs[sid]
+                gaps: tuple[int, ...] = ()
                 if len(seq.elems) == 1:
-                    # One token, accepted by the index already: the match is this token.
-                    last, gaps = ti, ()
+                    last = ti  # one token, accepted by the index already: the match is it
                 else:
                     used = [ti]
                     last = self._match_rest(seq.elems, 1, ti + 1, tokens, used, set())
