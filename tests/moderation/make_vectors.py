@@ -131,6 +131,10 @@ EXTRA: list[tuple[str, str | None]] = [
     ("they said it gets better but i still want to kill myself", None),
     ("kaikki sanoo et kyl se siitä mut mä haluun kuolla", None),
     ("alla säger att det blir bättre men jag vill dö", "fi"),
+    ("vedin överit just äsken", None),
+    ("vedin överit kahvia aamulla, nyt tärisee", None),
+    ("tänker checka ut för gott ikväll", None),
+    ("tekis mieli vetää ittensä hirteen", "sv"),
 ]
 
 
