@@ -135,6 +135,10 @@ EXTRA: list[tuple[str, str | None]] = [
     ("vedin överit kahvia aamulla, nyt tärisee", None),
     ("tänker checka ut för gott ikväll", None),
     ("tekis mieli vetää ittensä hirteen", "sv"),
+    ("lämmitän autoa tallissa, ovi on auki", None),
+    ('kommentaren "hoppa från taket" är borttagen nu', None),
+    ("vika viesti tänään, meen nukkumaan", "sv"),
+    ("emmä oo viillelly itteeni, toi on vaan naarmu", None),
 ]
 
 
