@@ -84,7 +84,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
 
             async def audit_signin(action: str, actor: str,
                                    details: dict[str, int | str]) -> object:
-                return await audit_log.append(stores.moderation, the_clock, actor=actor,
+                return await audit_log.append(stores.audit, the_clock, actor=actor,
                                               action=action, details=details)
 
             app[STAFF].audit = audit_signin

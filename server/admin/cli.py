@@ -31,7 +31,7 @@ from server.clock import SystemClock, SystemRandom
 from server.handlers.audit_log import check_chain
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
-from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
+from server.staff_wiring import build_staff_service, open_audit_store, open_staff_store
 from server.storage.staff_keyfile import KeyFileError
 from server.wire.errors import ApiError
 
@@ -128,11 +128,8 @@ def _parser() -> argparse.ArgumentParser:
 
 async def verify_audit(settings: Settings) -> tuple[int, str]:
     """`audit --verify`: (exit status, what to print)."""
-    store = open_moderation_store(settings)
-    try:
+    async with open_audit_store(settings) as store:
         result = await check_chain(store)
-    finally:
-        await store.close()
     if result.broken_at is None:
         return 0, f"audit chain verified: {result.rows} row(s)"
     return 1, (f"audit chain broken at row {result.broken_at} (seq {result.broken_at}) of "
