@@ -6,6 +6,7 @@
     inbox        InboxStore       queued 1:1 envelopes
     claims       ClaimStore       locks, once-only claims, windowed counters
     server_keys  ServerKeyStore   public room key agreement, legacy secrets
+    cases        CaseStore        escalation cases, counsellor availability, encrypted notes
 
 `server.storage.embedded.open_embedded` (process memory + SQLite in the data dir) and
 `server.storage.redis.open_redis` (shared by every process on one Redis) build one; both pass
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from server.storage.cases import CaseStore
 from server.storage.claims import ClaimStore
 from server.storage.identities import IdentityStore
 from server.storage.inbox import InboxStore
@@ -36,6 +38,7 @@ class Stores:
     inbox: InboxStore
     claims: ClaimStore
     server_keys: ServerKeyStore
+    cases: CaseStore
     closer: Callable[[], Awaitable[None]]
     backend: str
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from server.storage.embedded.cases import EmbeddedCases
 from server.storage.embedded.claims import EmbeddedClaims
 from server.storage.embedded.db import Database
 from server.storage.embedded.identities import EmbeddedIdentities
@@ -26,4 +27,5 @@ def open_embedded(data_dir: Path) -> Stores:
 
     return Stores(identities=EmbeddedIdentities(db), keys=EmbeddedKeyDirectory(db),
                   rooms=rooms, inbox=EmbeddedInbox(db), claims=EmbeddedClaims(db),
-                  server_keys=EmbeddedServerKeys(db), closer=close, backend="embedded")
+                  server_keys=EmbeddedServerKeys(db), cases=EmbeddedCases(db), closer=close,
+                  backend="embedded")

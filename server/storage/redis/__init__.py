@@ -5,6 +5,7 @@ Sentinel), not Cluster. Durable data needs the append-only file on (docs/decisio
 
 from __future__ import annotations
 
+from server.storage.redis.cases import RedisCases
 from server.storage.redis.claims import RedisClaims
 from server.storage.redis.connection import Connection
 from server.storage.redis.identities import RedisIdentities
@@ -20,4 +21,5 @@ def open_redis(url: str) -> Stores:
     conn = Connection.open(url)
     return Stores(identities=RedisIdentities(conn), keys=RedisKeyDirectory(conn),
                   rooms=RedisRooms(conn), inbox=RedisInbox(conn), claims=RedisClaims(conn),
-                  server_keys=RedisServerKeys(conn), closer=conn.close, backend="redis")
+                  server_keys=RedisServerKeys(conn), cases=RedisCases(conn), closer=conn.close,
+                  backend="redis")
