@@ -3,7 +3,8 @@ night opens, `group.closing` five minutes before the end, and at the end closes 
 (`group.closed`, everyone removed). Each tick is also this process's heartbeat, and removes the
 room connections of a process that stopped beating (crashed) from the shared store, removes
 this process's room connections whose session is gone (orphans), and sweeps
-expired 1:1 envelopes (a bounded batch per tick).
+expired 1:1 envelopes (a bounded batch per tick), and fires the escalation cases' stored
+deadlines (re-alerts, lapsed offers, unanswered hand-offs) and their retention deletion.
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
 Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
@@ -16,7 +17,7 @@ import contextlib
 from collections.abc import Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import room_life
+from server.handlers import cases_flow, room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -51,6 +52,7 @@ class Scheduler:
             await room_life.reap_orphans(services, self._live_sids)
         now = services.clock.now()
         await services.stores.inbox.sweep(now, INBOX_SWEEP_BATCH)
+        await cases_flow.tick(services)
         for group in services.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from config.settings import DEFAULTS, Settings
+from escalation.policy import EscalationPolicy
 from server.clock import Clock, Random
 from server.domain.ratelimit import TokenBucket
 from server.domain.records import Member
@@ -72,6 +73,7 @@ class Services:
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
     staff_names: StaffNames
+    escalation: EscalationPolicy  # config/escalation.toml (issue 11)
     sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
     signin_rate: SourceRate | None = None
 

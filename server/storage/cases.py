@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Protocol
 
 from escalation.case import TERMINAL, WAITING, Case
 from escalation.health import DutyInterval
@@ -34,12 +34,9 @@ from escalation.policy import CASE_MAX_SEVERITY
 from escalation.timers import next_deadline
 from moderation.limits import RuleError, check_id, check_text_id, check_time
 from moderation.records import from_record, to_record
+from server.limits import MAX_COUNSELLOR_NAME_CHARS, MAX_NOTE_BYTES, MAX_NOTES_PER_CASE
 
-MAX_NOTES_PER_CASE: Final = 20
-"""Encrypted notes kept per case."""
-MAX_NOTE_BYTES: Final = 8192
-"""One encrypted note (ciphertext)."""
-MAX_COUNSELLOR_NAME_CHARS: Final = 64
+__all__ = ["MAX_NOTES_PER_CASE", "MAX_NOTE_BYTES", "CaseStore", "CounsellorRecord"]
 
 
 def case_json(case: Case) -> str:
@@ -148,8 +145,9 @@ class CaseStore(Protocol):
         ...
 
     async def replace(self, case: Case, *, expected_version: int) -> bool:
-        """Write `case` if the stored one is at `expected_version` (and `case.version` is the
-        next one); False (nothing written) otherwise. Atomic across processes."""
+        """Write `case` if the stored one is at `expected_version` (and `case.version` is above
+        it: one timer tick may apply two steps); False (nothing written) otherwise. Atomic
+        across processes."""
         ...
 
     async def waiting(self, limit: int) -> list[Case]:

@@ -68,7 +68,7 @@ class EmbeddedCases:
 
     async def replace(self, case: Case, *, expected_version: int) -> bool:
         """See CaseStore."""
-        if case.version != expected_version + 1:
+        if case.version <= expected_version:
             return False
         try:
             cur = self._d.db.execute(

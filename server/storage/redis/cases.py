@@ -139,7 +139,7 @@ class RedisCases:
 
     async def replace(self, case: Case, *, expected_version: int) -> bool:
         """See CaseStore."""
-        if expected_version < 1 or case.version != expected_version + 1:
+        if expected_version < 1 or case.version <= expected_version:
             return False
         return await self._put(case, expected_version)
 
