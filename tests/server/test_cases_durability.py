@@ -1,0 +1,57 @@
+"""A case is never lost when a server process is killed with `kill -9`: on the embedded store
+(the same data dir restarted) and on Redis (the person comes back through another process, and a
+counsellor on a third claims it). The process that was killed ran no clean-up at all."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.fixtures.server import LiveServerFactory, ServerProcess
+from tests.server.cases_harness import ask, make_counsellor
+from tests.server.harness import Peer
+
+
+def kill9(proc: ServerProcess) -> None:
+    assert proc.proc is not None
+    proc.proc.send_signal(signal.SIGKILL)
+    proc.proc.wait(timeout=10)
+
+
+async def test_a_queued_case_survives_kill_9_on_the_embedded_store(
+        server_process: Callable[..., ServerProcess]) -> None:
+    proc = server_process()
+    key = Ed25519PrivateKey.generate()
+    person = await Peer.connect(proc.url, "Aamu", key=key)
+    code = (await ask(person, level=4, reason="overdose"))["case_code"]
+    kill9(proc)
+    await person.close()
+    await proc.astart()
+    back = await Peer.connect(proc.url, "Aamu", key=key)
+    status = await back.call("case.resume", {"case_code": code})
+    assert status["ok"] and status["state"] == "queued" and status["position"] == 1
+    assert status["level"] == 4
+    assert (await ask(back, level=2))["case_code"] == code  # still the one open case
+    await back.close()
+
+
+async def test_a_case_survives_kill_9_of_its_process_on_redis(
+        server_process: Callable[..., ServerProcess], live_server_factory: LiveServerFactory,
+        redis_url: str) -> None:
+    doomed = server_process(redis_url=redis_url)
+    other = await live_server_factory(redis_url=redis_url)
+    key = Ed25519PrivateKey.generate()
+    person = await Peer.connect(doomed.url, "Aamu", key=key)
+    code = (await ask(person, level=3))["case_code"]
+    kill9(doomed)
+    await person.close()
+    back = await Peer.connect(other.url, "Aamu", key=key)
+    status = await back.call("case.resume", {"case_code": code})
+    assert status["ok"] and status["state"] == "queued" and status["position"] == 1
+    anna = await make_counsellor(other, "Anna")
+    assert (await anna.call("case.claim", {"case_id": code}))["ok"]
+    assert (await back.next("case.counsellor"))["counsellor"]["name"] == "Anna"
+    await back.close()
+    await anna.close()
