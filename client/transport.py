@@ -43,6 +43,18 @@ PUSH_EVENTS = (
     "group.closed",
     "direct.envelope",
     "keys.low",
+    # escalation (client/cases.py, client/staff_cases.py)
+    "case.update",
+    "case.counsellor",
+    "case.closed",
+    "case.invite",
+    "case.handoff",
+    "case.offer",
+    "case.alert",
+    "case.taken",
+    "case.transfer_offer",
+    "case.transferred",
+    "case.ended",
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

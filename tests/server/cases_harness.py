@@ -35,14 +35,14 @@ def b64key(peer: Peer) -> str:
     return base64.b64encode(peer.identity_key).decode("ascii")
 
 
-async def set_role(server: LiveServer, peer: Peer, role: Role) -> None:
-    """Give the peer's connection a staff role in the in-process server (stand-in for staff
-    sign-in on the socket, which is issue 10's)."""
+async def set_role(server: LiveServer, pseudonym: str | None, role: Role) -> None:
+    """Give the connections of `pseudonym` a staff role in the in-process server (stand-in for
+    staff sign-in on the socket, which is issue 10's)."""
     adapter = server.app[ADAPTER]
-    await wait_until(lambda: any(c.pseudonym == peer.pseudonym for c in
+    await wait_until(lambda: any(c.pseudonym == pseudonym for c in
                                  adapter.connections.values()))
     for conn in adapter.connections.values():
-        if conn.pseudonym == peer.pseudonym:
+        if conn.pseudonym == pseudonym:
             conn.role = role
 
 
@@ -50,7 +50,7 @@ async def make_counsellor(server: LiveServer, name: str, *, capacity: int = 2,
                           available: bool = True) -> Peer:
     """A counsellor connection, available with `capacity` unless told otherwise."""
     peer = await Peer.connect(server.url, name)
-    await set_role(server, peer, Role.COUNSELLOR)
+    await set_role(server, peer.pseudonym, Role.COUNSELLOR)
     if available:
         reply = await peer.call("counsellor.availability",
                                 {"available": True, "capacity": capacity})
