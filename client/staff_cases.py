@@ -93,10 +93,14 @@ class CaseHandle:
         self.session = PersonSession(chat, self.shared_items)
         return self.session
 
-    async def claim(self) -> PersonSession:
-        """Take the case (exactly one counsellor's claim wins: ``already_claimed`` otherwise)."""
-        return await self._open(await self._cases.link.request(
-            "case.claim", {"case_id": self.case_id, "version": self.summary["version"]}))
+    async def claim(self, *, as_seen: bool = False) -> PersonSession:
+        """Take the case (exactly one counsellor's claim wins: ``already_claimed`` otherwise).
+        ``as_seen``: only the version I was shown (``version_conflict`` if it changed since,
+        e.g. an offer or a raised level)."""
+        payload: dict[str, Any] = {"case_id": self.case_id}
+        if as_seen:
+            payload["version"] = self.summary["version"]
+        return await self._open(await self._cases.link.request("case.claim", payload))
 
     async def accept_transfer(self) -> PersonSession:
         """Take over a colleague's case."""

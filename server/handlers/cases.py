@@ -81,6 +81,15 @@ async def request(services: Services, conn: Connection, req: CaseRequest) -> dic
                 raise ApiError("version_conflict")
     if case.state is CaseState.REQUESTED:
         case = await _enqueue(services, case)
+    elif req.level > case.severity and case.state is not CaseState.CONSENT_PENDING:
+        # Asked again at a higher level (their client's detector saw level 4 while they
+        # waited): the new level's order and sooner re-alert apply.
+        p = flow.policy_of(services)
+        _, case = await flow.change(services, case.id, lambda c: m.raise_severity(
+            c, severity=req.level, categories=() if req.reason is None else (req.reason,),
+            now=services.clock.now(), policy=p))
+        services.log.info("case.raised", level=case.severity)
+        await flow.queue_changed(services)
     return (await flow.status(services, case)).to_wire()
 
 

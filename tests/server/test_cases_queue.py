@@ -36,8 +36,14 @@ async def test_risk_order_and_honest_positions(live_server_factory: LiveServerFa
     # Asking again answers the open case: nothing new is created.
     again = await ask(high, level=4)
     assert again["case_code"] == top["case_code"] and again["position"] == 1
+    # Asking again at a higher level raises the case: level 2 goes ahead of level 3's wait.
+    raised = await ask(low, level=4, reason="overdose")
+    assert raised["case_code"] == first["case_code"] and raised["level"] == 4
+    assert raised["position"] == 1  # waited longest among the level-4 cases
+    await until(high, "case.update", lambda p: p["position"] == 2)
+    await until(mid, "case.update", lambda p: p["position"] == 3)
     resumed = await low.call("case.resume", {"case_code": first["case_code"]})
-    assert resumed["ok"] and resumed["position"] == 3
+    assert resumed["ok"] and resumed["position"] == 1
     # Someone else's case code is unknown to me.
     assert (await mid.call("case.resume", {"case_code": first["case_code"]}))["error"] == \
         "unknown_case"
@@ -158,3 +164,23 @@ async def test_peers_cannot_act_as_counsellors(live_server_factory: LiveServerFa
     assert left["state"] == "closed" and left["outcome"] == "person_left"
     await person.close()
     await other.close()
+
+
+async def test_a_claim_of_what_was_seen_loses_to_a_raised_level(
+        live_server_factory: LiveServerFactory) -> None:
+    server = await live_server_factory(clock=clock(), run_scheduler=False)
+    anna = await make_counsellor(server, "Anna", available=False)
+    person = await Peer.connect(server.url, "Aamu")
+    code = (await ask(person, level=2))["case_code"]
+    seen = (await anna.call("case.list", {}))["queue"][0]
+    assert seen["case_id"] == code and seen["level"] == 2
+    await ask(person, level=4)
+    assert (await anna.call("case.claim", {"case_id": code, "version": seen["version"]}))[
+        "error"] == "counsellor_away"
+    assert (await anna.call("counsellor.availability", {"available": True}))["ok"]
+    stale = await anna.call("case.claim", {"case_id": code, "version": seen["version"]})
+    assert stale["error"] == "version_conflict"
+    fresh = await anna.call("case.claim", {"case_id": code})
+    assert fresh["ok"] and fresh["case"]["level"] == 4
+    await anna.close()
+    await person.close()
