@@ -4,13 +4,15 @@ counsellor on a third claims it). The process that was killed ran no clean-up at
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.fixtures.server import LiveServerFactory, ServerProcess
-from tests.server.cases_harness import ask, make_counsellor
+from tests.server.aof_redis import RedisWithAof
+from tests.server.cases_harness import ask, clock, make_counsellor
 from tests.server.harness import Peer
 
 
@@ -55,3 +57,38 @@ async def test_a_case_survives_kill_9_of_its_process_on_redis(
     assert (await back.next("case.counsellor"))["counsellor"]["name"] == "Anna"
     await back.close()
     await anna.close()
+
+
+async def test_a_case_survives_redis_being_killed_under_a_running_server(
+        aof_redis: RedisWithAof, live_server_factory: LiveServerFactory) -> None:
+    # (aof_redis first: the server is stopped before Redis at teardown)
+    server = await live_server_factory(redis_url=aof_redis.url)
+    key = Ed25519PrivateKey.generate()
+    person = await Peer.connect(server.url, "Aamu", key=key)
+    code = (await ask(person, level=4))["case_code"]
+    aof_redis.kill9()
+    aof_redis.start()
+    # The server's Redis clients reconnect by themselves (bounded backoff).
+    status = await person.call("case.resume", {"case_code": code}, timeout=15)
+    assert status["ok"], status
+    assert status["state"] == "queued" and status["position"] == 1 and status["level"] == 4
+    await person.close()
+
+
+async def test_timers_fire_once_with_two_servers_ticking(live_server_factory: LiveServerFactory,
+                                                         redis_url: str) -> None:
+    fake = clock()
+    one = await live_server_factory(clock=fake, run_scheduler=False, redis_url=redis_url)
+    two = await live_server_factory(clock=fake, run_scheduler=False, redis_url=redis_url)
+    anna = await make_counsellor(one, "Anna")
+    bengt = await make_counsellor(two, "Bengt")
+    person = await Peer.connect(two.url, "Aamu")
+    await ask(person, level=4)
+    fake.advance(60)
+    await asyncio.gather(one.scheduler.tick(), two.scheduler.tick(), one.scheduler.tick())
+    assert (await anna.next("case.alert"))["realerts"] == 1
+    assert (await bengt.next("case.alert"))["realerts"] == 1
+    await asyncio.sleep(0.3)
+    assert anna.drain("case.alert") == [] and bengt.drain("case.alert") == []
+    for p in (anna, bengt, person):
+        await p.close()

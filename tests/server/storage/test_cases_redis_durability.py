@@ -3,60 +3,13 @@ on, as deploy/redis.conf sets it (docs/decisions.md, "Durable shared data on Red
 
 from __future__ import annotations
 
-import shutil
-import signal
-import subprocess
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from escalation import machine as m
 from escalation.case import CaseSource, CaseState
 from server.storage.redis import open_redis
 from tests.escalation.helpers import POLICY
-from tests.fixtures.services import _wait_for_port, free_port, missing
+from tests.server.aof_redis import RedisWithAof
 
 T0 = 1_790_000_000.0
-
-
-class RedisWithAof:
-    """A private redis-server with AOF on (fsync on every write), restartable on one dir."""
-
-    def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            missing("redis-server is not on PATH")
-        self.binary = str(binary)
-        self.workdir = workdir
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(self.port)
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-
-@pytest.fixture
-def aof_redis(tmp_path: Path) -> Iterator[RedisWithAof]:
-    server = RedisWithAof(tmp_path)
-    server.start()
-    yield server
-    if server.proc is not None and server.proc.poll() is None:
-        server.proc.terminate()
-        server.proc.wait(timeout=10)
 
 
 async def test_a_case_survives_redis_being_killed(aof_redis: RedisWithAof) -> None:
