@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -58,6 +59,7 @@ class Feed:
     """Bounded queues of pushes, one per event name."""
 
     def __init__(self, link: CaseLink, events: Sequence[str]) -> None:
+        self._arrived = asyncio.Event()
         self._queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         for event in events:
             self._queues[event] = asyncio.Queue(MAX_PENDING)
@@ -71,6 +73,7 @@ class Feed:
             if queue.full():
                 queue.get_nowait()
             queue.put_nowait(data)
+            self._arrived.set()
         return collect
 
     async def next(self, events: Sequence[str], timeout: float | None) -> tuple[str, dict[str, Any]]:
@@ -78,13 +81,16 @@ class Feed:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
+            self._arrived.clear()
             for event in events:
                 if not self._queues[event].empty():
                     return event, self._queues[event].get_nowait()
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
                 raise ClientError(TIMEOUT, f"no {'/'.join(events)} within {timeout:g}s")
-            await asyncio.sleep(min(0.02, left) if left is not None else 0.02)
+            # Bounded: another waiter on this feed may clear the flag meant for us.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), 0.5 if left is None else min(left, 0.5))
 
 
 async def checked_chat(link: CaseLink, pseudonym: str, identity_key: bytes) -> DirectChat:

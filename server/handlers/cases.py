@@ -53,8 +53,14 @@ async def _mine(services: Services, conn: Connection, case_code: str) -> Case:
 async def _enqueue(services: Services, case: Case) -> Case:
     """Into the queue, and tell everyone waiting (positions move, offers go out)."""
     p = flow.policy_of(services)
-    _, case = await flow.change(services, case.id,
-                                lambda c: m.enqueue(c, now=services.clock.now(), policy=p))
+    try:
+        _, case = await flow.change(services, case.id,
+                                    lambda c: m.enqueue(c, now=services.clock.now(), policy=p))
+    except ApiError as err:  # another connection of the person queued it a moment ago
+        again = await services.stores.cases.get(case.id)
+        if err.code != "case_state" or again is None:
+            raise
+        return again
     await flow.queue_changed(services)
     return case
 
