@@ -58,6 +58,10 @@ SETTINGS = """
 [server]
 groups_file = "groups.toml"
 
+[identity]
+# The bench measures the relay, not the sign-in cost (its clients do no proof of work).
+pow_bits = 0
+
 [limits]
 send_rate_per_second = 100000
 send_burst = 100000
@@ -111,7 +115,10 @@ def start_relay(procs: BenchProcesses, relay: str, *, redis_url: str | None = No
         else:
             data = procs.work / f"data-{relay}-{time.monotonic_ns()}-{i}"
             cmd = [sys.executable, "-m", "server", "--host", "127.0.0.1", "--port", str(port),
-                   "--data-dir", str(data), "--config", str(config / "settings.toml")]
+                   "--data-dir", str(data), "--config", str(config / "settings.toml"),
+                   # the processes of one relay share the server's key file (a second process
+                   # on the same Redis with another key file refuses to start)
+                   "--key-file", str(procs.work / f"{relay}-server.key")]
             if relay == "iltapiiri-stock":
                 cmd.append("--stock-fanout")
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}

@@ -191,14 +191,16 @@ class Generator:
         kind = self.spec["kind"]
         if kind == "iltapiiri":
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-            from server.crypto import auth_message
+
+            from e2ee.identity import auth_message
             key = Ed25519PrivateKey.generate()
             pub = key.public_key().public_bytes_raw()
             hello = await conn.call("hello", {})
             challenge = base64.b64decode(hello["challenge"])
             reply = await conn.call("auth", {
                 "identity_key": base64.b64encode(pub).decode(),
-                "signature": base64.b64encode(key.sign(auth_message(challenge, pub))).decode()})
+                "signature": base64.b64encode(key.sign(auth_message(
+                    challenge, pub, base64.b64decode(hello["server_key"])))).decode()})
             if not reply.get("ok"):
                 raise RuntimeError(f"auth refused: {reply}")
         if kind == "ws" or self.spec.get("idle"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from client.errors import BAD_REQUEST, TOO_LARGE, ClientError, RoomClosedError
 from client.messages import Mailbox, Message
@@ -33,6 +33,10 @@ class GroupOps(Protocol):
 
     async def send(self, group: Group, text: str) -> None:
         """Encrypt and relay ``text`` to ``group``'s room."""
+        ...
+
+    async def read_only_tonight(self, group: Group) -> dict[str, Any]:
+        """Read-only for me in the group's room until the night ends."""
         ...
 
     async def leave(self, group: Group) -> None:
@@ -125,6 +129,11 @@ class Group:
             raise RoomClosedError(self.room)
         check_text(text)
         await self._ops.send(self, text)
+
+    async def read_only_tonight(self) -> dict[str, Any]:
+        """"I'll just read tonight": I can no longer write here until the night ends (binding
+        for me; a moderator of the room can lift it). Returns the sanction as recorded."""
+        return await self._ops.read_only_tonight(self)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The next message from another member, in order.

@@ -15,6 +15,7 @@ from client.clock import Clock
 from client.engine import Engine
 from client.errors import BAD_REPLY, ROOM_GONE, ClientError, ProtocolViolation, RoomClosedError
 from client.messages import Message
+from client.moderation import flag_own_message, read_only_tonight, start_warming
 from client.room_keys import RoomKeys, SendDirect
 from client.session import Link
 from client.wire import GroupEvent, GroupInfo, JoinReply, decode_membership, ts_to_datetime
@@ -60,6 +61,7 @@ class Groups:
                 group = self.handles.get(reply.room)
                 if group is None or group.is_closed:
                     group = Group(self, group_id, reply.room)
+                    start_warming()  # the detector that flags my own crisis messages
                     self.handles[reply.room] = group
                 group.info = reply.group
                 await self.keys.joined(reply.room, reply.membership)
@@ -94,12 +96,19 @@ class Groups:
                 raise RoomClosedError(group.room)
             out = await self.keys.encrypt(group.room, text)
             try:
-                await self._link.request("room.send", {"room": group.room, **out.to_wire()})
+                reply = await self._link.request("room.send",
+                                                 {"room": group.room, **out.to_wire()})
             except ClientError as err:
                 if err.code in ROOM_GONE:
                     self.keys.close(group.room, err.code)
                     raise RoomClosedError(group.room) from None
                 raise
+        # Outside the lock: my own flag (level 2+, metadata only; client/moderation.py).
+        await flag_own_message(self._link.request, group.room, text, reply)
+
+    async def read_only_tonight(self, group: Group) -> dict[str, Any]:
+        """See GroupOps."""
+        return await read_only_tonight(self._link.request, group.room)
 
     async def leave(self, group: Group) -> None:
         """Leave the room; its keys are dropped whatever the server answers."""

@@ -33,6 +33,7 @@ from client.errors import UNKNOWN_USER, ClientError
 from client.groups import Groups
 from client.inbox import Inbox
 from client.keystore import Keystore
+from client.moderation import MOD_PUSHES, ModerationFeed
 from client.prekeys import Prekeys
 from client.session import Session
 from client.signin import sign_in
@@ -84,6 +85,10 @@ class PeerClient:
         self.case_link = CaseLink(self._session.request, self._session.on, self.open_direct)
         """What ``client.cases`` / ``client.staff_cases`` parts are built on."""
         self.cases = PeerCases(self.case_link)
+        self.moderation = ModerationFeed()
+        """Moderation pushes (alerts, sanction notices, room notices, tombstones)."""
+        for name in MOD_PUSHES:
+            self._session.on(name, self.moderation.handler(name))
 
     def __repr__(self) -> str:
         return f"PeerClient(pseudonym={self.pseudonym!r}, rooms={sorted(self._groups.keys.rooms)})"

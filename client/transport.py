@@ -31,6 +31,7 @@ from client.errors import (
     ClientError,
     TransportError,
 )
+from client.moderation import MOD_PUSHES
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ PUSH_EVENTS = (
     "group.closed",
     "direct.envelope",
     "keys.low",
+    *MOD_PUSHES,  # issue 10 (client/moderation.py)
     # escalation (client/cases.py, client/staff_cases.py)
     "case.update",
     "case.counsellor",

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from config.escalation import load_escalation_settings
+from config.moderation_settings import load_moderation_settings
 from config.settings import Settings
 from escalation.policy import EscalationPolicy
 from server.api.fanout import fast_path_supported, install, make_manager
@@ -21,6 +22,7 @@ from server.api.socket import SioAdapter, SioEmitter
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.domain.sources import SourceRate, SourceTagger
+from server.handlers import audit_log
 from server.handlers.scheduler import Scheduler
 from server.handlers.services import Services
 from server.handlers.staff import StaffService
@@ -84,10 +86,18 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
+
+            async def audit_signin(action: str, actor: str,
+                                   details: dict[str, int | str]) -> object:
+                return await audit_log.append(stores.moderation, the_clock, actor=actor,
+                                              action=action, details=details)
+
+            app[STAFF].audit = audit_signin
             services = Services(settings=settings, stores=stores, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
                           escalation=the_escalation,
+                          mod_settings=load_moderation_settings(),
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))

@@ -26,6 +26,13 @@ class Metrics:
         self.case_realerts: Counter[str] = Counter()
         self.case_ratings: Counter[str] = Counter()
         self.cases_deleted = 0
+        # The moderation pipeline, by level (0-4) or sanction kind: never a pseudonym or room.
+        self.flags: Counter[int] = Counter()
+        self.alerts_opened: Counter[int] = Counter()
+        self.alerts_sent: Counter[int] = Counter()  # deliveries (one per recipient)
+        self.alerts_resent: Counter[int] = Counter()  # widened after the deadline
+        self.alerts_unrouted: Counter[int] = Counter()  # nobody on duty
+        self.sanctions: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"Metrics(connections={self.connections})"
@@ -67,8 +74,29 @@ class Metrics:
         ]
         for code in sorted(self.errors):
             lines.append(f'iltapiiri_errors_total{{code="{code}"}} {self.errors[code]}')
+        lines += self._moderation()
         lines += self._cases()
         return "\n".join(lines) + "\n"
+
+    def _moderation(self) -> list[str]:
+        lines: list[str] = []
+        for name, counter, text in (
+                ("flags", self.flags, "Flags received, by level."),
+                ("alerts_opened", self.alerts_opened, "Alerts opened, by level."),
+                ("alerts_sent", self.alerts_sent, "Alert deliveries to moderators, by level."),
+                ("alerts_resent", self.alerts_resent,
+                 "Unacknowledged alerts re-sent wider, by level."),
+                ("alerts_unrouted", self.alerts_unrouted,
+                 "Alerts raised with nobody on duty, by level.")):
+            lines += [f"# HELP iltapiiri_{name}_total {text}",
+                      f"# TYPE iltapiiri_{name}_total counter"]
+            lines += [f'iltapiiri_{name}_total{{level="{level}"}} {counter[level]}'
+                      for level in range(5)]
+        lines += ["# HELP iltapiiri_sanctions_total Sanctions imposed, by kind.",
+                  "# TYPE iltapiiri_sanctions_total counter"]
+        lines += [f'iltapiiri_sanctions_total{{kind="{k}"}} {self.sanctions[k]}'
+                  for k in sorted(self.sanctions)]
+        return lines
 
     def _cases(self) -> list[str]:
         lines: list[str] = []

@@ -1,5 +1,6 @@
 """Wiring of staff accounts: open the staff store of the configured backend, load the key file,
-build the StaffService. Shared by the server (server/app.py) and the admin command line."""
+build the StaffService; and the moderation store alone, for the admin command line's
+`audit --verify`. Shared by the server (server/app.py) and the admin command line."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from config.settings import Settings
 from server.clock import Clock, Random
 from server.handlers.staff import StaffService
 from server.logs import EventLog
+from server.storage.embedded.moderation import EmbeddedModerationStore
 from server.storage.embedded.staff import EmbeddedStaffStore
+from server.storage.moderation import ModerationStore
+from server.storage.redis.connection import Connection
+from server.storage.redis.moderation import RedisModerationStore
 from server.storage.redis.staff import RedisStaffStore
 from server.storage.staff import StaffStore
 from server.storage.staff_keyfile import default_key_path, load_or_create_key
@@ -26,3 +31,11 @@ def build_staff_service(settings: Settings, store: StaffStore, *, clock: Clock, 
     key = load_or_create_key(default_key_path(settings.data_dir, settings.staff.key_file), rng)
     return StaffService(store=store, settings=settings.staff, seal_key=key, clock=clock,
                         rng=rng, log=log)
+
+
+def open_moderation_store(settings: Settings) -> ModerationStore:
+    """The moderation store (flags, alerts, sanctions, audit) of the configured backend, alone:
+    the server uses `Stores.moderation`; this is for the admin command line."""
+    if settings.redis_url:
+        return RedisModerationStore(Connection.open(settings.redis_url), owns_connection=True)
+    return EmbeddedModerationStore(settings.data_dir)

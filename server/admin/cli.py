@@ -5,6 +5,8 @@
     list-staff                         name, role, state, second factor (never a secret)
     disable NAME                       the account can no longer sign in; its sessions end
     reset-totp NAME                    a new second factor, enrolled at next sign-in
+    audit --verify                     check the audit log's hash chain; name the first
+                                       broken link (exit status 1 if there is one)
 
 Every command takes `--config FILE` and `--data-dir DIR` like the server, and uses Redis when
 `REDIS_URL` is set. A password is read from standard input only (never from the command line,
@@ -26,9 +28,10 @@ from typing import Any
 from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
 from server.clock import SystemClock, SystemRandom
+from server.handlers.audit_log import check_chain
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
-from server.staff_wiring import build_staff_service, open_staff_store
+from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
 from server.storage.staff_keyfile import KeyFileError
 from server.wire.errors import ApiError
 
@@ -117,7 +120,23 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset-totp", parents=[common], help="reset an account's second factor")
     p.add_argument("name")
     p.set_defaults(run=reset_totp)
+    p = sub.add_parser("audit", parents=[common], help="the audit log")
+    p.add_argument("--verify", action="store_true", required=True,
+                   help="check the hash chain and name the first broken link")
     return parser
+
+
+async def verify_audit(settings: Settings) -> tuple[int, str]:
+    """`audit --verify`: (exit status, what to print)."""
+    store = open_moderation_store(settings)
+    try:
+        result = await check_chain(store)
+    finally:
+        await store.close()
+    if result.broken_at is None:
+        return 0, f"audit chain verified: {result.rows} row(s)"
+    return 1, (f"audit chain broken at row {result.broken_at} (seq {result.broken_at}) of "
+               f"{result.rows}: {result.reason}")
 
 
 async def _run(settings: Settings, command: Command, args: argparse.Namespace) -> str:
@@ -146,6 +165,10 @@ def main(argv: list[str]) -> int:
     if getattr(args, "data_dir", None) is not None:
         changes["data_dir"] = args.data_dir
     settings = settings.with_overrides(**changes)
+    if args.command == "audit":
+        status, text = asyncio.run(verify_audit(settings))
+        print(text, file=sys.stdout if status == 0 else sys.stderr)
+        return status
     try:
         print(asyncio.run(_run(settings, args.run, args)))
     except ApiError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from server.handlers import cases, counsellor, direct, keys, rooms, session
+from server.handlers import cases, counsellor, direct, keys, moderation, rooms, sanctions, session
 from server.handlers.events import Event
 
 
@@ -25,5 +25,5 @@ def assemble(*features: Iterable[Event]) -> dict[str, Event]:
     return table
 
 
-ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS, cases.EVENTS,
-                         counsellor.EVENTS)
+ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS,
+                         moderation.EVENTS, sanctions.EVENTS, cases.EVENTS, counsellor.EVENTS)

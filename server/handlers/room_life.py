@@ -11,6 +11,7 @@ from e2ee.membership import membership_message
 from server.clock import now_ms
 from server.domain.records import Member
 from server.domain.roles import Role
+from server.handlers import room_presence
 from server.handlers.services import Connection, Services
 from server.wire.pushes import GroupClosed, Membership
 
@@ -56,9 +57,13 @@ async def remove_sid(services: Services, room: str, sid: str, *, event: str,
         if gone is None:
             return None
         epoch = await rooms.next_epoch(room)
+        members = ordered(await rooms.members(room))
         membership = signed_membership(services, room=room, epoch=epoch, event=event,
-                                       subject=gone, members=ordered(await rooms.members(room)))
+                                       subject=gone, members=members)
         await services.emitter.emit(membership, to=room, skip_sid=skip_sid)
+        after = room_presence.moderators(members)
+        await room_presence.changed(services, room, after + (gone.role == Role.MODERATOR),
+                                    after)
     return epoch
 
 

@@ -7,12 +7,15 @@ from typing import Any
 
 from config.groups import GroupSpec
 from e2ee.franking import make_stamp
+from moderation.sanctions import Action
 from server.clock import now_ms
 from server.domain.records import Member
 from server.domain.roles import Role
 from server.domain.schedule import LOBBY, OPEN, current_occurrence, iso, parse_room
+from server.handlers import room_presence
 from server.handlers.events import Budget, Event
 from server.handlers.room_life import drop_connection, ordered, signed_membership
+from server.handlers.sanctions import gate
 from server.handlers.services import Connection, Services, b64
 from server.wire.errors import ApiError
 from server.wire.pushes import RoomEnvelope
@@ -79,13 +82,14 @@ async def join(services: Services, conn: Connection, req: GroupJoin) -> dict[str
             return {"room": night.room, "group": await group_info(services, group, now),
                     "epoch": epoch, "members": _wire(members),
                     "membership": membership.to_wire()}
-        others = tuple(m for m in await rooms.members(night.room)
-                       if m.identity_key != me.identity_key)
+        current = await rooms.members(night.room)
+        others = tuple(m for m in current if m.identity_key != me.identity_key)
         if conn.role != Role.MODERATOR:
             if group.moderator_required and not any(m.role == Role.MODERATOR for m in others):
                 raise ApiError("moderator_absent")
             if _peer_count(others) >= group.capacity:
                 raise ApiError("group_full")
+        await gate(services, conn, night.room, Action.JOIN)  # bans, removals, a lock
         await rooms.add(night.room, conn.sid, me, services.instance_id)
         epoch = await rooms.next_epoch(night.room)
         members = ordered(await rooms.members(night.room))
@@ -93,6 +97,8 @@ async def join(services: Services, conn: Connection, req: GroupJoin) -> dict[str
                                        subject=me, members=members)
         await services.emitter.enter_room(conn.sid, night.room)
         await services.emitter.emit(membership, to=night.room, skip_sid=conn.sid)
+        await room_presence.changed(services, night.room, room_presence.moderators(current),
+                                    room_presence.moderators(members))
     conn.rooms.add(night.room)
     services.log.info("group.join", user_id=conn.user_id, room=night.room, epoch=epoch,
                       members=len(members))
@@ -122,6 +128,11 @@ async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str,
     if night.room != req.room or night.state_at(now) != OPEN:
         raise ApiError("room_not_open")
     assert conn.identity_key is not None and conn.pseudonym is not None
+    required = group.moderator_required
+    present = room_presence.moderators(
+        await services.stores.rooms.members(req.room)) if required else 1
+    await gate(services, conn, req.room, Action.SEND, moderator_required=required,
+               moderators_present=present)
     env = req.envelope
     seq = await services.stores.rooms.next_seq(req.room)
     ts = now_ms(services.clock)

@@ -3,8 +3,11 @@ night opens, `group.closing` five minutes before the end, and at the end closes 
 (`group.closed`, everyone removed). Each tick is also this process's heartbeat, and removes the
 room connections of a process that stopped beating (crashed) from the shared store, removes
 this process's room connections whose session is gone (orphans), and sweeps
-expired 1:1 envelopes (a bounded batch per tick), and fires the escalation cases' stored
-deadlines (re-alerts, lapsed offers, unanswered hand-offs) and their retention deletion.
+expired 1:1 envelopes (a bounded batch per tick). The moderation pipeline (issue 10) hooks in
+twice: a night's end expires its alerts and drops its flags, and after every ended night is
+closed, unacknowledged alerts past their stored deadline are re-sent wider.
+The escalation cases' stored deadlines (re-alerts, lapsed offers, unanswered hand-offs)
+fire on every tick too, with their retention deletion.
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
 Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
@@ -17,7 +20,7 @@ import contextlib
 from collections.abc import Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import cases_flow, room_life
+from server.handlers import cases_flow, moderation, room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -58,6 +61,7 @@ class Scheduler:
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \
                     and await claims.claim_once(f"{ended.room}:closed", CLAIM_TTL_SECONDS):
                 await room_life.close_room(services, ended.room, "ended")
+                await moderation.night_ended(services, ended.room)
             night = current_occurrence(group, now)
             if night.state_at(now) != OPEN:
                 continue
@@ -70,6 +74,8 @@ class Scheduler:
                     GroupClosing(room=night.room, closes_at=iso(night.ends_at, group)),
                     to=night.room)
                 services.log.info("group.closing", room=night.room)
+        # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
+        await moderation.resend_due(services)
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
         """Tick until `stop()`; a failed tick is logged and the next one tries again."""

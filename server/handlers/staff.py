@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -96,6 +96,10 @@ class HashGate:
         return self._waiting
 
 
+AuditHook = Callable[[str, str, dict[str, int | str]], Awaitable[object]]
+"""(action, actor, details) -> appended to the audit log."""
+
+
 class LoginRefused(ApiError):
     """`login_backoff` or `login_locked`: no attempt was made; try again in `retry_after` s."""
 
@@ -126,6 +130,7 @@ class StaffService:
         self.hash_gate = HashGate()
         # Checked against when the name is unknown, so that costs as much as a wrong password.
         self._dummy_hash: str | None = None
+        self.audit: AuditHook | None = None  # the server's audit log (server/app.py)
 
     def __repr__(self) -> str:
         return "StaffService()"
@@ -203,7 +208,21 @@ class StaffService:
 
     # Sign-in ------------------------------------------------------------------------------------
     async def login(self, username: object, password: object, totp: object) -> LoginResult:
-        """Check password and second factor; on success a new session."""
+        """Check password and second factor; on success a new session. Sign-ins and failed
+        attempts go to the audit log when the server wired one in (`audit`)."""
+        folded = policy.fold_username(username)
+        actor = "staff:" + (policy.staff_id(folded) if folded else "unknown")
+        try:
+            result = await self._login(username, password, totp)
+        except ApiError as exc:
+            if self.audit is not None:
+                await self.audit("login_failed", actor, {"code": exc.code})
+            raise
+        if self.audit is not None and result.session is not None:
+            await self.audit("login", actor, {"role": result.session.role})
+        return result
+
+    async def _login(self, username: object, password: object, totp: object) -> LoginResult:
         code = policy.check_totp_format(totp)
         folded = policy.fold_username(username)
         account = None if folded is None else await self.store.get_account(folded)

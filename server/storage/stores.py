@@ -7,11 +7,13 @@
     claims       ClaimStore       locks, once-only claims, windowed counters
     server_keys  ServerKeyStore   public room key agreement, legacy secrets
     cases        CaseStore        escalation cases, counsellor availability, encrypted notes
+    moderation   ModerationStore  flags, alerts, duty roster, sanctions, audit log (issue 10)
 
 `server.storage.embedded.open_embedded` (process memory + SQLite in the data dir) and
 `server.storage.redis.open_redis` (shared by every process on one Redis) build one; both pass
 the contract tests in tests/server/storage/. Staff accounts have their own store
-(server/storage/staff.py) and file.
+(server/storage/staff.py) and file; the embedded moderation store has its own file too
+(`moderation.sqlite3`, so the admin CLI verifies the audit log while the server runs).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from server.storage.claims import ClaimStore
 from server.storage.identities import IdentityStore
 from server.storage.inbox import InboxStore
 from server.storage.keydir import KeyDirectory
+from server.storage.moderation import ModerationStore
 from server.storage.rooms import RoomStore
 from server.storage.server_keys import ServerKeyStore
 
@@ -39,6 +42,7 @@ class Stores:
     claims: ClaimStore
     server_keys: ServerKeyStore
     cases: CaseStore
+    moderation: ModerationStore
     closer: Callable[[], Awaitable[None]]
     backend: str
 

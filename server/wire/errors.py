@@ -46,46 +46,45 @@ ERROR_CODES: Final = (
     "invite_invalid",
     "unknown_staff",
     "bad_origin",
-    "unknown_case",
-    "not_counsellor",
-    "not_moderator",
-    "not_supervisor",
-    "unknown_counsellor",
-    "queue_full",
-    "case_open",
-    "already_rated",
-    "too_many_notes",
-    "case_closed",
-    "already_claimed",
-    "version_conflict",
-    "not_claimable",
-    "case_state",
-    "not_case_counsellor",
-    "not_offered_to_you",
-    "not_transfer_target",
-    "transfer_to_self",
-    "counsellor_away",
-    "counsellor_at_capacity",
-    "confirmation_required",
-    "bad_outcome",
-    "bad_capacity",
     "internal",
+    *(  # issue 10's moderation pipeline: the codes of moderation/ and of the server side
+        "unknown_alert", "unknown_sanction", "not_moderator", "direct_not_flagged",
+        "bad_source", "below_flag_level", "bad_field", "too_many", "bad_severity", "bad_time",
+        "flag_mismatch", "not_a_recipient", "alert_not_acknowledged",
+        "alert_already_acknowledged", "alert_closed", "not_acknowledger", "bad_sanction",
+        "bad_reason", "bad_duration", "night_over", "not_in_force", "unknown_reason",
+        "not_staff", "not_self", "role_not_allowed", "target_is_staff", "not_room_moderator",
+        "admin_only", "self_chosen_binding", "muted", "removed", "banned", "room_locked",
+        "read_only", "slow_mode",
+    ),
+    *(  # issue 11's escalation: the codes of escalation/ and of the server side
+        "unknown_case", "not_counsellor", "not_supervisor", "unknown_counsellor", "queue_full",
+        "case_open", "already_rated", "too_many_notes", "case_closed", "already_claimed",
+        "version_conflict", "not_claimable", "case_state", "not_case_counsellor",
+        "not_offered_to_you", "not_transfer_target", "transfer_to_self", "counsellor_away",
+        "counsellor_at_capacity", "confirmation_required", "bad_outcome", "bad_capacity",
+    ),
 )
 
 
 class ApiError(Exception):
     """A refused request: `code` is one of ERROR_CODES, `message` is safe to show."""
 
-    def __init__(self, code: str, message: str = "") -> None:
+    def __init__(self, code: str, message: str = "",
+                 notice: dict[str, object] | None = None) -> None:
         if code not in ERROR_CODES:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(code, message)
         self.code = code
         self.message = message or code.replace("_", " ")
+        self.notice = notice  # what the person is told (a notice key and its parameters)
 
     def __repr__(self) -> str:
         return f"ApiError({self.code!r})"
 
     def to_wire(self) -> dict[str, object]:
         """The ack body for this error."""
-        return {"ok": False, "error": self.code, "message": self.message}
+        body: dict[str, object] = {"ok": False, "error": self.code, "message": self.message}
+        if self.notice is not None:
+            body["notice"] = self.notice
+        return body

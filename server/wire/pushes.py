@@ -13,6 +13,9 @@ import base64
 from dataclasses import dataclass
 from typing import ClassVar
 
+from moderation.alerts import Alert, Delivery
+from moderation.flags import RiskSummary
+from moderation.notices import Notice
 from server.domain.records import Member, QueuedEnvelope
 
 
@@ -154,5 +157,108 @@ class KeysLow(Push):
         return {"one_time_prekeys": self.one_time_prekeys}
 
 
+# The moderation pipeline (issue 10) ------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class ModAlert(Push):
+    """`mod.alert`: an alert delivered to a moderator: ids, level, categories, sources, where it
+    was routed, and (when it opens or rises) the person's night so far as counts."""
+
+    EVENT: ClassVar[str] = "mod.alert"
+    alert: Alert
+    delivery: Delivery
+    source: str  # the flag source that raised it; "" for a re-send
+    history: RiskSummary | None = None
+
+    def __repr__(self) -> str:
+        return f"ModAlert(alert_id={self.alert.id!r}, level={self.alert.severity})"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        a = self.alert
+        d: dict[str, object] = {
+            "alert_id": a.id, "room": a.room, "message_id": a.message_id,
+            "pseudonym": a.pseudonym, "severity": a.severity, "categories": list(a.categories),
+            "sources": [str(s) for s in a.sources], "source": self.source, "state": str(a.state),
+            "opened_at": a.opened_at, "widened": a.widened,
+            "audience": str(self.delivery.audience), "over_cap": list(self.delivery.over_cap)}
+        if self.history is not None:
+            h = self.history
+            d["history"] = {"flagged_messages": h.flagged_messages, "highest": h.highest,
+                            "per_level": list(h.per_level), "categories": list(h.categories)}
+        return d
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertUpdate(Push):
+    """`mod.alert_update`: another recipient took the alert (`by` is their pseudonym)."""
+
+    EVENT: ClassVar[str] = "mod.alert_update"
+    alert_id: str
+    state: str
+    by: str
+
+    def __repr__(self) -> str:
+        return f"AlertUpdate(alert_id={self.alert_id!r}, state={self.state!r})"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"alert_id": self.alert_id, "state": self.state, "by": self.by}
+
+
+def notice_body(notice: Notice, **extra: object) -> dict[str, object]:
+    """A notice as pushed or answered (a refusal's `notice`): key, parameters, the extra fields,
+    and a tombstone's message id."""
+    out: dict[str, object] = {"key": notice.key, "params": dict(notice.params), **extra}
+    if notice.message_id is not None:
+        out["message_id"] = notice.message_id
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModNotice(Push):
+    """`mod.notice`: a sanction on me, or its lifting: the notice, the sanction, and the
+    moderator's reason in each language (empty for a lifting or a self-chosen read-only)."""
+
+    EVENT: ClassVar[str] = "mod.notice"
+    notice: Notice
+    room: str | None
+    sanction_id: str
+    kind: str
+    reason: dict[str, str]
+
+    def __repr__(self) -> str:
+        return f"ModNotice(key={self.notice.key!r}, kind={self.kind!r})"  # never the reason
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return notice_body(self.notice, room=self.room, sanction_id=self.sanction_id,
+                           kind=self.kind, reason=dict(self.reason))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoomNotice(Push):
+    """`room.notice`: what the whole room is told (slow mode, a lock, a moderator left or came
+    back); never who was sanctioned."""
+
+    EVENT: ClassVar[str] = "room.notice"
+    room: str
+    notice: Notice
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(room={self.room!r}, key={self.notice.key!r})"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return notice_body(self.notice, room=self.room)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoomTombstone(RoomNotice):
+    """`room.tombstone`: a message was removed; clients replace it (`message_id`)."""
+
+    EVENT: ClassVar[str] = "room.tombstone"
+
+
 PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, GroupOpened,
-                                  GroupClosing, GroupClosed, KeysLow)
+                                  GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
+                                  ModNotice, RoomNotice, RoomTombstone)

@@ -84,6 +84,9 @@ def _debug(level=logging.INFO):
     names = ("aiohttp", "engineio", "socketio", "engineio.server", "socketio.server", "redis")
     for name in (*names, *_logs.LIBRARY_LOGGERS):
         logging.getLogger(name).setLevel(logging.DEBUG)
+    # Proof that DEBUG reaches the log: the fast fan-out (server/fanout.py) bypasses Engine.IO's
+    # per-packet debug lines, so on the embedded store a quiet run may write no other.
+    logging.getLogger("engineio.server").debug("debug logging on")
 
 
 _logs.configure_logging = _debug

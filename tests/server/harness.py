@@ -20,7 +20,9 @@ from e2ee.identity import auth_message
 from e2ee.pow import solve as solve_pow
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
-               "group.closed", "direct.envelope", "keys.low", "case.update", "case.counsellor",
+               "group.closed", "direct.envelope", "keys.low", "mod.alert", "mod.alert_update",
+               "mod.notice", "room.notice", "room.tombstone",
+               "case.update", "case.counsellor",
                "case.closed", "case.invite", "case.handoff", "case.offer", "case.alert",
                "case.taken", "case.transfer_offer", "case.transferred", "case.ended")
 

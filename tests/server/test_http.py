@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from server.api import http as server_http
+from server.clock import FakeClock
 from tests.fixtures.server import LiveServer
 from tests.server.harness import Peer, envelope
 
@@ -82,7 +86,11 @@ async def test_config_json_endpoints(live_server: LiveServer, tmp_path: Path,
     assert status == 200 and json.loads(body) == {"fi": []}
 
 
-async def test_metrics_count_traffic_and_hold_no_names(live_server: LiveServer) -> None:
+async def test_metrics_count_traffic_and_hold_no_names(live_server_factory: Any) -> None:
+    # Noon in Helsinki: the scheduled `nightly` group (19:00-20:30) is closed, so the open rooms
+    # are the two always-open groups whatever the wall clock says.
+    noon = datetime(2026, 6, 10, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki")).timestamp()
+    live_server = await live_server_factory(clock=FakeClock(noon))
     a = await Peer.connect(live_server.url, "Mittari")
     b = await Peer.connect(live_server.url, "Laskuri")
     try:

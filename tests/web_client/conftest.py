@@ -71,6 +71,15 @@ class Peer:
             await page.click("section.welcome button[type=submit]")
         await page.wait_for_selector("section.groups li.group")
 
+    async def nav(self, view: str) -> None:
+        """Open a view from the header's navigation (behind the menu button on a phone)."""
+        page = self.page
+        menu = page.locator("#menu-button")
+        if await menu.is_visible() and await menu.get_attribute("aria-expanded") != "true":
+            await menu.click()
+        await page.click(f"button.navlink[data-view={view}]")
+        await page.wait_for_selector(f"main[data-view={view}]")
+
     async def join_open_group(self) -> None:
         """Accept the rules of the always-open `open` group and enter its chat."""
         page = self.page

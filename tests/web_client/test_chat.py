@@ -102,6 +102,6 @@ async def test_without_encryption_nothing_is_sent(live_server, open_peer: OpenPe
     await page.evaluate("() => window.iltapiiri.messaging.install(window.iltapiiri.e2ee)")
     await page.fill("textarea[name=message]", "€" * 3000)  # 3,000 characters, 9,000 bytes
     await page.click("form.composer button[type=submit]")
-    await page.wait_for_selector("form.composer .notice >> text=The message is too long")
+    await page.wait_for_selector("form.composer .notice >> text=Too long to send: 9000 of 8192 bytes")
     assert "room.send" not in sent_events(peer)
     await peer.context.close()

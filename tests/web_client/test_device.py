@@ -95,7 +95,7 @@ async def test_usable_at_360px_without_horizontal_scroll(live_server, open_peer:
     await no_sideways_scroll("chat")
     await peer.screenshot("08-chat-360")
     for view in ("days", "identity", "direct"):
-        await page.click(f"button.navlink[data-view={view}]")
+        await peer.nav(view)
         await no_sideways_scroll(view)
     await page.click("#help-button")
     await page.wait_for_selector("#help-panel .resources[aria-busy=false]")
@@ -113,7 +113,7 @@ async def test_finnish_and_swedish_fit_at_360px(live_server, open_peer: OpenPeer
         await peer.join_open_group()
         for view in ("chat", "groups", "days", "identity", "direct"):
             if view != "chat":
-                await page.click(f"button.navlink[data-view={view}]")
+                await peer.nav(view)
             await page.wait_for_selector(f"main[data-view={view}]")
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= 360, f"{locale} {view} is {width}px wide"

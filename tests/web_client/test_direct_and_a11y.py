@@ -103,8 +103,7 @@ async def test_controls_are_named_and_text_has_aa_contrast(live_server, open_pee
     await peer.join_open_group()
     views.append(("chat", await page.evaluate(CONTRAST), await page.evaluate(UNNAMED)))
     for view in ("days", "identity", "direct"):
-        await page.click(f"button.navlink[data-view={view}]")
-        await page.wait_for_selector(f"main[data-view={view}]")
+        await peer.nav(view)
         views.append((view, await page.evaluate(CONTRAST), await page.evaluate(UNNAMED)))
     await page.click("#help-button")
     await page.wait_for_selector("#help-panel .resources[aria-busy=false]")
@@ -119,7 +118,8 @@ async def test_controls_are_named_and_text_has_aa_contrast(live_server, open_pee
     for _ in range(3):
         await page.keyboard.press("Tab")
         order.append(await page.evaluate("document.activeElement.id"))
-    assert order == ["lang", "help-button", "exit-button"]
+    # Help, then the quick exit, then the phone's menu button (language and navigation inside).
+    assert order == ["help-button", "exit-button", "menu-button"]
     # New messages are spoken by a polite announcer (sender and text only), not by the log.
     assert await page.get_attribute("#live", "aria-live") == "polite"
     if await page.locator("ol.messages").count():

@@ -269,14 +269,16 @@ async def test_a_second_tab_waits_until_the_first_is_closed(live_server, open_pe
     await wait_ready(first)
     second_page = await first.context.new_page()  # same profile: same identity, same IndexedDB
     await second_page.goto(live_server.url + "/")
-    await second_page.wait_for_selector("section.groups", timeout=TIMEOUT_MS)
+    # It says so (tests/web_client/test_second_tab.py) and sends nothing meanwhile.
+    await second_page.wait_for_selector("section.elsewhere", timeout=TIMEOUT_MS)
     ready = "window.iltapiiri.messaging.encryptionReady()"
-    await second_page.wait_for_timeout(500)
     assert await second_page.evaluate(ready) is False
     refused = await second_page.evaluate(
         "window.iltapiiri.messaging.sendDirectText('Ensimmainen', 'x').then(() => 'sent', (e) => e.code)")
     assert refused == "encryption_not_ready"
+    # The first tab closes: the engine's lock is free and the second carries on by itself.
     await first.page.close()
+    await second_page.wait_for_selector("section.groups", timeout=TIMEOUT_MS)
     await wait_ready(second_page)
     await first.context.close()
 

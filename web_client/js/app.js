@@ -14,10 +14,16 @@ import { Session } from './session.js';
 import { Rooms } from './rooms.js';
 import { Directs } from './directs.js';
 import { Messaging } from './messaging.js';
+import { Outbox } from './outbox.js';
+import { lockFreed, stepBack, steppedBack, TabGuard } from './tabs.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
 import { openHelp } from './views/help.js';
-import { forgetDraft } from './views/composer.js';
+import { draftOf, forgetDraft, onDraft, putDraft } from './views/composer.js';
+import { installViewportHeight, menuToggle, restoreTheme, themeSelect } from './views/header.js';
+import { History } from './history.js';
+import { forgetDevice } from './forget.js';
+import { deleteSealed, getSealed, listSealed, putSealed } from './identity/store.js';
 import welcome from './views/welcome.js';
 import groups from './views/groups.js';
 import rules from './views/rules.js';
@@ -27,6 +33,7 @@ import direct from './views/direct.js';
 import days from './views/days.js';
 import safety from './views/safety.js';
 import identity from './views/identity.js';
+import elsewhere from './views/elsewhere.js';
 
 /** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
 export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
@@ -40,6 +47,10 @@ export function createApp({ doc = document } = {}) {
   const messaging = new Messaging();
   const rooms = new Rooms(session, messaging);
   const directs = new Directs(session, messaging);
+  const outbox = new Outbox(session, messaging, rooms);
+  const tabs = new TabGuard();
+  const history = new History({ session, rooms, store: { putSealed, getSealed, deleteSealed, listSealed },
+    drafts: { draftOf, putDraft, onDraft } });
   const main = doc.getElementById('main');
   const live = doc.getElementById('live');
 
@@ -50,6 +61,8 @@ export function createApp({ doc = document } = {}) {
     messaging,
     rooms,
     directs,
+    outbox,
+    history,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
@@ -58,6 +71,12 @@ export function createApp({ doc = document } = {}) {
       setTimeout(() => { live.textContent = text; }, 50);
     },
     openHelp: (opts) => openHelp(ctx, opts),
+    forgetDevice: (publicKey) => forgetDevice({ e2ee: ctx.e2ee, history, publicKey }),
+    /** "Use here": the other tab steps back, then this one starts clean from the stored state. */
+    async useHere() {
+      await tabs.claim();
+      doc.defaultView.location.reload();
+    },
     /** A quick-exit button for a modal dialog (the header's is out of reach behind it). */
     quickExitButton: () => h('button', { type: 'button', class: 'exit-button dialog-exit', text: t('header.exit'),
       title: t('header.exit_hint'), onclick: () => leaveNow() }),
@@ -121,12 +140,22 @@ export function createApp({ doc = document } = {}) {
     },
   };
   ctx.router = new Router(main, ctx);
-  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity]) {
+  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere]) {
     ctx.router.register(view);
   }
 
+  // Another tab took the chat over: close this connection and reload into "open elsewhere",
+  // which lets go of the engine's Web Lock (js/e2ee/index.js) for the tab now in use.
+  tabs.on('yield', () => {
+    outbox.clear();
+    messaging.install(null);
+    session.close();
+    stepBack(doc.defaultView);
+  });
+
   function leaveNow() {
     quickExit(() => {
+      outbox.clear();
       messaging.install(null);
       session.close();
       ctx.router.clear();
@@ -145,17 +174,21 @@ export function createApp({ doc = document } = {}) {
           h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-focus-key': `nav-${view}`, text: t(key),
             onclick: () => ctx.router.show(view) })))))
       : null;
+    // One row on a phone: name, help, menu, quick exit; the menu holds the navigation, the
+    // language and the theme. Wider, the menu's contents sit in the header itself (CSS order).
+    // Tab order: help, quick exit, then the menu: the quick exit is the second stop everywhere.
+    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), nav);
     header.replaceChildren(...[
       h('div', { class: 'topbar' },
         h('span', { class: 'brand', text: 'Iltapiiri' }),
         h('div', { class: 'top-actions' },
-          select,
           h('button', { type: 'button', id: 'help-button', class: 'help-button', text: t('header.help'),
-            onclick: () => ctx.openHelp({ reason: 'button' }) }),
+            title: t('header.help_hint'), onclick: () => ctx.openHelp({ reason: 'button' }) }),
           h('button', { type: 'button', id: 'exit-button', class: 'exit-button', text: t('header.exit'),
             title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape',
-            onclick: leaveNow }))),
-      nav,
+            onclick: leaveNow }),
+          menuToggle(t, panel),
+          panel)),
       h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
     doc.getElementById('skip').textContent = t('header.skip');
     markNav();
@@ -200,6 +233,8 @@ export function createApp({ doc = document } = {}) {
 
   async function start() {
     setLanguage(detectLanguage(), false);
+    restoreTheme();
+    installViewportHeight();
     drawHeader();
     directs.on('change', (c) => {
       const here = ctx.router.current && ctx.router.current.name === 'direct';
@@ -214,6 +249,18 @@ export function createApp({ doc = document } = {}) {
     installQuickExitKey(leaveNow);
     session.on('status', ({ online, error }) => showNetStatus(online, error));
     loadDetector();
+    // Another tab in use (or this one just stepped back for it): say so before this one touches
+    // the keys or the connection.
+    const stepped = steppedBack(doc.defaultView);
+    if (stepped || await tabs.otherTabActive()) {
+      ctx.router.show('elsewhere', { stepped }, { focus: false });
+      // Opened while another tab was in use: when that one is closed, carry on here by itself
+      // (a tab that stepped back waits for "use here": the person moved on purpose).
+      if (!stepped) lockFreed().then(() => doc.defaultView.location.reload());
+      return;
+    }
+    tabs.activate();
+    history.prune().catch(() => {});
     loadE2ee();
     const id = await session.loadIdentity();
     if (id && id.pseudonym) {

@@ -34,3 +34,14 @@ export function toggleInList(name, item, on) {
   saveValue(name, list);
   return list;
 }
+
+/** Every setting of this app in localStorage and sessionStorage ("forget this device"). */
+export function wipeLocal() {
+  for (const store of [globalThis.localStorage, globalThis.sessionStorage]) {
+    try {
+      for (const key of Object.keys(store)) if (key.startsWith(PREFIX)) store.removeItem(key);
+    } catch (err) {
+      // Storage unavailable: nothing was kept there either.
+    }
+  }
+}

@@ -8,8 +8,14 @@
  * root (app.js) and handed to rooms, conversations and views as `ctx.messaging`.
  */
 
-export const MAX_TEXT_CHARS = 4000;
-export const MAX_TEXT_BYTES = 8192; // TextContent limit in docs/crypto.md section 3 (UTF-8 bytes)
+// What every receiving client enforces (TextContent, docs/crypto.md section 3): UTF-8 bytes, so
+// an emoji counts 4 and "ä" 2. There is no limit in characters: nothing is cut to fit.
+export const MAX_TEXT_BYTES = 8192;
+
+/** The size of `text` as the limit counts it (UTF-8 bytes). */
+export function textBytes(text) {
+  return new TextEncoder().encode(text).length;
+}
 
 /** The 1:1 control actions; the e2ee engine maps them to ControlContent actions `dm_<action>`
  * (docs/crypto.md section 3) and back. */
@@ -25,7 +31,7 @@ export class SendError extends Error {
 
 function checkText(text) {
   if (typeof text !== 'string' || !text.trim()) throw new SendError('empty');
-  if (text.length > MAX_TEXT_CHARS || new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
+  if (textBytes(text) > MAX_TEXT_BYTES) {
     throw new SendError('too_large');
   }
 }

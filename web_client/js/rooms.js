@@ -82,12 +82,35 @@ export class Rooms extends EventTarget {
     this.fire('message', { room, message });
   }
 
-  /** A message I sent (shown from my own plaintext; the relay only saw ciphertext). */
-  addOwn(roomId, text, reply) {
+  /** A message I am sending (shown from my own plaintext; the relay only sees ciphertext), in
+   * state 'sending' until the outbox (outbox.js) says more; null when I am not in the room. */
+  addPending(roomId, text, id) {
     const room = this.byRoom.get(roomId);
+    if (!room) return null;
+    const message = { id, room: roomId, seq: null, ts: Date.now(), mine: true, state: 'sending',
+      sender: this.session.auth && this.session.auth.pseudonym, text };
+    this.add(room, message);
+    return message;
+  }
+
+  /** Move an own message to `state` (delivered: with the relay's {seq, ts}). */
+  setState(message, state, code = null, reply = null) {
+    message.state = state;
+    message.error = code;
+    if (reply) {
+      message.seq = reply.seq;
+      message.ts = reply.ts;
+    }
+    const room = this.byRoom.get(message.room);
+    if (room) this.fire('message-state', { room, message });
+  }
+
+  /** Take back an own message that was refused before it left (the composer keeps the text). */
+  removeMessage(message) {
+    const room = this.byRoom.get(message.room);
     if (!room) return;
-    this.add(room, { id: `own-${reply.seq}`, seq: reply.seq, ts: reply.ts, mine: true,
-      sender: this.session.auth && this.session.auth.pseudonym, text });
+    room.messages = room.messages.filter((m) => m !== message);
+    this.fire('message-removed', { room, message });
   }
 
   async onEnvelope(env) {

@@ -7,10 +7,10 @@ compare-and-set is one UPDATE ... WHERE, atomic across the processes that open t
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+from server.storage.embedded.sqlite_file import open_private
 from server.storage.staff import StaffAccount, StaffInvite, StaffSession
 
 DB_FILE = "staff.sqlite3"
@@ -49,15 +49,8 @@ class EmbeddedStaffStore:
     """StaffStore on SQLite."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = data_dir / DB_FILE
-        path.touch(mode=0o600, exist_ok=True)
-        path.chmod(0o600)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_private(data_dir, DB_FILE, busy_timeout_ms=BUSY_TIMEOUT_MS,
+                                schema=_SCHEMA)
 
     def __repr__(self) -> str:
         return "EmbeddedStaffStore()"

@@ -11,6 +11,7 @@ from server.storage.redis.connection import Connection
 from server.storage.redis.identities import RedisIdentities
 from server.storage.redis.inbox import RedisInbox
 from server.storage.redis.keydir import RedisKeyDirectory
+from server.storage.redis.moderation import RedisModerationStore
 from server.storage.redis.rooms import RedisRooms
 from server.storage.redis.server_keys import RedisServerKeys
 from server.storage.stores import Stores
@@ -21,5 +22,5 @@ def open_redis(url: str) -> Stores:
     conn = Connection.open(url)
     return Stores(identities=RedisIdentities(conn), keys=RedisKeyDirectory(conn),
                   rooms=RedisRooms(conn), inbox=RedisInbox(conn), claims=RedisClaims(conn),
-                  server_keys=RedisServerKeys(conn), cases=RedisCases(conn), closer=conn.close,
-                  backend="redis")
+                  server_keys=RedisServerKeys(conn), moderation=RedisModerationStore(conn),
+                  cases=RedisCases(conn), closer=conn.close, backend="redis")

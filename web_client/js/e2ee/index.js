@@ -21,11 +21,11 @@ import { Engine } from './engine.js';
 import { useKeySealer } from './keys.js';
 import { safetyNumber } from './safety.js';
 import { IdbStore } from './store.js';
+import { LOCK_NAME } from '../tabs.js';
 
 /** The device wrap key of js/identity/store.js seals the raw bytes of every new X25519 key. */
 export const DEVICE_SEALER = { seal: sealDeviceSecret, unseal: unsealDeviceSecret };
 
-export const LOCK_NAME = 'iltapiiri-e2ee';
 // How often a tab that stays open looks whether its signed prekey is a week old (no request
 // unless it is): rotation also happens at every sign-in and reconnect.
 export const ROTATE_CHECK_MS = 3600 * 1000;

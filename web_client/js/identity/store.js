@@ -89,6 +89,53 @@ export async function unsealDeviceSecret(sealed) {
     sealed.slice(GCM_NONCE_BYTES), SECRET_AAD);
 }
 
+const LOCAL_AAD = utf8('iltapiiri/device-wrap/local/v1');
+const LOCAL_PREFIX = 'local:';
+
+/**
+ * Keep `value` (JSON) on this device sealed under the device wrap key (nonce (12) || AES-256-GCM,
+ * its own AAD), beside the identity: tonight's messages survive a reload without lying in the
+ * browser's storage as readable text (js/history.js).
+ */
+export async function putSealed(name, value, meta = {}) {
+  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const sealed = await aesGcmEncrypt(await deviceWrapKey(), nonce, utf8(JSON.stringify(value)), LOCAL_AAD);
+  await dbPut(LOCAL_PREFIX + name, { ...meta, nonce, sealed });
+}
+
+/** The value putSealed stored under `name`, or null (missing, or not openable here). */
+export async function getSealed(name) {
+  const record = await dbGet(LOCAL_PREFIX + name);
+  if (!record) return null;
+  try {
+    const plain = await aesGcmDecrypt(await deviceWrapKey(), record.nonce, record.sealed, LOCAL_AAD);
+    return JSON.parse(new TextDecoder().decode(plain));
+  } catch (err) {
+    return null;
+  }
+}
+
+export const deleteSealed = (name) => dbDelete(LOCAL_PREFIX + name);
+
+/** [{name, ...meta}] of every sealed record (the meta is stored in the clear: no content). */
+export async function listSealed() {
+  const out = [];
+  await withStore('readonly', (s) => {
+    const req = s.openCursor();
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (!cursor) return;
+      if (typeof cursor.key === 'string' && cursor.key.startsWith(LOCAL_PREFIX)) {
+        const { nonce, sealed, ...meta } = cursor.value;
+        out.push({ name: cursor.key.slice(LOCAL_PREFIX.length), ...meta });
+      }
+      cursor.continue();
+    };
+    return null;
+  });
+  return out;
+}
+
 /** The identity as the rest of the client sees it; never exposes the seed. */
 export class Identity {
   constructor(record) {

@@ -14,9 +14,11 @@ function messageItem(ctx, room, m) {
       h('span', { text: t(`chat.member_${m.system}`, { name: m.sender }) }),
       h('time', { class: 'muted', text: ` ${time}` }));
   }
+  // dir="auto": a Hebrew or Arabic message (or name) reads right to left, whatever the UI.
   const body = m.text === null
     ? h('p', { class: 'msg-text locked', text: t('chat.cannot_open') })
-    : h('p', { class: 'msg-text', text: m.text });
+    : h('p', { class: 'msg-text', dir: 'auto', text: m.text });
+  const role = roleOf(room, m.sender);
   const actions = m.mine ? null : h('div', { class: 'msg-actions' },
     h('button', { type: 'button', class: 'link small', text: t('chat.private'),
       'aria-label': t('chat.private_with', { name: m.sender }),
@@ -24,12 +26,33 @@ function messageItem(ctx, room, m) {
     h('button', { type: 'button', class: 'link small', text: t('chat.report'),
       'aria-label': t('chat.report_from', { name: m.sender }),
       onclick: () => openReport(ctx, m) }));
-  return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
+  return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'], 'data-id': m.id },
     h('div', { class: 'msg-meta' },
-      h('strong', { class: 'sender', text: m.mine ? t('chat.you') : m.sender }),
+      h('strong', { class: 'sender', dir: 'auto', text: m.mine ? t('chat.you') : m.sender }),
+      role ? roleBadge(ctx, role) : null,
       h('time', { class: 'muted', text: time })),
     body,
-    actions);
+    m.mine ? deliveryState(ctx, m) : actions);
+}
+
+/** Where my message is: sending, waiting for the connection, delivered to the relay, failed. */
+function deliveryState(ctx, m) {
+  const { t } = ctx;
+  if (!m.state) return null;
+  return h('p', { class: ['delivery', m.state], 'data-state': m.state },
+    h('span', { text: t(`chat.state.${m.state}`) }),
+    m.state === 'failed' ? h('button', { type: 'button', class: 'link small', text: t('chat.retry'),
+      'data-focus-key': `retry:${m.id}`, onclick: () => ctx.outbox.retry(m) }) : null);
+}
+
+/** A staff role from the server's member list (the relay sets it; a peer cannot claim it). */
+function roleOf(room, pseudonym) {
+  const m = (room.members || []).find((x) => x.pseudonym === pseudonym);
+  return m && m.role && m.role !== 'peer' ? m.role : null;
+}
+
+function roleBadge(ctx, role) {
+  return h('span', { class: ['badge', `badge-${role}`], text: ctx.t(`role.${role}`) });
 }
 
 /** What a screen reader hears for a new message: who and what, nothing else. */
@@ -46,8 +69,8 @@ function memberList(ctx, room, redraw) {
   return h('ul', { class: 'members' }, ...(room.members || []).map((m) => {
     const isMuted = muted.includes(m.pseudonym);
     return h('li', {},
-      h('span', { text: m.pseudonym }),
-      m.role && m.role !== 'peer' ? h('span', { class: 'badge', text: t(`role.${m.role}`) }) : null,
+      h('span', { class: 'name', dir: 'auto', text: m.pseudonym }),
+      m.role && m.role !== 'peer' ? roleBadge(ctx, m.role) : null,
       m.pseudonym === me ? h('span', { class: 'muted', text: ` (${t('chat.you')})` }) : h('span', { class: 'row' },
         h('button', { type: 'button', class: 'link small', 'aria-pressed': String(isMuted),
           'data-focus-key': `mute:${m.pseudonym}`,
@@ -122,30 +145,55 @@ export default {
         if (typing) card.querySelector('h2').focus();
       }
     };
+    // The newest message stays in view, unless the person scrolled up to read: then a button
+    // says there is more below (their place is kept).
+    const below = h('button', { type: 'button', class: 'new-below small', hidden: true,
+      text: t('chat.new_below'), onclick: () => { toBottom(); list.focus({ preventScroll: true }); } });
+    const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const toBottom = () => {
+      list.scrollTop = list.scrollHeight;
+      below.hidden = true;
+    };
+    list.addEventListener('scroll', () => { if (atBottom()) below.hidden = true; });
     const append = (m, announce = false) => {
       empty.hidden = true;
+      const follow = m.mine || atBottom();
       list.append(messageItem(ctx, room, m));
-      list.scrollTop = list.scrollHeight;
+      if (follow) toBottom();
+      else below.hidden = false;
       if (announce && !m.mine) spoken.say(spokenText(ctx, m));
     };
 
     const box = composer(ctx, {
       label: t('chat.composer_label'),
       draftKey: `room:${room.room}`,
-      send: async (text) => {
-        const reply = await ctx.messaging.sendGroupText(room.room, text);
-        ctx.rooms.addOwn(room.room, text, reply);
-      },
+      // Shown at once with its delivery state; without a connection it waits in the outbox.
+      send: (text) => ctx.outbox.sendGroup(room.room, text),
     });
     composerBox.append(box.node);
     for (const m of room.messages) append(m);
     empty.hidden = room.messages.length > 0;
+    // Once laid out (the view is in the page on the next frame), start at the newest message.
+    requestAnimationFrame(toBottom);
     drawMeta();
     drawClosing();
 
+    const itemOf = (m) => [...list.children].find((li) => li.dataset.id === m.id);
     const offs = [
       ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message, true); }),
+      ctx.rooms.on('message-state', ({ room: r, message }) => {
+        const li = r === room && itemOf(message);
+        if (li) keepFocus(list, () => li.replaceWith(messageItem(ctx, room, message)));
+        if (li && message.state === 'failed') spoken.say(t('chat.state.failed'));
+      }),
+      ctx.rooms.on('message-removed', ({ room: r, message }) => {
+        const li = r === room && itemOf(message);
+        if (li) li.remove();
+        empty.hidden = room.messages.length > 0;
+      }),
       ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
+      // Tonight's messages and the draft came back from this device (a reload): draw them.
+      ctx.rooms.on('restored', (r) => { if (r === room) ctx.router.refresh(); }),
       ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),
@@ -154,7 +202,7 @@ export default {
       await ctx.leaveRoom(room.room);
       ctx.router.show('groups');
     };
-    const node = h('section', { class: 'view chat' },
+    const node = h('section', { class: 'view chat chat-layout' },
       h('div', { class: 'chat-head' },
         h('h1', { text: room.group ? room.group.name : t('chat.title') }),
         meta,
@@ -162,8 +210,7 @@ export default {
           h('button', { type: 'button', class: 'secondary small', text: t('chat.leave'), onclick: leave }))),
       banner,
       members,
-      empty,
-      list,
+      h('div', { class: 'log-wrap' }, empty, list, below),
       spoken.node,
       composerBox);
     return { node, dispose: () => offs.forEach((off) => off()) };

@@ -5,18 +5,37 @@
  */
 
 import { h, field } from '../dom.js';
-import { MAX_TEXT_CHARS } from '../messaging.js';
+import { MAX_TEXT_BYTES, textBytes } from '../messaging.js';
 import { check, gate } from '../safety/detector-hook.js';
 
 const TYPING_CHECK_MS = 700;
 
-// Half-written replies by room or peer, in page memory only (never stored): a redraw of the view
-// (a language switch) puts the draft, and where the caret was, back.
+// Half-written replies by room or peer: a redraw of the view (a language switch) puts the draft,
+// and where the caret was, back. A group's draft is also kept sealed with tonight's messages
+// (js/history.js, through onDraft/putDraft) so that a reload keeps it; a 1:1 draft is not.
 const drafts = new Map();
+const draftListeners = new Set();
 
 /** Forget a draft (leaving a room). */
 export function forgetDraft(key) {
   drafts.delete(key);
+}
+
+/** The draft under `key` ('' when none). */
+export function draftOf(key) {
+  const d = drafts.get(key);
+  return d ? d.value : '';
+}
+
+/** Put back a draft kept across a reload (before the composer is drawn). */
+export function putDraft(key, value) {
+  if (value) drafts.set(key, { value, start: value.length, end: value.length });
+}
+
+/** `fn(key)` after every change of a draft; returns the unsubscribe function. */
+export function onDraft(fn) {
+  draftListeners.add(fn);
+  return () => draftListeners.delete(fn);
 }
 
 /**
@@ -26,18 +45,22 @@ export function forgetDraft(key) {
  */
 export function composer(ctx, { label, send, draftKey = null }) {
   const { t } = ctx;
-  const text = field(label, { multiline: true, rows: 3, maxlength: MAX_TEXT_CHARS,
-    name: 'message', class: 'composer-input' });
+  // No maxlength: it would cut a paste silently (and counts UTF-16 units, not what the limit
+  // counts). The counter says the size before sending; too long is refused, never trimmed.
+  const text = field(label, { multiline: true, rows: 2, name: 'message', class: 'composer-input' });
   const notice = h('div', { class: 'notice private', role: 'status', hidden: true });
-  const counter = h('span', { class: 'counter muted', 'aria-hidden': 'true' });
+  const counter = h('span', { class: 'counter muted', id: `${text.input.id}-size` });
+  text.input.setAttribute('aria-describedby', counter.id);
   const sendButton = h('button', { type: 'submit', class: 'primary', text: t('chat.send') });
   let confirmed = { help: false, personal: false };
   let typingTimer = null;
   const saveDraft = () => {
     if (!draftKey) return;
     const el = text.input;
+    const before = draftOf(draftKey);
     if (el.value) drafts.set(draftKey, { value: el.value, start: el.selectionStart, end: el.selectionEnd });
     else drafts.delete(draftKey);
+    if (before !== el.value) draftListeners.forEach((fn) => fn(draftKey));
   };
   const draft = draftKey && drafts.get(draftKey);
   if (draft) {
@@ -49,8 +72,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
   text.input.addEventListener('blur', saveDraft);
 
   const showNotice = (...children) => {
+    notice.setAttribute('role', 'status');
     notice.replaceChildren(h('p', { class: 'private-tag', text: t('help.only_you') }), ...children);
     notice.hidden = false;
+    notice.scrollIntoView({ block: 'nearest' });
   };
   const hideNotice = () => {
     notice.hidden = true;
@@ -63,7 +88,10 @@ export function composer(ctx, { label, send, draftKey = null }) {
     try {
       await send(value);
       text.input.value = '';
-      if (draftKey) drafts.delete(draftKey);
+      if (draftKey) {
+        drafts.delete(draftKey);
+        draftListeners.forEach((fn) => fn(draftKey));
+      }
       confirmed = { help: false, personal: false };
       hideNotice();
       updateCounter();
@@ -80,51 +108,83 @@ export function composer(ctx, { label, send, draftKey = null }) {
     }
   };
 
-  const submit = async (ev) => {
-    ev.preventDefault();
-    const value = text.input.value;
-    if (!value.trim()) return;
-    const verdict = gate(await check(value, ctx.lang()));
+  // A prompt waiting for the writer's explicit choice ('help' or 'personal'): while it waits,
+  // Enter does not send (it points at the prompt); only "Send anyway" does, or editing the text.
+  let pending = null;
+  const focusPrompt = () => {
+    const why = notice.querySelector('.prompt-why');
+    notice.scrollIntoView({ block: 'nearest' });
+    if (why) why.focus({ preventScroll: true });
+  };
+  const choice = (kind, verdict, whyKey, otherKey) => {
+    pending = kind;
+    showNotice(
+      h('p', { class: 'prompt-why', tabindex: '-1', text: t(whyKey) }),
+      h('p', { class: 'prompt-unsent', text: t('composer.unsent') }),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'secondary', 'data-focus-key': 'send-anyway',
+          text: t('composer.send_anyway'),
+          onclick: () => { confirmed[kind] = true; pending = null; decide(verdict); } }),
+        h('button', { type: 'button', class: 'link', 'data-focus-key': 'keep-writing', text: t(otherKey),
+          onclick: () => { pending = null; hideNotice(); text.input.focus(); } })));
+    notice.setAttribute('role', 'alert');
+  };
+
+  const decide = (verdict) => {
     if (verdict.help && !confirmed.help) {
-      confirmed.help = true;
-      ctx.openHelp({ reason: 'detector', severity: verdict.severity, categories: verdict.categories });
-      showNotice(
-        h('p', { text: t('composer.help_first') }),
-        h('div', { class: 'row' },
-          h('button', { type: 'button', class: 'secondary', text: t('composer.send_anyway'),
-            onclick: () => submit(ev) }),
-          h('button', { type: 'button', class: 'link', text: t('composer.keep_writing'),
-            onclick: () => { hideNotice(); text.input.focus(); } })));
+      choice('help', verdict, 'composer.help_first', 'composer.keep_writing');
+      const dialog = ctx.openHelp({ reason: 'detector', severity: verdict.severity,
+        categories: verdict.categories });
+      // Back from the help panel: the eye and the focus land on why the text is still here.
+      if (dialog && dialog.addEventListener) {
+        dialog.addEventListener('close', () => setTimeout(focusPrompt, 0));
+      }
       return;
     }
     if (verdict.personal && !confirmed.personal) {
-      confirmed.personal = true;
-      showNotice(
-        h('p', { text: t('composer.personal_data') }),
-        h('div', { class: 'row' },
-          h('button', { type: 'button', class: 'secondary', text: t('composer.send_anyway'),
-            onclick: () => submit(ev) }),
-          h('button', { type: 'button', class: 'link', text: t('composer.edit'),
-            onclick: () => { hideNotice(); text.input.focus(); } })));
-      notice.querySelector('button').focus();
+      choice('personal', verdict, 'composer.personal_data', 'composer.edit');
+      focusPrompt();
       return;
     }
     doSend();
   };
 
+  const submit = async (ev) => {
+    ev.preventDefault();
+    const value = text.input.value;
+    if (!value.trim()) return;
+    if (textBytes(value) > MAX_TEXT_BYTES) {
+      showNotice(h('p', { text: t('composer.too_long', { n: textBytes(value), max: MAX_TEXT_BYTES }) }));
+      return;
+    }
+    if (pending) {
+      focusPrompt();
+      return;
+    }
+    decide(gate(await check(value, ctx.lang())));
+  };
+
   const updateCounter = () => {
-    const n = text.input.value.length;
-    counter.textContent = n > MAX_TEXT_CHARS * 0.8 ? `${n} / ${MAX_TEXT_CHARS}` : '';
+    const n = textBytes(text.input.value);
+    const over = n > MAX_TEXT_BYTES;
+    counter.textContent = n > MAX_TEXT_BYTES * 0.8 ? t('composer.size', { n, max: MAX_TEXT_BYTES }) : '';
+    counter.classList.toggle('over', over);
+    if (over) text.input.setAttribute('aria-invalid', 'true');
+    else text.input.removeAttribute('aria-invalid');
   };
 
   text.input.addEventListener('input', () => {
     saveDraft();
     updateCounter();
     confirmed = { help: false, personal: false };
+    if (pending) {
+      pending = null; // the text changed: the next Enter checks it again
+      hideNotice();
+    }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(async () => {
       const verdict = gate(await check(text.input.value, ctx.lang()));
-      if (verdict.help) {
+      if (verdict.help && !pending) {
         showNotice(h('p', { text: t('composer.typing_help') }),
           h('button', { type: 'button', class: 'secondary', text: t('help.open'),
             onclick: () => ctx.openHelp({ reason: 'detector', severity: verdict.severity,
@@ -138,8 +198,9 @@ export function composer(ctx, { label, send, draftKey = null }) {
   });
 
   updateCounter();
+  // The prompt sits above the text, where the eye is (not under it, below the fold).
   const node = h('form', { class: 'composer', onsubmit: submit },
-    text.wrap, notice, h('div', { class: 'row composer-actions' }, counter, sendButton));
+    notice, text.wrap, h('div', { class: 'row composer-actions' }, counter, sendButton));
   return {
     node,
     focus: () => text.input.focus(),

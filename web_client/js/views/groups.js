@@ -37,7 +37,8 @@ function groupCard(ctx, g) {
     action = h('button', {
       type: 'button', class: 'primary', text: label,
       'aria-label': `${label}: ${g.name}`,
-      onclick: () => ctx.router.show('rules', { group: g }),
+      // Rules accepted earlier tonight on this device (a reload): straight in.
+      onclick: () => (ctx.history.rulesAccepted(g) ? ctx.enterGroup(g) : ctx.router.show('rules', { group: g })),
     });
   }
   const titleId = `group-${g.id}`;

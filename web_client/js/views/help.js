@@ -40,7 +40,9 @@ function resourceItem(t, r) {
     h('strong', { text: r.name }),
     tel ? h('a', { class: 'call', href: `tel:${tel}`, text: t('help.call', { number: r.number }) }) : null,
     r.hours ? h('span', { class: 'muted small', text: r.hours }) : null,
-    !tel && r.url ? h('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank', text: r.url }) : null);
+    // A chat or web service is shown beside the number, not only when there is none.
+    r.url ? h('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank',
+      text: tel ? t('help.chat_link', { url: r.url.replace(/^https?:\/\//, '') }) : r.url }) : null);
 }
 
 function firstAidBlock(t, signs, steps, open) {

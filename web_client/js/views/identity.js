@@ -6,7 +6,7 @@ import { h, field } from '../dom.js';
 import { bytesToHex } from '../crypto/primitives.js';
 import { formatDay } from '../i18n.js';
 import { exportIdentity, importIdentity, MIN_PASSPHRASE_CHARS } from '../identity/backup.js';
-import { forgetIdentity, rememberOrigin } from '../identity/store.js';
+import { rememberOrigin } from '../identity/store.js';
 
 /** How this device got its identity: made here, or restored (with or without the keys). */
 export function deviceState(ctx, identity) {
@@ -138,10 +138,10 @@ export default {
           onclick: async () => {
             if (!window.confirm(t('identity.forget_confirm'))) return;
             ctx.session.close();
-            // Everything tied to the identity goes: its encryption keys and sessions too (a
-            // later restore of the same identity must not meet stale keys left behind).
-            if (ctx.e2ee && ctx.e2ee.forgetState) await ctx.e2ee.forgetState(id.publicKey).catch(() => {});
-            await forgetIdentity();
+            // Everything this device keeps goes (forget.js): the identity, its encryption keys
+            // and sessions (a later restore must not meet stale keys), tonight's messages, the
+            // day counter and every setting.
+            await ctx.forgetDevice(id.publicKey);
             window.location.reload();
           } })) : null,
       restore ? h('button', { type: 'button', class: 'secondary', text: t('common.back'),

@@ -43,4 +43,7 @@ export function openReport(ctx, message) {
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
+  // The report itself comes first (Enter right after opening must not leave the site); the
+  // quick exit stays at the dialog's corner, one Shift+Tab or one tap away.
+  dialog.querySelector(`input[name="${name}"]:checked`).focus();
 }

@@ -15,6 +15,7 @@ export default {
       button.disabled = true;
       error.hidden = true;
       const result = await ctx.enterGroup(group);
+      if (result && !result.error) ctx.history.rememberRules(group);
       if (result && result.error) {
         error.textContent = t(`error.${result.error}`) === `error.${result.error}`
           ? t('error.generic') : t(`error.${result.error}`);

@@ -1,0 +1,270 @@
+"""Flags and alerts on the server (issue 10): the rules are moderation/flags.py and alerts.py;
+this module loads and stores their records, routes alerts to connections and audits.
+
+    flag        a client's flag -> merged per (room, message id) -> risk history -> alert
+    alert.ack   a moderator it was sent to takes it; the others are told it is taken
+    mod.duty    a moderator (role via `moderator_keys` until staff sign in on the socket) goes
+                on or off duty: the pool of `moderation.alerts.route`
+    tick        the scheduler re-sends unacknowledged alerts past their stored deadline, wider
+    night end   the room's alerts expire and its flags (the risk history) are dropped
+
+Every change runs under the claim store's `mod:alerts` lock (one lock across processes on
+Redis), so a flag, an acknowledgement and a re-send never interleave. A moderator is named by
+their user id (`staff_id`), which is also the Socket.IO room their connections are in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from moderation.alerts import (
+    Alert,
+    AlertState,
+    Delivery,
+    OnDuty,
+    acknowledge,
+    due,
+    expire,
+    loads,
+    open_alert,
+    raise_alert,
+)
+from moderation.flags import Flag, FlagSource, MessageFlags, RiskHistory, merge_flag, record
+from moderation.limits import RuleError
+from moderation.records import from_record, to_record
+from server.domain.ids import user_id, user_room
+from server.domain.roles import Role
+from server.handlers import audit_log
+from server.handlers.events import Budget, Event
+from server.handlers.services import Connection, Services
+from server.wire.errors import ERROR_CODES, ApiError
+from server.wire.moderation import AlertAck, Duty, FlagRequest
+from server.wire.pushes import AlertUpdate, ModAlert
+
+ALERTS_LOCK = "mod:alerts"
+
+
+def rule_error(exc: RuleError) -> ApiError:
+    """A pure model's refusal as a wire error (same code)."""
+    return ApiError(exc.code if exc.code in ERROR_CODES else "bad_request")
+
+
+def require_moderator(conn: Connection) -> str:
+    """The moderator's staff id, or `not_moderator`."""
+    if conn.role != Role.MODERATOR or conn.user_id is None:
+        raise ApiError("not_moderator")
+    return conn.user_id
+
+
+def night_of(room: str) -> str:
+    """The night a group room belongs to: the date in `<group>/<YYYY-MM-DD>`."""
+    return room.partition("/")[2]
+
+
+async def _room_moderators(services: Services, room: str) -> set[str]:
+    return {user_id(m.identity_key) for m in await services.stores.rooms.members(room)
+            if m.role == Role.MODERATOR}
+
+
+async def roster(services: Services, rooms: Iterable[str]) -> list[OnDuty]:
+    """Everyone who can be alerted: the duty pool, and every moderator present in `rooms`."""
+    present: dict[str, set[str]] = {}
+    for room in set(rooms):
+        for staff in await _room_moderators(services, room):
+            present.setdefault(staff, set()).add(room)
+    ids = await services.stores.moderation.on_duty() | set(present)
+    return [OnDuty(staff_id=i, rooms=frozenset(present.get(i, ()))) for i in sorted(ids)]
+
+
+def _alert_of(raw: str) -> Alert:
+    return from_record(Alert, json.loads(raw))
+
+
+async def _active(services: Services) -> list[Alert]:
+    return [_alert_of(r) for r in await services.stores.moderation.active_alerts()]
+
+
+async def _put(services: Services, alert: Alert) -> None:
+    active = alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED)
+    await services.stores.moderation.put_alert(alert.id, alert.room, alert.message_id, active,
+                                               json.dumps(to_record(alert)))
+
+
+async def _history(services: Services, night: str, pseudonym: str) -> RiskHistory:
+    history: RiskHistory | None = None
+    for raw in await services.stores.moderation.night_flags(night, pseudonym):
+        history = record(history, from_record(MessageFlags, json.loads(raw)), night)
+    return history or RiskHistory(night=night)
+
+
+async def _deliver(services: Services, alert: Alert, delivery: Delivery, *, source: str,
+                   history: RiskHistory | None) -> None:
+    push = ModAlert(alert=alert, delivery=delivery, source=source,
+                    history=None if history is None else history.summary(alert.pseudonym))
+    for staff in delivery.recipients:
+        await services.emitter.emit(push, to=user_room(staff))
+    services.metrics.alerts_sent[alert.severity] += len(delivery.recipients)
+    if delivery.nobody_on_duty:
+        services.metrics.alerts_unrouted[alert.severity] += 1
+        services.log.warning("alert.nobody_on_duty", level=alert.severity)
+
+
+async def flag(services: Services, conn: Connection, req: FlagRequest) -> dict[str, Any]:
+    """Accept a flag, merge it, and open or raise the message's alert when it is raised."""
+    assert conn.pseudonym is not None
+    if req.source == FlagSource.SELF:
+        if req.pseudonym not in (None, conn.pseudonym):
+            raise ApiError("bad_request", "a self flag is about the writer's own message")
+        pseudonym = conn.pseudonym
+    elif req.source == FlagSource.MODERATOR:
+        require_moderator(conn)
+        if req.pseudonym is None:
+            raise ApiError("bad_request", "a moderator flag names the writer")
+        pseudonym = req.pseudonym
+    else:
+        raise ApiError("bad_source", "reports arrive as reports, not flags")
+    now = services.clock.now()
+    try:
+        new = Flag(room=req.room, message_id=req.message_id, pseudonym=pseudonym,
+                   severity=req.severity, categories=req.categories, rule_ids=req.rule_ids,
+                   source=FlagSource(req.source), at=now)
+    except RuleError as exc:
+        raise rule_error(exc) from None
+    if req.room not in conn.rooms:
+        raise ApiError("not_in_room")
+    store = services.stores.moderation
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        raw = await store.get_flags(new.room, new.message_id)
+        existing = None if raw is None else from_record(MessageFlags, json.loads(raw))
+        try:
+            merged, raised = merge_flag(existing, new)
+        except RuleError as exc:
+            raise rule_error(exc) from None
+        night = night_of(new.room)
+        await store.put_flags(new.room, new.message_id, pseudonym, night,
+                              json.dumps(to_record(merged)))
+        services.metrics.flags[new.severity] += 1
+        await audit_log.append(store, services.clock, actor=conn.pseudonym, action="flag",
+                               room=new.room, pseudonym=pseudonym,
+                               details={"message_id": new.message_id, "level": new.severity,
+                                        "source": str(new.source),
+                                        "categories": ",".join(new.categories)})
+        if raised:
+            alert_id: str | None = await _open_or_raise(services, merged, now,
+                                                        source=str(new.source))
+        else:  # merged into what is known: name the alert it joined, if one is open
+            current = await store.alert_for_message(new.room, new.message_id)
+            alert_id = None if current is None else _alert_of(current).id
+    return {"severity": merged.severity, "raised": raised, "alert_id": alert_id}
+
+
+async def _open_or_raise(services: Services, merged: MessageFlags, now: float, *,
+                         source: str) -> str:
+    store, policy = services.stores.moderation, services.mod_settings.alerts
+    active = await _active(services)
+    load = loads(active)
+    duty = await roster(services, [merged.room])
+    history = await _history(services, night_of(merged.room), merged.pseudonym)
+    raw = await store.alert_for_message(merged.room, merged.message_id)
+    delivery: Delivery | None
+    if raw is None:
+        alert_id = "al-" + services.rng.bytes(8).hex()
+        alert, delivery = open_alert(alert_id=alert_id, flags=merged, now=now, roster=duty,
+                                     load=load, policy=policy)
+        services.metrics.alerts_opened[alert.severity] += 1
+        action = "alert_open"
+    else:
+        alert, delivery = raise_alert(_alert_of(raw), merged, now=now, roster=duty, load=load,
+                                      policy=policy)
+        action = "alert_open"  # a raise re-routes: audited as the alert at its new level
+    await _put(services, alert)
+    await audit_log.append(store, services.clock, actor="server", action=action, room=alert.room,
+                           pseudonym=alert.pseudonym,
+                           details={"alert_id": alert.id, "level": alert.severity,
+                                    "outcome": "routed" if delivery and delivery.recipients
+                                    else "unrouted"})
+    if delivery is not None:
+        await _deliver(services, alert, delivery, source=source, history=history)
+    return alert.id
+
+
+async def ack(services: Services, conn: Connection, req: AlertAck) -> dict[str, Any]:
+    """A moderator the alert was sent to takes it; the other recipients are told."""
+    staff = require_moderator(conn)
+    assert conn.pseudonym is not None
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        raw = await services.stores.moderation.get_alert(req.alert_id)
+        if raw is None:
+            raise ApiError("unknown_alert")
+        try:
+            alert = acknowledge(_alert_of(raw), staff_id=staff, now=services.clock.now())
+        except RuleError as exc:
+            raise rule_error(exc) from None
+        await _put(services, alert)
+        await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+                               action="alert_ack", room=alert.room, pseudonym=alert.pseudonym,
+                               details={"alert_id": alert.id, "level": alert.severity})
+    update = AlertUpdate(alert_id=alert.id, state=str(alert.state), by=conn.pseudonym)
+    for other in alert.sent_to:
+        await services.emitter.emit(update, to=user_room(other))
+    return {"alert_id": alert.id, "state": str(alert.state)}
+
+
+async def duty(services: Services, conn: Connection, req: Duty) -> dict[str, Any]:
+    """On or off duty (the alert pool)."""
+    staff = require_moderator(conn)
+    assert conn.pseudonym is not None
+    await services.stores.moderation.set_duty(staff, req.on)
+    await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+                           action="duty_on" if req.on else "duty_off")
+    return {"on_duty": req.on}
+
+
+async def resend_due(services: Services) -> int:
+    """Re-send every open alert past its stored deadline to everyone on duty (scheduler tick).
+    Returns how many alerts were re-sent."""
+    now = services.clock.now()
+    sent = 0
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        active = await _active(services)
+        late = [a for a in active if a.state is AlertState.OPEN and a.deadline is not None
+                and a.deadline <= now]
+        if not late:
+            return 0
+        duty_roster = await roster(services, {a.room for a in late})
+        for alert, delivery in due(late, now=now, roster=duty_roster,
+                                   policy=services.mod_settings.alerts):
+            await _put(services, alert)
+            services.metrics.alerts_resent[alert.severity] += 1
+            await audit_log.append(services.stores.moderation, services.clock, actor="server",
+                                   action="alert_widen", room=alert.room,
+                                   pseudonym=alert.pseudonym,
+                                   details={"alert_id": alert.id, "level": alert.severity,
+                                            "round": alert.widened})
+            await _deliver(services, alert, delivery, source="", history=None)
+            sent += 1
+    return sent
+
+
+async def night_ended(services: Services, room: str) -> None:
+    """The room closed: its alerts expire, its flags (the risk history) are dropped."""
+    now = services.clock.now()
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        for alert in await _active(services):
+            if alert.room != room:
+                continue
+            expired = expire(alert, now=now)
+            await _put(services, expired)
+            await audit_log.append(services.stores.moderation, services.clock, actor="server",
+                                   action="alert_expire", room=room, pseudonym=alert.pseudonym,
+                                   details={"alert_id": alert.id})
+        await services.stores.moderation.drop_room(room)
+
+
+EVENTS = (
+    Event(name="flag", decode=FlagRequest.decode, rule=flag, budget=Budget.OTHER),
+    Event(name="alert.ack", decode=AlertAck.decode, rule=ack, budget=Budget.OTHER),
+    Event(name="mod.duty", decode=Duty.decode, rule=duty, budget=Budget.OTHER),
+)
