@@ -178,6 +178,8 @@ async def escalate(services: Services, conn: Connection, req: CaseEscalate) -> d
         case_code=case.id, room=req.room, reason=req.reason, level=case.severity,
         expires_at=case.consent_deadline))
     services.log.info("case.escalated", room=req.room, level=case.severity)
+    await flow.audit(services, actor=conn.pseudonym or conn.user_id, action="case_open",
+                     case=case, reason_code=req.reason, source="moderator")
     return {"case_id": case.id, "expires_at": case.consent_deadline}
 
 

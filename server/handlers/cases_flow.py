@@ -26,6 +26,7 @@ from escalation.timers import due as timers_due
 from moderation.limits import RuleError
 from server.domain import pseudonyms
 from server.domain.ids import user_id, user_room
+from server.handlers import audit_log
 from server.handlers.services import Services
 from server.storage.cases import CounsellorRecord
 from server.wire.case_pushes import (
@@ -273,6 +274,23 @@ async def tick(services: Services) -> None:
     if deleted:
         services.metrics.cases_deleted += len(deleted)
         services.log.info("cases.deleted", count=len(deleted))
+        try:
+            await audit_log.append(services.stores.moderation, services.clock, actor="system",
+                                   action="case_delete", details={"days": p.retention_days})
+        except Exception as exc:
+            services.log.error("audit.failed", action="case_delete", code=type(exc).__name__)
+
+
+async def audit(services: Services, *, actor: str, action: str, case: Case,
+                **details: int | str) -> None:
+    """An audit entry of a staff action on a case (ids, codes and levels only). The change it
+    records is already stored, so a failed append is logged, not answered as a failure."""
+    try:
+        await audit_log.append(services.stores.moderation, services.clock, actor=actor,
+                               action=action, room=case.room,
+                               details={"case_id": case.id, "level": case.severity, **details})
+    except Exception as exc:
+        services.log.error("audit.failed", action=action, code=type(exc).__name__)
 
 
 def is_finished(case: Case) -> bool:

@@ -143,6 +143,8 @@ async def claim(services: Services, conn: Connection, req: CaseId) -> dict[str, 
             expected_version=req.version if req.version is not None else c.version))
     services.metrics.cases_claimed[str(case.severity)] += 1
     services.log.info("case.claimed", level=case.severity, waited=int(case.waited(now)))
+    await flow.audit(services, actor=conn.pseudonym or me, action="case_claim", case=case,
+                     seconds=int(case.waited(now)))
     await services.emitter.emit(CaseTaken(case_id=case.id), to=flow.DUTY_ROOM)
     reply = await _taken_by(services, case, me)
     await flow.queue_changed(services)
@@ -173,6 +175,8 @@ async def transfer(services: Services, conn: Connection, req: CaseTransfer) -> d
                                                   sender=conn.pseudonym or ""),
                                 to=user_room(target.id))
     services.log.info("case.transfer", level=case.severity)
+    await flow.audit(services, actor=conn.pseudonym or me, action="case_transfer", case=case,
+                     code="requested")
     return {"case": flow.summary(case, now=now, me=me).to_wire()}
 
 
@@ -187,6 +191,8 @@ async def transfer_accept(services: Services, conn: Connection, req: CaseId) -> 
     if before.counsellor is not None:
         await services.emitter.emit(CaseTransferred(case_id=case.id, accepted=True),
                                     to=user_room(before.counsellor))
+    await flow.audit(services, actor=conn.pseudonym or me, action="case_transfer", case=case,
+                     code="accepted")
     return await _taken_by(services, case, me)
 
 
@@ -218,6 +224,8 @@ async def close(services: Services, conn: Connection, req: CaseClose) -> dict[st
     assert case.outcome is not None
     services.metrics.cases_closed[case.outcome.value] += 1
     services.log.info("case.closed", outcome=case.outcome.value, level=case.severity)
+    await flow.audit(services, actor=conn.pseudonym or me, action="case_close", case=case,
+                     outcome=case.outcome.value)
     await flow.to_person(services, case, CaseClosed(case_code=case.id, outcome=case.outcome.value))
     await flow.queue_changed(services)  # a place is free: offers
     return {"case": flow.summary(case, now=now, me=me).to_wire()}

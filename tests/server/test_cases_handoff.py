@@ -9,6 +9,8 @@ import base64
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from moderation.audit import decode_entry
+from server.handlers.audit_log import check_chain
 from tests.fixtures.server import LiveServerFactory
 from tests.server.cases_harness import ask, clock, make_counsellor, until
 from tests.server.harness import Peer
@@ -140,4 +142,37 @@ async def test_exactly_one_claim_across_two_servers_on_one_redis(
     status = await person.call("case.resume", {"case_code": code})
     assert status["state"] == "active"
     for p in (*counsellors, person):
+        await p.close()
+
+
+async def test_staff_actions_on_cases_are_audited(live_server_factory: LiveServerFactory,
+                                                  backend_kwargs: dict[str, object]) -> None:
+    mod_key = Ed25519PrivateKey.generate()
+    server = await live_server_factory(clock=clock(), run_scheduler=False,
+                                       moderator_keys=frozenset({key_b64(mod_key)}),
+                                       **backend_kwargs)
+    mod = await Peer.connect(server.url, "Kuunari", key=mod_key)
+    person = await Peer.connect(server.url, "Aamu")
+    anna = await make_counsellor(server, "Anna")
+    bengt = await make_counsellor(server, "Bengt")
+    room = (await mod.call("group.join", {"group_id": "open"}))["room"]
+    await person.call("group.join", {"group_id": "open"})
+    code = (await mod.call("case.escalate", {"room": room, "pseudonym": "Aamu",
+                                             "reason": "suicide", "level": 4}))["case_id"]
+    await person.call("case.consent", {"case_code": code, "accept": True})
+    assert (await anna.call("case.claim", {"case_id": code}))["ok"]
+    assert (await anna.call("case.transfer", {"case_id": code, "to": "Bengt"}))["ok"]
+    assert (await bengt.call("case.transfer_accept", {"case_id": code}))["ok"]
+    assert (await bengt.call("case.close", {"case_id": code, "outcome": "referred",
+                                            "notes": "c2VhbGVk"}))["ok"]
+    store = server.services.stores.moderation
+    entries = [decode_entry(e) for e, _ in await store.audit_rows()]
+    mine = [(e.actor, e.action, dict(e.details)) for e in entries
+            if e.details.get("case_id") == code]
+    assert [(a, act) for a, act, _ in mine] == [
+        ("Kuunari", "case_open"), ("Anna", "case_claim"), ("Anna", "case_transfer"),
+        ("Bengt", "case_transfer"), ("Bengt", "case_close")]
+    assert mine[-1][2]["outcome"] == "referred" and mine[0][2]["reason_code"] == "suicide"
+    assert (await check_chain(store)).broken_at is None
+    for p in (mod, person, anna, bengt):
         await p.close()
