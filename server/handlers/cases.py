@@ -155,7 +155,7 @@ async def rate(services: Services, conn: Connection, req: CaseRate) -> dict[str,
 
 async def escalate(services: Services, conn: Connection, req: CaseEscalate) -> dict[str, Any]:
     """A moderator in `room` proposes to hand one of its members to a counsellor."""
-    if conn.role is not Role.MODERATOR or conn.user_id is None:
+    if conn.role != Role.MODERATOR or conn.user_id is None:
         raise ApiError("not_moderator")
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")

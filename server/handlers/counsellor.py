@@ -44,7 +44,7 @@ DEFAULT_CAPACITY = 2
 
 
 def _me(conn: Connection) -> str:
-    if conn.role is not Role.COUNSELLOR or conn.user_id is None:
+    if conn.role != Role.COUNSELLOR or conn.user_id is None:
         raise ApiError("not_counsellor")
     return conn.user_id
 
@@ -105,7 +105,7 @@ async def availability(services: Services, conn: Connection, req: Availability
 async def went_away(services: Services, conn: Connection) -> None:
     """A counsellor's connection closed: they are away until they set themselves available
     again (their sessions stay theirs: the cases are stored, not held by the connection)."""
-    if conn.role is not Role.COUNSELLOR or conn.user_id is None:
+    if conn.role != Role.COUNSELLOR or conn.user_id is None:
         return
     old = await services.stores.cases.counsellor(conn.user_id)
     if old is not None and old.available:
@@ -120,7 +120,8 @@ async def list_cases(services: Services, conn: Connection) -> dict[str, Any]:
     mine = [c for c in snap.open_cases if me in (c.counsellor, c.transfer_to)
             and c.state in IN_SESSION]
     return {"queue": [flow.summary(c, now=now, me=me).to_wire() for c in snap.waiting],
-            "mine": [flow.summary(c, now=now, me=me).to_wire() for c in mine]}
+            "mine": [{**flow.summary(c, now=now, me=me).to_wire(),
+                      "person": await _person(services, c)} for c in mine]}
 
 
 async def _taken_by(services: Services, case: Case, me: str) -> dict[str, Any]:

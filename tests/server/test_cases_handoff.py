@@ -104,6 +104,8 @@ async def test_warm_transfer(live_server_factory: LiveServerFactory,
     assert (await anna.call("case.transfer", {"case_id": code, "to": "Nobody"}))["error"] == \
         "unknown_counsellor"
     assert (await anna.call("case.transfer", {"case_id": code, "to": "bengt"}))["ok"]
+    mine = (await anna.call("case.list", {}))["mine"]
+    assert [m["case_id"] for m in mine] == [code] and mine[0]["person"]["pseudonym"] == "Aamu"
     offer = await bengt.next("case.transfer_offer")
     assert offer["from"] == "Anna" and offer["case"]["case_id"] == code
     assert (await anna.call("case.transfer_accept", {"case_id": code}))["error"] == \
