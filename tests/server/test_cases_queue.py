@@ -184,3 +184,25 @@ async def test_a_claim_of_what_was_seen_loses_to_a_raised_level(
     assert fresh["ok"] and fresh["case"]["level"] == 4
     await anna.close()
     await person.close()
+
+
+async def test_an_estimate_longer_than_the_level_allows_shows_the_alternatives(
+        live_server_factory: LiveServerFactory) -> None:
+    fake = clock()
+    server = await live_server_factory(clock=fake, run_scheduler=False)
+    anna = await make_counsellor(server, "Anna", capacity=1)
+    people = [await Peer.connect(server.url, n) for n in ("Aamu", "Ilta", "Yokko", "Hamara")]
+    for person in people[:3]:  # three claims in the last hour: an estimate exists
+        code = (await ask(person, level=2))["case_code"]
+        assert (await anna.call("case.claim", {"case_id": code}))["ok"]
+        assert (await anna.call("case.close", {"case_id": code, "outcome": "supported"}))["ok"]
+        fake.advance(60)
+    assert (await anna.call("counsellor.availability", {"available": True, "capacity": 1}))["ok"]
+    status = await ask(people[3], level=4)
+    # 3 claims per 3600 s: position 1 waits about 1200 s, more than level 4's 120 s.
+    assert status["estimated_wait_s"] == 1200
+    assert status["fallback"] == "wait_too_long"
+    assert status["alternatives"] == list(POLICY.level(4).alternatives)
+    assert status["state"] in ("queued", "offered") and status["position"] == 1
+    for p in (anna, *people):
+        await p.close()
