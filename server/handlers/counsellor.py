@@ -81,7 +81,8 @@ async def _set_availability(services: Services, conn: Connection, available: boo
                               available=available,
                               capacity=capacity or (old.capacity if old else DEFAULT_CAPACITY),
                               idle_since=old.idle_since if old and old.available else now,
-                              on_duty_since=since)
+                              on_duty_since=since,
+                              owner=services.instance_id if available else None)
     await store.put_counsellor(record)
     services.log.info("counsellor.availability", available=available, capacity=record.capacity)
     await flow.queue_changed(services)
@@ -110,6 +111,25 @@ async def went_away(services: Services, conn: Connection) -> None:
     old = await services.stores.cases.counsellor(conn.user_id)
     if old is not None and old.available:
         await _set_availability(services, conn, False, old.capacity)
+
+
+async def owner_gone(services: Services, owner: str) -> int:
+    """A server process died (reaped by `room_life.reap_dead_processes`): its counsellors'
+    connections went with it, so they are away until they come back. How many."""
+    store = services.stores.cases
+    now = services.clock.now()
+    gone = [c for c in await store.counsellors() if c.available and c.owner == owner]
+    for record in gone:
+        if record.on_duty_since is not None:
+            await store.add_duty(DutyInterval(counsellor=record.id, start=record.on_duty_since,
+                                              end=now))
+        await store.put_counsellor(CounsellorRecord(
+            id=record.id, name=record.name, identity_key=record.identity_key, available=False,
+            capacity=record.capacity, idle_since=record.idle_since))
+    if gone:
+        services.log.warning("counsellors.away", count=len(gone))
+        await flow.queue_changed(services)
+    return len(gone)
 
 
 async def list_cases(services: Services, conn: Connection) -> dict[str, Any]:

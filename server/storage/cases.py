@@ -75,7 +75,9 @@ def indexes(case: Case) -> CaseIndexes:
 @dataclass(frozen=True, kw_only=True, repr=False)
 class CounsellorRecord:
     """A counsellor's availability. `id` is their staff user id; `name` the display name the
-    person sees; `identity_key` the key of the connection that set it (for the E2E 1:1)."""
+    person sees; `identity_key` the key of the connection that set it (for the E2E 1:1);
+    `owner` the server process holding that connection (a crashed one's counsellors are set
+    away by whoever reaps it)."""
 
     id: str
     name: str
@@ -84,6 +86,7 @@ class CounsellorRecord:
     capacity: int
     idle_since: float
     on_duty_since: float | None = None
+    owner: str | None = None
 
     def __post_init__(self) -> None:
         check_id(self.id, "counsellor id")
@@ -105,7 +108,8 @@ class CounsellorRecord:
         return json.dumps({"id": self.id, "name": self.name,
                            "identity_key": base64.b64encode(self.identity_key).decode("ascii"),
                            "available": self.available, "capacity": self.capacity,
-                           "idle_since": self.idle_since, "on_duty_since": self.on_duty_since},
+                           "idle_since": self.idle_since, "on_duty_since": self.on_duty_since,
+                           "owner": self.owner},
                           separators=(",", ":"), sort_keys=True)
 
     @classmethod
@@ -114,7 +118,8 @@ class CounsellorRecord:
         d = json.loads(text)
         return cls(id=d["id"], name=d["name"], identity_key=base64.b64decode(d["identity_key"]),
                    available=bool(d["available"]), capacity=d["capacity"],
-                   idle_since=d["idle_since"], on_duty_since=d.get("on_duty_since"))
+                   idle_since=d["idle_since"], on_duty_since=d.get("on_duty_since"),
+                   owner=d.get("owner"))
 
 
 def duty_json(interval: DutyInterval) -> str:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server.limits import PROCESS_DEAD_AFTER_SECONDS
 from tests.fixtures.server import LiveServerFactory, ServerProcess
 from tests.server.aof_redis import RedisWithAof
-from tests.server.cases_harness import ask, clock, make_counsellor
+from tests.server.cases_harness import ask, clock, make_counsellor, until
 from tests.server.harness import Peer
 
 
@@ -91,4 +93,25 @@ async def test_timers_fire_once_with_two_servers_ticking(live_server_factory: Li
     await asyncio.sleep(0.3)
     assert anna.drain("case.alert") == [] and bengt.drain("case.alert") == []
     for p in (anna, bengt, person):
+        await p.close()
+
+
+async def test_counsellors_of_a_crashed_process_are_set_away(
+        live_server_factory: LiveServerFactory) -> None:
+    fake = clock()
+    server = await live_server_factory(clock=fake, run_scheduler=False)
+    anna = await make_counsellor(server, "Anna")
+    store = server.services.stores.cases
+    # As if Anna's connection lived on a process that has since crashed: it beat once, long ago.
+    record = next(c for c in await store.counsellors() if c.name == "Anna")
+    await store.put_counsellor(replace(record, owner="deadbeefdeadbeef"))
+    await server.services.stores.rooms.heartbeat("deadbeefdeadbeef", fake.now())
+    person = await Peer.connect(server.url, "Aamu")
+    assert (await ask(person, level=3))["fallback"] is None  # Anna counts as available
+    fake.advance(PROCESS_DEAD_AFTER_SECONDS + 1)
+    await server.scheduler.tick()
+    assert not (await store.counsellor(record.id)).available  # type: ignore[union-attr]
+    update = await until(person, "case.update", lambda p: p["fallback"] == "no_counsellor")
+    assert update["alternatives"]
+    for p in (anna, person):
         await p.close()
