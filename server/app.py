@@ -65,7 +65,8 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     sio.attach(app)
     app[SIO] = sio
     app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
-    add_staff_routes(app, lambda: app[STAFF])  # before make_routes' static catch-all
+    add_staff_routes(app, lambda: app[STAFF],  # before make_routes' static catch-all
+                     texts_of=lambda: app[RELAY].mod_settings.texts)
     make_routes(lambda: app[RELAY], app)
     the_clock = clock or SystemClock()
     the_rng = rng or SystemRandom()

@@ -4,6 +4,11 @@
     POST /api/staff/logout   {}                            -> cookie cleared, session ended
     GET  /api/staff/session                                -> who the cookie belongs to
     POST /api/staff/redeem   {code, username, password}    -> account from an invitation
+    GET  /api/moderation-texts.json                        -> notice and reason texts (public)
+
+At the first sign-in (`totp_enrol`) the answer carries the `otpauth://` URI and the same URI as a
+QR code, an SVG data URI drawn here with `segno` (the page's CSP allows `img-src data:`), so the
+browser needs no QR library and the secret never goes to a third party.
 
 The session token travels only in `__Host-iltapiiri_staff`, set `HttpOnly; Secure;
 SameSite=Strict; Path=/` (no Domain): page script cannot read it, another site cannot send it,
@@ -19,8 +24,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import segno
 from aiohttp import web
 
+from moderation.notices import NoticeTexts
 from server.errors import ApiError
 from server.handlers.staff import LoginRefused, StaffService
 
@@ -32,6 +39,13 @@ STATUS = {
     "totp_enrol": 403, "login_backoff": 429, "login_locked": 429, "not_authenticated": 401,
     "session_expired": 401, "bad_origin": 403, "unknown_staff": 404, "rate_limited": 429,
 }
+
+
+def totp_qr_data_uri(uri: str) -> str:
+    """The provisioning URI as a QR code: an SVG data URI (black on white, quiet zone kept, so
+    authenticator apps read it in a dark theme too)."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=4, border=4, dark="#000",
+                                                       light="#fff"))
 
 
 def _error(exc: ApiError, **extra: Any) -> web.Response:
@@ -79,8 +93,10 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService]) -> None:
-    """Add the staff endpoints (before the static catch-all route)."""
+def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService],
+                     texts_of: Callable[[], NoticeTexts] | None = None) -> None:
+    """Add the staff endpoints (before the static catch-all route); with `texts_of`, also the
+    moderation texts the browser shows (a sanctioned peer's notice, the console's reasons)."""
 
     def answer(handler: Callable[[web.Request], Awaitable[web.Response]]
                ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -102,7 +118,8 @@ def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService
         if result.enrol_uri is not None:
             return _error(ApiError("totp_enrol", "add this account to an authenticator app, "
                                                  "then sign in with its code"),
-                          totp_uri=result.enrol_uri)
+                          totp_uri=result.enrol_uri,
+                          totp_qr=totp_qr_data_uri(result.enrol_uri))
         assert result.session is not None and result.token is not None
         response = web.json_response({"ok": True, "role": result.session.role,
                                       "expires_at": result.session.expires_at})
@@ -132,6 +149,13 @@ def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService
             {"ok": True, "username": account.username, "role": account.role,
              "totp_required": account.role in service.settings.totp_roles}, status=201)
 
+    async def moderation_texts(request: web.Request) -> web.Response:
+        assert texts_of is not None
+        texts = texts_of()
+        return web.json_response({"notices": texts.notices, "reasons": texts.reasons})
+
+    if texts_of is not None:
+        app.router.add_get("/api/moderation-texts.json", moderation_texts)
     app.router.add_post("/api/staff/login", login)
     app.router.add_post("/api/staff/logout", logout)
     app.router.add_get("/api/staff/session", session)
