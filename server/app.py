@@ -66,7 +66,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     app[SIO] = sio
     app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
     add_staff_routes(app, lambda: app[STAFF],  # before make_routes' static catch-all
-                     texts_of=lambda: app[RELAY].mod_settings.texts)
+                     moderation_of=lambda: app[RELAY].mod_settings)
     make_routes(lambda: app[RELAY], app)
     the_clock = clock or SystemClock()
     the_rng = rng or SystemRandom()

@@ -4,6 +4,7 @@
     POST /api/staff/logout   {}                            -> cookie cleared, session ended
     GET  /api/staff/session                                -> who the cookie belongs to
     POST /api/staff/redeem   {code, username, password}    -> account from an invitation
+    GET  /api/staff/console                                -> what the console needs (cookie)
     GET  /api/moderation-texts.json                        -> notice and reason texts (public)
 
 At the first sign-in (`totp_enrol`) the answer carries the `otpauth://` URI and the same URI as a
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 import segno
 from aiohttp import web
 
-from moderation.notices import NoticeTexts
+from config.moderation_settings import ModerationSettings
 from server.errors import ApiError
 from server.handlers.staff import LoginRefused, StaffService
 
@@ -94,9 +95,10 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 
 def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService],
-                     texts_of: Callable[[], NoticeTexts] | None = None) -> None:
-    """Add the staff endpoints (before the static catch-all route); with `texts_of`, also the
-    moderation texts the browser shows (a sanctioned peer's notice, the console's reasons)."""
+                     moderation_of: Callable[[], ModerationSettings] | None = None) -> None:
+    """Add the staff endpoints (before the static catch-all route); with `moderation_of`, also
+    the console's settings and the moderation texts the browser shows (a sanctioned peer's
+    notice, the console's reasons)."""
 
     def answer(handler: Callable[[web.Request], Awaitable[web.Response]]
                ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -150,12 +152,25 @@ def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService
              "totp_required": account.role in service.settings.totp_roles}, status=201)
 
     async def moderation_texts(request: web.Request) -> web.Response:
-        assert texts_of is not None
-        texts = texts_of()
+        assert moderation_of is not None
+        texts = moderation_of().texts
         return web.json_response({"notices": texts.notices, "reasons": texts.reasons})
 
-    if texts_of is not None:
+    @answer
+    async def console(request: web.Request) -> web.Response:
+        """The console's start: who signed in, the load cap in force, the reason list."""
+        who = await service_of().check_session(request.cookies.get(COOKIE_NAME))
+        assert moderation_of is not None
+        settings = moderation_of()
+        return web.json_response({
+            "ok": True, "username": who.username, "role": who.role,
+            "load_cap": settings.alerts.load_cap,
+            "resend_after_seconds": settings.alerts.resend_after_seconds,
+            "reasons": settings.texts.reasons})
+
+    if moderation_of is not None:
         app.router.add_get("/api/moderation-texts.json", moderation_texts)
+        app.router.add_get("/api/staff/console", console)
     app.router.add_post("/api/staff/login", login)
     app.router.add_post("/api/staff/logout", logout)
     app.router.add_get("/api/staff/session", session)

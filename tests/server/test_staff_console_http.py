@@ -68,3 +68,23 @@ async def test_the_moderation_texts_are_served_as_configured(
     assert body["reasons"] == texts.reasons and body["notices"] == texts.notices
     assert set(body["reasons"]["spam"]) == {"fi", "sv", "en"}
     assert "{until}" in body["notices"]["refusal.muted"]["en"]
+
+
+async def test_the_console_start_needs_a_staff_session(
+        live_server_factory: LiveServerFactory) -> None:
+    server = await live_server_factory(staff=FAST_STAFF)
+    await server.app[STAFF].create("Mia Moderoi", "moderator", GOOD_PASSWORD)
+    http = StaffHttp(server.url)
+    refused = await http.request("GET", "/api/staff/console")
+    assert refused.status == 401 and refused.body["error"] == "not_authenticated"
+    assert (await http.login("Mia Moderoi", GOOD_PASSWORD)).status == 200
+    reply = await http.request("GET", "/api/staff/console")
+    settings = load_moderation_settings()
+    assert reply.status == 200, reply.body
+    assert (reply.body["username"], reply.body["role"]) == ("Mia Moderoi", "moderator")
+    assert reply.body["load_cap"] == settings.alerts.load_cap
+    assert reply.body["reasons"] == settings.texts.reasons
+    assert reply.headers["Cache-Control"] == "no-store"
+    await http.request("POST", "/api/staff/logout", {})
+    after = await http.request("GET", "/api/staff/console")
+    assert after.status == 401
