@@ -29,8 +29,8 @@ import segno
 from aiohttp import web
 
 from config.moderation_settings import ModerationSettings
-from server.errors import ApiError
 from server.handlers.staff import LoginRefused, StaffService
+from server.wire.errors import ApiError
 
 COOKIE_NAME = "__Host-iltapiiri_staff"
 MAX_BODY_BYTES = 4096
