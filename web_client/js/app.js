@@ -22,6 +22,7 @@ import { openHelp } from './views/help.js';
 import { draftOf, forgetDraft, onDraft, putDraft } from './views/composer.js';
 import { installViewportHeight, menuToggle, restoreTheme, themeSelect } from './views/header.js';
 import { History } from './history.js';
+import { Notices } from './notices.js';
 import { forgetDevice } from './forget.js';
 import { deleteSealed, getSealed, listSealed, putSealed } from './identity/store.js';
 import welcome from './views/welcome.js';
@@ -41,14 +42,19 @@ export const NAV = {
   peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity']],
 };
 
-/** Build the page's objects in `doc` and wire them; `start()` shows the first view. */
-export function createApp({ doc = document } = {}) {
+/**
+ * Build the page's objects in `doc` and wire them; `start()` shows the first view. `entry:
+ * 'staff'` is the staff page (staff.html, after the staff sign-in): it signs in on the socket at
+ * once, without the welcome view (the relay names a staff connection after the account).
+ */
+export function createApp({ doc = document, entry = 'peer' } = {}) {
   const session = new Session();
   const messaging = new Messaging();
   const rooms = new Rooms(session, messaging);
   const directs = new Directs(session, messaging);
   const outbox = new Outbox(session, messaging, rooms);
   const tabs = new TabGuard();
+  const notices = new Notices(session, rooms);
   const history = new History({ session, rooms, store: { putSealed, getSealed, deleteSealed, listSealed },
     drafts: { draftOf, putDraft, onDraft } });
   const main = doc.getElementById('main');
@@ -63,6 +69,7 @@ export function createApp({ doc = document } = {}) {
     directs,
     outbox,
     history,
+    notices,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
@@ -95,7 +102,14 @@ export function createApp({ doc = document } = {}) {
     },
     afterSignIn() {
       drawHeader();
-      ctx.router.show('groups');
+      ctx.router.show(ctx.home);
+    },
+    entry, // 'peer' (index.html) or 'staff' (staff.html)
+    home: 'groups', // the first view after a sign-in; the staff console sets its own
+    /** The navigation of a role (the staff console brings its entries); redraws the header. */
+    setNav(role, items) {
+      NAV[role] = items;
+      drawHeader();
     },
     /**
      * Join a group (rules already accepted). An open group shows its chat; in the lobby the relay
@@ -263,7 +277,7 @@ export function createApp({ doc = document } = {}) {
     history.prune().catch(() => {});
     loadE2ee();
     const id = await session.loadIdentity();
-    if (id && id.pseudonym) {
+    if ((id && id.pseudonym) || entry === 'staff') {
       await resumeSignIn();
       return;
     }
