@@ -73,6 +73,11 @@ export class Notices {
     this.rooms.setState(m, m.state || null);
   }
 
+  /** The words of a notice (a refusal's `notice`, say), or null when there are none. */
+  async describe(notice) {
+    return notice && typeof notice.key === 'string' ? renderNotice(await loadTexts(), notice) : null;
+  }
+
   /** The room's notice as a banner that follows changes; {node, dispose}. */
   banner(roomId) {
     const node = h('p', { class: 'banner mod-notice', role: 'alert', hidden: true });

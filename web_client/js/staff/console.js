@@ -144,7 +144,7 @@ export default {
     let panels = [];
     const drawTop = () => keepFocus(top, () => top.replaceChildren(dutyBox(ctx, desk), alertsBox(ctx, desk)));
     const drawSide = () => keepFocus(side, () => side.replaceChildren(
-      roomsBox(ctx, desk, groups, openGroup), reportsBox(ctx, desk), sanctionsBox(ctx, desk), debriefBox())));
+      roomsBox(ctx, desk, groups, openGroup), reportsBox(ctx, desk), sanctionsBox(ctx, desk), debriefBox()));
     const drawRooms = () => {
       panels.forEach((p) => p.dispose());
       panels = desk.open.filter((r) => ctx.rooms.get(r)).map((r) => roomPanel(ctx, desk, r, {
