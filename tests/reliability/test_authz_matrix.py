@@ -78,6 +78,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     # A peer's own read-only for tonight, in their room only (an event name with an underscore:
     # the matrix reads those from the protocol since issue 11).
     "room.read_only_self": (NA, "ok", "not_in_room"),
+    # Reports (issue 10): a room member learns who can read a report (nobody is on duty here);
+    # a box to someone who is not a recipient is refused; outside the room, nothing.
+    "report.recipients": (NA, "ok", "not_in_room"),
+    "report": (NA, "not_a_recipient", "not_in_room"),
     "no.such.event": ("bad_request", "bad_request", "bad_request"),
 }
 
@@ -150,6 +154,12 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
         "mod.sanction": {"kind": "mute", "room": scene.room, "pseudonym": victim, "minutes": 30,
                          "reason_code": "other"},
         "mod.lift": {"sanction_id": "sa-0000000000000000"},
+        "report.recipients": {"room": scene.room},
+        "report": {"room": scene.room, "message_id": 1, "sender_key": b64(scene.victim.identity_key),
+                   "commitment": b64(os.urandom(32)), "ts": 1, "stamp": b64(os.urandom(32)),
+                   "reason": "harassment",
+                   "sealed": [{"to": b64(os.urandom(32)), "eph": b64(os.urandom(32)),
+                               "box": b64(os.urandom(64))}]},
     }
     if event in ("case.resume", "case.leave"):
         return event, {"case_code": scene.victim_case}
@@ -208,6 +218,8 @@ async def works(cell: str, actor: Actor, scene: Scene, reply: dict[str, Any]) ->
     elif cell == "case.request":
         assert reply["state"] == "queued" and reply["case_code"] != scene.victim_case
         assert reply["position"] >= 2  # behind the victim's earlier level-2 case
+    elif cell == "report.recipients":
+        assert reply["recipients"] == [], "nobody is on duty or a moderator of this room"
     else:
         raise AssertionError(f"no effect check for allowed cell {cell}")
 
