@@ -15,11 +15,11 @@ from collections.abc import Iterator
 import pytest
 
 from client import PeerClient
-from client.staff_cases import CounsellorCases
-from server.domain.roles import Role
+from client.staff import STAFF_COOKIE, StaffClient
 from tests.client.leakscan import file_blobs, find, redis_blobs
 from tests.fixtures.server import LiveServerFactory
-from tests.server.cases_harness import clock, set_role
+from tests.server.cases_harness import FAST_STAFF, clock
+from tests.server.mod_harness import staff_token
 
 
 class Capture(logging.Handler):
@@ -55,21 +55,24 @@ def captured() -> Iterator[Capture]:
 async def test_person_and_counsellor_talk_and_the_server_never_sees_it(
         live_server_factory: LiveServerFactory, backend_kwargs: dict[str, object],
         captured: Capture) -> None:
-    server = await live_server_factory(clock=clock(), run_scheduler=False, **backend_kwargs)
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False, **backend_kwargs)
     token = secrets.token_hex(12)
     shared_line = f"Jaettu viesti {token} ryhmasta"
     from_counsellor = f"Olen taalla {token} kuuntelen"
     from_person = f"Kiitos {token} en jaksa tanaan"
     person = await PeerClient.connect(server.url)
-    counsellor = await PeerClient.connect(server.url, "Anna")
+    # The account signs in (password + TOTP, as StaffClient.login does over HTTP); its session
+    # cookie signs the socket in as the counsellor.
+    token = await staff_token(server, "Anna", "counsellor")
+    peer = await PeerClient.connect(server.url, headers={"Cookie": f"{STAFF_COOKIE}={token}"})
+    staff = StaffClient(server.url, peer, token, peer.role)
     try:
-        await set_role(server, "Anna", Role.COUNSELLOR)
-        cases = CounsellorCases(counsellor.case_link)
-        assert await cases.set_available(capacity=2) == []
+        assert staff.role == "counsellor"
+        assert await staff.set_available(capacity=2) == []
 
         esc = await person.request_counsellor(reason="alcohol", share=[shared_line], level=3)
         assert esc.position == 1 and esc.estimated_wait is None and esc.fallback is None
-        case = await cases.next_case(timeout=10)
+        case = await staff.next_case(timeout=10)
         assert case.level == 3 and case.categories == ["alcohol"] and case.shared_items == 1
         session = await case.claim()
         assert session.pseudonym == person.pseudonym
@@ -104,4 +107,4 @@ async def test_person_and_counsellor_talk_and_the_server_never_sees_it(
         assert find(b"case.claimed", blobs), "the log was not searched"
     finally:
         await person.close()
-        await counsellor.close()
+        await staff.close()

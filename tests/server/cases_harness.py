@@ -1,28 +1,30 @@
 """Two-party harness for the escalation tests over a real server: peers, counsellors, a
 moderator, a fake clock at an evening inside the service's opening hours.
 
-Counsellors: until staff sign in on the socket (issue 10, branch staff10), a counsellor here is
-a signed-in test connection whose server-side role is set to `counsellor` in the in-process
-server (`make_counsellor`). Everything after that - the events, stores, pushes, timers - is the
-real path. Moderators use the interim `moderator_keys` setting like tests/server/test_groups.py.
+Counsellors and moderators are real staff accounts made through the server's staff service and
+signed in on the socket with their session cookie (tests/server/mod_harness.py).
 """
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from server.app import ADAPTER
+from config.staff_settings import StaffSettings
 from server.clock import FakeClock
-from server.domain.roles import Role
 from tests.fixtures.server import LiveServer
-from tests.server.harness import Peer, wait_until
+from tests.server.harness import Peer
+from tests.server.mod_harness import connect_staff
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 EVENING = datetime(2026, 12, 3, 20, 0, tzinfo=HELSINKI).timestamp()  # Thursday, open 17-01
 DAYTIME = datetime(2026, 12, 3, 11, 0, tzinfo=HELSINKI).timestamp()  # closed until 17:00
+
+
+FAST_STAFF: Final = {"staff": StaffSettings(argon2_time_cost=1, argon2_memory_kib=1024,
+                                            argon2_parallelism=1)}
+"""Server settings for these tests: cheap password hashing (every counsellor is an account)."""
 
 
 def clock(at: float = EVENING) -> FakeClock:
@@ -30,27 +32,11 @@ def clock(at: float = EVENING) -> FakeClock:
     return FakeClock(at)
 
 
-def b64key(peer: Peer) -> str:
-    """A peer's identity key as `moderator_keys` lists it."""
-    return base64.b64encode(peer.identity_key).decode("ascii")
-
-
-async def set_role(server: LiveServer, pseudonym: str | None, role: Role) -> None:
-    """Give the connections of `pseudonym` a staff role in the in-process server (stand-in for
-    staff sign-in on the socket, which is issue 10's)."""
-    adapter = server.app[ADAPTER]
-    await wait_until(lambda: any(c.pseudonym == pseudonym for c in
-                                 adapter.connections.values()))
-    for conn in adapter.connections.values():
-        if conn.pseudonym == pseudonym:
-            conn.role = role
-
-
 async def make_counsellor(server: LiveServer, name: str, *, capacity: int = 2,
-                          available: bool = True) -> Peer:
-    """A counsellor connection, available with `capacity` unless told otherwise."""
-    peer = await Peer.connect(server.url, name)
-    await set_role(server, peer.pseudonym, Role.COUNSELLOR)
+                          available: bool = True, url: str | None = None) -> Peer:
+    """A counsellor's socket (a real staff account), available with `capacity` unless told
+    otherwise; `url`: another server process of the same deployment."""
+    peer = await connect_staff(server, name, role="counsellor", url=url)
     if available:
         reply = await peer.call("counsellor.availability",
                                 {"available": True, "capacity": capacity})

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from server.limits import PROCESS_DEAD_AFTER_SECONDS
 from tests.fixtures.server import LiveServerFactory, ServerProcess
 from tests.server.aof_redis import RedisWithAof
-from tests.server.cases_harness import ask, clock, make_counsellor, until
+from tests.server.cases_harness import FAST_STAFF, ask, clock, make_counsellor, until
 from tests.server.harness import Peer
 
 
@@ -45,7 +45,7 @@ async def test_a_case_survives_kill_9_of_its_process_on_redis(
         server_process: Callable[..., ServerProcess], live_server_factory: LiveServerFactory,
         redis_url: str) -> None:
     doomed = server_process(redis_url=redis_url)
-    other = await live_server_factory(redis_url=redis_url)
+    other = await live_server_factory(**FAST_STAFF, redis_url=redis_url)
     key = Ed25519PrivateKey.generate()
     person = await Peer.connect(doomed.url, "Aamu", key=key)
     code = (await ask(person, level=3))["case_code"]
@@ -64,7 +64,7 @@ async def test_a_case_survives_kill_9_of_its_process_on_redis(
 async def test_a_case_survives_redis_being_killed_under_a_running_server(
         aof_redis: RedisWithAof, live_server_factory: LiveServerFactory) -> None:
     # (aof_redis first: the server is stopped before Redis at teardown)
-    server = await live_server_factory(redis_url=aof_redis.url)
+    server = await live_server_factory(**FAST_STAFF, redis_url=aof_redis.url)
     key = Ed25519PrivateKey.generate()
     person = await Peer.connect(server.url, "Aamu", key=key)
     code = (await ask(person, level=4))["case_code"]
@@ -80,10 +80,10 @@ async def test_a_case_survives_redis_being_killed_under_a_running_server(
 async def test_timers_fire_once_with_two_servers_ticking(live_server_factory: LiveServerFactory,
                                                          redis_url: str) -> None:
     fake = clock()
-    one = await live_server_factory(clock=fake, run_scheduler=False, redis_url=redis_url)
-    two = await live_server_factory(clock=fake, run_scheduler=False, redis_url=redis_url)
+    one = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, redis_url=redis_url)
+    two = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, redis_url=redis_url)
     anna = await make_counsellor(one, "Anna")
-    bengt = await make_counsellor(two, "Bengt")
+    bengt = await make_counsellor(one, "Bengt", url=two.url)
     person = await Peer.connect(two.url, "Aamu")
     await ask(person, level=4)
     fake.advance(60)
@@ -99,7 +99,7 @@ async def test_timers_fire_once_with_two_servers_ticking(live_server_factory: Li
 async def test_counsellors_of_a_crashed_process_are_set_away(
         live_server_factory: LiveServerFactory) -> None:
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False)
     anna = await make_counsellor(server, "Anna")
     store = server.services.stores.cases
     # As if Anna's connection lived on a process that has since crashed: it beat once, long ago.

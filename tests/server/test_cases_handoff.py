@@ -4,33 +4,23 @@ counsellors, and exactly one claim among many counsellors on two servers sharing
 from __future__ import annotations
 
 import asyncio
-import base64
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from moderation.audit import decode_entry
 from server.handlers.audit_log import check_chain
 from tests.fixtures.server import LiveServerFactory
-from tests.server.cases_harness import ask, clock, make_counsellor, until
+from tests.server.cases_harness import FAST_STAFF, ask, clock, make_counsellor, until
 from tests.server.harness import Peer
+from tests.server.mod_harness import connect_staff
 
 NAMES = ("Anna", "Bengt", "Cilla", "Dora", "Eino", "Frans", "Greta", "Hilda", "Ilmari", "Jussi",
          "Kaisa", "Lauri", "Mikko", "Nelli", "Oskar", "Pekka")
 
 
-def key_b64(key: Ed25519PrivateKey) -> str:
-    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
-
-
 async def test_moderator_hand_off_needs_consent(live_server_factory: LiveServerFactory,
                                                 backend_kwargs: dict[str, object]) -> None:
-    mod_key = Ed25519PrivateKey.generate()
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False,
-                                       moderator_keys=frozenset({key_b64(mod_key)}),
-                                       **backend_kwargs)
-    mod = await Peer.connect(server.url, "Kuunari", key=mod_key)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, **backend_kwargs)
+    mod = await connect_staff(server, "Kuunari")
     person = await Peer.connect(server.url, "Aamu")
     other = await Peer.connect(server.url, "Ilta")
     counsellor = await make_counsellor(server, "Anna")
@@ -69,11 +59,9 @@ async def test_moderator_hand_off_needs_consent(live_server_factory: LiveServerF
 
 async def test_unanswered_hand_off_expires_and_declined_one_is_final(
         live_server_factory: LiveServerFactory) -> None:
-    mod_key = Ed25519PrivateKey.generate()
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False,
-                                       moderator_keys=frozenset({key_b64(mod_key)}))
-    mod = await Peer.connect(server.url, "Kuunari", key=mod_key)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False)
+    mod = await connect_staff(server, "Kuunari")
     person = await Peer.connect(server.url, "Aamu")
     room = (await mod.call("group.join", {"group_id": "open"}))["room"]
     await person.call("group.join", {"group_id": "open"})
@@ -94,7 +82,7 @@ async def test_unanswered_hand_off_expires_and_declined_one_is_final(
 
 async def test_warm_transfer(live_server_factory: LiveServerFactory,
                              backend_kwargs: dict[str, object]) -> None:
-    server = await live_server_factory(clock=clock(), run_scheduler=False, **backend_kwargs)
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False, **backend_kwargs)
     anna = await make_counsellor(server, "Anna", capacity=1)
     person = await Peer.connect(server.url, "Aamu")
     code = (await ask(person, level=3))["case_code"]
@@ -128,9 +116,9 @@ async def test_warm_transfer(live_server_factory: LiveServerFactory,
 async def test_exactly_one_claim_across_two_servers_on_one_redis(
         live_server_factory: LiveServerFactory, redis_url: str) -> None:
     fake = clock()
-    one = await live_server_factory(clock=fake, run_scheduler=False, redis_url=redis_url)
-    two = await live_server_factory(clock=fake, run_scheduler=False, redis_url=redis_url)
-    counsellors = [await make_counsellor(one if i % 2 else two, name)
+    one = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, redis_url=redis_url)
+    two = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, redis_url=redis_url)
+    counsellors = [await make_counsellor(one, name, url=(one if i % 2 else two).url)
                    for i, name in enumerate(NAMES)]
     person = await Peer.connect(one.url, "Aamu")
     code = (await ask(person, level=4))["case_code"]
@@ -149,11 +137,8 @@ async def test_exactly_one_claim_across_two_servers_on_one_redis(
 
 async def test_staff_actions_on_cases_are_audited(live_server_factory: LiveServerFactory,
                                                   backend_kwargs: dict[str, object]) -> None:
-    mod_key = Ed25519PrivateKey.generate()
-    server = await live_server_factory(clock=clock(), run_scheduler=False,
-                                       moderator_keys=frozenset({key_b64(mod_key)}),
-                                       **backend_kwargs)
-    mod = await Peer.connect(server.url, "Kuunari", key=mod_key)
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False, **backend_kwargs)
+    mod = await connect_staff(server, "Kuunari")
     person = await Peer.connect(server.url, "Aamu")
     anna = await make_counsellor(server, "Anna")
     bengt = await make_counsellor(server, "Bengt")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from config.escalation import load_escalation_settings
 from tests.fixtures.server import LiveServerFactory
-from tests.server.cases_harness import ask, clock, make_counsellor
+from tests.server.cases_harness import FAST_STAFF, ask, clock, make_counsellor
 from tests.server.harness import Peer
 
 POLICY = load_escalation_settings()
@@ -16,7 +16,7 @@ async def test_health_counts_and_duty_gaps(live_server_factory: LiveServerFactor
                                            backend_kwargs: dict[str, object]) -> None:
     fake = clock()
     start = fake.now()
-    server = await live_server_factory(clock=fake, run_scheduler=False, **backend_kwargs)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, **backend_kwargs)
     anna = await make_counsellor(server, "Anna")
     fake.advance(600)
     assert (await anna.call("counsellor.availability", {"available": False}))["ok"]
@@ -48,7 +48,7 @@ async def test_health_counts_and_duty_gaps(live_server_factory: LiveServerFactor
 async def test_finished_cases_are_deleted_after_retention(
         live_server_factory: LiveServerFactory, backend_kwargs: dict[str, object]) -> None:
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False, **backend_kwargs)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, **backend_kwargs)
     anna = await make_counsellor(server, "Anna")
     person = await Peer.connect(server.url, "Aamu")
     code = (await ask(person, level=3))["case_code"]

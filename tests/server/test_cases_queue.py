@@ -8,7 +8,7 @@ import asyncio
 
 from config.escalation import load_escalation_settings
 from tests.fixtures.server import LiveServerFactory
-from tests.server.cases_harness import DAYTIME, ask, clock, make_counsellor, until
+from tests.server.cases_harness import DAYTIME, FAST_STAFF, ask, clock, make_counsellor, until
 from tests.server.harness import Peer
 
 POLICY = load_escalation_settings()
@@ -17,7 +17,7 @@ POLICY = load_escalation_settings()
 async def test_risk_order_and_honest_positions(live_server_factory: LiveServerFactory,
                                                backend_kwargs: dict[str, object]) -> None:
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False, **backend_kwargs)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, **backend_kwargs)
     low, mid, high = [await Peer.connect(server.url, n) for n in ("Aamu", "Ilta", "Yokko")]
     first = await ask(low, level=2, reason="alcohol")
     assert first["position"] == 1 and first["state"] == "queued" and first["level"] == 2
@@ -52,7 +52,7 @@ async def test_risk_order_and_honest_positions(live_server_factory: LiveServerFa
 
 
 async def test_closed_hours_say_when_it_opens(live_server_factory: LiveServerFactory) -> None:
-    server = await live_server_factory(clock=clock(DAYTIME), run_scheduler=False)
+    server = await live_server_factory(**FAST_STAFF, clock=clock(DAYTIME), run_scheduler=False)
     peer = await Peer.connect(server.url, "Aamu")
     status = await ask(peer, level=3)
     assert status["fallback"] == "closed" and status["open_now"] is False
@@ -65,7 +65,7 @@ async def test_closed_hours_say_when_it_opens(live_server_factory: LiveServerFac
 async def test_offer_realert_and_exactly_one_claim(live_server_factory: LiveServerFactory,
                                                    backend_kwargs: dict[str, object]) -> None:
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False, **backend_kwargs)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False, **backend_kwargs)
     anna = await make_counsellor(server, "Anna", capacity=1)
     fake.advance(1)  # Anna has been idle longer
     ben = await make_counsellor(server, "Bengt", capacity=1)
@@ -129,7 +129,7 @@ async def test_offer_realert_and_exactly_one_claim(live_server_factory: LiveServ
 async def test_level_three_realerts_after_five_minutes(live_server_factory: LiveServerFactory
                                                        ) -> None:
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False)
     anna = await make_counsellor(server, "Anna")
     person = await Peer.connect(server.url, "Ilta")
     await ask(person, level=3)
@@ -146,7 +146,7 @@ async def test_level_three_realerts_after_five_minutes(live_server_factory: Live
 
 
 async def test_peers_cannot_act_as_counsellors(live_server_factory: LiveServerFactory) -> None:
-    server = await live_server_factory(clock=clock(), run_scheduler=False)
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False)
     person = await Peer.connect(server.url, "Aamu")
     other = await Peer.connect(server.url, "Ilta")
     status = await ask(person, level=4)
@@ -168,7 +168,7 @@ async def test_peers_cannot_act_as_counsellors(live_server_factory: LiveServerFa
 
 async def test_a_claim_of_what_was_seen_loses_to_a_raised_level(
         live_server_factory: LiveServerFactory) -> None:
-    server = await live_server_factory(clock=clock(), run_scheduler=False)
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False)
     anna = await make_counsellor(server, "Anna", available=False)
     person = await Peer.connect(server.url, "Aamu")
     code = (await ask(person, level=2))["case_code"]
@@ -189,7 +189,7 @@ async def test_a_claim_of_what_was_seen_loses_to_a_raised_level(
 async def test_an_estimate_longer_than_the_level_allows_shows_the_alternatives(
         live_server_factory: LiveServerFactory) -> None:
     fake = clock()
-    server = await live_server_factory(clock=fake, run_scheduler=False)
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False)
     anna = await make_counsellor(server, "Anna", capacity=1)
     people = [await Peer.connect(server.url, n) for n in ("Aamu", "Ilta", "Yokko", "Hamara")]
     for person in people[:3]:  # three claims in the last hour: an estimate exists
