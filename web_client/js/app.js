@@ -35,6 +35,7 @@ import days from './views/days.js';
 import safety from './views/safety.js';
 import identity from './views/identity.js';
 import elsewhere from './views/elsewhere.js';
+import { mountCases } from './cases/index.js';
 
 /** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
 export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
@@ -157,6 +158,7 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
   for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere]) {
     ctx.router.register(view);
   }
+  mountCases(ctx); // the person's way to a counsellor (js/cases/): ctx.escalation, the 'case' view
 
   // Another tab took the chat over: close this connection and reload into "open elsewhere",
   // which lets go of the engine's Web Lock (js/e2ee/index.js) for the tab now in use.
@@ -191,7 +193,10 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
     // One row on a phone: name, help, menu, quick exit; the menu holds the navigation, the
     // language and the theme. Wider, the menu's contents sit in the header itself (CSS order).
     // Tab order: help, quick exit, then the menu: the quick exit is the second stop everywhere.
-    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), nav);
+    const pro = session.signedIn && entry === 'peer' ? h('button', { type: 'button', id: 'pro-button',
+      class: 'secondary small pro-button', 'data-focus-key': 'pro', text: t('header.pro'),
+      onclick: () => ctx.router.show('case') }) : null;
+    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), pro, nav);
     header.replaceChildren(...[
       h('div', { class: 'topbar' },
         h('span', { class: 'brand', text: 'Iltapiiri' }),

@@ -12,6 +12,7 @@ import consoleView from './console.js';
 import { Desk } from './desk.js';
 import { notifyAlert, playAlertTone } from './attention.js';
 import { installStaffStrings } from './strings.js';
+import { COUNSELLOR_ROLES, mountCounsellor } from './counsellor/index.js';
 
 export const CONSOLE_ROLES = Object.freeze(['moderator', 'admin']);
 
@@ -20,6 +21,22 @@ export async function mountStaff(ctx) {
   installStaffStrings();
   const role = ctx.session.auth && ctx.session.auth.role;
   const staff = { role, views: [], desk: null };
+  staff.signOut = async () => {
+    await logout();
+    ctx.session.close();
+    globalThis.location.assign('/staff.html');
+  };
+  if (role === 'counsellor') {
+    // A counsellor's console is the case desk alone (admins get it beside the moderator's).
+    ctx.staff = staff;
+    mountCounsellor(ctx, staff);
+    ctx.setNav(role, [['counsel', 'nav.counsel'], ['identity', 'nav.identity']]);
+    if (ctx.entry === 'staff') {
+      ctx.home = 'counsel';
+      ctx.router.show('counsel');
+    }
+    return staff;
+  }
   if (!CONSOLE_ROLES.includes(role)) return staff;
   const start = await consoleStart();
   staff.desk = new Desk(ctx, start.body.ok ? start.body : {});
@@ -28,15 +45,15 @@ export async function mountStaff(ctx) {
     notifyAlert(ctx.t);
     ctx.live(ctx.t('staff.alert.new', { level: a.severity }));
   });
-  staff.signOut = async () => {
-    await logout();
-    ctx.session.close();
-    globalThis.location.assign('/staff.html');
-  };
   ctx.staff = staff;
   ctx.router.register(consoleView);
   staff.views.push('console');
-  ctx.setNav(role, [['console', 'nav.console'], ['groups', 'nav.groups'], ['identity', 'nav.identity']]);
+  const nav = [['console', 'nav.console'], ['groups', 'nav.groups'], ['identity', 'nav.identity']];
+  if (COUNSELLOR_ROLES.includes(role)) {
+    mountCounsellor(ctx, staff);
+    nav.splice(1, 0, ['counsel', 'nav.counsel']);
+  }
+  ctx.setNav(role, nav);
   if (ctx.entry === 'staff') {
     ctx.home = 'console';
     ctx.router.show('console');
