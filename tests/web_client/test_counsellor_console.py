@@ -114,6 +114,14 @@ async def test_a_person_and_a_counsellor_talk_through_a_case(
     await assert_accessible(staff, axe)
     await peer.screenshot("case-session-360")
     await staff.screenshot("counsellor-console")
+    await console.set_viewport_size({"width": 360, "height": 740})
+    wide = await console.evaluate("""() => [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > 361).slice(0, 8)
+      .map((e) => e.tagName + '.' + e.className + ':' + Math.round(e.getBoundingClientRect().right))""")
+    assert await console.evaluate("document.documentElement.scrollWidth") <= 360, wide
+    await assert_accessible(staff, axe)
+    await staff.screenshot("counsellor-console-360")
+    await console.set_viewport_size({"width": 1280, "height": 780})
 
     # A reload returns the person to their case (the code is on the device), and it goes on.
     await person.reload()
@@ -139,7 +147,7 @@ async def test_a_person_and_a_counsellor_talk_through_a_case(
         for frame in who.frames_sent:
             for canary in (TO_PERSON, TO_COUNSELLOR, AFTER_RELOAD):
                 assert canary.split(":")[0] not in frame, "plaintext left a browser"
-    for name in ("case-request-360", "counsellor-console"):
+    for name in ("case-request-360", "counsellor-console", "counsellor-console-360"):
         shutil.copy(REPO_ROOT / "test-artifacts" / "screenshots" / f"{name}.png",
                     REPO_ROOT / "docs" / "screenshots" / f"{name}.png")
     await peer.context.close()

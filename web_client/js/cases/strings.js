@@ -1,6 +1,7 @@
 /** The person's counsellor view in three languages (added to the page's strings by index.js). */
 
 const en = {
+  'case.cancelled': 'Your request is cancelled. You can ask again at any time.',
   'header.pro': 'Talk to a professional',
   'case.title': 'Talk to a professional',
   'case.private': 'Only you and the counsellor see this conversation. It is end-to-end encrypted.',
@@ -33,6 +34,7 @@ const en = {
 };
 
 const fi = {
+  'case.cancelled': 'Pyyntösi on peruttu. Voit pyytää uudelleen milloin tahansa.',
   'header.pro': 'Puhu ammattilaiselle',
   'case.title': 'Puhu ammattilaiselle',
   'case.private': 'Vain sinä ja ammattilainen näette tämän keskustelun. Se on päästä päähän salattu.',
@@ -65,6 +67,7 @@ const fi = {
 };
 
 const sv = {
+  'case.cancelled': 'Din begäran är avbruten. Du kan be igen när som helst.',
   'header.pro': 'Prata med en kurator',
   'case.title': 'Prata med en kurator',
   'case.private': 'Bara du och kuratorn ser det här samtalet. Det är krypterat från ände till ände.',

@@ -98,6 +98,10 @@ function body(ctx, pc, cfg) {
     parts.push(h('p', { class: 'case-here', role: 'status', text: t('case.here', { name: s.counsellor ? s.counsellor.name : '' }) }),
       messageList(t, pc), composer(ctx, pc),
       h('button', { type: 'button', class: 'link small', text: t('case.end'), onclick: () => pc.leave().catch(() => {}) }));
+  } else if (!s.counsellor) {
+    // Cancelled (or expired) before anyone came: nothing to rate.
+    parts.push(h('p', { class: 'case-ended', role: 'status', text: t('case.cancelled') }),
+      h('button', { type: 'button', class: 'secondary', text: t('case.again'), onclick: () => { pc.reset(); } }));
   } else {
     parts.push(h('p', { class: 'case-ended', role: 'status', text: t('case.ended') }));
     if (pc.messages().length) parts.push(messageList(t, pc));

@@ -61,6 +61,7 @@ export class CounsellorDesk extends EventTarget {
       this.queue = reply.queue || [];
       this.mine = reply.mine || [];
       this.fetchedAt = Date.now();
+      this.health = await this.request('cases.health', {});
     } catch (err) {
       // offline: keep what is shown; the next push or reconnect refreshes
     }
