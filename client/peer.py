@@ -22,8 +22,9 @@ back into this class. A client for staff roles can be composed of the same ``Ses
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from client.cases import CaseLink, Escalation, PeerCases
 from client.chats import DirectChat, Group, Listener, Listeners
 from client.clock import Clock, Rng, system_clock, system_rng
 from client.directs import Directs
@@ -83,6 +84,9 @@ class PeerClient:
         self._session.on("group.closing", self._groups.on_closing)
         self._session.on("group.closed", self._groups.on_closed)
         self._session.on("keys.low", self._prekeys.on_low)
+        self.case_link = CaseLink(self._session.request, self._session.on, self.open_direct)
+        """What ``client.cases`` / ``client.staff_cases`` parts are built on."""
+        self.cases = PeerCases(self.case_link)
         self.moderation = ModerationFeed()
         """Moderation pushes (alerts, sanction notices, room notices, tombstones)."""
         for name in MOD_PUSHES:
@@ -153,6 +157,12 @@ class PeerClient:
         the pinned identity, and a session started, unless one exists (``unknown_user`` if the
         server knows no such pseudonym, ``untrusted_key`` if its identity changed)."""
         return await self._directs.open(pseudonym)
+
+    async def request_counsellor(self, reason: str | None = None, share: Sequence[str] = (),
+                                 *, level: int | None = None) -> Escalation:
+        """Ask for a professional counsellor (``client.cases.PeerCases.request_counsellor``):
+        ``esc.position``, ``esc.estimated_wait``, ``await esc.wait_for_counsellor(timeout)``."""
+        return await self.cases.request_counsellor(reason, share, level=level)
 
     def safety_number(self, pseudonym: str) -> str:
         """The 60-digit safety number of me and ``pseudonym`` (12 groups of 5), to compare with

@@ -11,6 +11,7 @@
     duty         DutyStore        moderators on duty (the alert pool)
     sanctions    SanctionStore    sanctions and room controls, last sends for slow mode
     audit        AuditStore       the hash-chained audit log
+    cases        CaseStore        escalation cases, counsellor availability, encrypted notes
 
 `server.storage.embedded.open_embedded` (process memory + SQLite in the data dir) and
 `server.storage.redis.open_redis` (shared by every process on one Redis) build one; both pass
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 from server.storage.alerts import AlertStore
 from server.storage.audit import AuditStore
+from server.storage.cases import CaseStore
 from server.storage.claims import ClaimStore
 from server.storage.duty import DutyStore
 from server.storage.flags import FlagStore
@@ -54,6 +56,7 @@ class Stores:
     duty: DutyStore
     sanctions: SanctionStore
     audit: AuditStore
+    cases: CaseStore
     closer: Callable[[], Awaitable[None]]
     backend: str
 

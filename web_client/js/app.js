@@ -22,6 +22,7 @@ import { openHelp } from './views/help.js';
 import { draftOf, forgetDraft, onDraft, putDraft } from './views/composer.js';
 import { installViewportHeight, menuToggle, restoreTheme, themeSelect } from './views/header.js';
 import { History } from './history.js';
+import { Notices } from './notices.js';
 import { forgetDevice } from './forget.js';
 import { deleteSealed, getSealed, listSealed, putSealed } from './identity/store.js';
 import welcome from './views/welcome.js';
@@ -34,6 +35,7 @@ import days from './views/days.js';
 import safety from './views/safety.js';
 import identity from './views/identity.js';
 import elsewhere from './views/elsewhere.js';
+import { mountCases } from './cases/index.js';
 
 /** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
 export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
@@ -41,14 +43,19 @@ export const NAV = {
   peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity']],
 };
 
-/** Build the page's objects in `doc` and wire them; `start()` shows the first view. */
-export function createApp({ doc = document } = {}) {
+/**
+ * Build the page's objects in `doc` and wire them; `start()` shows the first view. `entry:
+ * 'staff'` is the staff page (staff.html, after the staff sign-in): it signs in on the socket at
+ * once, without the welcome view (the relay names a staff connection after the account).
+ */
+export function createApp({ doc = document, entry = 'peer' } = {}) {
   const session = new Session();
   const messaging = new Messaging();
   const rooms = new Rooms(session, messaging);
   const directs = new Directs(session, messaging);
   const outbox = new Outbox(session, messaging, rooms);
   const tabs = new TabGuard();
+  const notices = new Notices(session, rooms);
   const history = new History({ session, rooms, store: { putSealed, getSealed, deleteSealed, listSealed },
     drafts: { draftOf, putDraft, onDraft } });
   const main = doc.getElementById('main');
@@ -63,6 +70,7 @@ export function createApp({ doc = document } = {}) {
     directs,
     outbox,
     history,
+    notices,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
@@ -95,7 +103,14 @@ export function createApp({ doc = document } = {}) {
     },
     afterSignIn() {
       drawHeader();
-      ctx.router.show('groups');
+      ctx.router.show(ctx.home);
+    },
+    entry, // 'peer' (index.html) or 'staff' (staff.html)
+    home: 'groups', // the first view after a sign-in; the staff console sets its own
+    /** The navigation of a role (the staff console brings its entries); redraws the header. */
+    setNav(role, items) {
+      NAV[role] = items;
+      drawHeader();
     },
     /**
      * Join a group (rules already accepted). An open group shows its chat; in the lobby the relay
@@ -143,6 +158,7 @@ export function createApp({ doc = document } = {}) {
   for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere]) {
     ctx.router.register(view);
   }
+  mountCases(ctx); // the person's way to a counsellor (js/cases/): ctx.escalation, the 'case' view
 
   // Another tab took the chat over: close this connection and reload into "open elsewhere",
   // which lets go of the engine's Web Lock (js/e2ee/index.js) for the tab now in use.
@@ -177,7 +193,10 @@ export function createApp({ doc = document } = {}) {
     // One row on a phone: name, help, menu, quick exit; the menu holds the navigation, the
     // language and the theme. Wider, the menu's contents sit in the header itself (CSS order).
     // Tab order: help, quick exit, then the menu: the quick exit is the second stop everywhere.
-    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), nav);
+    const pro = session.signedIn && entry === 'peer' ? h('button', { type: 'button', id: 'pro-button',
+      class: 'secondary small pro-button', 'data-focus-key': 'pro', text: t('header.pro'),
+      onclick: () => ctx.router.show('case') }) : null;
+    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), pro, nav);
     header.replaceChildren(...[
       h('div', { class: 'topbar' },
         h('span', { class: 'brand', text: 'Iltapiiri' }),
@@ -263,7 +282,7 @@ export function createApp({ doc = document } = {}) {
     history.prune().catch(() => {});
     loadE2ee();
     const id = await session.loadIdentity();
-    if (id && id.pseudonym) {
+    if ((id && id.pseudonym) || entry === 'staff') {
       await resumeSignIn();
       return;
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from server.storage.embedded.alerts import EmbeddedAlerts
 from server.storage.embedded.audit import EmbeddedAudit
+from server.storage.embedded.cases import EmbeddedCases
 from server.storage.embedded.claims import EmbeddedClaims
 from server.storage.embedded.db import Database
 from server.storage.embedded.duty import EmbeddedDuty
@@ -38,4 +39,4 @@ def open_embedded(data_dir: Path) -> Stores:
                   server_keys=EmbeddedServerKeys(db), flags=EmbeddedFlags(mod_db),
                   alerts=EmbeddedAlerts(mod_db), duty=EmbeddedDuty(mod_db),
                   sanctions=EmbeddedSanctions(mod_db), audit=EmbeddedAudit(mod_db),
-                  closer=close, backend="embedded")
+                  cases=EmbeddedCases(db), closer=close, backend="embedded")

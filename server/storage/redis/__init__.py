@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.storage.redis.alerts import RedisAlerts
 from server.storage.redis.audit import RedisAudit
+from server.storage.redis.cases import RedisCases
 from server.storage.redis.claims import RedisClaims
 from server.storage.redis.connection import Connection
 from server.storage.redis.duty import RedisDuty
@@ -28,4 +29,4 @@ def open_redis(url: str) -> Stores:
                   server_keys=RedisServerKeys(conn), flags=RedisFlags(conn),
                   alerts=RedisAlerts(conn), duty=RedisDuty(conn),
                   sanctions=RedisSanctions(conn), audit=RedisAudit(conn),
-                  closer=conn.close, backend="redis")
+                  cases=RedisCases(conn), closer=conn.close, backend="redis")

@@ -117,6 +117,8 @@ export default {
     const spoken = announcer();
     const meta = h('p', { class: 'muted chat-meta' });
     const banner = h('p', { class: 'banner closing', role: 'alert', hidden: true });
+    // What a moderator's action means for me (muted until..., slow mode on): js/notices.js.
+    const modNotice = ctx.notices.banner(room.room);
     const empty = h('p', { class: 'muted empty', text: t('chat.empty') });
     const members = h('details', { class: 'members-box' });
     const composerBox = h('div', { class: 'composer-box' });
@@ -197,6 +199,7 @@ export default {
       ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),
+      modNotice.dispose,
     ];
     const leave = async () => {
       await ctx.leaveRoom(room.room);
@@ -209,6 +212,7 @@ export default {
         h('div', { class: 'row' },
           h('button', { type: 'button', class: 'secondary small', text: t('chat.leave'), onclick: leave }))),
       banner,
+      modNotice.node,
       members,
       h('div', { class: 'log-wrap' }, empty, list, below),
       spoken.node,

@@ -102,7 +102,11 @@ export function composer(ctx, { label, send, draftKey = null }) {
         rate_limited: 'error.rate_limited', offline: 'error.offline', disconnected: 'error.offline',
         not_in_room: 'chat.not_in_room', room_not_open: 'chat.room_not_open',
       }[code] || 'error.generic';
-      showNotice(h('p', { text: t(key) }));
+      // Refused by a sanction in force (muted, read-only, slow mode...): say why and until when.
+      if (err && err.notice && ctx.notices) {
+        const words = await ctx.notices.describe(err.notice);
+        showNotice(h('p', { class: 'refusal', text: words || t(key) }));
+      } else showNotice(h('p', { text: t(key) }));
     } finally {
       sendButton.disabled = false;
     }
