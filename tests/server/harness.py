@@ -22,7 +22,7 @@ from e2ee.pow import solve as solve_pow
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
                "group.closed", "direct.envelope", "keys.low", "mod.alert", "mod.alert_update",
                "mod.notice", "room.notice", "room.tombstone", "mod.report",
-               "staff.session_ended")
+               "staff.session_ended", "mod.debrief")
 
 
 def b64(data: bytes) -> str:

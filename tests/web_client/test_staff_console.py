@@ -143,6 +143,9 @@ async def test_a_moderator_sees_the_crisis_and_mutes_with_a_reason(
     await page.wait_for_selector("section.sanctions >> text=Nothing in force.")
     await peer.page.wait_for_function(
         "() => document.querySelector('section.chat .mod-notice').dataset.key === 'sanction.lifted'")
+    # Nobody else is on duty: the debrief request says so instead of pretending.
+    await page.click("section.debrief button")
+    await page.wait_for_selector("section.debrief >> text=Nobody else is on duty right now")
     for who in (mod, peer):
         assert not await who.csp_violations() and not who.page_errors, who.page_errors
     await peer.context.close()
