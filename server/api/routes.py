@@ -12,6 +12,7 @@ from typing import Final
 
 from server.handlers import (
     cases,
+    console,
     counsellor,
     direct,
     keys,
@@ -37,4 +38,4 @@ def assemble(*features: Iterable[Event]) -> dict[str, Event]:
 
 ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS,
                          moderation.EVENTS, sanctions.EVENTS, reports.EVENTS, cases.EVENTS,
-                         counsellor.EVENTS)
+                         counsellor.EVENTS, console.EVENTS)

@@ -303,7 +303,23 @@ class StaffSessionEnded(Push):
         return {"error": self.error}
 
 
+@dataclass(frozen=True, kw_only=True)
+class DebriefPush(Push):
+    """`mod.debrief`: a colleague on duty asks for a debrief."""
+
+    EVENT: ClassVar[str] = "mod.debrief"
+    by: str
+    at: float
+
+    def __repr__(self) -> str:
+        return "DebriefPush()"  # no pseudonym in logs
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"by": self.by, "at": self.at}
+
+
 PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, GroupOpened,
                                   GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
                                   ModNotice, RoomNotice, RoomTombstone, ModReportPush,
-                                  StaffSessionEnded)
+                                  StaffSessionEnded, DebriefPush)

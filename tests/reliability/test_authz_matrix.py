@@ -78,6 +78,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     # A peer's own read-only for tonight, in their room only (an event name with an underscore:
     # the matrix reads those from the protocol since issue 11).
     "room.read_only_self": (NA, "ok", "not_in_room"),
+    # The console (issue 10): the sanctions in force and a debrief are for moderators only.
+    "mod.sanctions": (NA, "not_moderator", "not_moderator"),
+    "mod.debrief": (NA, "not_moderator", "not_moderator"),
     # Reports (issue 10): a room member learns who can read a report (nobody is on duty here);
     # a box to someone who is not a recipient is refused; outside the room, nothing.
     "report.recipients": (NA, "ok", "not_in_room"),
@@ -154,6 +157,7 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
         "mod.sanction": {"kind": "mute", "room": scene.room, "pseudonym": victim, "minutes": 30,
                          "reason_code": "other"},
         "mod.lift": {"sanction_id": "sa-0000000000000000"},
+        "mod.sanctions": {"room": scene.room},
         "report.recipients": {"room": scene.room},
         "report": {"room": scene.room, "message_id": 1, "sender_key": b64(scene.victim.identity_key),
                    "commitment": b64(os.urandom(32)), "ts": 1, "stamp": b64(os.urandom(32)),

@@ -21,6 +21,18 @@ from tests.web_client.conftest import OpenPeer, Peer
 READY = "() => window.iltapiiri && window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready"
 CRISIS_EN = "I want to end my life tonight"
 MODERATOR = "Mia Moderoi"
+# Test-installed spies (not app code): what the console asked the browser to show and play.
+ATTENTION_SPY = """
+window.__notes = []; window.__tones = 0;
+const Real = window.Notification;
+window.Notification = class extends Real {
+  constructor(title, opts) { super(title, opts); window.__notes.push({ title, body: opts && opts.body }); }
+};
+Object.defineProperty(window.Notification, 'permission', { get: () => Real.permission });
+window.Notification.requestPermission = (...a) => Real.requestPermission(...a);
+const start = OscillatorNode.prototype.start;
+OscillatorNode.prototype.start = function (...a) { window.__tones += 1; return start.apply(this, a); };
+"""
 TOTP_STAFF = replace(FAST_STAFF, moderator_totp=True)
 
 
@@ -91,6 +103,11 @@ async def test_a_moderator_sees_the_crisis_and_mutes_with_a_reason(
     mod = await open_peer(server.url, path="/staff.html")
     page = mod.page
     await sign_in_staff(page)
+    # Notifications allowed; the session cookie keeps the console across the reload.
+    await mod.context.grant_permissions(["notifications"], origin=server.url)
+    await mod.context.add_init_script(ATTENTION_SPY)
+    await page.reload()
+    await page.wait_for_selector("section.console")
     assert await page.evaluate("window.iltapiiri.session.auth.role") == "moderator"
     assert await page.evaluate("window.iltapiiri.session.auth.pseudonym") == MODERATOR
     await go_on_duty(page)
@@ -110,6 +127,9 @@ async def test_a_moderator_sees_the_crisis_and_mutes_with_a_reason(
     alert_text = await page.inner_text("section.alerts li.alert-item.open")
     assert "Veera" in alert_text and "suicide" in alert_text, alert_text
     assert CRISIS_EN not in alert_text  # the alert is metadata; the text is in the room only
+    notes = await page.evaluate("window.__notes")
+    assert notes and all(CRISIS_EN not in str(n) and "Veera" not in str(n) for n in notes), notes
+    assert await page.evaluate("window.__tones") >= 1  # the tone played
     await no_axe_violations(page, "console with an alert")
 
     await page.click("section.alerts li.alert-item.open button.primary")
@@ -143,6 +163,9 @@ async def test_a_moderator_sees_the_crisis_and_mutes_with_a_reason(
     await page.wait_for_selector("section.sanctions >> text=Nothing in force.")
     await peer.page.wait_for_function(
         "() => document.querySelector('section.chat .mod-notice').dataset.key === 'sanction.lifted'")
+    # Nobody else is on duty: the debrief request says so instead of pretending.
+    await page.click("section.debrief button")
+    await page.wait_for_selector("section.debrief >> text=Nobody else is on duty right now")
     for who in (mod, peer):
         assert not await who.csp_violations() and not who.page_errors, who.page_errors
     await peer.context.close()

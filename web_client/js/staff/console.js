@@ -177,7 +177,9 @@ export default {
             const reply = await desk.requestDebrief();
             status.textContent = t(reply.notified ? 'staff.debrief.sent' : 'staff.debrief.nobody');
           } catch (err) { status.textContent = errorText(t, err && err.code); }
-        } }), status);
+        } }), status,
+        desk.debriefs.length ? h('ul', { class: 'debrief-list' }, ...desk.debriefs.map((d) => h('li', {
+          text: t('staff.debrief.asked', { name: d.by, time: formatTime(new Date(d.at * 1000)) }) }))) : null);
     }
     const loadGroups = async () => {
       try {
@@ -197,6 +199,8 @@ export default {
       desk.on('alerts', drawTop),
       desk.on('reports', drawSide),
       desk.on('sanctions', drawSide),
+      desk.on('debriefs', (list) => { drawSide(); ctx.live(t('staff.debrief.asked', { name: list[0].by,
+        time: formatTime(new Date(list[0].at * 1000)) })); }),
       ctx.rooms.on('members', drawSide),
     ];
     const ticker = setInterval(drawSide, 30000); // sanctions that ended drop out by themselves

@@ -11,7 +11,7 @@
  *    plus every sanction imposed from here).
  *
  * Events: 'flag' {room, seq}, 'alerts', 'alert' (a new one, for the sound and notification),
- * 'reports', 'sanctions', 'duty'.
+ * 'reports', 'sanctions', 'duty', 'debriefs' (a colleague asks for one).
  */
 
 import { check } from '../safety/detector-hook.js';
@@ -43,6 +43,7 @@ export class Desk extends EventTarget {
     this.alerts = []; // newest first
     this.reports = [];
     this.sanctions = new Map(); // sanction_id -> Sanction
+    this.debriefs = []; // colleagues on duty asking for a debrief: {by, at}
     this.open = []; // room ids shown in the console, at most MAX_OPEN_ROOMS
     const socket = this.session.socket;
     this.offs = [
@@ -51,6 +52,8 @@ export class Desk extends EventTarget {
       socket.on('mod.alert_update', (u) => this.onAlertUpdate(u)),
       socket.on('mod.report', (r) => this.onReport(r)),
       socket.on('room.tombstone', (d) => this.onTombstone(d)),
+      socket.on('mod.debrief', (d) => this.onDebrief(d)),
+      ctx.session.on('room.joined', () => { this.refreshSanctions(); }),
       // A reconnect signs in again: the relay's duty state starts off, so say it again.
       this.session.on('status', ({ online, resumed }) => {
         if (online && resumed && this.onDuty) this.setDuty(true).catch(() => {});
@@ -190,16 +193,20 @@ export class Desk extends EventTarget {
     return reply.sanction;
   }
 
-  /** Ask the relay for the sanctions in force in my rooms (`mod.sanctions`), when it has it. */
+  /** Ask the relay for the sanctions in force in the rooms I am in (`mod.sanctions`). */
   async refreshSanctions() {
-    try {
-      const reply = await this.session.request('mod.sanctions', {});
-      this.sanctions = new Map((reply.sanctions || []).map((s) => [s.sanction_id, s]));
-      this.fire('sanctions', this.inForce());
-      return true;
-    } catch (err) {
-      return false; // an older relay: the list holds what was imposed from here
+    const found = new Map();
+    for (const room of this.session.rooms.keys()) {
+      try {
+        const reply = await this.session.request('mod.sanctions', { room });
+        for (const s of reply.sanctions || []) found.set(s.sanction_id, s);
+      } catch (err) {
+        return false; // the list keeps what it had (and what was imposed from here)
+      }
     }
+    this.sanctions = found;
+    this.fire('sanctions', this.inForce());
+    return true;
   }
 
   /** Sanctions still in force (ended ones drop out by themselves), soonest end first. */
@@ -209,9 +216,16 @@ export class Desk extends EventTarget {
       .sort((a, b) => (a.end === null ? Infinity : a.end) - (b.end === null ? Infinity : b.end));
   }
 
+  onDebrief(d) {
+    if (!d || typeof d.by !== 'string') return;
+    this.debriefs.unshift({ by: d.by, at: Number(d.at) || 0 });
+    this.debriefs = this.debriefs.slice(0, 20);
+    this.fire('debriefs', this.debriefs);
+  }
+
   /** Ask for a debrief: the on-duty lead is told (`mod.debrief`). */
-  requestDebrief(note = '') {
-    return this.session.request('mod.debrief', note ? { note } : {});
+  requestDebrief() {
+    return this.session.request('mod.debrief', {}); // no words travel: who and when only
   }
 
   /** Show a room in the console (two at once: opening a third closes the oldest view). */
