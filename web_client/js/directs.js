@@ -2,6 +2,13 @@
  * One-to-one conversations on this device: who asked whom, who accepted, tonight's messages.
  * Blocking and muting are for yourself only: a blocked peer's envelopes are dropped here and
  * acknowledged so they leave the relay's inbox; the peer is not told.
+ *
+ * Ending a chat (either side) is an end-to-end encrypted control message (`dm_end`) in the
+ * usual direct envelope: the relay sees only another envelope. Both sides drop the chat's
+ * messages from this device and either may ask again later.
+ *
+ * Events: 'change' (conversation), 'message' ({convo, message}: a new message, mine or theirs),
+ * 'message-state' ({convo, message}: my message moved sending -> delivered | failed).
  */
 
 import { loadList } from './local.js';
@@ -18,6 +25,7 @@ export class Directs extends EventTarget {
     this.messaging = messaging;
     this.byPeer = new Map();
     this.inboxRun = Promise.resolve();
+    this.nextLocal = 1;
     session.on('direct.envelope', (env) => this.receive([env]));
     session.on('signedin', () => this.fetchInbox());
   }
@@ -29,7 +37,9 @@ export class Directs extends EventTarget {
   }
 
   get(peer) {
-    if (!this.byPeer.has(peer)) this.byPeer.set(peer, { peer, peerKey: null, state: 'none', messages: [] });
+    if (!this.byPeer.has(peer)) {
+      this.byPeer.set(peer, { peer, peerKey: null, state: 'none', messages: [], endedBy: null });
+    }
     return this.byPeer.get(peer);
   }
 
@@ -38,7 +48,11 @@ export class Directs extends EventTarget {
   }
 
   change(convo) {
-    this.dispatchEvent(new CustomEvent('change', { detail: convo }));
+    this.fire('change', convo);
+  }
+
+  fire(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   /**
@@ -111,13 +125,18 @@ export class Directs extends EventTarget {
       if (opened.type === 'control') {
         const next = { request: 'incoming', accept: 'open', decline: 'declined', end: 'ended' }[opened.action];
         if (next) convo.state = next;
+        if (next === 'ended') this.dropHistory(convo, 'them');
+        else if (next) convo.endedBy = null;
       } else if (opened.type === 'text' && !loadList('muted').includes(env.from)) {
         if (convo.state !== 'open') convo.state = 'open';
-        convo.messages.push({ id: env.id, ts: env.ts, sender: env.from, senderKey: env.from_key,
+        convo.endedBy = null;
+        const message = { id: env.id, ts: env.ts, sender: env.from, senderKey: env.from_key,
           mine: false, text: opened.text,
           franking: { id: env.id, ts: env.ts, sender: env.from, sender_key: env.from_key,
             commitment: env.commitment || null, stamp: env.stamp || null,
-            opening: opened.franking || null } });
+            opening: opened.franking || null } };
+        convo.messages.push(message);
+        this.fire('message', { convo, message });
       }
       this.change(convo);
     }
@@ -130,6 +149,7 @@ export class Directs extends EventTarget {
     const c = this.get(peer);
     c.peerKey = peerKey || c.peerKey;
     c.state = 'requested';
+    c.endedBy = null;
     this.change(c);
   }
 
@@ -140,10 +160,72 @@ export class Directs extends EventTarget {
     this.change(c);
   }
 
-  async send(peer, text) {
-    const reply = await this.messaging.sendDirectText(peer, text);
+  /** End the chat with `peer`: they are told (end to end), and its messages leave this device. */
+  async end(peer) {
+    await this.messaging.sendDirectControl(peer, 'end');
     const c = this.get(peer);
-    c.messages.push({ id: reply.id, ts: reply.ts, mine: true, text });
+    c.state = 'ended';
+    this.dropHistory(c, 'me');
     this.change(c);
   }
+
+  /** The chat ended (`by` 'me' or 'them'): nothing of it stays in this page. */
+  dropHistory(convo, by) {
+    convo.messages = [];
+    convo.endedBy = by;
+    this.fire('ended', convo);
+  }
+
+  /**
+   * Send `text`, shown at once as 'sending', then 'delivered' (the relay took it) or 'failed'
+   * with a retry (no connection, timed out). Refusals that waiting does not cure (encryption
+   * not ready, too large, rate limited) take it back out and reject, so the composer keeps the
+   * text and says why.
+   */
+  async send(peer, text) {
+    const c = this.get(peer);
+    const message = { id: `local-${this.nextLocal++}`, ts: Date.now(),
+      mine: true, text, state: 'sending' };
+    c.messages.push(message);
+    this.fire('message', { convo: c, message });
+    try {
+      await this.attempt(c, message);
+    } catch (err) {
+      const code = err && err.code;
+      if (!RETRYABLE.includes(code)) {
+        c.messages = c.messages.filter((m) => m !== message);
+        this.change(c);
+        throw err;
+      }
+    }
+    return message;
+  }
+
+  async attempt(convo, message) {
+    this.setState(convo, message, 'sending');
+    try {
+      const reply = await this.messaging.sendDirectText(convo.peer, message.text);
+      message.relayId = reply.id || null;
+      message.ts = reply.ts || message.ts;
+      this.setState(convo, message, 'delivered');
+    } catch (err) {
+      this.setState(convo, message, 'failed');
+      throw err;
+    }
+  }
+
+  /** The person pressed "retry" on a failed message. */
+  async retry(peer, message) {
+    const c = this.get(peer);
+    if (message.state !== 'failed' || !c.messages.includes(message)) return;
+    await this.attempt(c, message).catch(() => {});
+  }
+
+  setState(convo, message, state) {
+    message.state = state;
+    this.fire('message-state', { convo, message });
+  }
 }
+
+// Refusals after which the message stays in the chat as "not sent" with a retry button.
+const RETRYABLE = Object.freeze(['offline', 'disconnected', 'timeout', 'not_authenticated', 'internal']);
