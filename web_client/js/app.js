@@ -163,13 +163,11 @@ export function createApp({ doc = document } = {}) {
       const news = view === 'direct' && ctx.directNews;
       if (news) link.dataset.news = '1';
       else delete link.dataset.news;
-      let badge = link.querySelector('.unread-badge');
-      if (n && !badge) badge = link.appendChild(h('span', { class: 'unread-badge', 'aria-hidden': 'true' }));
-      if (badge && !n) badge.remove();
-      if (badge) badge.textContent = String(n);
+      // The name says it in words ("Private chats (2 unread)"), the badge shows the number.
       const extra = [n ? t('unread.count', { n }) : null, news ? t('direct.new') : null].filter(Boolean);
-      if (extra.length) link.setAttribute('aria-label', `${t(link.dataset.label)} (${extra.join(', ')})`);
-      else link.removeAttribute('aria-label');
+      link.querySelectorAll('.unread-badge, .nav-extra').forEach((el) => el.remove());
+      if (extra.length) link.append(h('span', { class: 'visually-hidden nav-extra', text: ` (${extra.join(', ')})` }));
+      if (n) link.append(h('span', { class: 'unread-badge', 'aria-hidden': 'true', text: String(n) }));
     }
     const menu = doc.getElementById('menu-button');
     if (menu) {
@@ -199,7 +197,7 @@ export function createApp({ doc = document } = {}) {
     const nav = session.signedIn
       ? h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
         h('ul', {}, ...(NAV[session.auth.role] || NAV.peer).map(([view, key]) => h('li', {},
-          h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-label': key, 'data-focus-key': `nav-${view}`, text: t(key),
+          h('button', { type: 'button', class: 'navlink', 'data-view': view, 'data-focus-key': `nav-${view}`, text: t(key),
             onclick: () => ctx.router.show(view) })))))
       : null;
     // One row on a phone: name, help, menu, quick exit; the menu holds the navigation, the

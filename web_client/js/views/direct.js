@@ -25,9 +25,9 @@ function conversationList(ctx) {
         const n = ctx.unread ? ctx.unread.count(`direct:${c.peer}`) : 0;
         return h('li', {},
           h('button', { type: 'button', class: 'link', 'data-focus-key': `convo:${c.peer}`,
-            'aria-label': n ? `${c.peer} · ${t(`direct.state.${c.state}`)} · ${t('unread.count', { n })}` : null,
             onclick: () => ctx.router.show('direct', { peer: c.peer }) },
           h('span', { dir: 'auto', text: c.peer }), ` · ${t(`direct.state.${c.state}`)}`,
+          n ? h('span', { class: 'visually-hidden', text: ` · ${t('unread.count', { n })}` }) : null,
           n ? h('span', { class: 'unread-badge', 'aria-hidden': 'true', text: String(n) }) : null));
       }))
       : h('p', { class: 'muted', text: t('direct.none') }));
