@@ -18,7 +18,7 @@ raw Engine.IO/Socket.IO, open loop) runs pinned to CPU 1. A step whose generator
 
 Relays: `node` = bench/node_relay (socket.io from npm, installed into bench/node_relay/
 node_modules by this script on first use); `socketio` and `ws` = bench/fanout_relays.py;
-`iltapiiri` = `python -m server` (server.fanout on, uvloop, raised send limits in its own
+`iltapiiri` = `python -m server` (server.api.fanout on, uvloop, raised send limits in its own
 config); `iltapiiri-stock` = the same with `--stock-fanout` (python-socketio's own fan-out).
 `--write` replaces the `## Fan-out` section of docs/benchmarks.md and nothing else.
 """

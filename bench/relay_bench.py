@@ -1,6 +1,7 @@
 """Cost of one delivery through the relay, against a bare python-socketio relay in the same run.
 
     .venv/bin/python bench/relay_bench.py [--write] [--quick] [--deployments embedded,redis,redis-2]
+        [--before DIR [--before-label TEXT]]
         [--members 10] [--messages 400] [--burst-messages 100] [--body 1024] [--rounds 8]
 
 For every deployment (one process with the embedded store; one process + Redis; two processes +
@@ -18,7 +19,9 @@ machine weighs on all rows alike.
 Each Redis relay gets its own private `redis-server` on a free loopback port (never the
 machine's); everything listens on 127.0.0.1 and is stopped at the end, also on errors.
 `--write` replaces the `## Relay` section of docs/benchmarks.md (or `--doc FILE`) and nothing
-else. `--timeout` (default 170 s) bounds the measuring.
+else. `--timeout` (default 170 s) bounds the measuring. `--before DIR` adds a third relay, the
+`python -m server` of another checkout (say the commit before a change), measured interleaved
+with the others, and a before → after table.
 """
 
 from __future__ import annotations
@@ -323,10 +326,10 @@ class Processes:
         self.work = work
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def spawn(self, cmd: list[str], log: str, env: dict[str, str] | None = None
-              ) -> subprocess.Popen[bytes]:
+    def spawn(self, cmd: list[str], log: str, env: dict[str, str] | None = None,
+              cwd: Path = REPO) -> subprocess.Popen[bytes]:
         with (self.work / log).open("ab") as out:
-            proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out,
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out,
                                     stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
@@ -356,7 +359,8 @@ class Processes:
                 proc.wait(timeout=5)
 
 
-def start_targets(procs: Processes, deployments: list[Deployment]) -> list[Target]:
+def start_targets(procs: Processes, deployments: list[Deployment],
+                  before: Path | None = None) -> list[Target]:
     """Start every relay (and its redis-server); wait until all answer."""
     targets: list[Target] = []
     waits: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -381,6 +385,8 @@ def start_targets(procs: Processes, deployments: list[Deployment]) -> list[Targe
                     (config / "groups.toml").write_text(GROUPS)
                     (config / "settings.toml").write_text(SETTINGS)
                     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+                    tree = before if relay == "before" and before is not None else REPO
+                    env["PYTHONPATH"] = str(tree)  # `--before`: that checkout's server
                     if redis_url:
                         env["REDIS_URL"] = redis_url
                     proc = procs.spawn(
@@ -389,7 +395,7 @@ def start_targets(procs: Processes, deployments: list[Deployment]) -> list[Targe
                          "--config", str(config / "settings.toml"),
                          # every process of one deployment shares the server's key file
                          "--key-file", str(procs.work / f"{name}-server.key")],
-                        f"{name}-{i}.log", env)
+                        f"{name}-{i}.log", env, tree)
                 pids.append(proc.pid)
                 urls.append(f"http://127.0.0.1:{port}")
                 waits.append((f"http://127.0.0.1:{port}/healthz", proc))
@@ -465,12 +471,32 @@ def tables(targets: list[Target], members: int) -> str:
             f"({ratio(ours['server_cpu_ms_per_envelope'], bare['server_cpu_ms_per_envelope'])}) "
             f"| {ratio(ours['envelopes_per_s'], bare['envelopes_per_s'], 2)}"
             f"{overlap(ours, bare)} |")
+    if any(t.relay == "before" for t in targets):
+        lines += [
+            "", "The same Iltapiiri relay before and after a change (`--before DIR`; after ÷ "
+            "before, measured interleaved in this run):", "",
+            f"| deployment | to one member, median ms (before → after) | to all {others}, "
+            "median ms | server CPU ms/envelope | envelopes/s |",
+            "|---|---|---|---|---|",
+        ]
+        for dep in seen:
+            old, new = by_key[(dep.key, "before")], by_key[(dep.key, "iltapiiri")]
+            lines.append(
+                f"| {dep.label} "
+                f"| {old['one_median_ms']:.1f} → {new['one_median_ms']:.1f} "
+                f"| {old['all_median_ms']:.1f} → {new['all_median_ms']:.1f} "
+                f"| {old['server_cpu_ms_per_envelope']:.2f} → "
+                f"{new['server_cpu_ms_per_envelope']:.2f} "
+                f"({ratio(new['server_cpu_ms_per_envelope'], old['server_cpu_ms_per_envelope'], 2)}) "
+                f"| {ratio(new['envelopes_per_s'], old['envelopes_per_s'], 2)}"
+                f"{overlap(new, old)} |")
     return "\n".join(lines)
 
 
 def section(args: argparse.Namespace, targets: list[Target], cal: float, load0: float,
             load1: float, when: str, seconds: float, skipped: list[str]) -> str:
-    command = ".venv/bin/python bench/relay_bench.py --write" + (" --quick" if args.quick else "")
+    command = ".venv/bin/python bench/relay_bench.py --write" + (" --quick" if args.quick else "") \
+        + (f" --before {args.before}" if args.before is not None else "")
     others = args.members - 1
     text = [
         f"Command: `{command}` (measured {when}; the run took {seconds:.0f} s).",
@@ -524,7 +550,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="a tiny run (3 members, a few envelopes) to check the script")
     parser.add_argument("--write", action="store_true", help=f"update `{SECTION}` in the doc")
     parser.add_argument("--doc", type=Path, default=DOC, help="markdown file for --write")
+    parser.add_argument("--before-label", default="the --before checkout",
+                        help="what to call the --before relay in the table")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a checkout of the code before a change: its `python -m server` "
+                             "runs as a third relay, interleaved with the others")
     args = parser.parse_args(argv)
+    if args.before is not None:
+        RELAYS["before"] = f"Iltapiiri before ({args.before_label})"
     if args.quick:
         args.members, args.messages, args.burst_messages, args.rounds = 3, 4, 2, 2
     if args.members < 2 or args.rounds < 1 or args.messages < 1:
@@ -545,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="iltapiiri-relay-bench-") as tmp:
         procs = Processes(Path(tmp))
         try:
-            targets = start_targets(procs, [DEPLOYMENTS[k] for k in wanted])
+            targets = start_targets(procs, [DEPLOYMENTS[k] for k in wanted], args.before)
             asyncio.run(asyncio.wait_for(measure(targets, args), args.timeout))
         finally:
             procs.stop()

@@ -29,6 +29,9 @@ CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_GROUPS_FILE = CONFIG_DIR / "groups.toml"
 
 
+_DAY = 24 * 3600
+
+
 class SettingsError(ValueError):
     """The settings file is malformed."""
 
@@ -50,7 +53,7 @@ class Settings:
     pow_bits: int = 16
     reserved_names: tuple[str, ...] = ()
     moderator_keys: frozenset[str] = field(default_factory=frozenset)
-    inbox_ttl_seconds: int = 7 * 24 * 3600
+    inbox_ttl_seconds: int = 7 * _DAY
     inbox_max_per_recipient: int = 500
     inbox_max_per_sender: int = 200
     send_rate: float = 5.0
@@ -82,6 +85,9 @@ class Settings:
             f"Settings(host={self.host!r}, port={self.port}, groups={len(self.groups)}, "
             f"backend={'redis' if self.redis_url else 'embedded'})"
         )
+
+
+DEFAULTS = Settings()  # the one place every default lives (parse_settings reads it)
 
 
 def _table(data: dict[str, object], name: str) -> dict[str, object]:
@@ -127,7 +133,11 @@ def _staff(table: dict[str, object], base_dir: Path) -> StaffSettings:
 
 
 def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
-    """Validate a settings document; relative paths are resolved against `base_dir`."""
+    """Validate a settings document; relative paths are resolved against `base_dir`.
+
+    Every default is the `Settings` field's (`DEFAULTS`), converted to the file's unit where the
+    file uses another (days, minutes): the defaults exist once."""
+    d = DEFAULTS
     server = _table(data, "server")
     identity = _table(data, "identity")
     inbox = _table(data, "inbox")
@@ -136,35 +146,44 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     groups_path = base_dir / str(groups_file) if groups_file else DEFAULT_GROUPS_FILE
     data_dir = server.get("data_dir")
     return Settings(
-        host=str(server.get("host", "127.0.0.1")),
-        port=_int(server, "port", 8080, 0, 65535),
-        data_dir=(base_dir / str(data_dir)) if data_dir else Path("data"),
+        host=str(server.get("host", d.host)),
+        port=_int(server, "port", d.port, 0, 65535),
+        data_dir=(base_dir / str(data_dir)) if data_dir else d.data_dir,
         key_file=(base_dir / str(key_file)) if (key_file := server.get("key_file")) else None,
         groups=load_groups(groups_path),
-        pseudonym_window_days=_int(identity, "pseudonym_window_days", 30, 1, 3650),
-        new_key_binding_seconds=_int(identity, "new_key_binding_minutes", 60, 1, 43200) * 60,
-        pow_bits=_int(identity, "pow_bits", 16, 0, 28),
+        pseudonym_window_days=_int(identity, "pseudonym_window_days", d.pseudonym_window_days,
+                                   1, 3650),
+        new_key_binding_seconds=_int(identity, "new_key_binding_minutes",
+                                     d.new_key_binding_seconds // 60, 1, 43200) * 60,
+        pow_bits=_int(identity, "pow_bits", d.pow_bits, 0, 28),
         reserved_names=_strings(identity, "reserved_names"),
         moderator_keys=frozenset(_strings(identity, "moderator_keys")),
-        inbox_ttl_seconds=_int(inbox, "ttl_days", 7, 1, 90) * 24 * 3600,
-        inbox_max_per_recipient=_int(inbox, "max_per_recipient", 500, 1, 100_000),
-        inbox_max_per_sender=_int(inbox, "max_per_sender", 200, 1, 100_000),
-        send_rate=_number(limits, "send_rate_per_second", 5.0, 0.1, 100_000),
-        send_burst=_number(limits, "send_burst", 20.0, 1, 100_000),
-        auth_timeout_seconds=_number(limits, "auth_timeout_seconds", 30.0, 0.1, 3600),
-        max_connections_per_key=_int(limits, "max_connections_per_key", 5, 1, 1000),
-        signin_per_minute=_number(limits, "signin_per_minute", 30.0, 0.1, 1_000_000),
-        signin_burst=_number(limits, "signin_burst", 60.0, 1, 1_000_000),
+        inbox_ttl_seconds=_int(inbox, "ttl_days", d.inbox_ttl_seconds // _DAY, 1, 90) * _DAY,
+        inbox_max_per_recipient=_int(inbox, "max_per_recipient", d.inbox_max_per_recipient, 1,
+                                     100_000),
+        inbox_max_per_sender=_int(inbox, "max_per_sender", d.inbox_max_per_sender, 1, 100_000),
+        send_rate=_number(limits, "send_rate_per_second", d.send_rate, 0.1, 100_000),
+        send_burst=_number(limits, "send_burst", d.send_burst, 1, 100_000),
+        auth_timeout_seconds=_number(limits, "auth_timeout_seconds", d.auth_timeout_seconds,
+                                     0.1, 3600),
+        max_connections_per_key=_int(limits, "max_connections_per_key",
+                                     d.max_connections_per_key, 1, 1000),
+        signin_per_minute=_number(limits, "signin_per_minute", d.signin_per_minute, 0.1,
+                                  1_000_000),
+        signin_burst=_number(limits, "signin_burst", d.signin_burst, 1, 1_000_000),
         trusted_proxies=frozenset(_strings(limits, "trusted_proxies"))
-        if "trusted_proxies" in limits else frozenset({"127.0.0.1", "::1"}),
-        prekey_window_seconds=_int(limits, "prekey_window_minutes", 60, 1, 7 * 24 * 60) * 60,
-        prekey_fetches_per_requester=_int(limits, "prekey_fetches_per_requester", 30, 1,
-                                          100_000),
-        prekey_fetches_per_target=_int(limits, "prekey_fetches_per_target", 15, 1, 100_000),
-        prekey_low_water=_int(limits, "prekey_low_water", 10, 0, 200),
-        max_unauthenticated=_int(limits, "max_unauthenticated", 512, 1, 1_000_000),
-        max_unauthenticated_per_source=_int(limits, "max_unauthenticated_per_source", 16, 1,
-                                            1_000_000),
+        if "trusted_proxies" in limits else d.trusted_proxies,
+        prekey_window_seconds=_int(limits, "prekey_window_minutes",
+                                   d.prekey_window_seconds // 60, 1, 7 * 24 * 60) * 60,
+        prekey_fetches_per_requester=_int(limits, "prekey_fetches_per_requester",
+                                          d.prekey_fetches_per_requester, 1, 100_000),
+        prekey_fetches_per_target=_int(limits, "prekey_fetches_per_target",
+                                       d.prekey_fetches_per_target, 1, 100_000),
+        prekey_low_water=_int(limits, "prekey_low_water", d.prekey_low_water, 0, 200),
+        max_unauthenticated=_int(limits, "max_unauthenticated", d.max_unauthenticated, 1,
+                                 1_000_000),
+        max_unauthenticated_per_source=_int(limits, "max_unauthenticated_per_source",
+                                            d.max_unauthenticated_per_source, 1, 1_000_000),
         trusted_proxy_header=_optional_str(server, "trusted_proxy_header"),
         staff=_staff(_table(data, "staff"), base_dir),
     )

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
                              "<data-dir>-server.key, or ILTAPIIRI_KEY_FILE); every process of a "
                              "deployment uses the same")
     parser.add_argument("--stock-fanout", action="store_true",
-                        help="python-socketio's own fan-out instead of server.fanout (to compare)")
+                        help="python-socketio's own fan-out instead of server.api.fanout (to compare)")
     args = parser.parse_args(args_in)
     configure_logging()
     settings = load_settings(args.config)

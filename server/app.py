@@ -13,45 +13,45 @@ from aiohttp import web
 
 from config.moderation_settings import load_moderation_settings
 from config.settings import Settings
+from server.api.fanout import fast_path_supported, install, make_manager
+from server.api.guard import GuardedServer
+from server.api.http import make_routes
+from server.api.socket import SioAdapter, SioEmitter
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
-from server.context import Relay
-from server.crypto import load_server_keys
-from server.fanout import fast_path_supported, install, make_manager
+from server.domain.sources import SourceRate, SourceTagger
 from server.handlers import audit_log
+from server.handlers.scheduler import Scheduler
+from server.handlers.services import Services
 from server.handlers.staff import StaffService
-from server.http import make_routes
 from server.keyfile import check_outside, default_key_file
+from server.keys import load_server_keys
 from server.limits import MAX_FRAME_BYTES, SEND_BUFFER_LIMIT_BYTES, SLOW_CONSUMER_GRACE_SECONDS
 from server.logs import EventLog
 from server.metrics import Metrics
-from server.scheduler import Scheduler
-from server.sio_adapter import SioAdapter, SioEmitter
-from server.sio_guard import GuardedServer
-from server.sources import SourceRate, SourceTagger
-from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
-from server.storage.embedded import EmbeddedStore
-from server.storage.ports import Store
-from server.storage.redis_store import RedisStore
+from server.staff_wiring import build_staff_service, open_staff_store
+from server.storage.embedded import open_embedded
+from server.storage.redis import open_redis
+from server.storage.stores import Stores
 
-RELAY: web.AppKey[Relay] = web.AppKey("relay", Relay)
+SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 SIO: web.AppKey[GuardedServer] = web.AppKey("sio", GuardedServer)
 ADAPTER: web.AppKey[SioAdapter] = web.AppKey("adapter", SioAdapter)
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
 STAFF: web.AppKey[StaffService] = web.AppKey("staff", StaffService)
 
 
-def open_store(settings: Settings) -> Store:
-    """The Redis store if `settings.redis_url` is set, else the embedded one in the data dir."""
+def open_stores(settings: Settings) -> Stores:
+    """The Redis stores if `settings.redis_url` is set, else the embedded ones in the data dir."""
     if settings.redis_url:
-        return RedisStore(settings.redis_url)
-    return EmbeddedStore(settings.data_dir)
+        return open_redis(settings.redis_url)
+    return open_embedded(settings.data_dir)
 
 
 def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | None = None,
              run_scheduler: bool = True, fast_fanout: bool | None = None) -> web.Application:
     """The whole service as an aiohttp application (not yet started). `fast_fanout`: the
-    relay of server.fanout (default: on where the installed libraries are tested versions)."""
+    relay of server.api.fanout (default: on where the installed libraries are tested versions)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
     fast = fast_path_supported() if fast_fanout is None else fast_fanout
     sio = GuardedServer(
@@ -64,53 +64,52 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
                 grace_seconds=SLOW_CONSUMER_GRACE_SECONDS)
     sio.attach(app)
     app[SIO] = sio
-    app[ADAPTER] = SioAdapter(sio, lambda: app[RELAY])
+    app[ADAPTER] = SioAdapter(sio, lambda: app[SERVICES])
     add_staff_routes(app, lambda: app[STAFF])  # before make_routes' static catch-all
-    make_routes(lambda: app[RELAY], app)
+    make_routes(lambda: app[SERVICES], app)
     the_clock = clock or SystemClock()
     the_rng = rng or SystemRandom()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        store = open_store(settings)
+        stores = open_stores(settings)
         staff_store = open_staff_store(settings)
-        mod_store = open_moderation_store(settings)
         try:
             key_file = settings.key_file or default_key_file(settings.data_dir)
             if not settings.redis_url:
                 check_outside(key_file, settings.data_dir)
-            keys = await load_server_keys(store, the_rng, key_file)
+            keys = await load_server_keys(stores.server_keys, the_rng, key_file)
             log = EventLog()
             app[STAFF] = build_staff_service(settings, staff_store, clock=the_clock,
                                              rng=the_rng, log=log)
 
             async def audit_signin(action: str, actor: str,
                                    details: dict[str, int | str]) -> object:
-                return await audit_log.append(mod_store, the_clock, actor=actor, action=action,
-                                              details=details)
+                return await audit_log.append(stores.moderation, the_clock, actor=actor,
+                                              action=action, details=details)
 
             app[STAFF].audit = audit_signin
-            relay = Relay(settings=settings, store=store, clock=the_clock, rng=the_rng,
+            services = Services(settings=settings, stores=stores, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
-                          moderation=mod_store, mod_settings=load_moderation_settings(),
+                          mod_settings=load_moderation_settings(),
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
-            app[RELAY] = relay
-            scheduler = Scheduler(relay, live_sids=app[ADAPTER].live_sids)
+            app[SERVICES] = services
+            scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
-            relay.log.info("started", backend="redis" if settings.redis_url else "embedded",
-                           kind="fast-fanout" if fast else "stock-fanout")
+            services.log.info("started", backend="redis" if settings.redis_url else "embedded",
+                              kind="fast-fanout" if fast else "stock-fanout")
             yield
             if task is not None:
                 await scheduler.stop(task)
-            await store.forget_owner(relay.instance_id)
+            await stores.rooms.forget_owner(services.instance_id)
+            await stores.identities.forget_owner(services.instance_id)
             await sio.shutdown()
         finally:
-            await mod_store.close()
             await staff_store.close()
-            await store.close()
+            await stores.close()
 
     async def drop_transports(app: web.Application) -> None:
         # aiohttp waits for open websocket handlers before cleanup runs, so close them here.

@@ -1,7 +1,8 @@
 """Every limit the relay enforces, named in one place (sizes in decoded bytes, rates per second).
 
-The `hello` reply publishes the client-relevant ones (`PUBLIC_LIMITS`) so clients can refuse
-oversized input before sending it.
+The `hello` reply publishes the client-relevant ones (`public_limits`) so clients can refuse
+oversized input before sending it. Limits an operator may change are `config.settings.Settings`
+fields instead, with their defaults there and nowhere else.
 """
 
 from __future__ import annotations
@@ -30,28 +31,14 @@ MAX_ONE_TIME_PREKEYS_STORED: Final = 200
 
 MAX_ACK_IDS: Final = 100
 MAX_INBOX_FETCH: Final = 200
-DEFAULT_INBOX_TTL_SECONDS: Final = 7 * 24 * 3600
-DEFAULT_INBOX_MAX_PER_RECIPIENT: Final = 500
-# One sender's unacknowledged envelopes in one recipient's inbox: without it anyone could fill a
-# stranger's inbox to its cap and lock everyone else out.
-DEFAULT_INBOX_MAX_PER_SENDER: Final = 200
 # Expired envelopes removed per recipient batch by the scheduler's sweep (each tick).
 INBOX_SWEEP_BATCH: Final = 100
 
-# A connection that has not completed `auth` by then is disconnected (it holds a socket and a
-# challenge for nothing). Connections one identity key may hold at once, across all processes.
-DEFAULT_AUTH_TIMEOUT_SECONDS: Final = 30.0
-DEFAULT_MAX_CONNECTIONS_PER_KEY: Final = 5
-# Transports that have not signed in, at once, in total and from one source (peer address or
-# the configured trusted proxy header): each holds a descriptor and memory (finding 3).
-DEFAULT_MAX_UNAUTHENTICATED: Final = 512
-DEFAULT_MAX_UNAUTHENTICATED_PER_SOURCE: Final = 16
 
-# Token buckets per connection: (rate per second, burst). Group chat is `room.send`. 1:1 sends
+# Token buckets per connection: (rate per second, burst). Group chat is `room.send`, whose rate
+# is a setting (`[limits] send_rate_per_second`, `send_burst`: config/settings.py). 1:1 sends
 # and key fetches get their own, larger bursts: joining or re-keying a full room shares a new
 # sender key with every other member (one key fetch + one direct envelope each).
-SEND_RATE: Final = 5.0
-SEND_BURST: Final = 20.0
 DIRECT_RATE: Final = 10.0
 DIRECT_BURST: Final = 60.0
 KEYS_RATE: Final = 10.0
@@ -66,17 +53,14 @@ PREAUTH_BURST: Final = 10.0
 STRIKE_RATE: Final = 1.0
 STRIKE_BURST: Final = 20.0
 
-DEFAULT_CAPACITY: Final = 30
-DEFAULT_LOBBY_MINUTES: Final = 15
 CLOSING_WARNING_SECONDS: Final = 5 * 60
 SCHEDULER_TICK_SECONDS: Final = 1.0
 # A server process whose heartbeat (one per tick) is older than this is taken for dead and its
 # room connections are removed from the shared store.
 PROCESS_DEAD_AFTER_SECONDS: Final = 30.0
 
-DEFAULT_PSEUDONYM_WINDOW_DAYS: Final = 30
 
-PUBLIC_LIMITS: Final = {
+_FIXED_PUBLIC_LIMITS: Final = {
     "max_body_bytes": MAX_BODY_BYTES,
     "max_header_bytes": MAX_HEADER_BYTES,
     "commitment_bytes": COMMITMENT_BYTES,
@@ -85,8 +69,6 @@ PUBLIC_LIMITS: Final = {
     "max_one_time_prekeys_per_publish": MAX_ONE_TIME_PREKEYS_PER_PUBLISH,
     "max_one_time_prekeys_stored": MAX_ONE_TIME_PREKEYS_STORED,
     "max_ack_ids": MAX_ACK_IDS,
-    "send_rate_per_second": SEND_RATE,
-    "send_burst": SEND_BURST,
     "direct_rate_per_second": DIRECT_RATE,
     "direct_burst": DIRECT_BURST,
     "keys_rate_per_second": KEYS_RATE,
@@ -104,3 +86,8 @@ SLOW_CONSUMER_GRACE_SECONDS: Final = 5.0
 
 # Seconds aiohttp waits for open handlers at shutdown before cancelling them.
 SHUTDOWN_TIMEOUT_SECONDS: Final = 3.0
+
+
+def public_limits(send_rate: float, send_burst: float) -> dict[str, float | int]:
+    """The limits `hello` publishes: the fixed ones and the configured group-send rate."""
+    return {**_FIXED_PUBLIC_LIMITS, "send_rate_per_second": send_rate, "send_burst": send_burst}

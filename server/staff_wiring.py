@@ -1,5 +1,6 @@
 """Wiring of staff accounts: open the staff store of the configured backend, load the key file,
-build the StaffService. Shared by the server (server/app.py) and the admin command line."""
+build the StaffService; and the moderation store alone, for the admin command line's
+`audit --verify`. Shared by the server (server/app.py) and the admin command line."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from config.settings import Settings
 from server.clock import Clock, Random
 from server.handlers.staff import StaffService
 from server.logs import EventLog
-from server.storage.moderation_embedded import EmbeddedModerationStore
-from server.storage.moderation_port import ModerationStore
-from server.storage.moderation_redis import RedisModerationStore
-from server.storage.staff_embedded import EmbeddedStaffStore
+from server.storage.embedded.moderation import EmbeddedModerationStore
+from server.storage.embedded.staff import EmbeddedStaffStore
+from server.storage.moderation import ModerationStore
+from server.storage.redis.connection import Connection
+from server.storage.redis.moderation import RedisModerationStore
+from server.storage.redis.staff import RedisStaffStore
+from server.storage.staff import StaffStore
 from server.storage.staff_keyfile import default_key_path, load_or_create_key
-from server.storage.staff_port import StaffStore
-from server.storage.staff_redis import RedisStaffStore
 
 
 def open_staff_store(settings: Settings) -> StaffStore:
@@ -32,7 +34,8 @@ def build_staff_service(settings: Settings, store: StaffStore, *, clock: Clock, 
 
 
 def open_moderation_store(settings: Settings) -> ModerationStore:
-    """The moderation store (flags, alerts, sanctions, audit) of the configured backend."""
+    """The moderation store (flags, alerts, sanctions, audit) of the configured backend, alone:
+    the server uses `Stores.moderation`; this is for the admin command line."""
     if settings.redis_url:
-        return RedisModerationStore(settings.redis_url)
+        return RedisModerationStore(Connection.open(settings.redis_url), owns_connection=True)
     return EmbeddedModerationStore(settings.data_dir)

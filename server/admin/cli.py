@@ -28,12 +28,12 @@ from typing import Any
 from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
 from server.clock import SystemClock, SystemRandom
-from server.errors import ApiError
 from server.handlers.audit_log import check_chain
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
 from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
 from server.storage.staff_keyfile import KeyFileError
+from server.wire.errors import ApiError
 
 Command = Callable[[StaffService, argparse.Namespace], Coroutine[Any, Any, str]]
 

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from server.errors import ApiError
 from server.handlers.staff import LoginRefused, StaffService
+from server.wire.errors import ApiError
 
 COOKIE_NAME = "__Host-iltapiiri_staff"
 MAX_BODY_BYTES = 4096

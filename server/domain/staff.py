@@ -26,11 +26,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from config.staff_settings import PASSWORD_MAX_CHARS, STAFF_ROLES, StaffSettings
-from server import pseudonyms
 from server.clock import Random
+from server.domain import pseudonyms
 from server.domain.staff_records import StaffAccount, StaffInvite, StaffSession
-from server.errors import ApiError
 from server.limits import PSEUDONYM_MAX_CHARS
+from server.wire.errors import ApiError
 
 TOKEN_BYTES = 32
 INVITE_CODE_BYTES = 10  # 80 bits, 16 base32 characters

@@ -23,7 +23,7 @@ from moderation.audit import (
 )
 from moderation.limits import RuleError
 from server.clock import Clock
-from server.storage.moderation_port import AUDIT_APPEND_ATTEMPTS, AuditConflict, ModerationStore
+from server.storage.moderation import AUDIT_APPEND_ATTEMPTS, AuditConflict, ModerationStore
 
 
 async def append(store: ModerationStore, clock: Clock, *, actor: str, action: str,

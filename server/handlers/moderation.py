@@ -8,14 +8,13 @@ this module loads and stores their records, routes alerts to connections and aud
     tick        the scheduler re-sends unacknowledged alerts past their stored deadline, wider
     night end   the room's alerts expire and its flags (the risk history) are dropped
 
-Every change runs under the relay store's `mod:alerts` lock (one lock across processes on
+Every change runs under the claim store's `mod:alerts` lock (one lock across processes on
 Redis), so a flag, an acknowledgement and a re-send never interleave. A moderator is named by
 their user id (`staff_id`), which is also the Socket.IO room their connections are in.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -35,11 +34,14 @@ from moderation.alerts import (
 from moderation.flags import Flag, FlagSource, MessageFlags, RiskHistory, merge_flag, record
 from moderation.limits import RuleError
 from moderation.records import from_record, to_record
-from server.context import Connection, Relay, user_room
-from server.crypto import user_id
-from server.errors import ERROR_CODES, ApiError
+from server.domain.ids import user_id, user_room
+from server.domain.roles import Role
 from server.handlers import audit_log
-from server.wire_moderation import AlertAck, Duty, FlagRequest
+from server.handlers.events import Budget, Event
+from server.handlers.services import Connection, Services
+from server.wire.errors import ERROR_CODES, ApiError
+from server.wire.moderation import AlertAck, Duty, FlagRequest
+from server.wire.pushes import AlertUpdate, ModAlert
 
 ALERTS_LOCK = "mod:alerts"
 
@@ -51,7 +53,7 @@ def rule_error(exc: RuleError) -> ApiError:
 
 def require_moderator(conn: Connection) -> str:
     """The moderator's staff id, or `not_moderator`."""
-    if conn.role != "moderator" or conn.user_id is None:
+    if conn.role != Role.MODERATOR or conn.user_id is None:
         raise ApiError("not_moderator")
     return conn.user_id
 
@@ -61,19 +63,18 @@ def night_of(room: str) -> str:
     return room.partition("/")[2]
 
 
-async def _room_moderators(relay: Relay, room: str) -> set[str]:
-    members = (json.loads(v) for v in (await relay.store.room_members(room)).values())
-    return {user_id(base64.b64decode(m["identity_key"])) for m in members
-            if m.get("role") == "moderator"}
+async def _room_moderators(services: Services, room: str) -> set[str]:
+    return {user_id(m.identity_key) for m in await services.stores.rooms.members(room)
+            if m.role == Role.MODERATOR}
 
 
-async def roster(relay: Relay, rooms: Iterable[str]) -> list[OnDuty]:
+async def roster(services: Services, rooms: Iterable[str]) -> list[OnDuty]:
     """Everyone who can be alerted: the duty pool, and every moderator present in `rooms`."""
     present: dict[str, set[str]] = {}
     for room in set(rooms):
-        for staff in await _room_moderators(relay, room):
+        for staff in await _room_moderators(services, room):
             present.setdefault(staff, set()).add(room)
-    ids = await relay.moderation.on_duty() | set(present)
+    ids = await services.stores.moderation.on_duty() | set(present)
     return [OnDuty(staff_id=i, rooms=frozenset(present.get(i, ()))) for i in sorted(ids)]
 
 
@@ -81,52 +82,36 @@ def _alert_of(raw: str) -> Alert:
     return from_record(Alert, json.loads(raw))
 
 
-async def _active(relay: Relay) -> list[Alert]:
-    return [_alert_of(r) for r in await relay.moderation.active_alerts()]
+async def _active(services: Services) -> list[Alert]:
+    return [_alert_of(r) for r in await services.stores.moderation.active_alerts()]
 
 
-async def _put(relay: Relay, alert: Alert) -> None:
+async def _put(services: Services, alert: Alert) -> None:
     active = alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED)
-    await relay.moderation.put_alert(alert.id, alert.room, alert.message_id, active,
-                                     json.dumps(to_record(alert)))
+    await services.stores.moderation.put_alert(alert.id, alert.room, alert.message_id, active,
+                                               json.dumps(to_record(alert)))
 
 
-async def _history(relay: Relay, night: str, pseudonym: str) -> RiskHistory:
+async def _history(services: Services, night: str, pseudonym: str) -> RiskHistory:
     history: RiskHistory | None = None
-    for raw in await relay.moderation.night_flags(night, pseudonym):
+    for raw in await services.stores.moderation.night_flags(night, pseudonym):
         history = record(history, from_record(MessageFlags, json.loads(raw)), night)
     return history or RiskHistory(night=night)
 
 
-def alert_push(alert: Alert, delivery: Delivery, *, source: str,
-               history: RiskHistory | None) -> dict[str, Any]:
-    """The `mod.alert` push: ids, level, categories, sources, and the person's night (counts)."""
-    push: dict[str, Any] = {
-        "alert_id": alert.id, "room": alert.room, "message_id": alert.message_id,
-        "pseudonym": alert.pseudonym, "severity": alert.severity,
-        "categories": list(alert.categories), "sources": [str(s) for s in alert.sources],
-        "source": source, "state": str(alert.state), "opened_at": alert.opened_at,
-        "widened": alert.widened, "audience": str(delivery.audience),
-        "over_cap": list(delivery.over_cap)}
-    if history is not None:
-        s = history.summary(alert.pseudonym)
-        push["history"] = {"flagged_messages": s.flagged_messages, "highest": s.highest,
-                           "per_level": list(s.per_level), "categories": list(s.categories)}
-    return push
-
-
-async def _deliver(relay: Relay, alert: Alert, delivery: Delivery, *, source: str,
+async def _deliver(services: Services, alert: Alert, delivery: Delivery, *, source: str,
                    history: RiskHistory | None) -> None:
-    push = alert_push(alert, delivery, source=source, history=history)
+    push = ModAlert(alert=alert, delivery=delivery, source=source,
+                    history=None if history is None else history.summary(alert.pseudonym))
     for staff in delivery.recipients:
-        await relay.emitter.emit("mod.alert", push, to=user_room(staff))
-    relay.metrics.alerts_sent[alert.severity] += len(delivery.recipients)
+        await services.emitter.emit(push, to=user_room(staff))
+    services.metrics.alerts_sent[alert.severity] += len(delivery.recipients)
     if delivery.nobody_on_duty:
-        relay.metrics.alerts_unrouted[alert.severity] += 1
-        relay.log.warning("alert.nobody_on_duty", level=alert.severity)
+        services.metrics.alerts_unrouted[alert.severity] += 1
+        services.log.warning("alert.nobody_on_duty", level=alert.severity)
 
 
-async def flag(relay: Relay, conn: Connection, req: FlagRequest) -> dict[str, Any]:
+async def flag(services: Services, conn: Connection, req: FlagRequest) -> dict[str, Any]:
     """Accept a flag, merge it, and open or raise the message's alert when it is raised."""
     assert conn.pseudonym is not None
     if req.source == FlagSource.SELF:
@@ -140,7 +125,7 @@ async def flag(relay: Relay, conn: Connection, req: FlagRequest) -> dict[str, An
         pseudonym = req.pseudonym
     else:
         raise ApiError("bad_source", "reports arrive as reports, not flags")
-    now = relay.clock.now()
+    now = services.clock.now()
     try:
         new = Flag(room=req.room, message_id=req.message_id, pseudonym=pseudonym,
                    severity=req.severity, categories=req.categories, rule_ids=req.rule_ids,
@@ -149,8 +134,8 @@ async def flag(relay: Relay, conn: Connection, req: FlagRequest) -> dict[str, An
         raise rule_error(exc) from None
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")
-    store = relay.moderation
-    async with relay.store.lock(ALERTS_LOCK):
+    store = services.stores.moderation
+    async with services.stores.claims.lock(ALERTS_LOCK):
         raw = await store.get_flags(new.room, new.message_id)
         existing = None if raw is None else from_record(MessageFlags, json.loads(raw))
         try:
@@ -160,14 +145,14 @@ async def flag(relay: Relay, conn: Connection, req: FlagRequest) -> dict[str, An
         night = night_of(new.room)
         await store.put_flags(new.room, new.message_id, pseudonym, night,
                               json.dumps(to_record(merged)))
-        relay.metrics.flags[new.severity] += 1
-        await audit_log.append(store, relay.clock, actor=conn.pseudonym, action="flag",
+        services.metrics.flags[new.severity] += 1
+        await audit_log.append(store, services.clock, actor=conn.pseudonym, action="flag",
                                room=new.room, pseudonym=pseudonym,
                                details={"message_id": new.message_id, "level": new.severity,
                                         "source": str(new.source),
                                         "categories": ",".join(new.categories)})
         if raised:
-            alert_id: str | None = await _open_or_raise(relay, merged, now,
+            alert_id: str | None = await _open_or_raise(services, merged, now,
                                                         source=str(new.source))
         else:  # merged into what is known: name the alert it joined, if one is open
             current = await store.alert_for_message(new.room, new.message_id)
@@ -175,104 +160,111 @@ async def flag(relay: Relay, conn: Connection, req: FlagRequest) -> dict[str, An
     return {"severity": merged.severity, "raised": raised, "alert_id": alert_id}
 
 
-async def _open_or_raise(relay: Relay, merged: MessageFlags, now: float, *,
+async def _open_or_raise(services: Services, merged: MessageFlags, now: float, *,
                          source: str) -> str:
-    store, policy = relay.moderation, relay.mod_settings.alerts
-    active = await _active(relay)
+    store, policy = services.stores.moderation, services.mod_settings.alerts
+    active = await _active(services)
     load = loads(active)
-    duty = await roster(relay, [merged.room])
-    history = await _history(relay, night_of(merged.room), merged.pseudonym)
+    duty = await roster(services, [merged.room])
+    history = await _history(services, night_of(merged.room), merged.pseudonym)
     raw = await store.alert_for_message(merged.room, merged.message_id)
     delivery: Delivery | None
     if raw is None:
-        alert_id = "al-" + relay.rng.bytes(8).hex()
+        alert_id = "al-" + services.rng.bytes(8).hex()
         alert, delivery = open_alert(alert_id=alert_id, flags=merged, now=now, roster=duty,
                                      load=load, policy=policy)
-        relay.metrics.alerts_opened[alert.severity] += 1
+        services.metrics.alerts_opened[alert.severity] += 1
         action = "alert_open"
     else:
         alert, delivery = raise_alert(_alert_of(raw), merged, now=now, roster=duty, load=load,
                                       policy=policy)
         action = "alert_open"  # a raise re-routes: audited as the alert at its new level
-    await _put(relay, alert)
-    await audit_log.append(store, relay.clock, actor="server", action=action, room=alert.room,
+    await _put(services, alert)
+    await audit_log.append(store, services.clock, actor="server", action=action, room=alert.room,
                            pseudonym=alert.pseudonym,
                            details={"alert_id": alert.id, "level": alert.severity,
                                     "outcome": "routed" if delivery and delivery.recipients
                                     else "unrouted"})
     if delivery is not None:
-        await _deliver(relay, alert, delivery, source=source, history=history)
+        await _deliver(services, alert, delivery, source=source, history=history)
     return alert.id
 
 
-async def ack(relay: Relay, conn: Connection, req: AlertAck) -> dict[str, Any]:
+async def ack(services: Services, conn: Connection, req: AlertAck) -> dict[str, Any]:
     """A moderator the alert was sent to takes it; the other recipients are told."""
     staff = require_moderator(conn)
     assert conn.pseudonym is not None
-    async with relay.store.lock(ALERTS_LOCK):
-        raw = await relay.moderation.get_alert(req.alert_id)
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        raw = await services.stores.moderation.get_alert(req.alert_id)
         if raw is None:
             raise ApiError("unknown_alert")
         try:
-            alert = acknowledge(_alert_of(raw), staff_id=staff, now=relay.clock.now())
+            alert = acknowledge(_alert_of(raw), staff_id=staff, now=services.clock.now())
         except RuleError as exc:
             raise rule_error(exc) from None
-        await _put(relay, alert)
-        await audit_log.append(relay.moderation, relay.clock, actor=conn.pseudonym,
+        await _put(services, alert)
+        await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
                                action="alert_ack", room=alert.room, pseudonym=alert.pseudonym,
                                details={"alert_id": alert.id, "level": alert.severity})
-    update = {"alert_id": alert.id, "state": str(alert.state), "by": conn.pseudonym}
+    update = AlertUpdate(alert_id=alert.id, state=str(alert.state), by=conn.pseudonym)
     for other in alert.sent_to:
-        await relay.emitter.emit("mod.alert_update", update, to=user_room(other))
+        await services.emitter.emit(update, to=user_room(other))
     return {"alert_id": alert.id, "state": str(alert.state)}
 
 
-async def duty(relay: Relay, conn: Connection, req: Duty) -> dict[str, Any]:
+async def duty(services: Services, conn: Connection, req: Duty) -> dict[str, Any]:
     """On or off duty (the alert pool)."""
     staff = require_moderator(conn)
     assert conn.pseudonym is not None
-    await relay.moderation.set_duty(staff, req.on)
-    await audit_log.append(relay.moderation, relay.clock, actor=conn.pseudonym,
+    await services.stores.moderation.set_duty(staff, req.on)
+    await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
                            action="duty_on" if req.on else "duty_off")
     return {"on_duty": req.on}
 
 
-async def resend_due(relay: Relay) -> int:
+async def resend_due(services: Services) -> int:
     """Re-send every open alert past its stored deadline to everyone on duty (scheduler tick).
     Returns how many alerts were re-sent."""
-    now = relay.clock.now()
+    now = services.clock.now()
     sent = 0
-    async with relay.store.lock(ALERTS_LOCK):
-        active = await _active(relay)
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        active = await _active(services)
         late = [a for a in active if a.state is AlertState.OPEN and a.deadline is not None
                 and a.deadline <= now]
         if not late:
             return 0
-        duty_roster = await roster(relay, {a.room for a in late})
+        duty_roster = await roster(services, {a.room for a in late})
         for alert, delivery in due(late, now=now, roster=duty_roster,
-                                   policy=relay.mod_settings.alerts):
-            await _put(relay, alert)
-            relay.metrics.alerts_resent[alert.severity] += 1
-            await audit_log.append(relay.moderation, relay.clock, actor="server",
+                                   policy=services.mod_settings.alerts):
+            await _put(services, alert)
+            services.metrics.alerts_resent[alert.severity] += 1
+            await audit_log.append(services.stores.moderation, services.clock, actor="server",
                                    action="alert_widen", room=alert.room,
                                    pseudonym=alert.pseudonym,
                                    details={"alert_id": alert.id, "level": alert.severity,
                                             "round": alert.widened})
-            await _deliver(relay, alert, delivery, source="", history=None)
+            await _deliver(services, alert, delivery, source="", history=None)
             sent += 1
     return sent
 
 
-async def night_ended(relay: Relay, room: str) -> None:
+async def night_ended(services: Services, room: str) -> None:
     """The room closed: its alerts expire, its flags (the risk history) are dropped."""
-    now = relay.clock.now()
-    async with relay.store.lock(ALERTS_LOCK):
-        for alert in await _active(relay):
+    now = services.clock.now()
+    async with services.stores.claims.lock(ALERTS_LOCK):
+        for alert in await _active(services):
             if alert.room != room:
                 continue
             expired = expire(alert, now=now)
-            await _put(relay, expired)
-            await audit_log.append(relay.moderation, relay.clock, actor="server",
+            await _put(services, expired)
+            await audit_log.append(services.stores.moderation, services.clock, actor="server",
                                    action="alert_expire", room=room, pseudonym=alert.pseudonym,
                                    details={"alert_id": alert.id})
-        await relay.moderation.drop_room(room)
+        await services.stores.moderation.drop_room(room)
+
+
+EVENTS = (
+    Event(name="flag", decode=FlagRequest.decode, rule=flag, budget=Budget.OTHER),
+    Event(name="alert.ack", decode=AlertAck.decode, rule=ack, budget=Budget.OTHER),
+    Event(name="mod.duty", decode=Duty.decode, rule=duty, budget=Budget.OTHER),
+)

@@ -24,9 +24,9 @@ from config.staff_settings import PASSWORD_MAX_CHARS, StaffSettings
 from server.clock import Clock, Random
 from server.domain import staff as policy
 from server.domain.staff_secrets import SealError, open_totp, seal_totp
-from server.errors import ApiError
 from server.logs import EventLog
-from server.storage.staff_port import StaffAccount, StaffSession, StaffStore
+from server.storage.staff import StaffAccount, StaffSession, StaffStore
+from server.wire.errors import ApiError
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -67,7 +67,7 @@ async def test_a_crisis_sentence_alerts_the_room_moderator_within_a_second(
         assert watched.severity == 2 and set(watched.sources) <= {"self", "moderator"}
         await gp.send("thanks for listening")  # level 0: no flag
         await gm.next_message(5)
-        assert server.relay.metrics.flags[4] >= 1 and server.relay.metrics.flags[0] == 0
+        assert server.services.metrics.flags[4] >= 1 and server.services.metrics.flags[0] == 0
     finally:
         await peer.close()
         await mod.close()

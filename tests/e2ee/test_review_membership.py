@@ -1,7 +1,7 @@
 """Review: the e2ee decoder must accept every membership event docs/protocol.md defines.
 
 docs/protocol.md ("Membership"): for ``event: "closed"`` the ``identity_key`` and ``pseudonym``
-are empty strings and ``members`` is empty, and the server (server/rooms.py ``close_room``) sends
+are empty strings and ``members`` is empty, and the server (server/handlers/rooms.py ``close_room``) sends
 exactly that. The decoder used to require a 32-byte identity key for every event, so a genuine,
 correctly signed ``closed`` event was refused as ``malformed`` and never reached the client.
 """

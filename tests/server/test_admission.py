@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from server.admission import Admission
+from server.api.admission import Admission
 from server.app import SIO
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import Peer, wait_until
@@ -53,7 +53,7 @@ async def test_auth_timeout_closes_the_websocket(live_server_factory: LiveServer
         await asyncio.sleep(0.6)
         assert not signed.closed
         assert (await signed.call("groups.list", {}))["ok"]
-        assert server.relay.metrics.auth_timeouts == 3
+        assert server.services.metrics.auth_timeouts == 3
         await wait_until(lambda: len(server.app[SIO].eio.sockets) == 1)
     finally:
         for raw in (silent, session, greeted, signed):

@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from server import pseudonyms
+from server.domain import pseudonyms
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer
 
@@ -38,7 +38,7 @@ async def unauthenticated(url: str, key: Ed25519PrivateKey) -> Peer:
 
 async def test_two_names_for_one_key(servers: tuple[LiveServer, LiveServer]) -> None:
     a, b = servers
-    store = a.relay.store
+    store = a.services.stores.identities
     released = []
     for n in range(ROUNDS):
         key = Ed25519PrivateKey.generate()
@@ -65,7 +65,7 @@ async def test_two_names_for_one_key(servers: tuple[LiveServer, LiveServer]) -> 
 
 async def test_one_name_for_two_keys(servers: tuple[LiveServer, LiveServer]) -> None:
     a, b = servers
-    store = a.relay.store
+    store = a.services.stores.identities
     for n in range(ROUNDS):
         name = f"Sama {LETTERS[n]}"
         p1 = await unauthenticated(a.url, Ed25519PrivateKey.generate())
@@ -87,7 +87,7 @@ async def test_rename_races_a_takeover(servers: tuple[LiveServer, LiveServer]) -
     """A key renames itself while another key asks for each of the two names: whatever the
     order, every name has at most one holder and every holder's record names it."""
     a, b = servers
-    store = a.relay.store
+    store = a.services.stores.identities
     for n in range(ROUNDS):
         old, new = f"Vaihto {LETTERS[n]}b", f"Vaihto {LETTERS[n]}d"
         owner_key = Ed25519PrivateKey.generate()

@@ -32,8 +32,8 @@ async def test_connection_without_auth_is_closed(live_server_factory: LiveServer
         await asyncio.sleep(0.3)
         assert prompt.sio.connected
         assert (await prompt.call("groups.list"))["ok"]
-        assert server.relay.metrics.auth_timeouts == 2
-        await wait_until(lambda: server.relay.metrics.connections == 1)
+        assert server.services.metrics.auth_timeouts == 2
+        await wait_until(lambda: server.services.metrics.connections == 1)
     finally:
         for p in (idle, greeted, prompt):
             await p.close()
@@ -49,7 +49,7 @@ async def test_connections_per_key_are_capped(live_server_factory: LiveServerFac
         refused = await third.authenticate("Toinen Nimi")
         assert refused["error"] == "too_many_connections"
         # Nothing changed: the name was not bound and the key keeps its own.
-        holder = await server.relay.store.binding_of_key(first.identity_key)
+        holder = await server.services.stores.identities.binding_of_key(first.identity_key)
         assert holder is not None and holder.pseudonym == "Monesti"
         other = await Peer.connect(server.url, "Toinen Nimi")  # still free
         await other.close()
@@ -58,7 +58,7 @@ async def test_connections_per_key_are_capped(live_server_factory: LiveServerFac
         await stranger.close()
         # A slot comes free when a connection closes.
         await second.close()
-        await wait_until(lambda: server.relay.metrics.authenticated == 1)
+        await wait_until(lambda: server.services.metrics.authenticated == 1)
         assert (await third.authenticate())["ok"]
         assert third.pseudonym == "Monesti"
     finally:
@@ -77,7 +77,7 @@ async def test_cap_holds_across_processes(live_server_factory: LiveServerFactory
         assert (await extra.authenticate())["error"] == "too_many_connections"
         # A connection closed on process B frees its slot for process A.
         await on_b.close()
-        await wait_until(lambda: b.relay.metrics.authenticated == 0)
+        await wait_until(lambda: b.services.metrics.authenticated == 0)
         assert (await extra.authenticate())["ok"]
     finally:
         for p in (on_a, on_b, extra):
@@ -92,7 +92,7 @@ async def test_slots_of_a_dead_process_are_freed(live_server_factory: LiveServer
                                   run_scheduler=False)
     gone = await Peer.connect(b.url, "Kaatuva")
     # Process B "crashes": its session record stays behind in Redis, with no disconnect.
-    await b.relay.store.heartbeat(b.relay.instance_id, a.relay.clock.now() - 3600)
+    await b.services.stores.rooms.heartbeat(b.services.instance_id, a.services.clock.now() - 3600)
     retry = await Peer.connect(a.url, auth=False, key=gone.key)
     try:
         assert (await retry.authenticate())["error"] == "too_many_connections"
@@ -108,7 +108,7 @@ async def test_closing_during_auth_leaves_no_slot(live_server_factory: LiveServe
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """An `auth` that finishes after its connection closed releases what it took."""
     server = await live_server_factory(max_connections_per_key=1, **backend)
-    store = server.relay.store
+    store = server.services.stores.identities
     binding, gate = asyncio.Event(), asyncio.Event()
     bind_if_free = store.bind_if_free
 
@@ -123,14 +123,14 @@ async def test_closing_during_auth_leaves_no_slot(live_server_factory: LiveServe
     task = asyncio.create_task(peer.authenticate("Lähtijä"))
     await asyncio.wait_for(binding.wait(), 5)  # auth holds its slot and waits on the store
     await peer.close()
-    await wait_until(lambda: server.relay.metrics.connections == 0)
+    await wait_until(lambda: server.services.metrics.connections == 0)
     done = asyncio.Event()
     monkeypatch.setattr(store, "session_remove", _then_set(store.session_remove, done))
     gate.set()
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await asyncio.wait_for(done.wait(), 5)  # the late auth gave its slot back
-    await wait_until(lambda: server.relay.metrics.authenticated == 0)
+    await wait_until(lambda: server.services.metrics.authenticated == 0)
     sio_rooms = server.app[SIO].manager.rooms.get("/", {})
     assert not [r for r in sio_rooms if r and r.startswith("user:")]
     again = await Peer.connect(server.url, key=peer.key)  # the one slot is free

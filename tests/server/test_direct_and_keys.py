@@ -72,7 +72,7 @@ async def test_direct_to_offline_recipient_waits_in_inbox(server: LiveServer) ->
         assert inbox[0]["from"] == "Alice" and unb64(inbox[0]["from_key"]) == alice.identity_key
         assert inbox[0]["stamp"] and unb64(inbox[0]["commitment"]) == commitment
         from e2ee import franking
-        assert franking.verify_stamp(server.relay.keys.franking_key, unb64(inbox[0]["stamp"]),
+        assert franking.verify_stamp(server.services.keys.franking_key, unb64(inbox[0]["stamp"]),
                                      commitment, alice.identity_key, franking.DIRECT_CONTEXT,
                                      inbox[0]["ts"])
         assert (await bob.call("inbox.ack", {"ids": ids[:2]}))["removed"] == 2
@@ -141,7 +141,7 @@ async def test_one_sender_cannot_fill_an_inbox(live_server_factory: LiveServerFa
             ids = [e["id"] for e in (await bob.call("inbox.fetch"))["envelopes"]]
             assert (await bob.call("inbox.ack", {"ids": ids[:1]}))["removed"] == 1
             assert (await spammer.call("direct.send", {"to": "Bob", **envelope()}))["ok"]
-            assert server.relay.metrics.errors["inbox_full"] == 1
+            assert server.services.metrics.errors["inbox_full"] == 1
         finally:
             for p in (bob, spammer, friend):
                 await p.close()

@@ -6,8 +6,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from e2ee.identity import auth_message
-from server.crypto import verify_auth
-from server.ed25519_check import is_acceptable_public_key
+from server.domain.ed25519_check import is_acceptable_public_key
+from server.handlers.session import signature_ok as verify_auth
 
 P = 2**255 - 19
 # The small-order points (libsodium's blocklist), canonical encodings.

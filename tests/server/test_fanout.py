@@ -1,4 +1,4 @@
-"""The fast fan-out (server.fanout + server.outbox) keeps python-socketio's behaviour: real
+"""The fast fan-out (server.api.fanout + server.api.outbox) keeps python-socketio's behaviour: real
 server, real python-socketio clients and a raw websocket client, on loopback.
 
 A bare python-socketio app with the fast path installed covers the library features the relay
@@ -18,16 +18,16 @@ import pytest
 import socketio
 from aiohttp import web
 
+from server.api.fanout import FanoutManager, fast_path_supported, install
+from server.api.outbox import Outbox
 from server.app import SIO
-from server.fanout import FanoutManager, fast_path_supported, install
-from server.outbox import Outbox
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import Peer, envelope, wait_until
 
 
 def test_the_installed_libraries_are_the_tested_versions() -> None:
     # If this fails after an upgrade, the service silently runs the stock path: rerun this
-    # file against the new versions, then add them to server.fanout.TESTED.
+    # file against the new versions, then add them to server.api.fanout.TESTED.
     assert fast_path_supported()
 
 
@@ -178,7 +178,7 @@ class RawClient:
 async def test_a_reader_that_stops_is_dropped_with_a_reason_and_the_room_goes_on(
         live_server_factory: LiveServerFactory) -> None:
     live_server = await live_server_factory(send_rate=100_000, send_burst=100_000)
-    relay = live_server.relay
+    services = live_server.services
     sender = await Peer.connect(live_server.url, "Nopea Lahettaja")
     other = await Peer.connect(live_server.url, "Nopea Kuulija")
     room = (await sender.call("group.join", {"group_id": "open"}))["room"]
@@ -190,7 +190,7 @@ async def test_a_reader_that_stops_is_dropped_with_a_reason_and_the_room_goes_on
     # Put the stuck connection in the room's Socket.IO room, as `group.join` would.
     sid = sio.manager.sid_from_eio_sid(stuck_socket.sid, "/")
     await sio.enter_room(sid, room)
-    before = relay.metrics.connections
+    before = services.metrics.connections
     body = b"x" * 60_000
     sent = 0
     while not stuck_socket.queue.dropped and sent < 2000:
@@ -199,7 +199,7 @@ async def test_a_reader_that_stops_is_dropped_with_a_reason_and_the_room_goes_on
         buffered = stuck_socket.queue._transport.get_write_buffer_size()
         assert buffered <= (1 << 20) + 100_000  # never past the limit (+ one frame)
     assert stuck_socket.queue.dropped
-    await wait_until(lambda: relay.metrics.connections == before - 1)
+    await wait_until(lambda: services.metrics.connections == before - 1)
     # The others were served all along, in order.
     got = [await other.next("room.envelope") for _ in range(sent)]
     assert [g["seq"] for g in got] == sorted(g["seq"] for g in got) and len(got) == sent
@@ -228,7 +228,7 @@ async def test_a_reader_that_stops_is_dropped_with_a_reason_and_the_room_goes_on
 def test_direct_encoding_is_what_python_socketio_writes(namespace: str, args: list[Any]) -> None:
     from socketio import packet as sio_packet
 
-    from server.fanout import _encode_event
+    from server.api.fanout import _encode_event
 
     class Server:
         packet_class = sio_packet.Packet

@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from server.api.guard import MAX_JSON_DEPTH
 from server.app import SIO
-from server.errors import ERROR_CODES
-from server.sio_guard import MAX_JSON_DEPTH
+from server.wire.errors import ERROR_CODES
 from tests.fixtures.server import LiveServer, start_live_server
 from tests.server.harness import Peer
 from tests.server.rawsocket import RawSocket
@@ -187,4 +187,4 @@ def test_every_event_answers_hostile_input_with_a_stable_code(target: Target) ->
     sio = target.server.app[SIO]
     target.loop.run(asyncio.sleep(0.3))
     assert len(sio.eio.sockets) == 1  # only the bystander: nothing leaked
-    assert target.server.relay.metrics.errors["internal"] == 0
+    assert target.server.services.metrics.errors["internal"] == 0

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from e2ee.errors import SignatureError
+from e2ee.membership import verify_membership as e2ee_verify_membership
 from server.clock import FakeClock
-from server.crypto import membership_message
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, unb64
 
@@ -26,12 +26,11 @@ def helsinki(h: int, m: int = 0) -> float:
 
 
 def verify_membership(event: dict[str, object], server_key: bytes) -> None:
-    members = event["members"]
-    assert isinstance(members, list)
-    message = membership_message(str(event["room"]), int(str(event["epoch"])), str(event["event"]),
-                                 str(event["identity_key"]),
-                                 [m["identity_key"] for m in members], int(str(event["at"])))
-    Ed25519PublicKey.from_public_bytes(server_key).verify(unb64(str(event["sig"])), message)
+    """The clients' own check (e2ee/membership.py), raising InvalidSignature-like errors."""
+    try:
+        e2ee_verify_membership(server_key, event)
+    except SignatureError as exc:
+        raise InvalidSignature from exc
 
 
 async def test_membership_is_signed_and_epoch_rises(live_server: LiveServer) -> None:
@@ -86,7 +85,7 @@ async def test_relay_stamps_sender_seq_and_franking(live_server: LiveServer) -> 
             assert (got["sender"], got["seq"], got["sender_key"]) == (
                 "Aada", 1, base64.b64encode(a.identity_key).decode())
             assert got["stamp"] == sent["stamp"] and unb64(got["commitment"]) == commitment
-        key = live_server.relay.keys.franking_key
+        key = live_server.services.keys.franking_key
         expected = hmac.new(key, b"iltapiiri/frank-stamp/v1\x00" + commitment + a.identity_key
                             + room.encode() + b"\x00" + sent["ts"].to_bytes(8, "big"),
                             hashlib.sha256).digest()
@@ -238,7 +237,7 @@ async def test_capacity_holds_under_concurrent_joins(
         epochs = sorted(r["epoch"] for r in replies if r["ok"])
         assert epochs == [1, 2]
         room = next(r["room"] for r in replies if r["ok"])
-        assert len(await server.relay.store.room_members(room)) == 2
+        assert len(await server.services.stores.rooms.members(room)) == 2
     finally:
         for p in peers:
             await p.close()

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from server.keyfile import KeyFileError, default_key_file
-from server.storage.redis_store import RedisStore
+from server.storage.redis.connection import Connection
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, wait_until
 
@@ -22,7 +22,7 @@ LEGACY_SEED, LEGACY_FRANK = b"\x11" * 32, b"\x22" * 32
 
 
 def secret_forms(server: LiveServer) -> list[bytes]:
-    keys = server.relay.keys
+    keys = server.services.keys
     seed = keys.signing_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     out = []
     for secret in (seed, keys.franking_key):
@@ -32,7 +32,7 @@ def secret_forms(server: LiveServer) -> list[bytes]:
 
 async def store_bytes(server: LiveServer) -> bytes:
     """Everything the data store holds: every file of the data dir, or every Redis value."""
-    url = server.relay.settings.redis_url
+    url = server.services.settings.redis_url
     if url is None:
         return b"".join(p.read_bytes() for p in sorted(server.data_dir.rglob("*")) if p.is_file())
     client = aioredis.Redis.from_url(url)
@@ -55,8 +55,8 @@ async def test_no_secret_bytes_in_the_store_after_a_scenario(server: LiveServer)
     finally:
         await a.close()
         await b.close()
-    await wait_until(lambda: server.relay.metrics.connections == 0)
-    if server.relay.settings.redis_url is None:
+    await wait_until(lambda: server.services.metrics.connections == 0)
+    if server.services.settings.redis_url is None:
         await server.stop()  # let SQLite checkpoint and close its files
     held = await store_bytes(server)
     assert held, "nothing scanned"
@@ -76,10 +76,10 @@ async def test_keys_survive_a_restart_and_a_readable_file_is_refused(
         live_server_factory: LiveServerFactory, tmp_path: Path) -> None:
     data = tmp_path / "d"
     first = await live_server_factory(data_dir=data)
-    public = first.relay.keys.public_key
+    public = first.services.keys.public_key
     await first.stop()
     again = await live_server_factory(data_dir=data)
-    assert again.relay.keys.public_key == public
+    assert again.services.keys.public_key == public
     await again.stop()
     default_key_file(data).chmod(0o644)
     with pytest.raises(KeyFileError, match="chmod 600"):
@@ -100,14 +100,14 @@ def write_legacy_sqlite(data_dir: Path) -> None:
 
 async def test_keys_in_an_old_sqlite_file_move_to_the_key_file(
         live_server_factory: LiveServerFactory, tmp_path: Path) -> None:
-    from server.storage.embedded import DB_FILE
+    from server.storage.embedded.db import DB_FILE
     data = tmp_path / "old"
     write_legacy_sqlite(data)
     assert (data / DB_FILE).exists()
     server = await live_server_factory(data_dir=data)
     legacy_public = Ed25519PrivateKey.from_private_bytes(LEGACY_SEED).public_key().public_bytes_raw()
-    assert server.relay.keys.public_key == legacy_public  # clients keep trusting the same key
-    assert server.relay.keys.franking_key == LEGACY_FRANK
+    assert server.services.keys.public_key == legacy_public  # clients keep trusting the same key
+    assert server.services.keys.franking_key == LEGACY_FRANK
     await server.stop()
     held = b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
     assert LEGACY_SEED not in held and LEGACY_FRANK not in held
@@ -120,7 +120,7 @@ async def test_keys_in_redis_move_to_the_key_file_and_a_mismatch_is_refused(
         await client.set("ilp:secret:room_signing_key", LEGACY_SEED)
         await client.set("ilp:secret:franking_key", LEGACY_FRANK)
         server = await live_server_factory(redis_url=redis_url, key_file=tmp_path / "k1.key")
-        assert server.relay.keys.franking_key == LEGACY_FRANK
+        assert server.services.keys.franking_key == LEGACY_FRANK
         assert await client.get("ilp:secret:room_signing_key") is None
         assert await client.get("ilp:secret:franking_key") is None
         # A process with another key file on the same Redis refuses to start.
@@ -137,8 +137,8 @@ async def test_keys_in_redis_move_to_the_key_file_and_a_mismatch_is_refused(
 
 
 def test_redis_tls_urls_use_tls() -> None:
-    store = RedisStore("rediss://:pw@redis.example.org:6380/0")
-    pool = store._r.connection_pool
+    store = Connection.open("rediss://:pw@redis.example.org:6380/0")
+    pool = store.r.connection_pool
     assert pool.connection_class.__name__ == "SSLConnection"
     assert pool.connection_kwargs["password"] == "pw"
     assert "pw" not in repr(store)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from server.limits import MAX_BODY_BYTES, SEND_BURST
+from config.settings import DEFAULTS
+from server.limits import MAX_BODY_BYTES
 from tests.fixtures.server import LiveServer
 from tests.server.harness import Peer, envelope
 
@@ -42,10 +43,10 @@ async def test_send_rate_limit(live_server: LiveServer) -> None:
         room = (await a.call("group.join", {"group_id": "open"}))["room"]
         await b.call("group.join", {"group_id": "open"})
         replies = [await a.call("room.send", {"room": room, **envelope()})
-                   for _ in range(int(SEND_BURST) + 10)]
+                   for _ in range(int(DEFAULTS.send_burst) + 10)]
         ok = [r for r in replies if r["ok"]]
         limited = [r for r in replies if not r["ok"]]
-        assert len(ok) >= SEND_BURST and limited
+        assert len(ok) >= DEFAULTS.send_burst and limited
         assert {r["error"] for r in limited} == {"rate_limited"}
         # The other budget is untouched, the room goes on, and the bucket refills.
         assert (await a.call("groups.list"))["ok"]
@@ -54,7 +55,7 @@ async def test_send_rate_limit(live_server: LiveServer) -> None:
         assert (await b.call("room.send", {"room": room, **envelope()}))["ok"]
         received = b.drain("room.envelope")
         assert [e["seq"] for e in received] == list(range(1, len(ok) + 2))
-        metrics = live_server.relay.metrics
+        metrics = live_server.services.metrics
         assert metrics.errors["rate_limited"] == len(limited)
     finally:
         await a.close()

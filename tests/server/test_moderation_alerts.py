@@ -37,7 +37,7 @@ async def test_crisis_flag_alerts_the_room_moderator_within_a_second(
     assert alert["room"] == room and alert["pseudonym"] == "Writer"
     assert alert["severity"] == 3 and alert["source"] == "self"
     assert alert["categories"] == ["self_harm"] and alert["history"]["flagged_messages"] == 1
-    metrics = server.relay.metrics.render(open_rooms=0, inbox_size=0, members=0)
+    metrics = server.services.metrics.render(open_rooms=0, inbox_size=0, members=0)
     assert 'iltapiiri_flags_total{level="3"} 1' in metrics
     assert 'iltapiiri_alerts_opened_total{level="3"} 1' in metrics
     assert "Writer" not in metrics and room not in metrics
@@ -94,7 +94,7 @@ async def test_bad_flags_get_stable_codes_and_change_nothing(
         reply = await peer.call("flag", payload)
         assert reply["error"] == code, (payload, reply)
     await mod.nothing("mod.alert")
-    assert await server.relay.moderation.get_flags(room, "1") is None
+    assert await server.services.stores.moderation.get_flags(room, "1") is None
     ok = await peer.send(room)  # the connection and the room go on
     assert "seq" in ok
     for p in (peer, mod):
@@ -160,7 +160,7 @@ async def test_an_unacknowledged_alert_is_resent_wider_by_the_scheduler(
     in_room.drain("mod.alert")
     await server.scheduler.tick()
     await in_room.nothing("mod.alert", 0.2)  # acknowledged: no more re-sends
-    metrics = server.relay.metrics.render(open_rooms=0, inbox_size=0, members=0)
+    metrics = server.services.metrics.render(open_rooms=0, inbox_size=0, members=0)
     assert 'iltapiiri_alerts_resent_total{level="2"} 1' in metrics
     for p in (peer, *mods):
         await p.close()
@@ -184,7 +184,7 @@ async def test_the_night_end_expires_alerts_and_drops_the_risk_history(
     second = await mod.next("mod.alert")
     second = await mod.next("mod.alert")
     assert second["history"]["flagged_messages"] == 2 and second["history"]["highest"] == 3
-    store = server.relay.moderation
+    store = server.services.stores.moderation
     assert len(await store.night_flags("2026-06-10", "Writer")) == 2
     assert len(await store.active_alerts()) == 2
     clock.set(evening + 61 * 60)  # 20:31: the night ended at 20:30

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server.storage.moderation_embedded import DB_FILE
+from server.storage.embedded.moderation import DB_FILE
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import envelope
 from tests.server.mod_harness import ModPeer, key_b64, new_key, self_flag
@@ -61,7 +61,7 @@ async def test_no_plaintext_reason_or_address_in_store_audit_or_logs(
     assert mute["ok"], mute
     told = await peer.next("mod.notice")
     assert told["reason"]["en"] == REASON  # the person is told the moderator's words
-    rows = await server.relay.moderation.audit_rows()
+    rows = await server.services.stores.moderation.audit_rows()
     audit = b"".join(entry for entry, _ in rows)
     assert rows and REASON.encode() not in audit and CANARY.encode() not in audit
     if backend_kwargs:

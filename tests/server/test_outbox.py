@@ -1,4 +1,4 @@
-"""server.outbox as pure logic: frame bytes (RFC 6455 layouts, checked by aiohttp's own frame
+"""server.api.outbox as pure logic: frame bytes (RFC 6455 layouts, checked by aiohttp's own frame
 reader), one write per connection per tick, order kept, and the slow-consumer limit."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from aiohttp import WSMsgType
 from engineio import packet as eio_packet
 
-from server.outbox import (
+from server.api.outbox import (
     BINARY,
     DROPPED_FRAME,
     SLOW_CONSUMER_CLOSE_CODE,

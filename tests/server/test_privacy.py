@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 
 from config.settings import Settings
-from server.context import Connection
-from server.crypto import ServerKeys
+from server.domain.records import Binding
+from server.handlers.services import Connection
+from server.keys import ServerKeys
 from server.logs import ADDRESS_RE, AddressFilter, JsonFormatter
-from server.storage.ports import Binding
-from server.wire import Auth, DirectSend, RoomSend
+from server.wire.requests import Auth, DirectSend, RoomSend
 from tests.fixtures.server import LiveServer, ServerProcess
 from tests.server.harness import Peer, envelope
 from tests.server.rawsocket import RawSocket
@@ -108,7 +108,7 @@ async def test_internal_errors_answer_a_code_and_log_no_text(
         async def broken(room: str) -> int:
             raise RuntimeError(f"store down while holding {CANARY.decode()}")
 
-        monkeypatch.setattr(live_server.relay.store, "next_seq", broken)
+        monkeypatch.setattr(live_server.services.stores.rooms, "next_seq", broken)
         with caplog.at_level(logging.INFO, logger="iltapiiri"):
             reply = await peer.call("room.send", {"room": room, **envelope(CANARY)})
         assert reply == {"ok": False, "error": "internal", "message": "internal"}

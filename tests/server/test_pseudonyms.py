@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server import pseudonyms
 from server.clock import SystemRandom
-from server.errors import ApiError
+from server.domain import pseudonyms
+from server.wire.errors import ApiError
 
 
 @pytest.mark.parametrize("name", [
@@ -106,7 +106,7 @@ def test_reserved_words_come_from_the_config_file() -> None:
 
 
 def test_fold_is_the_unicode_skeleton() -> None:
-    from server.skeleton import skeleton, table_size
+    from server.domain.skeleton import skeleton, table_size
     assert table_size() > 6000  # Unicode's confusables.txt, not a hand-made table
     assert skeleton("0") == "O" and skeleton("I") == "l" and skeleton("m") == "rn"
 

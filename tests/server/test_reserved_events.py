@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from importlib.metadata import version
 from typing import Any
 
@@ -17,8 +16,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from e2ee.identity import auth_message
-from server.sio_adapter import ROUTES
-from server.sio_guard import GuardedServer
+from server.api.guard import GuardedServer
+from server.api.routes import ROUTES
+from server.domain.records import Member
+from server.domain.roles import Role
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, pow_for, wait_until
 from tests.server.rawsocket import RawSocket
@@ -68,11 +69,11 @@ async def test_reserved_and_unknown_names_run_no_handler(server: LiveServer) -> 
             assert reply["error"] == "bad_request", (frame, reply)
         # The connection kept its state: still signed in, still in the room.
         assert (await raw.call("room.send", {"room": room, **envelope()}))["ok"]
-        assert server.relay.metrics.connections == 1
-        assert server.relay.metrics.authenticated == 1
+        assert server.services.metrics.connections == 1
+        assert server.services.metrics.authenticated == 1
     finally:
         await raw.close()
-    await wait_until(lambda: server.relay.metrics.authenticated == 0)
+    await wait_until(lambda: server.services.metrics.authenticated == 0)
 
 
 async def test_connect_frame_leaves_no_ghost_member(server: LiveServer) -> None:
@@ -88,10 +89,10 @@ async def test_connect_frame_leaves_no_ghost_member(server: LiveServer) -> None:
         await raw.close()
 
     for _ in range(250):
-        if not await server.relay.store.room_members(room):
+        if not await server.services.stores.rooms.members(room):
             break
         await asyncio.sleep(0.02)
-    assert await server.relay.store.room_members(room) == {}
+    assert await server.services.stores.rooms.members(room) == []
     # Both seats of the small group are free for real peers.
     first = await Peer.connect(server.url, "Oikea Yksi")
     second = await Peer.connect(server.url, "Oikea Kaksi")
@@ -140,7 +141,7 @@ async def test_key_not_locked_out_and_cap_holds_after_the_attack(
         assert await _at_most_sessions(server, key, 2)
         for raw in attackers:
             await raw.close()
-        await wait_until(lambda s=server: s.relay.metrics.authenticated == 0)
+        await wait_until(lambda s=server: s.services.metrics.authenticated == 0)
         # Not locked out: the key signs in again, twice, and no more than twice.
         one = await Peer.connect(server.url, key=key)
         two = await Peer.connect(server.url, key=key)
@@ -155,25 +156,23 @@ async def test_key_not_locked_out_and_cap_holds_after_the_attack(
 async def _at_most_sessions(server: LiveServer, key: Ed25519PrivateKey, cap: int) -> bool:
     """True if the store holds at most `cap` sessions of `key` (probed: add one, undo)."""
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    fits = await server.relay.store.session_add(public, "probe", "probe", cap + 1)
+    fits = await server.services.stores.identities.session_add(public, "probe", "probe", cap + 1)
     if fits:
-        await server.relay.store.session_remove(public, "probe")
+        await server.services.stores.identities.session_remove(public, "probe")
     return fits
 
 
 async def test_orphaned_room_member_is_reaped(server: LiveServer) -> None:
-    relay = server.relay
+    relay = server.services
     peer = await Peer.connect(server.url, "Elossa")
     try:
         room = (await peer.call("group.join", {"group_id": "open"}))["room"]
-        ghost = json.dumps({"pseudonym": "Haamu", "identity_key": _b64(b"\x01" * 32),
-                            "role": "peer"})
+        ghost = Member(pseudonym="Haamu", identity_key=b"\x01" * 32, role=Role.PEER)
         # What a lost disconnect used to leave: a record owned by this live process.
-        await relay.store.room_add(room, "gone-sid", _b64(b"\x01" * 32), ghost,
-                                   relay.instance_id)
+        await relay.stores.rooms.add(room, "gone-sid", ghost, relay.instance_id)
         await server.scheduler.tick()
-        members = await relay.store.room_members(room)
-        assert list(members) == [_b64(peer.identity_key)]
+        members = await relay.stores.rooms.members(room)
+        assert [m.identity_key for m in members] == [peer.identity_key]
         left = await peer.next("room.membership")
         assert left["event"] == "left" and left["identity_key"] == _b64(b"\x01" * 32)
     finally:

@@ -10,7 +10,7 @@ import pytest
 
 from config.groups import GroupConfigError, GroupSpec, load_groups, parse_groups
 from config.settings import load_settings
-from server.schedule import (
+from server.domain.schedule import (
     CLOSED,
     LOBBY,
     OPEN,

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.groups import GroupSpec
-from server import schedule
-from server.schedule import (
+from server.domain import schedule
+from server.domain.schedule import (
     compute_occurrence,
     compute_previous,
     current_occurrence,

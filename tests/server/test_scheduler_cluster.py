@@ -52,7 +52,7 @@ async def test_transitions_once_across_instances(live_server_factory: LiveServer
         # Removed on both instances: the Socket.IO room is gone and the store says not a member.
         assert (await peer.call("room.send", {"room": room, **envelope()}))["error"] == \
             "not_in_room"
-        assert await a.relay.store.room_members(room) == {}
+        assert await a.services.stores.rooms.members(room) == []
         await mod.nothing("room.envelope", 0.2)
     finally:
         await mod.close()
@@ -79,8 +79,8 @@ async def test_connections_of_a_dead_process_are_removed(
         left = await on_b.next("room.membership")
         assert (left["event"], left["pseudonym"]) == ("left", "Kaatuva")
         assert [m["pseudonym"] for m in left["members"]] == ["Pysyvä"]
-        members = await b.relay.store.room_members(room)
-        assert [base64.b64decode(k) for k in members] == [on_b.identity_key]
+        members = await b.services.stores.rooms.members(room)
+        assert [m.identity_key for m in members] == [on_b.identity_key]
         await b.scheduler.tick()  # reaped once only
         await on_b.nothing("room.membership", 0.2)
     finally:

@@ -38,7 +38,7 @@ async def test_hello_publishes_server_key_and_limits(server: LiveServer) -> None
     try:
         hello = await peer.call("hello")
         assert len(unb64(hello["challenge"])) == 32 and hello["protocol"] == 1
-        assert unb64(hello["server_key"]) == server.relay.keys.public_key
+        assert unb64(hello["server_key"]) == server.services.keys.public_key
         assert hello["limits"]["max_body_bytes"] == 65536
         again = await peer.call("hello")
         assert again["challenge"] != hello["challenge"]
@@ -155,7 +155,7 @@ async def test_name_binding_lasts_for_the_window(live_server_factory: LiveServer
     holder = await Peer.connect(server.url, "Veera", key=key)
     assert (await holder.call("keys.publish", bundle(1)))["ok"]  # an established key
     await holder.close()
-    await wait_until(lambda: server.relay.metrics.connections == 0)  # last seen: now
+    await wait_until(lambda: server.services.metrics.connections == 0)  # last seen: now
     clock.advance(29 * 86400)
     early = await Peer.connect(server.url, auth=False)
     assert (await early.authenticate("Veera"))["error"] == "pseudonym_taken"
@@ -209,7 +209,7 @@ async def test_names_of_keys_that_never_published_lapse_in_an_hour(
     assert (await kept.call("keys.publish", bundle(1)))["ok"]
     for p in (throwaway, kept):
         await p.close()
-    await wait_until(lambda: server.relay.metrics.connections == 0)
+    await wait_until(lambda: server.services.metrics.connections == 0)
     clock.advance(59 * 60)
     early = await Peer.connect(server.url, auth=False)
     assert (await early.authenticate("Sade"))["error"] == "pseudonym_taken"
@@ -246,7 +246,7 @@ async def test_sign_in_needs_the_proof_of_work(live_server_factory: LiveServerFa
             hello = await peer.call("hello")
             signed = auth_message(unb64(hello["challenge"]), peer.identity_key,
                                   unb64(hello["server_key"]))
-        assert await server.relay.store.binding_of_key(peer.identity_key) is None
+        assert await server.services.stores.identities.binding_of_key(peer.identity_key) is None
         assert (await peer.authenticate("Tuisku"))["ok"]
     finally:
         await peer.close()
@@ -262,7 +262,7 @@ async def test_sign_ins_per_source_are_rate_limited(live_server_factory: LiveSer
         replies = [await p.authenticate() for p in peers]
         assert [r.get("ok", False) for r in replies[:3]] == [True, True, True]
         assert replies[3]["error"] == "rate_limited"
-        assert await server.relay.store.binding_of_key(peers[3].identity_key) is None
+        assert await server.services.stores.identities.binding_of_key(peers[3].identity_key) is None
     finally:
         for p in peers:
             await p.close()

@@ -12,8 +12,8 @@ from config.staff_settings import StaffSettings
 from server.clock import FakeClock
 from server.domain import staff as policy
 from server.domain.staff_secrets import SealError, open_totp, seal_totp
-from server.errors import ApiError
-from server.storage.staff_port import StaffAccount
+from server.storage.staff import StaffAccount
+from server.wire.errors import ApiError
 
 S = StaffSettings()
 NO_DEADLINE = settings(deadline=None)

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from server.errors import ApiError
 from server.handlers.staff import HashGate
+from server.wire.errors import ApiError
 
 
 async def test_the_gate_bounds_running_and_waiting_checks() -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from server.app import STAFF
 from server.clock import FakeClock
-from server.errors import ApiError
 from server.handlers.staff import StaffService
+from server.wire.errors import ApiError
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer
 from tests.server.staff_http_client import FAST_STAFF, GOOD_PASSWORD, StaffHttp

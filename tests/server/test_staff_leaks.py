@@ -15,8 +15,8 @@ import redis.asyncio as aioredis
 
 from server.app import STAFF
 from server.clock import FakeClock
-from server.errors import ApiError
 from server.logs import LOGGER_NAME, JsonFormatter
+from server.wire.errors import ApiError
 from tests.fixtures.server import LiveServerFactory
 from tests.server.staff_http_client import FAST_STAFF, StaffHttp
 

@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from server.errors import ERROR_CODES, ApiError
 from server.limits import MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_ONE_TIME_PREKEYS_PER_PUBLISH
-from server.wire import Auth, DirectSend, InboxAck, KeysPublish, RoomSend, b64decode_field
+from server.wire.errors import ERROR_CODES, ApiError
+from server.wire.requests import Auth, DirectSend, InboxAck, KeysPublish, RoomSend, b64decode_field
 
 
 def b64(n: int, fill: bytes = b"\x01") -> str:

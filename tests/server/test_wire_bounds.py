@@ -8,10 +8,10 @@ import logging
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from server.api.guard import MAX_JSON_DEPTH, PayloadRejected, bounded_loads
 from server.app import SIO
-from server.errors import ApiError
-from server.sio_guard import MAX_JSON_DEPTH, PayloadRejected, bounded_loads
-from server.wire import DirectSend, InboxAck, KeysFetch, RoomSend
+from server.wire.errors import ApiError
+from server.wire.requests import DirectSend, InboxAck, KeysFetch, RoomSend
 from tests.fixtures.server import LiveServer
 from tests.server.harness import Peer, envelope, wait_until
 from tests.server.rawsocket import RawSocket
@@ -65,7 +65,7 @@ async def test_lone_surrogates_get_a_stable_code(server: LiveServer) -> None:
     finally:
         await peer.close()
         await fresh.close()
-    assert server.relay.metrics.errors["internal"] == 0
+    assert server.services.metrics.errors["internal"] == 0
 
 
 @pytest.mark.parametrize("payload", [

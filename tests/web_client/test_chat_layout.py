@@ -148,8 +148,8 @@ async def test_the_moderator_badge_comes_from_the_servers_member_list(
     await mod.page.wait_for_selector("section.welcome")
     key = await mod.page.evaluate(KEY)
     assert base64.b64decode(key)
-    relay = live_server.relay
-    relay.settings = relay.settings.with_overrides(moderator_keys=frozenset({key}))
+    services = live_server.services
+    services.settings = services.settings.with_overrides(moderator_keys=frozenset({key}))
     await mod.page.reload()
     await mod.sign_in("Olli Iltala")
     peer = await open_peer(live_server.url, locale="fi-FI")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server import pseudonyms
+from server.domain import pseudonyms
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import Peer as WirePeer
 from tests.web_client.conftest import OpenPeer
@@ -19,8 +19,8 @@ async def test_browser_tops_up_after_keys_low(live_server_factory: LiveServerFac
     peer = await open_peer(server.url)
     await peer.sign_in("Lumi Tops")
     await wait_ready(peer)
-    store = server.relay.store
-    holder = await store.binding_of_name(pseudonyms.fold("Lumi Tops"))
+    store = server.services.stores.keys
+    holder = await server.services.stores.identities.binding_of_name(pseudonyms.fold("Lumi Tops"))
     assert holder is not None
     start = await store.count_one_time_prekeys(holder.identity_key)
     assert start >= 10

@@ -1,0 +1,120 @@
+"""What every handler needs: settings, store, clock, randomness, keys, metrics, log, emitter.
+
+One `Services` per app (held under an aiohttp `web.AppKey`), one `Connection` per Socket.IO session.
+The emitter is a port so handlers never import socketio.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from config.moderation_settings import ModerationSettings
+from config.settings import DEFAULTS, Settings
+from server.clock import Clock, Random
+from server.domain.ratelimit import TokenBucket
+from server.domain.records import Member
+from server.domain.roles import Role
+from server.domain.sources import SourceRate, SourceTagger
+from server.keys import ServerKeys
+from server.limits import (
+    DIRECT_BURST,
+    DIRECT_RATE,
+    KEYS_BURST,
+    KEYS_RATE,
+    OTHER_BURST,
+    OTHER_RATE,
+    PREAUTH_BURST,
+    PREAUTH_RATE,
+    STRIKE_BURST,
+    STRIKE_RATE,
+)
+from server.logs import EventLog
+from server.metrics import Metrics
+from server.storage.stores import Stores
+from server.wire.pushes import Push
+
+
+class StaffNames(Protocol):
+    """Which folded names staff accounts hold (peers may not take them)."""
+
+    async def is_staff_name(self, folded: str) -> bool: ...
+
+
+class Emitter(Protocol):
+    """Pushes to connections and manages their Socket.IO rooms (across processes)."""
+
+    async def emit(self, push: Push, *, to: str, skip_sid: str | None = None) -> None: ...
+
+    async def enter_room(self, sid: str, room: str) -> None: ...
+
+    async def leave_room(self, sid: str, room: str) -> None: ...
+
+    async def close_room(self, room: str) -> None: ...
+
+
+def b64(data: bytes) -> str:
+    """Standard base64 with padding."""
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(kw_only=True)
+class Services:
+    """The service's wiring, built once per app in `server.app`."""
+
+    settings: Settings
+    stores: Stores
+    clock: Clock
+    rng: Random
+    keys: ServerKeys
+    metrics: Metrics
+    log: EventLog
+    emitter: Emitter
+    instance_id: str  # this server process, for liveness of its connections in a shared store
+    staff_names: StaffNames
+    mod_settings: ModerationSettings  # texts and alert policy (issue 10)
+    sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
+    signin_rate: SourceRate | None = None
+
+    def __repr__(self) -> str:
+        return "Services()"
+
+
+@dataclass(kw_only=True)
+class Connection:
+    """One authenticated-or-not Socket.IO session (process-local)."""
+
+    sid: str
+    challenge: bytes | None = None
+    source: str = ""  # opaque tag of the peer address (server/domain/sources.py), never the address
+    identity_key: bytes | None = None
+    pseudonym: str | None = None
+    role: Role = Role.PEER
+    user_id: str | None = None
+    rooms: set[str] = field(default_factory=set)
+    released: bool = False  # its authenticated state was undone after the disconnect
+    send_bucket: TokenBucket = field(  # open_connection sizes it from the settings
+        default_factory=lambda: TokenBucket(DEFAULTS.send_rate, DEFAULTS.send_burst))
+    direct_bucket: TokenBucket = field(
+        default_factory=lambda: TokenBucket(DIRECT_RATE, DIRECT_BURST))
+    keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))
+    other_bucket: TokenBucket = field(
+        default_factory=lambda: TokenBucket(OTHER_RATE, OTHER_BURST))
+    preauth_bucket: TokenBucket = field(  # every event before `auth` succeeds
+        default_factory=lambda: TokenBucket(PREAUTH_RATE, PREAUTH_BURST))
+    strikes: TokenBucket = field(  # rate-limited refusals left before the transport closes
+        default_factory=lambda: TokenBucket(STRIKE_RATE, STRIKE_BURST))
+
+    def __repr__(self) -> str:
+        return f"Connection(user_id={self.user_id!r}, rooms={len(self.rooms)})"
+
+    @property
+    def authenticated(self) -> bool:
+        """True after a successful `auth`."""
+        return self.identity_key is not None
+
+    def member(self) -> Member:
+        """This connection's member record."""
+        assert self.identity_key is not None and self.pseudonym is not None
+        return Member(pseudonym=self.pseudonym, identity_key=self.identity_key, role=self.role)
