@@ -108,6 +108,22 @@ class DirectEnvelope(Push):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DirectTypingPush(Push):
+    """`direct.typing`: `sender` is typing to you (pushed to the connections online now, never
+    stored; it carries no text, no length)."""
+
+    EVENT: ClassVar[str] = "direct.typing"
+    sender: str
+
+    def __repr__(self) -> str:
+        return "DirectTypingPush()"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"from": self.sender}
+
+
+@dataclass(frozen=True, kw_only=True)
 class GroupOpened(Push):
     """`group.opened`: tonight's room is open for messages."""
 
@@ -259,6 +275,6 @@ class RoomTombstone(RoomNotice):
     EVENT: ClassVar[str] = "room.tombstone"
 
 
-PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, GroupOpened,
-                                  GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
+PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, DirectTypingPush,
+                                  GroupOpened, GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
                                   ModNotice, RoomNotice, RoomTombstone)

@@ -20,8 +20,8 @@ from e2ee.identity import auth_message
 from e2ee.pow import solve as solve_pow
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
-               "group.closed", "direct.envelope", "keys.low", "mod.alert", "mod.alert_update",
-               "mod.notice", "room.notice", "room.tombstone")
+               "group.closed", "direct.envelope", "direct.typing", "keys.low", "mod.alert",
+               "mod.alert_update", "mod.notice", "room.notice", "room.tombstone")
 
 
 def b64(data: bytes) -> str:

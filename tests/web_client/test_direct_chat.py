@@ -135,3 +135,25 @@ async def test_either_side_can_end_the_chat_and_start_again(live_server, open_pe
     assert await alice.page.locator("li.msg").count() == 1
     await alice.context.close()
     await bertta.context.close()
+
+
+async def test_typing_shows_on_the_other_side_without_content(live_server, open_peer: OpenPeer) -> None:
+    alice, bertta = await open_chat(open_peer, live_server.url)
+    note = alice.page.locator("section.direct p.typing")
+    assert await note.is_hidden()
+    frames = len(bertta.frames_sent)
+    await bertta.page.type("section.direct textarea[name=message]", "kirjoitan jotain pitkää")
+    await note.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert await note.inner_text() == "Bertta is typing…"
+    assert await note.get_attribute("role") == "status"
+    typing = [f for f in bertta.frames_sent[frames:] if '"direct.typing"' in f]
+    # Throttled (one per few seconds, not one per key) and content-free.
+    assert 1 <= len(typing) <= 2, typing
+    assert all("kirjoitan" not in f and "pitk" not in f for f in bertta.frames_sent[frames:])
+    assert all(f.endswith('{"to":"Aliisa"}]') for f in typing), typing
+    # The message itself ends it at once.
+    await bertta.page.press("section.direct textarea[name=message]", "Enter")
+    await alice.page.wait_for_selector("li.msg.theirs >> text=kirjoitan jotain pitkää", timeout=TIMEOUT_MS)
+    assert await note.is_hidden()
+    await alice.context.close()
+    await bertta.context.close()

@@ -16,7 +16,9 @@ import { loadList } from './local.js';
 export const STATES = ['none', 'requested', 'incoming', 'open', 'declined', 'ended'];
 export const INBOX_BATCH = 200; // the relay's most envelopes per inbox.fetch (server/limits.py)
 export const MAX_ACK_IDS = 100; // the relay's most ids per inbox.ack, unless hello says otherwise
-export const MAX_INBOX_ROUNDS = 10; // a full inbox (500 by default) takes three; new ones are pushed
+export const MAX_INBOX_ROUNDS = 10;
+export const TYPING_SEND_MS = 3000; // at most one "typing" per chat in this time
+export const TYPING_SHOW_MS = 6000; // how long "X is typing…" shows after a signal // a full inbox (500 by default) takes three; new ones are pushed
 
 export class Directs extends EventTarget {
   constructor(session, messaging) {
@@ -27,6 +29,8 @@ export class Directs extends EventTarget {
     this.inboxRun = Promise.resolve();
     this.nextLocal = 1;
     session.on('direct.envelope', (env) => this.receive([env]));
+    session.on('direct.typing', (d) => this.onTyping(d));
+    this.typingSent = new Map(); // peer -> when I last said I am typing
     session.on('signedin', () => this.fetchInbox());
   }
 
@@ -136,6 +140,7 @@ export class Directs extends EventTarget {
             commitment: env.commitment || null, stamp: env.stamp || null,
             opening: opened.franking || null } };
         convo.messages.push(message);
+        convo.typingUntil = 0;
         this.fire('message', { convo, message });
       }
       this.change(convo);
@@ -167,6 +172,26 @@ export class Directs extends EventTarget {
     c.state = 'ended';
     this.dropHistory(c, 'me');
     this.change(c);
+  }
+
+  /**
+   * Typing in 1:1 (docs/protocol.md "Typing in 1:1"): a content-free signal, only for a chat
+   * that is open and not blocked; shown for TYPING_SHOW_MS unless a message comes first.
+   */
+  onTyping(d) {
+    const from = d && typeof d.from === 'string' ? d.from : null;
+    const c = from && this.byPeer.get(from);
+    if (!c || c.state !== 'open' || loadList('blocked').includes(from) || loadList('muted').includes(from)) return;
+    c.typingUntil = Date.now() + TYPING_SHOW_MS;
+    this.fire('typing', c);
+  }
+
+  /** Say "I am typing" to `peer`, at most once per TYPING_SEND_MS; never waits, never throws. */
+  typing(peer, now = Date.now()) {
+    const c = this.byPeer.get(peer);
+    if (!c || c.state !== 'open' || now - (this.typingSent.get(peer) || 0) < TYPING_SEND_MS) return;
+    this.typingSent.set(peer, now);
+    this.session.request('direct.typing', { to: peer }).catch(() => {});
   }
 
   /** The chat ended (`by` 'me' or 'them'): nothing of it stays in this page. */

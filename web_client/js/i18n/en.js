@@ -328,4 +328,5 @@ export default {
   'settings.lock_saved': (p) => `Saved. The lock is asked after a quick exit and after ${p.n} minutes away.`,
   'settings.lock_removed': 'The lock is off.',
   'settings.lock_note': 'The PIN is not stored, only a check derived from it. It keeps your chats from a passer-by’s eyes; it is not a safe against someone who copies this browser’s data. Forgot it? “Remove from this device” is the way out.',
+  'direct.typing': '{name} is typing…',
 };

@@ -328,4 +328,5 @@ export default {
   'settings.lock_saved': (p) => `Tallennettu. Lukitus kysytään pikapoistumisen jälkeen ja ${p.n} minuutin poissaolon jälkeen.`,
   'settings.lock_removed': 'Lukitus on pois päältä.',
   'settings.lock_note': 'PIN-koodia ei tallenneta, vain siitä johdettu tarkiste. Lukitus suojaa keskustelusi ohikulkijan katseelta; se ei ole kassakaappi sitä vastaan, joka kopioi tämän selaimen tiedot. Unohditko? ”Poista tältä laitteelta” on tie ulos.',
+  'direct.typing': '{name} kirjoittaa…',
 };

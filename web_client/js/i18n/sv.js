@@ -328,4 +328,5 @@ export default {
   'settings.lock_saved': (p) => `Sparat. Låset frågas efter en snabb utgång och efter ${p.n} minuter borta.`,
   'settings.lock_removed': 'Låset är av.',
   'settings.lock_note': 'Pinkoden sparas inte, bara en kontroll som härleds ur den. Den skyddar dina samtal från en förbipasserandes blick; den är inget kassaskåp mot den som kopierar webbläsarens data. Glömt den? ”Ta bort från den här enheten” är vägen ut.',
+  'direct.typing': '{name} skriver…',
 };

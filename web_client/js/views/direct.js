@@ -82,6 +82,16 @@ export default {
     const status = h('p', { class: 'notice private', role: 'status', hidden: true });
     const body = h('div', { class: 'direct-body' });
     const head = h('div', { class: 'row' });
+    // "X is typing…": polite, and only while the signal is fresh (no text, no length behind it).
+    const typingNote = h('p', { class: 'typing muted small', role: 'status', hidden: true,
+      text: t('direct.typing', { name: peer }) });
+    let typingTimer = null;
+    const showTyping = () => {
+      clearTimeout(typingTimer);
+      const left = (convo.typingUntil || 0) - Date.now();
+      typingNote.hidden = left <= 0;
+      if (left > 0) typingTimer = setTimeout(showTyping, left);
+    };
     const blocked = () => loadList('blocked').includes(peer);
     const muted = () => loadList('muted').includes(peer);
     const act = (fn) => async () => {
@@ -131,8 +141,10 @@ export default {
         drawn.log = messageLog(ctx, { label: t('direct.with', { name: peer }) });
         for (const m of convo.messages) drawn.log.append(messageItem(ctx, peer, m));
         requestAnimationFrame(drawn.log.toBottom);
-        parts.push(drawn.log.node, drawn.log.spoken.node, composer(ctx, { label: t('direct.composer_label', { name: peer }),
-          draftKey: `direct:${peer}`, send: (text) => ctx.directs.send(peer, text) }).node);
+        typingNote.hidden = true;
+        parts.push(drawn.log.node, drawn.log.spoken.node, typingNote, composer(ctx, { label: t('direct.composer_label', { name: peer }),
+          draftKey: `direct:${peer}`, send: (text) => ctx.directs.send(peer, text),
+          onTyping: () => ctx.directs.typing(peer) }).node);
       }
       keepFocus(body, () => body.replaceChildren(...parts));
     };
@@ -140,7 +152,9 @@ export default {
     const mine = (d) => d.convo === convo && drawn && drawn.log;
     const offs = [
       ctx.directs.on('change', (c) => { if (c === convo) draw(); }),
+      ctx.directs.on('typing', (c) => { if (c === convo) showTyping(); }),
       ctx.directs.on('message', (d) => {
+        if (d.convo === convo && !d.message.mine) showTyping();
         if (mine(d)) {
           drawn.log.append(messageItem(ctx, peer, d.message),
             { follow: d.message.mine, say: d.message.mine ? null : `${peer}: ${d.message.text}` });
@@ -182,6 +196,6 @@ export default {
         h('p', { class: 'muted small', text: t('direct.block_note') })),
       status,
       body);
-    return { node, dispose: () => offs.forEach((off) => off()) };
+    return { node, dispose: () => { clearTimeout(typingTimer); offs.forEach((off) => off()); } };
   },
 };
