@@ -23,19 +23,20 @@ FILL = """([peer, n]) => {
 }"""
 
 
-async def open_chat(open_peer: OpenPeer, url: str, width: int = 1280, height: int = 800) -> tuple[Peer, Peer]:
+async def open_chat(open_peer: OpenPeer, url: str, width: int = 1280, height: int = 800,
+                    names: tuple[str, str] = ("Aliisa", "Bertta")) -> tuple[Peer, Peer]:
     """Alice asks Bertta for a 1:1 chat and Bertta accepts: both see the composer."""
     alice = await open_peer(url, width=width, height=height)
     bertta = await open_peer(url)
-    await alice.sign_in("Aliisa")
-    await bertta.sign_in("Bertta")
+    await alice.sign_in(names[0])
+    await bertta.sign_in(names[1])
     await wait_ready(alice)
     await wait_ready(bertta)
-    await alice.page.evaluate(OPEN_DIRECT, "Bertta")
-    await alice.page.click("section.direct button.primary >> text=Ask Bertta")
+    await alice.page.evaluate(OPEN_DIRECT, names[1])
+    await alice.page.click(f"section.direct button.primary >> text=Ask {names[1]}")
     await bertta.page.wait_for_function(
         "() => window.iltapiiri.directs.list().some((c) => c.state === 'incoming')", timeout=TIMEOUT_MS)
-    await bertta.page.evaluate(OPEN_DIRECT, "Aliisa")
+    await bertta.page.evaluate(OPEN_DIRECT, names[0])
     await bertta.page.click("section.direct button.primary >> text=Yes, let")
     await alice.page.wait_for_selector("section.direct form.composer", timeout=TIMEOUT_MS)
     return alice, bertta

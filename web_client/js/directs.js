@@ -209,6 +209,7 @@ export class Directs extends EventTarget {
    */
   async send(peer, text) {
     const c = this.get(peer);
+    this.typingSent.delete(peer); // the message ends "typing" there; the next key says it again
     const message = { id: `local-${this.nextLocal++}`, ts: Date.now(),
       mine: true, text, state: 'sending' };
     c.messages.push(message);
