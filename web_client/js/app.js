@@ -15,6 +15,7 @@ import { Rooms } from './rooms.js';
 import { Directs } from './directs.js';
 import { Messaging } from './messaging.js';
 import { Outbox } from './outbox.js';
+import { Unread } from './unread.js';
 import { lockFreed, stepBack, steppedBack, TabGuard } from './tabs.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
@@ -36,11 +37,15 @@ import safety from './views/safety.js';
 import identity from './views/identity.js';
 import elsewhere from './views/elsewhere.js';
 import { mountCases } from './cases/index.js';
+import settings from './views/settings.js';
+import lockView from './views/lock.js';
+import { isLocked, lockNow, touch } from './lock.js';
 
 /** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
 export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
 export const NAV = {
-  peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity']],
+  peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity'],
+    ['settings', 'nav.settings']],
 };
 
 /**
@@ -91,15 +96,7 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
     /** Show (or clear) the "something new" mark on the private chats entry. */
     markDirectNews(on) {
       ctx.directNews = on;
-      const link = doc.querySelector('.navlink[data-view=direct]');
-      if (!link) return;
-      if (on) {
-        link.dataset.news = '1';
-        link.setAttribute('aria-label', `${t('nav.direct')} (${t('direct.new')})`);
-      } else {
-        delete link.dataset.news;
-        link.removeAttribute('aria-label');
-      }
+      drawBadges();
     },
     afterSignIn() {
       drawHeader();
@@ -155,7 +152,10 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
     },
   };
   ctx.router = new Router(main, ctx);
-  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere]) {
+  ctx.unread = new Unread({ rooms, directs, router: ctx.router, t, doc });
+  ctx.unread.on('change', () => drawBadges());
+  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere, settings,
+    lockView]) {
     ctx.router.register(view);
   }
   mountCases(ctx); // the person's way to a counsellor (js/cases/): ctx.escalation, the 'case' view
@@ -169,7 +169,33 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
     stepBack(doc.defaultView);
   });
 
+  /** Unread counts on the navigation (groups, private chats) and on the phone's menu button;
+   * the "new" mark of a private chat request. */
+  function drawBadges() {
+    const counts = { groups: ctx.unread.total('room:'), direct: ctx.unread.total('direct:') };
+    for (const link of doc.querySelectorAll('.navlink')) {
+      const view = link.dataset.view;
+      const n = counts[view] || 0;
+      const news = view === 'direct' && ctx.directNews;
+      if (news) link.dataset.news = '1';
+      else delete link.dataset.news;
+      // The name says it in words ("Private chats (2 unread)"), the badge shows the number.
+      const extra = [n ? t('unread.count', { n }) : null, news ? t('direct.new') : null].filter(Boolean);
+      link.querySelectorAll('.unread-badge, .nav-extra').forEach((el) => el.remove());
+      if (extra.length) link.append(h('span', { class: 'visually-hidden nav-extra', text: ` (${extra.join(', ')})` }));
+      if (n) link.append(h('span', { class: 'unread-badge', 'aria-hidden': 'true', text: String(n) }));
+    }
+    const menu = doc.getElementById('menu-button');
+    if (menu) {
+      const total = counts.groups + counts.direct;
+      menu.dataset.unread = total ? String(total) : '';
+      menu.setAttribute('aria-label', total ? `${t('header.menu')} (${t('unread.count', { n: total })})` : t('header.menu'));
+    }
+  }
+
   function leaveNow() {
+    ctx.unread.reset();
+    lockNow(); // with a device lock set, the next visit asks for it first
     quickExit(() => {
       outbox.clear();
       messaging.install(null);
@@ -214,7 +240,7 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
     refocus(header, focusKey);
     // A redraw (language switch) keeps what the header was showing.
     showNetStatus(ctx.online !== false);
-    if (ctx.directNews) ctx.markDirectNews(true);
+    drawBadges();
   }
 
   function showNetStatus(online, error = ctx.netError) {
@@ -279,6 +305,44 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
       return;
     }
     tabs.activate();
+    watchTimeAway();
+    // The device lock: nothing of the person (name, days, messages) is drawn before it opens.
+    if (isLocked()) {
+      lockNow(); // time away counts as locked until the secret is given
+      ctx.router.show('lock', { onUnlock: () => proceed() }, { focus: false });
+      return;
+    }
+    await proceed();
+  }
+
+  /** Time away (js/lock.js): every use of the page counts as "here"; back after longer than
+   * the lock's minutes, the page starts again behind the lock (a reload: nothing is left drawn). */
+  function watchTimeAway() {
+    const win = doc.defaultView;
+    let last = 0;
+    const here = (ev) => {
+      const now = Date.now();
+      if (ev && now - last < 5000) return;
+      last = now;
+      touch(now); // no-op while locked
+    };
+    for (const type of ['pointerdown', 'keydown']) win.addEventListener(type, here, true);
+    const check = () => {
+      if (ctx.router.current && ctx.router.current.name === 'lock') return;
+      if (isLocked()) {
+        lockNow();
+        win.location.reload();
+      }
+    };
+    doc.addEventListener('visibilitychange', () => {
+      if (doc.visibilityState === 'visible') check();
+      else here(null);
+    });
+    win.setInterval(check, 30000);
+  }
+
+  async function proceed() {
+    touch();
     history.prune().catch(() => {});
     loadE2ee();
     const id = await session.loadIdentity();
