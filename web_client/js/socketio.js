@@ -295,8 +295,9 @@ export class SocketClient {
     }
     if (reply.ok !== true) {
       // A refusal may say why and until when (`notice`, a sanction in force): kept for the view.
-      throw { code: String(reply.error || 'internal'), message: String(reply.message || ''),
-        notice: reply.notice && typeof reply.notice === 'object' ? reply.notice : null };
+      const err = { code: String(reply.error || 'internal'), message: String(reply.message || '') };
+      if (reply.notice && typeof reply.notice === 'object') err.notice = reply.notice;
+      throw err;
     }
     return reply;
   }
