@@ -104,6 +104,18 @@ class ModerationStore(Protocol):
         ...
 
     # Audit -------------------------------------------------------------------------------------
+    # Erasure (a person erasing their pseudonym) ---------------------------------------------
+    async def erase_pseudonym(self, pseudonym: str, replacement: str, bans: list[str]) -> int:
+        """Forget the pseudonym's flags (risk history, every night) and its sanctions other
+        than bans; re-key its bans under `replacement`, their records rewritten to `bans` (one
+        JSON per ban, its `id` field naming it, with the pseudonym replaced). Open and
+        acknowledged alerts about the pseudonym go too. Returns how many rows went."""
+        ...
+
+    async def ban_records(self, pseudonym: str) -> list[str]:
+        """The pseudonym's bans (records, ordered by id), lifted ones too."""
+        ...
+
     async def audit_head(self) -> tuple[int, bytes] | None:
         """(seq, hash) of the last row, or None when the log is empty."""
         ...

@@ -63,6 +63,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "flag": (NA, "not_moderator", "not_moderator"),
     "mod.sanction": (NA, "not_staff", "not_staff"),
     "mod.lift": (NA, "unknown_sanction", "unknown_sanction"),
+    # Data rights (issue 15): erasing needs a fresh challenge signed by the key itself, so a
+    # signature replayed or made up by anyone else erases nobody (the victim's name stays).
+    "identity.erase": (NA, "no_challenge", "no_challenge"),
     "no.such.event": ("bad_request", "bad_request", "bad_request"),
 }
 
@@ -125,6 +128,7 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
         "mod.sanction": {"kind": "mute", "room": scene.room, "pseudonym": victim, "minutes": 30,
                          "reason_code": "other"},
         "mod.lift": {"sanction_id": "sa-0000000000000000"},
+        "identity.erase": {"signature": b64(bytes(64))},
     }
     return event, payloads.get(event, {})
 

@@ -8,9 +8,10 @@ live in memory: they matter for seconds, not across a restart.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from server.storage.embedded.sqlite_file import open_private
+from server.storage.embedded.sqlite_file import forget_wal, open_private
 
 DB_FILE = "moderation.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -134,6 +135,37 @@ class EmbeddedModerationStore:
                     :MAX_LAST_SENT // 2]:
                 del self._last_sent[key]
         self._last_sent[(room, pseudonym)] = at
+
+    async def erase_pseudonym(self, pseudonym: str, replacement: str, bans: list[str]) -> int:
+        """See ModerationStore: one transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            n = db.execute("DELETE FROM mod_flags WHERE pseudonym = ?", (pseudonym,)).rowcount
+            n += db.execute("DELETE FROM mod_sanctions WHERE pseudonym = ? AND is_ban = 0",
+                            (pseudonym,)).rowcount
+            for record in bans:
+                db.execute("UPDATE mod_sanctions SET pseudonym = ?, record = ? WHERE id = ? "
+                           "AND pseudonym = ? AND is_ban = 1",
+                           (replacement, record, str(json.loads(record)["id"]), pseudonym))
+            rows = db.execute("SELECT id, record FROM mod_alerts").fetchall()
+            gone = [str(i) for i, rec in rows if json.loads(rec).get("pseudonym") == pseudonym]
+            db.executemany("DELETE FROM mod_alerts WHERE id = ?", [(i,) for i in gone])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        forget_wal(db)
+        for key in [k for k in self._last_sent if k[1] == pseudonym]:
+            del self._last_sent[key]
+        return n + len(gone)
+
+    async def ban_records(self, pseudonym: str) -> list[str]:
+        """See ModerationStore."""
+        rows = self._db.execute(
+            "SELECT record FROM mod_sanctions WHERE pseudonym = ? AND is_ban = 1 ORDER BY id",
+            (pseudonym,)).fetchall()
+        return [str(r[0]) for r in rows]
 
     async def audit_head(self) -> tuple[int, bytes] | None:
         """See ModerationStore."""

@@ -50,6 +50,11 @@ return #all / 2
 """
 
 
+def _glob(text: str) -> str:
+    """`text` matched literally in a SCAN pattern."""
+    return "".join("\\" + c if c in "\\*?[]" else c for c in text)
+
+
 def _head(value: str | None) -> tuple[int, bytes] | None:
     if not value:
         return None
@@ -191,6 +196,52 @@ class RedisModerationStore:
     async def set_last_sent(self, room: str, pseudonym: str, at: float, ttl: int) -> None:
         """See ModerationStore."""
         await self._r.set(f"{PREFIX}sent:{room}:{pseudonym}", repr(at), ex=max(1, ttl))
+
+    async def erase_pseudonym(self, pseudonym: str, replacement: str, bans: list[str]) -> int:
+        """See ModerationStore. Found by scanning (risk sets, room sanctions, alerts, slow-mode
+        times): erasure is rare, and an index by pseudonym would be one more copy of it."""
+        r, n = self._r, 0
+        who = _glob(pseudonym)
+        async for risk in r.scan_iter(match=f"{PREFIX}risk:*:{who}", count=500):
+            for member in await r.smembers(risk):
+                room, _, message_id = member.partition("\n")
+                n += int(await r.hdel(f"{PREFIX}flags:{room}", message_id))
+            await r.delete(risk)
+        async for room_set in r.scan_iter(match=f"{PREFIX}sancroom:*", count=500):
+            for sanction_id in await r.smembers(room_set):
+                record = await r.get(f"{PREFIX}sanc:{sanction_id}")
+                if record is not None and json.loads(record).get("pseudonym") == pseudonym:
+                    await r.srem(room_set, sanction_id)
+                    n += int(await r.delete(f"{PREFIX}sanc:{sanction_id}"))
+        ids = await r.smembers(f"{PREFIX}sancban:{pseudonym}")
+        async with r.pipeline(transaction=True) as pipe:
+            for record in bans:
+                sanction_id = str(json.loads(record)["id"])
+                if sanction_id not in ids:
+                    continue
+                pipe.set(f"{PREFIX}sanc:{sanction_id}", record)
+                pipe.sadd(f"{PREFIX}sancban:{replacement}", sanction_id)
+            pipe.delete(f"{PREFIX}sancban:{pseudonym}")
+            await pipe.execute()
+        async for alert_key in r.scan_iter(match=f"{PREFIX}alert:*", count=500):
+            record = await r.get(alert_key)
+            alert = {} if record is None else json.loads(record)
+            if alert.get("pseudonym") == pseudonym:
+                alert_id = alert_key[len(f"{PREFIX}alert:"):]
+                await r.srem(f"{PREFIX}alerts", alert_id)
+                await r.hdel(f"{PREFIX}alertmsg:{alert.get('room')}", alert.get("message_id"))
+                n += int(await r.delete(alert_key))
+        async for sent in r.scan_iter(match=f"{PREFIX}sent:*:{who}", count=500):
+            await r.delete(sent)
+        return n
+
+    async def ban_records(self, pseudonym: str) -> list[str]:
+        """See ModerationStore."""
+        ids = sorted(await self._r.smembers(f"{PREFIX}sancban:{pseudonym}"))
+        if not ids:
+            return []
+        values = await self._r.mget([f"{PREFIX}sanc:{i}" for i in ids])
+        return [v for v in values if v is not None]
 
     async def audit_head(self) -> tuple[int, bytes] | None:
         """See ModerationStore."""
