@@ -70,6 +70,8 @@ class EmbeddedInbox:
         cur = self._d.db.execute(
             "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE expires_at <= ? LIMIT ?)",
             (now, max_recipients * 100))
+        if cur.rowcount > 0:  # WAL mode keeps the old pages until a checkpoint: expired is gone
+            self._d.forget_wal()
         return int(cur.rowcount)
 
     async def total(self, now: float) -> int:
