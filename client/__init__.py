@@ -9,6 +9,9 @@
     dm = await peer.open_direct("Some Name 12")     # same send / next_message
     await peer.close()
 
+    staff = await StaffClient.login(url, username, password, totp=None)   # moderators
+    await staff.go_on_duty(); alert = await staff.next_alert(timeout=10)
+
 ``python -m client`` is a small terminal chat on top of it.
 """
 
@@ -16,6 +19,8 @@ from client.chats import DirectChat, Group
 from client.errors import ClientError, ProtocolViolation, RoomClosedError, TransportError
 from client.messages import Message, MessageTimeout
 from client.peer import PeerClient
+from client.reports import ModReport
+from client.staff import StaffClient
 
 __all__ = [
     "ClientError",
@@ -23,8 +28,10 @@ __all__ = [
     "Group",
     "Message",
     "MessageTimeout",
+    "ModReport",
     "PeerClient",
     "ProtocolViolation",
     "RoomClosedError",
+    "StaffClient",
     "TransportError",
 ]

@@ -43,8 +43,17 @@ class GroupOps(Protocol):
         """Leave ``group``'s room."""
         ...
 
+    async def report(self, group: Group, message: Message, reason: str, note: str
+                     ) -> dict[str, Any]:
+        """Report ``message`` to the moderators, provably (client/reports.py)."""
+        ...
+
     def members(self, room: str) -> list[str]:
         """Pseudonyms of the room's current members."""
+        ...
+
+    def roles(self, room: str) -> dict[str, str]:
+        """Pseudonym -> role of the room's members, as the server's signature covers them."""
         ...
 
 
@@ -120,6 +129,13 @@ class Group:
         """Pseudonyms of the room's current members (from the last signed membership)."""
         return self._ops.members(self.room)
 
+    @property
+    def roles(self) -> dict[str, str]:
+        """Pseudonym -> role (``peer``, ``moderator`` ...) of the current members, from the
+        last verified membership: the server's signature covers the roles (protocol v2), so a
+        ``moderator`` here is the server's word, never a claim of the member."""
+        return self._ops.roles(self.room)
+
     async def send(self, text: str) -> None:
         """Encrypt ``text`` with my sender key and relay it to the room.
 
@@ -134,6 +150,15 @@ class Group:
         """"I'll just read tonight": I can no longer write here until the night ends (binding
         for me; a moderator of the room can lift it). Returns the sanction as recorded."""
         return await self._ops.read_only_tonight(self)
+
+    async def report(self, message: Message, reason: str, note: str = "") -> dict[str, Any]:
+        """Report a message I received here to the moderators, with a reason (``harassment``,
+        ``personal_data``, ``selling``, ``crisis``, ``other``) and an optional note. The
+        message's franking opening is sealed to each moderator who can read reports of this
+        room (never to the server); they see whether it verifies. Returns the server's answer
+        (``report_id``, ``stamped``, ``duplicate``, ``recipients``); ``no_moderators`` when
+        nobody can read it now."""
+        return await self._ops.report(self, message, reason, note)
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The next message from another member, in order.

@@ -24,6 +24,7 @@ from e2ee.erase import erase_message
 from e2ee.errors import DecodeError
 from e2ee.group import GroupKeys
 from e2ee.identity import Account, PrekeyBundle, key_id
+from e2ee.reports import OpenedReport, SealedReport, open_report
 
 ENGINE_STATE_VERSION = 1
 
@@ -131,6 +132,11 @@ class Engine:
     def identity_key(self) -> bytes:
         """Public Ed25519 identity key."""
         return self._account.identity_key
+
+    def open_report(self, sealed: SealedReport, room: str, commitment: bytes) -> OpenedReport:
+        """Open a report box sealed to this device (the private key stays here); raises
+        ``E2EEError`` when it is not mine or does not match ``room`` and ``commitment``."""
+        return open_report(self._account.identity, sealed, room=room, commitment=commitment)
 
     def set_pseudonym(self, pseudonym: str) -> None:
         """My pseudonym as the server stamps it (names the relay's franking stamp of 1:1)."""

@@ -11,11 +11,12 @@ import logging
 from typing import Any
 
 from client.chats import Group, Notify
-from client.clock import Clock
+from client.clock import Clock, Rng, system_rng
 from client.engine import Engine
 from client.errors import BAD_REPLY, ROOM_GONE, ClientError, ProtocolViolation, RoomClosedError
 from client.messages import Message
 from client.moderation import flag_own_message, read_only_tonight, start_warming
+from client.reports import NOT_REPORTABLE, send_report
 from client.room_keys import RoomKeys, SendDirect
 from client.session import Link
 from client.wire import GroupEvent, GroupInfo, JoinReply, decode_membership, ts_to_datetime
@@ -28,10 +29,12 @@ class Groups:
     """The rooms I am in, their handles and their keys."""
 
     def __init__(
-        self, engine: Engine, link: Link, send_direct: SendDirect, clock: Clock, *, notify: Notify
+        self, engine: Engine, link: Link, send_direct: SendDirect, clock: Clock, *, notify: Notify,
+        rng: Rng = system_rng,
     ) -> None:
         self._link = link
         self._notify = notify
+        self._rng = rng
         self.handles: dict[str, Group] = {}
         """room → handle, also of closed rooms (their handles answer ``closed``)."""
         self.keys = RoomKeys(
@@ -110,6 +113,15 @@ class Groups:
         """See GroupOps."""
         return await read_only_tonight(self._link.request, group.room)
 
+    async def report(self, group: Group, message: Message, reason: str, note: str
+                     ) -> dict[str, Any]:
+        """See GroupOps (client/reports.py)."""
+        if message.room != group.room or message.seq is None or message.franking is None:
+            raise ClientError(NOT_REPORTABLE, "only a franked message of this room is reported")
+        await self._link.await_ready()
+        return await send_report(self._link.request, message.franking, message.seq, reason,
+                                 note=note, rng=self._rng)
+
     async def leave(self, group: Group) -> None:
         """Leave the room; its keys are dropped whatever the server answers."""
         async with self._link.lock:
@@ -123,6 +135,10 @@ class Groups:
     def members(self, room: str) -> list[str]:
         """Pseudonyms of the room's current members (from the last signed membership)."""
         return self.keys.members(room)
+
+    def roles(self, room: str) -> dict[str, str]:
+        """Pseudonym -> signed role of the room's current members."""
+        return self.keys.roles(room)
 
     # -- pushes --------------------------------------------------------------------------------
 

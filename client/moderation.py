@@ -2,7 +2,7 @@
 "read-only tonight", and a minimal moderator toolkit over the same connection.
 
     await group.read_only_tonight()              # a peer: "I'll just read tonight"
-    mod = ModeratorTools(peer)                   # role via `moderator_keys` for now
+    mod = ModeratorTools(peer)                   # a staff socket (client/staff.py composes it)
     await mod.go_on_duty()
     mod.watch()                                  # flag what my client decrypts (detector)
     alert = await mod.next_alert(timeout=10)     # .room .pseudonym .severity .categories .source
@@ -39,7 +39,8 @@ Request = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 log = logging.getLogger(__name__)
 
-MOD_PUSHES = ("mod.alert", "mod.alert_update", "mod.notice", "room.notice", "room.tombstone")
+MOD_PUSHES = ("mod.alert", "mod.alert_update", "mod.notice", "room.notice", "room.tombstone",
+              "mod.report", "staff.session_ended")
 """Server pushes of the moderation pipeline (docs/protocol.md)."""
 FLAG_MIN_SEVERITY = 2
 MAX_QUEUED = 256
@@ -165,7 +166,7 @@ def _reason(reason: str) -> dict[str, str]:
 
 
 class ModeratorTools:
-    """Staff events over a moderator's connection (role from `moderator_keys` for now)."""
+    """Staff events over a moderator's connection (a staff socket, client/staff.py)."""
 
     def __init__(self, peer: PeerClient) -> None:
         self._peer = peer

@@ -22,6 +22,7 @@ back into this class. A client for staff roles can be composed of the same ``Ses
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from client.chats import DirectChat, Group, Listener, Listeners
 from client.clock import Clock, Rng, system_clock, system_rng
@@ -38,6 +39,7 @@ from client.signin import sign_in
 from client.wire import GroupInfo
 from e2ee.content import SenderKeyDistribution
 from e2ee.encoding import b64d, b64e
+from e2ee.reports import OpenedReport, SealedReport
 from e2ee.safety import format_safety_number, safety_number
 
 
@@ -53,6 +55,7 @@ class PeerClient:
         *,
         clock: Clock = system_clock,
         rng: Rng = system_rng,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._engine = engine
         self._keystore = keystore
@@ -61,14 +64,14 @@ class PeerClient:
         self.role: str = "peer"
         self._closed = False
         self._listeners = Listeners()
-        self._session = Session(url, rng=rng)
+        self._session = Session(url, rng=rng, headers=headers)
         self._directs = Directs(
             engine, self._session, self._save,
             notify=self._listeners.notify, on_distribution=self._on_distribution,
         )
         self._groups = Groups(
             engine, self._session, self._directs.send_content, clock,
-            notify=self._listeners.notify,
+            notify=self._listeners.notify, rng=rng,
         )
         self._prekeys = Prekeys(engine, self._session.request, self._save, clock)
         self._inbox = Inbox(
@@ -109,6 +112,7 @@ class PeerClient:
         passphrase: str | None = None,
         clock: Clock = system_clock,
         rng: Rng = system_rng,
+        headers: Mapping[str, str] | None = None,
     ) -> PeerClient:
         """Connect, authenticate, publish keys and fetch queued 1:1 messages.
 
@@ -117,16 +121,21 @@ class PeerClient:
         pseudonym and decrypts what was queued for it while it was away. With ``passphrase``
         the file is encrypted at rest (PBKDF2-SHA256 → AES-256-GCM; ``bad_passphrase`` if it
         does not open, ``keystore_locked`` if a sealed file is opened without one).
+        ``headers`` go with the websocket upgrade (``StaffClient`` sends its session cookie).
         """
         store = Keystore(keystore, passphrase, rng=rng)
         saved = store.load()
         engine = Engine.from_state(saved["engine"], rng) if saved else Engine.create(rng)
         if pseudonym is None and saved:
             pseudonym = saved.get("pseudonym") or None
-        peer = cls(url, engine, store, pseudonym, clock=clock, rng=rng)
+        peer = cls(url, engine, store, pseudonym, clock=clock, rng=rng, headers=headers)
         peer._save()
         await peer._session.open(peer._set_up, on_overflow=peer._inbox.fetch, name=peer.pseudonym)
         return peer
+
+    def open_report(self, sealed: SealedReport, room: str, commitment: bytes) -> OpenedReport:
+        """Open a report box sealed to this device (a moderator's; client/reports.py)."""
+        return self._engine.open_report(sealed, room, commitment)
 
     def add_listener(self, listener: Listener) -> None:
         """Also call ``listener(message, chat)`` for every message delivered (e.g. the CLI)."""

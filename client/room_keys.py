@@ -86,6 +86,11 @@ class RoomKeys:
         state = self.rooms.get(room)
         return [m.pseudonym for m in state.members.values()] if state else []
 
+    def roles(self, room: str) -> dict[str, str]:
+        """Pseudonym -> role in the last verified member list (the roles are signed)."""
+        state = self.rooms.get(room)
+        return {m.pseudonym: m.role for m in state.members.values()} if state else {}
+
     async def joined(self, room: str, membership: MembershipEvent) -> None:
         """My join (or rejoin) of ``room`` was answered with ``membership``: verify it, then
         make and share my key."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from client.clock import Rng, system_rng
@@ -59,9 +59,10 @@ class Link(Protocol):
 class Session:
     """A Socket.IO connection with one lock, ordered pushes and automatic re-establishment."""
 
-    def __init__(self, url: str, *, rng: Rng = system_rng) -> None:
+    def __init__(self, url: str, *, rng: Rng = system_rng,
+                 headers: Mapping[str, str] | None = None) -> None:
         self.lock = asyncio.Lock()
-        self._transport = Transport(url, self._on_push, rng=rng)
+        self._transport = Transport(url, self._on_push, rng=rng, headers=headers)
         self._handlers: dict[str, PushHandler] = {}
         self._pushes: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(MAX_PENDING_PUSHES)
         self._overflowed = False

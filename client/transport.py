@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import socketio
@@ -75,8 +75,11 @@ class Transport:
         reconnect_delay: float = RECONNECT_DELAY_S,
         reconnect_delay_max: float = RECONNECT_DELAY_MAX_S,
         rng: Rng = system_rng,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._url = url
+        # Sent on the websocket upgrade (a staff session's Cookie); never logged or in repr.
+        self._headers = dict(headers or {})
         self._on_push = on_push
         self._request_timeout = request_timeout
         self._connected_once = False
@@ -153,6 +156,7 @@ class Transport:
                 self._url,
                 transports=["websocket"],
                 socketio_path=SOCKETIO_PATH,
+                headers=self._headers,
                 wait_timeout=int(self._request_timeout),
             )
         except BaseException:

@@ -21,7 +21,7 @@ from e2ee.membership import MembershipEvent
 from e2ee.pow import MAX_POW_BITS
 
 KEY_LEN = 32
-WIRE_PROTOCOL = 1
+WIRE_PROTOCOL = 2  # v2: membership signatures cover roles (docs/decisions.md)
 """The docs/protocol.md version this client speaks (``hello`` answers ``protocol``)."""
 MAX_FIELD_B64 = 256 * 1024  # generous bound on any one b64 field from the server
 MAX_NAME = 200

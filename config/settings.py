@@ -2,8 +2,7 @@
 
     [server]    host, port, data_dir, key_file, groups_file (relative to the settings file),
                 trusted_proxy_header (the proxy's client-address header, e.g. "X-Real-IP")
-    [identity]  pseudonym_window_days, new_key_binding_minutes, pow_bits, reserved_names,
-                moderator_keys (interim, see protocol.md)
+    [identity]  pseudonym_window_days, new_key_binding_minutes, pow_bits, reserved_names
     [inbox]     ttl_days, max_per_recipient, max_per_sender
     [limits]    send_rate_per_second, send_burst (per connection; raise them only for load tests),
                 auth_timeout_seconds, max_connections_per_key, max_unauthenticated,
@@ -52,7 +51,6 @@ class Settings:
     # and a few seconds at most in a browser at 16 (docs/benchmarks.md).
     pow_bits: int = 16
     reserved_names: tuple[str, ...] = ()
-    moderator_keys: frozenset[str] = field(default_factory=frozenset)
     inbox_ttl_seconds: int = 7 * _DAY
     inbox_max_per_recipient: int = 500
     inbox_max_per_sender: int = 200
@@ -140,6 +138,9 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
     d = DEFAULTS
     server = _table(data, "server")
     identity = _table(data, "identity")
+    if "moderator_keys" in identity:  # removed on purpose: say so rather than ignore it
+        raise SettingsError("[identity] moderator_keys was removed: moderators are staff accounts "
+                            "(python -m server admin create-staff --role moderator ...)")
     inbox = _table(data, "inbox")
     limits = _table(data, "limits")
     groups_file = server.get("groups_file")
@@ -157,7 +158,6 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
                                      d.new_key_binding_seconds // 60, 1, 43200) * 60,
         pow_bits=_int(identity, "pow_bits", d.pow_bits, 0, 28),
         reserved_names=_strings(identity, "reserved_names"),
-        moderator_keys=frozenset(_strings(identity, "moderator_keys")),
         inbox_ttl_seconds=_int(inbox, "ttl_days", d.inbox_ttl_seconds // _DAY, 1, 90) * _DAY,
         inbox_max_per_recipient=_int(inbox, "max_per_recipient", d.inbox_max_per_recipient, 1,
                                      100_000),

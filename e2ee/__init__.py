@@ -100,6 +100,7 @@ from .membership import (
     verify_membership,
 )
 from .primitives import Rng, default_rng
+from .reports import OpenedReport, SealedReport, open_report, seal_report, verdict
 from .safety import format_safety_number, safety_number
 from .session import Session
 
@@ -126,12 +127,14 @@ __all__ = [
     "Member",
     "MembershipEvent",
     "MismatchError",
+    "OpenedReport",
     "Outgoing",
     "PaddingError",
     "PrekeyBundle",
     "Received",
     "ReplayError",
     "Rng",
+    "SealedReport",
     "SenderKeyDistribution",
     "Session",
     "SessionStore",
@@ -151,10 +154,13 @@ __all__ = [
     "make_commitment",
     "make_stamp",
     "membership_message",
+    "open_report",
     "pad",
     "safety_number",
+    "seal_report",
     "sign_membership",
     "unpad",
+    "verdict",
     "verify_auth",
     "verify_commitment",
     "verify_membership",

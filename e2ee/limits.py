@@ -49,6 +49,10 @@ MAX_CONTEXT_BYTES: Final = 256
 """UTF-8 bytes of a franking context (room id or direct context)."""
 MAX_PLAINTEXT_BYTES: Final = 16_384
 """Padded inner plaintext."""
+MAX_REPORT_NOTE_BYTES: Final = 1024
+"""UTF-8 bytes of a reporter's note sealed with a report (e2ee/reports.py)."""
+MAX_REPORT_RECIPIENTS: Final = 32
+"""Most moderators one report is sealed to."""
 MAX_HEADER_BYTES: Final = 512
 """Any header."""
 MAX_BODY_BYTES: Final = MAX_PLAINTEXT_BYTES + 12 + 16 + 64

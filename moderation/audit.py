@@ -37,13 +37,14 @@ ACTIONS: Final = frozenset({
     "sanction", "sanction_lift", "sanction_refused",
     "case_open", "case_claim", "case_transfer", "case_close", "case_delete",
     "staff_create", "staff_disable", "staff_reset_totp", "invite_create", "debrief_request",
+    "staff_socket_login", "staff_key_changed", "staff_session_ended",
 })
 """What an entry may record."""
 
 DETAIL_KEYS: Final = frozenset({
     "alert_id", "case_id", "categories", "code", "days", "kind", "level", "message_id",
     "minutes", "outcome", "reason_code", "role", "round", "rule_ids", "sanction_id", "seconds",
-    "severity", "source", "until", "verified",
+    "severity", "source", "until", "verified", "key_id", "stamped", "recipients",
 })
 """The only keys ``details`` may have (no free text: a typed reason is not audited, its code is)."""
 

@@ -95,8 +95,10 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
+            services.staff = app[STAFF]
             app[SERVICES] = services
-            scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids)
+            scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids,
+                                  end_expired_staff=app[ADAPTER].end_expired_staff)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
             services.log.info("started", backend="redis" if settings.redis_url else "embedded",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-PROTOCOL_VERSION: Final = 1
+PROTOCOL_VERSION: Final = 2
 
 CHALLENGE_BYTES: Final = 32
 KEY_BYTES: Final = 32  # Ed25519 and X25519 public keys

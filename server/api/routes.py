@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from server.handlers import direct, erase, keys, moderation, rooms, sanctions, session
+from server.handlers import direct, erase, keys, moderation, reports, rooms, sanctions, session
 from server.handlers.events import Event
 
 
@@ -26,4 +26,4 @@ def assemble(*features: Iterable[Event]) -> dict[str, Event]:
 
 
 ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS,
-                         moderation.EVENTS, sanctions.EVENTS, erase.EVENTS)
+                         moderation.EVENTS, sanctions.EVENTS, reports.EVENTS, erase.EVENTS)

@@ -19,9 +19,10 @@ from server.api.guard import REJECTED_EVENT, GuardedServer
 from server.api.routes import ROUTES
 from server.domain.ratelimit import TokenBucket
 from server.domain.sources import peer_address
-from server.handlers import connection
+from server.handlers import connection, staff_socket
 from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services
+from server.handlers.staff_socket import STAFF_COOKIE
 from server.wire.errors import ApiError
 from server.wire.pushes import Push
 
@@ -72,6 +73,14 @@ class SioAdapter:
     def live_sids(self) -> set[str]:
         """The Socket.IO sessions open on this process (for the scheduler's orphan sweep)."""
         return set(self.connections)
+
+    async def end_expired_staff(self) -> int:
+        """End this process's staff sockets whose session is over (the scheduler's sweep)."""
+        async def end(conn: Connection) -> None:
+            await self._sio.disconnect(conn.sid)
+
+        return await staff_socket.sweep(self._services_of(), list(self.connections.values()),
+                                        end)
 
     # -- transports (Guard) -------------------------------------------------------------
 
@@ -161,7 +170,9 @@ class SioAdapter:
         services = self._services_of()
         source = "" if services.sources is None else services.sources.tag(
             peer_address(environ, services.settings.trusted_proxies))
-        self.connections[sid] = connection.open_connection(services, sid, source)
+        conn = connection.open_connection(services, sid, source)
+        conn.staff_token = _staff_cookie(environ)
+        self.connections[sid] = conn
 
     async def _disconnect(self, sid: str, *_: object) -> None:
         conn = self.connections.pop(sid, None)
@@ -208,6 +219,16 @@ class SioAdapter:
             return {"ok": True, **result}
 
         return handle
+
+
+def _staff_cookie(environ: dict[str, Any]) -> str | None:
+    """The staff session token of the websocket upgrade (a browser sends the HttpOnly cookie by
+    itself; the Python StaffClient sends a Cookie header); None without one."""
+    request = environ.get("aiohttp.request")
+    if request is None:
+        return None
+    token = request.cookies.get(STAFF_COOKIE)
+    return str(token) if token else None
 
 
 def _source(environ: dict[str, Any], trusted_header: str | None) -> str | None:

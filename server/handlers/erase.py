@@ -42,14 +42,23 @@ def erased_name(identity_key: bytes) -> str:
     return f"erased:{user_id(identity_key)}"
 
 
+def _peers_only(conn: Connection) -> None:
+    """A staff socket's name is its account's: an admin disables accounts (the audit needs
+    them), a staff member cannot erase one from the socket."""
+    if conn.staff is not None:
+        raise ApiError("role_not_allowed", "staff accounts are not erased from the socket")
+
+
 async def erase_challenge(services: Services, conn: Connection, _: Empty) -> dict[str, Any]:
     """A fresh challenge for `identity.erase` (replacing any earlier one)."""
+    _peers_only(conn)
     conn.erase_challenge = services.rng.bytes(CHALLENGE_BYTES)
     return {"challenge": b64(conn.erase_challenge)}
 
 
 async def erase(services: Services, conn: Connection, req: IdentityErase) -> dict[str, Any]:
     """Erase the connection's identity; the challenge is spent whether or not this succeeds."""
+    _peers_only(conn)
     challenge, conn.erase_challenge = conn.erase_challenge, None
     if challenge is None:
         raise ApiError("no_challenge", "call identity.erase_challenge first")

@@ -3,7 +3,7 @@ this module loads and stores their records, routes alerts to connections and aud
 
     flag        a client's flag -> merged per (room, message id) -> risk history -> alert
     alert.ack   a moderator it was sent to takes it; the others are told it is taken
-    mod.duty    a moderator (role via `moderator_keys` until staff sign in on the socket) goes
+    mod.duty    a moderator (a staff socket with the moderator role, handlers/staff_socket.py) goes
                 on or off duty: the pool of `moderation.alerts.route`
     tick        the scheduler re-sends unacknowledged alerts past their stored deadline, wider
     night end   the room's alerts expire and its flags (the risk history) are dropped
@@ -134,6 +134,13 @@ async def flag(services: Services, conn: Connection, req: FlagRequest) -> dict[s
         raise rule_error(exc) from None
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")
+    return await record_flag(services, new, actor=conn.pseudonym)
+
+
+async def record_flag(services: Services, new: Flag, *, actor: str) -> dict[str, Any]:
+    """Merge a checked flag (a client's, or a stamped report's: server/handlers/reports.py),
+    audit it, and open or raise the message's alert when it is raised."""
+    now, pseudonym = new.at, new.pseudonym
     store = services.stores.moderation
     async with services.stores.claims.lock(ALERTS_LOCK):
         raw = await store.get_flags(new.room, new.message_id)
@@ -146,7 +153,7 @@ async def flag(services: Services, conn: Connection, req: FlagRequest) -> dict[s
         await store.put_flags(new.room, new.message_id, pseudonym, night,
                               json.dumps(to_record(merged)))
         services.metrics.flags[new.severity] += 1
-        await audit_log.append(store, services.clock, actor=conn.pseudonym, action="flag",
+        await audit_log.append(store, services.clock, actor=actor, action="flag",
                                room=new.room, pseudonym=pseudonym,
                                details={"message_id": new.message_id, "level": new.severity,
                                         "source": str(new.source),

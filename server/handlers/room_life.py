@@ -27,10 +27,12 @@ def signed_membership(services: Services, *, room: str, epoch: int, event: str,
     """A Membership event with the server's signature (`subject` None: the room closed)."""
     at = now_ms(services.clock)
     key = b"" if subject is None else subject.identity_key
-    message = membership_message(room, epoch, event, key, [m.identity_key for m in members], at)
+    role = "" if subject is None else subject.role.value
+    message = membership_message(room, epoch, event, key, role,
+                                 [(m.identity_key, m.role.value) for m in members], at)
     return Membership(room=room, epoch=epoch, event=event,
                       pseudonym="" if subject is None else subject.pseudonym,
-                      identity_key=key, members=members, at=at,
+                      identity_key=key, role=role, members=members, at=at,
                       sig=services.keys.signing_key.sign(message))
 
 

@@ -40,7 +40,7 @@ from server.handlers import audit_log
 from server.handlers.events import Budget, Event
 from server.handlers.moderation import rule_error
 from server.handlers.room_life import remove_sid
-from server.handlers.services import Connection, Services, b64
+from server.handlers.services import Connection, Services
 from server.limits import MAX_ROOM_ID_CHARS
 from server.wire.errors import ApiError
 from server.wire.moderation import Lift, ReadOnlySelf, SanctionRequest
@@ -78,11 +78,11 @@ async def _target_role(services: Services, room: str, pseudonym: str | None) -> 
     if pseudonym is None:
         return Role.PEER
     for member in await services.stores.rooms.members(room):
-        if member.pseudonym == pseudonym and member.role == ConnRole.MODERATOR:
+        if member.pseudonym == pseudonym and member.role != ConnRole.PEER:
             return Role.MODERATOR
-    binding = await services.stores.identities.binding_of_name(pseudonyms.fold(pseudonym))
-    if binding is not None and binding.pseudonym == pseudonym and \
-            b64(binding.identity_key) in services.settings.moderator_keys:
+    # A staff member outside the room: their pseudonym is their staff username, which no peer
+    # can hold (docs/protocol.md, "Staff sign-in").
+    if await services.staff_names.is_staff_name(pseudonyms.fold(pseudonym)):
         return Role.MODERATOR
     return Role.PEER
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
 from server.handlers import moderation, room_life
@@ -36,9 +36,11 @@ class Scheduler:
     """Opens, warns and closes tonight's rooms."""
 
     def __init__(self, services: Services,
-                 live_sids: Callable[[], Collection[str]] | None = None) -> None:
+                 live_sids: Callable[[], Collection[str]] | None = None,
+                 end_expired_staff: Callable[[], Awaitable[int]] | None = None) -> None:
         self._services = services
         self._live_sids = live_sids
+        self._end_expired_staff = end_expired_staff
         self._stopping = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -73,6 +75,9 @@ class Scheduler:
                 services.log.info("group.closing", room=night.room)
         # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
         await moderation.resend_due(services)
+        # Staff sockets whose session ended (sign-out, disable, expiry), on this process.
+        if self._end_expired_staff is not None:
+            await self._end_expired_staff()
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
         """Tick until `stop()`; a failed tick is logged and the next one tries again."""

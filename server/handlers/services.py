@@ -42,6 +42,29 @@ class StaffNames(Protocol):
     async def is_staff_name(self, folded: str) -> bool: ...
 
 
+class StaffAccountView(Protocol):
+    """What a checked staff session tells (handlers.staff.SignedIn)."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def folded(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+class StaffDirectory(Protocol):
+    """The part of `StaffService` the socket needs (handlers/staff_socket.py)."""
+
+    async def check_session(self, token: str | None) -> StaffAccountView: ...
+
+    async def bind_key(self, folded: str, identity_key: bytes) -> bytes | None: ...
+
+    async def bound_keys(self) -> dict[str, bytes]: ...
+
+
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""
 
@@ -76,6 +99,7 @@ class Services:
     mod_settings: ModerationSettings  # texts and alert policy (issue 10)
     sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
     signin_rate: SourceRate | None = None
+    staff: StaffDirectory | None = None  # staff sessions on the socket (handlers/staff_socket.py)
 
     def __repr__(self) -> str:
         return "Services()"
@@ -92,6 +116,8 @@ class Connection:
     pseudonym: str | None = None
     role: Role = Role.PEER
     user_id: str | None = None
+    staff_token: str | None = None  # the staff cookie of the upgrade (never logged or in repr)
+    staff: str | None = None  # the folded staff username once signed in as staff
     rooms: set[str] = field(default_factory=set)
     released: bool = False  # its authenticated state was undone after the disconnect
     erase_challenge: bytes | None = None  # single-use, for `identity.erase` (handlers/erase.py)

@@ -13,7 +13,7 @@ from server.domain.ed25519_check import is_acceptable_public_key
 from server.domain.ids import user_id, user_room
 from server.domain.records import Binding
 from server.domain.roles import Role
-from server.handlers import signin
+from server.handlers import signin, staff_socket
 from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.limits import CHALLENGE_BYTES, PROTOCOL_VERSION, public_limits
@@ -43,13 +43,18 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
     signin.admit(services, conn, req, challenge)
     if not signature_ok(req.identity_key, req.signature, challenge, services.keys.public_key):
         raise ApiError("bad_signature")
+    staff = await staff_socket.check(services, conn)  # the upgrade's staff cookie, if any
     # The slot first, so a refused auth binds no name (a failed call changes nothing).
     if not await services.stores.identities.session_add(req.identity_key, conn.sid, services.instance_id,
                                          services.settings.max_connections_per_key):
         raise ApiError("too_many_connections")
     uid = user_id(req.identity_key)
     try:
-        pseudonym = await bind_pseudonym(services, req.identity_key, req.pseudonym)
+        if staff is None:
+            pseudonym = await bind_pseudonym(services, req.identity_key, req.pseudonym)
+        else:
+            pseudonym = await bind_staff_name(services, req.identity_key, staff.username)
+            await staff_socket.bind(services, staff, req.identity_key)
         await services.emitter.enter_room(conn.sid, user_room(uid))
     except BaseException:
         await services.stores.identities.session_remove(req.identity_key, conn.sid)
@@ -58,11 +63,25 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
     conn.identity_key = req.identity_key
     conn.pseudonym = pseudonym
     conn.user_id = uid
-    conn.role = Role.MODERATOR if b64(req.identity_key) in services.settings.moderator_keys \
-        else Role.PEER
+    conn.role = Role.PEER if staff is None else staff.role
+    conn.staff = None if staff is None else staff.folded
     services.metrics.authenticated += 1
     services.log.info("auth", user_id=conn.user_id, role=conn.role)
-    return {"pseudonym": pseudonym, "user_id": conn.user_id, "role": conn.role}
+    reply: dict[str, Any] = {"pseudonym": pseudonym, "user_id": conn.user_id, "role": conn.role}
+    if staff is not None:
+        reply["staff"] = True
+    return reply
+
+
+async def bind_staff_name(services: Services, identity_key: bytes, username: str) -> str:
+    """A staff socket's pseudonym is the account's username, bound to this key even if another
+    key held it (the account's earlier device): peers see a key change, as for anyone."""
+    now = services.clock.now()
+    binding = Binding(identity_key=identity_key, pseudonym=username,
+                      folded=pseudonyms.fold(username), last_seen=now)
+    if not await services.stores.identities.bind_if_free(binding, taken_since=now + 1):
+        raise ApiError("pseudonym_unavailable", "the staff name could not be bound")
+    return username
 
 
 async def bind_pseudonym(services: Services, identity_key: bytes, wanted: str | None) -> str:

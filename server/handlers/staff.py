@@ -268,6 +268,14 @@ class StaffService:
         self._log.info("staff.login", user_id=policy.staff_id(account.folded), role=account.role)
         return LoginResult(session=session, token=token)
 
+    async def bind_key(self, folded: str, identity_key: bytes) -> bytes | None:
+        """Bind the account's end-to-end identity key (socket sign-in); the one it replaced."""
+        return await self.store.bind_key(folded, identity_key)
+
+    async def bound_keys(self) -> dict[str, bytes]:
+        """folded username -> bound identity key."""
+        return await self.store.bound_keys()
+
     async def logout(self, token: str | None) -> bool:
         """End the session of this token (no-op for an unknown one)."""
         if not token:

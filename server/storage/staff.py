@@ -10,7 +10,8 @@ What is stored, and in what form:
   secret *sealed* with the staff key file (never in clear), whether it is enrolled, the last
   TOTP time step used (so a code works once), disabled, the failure counter of sign-in back-off;
 - a session: the SHA-256 of its token (the token itself only ever lives in the cookie);
-- an invitation: the SHA-256 of its code, the role it grants and when it expires.
+- an invitation: the SHA-256 of its code, the role it grants and when it expires;
+- the identity key (public) bound to the account at its last socket sign-in.
 No record's `repr` shows a hash, a sealed secret or a token.
 """
 
@@ -66,6 +67,15 @@ class StaffStore(Protocol):
 
     async def reset_failures(self, folded: str) -> None:
         """A sign-in succeeded: the counter goes back to 0."""
+        ...
+
+    async def bind_key(self, folded: str, identity_key: bytes) -> bytes | None:
+        """Bind the account's end-to-end identity key (its socket sign-in); return the key it
+        had before (None: first binding). One atomic step."""
+        ...
+
+    async def bound_keys(self) -> dict[str, bytes]:
+        """folded username -> bound identity key, for every account that signed in on a socket."""
         ...
 
     # Sessions -----------------------------------------------------------------------------------

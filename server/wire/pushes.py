@@ -37,7 +37,8 @@ class Push:
 @dataclass(frozen=True, kw_only=True)
 class Membership(Push):
     """`room.membership`: a signed change of a room's members (also in `group.join`'s reply).
-    `identity_key` is empty for `closed`; `sig` covers `e2ee.membership.membership_message`."""
+    `identity_key` and `role` are empty for `closed`; `sig` covers
+    `e2ee.membership.membership_message` (v2: every member's role and the subject's)."""
 
     EVENT: ClassVar[str] = "room.membership"
     room: str
@@ -45,6 +46,7 @@ class Membership(Push):
     event: str
     pseudonym: str
     identity_key: bytes
+    role: str
     members: tuple[Member, ...]
     at: int
     sig: bytes
@@ -56,7 +58,7 @@ class Membership(Push):
         """See Push."""
         return {"room": self.room, "epoch": self.epoch, "event": self.event,
                 "pseudonym": self.pseudonym, "identity_key": _b64(self.identity_key),
-                "members": [m.to_dict() for m in self.members], "at": self.at,
+                "role": self.role, "members": [m.to_dict() for m in self.members], "at": self.at,
                 "sig": _b64(self.sig)}
 
 
@@ -259,6 +261,49 @@ class RoomTombstone(RoomNotice):
     EVENT: ClassVar[str] = "room.tombstone"
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModReportPush(Push):
+    """`mod.report`: a peer's report, to one recipient with that recipient's own sealed box.
+    The clear fields are the relay's own (stamped or not); the text is only inside the box."""
+
+    EVENT: ClassVar[str] = "mod.report"
+    report_id: str
+    room: str
+    message_id: int
+    sender: str
+    sender_key: bytes
+    commitment: bytes
+    ts: int
+    stamped: bool
+    reason: str
+    at: int
+    sealed: dict[str, str]
+
+    def __repr__(self) -> str:
+        return f"ModReportPush(report_id={self.report_id!r}, stamped={self.stamped})"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"report_id": self.report_id, "room": self.room, "message_id": self.message_id,
+                "sender": self.sender, "sender_key": _b64(self.sender_key),
+                "commitment": _b64(self.commitment), "ts": self.ts, "stamped": self.stamped,
+                "reason": self.reason, "at": self.at, "sealed": dict(self.sealed)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffSessionEnded(Push):
+    """`staff.session_ended`: the staff session behind this socket ended (sign-out, disabled,
+    expired); the server closes the connection right after."""
+
+    EVENT: ClassVar[str] = "staff.session_ended"
+    error: str = "session_expired"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"error": self.error}
+
+
 PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, GroupOpened,
                                   GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
-                                  ModNotice, RoomNotice, RoomTombstone)
+                                  ModNotice, RoomNotice, RoomTombstone, ModReportPush,
+                                  StaffSessionEnded)

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from client import Group, MessageTimeout, PeerClient, RoomClosedError
+from client import Group, MessageTimeout, PeerClient, RoomClosedError, StaffClient
 from e2ee.envelopes import GroupEnvelope
 from e2ee.errors import E2EEError
+from tests.server.mod_harness import STAFF_PASSWORD, staff_token
 
 
 def record_envelopes(peer: PeerClient) -> list[dict[str, Any]]:
@@ -220,9 +221,6 @@ async def test_scheduled_night_warns_then_closes(live_server_factory, tmp_path) 
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from client.engine import Engine
-    from client.keystore import Keystore
-    from client.wire import b64e
     from server.clock import FakeClock
 
     helsinki = ZoneInfo("Europe/Helsinki")
@@ -231,16 +229,11 @@ async def test_scheduled_night_warns_then_closes(live_server_factory, tmp_path) 
     def at(hour: int, minute: int) -> float:
         return datetime(today.year, today.month, today.day, hour, minute, tzinfo=helsinki).timestamp()
 
-    # A moderator device made in advance, so the server can be configured with its key.
-    moderator = Engine.create()
-    mod_store = tmp_path / "moderator.keys"
-    Keystore(mod_store).save({"pseudonym": "", "engine": moderator.export_state()})
     clock = FakeClock(at(19, 5))
-    server = await live_server_factory(
-        clock=clock, run_scheduler=False, moderator_keys=frozenset({b64e(moderator.identity_key)})
-    )
+    server = await live_server_factory(clock=clock, run_scheduler=False)
     await server.scheduler.tick()
-    mod = await PeerClient.connect(server.url, keystore=mod_store)
+    await staff_token(server, "Ohjaaja Olli")  # a real staff account signs in on the socket
+    mod = (await StaffClient.login(server.url, "Ohjaaja Olli", STAFF_PASSWORD)).peer
     peer = await PeerClient.connect(server.url)
     try:
         assert mod.role == "moderator" and peer.role == "peer"

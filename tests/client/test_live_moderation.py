@@ -10,13 +10,11 @@ from typing import Any
 
 import pytest
 
-from client import PeerClient
-from client.engine import Engine
+from client import PeerClient, StaffClient
 from client.errors import ClientError
-from client.keystore import Keystore
 from client.moderation import ModeratorTools, detector_ready
-from client.wire import b64e
 from tests.fixtures.server import LiveServerFactory
+from tests.server.mod_harness import STAFF_PASSWORD, staff_token
 
 
 @pytest.fixture(params=["embedded", "redis"])
@@ -28,11 +26,11 @@ def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 async def _moderated(factory: LiveServerFactory, backend: dict[str, Any], tmp_path: Path
                      ) -> tuple[Any, PeerClient, PeerClient]:
-    moderator = Engine.create()
-    store = tmp_path / "moderator.keys"
-    Keystore(store).save({"pseudonym": "", "engine": moderator.export_state()})
-    server = await factory(moderator_keys=frozenset({b64e(moderator.identity_key)}), **backend)
-    mod = await PeerClient.connect(server.url, keystore=store)
+    server = await factory(**backend)
+    await staff_token(server, "Ohjaaja Olli")  # the account, as `admin create-staff` makes it
+    staff = await StaffClient.login(server.url, "Ohjaaja Olli", STAFF_PASSWORD,
+                                    keystore=tmp_path / "moderator.keys", watch=False)
+    mod = staff.peer
     peer = await PeerClient.connect(server.url)
     assert mod.role == "moderator"
     return server, mod, peer

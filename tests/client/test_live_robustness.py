@@ -71,6 +71,7 @@ async def test_forged_membership_is_ignored(
         forged = {
             "room": ga.room, "epoch": epoch + 1, "event": "removed",
             "pseudonym": bob.pseudonym,
+            "role": "peer",
             "identity_key": base64.b64encode(bob.identity_key).decode(),
             "members": [{"pseudonym": alice.pseudonym, "role": "peer",
                          "identity_key": base64.b64encode(alice.identity_key).decode()}],

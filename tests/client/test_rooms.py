@@ -21,7 +21,7 @@ NAMES = {ME: "me", BOB: "bob", CAROL: "carol"}
 
 def event(epoch: int, kind: str, who: bytes, members: list[bytes]) -> MembershipEvent:
     return MembershipEvent(
-        ROOM, epoch, kind, NAMES[who], who,
+        ROOM, epoch, kind, NAMES[who], who, "peer",
         tuple(Member(NAMES[k], k, "peer") for k in members), 0, bytes(64),
     )
 
@@ -64,7 +64,8 @@ def test_stale_or_foreign_events_are_ignored() -> None:
     assert state.membership(event(4, "joined", CAROL, [ME, BOB, CAROL])) == []
     other = event(9, "left", BOB, [ME])
     other = MembershipEvent("other/2026-11-26", *[getattr(other, f) for f in
-                            ("epoch", "event", "pseudonym", "identity_key", "members", "at", "sig")])
+                            ("epoch", "event", "pseudonym", "identity_key", "role", "members", "at",
+                             "sig")])
     assert state.membership(other) == []
     assert set(state.members) == {ME, BOB}
 

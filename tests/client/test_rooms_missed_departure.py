@@ -20,7 +20,7 @@ NAMES = {ME: "me", BOB: "bob", CAROL: "carol", DAVE: "dave"}
 
 def event(epoch: int, kind: str, who: bytes, members: list[bytes]) -> MembershipEvent:
     return MembershipEvent(
-        ROOM, epoch, kind, NAMES[who], who,
+        ROOM, epoch, kind, NAMES[who], who, "peer",
         tuple(Member(NAMES[k], k, "peer") for k in members), 0, bytes(64),
     )
 

@@ -44,9 +44,10 @@ async def alone_in_room(clock: list[float]) -> tuple[PeerClient, Group, FakeTran
     keys = peer._groups.keys
     keys.server_key = ed25519_public(SERVER_SEED)
     me = Member("me", engine.identity_key, "peer")
-    sig = sign_membership(SERVER_SEED, ROOM, 3, "joined", engine.identity_key,
-                          [engine.identity_key], 0)
-    membership = MembershipEvent(ROOM, 3, "joined", "me", engine.identity_key, (me,), 0, sig)
+    sig = sign_membership(SERVER_SEED, ROOM, 3, "joined", engine.identity_key, "peer",
+                          [(engine.identity_key, "peer")], 0)
+    membership = MembershipEvent(ROOM, 3, "joined", "me", engine.identity_key, "peer", (me,), 0,
+                                 sig)
     await keys.joined(ROOM, membership)
     group = Group(peer._groups, "open", ROOM)
     peer._groups.handles[ROOM] = group

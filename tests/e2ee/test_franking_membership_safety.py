@@ -88,10 +88,12 @@ def test_opening_serialisation_is_strict() -> None:
 def _event(seed: bytes, **over: object) -> dict[str, object]:
     keys = [hashlib.sha256(bytes([i])).digest() for i in range(3)]
     b = lambda k: base64.b64encode(k).decode()  # noqa: E731
-    sig = sign_membership(seed, ROOM, 5, "left", keys[0], [keys[2], keys[1]], 99)
+    sig = sign_membership(seed, ROOM, 5, "left", keys[0], "peer",
+                          [(keys[2], "moderator"), (keys[1], "peer")], 99)
     ev: dict[str, object] = {
         "room": ROOM, "epoch": 5, "event": "left", "pseudonym": "Pöllö", "identity_key": b(keys[0]),
-        "members": [{"pseudonym": "x", "identity_key": b(keys[1]), "role": "member"},
+        "role": "peer",
+        "members": [{"pseudonym": "x", "identity_key": b(keys[1]), "role": "peer"},
                     {"pseudonym": "y", "identity_key": b(keys[2]), "role": "moderator"}],
         "at": 99, "sig": b(sig),
     }
@@ -107,7 +109,13 @@ def test_membership_verifies_and_any_field_change_fails() -> None:
     other = base64.b64encode(hashlib.sha256(b"z").digest()).decode()
     for over in ({"room": "x/2026-11-26"}, {"epoch": 6}, {"event": "removed"}, {"at": 100},
                  {"identity_key": other},
-                 {"members": [{"pseudonym": "x", "identity_key": other, "role": "member"}]}):
+                 {"members": [{"pseudonym": "x", "identity_key": other, "role": "peer"}]},
+                 # v2: the roles are signed too, the subject's and every member's
+                 {"role": "moderator"},
+                 {"members": [{"pseudonym": "x", "identity_key": base64.b64encode(
+                     hashlib.sha256(bytes([1])).digest()).decode(), "role": "moderator"},
+                     {"pseudonym": "y", "identity_key": base64.b64encode(
+                         hashlib.sha256(bytes([2])).digest()).decode(), "role": "moderator"}]}):
         with pytest.raises(SignatureError):
             verify_membership(server, _event(seed, **over))
     with pytest.raises(SignatureError):
@@ -116,6 +124,9 @@ def test_membership_verifies_and_any_field_change_fails() -> None:
         verify_membership(server, _event(seed, event="teleported"))
     with pytest.raises(DecodeError):
         verify_membership(server, _event(seed, epoch=True))
+    with pytest.raises(DecodeError):  # a role outside the signed vocabulary never decodes
+        verify_membership(server, _event(seed, role="moderator:peer"))
+    assert ev.role_of(hashlib.sha256(bytes([2])).digest()) == "moderator"
 
 
 def test_safety_numbers() -> None:

@@ -21,9 +21,10 @@ ROOM = "open/2026-11-26"
 
 
 def closed_event(**overrides: object) -> dict[str, object]:
-    sig = sign_membership(SEED, ROOM, 9, "closed", b"", [], 1_764_000_000_000)
+    sig = sign_membership(SEED, ROOM, 9, "closed", b"", "", [], 1_764_000_000_000)
     d: dict[str, object] = {
         "room": ROOM, "epoch": 9, "event": "closed", "pseudonym": "", "identity_key": "",
+        "role": "",
         "members": [], "at": 1_764_000_000_000, "sig": base64.b64encode(sig).decode(),
     }
     d.update(overrides)
@@ -35,7 +36,7 @@ def test_spec_closed_event_verifies() -> None:
     assert ev.event == "closed" and ev.identity_key == b"" and ev.members == ()
     # the signed text is byte-for-byte the server's: empty identity key field
     assert ev.signed_bytes() == (
-        f"iltapiiri/membership/v1\n{ROOM}\n9\nclosed\n\n\n1764000000000".encode()
+        f"iltapiiri/membership/v2\n{ROOM}\n9\nclosed\n:\n\n1764000000000".encode()
     )
 
 

@@ -27,6 +27,7 @@ from e2ee import (
     verify_report,
 )
 from e2ee.encoding import Reader, b64d
+from e2ee.errors import SignatureError
 from tests.vectors.generate import generate
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
@@ -42,7 +43,7 @@ def h(s: str) -> bytes:
 
 def test_generated_files_match_byte_for_byte() -> None:
     fresh = generate()
-    assert len(fresh) == 8
+    assert len(fresh) == 9
     for name, text in fresh.items():
         assert (VECTORS / name).read_text(encoding="utf-8") == text, f"{name} is stale"
 
@@ -164,4 +165,8 @@ def test_membership_vector() -> None:
     v = load("iltapiiri_membership.json")
     ev = verify_membership(h(v["server_key"]), v["event"])
     assert ev.signed_bytes().decode() == v["signed_text"]
+    assert [m.role for m in ev.members] == ["moderator", "peer"]
+    for forged in ("forged_roles", "forged_subject_role"):  # roles are under the signature
+        with pytest.raises(SignatureError):
+            verify_membership(h(v["server_key"]), v[forged]["event"])
     assert Reader(h(v["server_key"])).remaining() == 32

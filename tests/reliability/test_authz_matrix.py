@@ -66,6 +66,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     # Data rights (issue 15): erasing needs a fresh challenge signed by the key itself, so a
     # signature replayed or made up by anyone else erases nobody (the victim's name stays).
     "identity.erase": (NA, "no_challenge", "no_challenge"),
+    # Reports (issue 10): a room member learns who can read a report (nobody is on duty here);
+    # a box to someone who is not a recipient is refused; outside the room, nothing.
+    "report.recipients": (NA, "ok", "not_in_room"),
+    "report": (NA, "not_a_recipient", "not_in_room"),
     "no.such.event": ("bad_request", "bad_request", "bad_request"),
 }
 
@@ -129,6 +133,12 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
                          "reason_code": "other"},
         "mod.lift": {"sanction_id": "sa-0000000000000000"},
         "identity.erase": {"signature": b64(bytes(64))},
+        "report.recipients": {"room": scene.room},
+        "report": {"room": scene.room, "message_id": 1, "sender_key": b64(scene.victim.identity_key),
+                   "commitment": b64(os.urandom(32)), "ts": 1, "stamp": b64(os.urandom(32)),
+                   "reason": "harassment",
+                   "sealed": [{"to": b64(os.urandom(32)), "eph": b64(os.urandom(32)),
+                               "box": b64(os.urandom(64))}]},
     }
     return event, payloads.get(event, {})
 
@@ -178,6 +188,8 @@ async def works(cell: str, actor: Actor, scene: Scene, reply: dict[str, Any]) ->
         assert reply["envelopes"] == [], "another peer's queued envelope was handed out"
     elif cell == "inbox.ack":
         assert reply["removed"] == 0, "another peer's envelope was removed"
+    elif cell == "report.recipients":
+        assert reply["recipients"] == [], "nobody is on duty or a moderator of this room"
     else:
         raise AssertionError(f"no effect check for allowed cell {cell}")
 
@@ -218,7 +230,7 @@ def pushes_of(peer: RawPeer) -> dict[str, int]:
     return {name: len(items) for name, items in peer.pushes.items()}
 
 
-@pytest.mark.timeout(240)  # 51 cells, each with its own connection (about 1 s on a loaded machine)
+@pytest.mark.timeout(270)  # 57 cells, each with its own connection (about 1 s on a loaded machine)
 def without_audit(state: dict[str, Any]) -> dict[str, Any]:
     """The state a refusal must leave unchanged: all but the audit log, which records refused
     staff actions on purpose (issue 10, docs/moderation.md)."""

@@ -21,7 +21,8 @@ from e2ee.pow import solve as solve_pow
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
                "group.closed", "direct.envelope", "keys.low", "mod.alert", "mod.alert_update",
-               "mod.notice", "room.notice", "room.tombstone")
+               "mod.notice", "room.notice", "room.tombstone", "mod.report",
+               "staff.session_ended")
 
 
 def b64(data: bytes) -> str:
@@ -55,10 +56,13 @@ class Peer:
 
     @classmethod
     async def connect(cls, url: str, pseudonym: str | None = None, *,
-                      key: Ed25519PrivateKey | None = None, auth: bool = True) -> Peer:
-        """Connect (websocket only), then `hello` + `auth` unless auth=False."""
+                      key: Ed25519PrivateKey | None = None, auth: bool = True,
+                      staff_token: str | None = None) -> Peer:
+        """Connect (websocket only), then `hello` + `auth` unless auth=False. With
+        `staff_token` the upgrade carries the staff session cookie (a staff socket)."""
         peer = cls(key)
-        await peer.sio.connect(url, transports=["websocket"])
+        headers = {"Cookie": f"__Host-iltapiiri_staff={staff_token}"} if staff_token else {}
+        await peer.sio.connect(url, transports=["websocket"], headers=headers)
         if auth:
             reply = await peer.authenticate(pseudonym)
             assert reply["ok"], reply

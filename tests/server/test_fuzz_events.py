@@ -10,7 +10,7 @@ the same server must still be served afterwards.
 A second pass aims at the moderation and data-rights events with their real shapes: a valid
 request per event (`TEMPLATES`) with each field dropped, retyped or made huge/nested/invalid
 UTF-8/invalid base64, extra fields added, sent by a peer or by a moderator who is in the room
-(so the checks past the role gate run too). A third posts hostile bodies (invalid UTF-8, wrong
+signed in through a real staff account (so the checks past the role gate run too). A third posts hostile bodies (invalid UTF-8, wrong
 content types, wrong JSON types) to the staff HTTP endpoints (login, redeem, logout): each gets a
 stable error code with a 4xx status, never a 500.
 
@@ -20,7 +20,6 @@ The server runs in its own event loop on a thread: Hypothesis drives a synchrono
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import json
 import threading
@@ -32,15 +31,16 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from server.api.guard import MAX_JSON_DEPTH
+from server.api.staff_http import COOKIE_NAME
 from server.app import SIO
 from server.wire.errors import ERROR_CODES
 from tests.fixtures.server import LiveServer, start_live_server
 from tests.server.harness import Peer
+from tests.server.mod_harness import staff_token
 from tests.server.rawsocket import RawSocket
 from tests.server.test_reserved_events import raw_auth
 
@@ -54,7 +54,7 @@ FIELDS = ("identity_key", "signature", "pseudonym", "dh_key", "dh_sig", "signed_
           "rule_ids", "alert_id", "on", "sanction_id", "minutes", "days", "seconds",
           "permanent", "reason_code", "reason_text", "appeal_note", "username", "password",
           "totp", "code")
-MODERATORS = [Ed25519PrivateKey.generate() for _ in range(12)]  # cycled: 5 connections per key
+MODERATORS = [(f"Fuzzvalvoja {i}", Ed25519PrivateKey.generate()) for i in range(6)]  # cycled
 ROOM = "@room"  # replaced by tonight's room of `open`
 # One valid request per moderation and data-rights event: the mutations start from these.
 TEMPLATES: dict[str, dict[str, Any]] = {
@@ -95,11 +95,13 @@ class Loop:
 class Target:
     """The fuzzed server, its event names and a bystander peer."""
 
-    def __init__(self, loop: Loop, server: LiveServer, bystander: Peer, room: str) -> None:
+    def __init__(self, loop: Loop, server: LiveServer, bystander: Peer, room: str,
+                 staff_tokens: list[str]) -> None:
         self.loop = loop
         self.server = server
         self.bystander = bystander
         self.room = room  # tonight's room of `open`, where the bystander sits
+        self.staff_tokens = staff_tokens  # session cookies of MODERATORS' staff accounts
         handlers = server.app[SIO].handlers["/"]
         self.events = sorted(e for e in handlers if e not in ("connect", "disconnect"))
 
@@ -107,7 +109,7 @@ class Target:
 @pytest.fixture(scope="module", params=["embedded", "redis"])
 def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Target]:
-    overrides: dict[str, Any] = {"moderator_keys": frozenset(_public(k) for k in MODERATORS)}
+    overrides: dict[str, Any] = {}
     if request.param == "redis":
         import redis
 
@@ -121,18 +123,14 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     server = loop.run(start_live_server(data_dir, **overrides))
     bystander = loop.run(Peer.connect(server.url, "Sivustakatsoja"))
     room = loop.run(bystander.call("group.join", {"group_id": "open"}))["room"]
+    tokens = [loop.run(staff_token(server, name)) for name, _ in MODERATORS]
     try:
-        yield Target(loop, server, bystander, room)
+        yield Target(loop, server, bystander, room, tokens)
     finally:
         loop.run(bystander.close())
         loop.run(server.stop())
         loop.stop()
         print(f"\nfuzz[{request.param}]: {STATS} moderation pass: {dict(CODES)}")
-
-
-def _public(key: Ed25519PrivateKey) -> str:
-    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-                            ).decode()
 
 
 def _text() -> st.SearchStrategy[str]:
@@ -252,13 +250,18 @@ def _mutated(event: str) -> st.SearchStrategy[str]:
     return st.tuples(changes, extra).map(lambda t: build(*t))
 
 
-_moderator_keys = itertools.cycle(MODERATORS)
+_moderators = itertools.cycle(range(len(MODERATORS)))
 
 
 async def _probe_as(target: Target, event: str, payload: str, who: str) -> Any:
-    raw = await RawSocket.open(target.server.url)
+    """One connection: a fresh peer, or a moderator signed in with its staff session cookie."""
+    headers, key = {}, Ed25519PrivateKey.generate()
+    if who == "moderator":
+        n = next(_moderators)
+        headers = {"Cookie": f"{COOKIE_NAME}={target.staff_tokens[n]}"}
+        key = MODERATORS[n][1]
+    raw = await RawSocket.open(target.server.url, headers=headers)
     try:
-        key = next(_moderator_keys) if who == "moderator" else Ed25519PrivateKey.generate()
         assert (await raw_auth(raw, key))["ok"]
         if who == "moderator":  # in the room, so the checks past the role gate run
             assert (await raw.call("group.join", {"group_id": "open"}))["ok"]

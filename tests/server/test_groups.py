@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from cryptography.exceptions import InvalidSignature
 
 from e2ee.errors import SignatureError
 from e2ee.membership import verify_membership as e2ee_verify_membership
 from server.clock import FakeClock
 from tests.fixtures.server import LiveServer, LiveServerFactory
 from tests.server.harness import Peer, envelope, unb64
+from tests.server.mod_harness import connect_staff
 
 HEL = ZoneInfo("Europe/Helsinki")
 
@@ -26,11 +26,8 @@ def helsinki(h: int, m: int = 0) -> float:
 
 
 def verify_membership(event: dict[str, object], server_key: bytes) -> None:
-    """The clients' own check (e2ee/membership.py), raising InvalidSignature-like errors."""
-    try:
-        e2ee_verify_membership(server_key, event)
-    except SignatureError as exc:
-        raise InvalidSignature from exc
+    """The server's Membership verifies under e2ee's v2 rules (roles signed)."""
+    e2ee_verify_membership(server_key, event)
 
 
 async def test_membership_is_signed_and_epoch_rises(live_server: LiveServer) -> None:
@@ -47,8 +44,12 @@ async def test_membership_is_signed_and_epoch_rises(live_server: LiveServer) -> 
         assert seen["epoch"] == jb["epoch"] == 2 and seen["pseudonym"] == "Bea"
         # The signature covers the member list: a tampered one does not verify.
         forged = dict(seen, members=seen["members"][:1])
-        with pytest.raises(InvalidSignature):
+        with pytest.raises(SignatureError):
             verify_membership(forged, a.server_key)
+        # ... and the roles (protocol 2): Bea cannot be shown as a moderator.
+        promoted = dict(seen, members=[dict(m, role="moderator") for m in seen["members"]])
+        with pytest.raises(SignatureError):
+            verify_membership(promoted, a.server_key)
         assert (await b.call("group.leave", {"room": jb["room"]}))["ok"]
         left = await a.next("room.membership")
         verify_membership(left, a.server_key)
@@ -149,12 +150,8 @@ async def test_groups_api_matches_event(live_server: LiveServer) -> None:
 async def test_evening_schedule_with_a_fake_clock(live_server_factory: LiveServerFactory
                                                   ) -> None:
     clock = FakeClock(helsinki(18, 40))
-    mod = Peer()
-    server = await live_server_factory(
-        clock=clock, run_scheduler=False,
-        moderator_keys=frozenset({base64.b64encode(mod.identity_key).decode()}))
-    await mod.sio.connect(server.url, transports=["websocket"])
-    assert (await mod.authenticate("Ohjaava Tähti"))["role"] == "moderator"
+    server = await live_server_factory(clock=clock, run_scheduler=False)
+    mod = await connect_staff(server, "Ohjaava Tähti")
     peer = await Peer.connect(server.url, "Vertainen")
     try:
         assert (await peer.call("group.join", {"group_id": "nightly"}))["error"] == \
@@ -204,12 +201,8 @@ async def test_evening_schedule_with_a_fake_clock(live_server_factory: LiveServe
 async def test_moderator_leaving_does_not_strand_the_lobby_state(
         live_server_factory: LiveServerFactory) -> None:
     clock = FakeClock(helsinki(19, 10))
-    mod = Peer()
-    server = await live_server_factory(
-        clock=clock, run_scheduler=False,
-        moderator_keys=frozenset({base64.b64encode(mod.identity_key).decode()}))
-    await mod.sio.connect(server.url, transports=["websocket"])
-    await mod.authenticate("Ohjaava Kuu")
+    server = await live_server_factory(clock=clock, run_scheduler=False)
+    mod = await connect_staff(server, "Ohjaava Kuu")
     room = (await mod.call("group.join", {"group_id": "nightly"}))["room"]
     await mod.call("group.leave", {"room": room})
     peer = await Peer.connect(server.url, "Myöhäinen")

@@ -8,14 +8,14 @@ from typing import Any
 
 from server.clock import FakeClock
 from tests.fixtures.server import LiveServerFactory
-from tests.server.mod_harness import ModPeer, key_b64, new_key, self_flag
+from tests.server.mod_harness import ModPeer, connect_staff, new_key, self_flag
 
 
 async def _setup(factory: LiveServerFactory, backend: dict[str, Any], n_mods: int = 1,
                  **kw: Any) -> tuple[Any, list[ModPeer], list[Any]]:
     keys = [new_key() for _ in range(n_mods)]
-    server = await factory(moderator_keys=frozenset(key_b64(k) for k in keys), **backend, **kw)
-    mods = [await ModPeer.connect(server.url, f"Mod{i}", key=k) for i, k in enumerate(keys)]
+    server = await factory(**backend, **kw)
+    mods = [await connect_staff(server, f"Mod{i}", key=k) for i, k in enumerate(keys)]
     return server, mods, keys
 
 

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from server.storage.embedded.moderation import DB_FILE
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import envelope
-from tests.server.mod_harness import ModPeer, key_b64, new_key, self_flag
+from tests.server.mod_harness import ModPeer, connect_staff, self_flag
 
 CANARY = "CANARY-crisis-3b9d"
 REASON = "CANARY-reason-8c1e"
@@ -42,10 +42,8 @@ async def test_no_plaintext_reason_or_address_in_store_audit_or_logs(
         live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any],
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    key = new_key()
-    server = await live_server_factory(moderator_keys=frozenset({key_b64(key)}),
-                                       **backend_kwargs)
-    mod = await ModPeer.connect(server.url, "Kuu Lintu", key=key)
+    server = await live_server_factory(**backend_kwargs)
+    mod = await connect_staff(server, "Kuu Lintu")
     peer = await ModPeer.connect(server.url, "Writer")
     room = await mod.join()
     await peer.join()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from server.clock import FakeClock
 from tests.fixtures.server import LiveServerFactory
-from tests.server.mod_harness import ModPeer, key_b64, new_key
+from tests.server.mod_harness import ModPeer, connect_staff
 
 NOON = datetime(2026, 6, 10, 12, 0, tzinfo=ZoneInfo("Europe/Helsinki")).timestamp()
 EVENING = datetime(2026, 6, 10, 19, 30, tzinfo=ZoneInfo("Europe/Helsinki")).timestamp()
@@ -20,10 +20,8 @@ async def _room(factory: LiveServerFactory, backend: dict[str, Any], *, n_mods: 
                 start: float = NOON, group: str = "open"
                 ) -> tuple[Any, FakeClock, list[ModPeer], ModPeer, str]:
     clock = FakeClock(start)
-    keys = [new_key() for _ in range(n_mods)]
-    server = await factory(moderator_keys=frozenset(key_b64(k) for k in keys), clock=clock,
-                           run_scheduler=False, **backend)
-    mods = [await ModPeer.connect(server.url, f"Mod{i}", key=k) for i, k in enumerate(keys)]
+    server = await factory(clock=clock, run_scheduler=False, **backend)
+    mods = [await connect_staff(server, f"Mod{i}") for i in range(n_mods)]
     room = await mods[0].join(group)
     peer = await ModPeer.connect(server.url, "Peer")
     await peer.join(group)

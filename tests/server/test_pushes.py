@@ -50,7 +50,7 @@ def test_reprs_show_no_key_name_or_ciphertext() -> None:
     member = Member(pseudonym="Salainen", identity_key=KEY, role=Role.PEER)
     pushes = [
         Membership(room="r", epoch=1, event="joined", pseudonym="Salainen", identity_key=KEY,
-                   members=(member,), at=1, sig=b"S" * 64),
+                   role="peer", members=(member,), at=1, sig=b"S" * 64),
         RoomEnvelope(room="r", seq=1, ts=1, sender="Salainen", sender_key=KEY, kind="group",
                      header=b"HEADER", body=b"CIPHERTEXT"),
         DirectEnvelope(envelope=QueuedEnvelope(id="a" * 32, ts=1, sender="Salainen",

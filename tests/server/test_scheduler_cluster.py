@@ -3,13 +3,13 @@ closing a room removes members connected to the other instance too."""
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from server.clock import FakeClock
 from tests.fixtures.server import LiveServerFactory
 from tests.server.harness import Peer, envelope
+from tests.server.mod_harness import connect_staff
 
 HEL = ZoneInfo("Europe/Helsinki")
 
@@ -21,14 +21,9 @@ def helsinki(h: int, m: int = 0) -> float:
 async def test_transitions_once_across_instances(live_server_factory: LiveServerFactory,
                                                  redis_url: str) -> None:
     clock = FakeClock(helsinki(18, 50))
-    mod = Peer()
-    keys = frozenset({base64.b64encode(mod.identity_key).decode()})
-    a = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url,
-                                  moderator_keys=keys)
-    b = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url,
-                                  moderator_keys=keys)
-    await mod.sio.connect(a.url, transports=["websocket"])
-    assert (await mod.authenticate("Kuusi Valvoo"))["role"] == "moderator"
+    a = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url)
+    b = await live_server_factory(clock=clock, run_scheduler=False, redis_url=redis_url)
+    mod = await connect_staff(a, "Kuusi Valvoo")
     peer = await Peer.connect(b.url, "Vertainen B")
     try:
         joined = await mod.call("group.join", {"group_id": "nightly"})

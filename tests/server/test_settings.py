@@ -25,13 +25,13 @@ def test_full_file(tmp_path: Path) -> None:
     path.write_text(
         '[server]\nhost = "0.0.0.0"\nport = 9000\ndata_dir = "d"\ngroups_file = "g.toml"\n'
         '[identity]\npseudonym_window_days = 10\nreserved_names = ["Liisa"]\n'
-        'moderator_keys = ["AAAA"]\n[inbox]\nttl_days = 3\nmax_per_recipient = 9\n'
+        '[inbox]\nttl_days = 3\nmax_per_recipient = 9\n'
         'max_per_sender = 4\n[limits]\nsend_rate_per_second = 50\nsend_burst = 100\n'
         'auth_timeout_seconds = 2.5\nmax_connections_per_key = 3\n', encoding="utf-8")
     s = load_settings(path)
     assert (s.host, s.port, s.data_dir) == ("0.0.0.0", 9000, tmp_path / "d")
     assert [g.id for g in s.groups] == ["x"]
-    assert s.reserved_names == ("Liisa",) and s.moderator_keys == frozenset({"AAAA"})
+    assert s.reserved_names == ("Liisa",) and not hasattr(s, "moderator_keys")
     assert (s.inbox_ttl_seconds, s.inbox_max_per_recipient) == (3 * 86400, 9)
     assert (s.send_rate, s.send_burst, s.pseudonym_window_days) == (50.0, 100.0, 10)
     assert (s.inbox_max_per_sender, s.auth_timeout_seconds, s.max_connections_per_key) == \
@@ -90,3 +90,10 @@ def test_shipped_sign_in_costs_are_real() -> None:
         frozenset()
     assert parse_settings({"server": {"key_file": "k/server.key"}}, Path("/srv")).key_file == \
         Path("/srv/k/server.key")
+
+
+def test_the_removed_moderator_keys_setting_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[identity]\nmoderator_keys = ["AAAA"]\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="create-staff"):
+        load_settings(path)

@@ -16,13 +16,16 @@ import copy
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from e2ee import (
     Account,
     ControlContent,
+    DeviceIdentity,
     DirectSessions,
+    FrankingOpening,
     GroupKeys,
     PrekeyBundle,
     TextContent,
@@ -31,6 +34,7 @@ from e2ee import (
     make_stamp,
     pad,
     safety_number,
+    seal_report,
     sign_membership,
 )
 from e2ee import primitives as p
@@ -46,6 +50,7 @@ from e2ee.session import Session
 from e2ee.x3dh import associated_data, shared_secret
 
 OUT = Path(__file__).resolve().parent
+h = bytes.fromhex
 ROOM = "ilta-ryhma/2026-11-26"
 SERVER_SEED = bytes(range(32))
 STAMP_KEY = hashlib.sha256(b"iltapiiri test relay franking key").digest()
@@ -246,6 +251,36 @@ def franking_vectors() -> dict[str, Any]:
     }
 
 
+def report_vectors() -> dict[str, Any]:
+    """A franked message's opening sealed to one moderator (e2ee/reports.py), and the cases a
+    moderator must refuse: the same box under another commitment, and an altered text."""
+    rng = SeededRng(b"iltapiiri/vectors/report")
+    moderator = DeviceIdentity(hashlib.sha256(b"moderator seed").digest(),
+                               hashlib.sha256(b"moderator dh").digest())
+    fv = franking_vectors()
+    opening = FrankingOpening(
+        text=fv["text"], franking_key=h(fv["franking_key"]), commitment=h(fv["commitment"]),
+        context=ROOM, sender_key=h(fv["sender_key"]), message_ref=h(fv["message_ref"]),
+        room=ROOM, ts=fv["ts"], stamp=h(fv["stamp"]))
+    note = "Uhkaili toista."
+    sealed = seal_report(opening, note, to=moderator.identity_key, dh_key=moderator.dh_key,
+                         rng=rng)
+    altered = replace(opening, text=fv["text"] + "!")
+    return {
+        "rng_seed": "iltapiiri/vectors/report",
+        "description": "rng draws: the ephemeral X25519 private key (32)",
+        "moderator_signing_seed": hx(moderator.signing_seed),
+        "moderator_dh_private": hx(moderator.dh_private),
+        "moderator_identity_key": hx(moderator.identity_key), "moderator_dh_key": hx(moderator.dh_key),
+        "room": ROOM, "commitment": fv["commitment"], "sender_key": fv["sender_key"],
+        "ts": fv["ts"], "note": note, "opening": hx(opening.to_bytes()),
+        "sealed": sealed.to_wire(),
+        "altered_opening": hx(altered.to_bytes()),
+        "altered_sealed": seal_report(altered, note, to=moderator.identity_key,
+                                      dh_key=moderator.dh_key, rng=rng).to_wire(),
+    }
+
+
 def safety_vectors() -> dict[str, Any]:
     a = hashlib.sha256(b"identity a").digest()
     b = hashlib.sha256(b"identity b").digest()
@@ -268,15 +303,26 @@ def padding_vectors() -> dict[str, Any]:
 
 def membership_vectors() -> dict[str, Any]:
     keys = [hashlib.sha256(bytes([i])).digest() for i in range(3)]
+    # v2: roles are signed. m0 is a moderator; the same event with m0 claiming "peer" (or m1
+    # claiming "moderator") must fail, so a badge can only come from the server's signature.
+    roles = ["moderator", "peer"]
     ev = {"room": ROOM, "epoch": 4, "event": "removed", "pseudonym": "Kettu",
-          "identity_key": b64e(keys[2]),
-          "members": [{"pseudonym": f"m{i}", "identity_key": b64e(k), "role": "member"}
+          "identity_key": b64e(keys[2]), "role": "peer",
+          "members": [{"pseudonym": f"m{i}", "identity_key": b64e(k), "role": roles[i]}
                       for i, k in enumerate(keys[:2])],
           "at": TS0 + 9}
-    sig = sign_membership(SERVER_SEED, ROOM, 4, "removed", keys[2], keys[:2], TS0 + 9)
+    listed = list(zip(keys[:2], roles, strict=True))
+    sig = sign_membership(SERVER_SEED, ROOM, 4, "removed", keys[2], "peer", listed, TS0 + 9)
+    text = membership_message(ROOM, 4, "removed", keys[2], "peer", listed, TS0 + 9).decode()
+    forged = {**ev, "sig": b64e(sig),
+              "members": [{**ev["members"][0], "role": "peer"},  # type: ignore[index]
+                          {**ev["members"][1], "role": "moderator"}]}  # type: ignore[index]
     return {"server_seed": hx(SERVER_SEED), "server_key": hx(p.ed25519_public(SERVER_SEED)),
-            "signed_text": membership_message(ROOM, 4, "removed", keys[2], keys[:2], TS0 + 9).decode(),
-            "event": {**ev, "sig": b64e(sig)}}
+            "signed_text": text, "event": {**ev, "sig": b64e(sig)},
+            "forged_roles": {"why": "the roles of m0 and m1 swapped under the same signature",
+                             "event": forged},
+            "forged_subject_role": {"why": "the subject claims moderator under the same signature",
+                                    "event": {**ev, "sig": b64e(sig), "role": "moderator"}}}
 
 
 def pow_vectors() -> dict[str, Any]:
@@ -300,6 +346,7 @@ def generate() -> dict[str, str]:
         "iltapiiri_direct.json": direct_vectors(),
         "iltapiiri_group.json": group_vectors(),
         "iltapiiri_franking.json": franking_vectors(),
+        "iltapiiri_report.json": report_vectors(),
         "iltapiiri_safety.json": safety_vectors(),
         "iltapiiri_padding.json": padding_vectors(),
         "iltapiiri_membership.json": membership_vectors(),

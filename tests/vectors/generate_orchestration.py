@@ -48,12 +48,14 @@ class Scene:
     def _event(self, epoch: int, event: str, who: str | None, members: list[str]) -> dict[str, Any]:
         subject = self.ids[who].identity_key if who else b""
         keys = [self.ids[n].identity_key for n in members]
-        sig = sign_membership(SERVER_SEED, ROOM, epoch, event, subject, keys, self.now)
+        role = "peer" if who else ""
+        sig = sign_membership(SERVER_SEED, ROOM, epoch, event, subject, role,
+                              [(k, "peer") for k in keys], self.now)
         return {
             "room": ROOM, "epoch": epoch, "event": event, "pseudonym": who or "",
-            "identity_key": b64e(subject) if who else "", "at": self.now,
+            "identity_key": b64e(subject) if who else "", "role": role, "at": self.now,
             "members": [{"pseudonym": n, "identity_key": b64e(self.ids[n].identity_key),
-                         "role": "member"} for n in members],
+                         "role": "peer"} for n in members],
             "sig": b64e(sig),
         }
 

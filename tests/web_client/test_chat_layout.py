@@ -9,6 +9,8 @@ import base64
 
 import pytest
 
+from client import StaffClient
+from tests.server.mod_harness import STAFF_PASSWORD, staff_token
 from tests.web_client.conftest import OpenPeer, Peer
 
 READY = "() => window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready"
@@ -133,6 +135,14 @@ async def test_a_hebrew_or_arabic_message_reads_right_to_left(live_server, open_
     await bob.context.close()
 
 
+FORGED_ROLES = """async () => {
+  const s = window.iltapiiri; const id = [...s.session.rooms.keys()][0]; const room = s.rooms.get(id);
+  const members = room.members.map((m) => ({ ...m, role: 'moderator' }));
+  await s.rooms.onMembership({ room: id, epoch: room.epoch + 1, event: 'joined',
+    pseudonym: members[0].pseudonym, identity_key: members[0].identity_key, role: 'moderator',
+    members, at: Date.now(), sig: btoa(String.fromCharCode(...new Uint8Array(64))) });
+}"""
+
 KEY = """async () => {
   const { createIdentity } = await import('/js/identity/store.js');
   const id = await createIdentity();
@@ -142,24 +152,17 @@ KEY = """async () => {
 
 async def test_the_moderator_badge_comes_from_the_servers_member_list(
         live_server, open_peer: OpenPeer) -> None:
-    """A moderator named in the server's `moderator_keys` is marked in the member list and by
-    their messages; a peer calling themself a moderator is not."""
-    mod = await open_peer(live_server.url)
-    await mod.page.wait_for_selector("section.welcome")
-    key = await mod.page.evaluate(KEY)
-    assert base64.b64decode(key)
-    services = live_server.services
-    services.settings = services.settings.with_overrides(moderator_keys=frozenset({key}))
-    await mod.page.reload()
-    await mod.sign_in("Olli Iltala")
+    """A staff moderator (a real account, signed in on the socket with its cookie) is marked in
+    the member list and by their messages, because the signed membership says so; a peer is
+    not, and a push whose roles are not signed leaves no badge at all."""
+    await staff_token(live_server, "Olli Iltala")
     peer = await open_peer(live_server.url, locale="fi-FI")
     await peer.sign_in("Veera")
-    await mod.join_open_group()
     await peer.join_open_group()
-    await mod.page.wait_for_function(READY)
     await peer.page.wait_for_function(READY)
-    await mod.page.fill("textarea[name=message]", "tervetuloa kaikille")
-    await mod.page.press("textarea[name=message]", "Enter")
+    staff = await StaffClient.login(live_server.url, "Olli Iltala", STAFF_PASSWORD)
+    group = await staff.join_group("open")
+    await group.send("tervetuloa kaikille")
     page = peer.page
     await page.wait_for_selector("li.msg.theirs >> text=tervetuloa kaikille", timeout=15000)
     assert await page.inner_text("li.msg.theirs .badge-moderator") == "ohjaaja"
@@ -169,5 +172,12 @@ async def test_the_moderator_badge_comes_from_the_servers_member_list(
     peer_row = next(r for r in rows if "Veera" in r)
     assert "ohjaaja" in mod_row and "ohjaaja" not in peer_row, rows
     assert await page.locator(".members .badge-moderator").count() == 1
-    await mod.context.close()
+    # A membership push whose roles are not the server's signed word (Veera "moderator",
+    # signature of nobody): the list takes the names, and no badge survives (protocol v2).
+    await page.evaluate(FORGED_ROLES)
+    await page.wait_for_function(
+        "() => document.querySelectorAll('.members .badge-moderator').length === 0")
+    rows = await page.locator(".members li").all_inner_texts()
+    assert any("Veera" in r for r in rows) and not any("ohjaaja" in r for r in rows), rows
+    await staff.close()
     await peer.context.close()

@@ -34,6 +34,8 @@ async def test_every_vector_file_replays_in_chromium(live_server, open_peer: Ope
     # Every file ran, and every case of the case-list files ran.
     assert all(per_file[name] for name in files), [n for n in files if not per_file[n]]
     assert len(per_file["wycheproof_ed25519_subset.json"]) == len(files["wycheproof_ed25519_subset.json"]["tests"])
+    # The sealed report: seal byte for byte, open, verdicts (true, altered, unstamped), refusals.
+    assert len(per_file["iltapiiri_report.json"]) == 9
     direct = files["iltapiiri_direct.json"]
     sends = [r for r in per_file["iltapiiri_direct.json"] if r["name"].endswith("kind/header/body/commitment")]
     assert len(sends) == len(direct["messages"])
@@ -204,9 +206,9 @@ ORCHESTRATION = """async () => {
   const signed = async (event, who) => {
     epoch += 1;
     const m = { room, epoch, event, pseudonym: who || '', identity_key: who ? b64e(peers[who].signer.publicKey) : '',
-      members: members.map(member), at: 5000 + epoch };
+      role: who ? 'peer' : '', members: members.map(member), at: 5000 + epoch };
     const text = membershipMessage(room, epoch, event, who ? peers[who].signer.publicKey : new Uint8Array(0),
-      members.map((n) => peers[n].signer.publicKey), m.at);
+      m.role, members.map((n) => ({ identityKey: peers[n].signer.publicKey, role: 'peer' })), m.at);
     m.sig = b64e(await keys.ed25519Sign(server.priv, text));
     return m;
   };

@@ -38,12 +38,13 @@ SETUP = """async (room) => {
   await engine.load(people.me);
   engine.serverKey = server.pub;
   const sign = async (epoch, event, who, members) => {
-    const memberKeys = members.map((n) => people[n].publicKey);
+    const listed = members.map((n) => ({ identityKey: people[n].publicKey, role: 'peer' }));
     const subject = who ? people[who].publicKey : new Uint8Array(0);
+    const role = who ? 'peer' : '';
     const at = clock;
-    const sig = await keys.ed25519Sign(server.priv, membershipMessage(room, epoch, event, subject, memberKeys, at));
-    return { room, epoch, event, pseudonym: who || '', identity_key: who ? b64e(subject) : '', at,
-      members: members.map((n) => ({ pseudonym: n, identity_key: b64e(people[n].publicKey), role: 'member' })), sig: b64e(sig) };
+    const sig = await keys.ed25519Sign(server.priv, membershipMessage(room, epoch, event, subject, role, listed, at));
+    return { room, epoch, event, pseudonym: who || '', identity_key: who ? b64e(subject) : '', role, at,
+      members: members.map((n) => ({ pseudonym: n, identity_key: b64e(people[n].publicKey), role: 'peer' })), sig: b64e(sig) };
   };
   const senders = {};
   const keyOf = async (name, epoch) => {

@@ -19,7 +19,7 @@ async def test_requests_acks_and_errors_against_the_relay(live_server, open_peer
     page = peer.page
     assert await page.evaluate(CONNECT, {"timeoutMs": 1500})
     hello = await page.evaluate("window.__s.request('hello', {})")
-    assert hello["ok"] is True and hello["protocol"] == 1
+    assert hello["ok"] is True and hello["protocol"] == 2
     assert len(hello["challenge"]) == 44  # 32 bytes, padded base64
     # ok:false rejects with the stable code and the human message.
     err = await page.evaluate("window.__s.request('groups.list', {}).then(() => null, (e) => e)")

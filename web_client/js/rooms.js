@@ -6,6 +6,8 @@
  * a closed room stays (marked closed) for its goodbye until the person leaves it (forget).
  */
 
+import { b64decode } from './crypto/primitives.js';
+import { verifiedMembers } from './e2ee/membership.js';
 import { loadList } from './local.js';
 
 export const MAX_MESSAGES_KEPT = 500; // per room, in memory
@@ -24,8 +26,8 @@ export class Rooms extends EventTarget {
     session.on('room.membership', (m) => this.onMembership(m));
     // After a reconnect the member list may have changed while we were away.
     session.on('rejoined', (reply) => this.update(reply.room, (r) => {
-      r.members = reply.members || r.members;
       r.epoch = reply.epoch;
+      this.showMembers(r, reply.membership, reply.members || r.members);
     }, 'refresh'));
     session.on('group.closing', (d) => this.update(d.room, (r) => {
       r.closing = true;
@@ -35,6 +37,23 @@ export class Rooms extends EventTarget {
       r.closed = true;
       r.closedReason = d.reason;
     }, 'closed'));
+  }
+
+  /**
+   * Set the member list the views draw: at once with every role shown as a peer, then with the
+   * roles the server's membership signature covers (docs/protocol.md, "Membership" v2), so a
+   * moderator badge never comes from an unsigned field. A newer epoch wins if two overlap.
+   */
+  showMembers(room, membership, listed) {
+    const members = listed || (membership && membership.members) || [];
+    room.members = members.map((m) => ({ ...m, role: 'peer' }));
+    const epoch = room.epoch;
+    const key = this.session.auth && this.session.auth.serverKey;
+    verifiedMembers(key ? b64decode(key) : null, membership, members).then((verified) => {
+      if (room.epoch !== epoch) return;
+      room.members = verified;
+      this.fire('members', room);
+    });
   }
 
   fire(type, room) {
@@ -52,8 +71,8 @@ export class Rooms extends EventTarget {
     const existing = this.byRoom.get(reply.room);
     const room = existing || { room: reply.room, messages: [], closing: false, closed: false };
     room.group = reply.group;
-    room.members = reply.members || [];
     room.epoch = reply.epoch;
+    this.showMembers(room, reply.membership, reply.members || []);
     room.closesAt = reply.group && reply.group.ends_at;
     room.closed = false;
     this.byRoom.set(reply.room, room);
@@ -131,8 +150,8 @@ export class Rooms extends EventTarget {
   async onMembership(m) {
     const room = this.byRoom.get(m.room);
     if (!room) return;
-    room.members = m.members || room.members;
     room.epoch = m.epoch;
+    this.showMembers(room, m, m.members || room.members);
     await this.messaging.membershipChanged(m);
     if (m.event === 'joined' || m.event === 'left' || m.event === 'removed') {
       this.add(room, { id: `m-${m.epoch}`, system: m.event, sender: m.pseudonym, ts: typeof m.at === 'number' ? m.at : Date.parse(m.at) });

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS staff_sessions (
     token_hash TEXT PRIMARY KEY, folded TEXT NOT NULL, role TEXT NOT NULL,
     created_at REAL NOT NULL, last_seen REAL NOT NULL, expires_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS staff_sessions_folded ON staff_sessions (folded);
+CREATE TABLE IF NOT EXISTS staff_keys (
+    folded TEXT PRIMARY KEY, identity_key BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS staff_invites (
     code_hash TEXT PRIMARY KEY, role TEXT NOT NULL, created_at REAL NOT NULL,
     expires_at REAL NOT NULL);
@@ -80,6 +82,20 @@ class EmbeddedStaffStore:
         """See StaffStore."""
         return self._db.execute("SELECT 1 FROM staff_accounts WHERE folded = ?",
                                 (folded,)).fetchone() is not None
+
+    async def bind_key(self, folded: str, identity_key: bytes) -> bytes | None:
+        """See StaffStore."""
+        with self._db:  # one transaction: read the old key and write the new one together
+            row = self._db.execute("SELECT identity_key FROM staff_keys WHERE folded = ?",
+                                   (folded,)).fetchone()
+            self._db.execute("INSERT OR REPLACE INTO staff_keys VALUES (?, ?)",
+                             (folded, identity_key))
+        return None if row is None else bytes(row[0])
+
+    async def bound_keys(self) -> dict[str, bytes]:
+        """See StaffStore."""
+        return {r[0]: bytes(r[1]) for r in
+                self._db.execute("SELECT folded, identity_key FROM staff_keys ORDER BY folded")}
 
     async def set_disabled(self, folded: str, disabled: bool) -> bool:
         """See StaffStore."""

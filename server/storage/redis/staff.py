@@ -11,6 +11,7 @@ Key layout (prefix `ilp:staff:`); durable only with the append-only file on (dep
     sessexp              zset     token hash scored by expires_at (for `sweep`)
     inv:<code hash>      string   JSON {role, created_at, expires_at}   (taken with GETDEL)
     invexp               zset     code hash scored by expires_at (for `sweep`)
+    keys                 hash     folded -> bound identity key (b64), set with HSET's old value
 
 Session and invitation keys also carry a Redis TTL of their lifetime plus a margin, so nothing
 outlives its use even if no sweep runs; the handler's clock decides expiry. Every step that
@@ -102,6 +103,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 return gone
 """
 
+_BIND = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return old
+"""
+
 
 def _account(folded: str, d: dict[str, str]) -> StaffAccount:
     return StaffAccount(folded=folded, username=d["username"], role=d["role"],
@@ -133,6 +140,7 @@ class RedisStaffStore:
         self._session_delete = self._r.register_script(_SESSION_DELETE)
         self._revoke = self._r.register_script(_REVOKE)
         self._sweep = self._r.register_script(_SWEEP)
+        self._bind = self._r.register_script(_BIND)
 
     def __repr__(self) -> str:
         return "RedisStaffStore()"
@@ -168,6 +176,17 @@ class RedisStaffStore:
     async def is_staff_name(self, folded: str) -> bool:
         """See StaffStore."""
         return bool(await self._r.exists(f"{PREFIX}acct:{folded}"))
+
+    async def bind_key(self, folded: str, identity_key: bytes) -> bytes | None:
+        """See StaffStore."""
+        old = await self._bind(keys=[f"{PREFIX}keys"],
+                               args=[folded, base64.b64encode(identity_key).decode()])
+        return None if not old else base64.b64decode(old)
+
+    async def bound_keys(self) -> dict[str, bytes]:
+        """See StaffStore."""
+        raw = await self._r.hgetall(f"{PREFIX}keys")
+        return {f: base64.b64decode(k) for f, k in sorted(raw.items())}
 
     async def _update(self, folded: str, **fields: str) -> bool:
         flat = [x for pair in fields.items() for x in pair]

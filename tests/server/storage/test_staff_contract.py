@@ -142,3 +142,18 @@ async def test_sweep_drops_what_has_expired(store: StaffStore) -> None:
     assert await store.session_get("new") is not None
     assert await store.invite_take("i1", 100.0) is None
     assert await store.revoke_sessions("llsak") == 1  # only "new" was left to revoke
+
+
+async def test_an_account_binds_one_identity_key_and_names_the_one_it_replaces(
+        open_store: Callable[[], StaffStore]) -> None:
+    store = open_store()
+    assert await store.bind_key("llsak", b"\x01" * 32) is None
+    assert await store.bind_key("llsak", b"\x01" * 32) == b"\x01" * 32
+    assert await store.bind_key("llsak", b"\x02" * 32) == b"\x01" * 32
+    assert await store.bind_key("olli", b"\x03" * 32) is None
+    await store.close()
+    again = open_store()  # durable across a restart
+    try:
+        assert await again.bound_keys() == {"llsak": b"\x02" * 32, "olli": b"\x03" * 32}
+    finally:
+        await again.close()

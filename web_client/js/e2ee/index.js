@@ -18,7 +18,9 @@
 import { sealDeviceSecret, unsealDeviceSecret } from '../identity/store.js';
 import { E2eeError } from './bytes.js';
 import { Engine } from './engine.js';
-import { useKeySealer } from './keys.js';
+import { dhKeyMessage } from './identity.js';
+import { ed25519Verify, useKeySealer } from './keys.js';
+import { openModReport, sendReport } from './reports.js';
 import { safetyNumber } from './safety.js';
 import { IdbStore } from './store.js';
 import { LOCK_NAME } from '../tabs.js';
@@ -174,6 +176,21 @@ class WebE2ee {
   async openDirectEnvelope(envelope) {
     if (!this.ready) return null;
     return this.engine.openDirect(envelope);
+  }
+
+  /** Report a received room message to the moderators (its franking opening, sealed). */
+  reportMessage(record, reason, note = '') {
+    if (!this.ready) throw new E2eeError('report_not_ready', 'encryption is not ready');
+    const f = record && record.franking;
+    if (!f || !f.opening || typeof f.seq !== 'number') throw new E2eeError('not_reportable', 'this message carries no franking opening');
+    return sendReport(this.engine.relay, f.opening, f.seq, reason, { note, rng: this.engine.rng,
+      verifyDhKey: (identityKey, dhKey, dhSig) => ed25519Verify(identityKey, dhSig, dhKeyMessage(dhKey)) });
+  }
+
+  /** A `mod.report` push sealed to me: {verified, text, sender, ts, ...} (the console's). */
+  openModReport(push) {
+    const { account } = this.engine;
+    return openModReport({ identityKey: account.identityKey, dhKey: account.dh.pub, dhPriv: account.dh.priv }, push);
   }
 
   async onMembership(membership) {

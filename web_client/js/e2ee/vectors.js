@@ -20,8 +20,9 @@ import {
   aeadDecrypt, aeadEncrypt, ed25519FromSeed, ed25519Sign, ed25519Verify, hkdf, hmac, seededRng,
   x25519, x25519FromRaw,
 } from './keys.js';
-import { membershipFromWire, membershipMessage, verifyMembership } from './membership.js';
+import { membershipFromWire, membershipMessage, verifiedMembers, verifyMembership } from './membership.js';
 import { messageAeadKey } from './ratchet.js';
+import { openingFromBytes, openingToBytes, openReport, sealReport, verdict } from './reports.js';
 import { formatSafetyNumber, fingerprintDigits, safetyNumber } from './safety.js';
 import { DirectSessions } from './session.js';
 import { replayOrchestration } from './vectors-orchestration.js';
@@ -251,6 +252,29 @@ const RUNNERS = {
     ];
   },
 
+  async iltapiiri_report(doc) {
+    const opening = openingFromBytes(h(doc.opening));
+    const mod = await x25519FromRaw(h(doc.moderator_dh_private));
+    const to = h(doc.moderator_identity_key);
+    const sealed = await sealReport(opening, doc.note, { to, dhKey: mod.pub, rng: seededRng(doc.rng_seed) });
+    const me = { identityKey: to, dhKey: mod.pub, dhPriv: mod.priv };
+    const fields = { room: doc.room, commitment: h(doc.commitment), senderKey: h(doc.sender_key), ts: doc.ts, stamped: true };
+    const opened = await openReport(me, doc.sealed, doc.room, h(doc.commitment));
+    const altered = await openReport(me, doc.altered_sealed, doc.room, h(doc.commitment));
+    const other = await x25519FromRaw(new Uint8Array(32).fill(7));
+    return [
+      ['opening bytes round trip', same(openingToBytes(opening), h(doc.opening))],
+      ['moderator dh key', same(mod.pub, h(doc.moderator_dh_key))],
+      ['sealed byte for byte', sealed.eph === doc.sealed.eph && sealed.box === doc.sealed.box && sealed.to === doc.sealed.to],
+      ['opens with its note', opened.note === doc.note && opened.opening.text === opening.text],
+      ['true message verified', await verdict(opened, fields)],
+      ['altered text not verified', !(await verdict(altered, fields))],
+      ['unstamped not verified', !(await verdict(opened, { ...fields, stamped: false }))],
+      ['other commitment refused', (await code(() => openReport(me, doc.sealed, doc.room, new Uint8Array(32)))) === 'decrypt_failed'],
+      ['other moderator refused', (await code(() => openReport({ ...me, dhKey: other.pub, dhPriv: other.priv }, doc.sealed, doc.room, h(doc.commitment)))) === 'decrypt_failed'],
+    ];
+  },
+
   async iltapiiri_safety(doc) {
     const n = await safetyNumber(h(doc.key_b), h(doc.key_a));
     return [
@@ -274,13 +298,18 @@ const RUNNERS = {
   async iltapiiri_membership(doc) {
     const server = await ed25519FromSeed(h(doc.server_seed));
     const ev = membershipFromWire(doc.event);
-    const text = new TextDecoder().decode(membershipMessage(ev.room, ev.epoch, ev.event, ev.identityKey, ev.members.map((m) => m.identityKey), ev.at));
+    const text = new TextDecoder().decode(membershipMessage(ev.room, ev.epoch, ev.event, ev.identityKey, ev.role, ev.members, ev.at));
     return [
       ['server key', same(server.pub, h(doc.server_key))],
       ['signed text', text === doc.signed_text],
       ['verifies', (await code(() => verifyMembership(server.pub, doc.event))) === 'ok'],
       ['tampered epoch refused', (await code(() => verifyMembership(server.pub, { ...doc.event, epoch: doc.event.epoch + 1 }))) === 'bad_signature'],
       ['tampered member list refused', (await code(() => verifyMembership(server.pub, { ...doc.event, members: doc.event.members.slice(1) }))) === 'bad_signature'],
+      ['signed roles', ev.members.map((m) => m.role).join(',') === 'moderator,peer'],
+      ['swapped roles refused', (await code(() => verifyMembership(server.pub, doc.forged_roles.event))) === 'bad_signature'],
+      ['subject role refused', (await code(() => verifyMembership(server.pub, doc.forged_subject_role.event))) === 'bad_signature'],
+      ['badge only when signed', (await verifiedMembers(server.pub, doc.forged_roles.event)).every((m) => m.role === 'peer')
+        && (await verifiedMembers(server.pub, doc.event)).map((m) => m.role).join(',') === 'moderator,peer'],
     ];
   },
 

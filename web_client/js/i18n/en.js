@@ -144,6 +144,7 @@ export default {
   'report.other': 'Something else',
   'report.send': 'Send report',
   'report.sent': 'Thank you. The moderators have your report.',
+  'report.no_moderators': 'No moderator can receive a report right now. You can mute this person meanwhile.',
   'report.not_ready': 'Reports cannot be sent from here yet. You can mute this person meanwhile.',
   'report.muted': 'You will not see messages from {name} any more.',
 

@@ -144,6 +144,7 @@ export default {
   'report.other': 'Jotain muuta',
   'report.send': 'Lähetä ilmoitus',
   'report.sent': 'Kiitos. Ohjaajat saivat ilmoituksesi.',
+  'report.no_moderators': 'Yksikään ohjaaja ei voi juuri nyt vastaanottaa ilmoitusta. Voit sillä välin mykistää tämän käyttäjän.',
   'report.not_ready': 'Ilmoituksia ei voi vielä lähettää täältä. Voit sillä välin mykistää tämän käyttäjän.',
   'report.muted': 'Et enää näe käyttäjän {name} viestejä.',
 

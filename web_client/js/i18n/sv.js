@@ -144,6 +144,7 @@ export default {
   'report.other': 'Något annat',
   'report.send': 'Skicka anmälan',
   'report.sent': 'Tack. Moderatorerna har fått din anmälan.',
+  'report.no_moderators': 'Ingen moderator kan ta emot en anmälan just nu. Du kan tysta personen så länge.',
   'report.not_ready': 'Anmälningar kan inte skickas härifrån än. Du kan tysta personen så länge.',
   'report.muted': 'Du ser inte längre meddelanden från {name}.',
 

@@ -12,6 +12,8 @@ import { solvePow } from '../e2ee/pow.js';
 export { authMessage };
 export const CHALLENGE_BYTES = 32;
 const SERVER_KEY_BYTES = 32;
+/** The wire protocol this client speaks (v2: membership signatures cover roles). */
+export const WIRE_PROTOCOL = 2;
 
 /**
  * hello + auth on a connected socket. Resolves {pseudonym, user_id, role, server_key, limits};
@@ -19,6 +21,7 @@ const SERVER_KEY_BYTES = 32;
  */
 export async function authenticate(socket, identity, pseudonym) {
   const hello = await socket.request('hello', {});
+  if (hello.protocol !== WIRE_PROTOCOL) throw { code: 'unsupported_protocol', message: `server speaks v${hello.protocol}` };
   const challenge = b64decode(hello.challenge);
   if (challenge.length !== CHALLENGE_BYTES) throw { code: 'bad_reply', message: 'bad challenge' };
   const serverKey = b64decode(hello.server_key);

@@ -1,8 +1,9 @@
 /**
  * Report a message to the moderators. The franking data (commitment, relay stamp, and the
  * opening the e2ee port returns) travels with every displayed message, so the report can prove
- * what was said without the server ever reading the chat. The report channel itself arrives
- * with the moderation work; until then the dialog says so and offers muting.
+ * what was said without the server ever reading the chat: the e2ee port seals it to each
+ * moderator who can read reports of the room (js/e2ee/reports.js). When nobody can, the dialog
+ * says so and offers muting.
  */
 
 import { h } from '../dom.js';
@@ -25,7 +26,7 @@ export function openReport(ctx, message) {
       await ctx.messaging.reportMessage(message, reason);
       status.textContent = t('report.sent');
     } catch (err) {
-      status.textContent = t('report.not_ready');
+      status.textContent = t(err && err.code === 'no_moderators' ? 'report.no_moderators' : 'report.not_ready');
     }
   };
   dialog.append(h('form', { class: 'stack', onsubmit: submit },
