@@ -29,7 +29,7 @@ from client.chats import DirectChat, Group, Listener, Listeners
 from client.clock import Clock, Rng, system_clock, system_rng
 from client.directs import Directs
 from client.engine import Engine
-from client.errors import UNKNOWN_USER, ClientError
+from client.errors import DISCONNECTED, UNKNOWN_USER, ClientError
 from client.groups import Groups
 from client.inbox import Inbox
 from client.keystore import Keystore
@@ -39,6 +39,7 @@ from client.session import Session
 from client.signin import sign_in
 from client.wire import GroupInfo
 from e2ee.content import SenderKeyDistribution
+from e2ee.encoding import b64d, b64e
 from e2ee.reports import OpenedReport, SealedReport
 from e2ee.safety import format_safety_number, safety_number
 
@@ -178,6 +179,21 @@ class PeerClient:
             return
         self._closed = True
         await self._session.close(final=self._save)
+
+    async def erase_identity(self) -> None:
+        """Erase my pseudonym and everything the server holds tied to my identity key (key
+        bundle, prekeys, queued 1:1 messages to and from me, risk history, sanctions but bans),
+        then disconnect and delete the keystore: this client is spent. The server asks for a
+        fresh signature by the identity key (``identity.erase_challenge``, ``identity.erase``)."""
+        server_key = self._groups.keys.server_key
+        if server_key is None:
+            raise ClientError(DISCONNECTED, "sign in before erasing")
+        got = await self._session.request("identity.erase_challenge")
+        signature = self._engine.sign_erase(b64d(str(got["challenge"]), "challenge"), server_key)
+        await self._session.request("identity.erase", {"signature": b64e(signature)})
+        self._closed = True
+        await self._session.close()
+        self._keystore.erase()
 
     async def drop_connection(self) -> None:
         """Cut the socket as a network fault would; the client reconnects by itself."""

@@ -15,6 +15,7 @@ from server.handlers import (
     console,
     counsellor,
     direct,
+    erase,
     keys,
     moderation,
     reports,
@@ -38,4 +39,4 @@ def assemble(*features: Iterable[Event]) -> dict[str, Event]:
 
 ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS,
                          moderation.EVENTS, sanctions.EVENTS, reports.EVENTS, cases.EVENTS,
-                         counsellor.EVENTS, console.EVENTS)
+                         counsellor.EVENTS, console.EVENTS, erase.EVENTS)

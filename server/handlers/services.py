@@ -122,6 +122,8 @@ class Connection:
     staff: str | None = None  # the folded staff username once signed in as staff
     rooms: set[str] = field(default_factory=set)
     released: bool = False  # its authenticated state was undone after the disconnect
+    erase_challenge: bytes | None = None  # single-use, for `identity.erase` (handlers/erase.py)
+    erased: bool = False  # its identity was erased: it serves no event any more
     send_bucket: TokenBucket = field(  # open_connection sizes it from the settings
         default_factory=lambda: TokenBucket(DEFAULTS.send_rate, DEFAULTS.send_burst))
     direct_bucket: TokenBucket = field(

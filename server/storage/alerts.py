@@ -30,6 +30,10 @@ class AlertStore(Protocol):
         """Write an alert (new or changed)."""
         ...
 
+    async def erase(self, pseudonym: str) -> int:
+        """Forget every alert about `pseudonym`, active or not. Returns how many went."""
+        ...
+
     async def active(self) -> list[Alert]:
         """Every active alert, by id (for loads, deadlines and the night's end)."""
         ...

@@ -30,6 +30,11 @@ class FlagStore(Protocol):
         """Every merged-flags record of `pseudonym` in `night` (their risk history)."""
         ...
 
+    async def erase(self, pseudonym: str) -> int:
+        """Forget every flag of `pseudonym`, of every night (a person erasing themselves: their
+        risk history). Returns how many went."""
+        ...
+
     async def drop_room(self, room: str) -> int:
         """Forget the room's flags (its night ended); returns how many were dropped."""
         ...

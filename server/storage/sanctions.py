@@ -33,6 +33,16 @@ class SanctionStore(Protocol):
         """The room's sanctions and the pseudonym's bans, by id (the caller checks time)."""
         ...
 
+    async def bans(self, pseudonym: str) -> list[Sanction]:
+        """The pseudonym's bans, lifted ones too, by id."""
+        ...
+
+    async def erase(self, pseudonym: str, replacement: str) -> int:
+        """Forget the pseudonym's sanctions other than bans and its last sends; re-key its bans
+        under `replacement` (the ban stays, naming no one a peer can be). Returns how many
+        non-ban sanctions went."""
+        ...
+
     async def last_sent(self, room: str, pseudonym: str) -> float | None:
         """When `pseudonym` last sent in `room` (for slow mode)."""
         ...

@@ -81,6 +81,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     # The console (issue 10): the sanctions in force and a debrief are for moderators only.
     "mod.sanctions": (NA, "not_moderator", "not_moderator"),
     "mod.debrief": (NA, "not_moderator", "not_moderator"),
+    # Data rights (issue 15): erasing needs a fresh challenge signed by the key itself, so a
+    # signature replayed or made up by anyone else erases nobody (the victim's name stays).
+    "identity.erase": (NA, "no_challenge", "no_challenge"),
     # Reports (issue 10): a room member learns who can read a report (nobody is on duty here);
     # a box to someone who is not a recipient is refused; outside the room, nothing.
     "report.recipients": (NA, "ok", "not_in_room"),
@@ -158,6 +161,7 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
                          "reason_code": "other"},
         "mod.lift": {"sanction_id": "sa-0000000000000000"},
         "mod.sanctions": {"room": scene.room},
+        "identity.erase": {"signature": b64(bytes(64))},
         "report.recipients": {"room": scene.room},
         "report": {"room": scene.room, "message_id": 1, "sender_key": b64(scene.victim.identity_key),
                    "commitment": b64(os.urandom(32)), "ts": 1, "stamp": b64(os.urandom(32)),

@@ -6,6 +6,7 @@ import sqlite3
 
 from moderation.alerts import Alert
 from server.storage.alerts import from_text, is_active, record_text
+from server.storage.embedded.sqlite_file import forget_wal
 
 
 class EmbeddedAlerts:
@@ -35,6 +36,15 @@ class EmbeddedAlerts:
         self._db.execute("INSERT OR REPLACE INTO mod_alerts VALUES (?, ?, ?, ?, ?)",
                          (alert.id, alert.room, alert.message_id, int(is_active(alert)),
                           record_text(alert)))
+
+    async def erase(self, pseudonym: str) -> int:
+        """See AlertStore (the pseudonym is inside the record, so the rows are read; erasure
+        is rare)."""
+        rows = self._db.execute("SELECT id, record FROM mod_alerts").fetchall()
+        gone = [str(i) for i, rec in rows if from_text(str(rec)).pseudonym == pseudonym]
+        self._db.executemany("DELETE FROM mod_alerts WHERE id = ?", [(i,) for i in gone])
+        forget_wal(self._db)
+        return len(gone)
 
     async def active(self) -> list[Alert]:
         """See AlertStore."""

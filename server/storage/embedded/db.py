@@ -11,6 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from server.storage.embedded.sqlite_file import forget_wal
+
 DB_FILE = "iltapiiri.sqlite3"
 
 _SCHEMA = """
@@ -72,6 +74,10 @@ class Database:
         if "sender" not in columns:  # files from before the per-sender cap
             self.db.execute("ALTER TABLE inbox ADD COLUMN sender BLOB NOT NULL DEFAULT x''")
         self.db.execute("CREATE INDEX IF NOT EXISTS inbox_sender ON inbox (recipient, sender)")
+
+    def forget_wal(self) -> None:
+        """See `server.storage.embedded.sqlite_file.forget_wal`."""
+        forget_wal(self.db)
 
     def one(self, sql: str, args: tuple[object, ...]) -> Any:
         """The first row of a query, or None."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from moderation.flags import MessageFlags
+from server.storage.embedded.sqlite_file import forget_wal
 from server.storage.flags import from_text, record_text
 
 
@@ -34,6 +35,13 @@ class EmbeddedFlags:
         rows = self._db.execute("SELECT record FROM mod_flags WHERE night = ? AND pseudonym = ?",
                                 (night, pseudonym)).fetchall()
         return [from_text(str(r[0])) for r in rows]
+
+    async def erase(self, pseudonym: str) -> int:
+        """See FlagStore (the write-ahead log is emptied, so the old pages go too)."""
+        n = int(self._db.execute("DELETE FROM mod_flags WHERE pseudonym = ?",
+                                 (pseudonym,)).rowcount)
+        forget_wal(self._db)
+        return n
 
     async def drop_room(self, room: str) -> int:
         """See FlagStore."""

@@ -4,8 +4,10 @@ live in memory: they matter for seconds, not across a restart."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 from moderation.sanctions import Sanction
+from server.storage.embedded.sqlite_file import forget_wal
 from server.storage.sanctions import from_text, is_ban, record_text
 
 MAX_LAST_SENT = 100_000
@@ -40,6 +42,34 @@ class EmbeddedSanctions:
             "SELECT record FROM mod_sanctions WHERE room = ? OR (is_ban = 1 AND pseudonym = ?) "
             "ORDER BY id", (room, pseudonym)).fetchall()
         return [from_text(str(r[0])) for r in rows]
+
+    async def bans(self, pseudonym: str) -> list[Sanction]:
+        """See SanctionStore."""
+        rows = self._db.execute(
+            "SELECT record FROM mod_sanctions WHERE pseudonym = ? AND is_ban = 1 ORDER BY id",
+            (pseudonym,)).fetchall()
+        return [from_text(str(r[0])) for r in rows]
+
+    async def erase(self, pseudonym: str, replacement: str) -> int:
+        """See SanctionStore: one transaction, then the write-ahead log is emptied."""
+        db = self._db
+        bans = await self.bans(pseudonym)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            n = int(db.execute("DELETE FROM mod_sanctions WHERE pseudonym = ? AND is_ban = 0",
+                               (pseudonym,)).rowcount)
+            for ban in bans:
+                moved = replace(ban, pseudonym=replacement)
+                db.execute("UPDATE mod_sanctions SET pseudonym = ?, record = ? WHERE id = ?",
+                           (replacement, record_text(moved), ban.id))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        forget_wal(db)
+        for key in [k for k in self._last_sent if k[1] == pseudonym]:
+            del self._last_sent[key]
+        return n
 
     async def last_sent(self, room: str, pseudonym: str) -> float | None:
         """See SanctionStore."""

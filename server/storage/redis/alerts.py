@@ -43,6 +43,24 @@ class RedisAlerts:
                 pipe.hdel(f"{PREFIX}alertmsg:{room}", alert.message_id)
             await pipe.execute()
 
+    async def erase(self, pseudonym: str) -> int:
+        """See AlertStore (a scan over the alerts: erasure is rare)."""
+        r, n = self._r, 0
+        async for key in r.scan_iter(match=f"{PREFIX}alert:*", count=500):
+            value = await r.get(key)
+            if value is None:
+                continue
+            alert = from_text(value)
+            if alert.pseudonym != pseudonym:
+                continue
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.srem(f"{PREFIX}alerts", alert.id)
+                pipe.hdel(f"{PREFIX}alertmsg:{alert.room}", alert.message_id)
+                pipe.delete(key)
+                await pipe.execute()
+            n += 1
+        return n
+
     async def active(self) -> list[Alert]:
         """See AlertStore (an id whose record expired is dropped from the set)."""
         out = []

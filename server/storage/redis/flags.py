@@ -9,7 +9,7 @@ from typing import Any
 from moderation.flags import MessageFlags
 from server.storage.flags import from_text, record_text
 from server.storage.redis.connection import Connection
-from server.storage.redis.moderation_keys import NIGHT_TTL_SECONDS, PREFIX
+from server.storage.redis.moderation_keys import NIGHT_TTL_SECONDS, PREFIX, glob_literal
 
 _DROP_ROOM = """
 local all = redis.call('HGETALL', KEYS[1])
@@ -59,6 +59,18 @@ class RedisFlags:
             if flags is not None:
                 out.append(flags)
         return out
+
+    async def erase(self, pseudonym: str) -> int:
+        """See FlagStore. Found through the person's risk sets of every night (a scan: erasure
+        is rare, and an index of nights by pseudonym would be one more copy of the name)."""
+        r, n = self._r, 0
+        async for risk in r.scan_iter(match=f"{PREFIX}risk:*:{glob_literal(pseudonym)}",
+                                      count=500):
+            for member in await r.smembers(risk):
+                room, _, message_id = member.partition("\n")
+                n += int(await r.hdel(f"{PREFIX}flags:{room}", message_id))
+            await r.delete(risk)
+        return n
 
     async def drop_room(self, room: str) -> int:
         """See FlagStore."""

@@ -25,4 +25,11 @@ a TTL of a few days (a night is over by then); bans and the audit log do not exp
 from __future__ import annotations
 
 PREFIX = "ilp:mod:"
+
+
+def glob_literal(text: str) -> str:
+    """`text` matched literally in a SCAN pattern."""
+    return "".join("\\" + c if c in "\\*?[]" else c for c in text)
+
+
 NIGHT_TTL_SECONDS = 3 * 24 * 3600
