@@ -1,7 +1,9 @@
 """Context cues that speak about the conversation rather than the writer's state: a question
 someone asked the writer and the writer's "no" (``asked`` + ``answer_no``), and support
 addressed to the reader (``addressed``: "if you feel ...", "jos sä ...", "om du ...") in a
-clause that says nothing about the writer (no ``first_person`` cue). docs/detection.md,
+clause that says nothing about the writer (no ``first_person`` cue), and a phrase that is the
+object of someone else's speech verb in its clause (``speech`` + ``speaker``: "people who write
+kys"). docs/detection.md,
 "Context rules". Pure: positions only, never text.
 """
 
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 from moderation.patterns import RawMatch
 
 # Optional cue kinds read here (the engine reads past/recent/reported/joking itself).
-TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person", "quote_source")
+TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person", "quote_source", "speech",
+                  "speaker", "contrast")
 
 
 @dataclass(slots=True)
@@ -26,6 +29,13 @@ class TurnCues:
     addressed: set[int] = field(default_factory=set)  # clauses
     first_person: set[int] = field(default_factory=set)  # clauses
     quote_sources: set[int] = field(default_factory=set)  # sentences
+    # Clause structure of reported speech: (clause, token) of speech verbs (first token), of
+    # third-party subjects and relative pronouns (last token), and of first-person words.
+    speech: list[tuple[int, int]] = field(default_factory=list)
+    subjects: list[tuple[int, int, bool]] = field(default_factory=list)  # (.., .., own)
+    # (clause, token) of reported-speech cues and the tokens of contrast words ("but", "mut")
+    reported_at: list[tuple[int, int]] = field(default_factory=list)
+    contrast: list[int] = field(default_factory=list)
 
     def add(self, kind: str, m: RawMatch, sentence_of: Sequence[int],
             clause_of: Sequence[int]) -> None:
@@ -38,8 +48,15 @@ class TurnCues:
             self.addressed.add(clause_of[m.first])
         elif kind == "quote_source":
             self.quote_sources.add(sentence_of[m.first])
+        elif kind == "speech":
+            self.speech.append((clause_of[m.first], m.first))
+        elif kind == "speaker":
+            self.subjects.append((clause_of[m.last], m.last, False))
+        elif kind == "contrast":
+            self.contrast.append(m.first)
         else:
             self.first_person.add(clause_of[m.first])
+            self.subjects.append((clause_of[m.first], m.first, True))
 
     def answered(self, m: RawMatch, sentence_of: Sequence[int],
                  clause_of: Sequence[int]) -> bool:
@@ -65,3 +82,30 @@ class TurnCues:
     def quoted_from_other(self, m: RawMatch, sentence_of: Sequence[int]) -> bool:
         """The sentence says whose words these are: the reader's or someone else's."""
         return sentence_of[m.first] in self.quote_sources
+
+    def framed(self, m: RawMatch, clause_of: Sequence[int], own_words_ok: bool) -> bool:
+        """The match is the object of a speech verb whose subject is someone else, in its
+        clause: "people who write kys", "se joka sano et tapa ittes", "dem som skriver ta
+        livet av dig". The subject is the nearest subject word before the verb (a third party
+        or relative pronoun, not the writer: "i keep saying kys" stays). Unless
+        ``own_words_ok`` (harassment: "the guy who told me to kys"), no first-person word may
+        stand between the verb and the match ("they said i'd get better but i want to die")."""
+        clause = clause_of[m.first]
+        verb = max((v for k, v in self.speech if k == clause and v < m.first), default=-1)
+        if verb < 0:
+            return False
+        subject = max(((p, own) for k, p, own in self.subjects if k == clause and p < verb),
+                      default=None, key=lambda s: (s[0], s[1]))
+        if subject is None or subject[1]:
+            return False
+        return own_words_ok or not any(
+            own and k == clause and verb < p < m.first for k, p, own in self.subjects)
+
+    def reported_here(self, m: RawMatch, clause_of: Sequence[int]) -> bool:
+        """A reported-speech cue of the match's clause still governs it: not one before it
+        that a contrast word ("but", "mut", "men") stands between ("they said it gets better
+        but i still want to die" is the writer's own)."""
+        clause = clause_of[m.first]
+        return any(k == clause and not (pos < m.first and any(pos < q < m.first
+                                                                for q in self.contrast))
+                   for k, pos in self.reported_at)

@@ -25,9 +25,10 @@ NEGATION_POLARITIES = ("negatable", "negated_form_is_crisis", "fixed")
 CONTEXTS = ("self", "other")
 CUE_KINDS = ("past", "recent", "reported")
 # Optional cue kinds: "joking" (lol, haha, xD, jk: a laugh in the message; see context_effects).
-# "asked", "answer_no", "addressed", "first_person", "quote_source": moderation/context.py.
+# "asked", "answer_no", "addressed", "first_person", "quote_source", "speech", "speaker":
+# moderation/context.py.
 OPTIONAL_CUE_KINDS = ("joking", "asked", "answer_no", "addressed", "first_person",
-                      "quote_source")
+                      "quote_source", "speech", "speaker", "contrast")
 SCOPES = ("message", "sentence", "clause")
 
 
@@ -94,6 +95,8 @@ class Compiled:
     answered_cap: int = 0
     addressed_cap: int = 0
     addressed_categories: frozenset[str] = frozenset()
+    # Categories a speech frame ("people who write ...") can report: never a threat or abuse.
+    framed_categories: frozenset[str] = frozenset()
     model: Model | None = None
 
     def __repr__(self) -> str:
@@ -272,6 +275,8 @@ def compile_data(data: Mapping[str, Any]) -> Compiled:
         addressed_cap=int(effects.get("addressed_caps_at", 0)),
         addressed_categories=frozenset(
             _words(effects.get("addressed_categories", []), "addressed_categories")),
+        framed_categories=frozenset(
+            _words(effects.get("framed_categories", []), "framed_categories")),
         model=_model(data, quantity_min, categories),
     )
 

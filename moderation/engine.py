@@ -60,10 +60,13 @@ class Detector:
     def resolve_language(self, words: Iterable[str], hint: str | None) -> str | None:
         """The language with most marker words; a known hint only breaks a tie (or stands in
         when no marker word occurs). The language picks negation triggers, never entries."""
-        scores = {lang: 0 for lang in self._c.markers}
+        scores = dict.fromkeys(self._c.markers, 0)
+        get = self._marker_langs.get
         for w in words:
-            for lang in self._marker_langs.get(w, ()):
-                scores[lang] += 1
+            langs = get(w)
+            if langs:
+                for lang in langs:
+                    scores[lang] += 1
         best = max(scores.values(), default=0)
         winners = [lang for lang, s in scores.items() if s == best]
         if hint in self._c.markers and (best == 0 or hint in winners):
@@ -73,24 +76,28 @@ class Detector:
         return winners[0]
 
     def _may_match(self, raw: Sequence[tuple[str, int, int]]) -> bool:
-        """False only if the verdict must be 0: no word is the key of a strong pattern, and the
-        modifier entries whose keys occur cannot complete any combination.
+        """False only if the verdict must be 0: no strong pattern has all its (up to two) key
+        elements among the words, and the modifier entries that have them cannot complete any
+        combination.
 
         Three or more one-letter words might be spaced-out letters: then always True.
         """
         c = self._c
         singles = 0
-        modifiers: set[int] = set()
+        slots: set[int] = set()
+        memo = c.matcher.slot_memo
         for word, _, _ in raw:
             if len(word) == 1:
                 singles += 1
                 if singles >= MIN_SPACED_RUN:
                     return True
-            strong, entries = c.matcher.anchor(word, c.tokenizer.forms(word))
-            if strong:
-                return True
-            modifiers |= entries
-        return len(modifiers) >= 2 and self._combination_possible(modifiers)
+            got = memo.get(word)
+            if got is None:
+                got = c.matcher.key_slots(word, c.tokenizer.forms(word))
+            if got:
+                slots |= got
+        strong, modifiers = c.matcher.possible(slots)
+        return strong or (len(modifiers) >= 2 and self._combination_possible(modifiers))
 
     def _combination_possible(self, entries: Iterable[int]) -> bool:
         """Do the tags of these entries cover some combination's needs? (a superset test)"""
@@ -159,13 +166,20 @@ class Detector:
         model = c.model if use_model else None
         norm = normalise(text, c.norm)
         words = c.tokenizer.raw_tokens(norm.text)
-        pii_hint = _PII_HINT.search(norm.text) is not None
-        if prefilter and not pii_hint and not self._may_match(words):
+        # Personal data is found first (a digit or an @ is rare): a line without any takes the
+        # prefilter like every other.
+        pii_hits = (scan(norm.text, c.pii_rules, c.pii_allowlist)
+                    if _PII_HINT.search(norm.text) is not None else [])
+        if prefilter and not pii_hits and not self._may_match(words):
             # Most chat lines: no lexicon pattern can start anywhere. Same verdict, less work.
-            first_forms = (c.tokenizer.forms(w)[0] for w, _, _ in words)
+            forms = c.tokenizer.forms
+            first_forms = [forms(w)[0] for w, _, _ in words]
             nothing = Detection(severity=0, categories=(), matches=(),
                                 language=self.resolve_language(first_forms, lang))
-            if model is None:
+            if model is None or not words or not model.level(
+                    model.risk_raw(norm.text, words, c.tokenizer.forms)):
+                # No spaced letters here (``_may_match``), so the raw words are the tokens:
+                # the model's score without building them; it raises very few such lines.
                 return nothing
             return with_model(model, nothing, norm, c.tokenizer.from_raw(norm.text, words),
                                truncated)
@@ -175,7 +189,7 @@ class Detector:
         # type Swedish in the Finnish interface (issue 13). The language only picks negation
         # triggers ("en" negates in Finnish, is an article in Swedish).
         raw = c.matcher.find(tokens)
-        if not pii_hint and not self._may_score(raw):
+        if not pii_hits and not self._may_score(raw):
             nothing = Detection(severity=0, categories=(), matches=(), language=language)
             return nothing if model is None else with_model(model, nothing, norm, tokens,
                                                              truncated)
@@ -214,6 +228,8 @@ class Detector:
                 # ("chefen sa att …, och jag tänkte att …" is the writer's own thought).
                 unit = clause_of if e.kind == "reported" else sentence_of
                 cue_sentences[e.kind].add(unit[m.first])
+                if e.kind == "reported":
+                    turns.reported_at.append((clause_of[m.first], m.first))
         triggers = self._all_triggers if language is None else self._triggers(language)
         quotes = quoted_ranges(norm.text) if turns.quote_sources or any(
             e.category in c.quoted_categories for _, e in lexical) else []
@@ -243,13 +259,19 @@ class Detector:
             elif sent in cue_sentences["recent"] and e.severity > c.recent_cap:
                 flags.append("recent")  # yesterday's overdose is high, not happening now
                 eff = min(eff, c.recent_cap)
-            reported = clause_of[m.first] in cue_sentences["reported"]
+            quotable = e.category in c.quoted_categories
+            # Reported speech: a cue in the clause, or the phrase is the object of someone
+            # else's speech verb ("people who write kys", "dem som skriver ta livet av dig").
+            reported = (clause_of[m.first] in cue_sentences["reported"]
+                        and turns.reported_here(m, clause_of)) or (
+                bool(turns.speech) and e.category in c.framed_categories
+                and turns.framed(m, clause_of, quotable))
             if e.context == "self" and reported:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
             inside = bool(quotes) and any(
                 a < tokens[m.first].start and tokens[m.last].end <= b for a, b in quotes)
-            if e.category in c.quoted_categories and (reported or inside):
+            if quotable and (reported or inside):
                 # 'someone wrote "kys" to you, that's not ok', "if someone tells you to kill
                 # yourself, report it": quoted or reported to condemn it, not addressed.
                 flags.append("quoted")
@@ -278,7 +300,6 @@ class Detector:
                                         tokens, scopes))
         if joking and c.joking_caps and not any(e.tags & c.joking_unless for _, e in active):
             matches = cap_joking(matches, c.joking_caps)
-        pii_hits = scan(norm.text, c.pii_rules, c.pii_allowlist) if pii_hint else []
         for hit in pii_hits:
             span = norm.original_span(hit.start, hit.end)
             matches.append(Match(rule=hit.rule.id, category=CATEGORY_PERSONAL,

@@ -22,11 +22,11 @@ plus the weights of all feature occurrences (repeats count).
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from moderation.tokenize import Token
+from moderation.tokenize import SENTENCE_BREAKS, Token, leading_number
 
 FNV_OFFSET = 0x811C9DC5
 FNV_PRIME = 16777619
@@ -36,6 +36,7 @@ START = "<s>"
 RISK_HEADS = ("risk2", "risk3")
 _FOLD = str.maketrans("äöå", "aoa")
 _MEMO_MAX = 50_000
+_BREAKS = frozenset(SENTENCE_BREAKS)
 
 
 class ModelError(ValueError):
@@ -141,6 +142,7 @@ class Model:
         self._w3 = self.weights["risk3"]
         # word -> (its hash, risk2 and risk3 sums of its unigram and n-gram weights)
         self._memo: dict[str, tuple[int, int, int]] = {}
+        self._raw_memo: dict[str, tuple[int, int, int]] = {}  # raw spelling -> the same
 
     def __repr__(self) -> str:
         return f"Model(bits={self.bits}, heads={len(self.weights)})"
@@ -171,6 +173,35 @@ class Model:
             s2 += a + w2[pair]
             s3 += b + w3[pair]
             prev = hw
+        return Scores(s2, s3)
+
+    def risk_raw(self, text: str, raw: Sequence[tuple[str, int, int]],
+                 forms: Callable[[str], tuple[str, ...]]) -> Scores:
+        """``risk`` computed from ``Tokenizer.raw_tokens`` output when no spaced letters are
+        joined (the detector's path for lines no rule can match): the same numbers without
+        building tokens. A word's features are memoised by its raw spelling."""
+        s2, s3 = self.bias["risk2"], self.bias["risk3"]
+        m, w2, w3, memo = self.mask, self._w2, self._w3, self._raw_memo
+        start = prev = self._start
+        prev_end = 0
+        for word, a, b in raw:
+            if not _BREAKS.isdisjoint(text[prev_end:a]):
+                prev = start
+            got = memo.get(word)
+            if got is None:
+                number = leading_number(word) if "0" <= word[0] <= "9" else None
+                got = self._word("#q" if number is not None and number >= self.quantity_min
+                                 else "#n" if number is not None
+                                 else forms(word)[0].translate(_FOLD))
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[word] = got
+            hw, x2, x3 = got
+            pair = ((((prev ^ MIX) * FNV_PRIME) & MASK32) ^ hw) & m
+            s2 += x2 + w2[pair]
+            s3 += x3 + w3[pair]
+            prev = hw
+            prev_end = b
         return Scores(s2, s3)
 
     def head_scores(self, tokens: Sequence[Token]) -> dict[str, int]:

@@ -88,7 +88,7 @@ class Matcher:
         common: frozenset[str] = frozenset(),
         strong: frozenset[int] | None = None,
     ):
-        """Index the sequences; ``significant`` entries are those ``may_anchor`` looks for;
+        """Index the sequences; ``significant`` entries are those ``key_slots`` looks for;
         ``strong`` ones (default: all significant) give a verdict alone, the other significant
         ones (modifiers) only in a combination of two or more entries; ``common`` words
         (function words) are never chosen as a sequence's key."""
@@ -96,15 +96,8 @@ class Matcher:
         self._strong = strong
         self._seqs = [_Seq(e, elems) for e, elems in sequences]
         self._significant = significant
-        self._may_memo: dict[str, tuple[bool, frozenset[int]]] = {}
-        self._mod_keys: dict[str, set[int]] = {}
-        self._mod_prefixes: dict[str, set[int]] = {}
-        self._mod_suffixes: dict[str, set[int]] = {}
-        self._mod_numeric: set[int] = set()
-        self._key_words: set[str] = set()
-        self._key_prefixes: set[str] = set()
-        self._key_suffixes: set[str] = set()
-        self._key_numeric = False
+        self._may_memo: dict[str, frozenset[int]] = {}
+        self.slot_memo = self._may_memo  # read directly by the detector's prefilter
         self._quantity_min = quantity_min
         self._exact: dict[str, list[int]] = {}
         self._suffix: dict[str, list[int]] = {}
@@ -182,66 +175,73 @@ class Matcher:
         return self.is_significant_entry(entry) and (self._strong is None or entry in self._strong)
 
     def _build_keys(self) -> None:
-        """Index every significant sequence by its most selective element (its key)."""
-        for seq in self._seqs:
+        """Index every significant sequence by its two most selective elements (its keys; one
+        for a one-token sequence). Every match holds a token accepted by each key, so a message
+        that lacks one of a sequence's keys cannot match it: the prefilter needs both."""
+        self._slot_words: dict[str, list[int]] = {}
+        self._slot_prefixes: dict[str, list[int]] = {}
+        self._slot_suffixes: dict[str, list[int]] = {}
+        self._slot_numeric: list[int] = []
+        self._two_keys: set[int] = set()  # sequences with a second key
+        for sid, seq in enumerate(self._seqs):
             if self._significant is not None and seq.entry not in self._significant:
                 continue
-            specs = [e for e in seq.elems if isinstance(e, TokSpec)]
-            key = max(specs, key=lambda e: _selectivity(e, self._common))
-            if self._strong is not None and seq.entry not in self._strong:
-                # A modifier: remember which entry the key belongs to (see anchor_weight).
+            specs = [(i, e) for i, e in enumerate(seq.elems) if isinstance(e, TokSpec)]
+            specs.sort(key=lambda ie: (-_selectivity(ie[1], self._common), ie[0]))
+            if len(specs) > 1:
+                self._two_keys.add(sid)
+            for slot, (_, key) in enumerate(specs[:2]):
+                code = sid * 2 + slot
                 for w in key.words:
-                    self._mod_keys.setdefault(w, set()).add(seq.entry)
+                    self._slot_words.setdefault(w, []).append(code)
                 for p in key.prefixes:
-                    self._mod_prefixes.setdefault(p, set()).add(seq.entry)
+                    self._slot_prefixes.setdefault(p, []).append(code)
                 for x in key.suffixes:
-                    self._mod_suffixes.setdefault(x, set()).add(seq.entry)
+                    self._slot_suffixes.setdefault(x, []).append(code)
                 if key.num or key.qty:
-                    self._mod_numeric.add(seq.entry)
-                continue
-            self._key_words.update(key.words)
-            self._key_prefixes.update(key.prefixes)
-            self._key_suffixes.update(key.suffixes)
-            self._key_numeric = self._key_numeric or key.num or key.qty
-        self._key_prefix_lengths = sorted({len(p) for p in self._key_prefixes})
-        self._key_suffix_lengths = sorted({len(x) for x in self._key_suffixes})
-        self._mod_prefix_lengths = sorted({len(p) for p in self._mod_prefixes})
-        self._mod_suffix_lengths = sorted({len(x) for x in self._mod_suffixes})
+                    self._slot_numeric.append(code)
+        self._slot_prefix_lengths = sorted({len(p) for p in self._slot_prefixes})
+        self._slot_suffix_lengths = sorted({len(x) for x in self._slot_suffixes})
 
-    def may_anchor(self, word: str, forms: Sequence[str]) -> bool:
-        """Is this word the key element of some strong significant sequence?"""
-        return self.anchor(word, forms)[0]
-
-    def anchor(self, word: str, forms: Sequence[str]) -> tuple[bool, frozenset[int]]:
-        """Whether the word is the key of a strong sequence, and the modifier entries it is the
-        key of. Every match contains its sequence's key word, so a message with no strong key
-        can only score through a combination of modifier entries whose keys it holds.
-        (memoised)"""
+    def key_slots(self, word: str, forms: Sequence[str]) -> frozenset[int]:
+        """The key slots (sequence * 2 + slot) this word's spellings accept (memoised)."""
         got = self._may_memo.get(word)
         if got is None:
-            strong = ("0" <= word[0] <= "9" and self._key_numeric) or any(
-                f in self._key_words
-                or any(f[:k] in self._key_prefixes for k in self._key_prefix_lengths if k <= len(f))
-                or any(f[-k:] in self._key_suffixes for k in self._key_suffix_lengths if k <= len(f))
-                for f in forms
-            )
-            entries: set[int] = set()
-            if not strong:
-                if "0" <= word[0] <= "9":
-                    entries |= self._mod_numeric
-                for f in forms:
-                    entries |= self._mod_keys.get(f, set())
-                    for k in self._mod_prefix_lengths:
-                        if k <= len(f):
-                            entries |= self._mod_prefixes.get(f[:k], set())
-                    for k in self._mod_suffix_lengths:
-                        if k <= len(f):
-                            entries |= self._mod_suffixes.get(f[-k:], set())
-            got = (bool(strong), frozenset(entries))
+            found: set[int] = set()
+            if "0" <= word[0] <= "9":
+                found.update(self._slot_numeric)
+            for f in forms:
+                found.update(self._slot_words.get(f, ()))
+                for k in self._slot_prefix_lengths:
+                    if k > len(f):
+                        break
+                    found.update(self._slot_prefixes.get(f[:k], ()))
+                for k in self._slot_suffix_lengths:
+                    if k > len(f):
+                        break
+                    found.update(self._slot_suffixes.get(f[-k:], ()))
+            got = frozenset(found)
             if len(self._may_memo) >= MEMO_LIMIT:
                 self._may_memo.clear()
             self._may_memo[word] = got
         return got
+
+    def possible(self, slots: set[int] | frozenset[int]) -> tuple[bool, set[int]]:
+        """From the key slots a message's words accept: whether a strong sequence has all its
+        keys, and the modifier entries some sequence of which has all its keys."""
+        modifiers: set[int] = set()
+        two = self._two_keys
+        for code in slots:
+            if code & 1:
+                continue
+            sid = code >> 1
+            if sid in two and code + 1 not in slots:
+                continue
+            entry = self._seqs[sid].entry
+            if self._strong is None or entry in self._strong:
+                return True, modifiers
+            modifiers.add(entry)
+        return False, modifiers
 
     def _candidates(self, tok: Token, nxt: Token | None) -> list[int]:
         found: set[int] = set()
@@ -303,11 +303,15 @@ class Matcher:
         for ti, tok in enumerate(tokens):
             for sid in self._candidates(tok, tokens[ti + 1] if ti + 1 < n else None):
                 seq = self._seqs[sid]
-                used = [ti]
-                last = self._match_rest(seq.elems, 1, ti + 1, tokens, used, set())
-                if last < 0:
-                    continue
-                gaps = tuple(t for t in range(ti, last + 1) if t not in used)
+                gaps: tuple[int, ...] = ()
+                if len(seq.elems) == 1:
+                    last = ti  # one token, accepted by the index already: the match is it
+                else:
+                    used = [ti]
+                    last = self._match_rest(seq.elems, 1, ti + 1, tokens, used, set())
+                    if last < 0:
+                        continue
+                    gaps = tuple(t for t in range(ti, last + 1) if t not in used)
                 key = (seq.entry, ti)
                 if key not in best or last < best[key].last:
                     best[key] = RawMatch(seq.entry, ti, last, gaps)

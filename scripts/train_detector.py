@@ -10,7 +10,10 @@ component"):
    anything sealed, never the Reddit C-SSRS posts;
 2. held out, by situation: every team batch numbered HOLDOUT_BATCH (its own situations, longer
    messages where the crisis comes after ordinary talk, in the three languages; data/detector/
-   README.md: batch 09 rewords 01, so those two share a fold); used for nothing but figures;
+   README.md: batch 09 rewords 01, so those two share a fold); and, from the fourth round's data
+   (files ``*_r4_*``, batched by level, so no batch is a mixed test set), every line whose
+   CRC-32 is divisible by R4_HOLDOUT_MOD (about one in seven, fixed before any figure was seen);
+   used for nothing but figures;
 3. features: moderation.model.message_features of the detector's tokens, hashed to 2**BITS
    buckets; heads: risk2 (the writer's crisis level >= 2), risk3 (>= 3) and one per category;
 4. weights: logistic regression per head with L2, quantised to int8 at QUANT steps per logit;
@@ -27,7 +30,9 @@ numpy is needed here only: the detector itself evaluates the integer weights wit
 from __future__ import annotations
 
 import json
+import re
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +52,11 @@ from moderation.verdict import set_aside  # noqa: E402
 DATA_FILE = ROOT / "config" / "detector.json"
 TEAM = ROOT / "data" / "detector"
 CASES = ROOT / "tests" / "moderation" / "cases"
-NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl")
+NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl",
+         "external_sealed4.jsonl")
 HOLDOUT_BATCH = "08"
+R4_MARK = "_r4_"
+R4_HOLDOUT_MOD = 7
 BITS = 15
 NGRAMS = (3, 4)
 QUANT = 32  # int8 steps per logit unit: weights clip at +-4 logits per feature
@@ -87,13 +95,19 @@ def load_examples() -> tuple[list[Example], list[Example]]:
     held: list[Example] = []
     files = sorted(TEAM.glob("train_*.jsonl")) + sorted(
         f for f in CASES.glob("*.jsonl") if f.name not in NEVER)
+    seen: set[str] = set()
     for f in files:
         if "sealed" in f.name:
             continue
-        out = held if f.parent == TEAM and f.stem.endswith("_" + HOLDOUT_BATCH) else train
+        batch_held = f.parent == TEAM and f.stem.endswith("_" + HOLDOUT_BATCH)
         for line in f.read_text("utf-8").splitlines():
             if line.strip():
-                out.append(Example(Case.from_json(json.loads(line)), f.name))
+                ex = Example(Case.from_json(json.loads(line)), f.name)
+                key = " ".join(re.sub(r"[^\w]+", " ", ex.case.text.casefold()).split())
+                if R4_MARK in f.name and key in seen:
+                    continue  # a fourth-round line repeating an earlier one (12): used once
+                seen.add(key)
+                (held if batch_held or _r4_held(f.name, ex.case.text) else train).append(ex)
     return train, held
 
 
@@ -254,6 +268,11 @@ def build_model() -> Fit:
     return Fit(out, section, held, oof, rules, crisis, blocked)
 
 
+def _r4_held(name: str, text: str) -> bool:
+    """A fourth-round line held out of training (a fixed hash of its text)."""
+    return R4_MARK in name and zlib.crc32(text.encode("utf-8")) % R4_HOLDOUT_MOD == 0
+
+
 def _fold(source: str) -> int:
     """Folds by situation: a team batch by its number (01 and 09 share one: 09 rewords 01),
     a case file by a stable hash of its name."""
@@ -316,27 +335,36 @@ def report(fit: Fit) -> None:
     from moderation.evaluation import by_key, markdown_table, run, summarise
 
     det = build_detector(fit.data)
-    cases = [e.case for e in fit.held]
-    for title, fn in (("rules alone", det.rules_only), ("rules + model", det.detect)):
-        outs = run(cases, fn)
-        print(f"\n### Held-out team batch {HOLDOUT_BATCH}: {title}\n")
-        print(markdown_table({"all": summarise(outs)}, "slice"))
-        print(markdown_table(by_key(outs, lambda o: o.case.lang), "language"))
-        print(markdown_table(by_key(outs, lambda o: o.case.group), "kind"))
+    groups = {f"team batch {HOLDOUT_BATCH}": [e.case for e in fit.held if R4_MARK not in e.source],
+              "fourth-round lines (1 in 7)": [e.case for e in fit.held if R4_MARK in e.source]}
+    cases = groups[f"team batch {HOLDOUT_BATCH}"]
+    for name, group in groups.items():
+        if not group:
+            continue
+        for title, fn in (("rules alone", det.rules_only), ("rules + model", det.detect)):
+            outs = run(group, fn)
+            print(f"\n### Held out, {name}: {title}\n")
+            print(markdown_table({"all": summarise(outs)}, "slice"))
+            print(markdown_table(by_key(outs, lambda o: o.case.lang), "language"))
+            print(markdown_table(by_key(outs, lambda o: o.case.group), "kind"))
     print("\n### The false-alarm budget and its recall cost\n")
     print("| FA budget (rules + model, out-of-fold split) | thresholds | out-of-fold FA "
           "(rules + model) | out-of-fold recall 3-4 | batch FA | batch recall 3-4 | "
-          "batch recall 4 scored ≥3 |")
-    print("|---|---|---|---|---|---|---|")
+          "batch recall 4 scored ≥3 | r4 held-out FA | r4 recall 3-4 | r4 recall 4 scored ≥3 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    r4 = groups["fourth-round lines (1 in 7)"]
     for budget in (0.025, MAX_FA, 0.035, 0.04, 0.05):
         th = pick_thresholds(fit.oof, fit.rules, fit.crisis, fit.blocked, budget)
         variant = dict(fit.data)
         variant["model"] = {**fit.section, "thresholds": th}
-        s = summarise(run(cases, build_detector(variant).detect))
+        vdet = build_detector(variant)
+        s = summarise(run(cases, vdet.detect))
+        s4 = summarise(run(r4, vdet.detect)) if r4 else {}
         o = oof_figures(fit, th)
         print(f"| {budget:.3f} | {th['risk2']} / {th['risk3']} | {o['fa']:.3f} "
               f"(rules {o['fa_rules']:.3f}) | {o['recall']:.3f} (rules {o['recall_rules']:.3f}) "
-              f"| {_f(s, 'false_alarm')} | {_f(s, 'recall_high')} | {_f(s, 'recall_imminent')} |")
+              f"| {_f(s, 'false_alarm')} | {_f(s, 'recall_high')} | {_f(s, 'recall_imminent')} "
+              f"| {_f(s4, 'false_alarm')} | {_f(s4, 'recall_high')} | {_f(s4, 'recall_imminent')} |")
 
 
 def _f(summary: dict[str, Any], key: str) -> str:

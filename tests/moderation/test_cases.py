@@ -25,10 +25,10 @@ def load(name: str | None = None) -> list[Case]:
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
                 "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
                 "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl",
-                "external_sealed2.jsonl", "external_sealed3.jsonl")
+                "external_sealed2.jsonl", "external_sealed3.jsonl", "external_sealed4.jsonl")
         # The third sealed set is a guard of its own (below); the all-cases floors were set
         # before it existed and stay about the sets they were set on.
-        if name is None and f.name == "external_sealed3.jsonl":
+        if name is None and f.name in ("external_sealed3.jsonl", "external_sealed4.jsonl"):
             continue
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
@@ -96,6 +96,18 @@ def test_third_sealed_set_regression_guard() -> None:
     assert s["recall_high"] >= 0.65
     assert s["recall_imminent"] >= 0.60
     assert s["false_alarm"] <= 0.10
+
+
+def test_fourth_sealed_set_regression_guard() -> None:
+    """The fourth sealed set (480 lines, written blind on 2026-12-03 by someone shown only the
+    level scale) was run once before the fourth round (main 6fedcf1: 0.654 / 0.692 / 0.8 %) and
+    once after it (0.654 / 0.692 / 0.8 % as shipped; 0.704 / 0.708 / 0.8 % with the retrained
+    model, which was not shipped: it failed the second set's guard); docs/detection.md, "The
+    fourth sealed set". Floors only: nothing is tuned on it."""
+    s = summarise(run(load("external_sealed4.jsonl"), detect))
+    assert s["recall_high"] >= 0.62
+    assert s["recall_imminent"] >= 0.65
+    assert s["false_alarm"] <= 0.05
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])

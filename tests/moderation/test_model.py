@@ -126,8 +126,11 @@ def _trainer():  # type: ignore[no-untyped-def]
 def test_training_is_deterministic_on_a_sample() -> None:
     trainer = _trainer()
     train_ex, held = trainer.load_examples()
-    assert held and all(e.source.endswith("_" + trainer.HOLDOUT_BATCH + ".jsonl") for e in held)
+    assert held and all(e.source.endswith("_" + trainer.HOLDOUT_BATCH + ".jsonl")
+                        or trainer._r4_held(e.source, e.case.text) for e in held)
+    assert not any(trainer._r4_held(e.source, e.case.text) for e in train_ex)
     assert not any("sealed" in e.source for e in train_ex + held)
+    assert "external_sealed4.jsonl" in trainer.NEVER
     sample = train_ex[::40]
     det = default_detector()
     feats = trainer.featurise(det, sample, 10)

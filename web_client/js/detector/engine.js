@@ -75,6 +75,7 @@ export function compileDetector(data) {
     jokingUnless: new Set(data.context_effects.joking_unless || []),
     quotedCategories: new Set(data.context_effects.quoted_categories || []),
     addressedCategories: new Set(data.context_effects.addressed_categories || []),
+    framedCategories: new Set(data.context_effects.framed_categories || []),
     model: data.model ? compileModel(data.model, data.quantity_min, data.categories) : null,
   };
   // The prefilter (as Python's): entries that can make a verdict non-zero alone (strong) or
@@ -179,18 +180,17 @@ function combinationPossible(c, entryIds) {
   return c.comboNeed.some((need) => need.every((t) => tags.has(t)));
 }
 
-/** False only if the verdict must be 0: no token is the key of a strong pattern and the
- * modifier entries whose keys occur cannot complete a combination. Spaced-out letters
- * (a joined token) always pass. */
+/** False only if the verdict must be 0: no strong pattern has all its (up to two) key elements
+ * among the tokens and the modifier entries that have them cannot complete a combination.
+ * Spaced-out letters (a joined token) always pass. */
 function mayMatch(c, tokens) {
-  const modifiers = new Set();
+  const slots = new Set();
   for (const tok of tokens) {
     if (tok.joined) return true;
-    const [strong, entries] = c.matcher.anchor(tok);
-    if (strong) return true;
-    for (const e of entries) modifiers.add(e);
+    for (const code of c.matcher.keySlots(tok)) slots.add(code);
   }
-  return modifiers.size >= 2 && combinationPossible(c, modifiers);
+  const [strong, modifiers] = c.matcher.possible(slots);
+  return strong || (modifiers.size >= 2 && combinationPossible(c, modifiers));
 }
 
 /** A strong entry matched, or modifiers of two different entries (a combination). */
@@ -211,7 +211,9 @@ function detect(c, allTriggers, text, lang) {
   const ntext = norm.chars.join('');
   const tokens = tokenize(norm.chars, c.forms, c.leetSymbols);
   const language = resolveLanguage(c, tokens, lang);
-  const piiHint = RE_PII_HINT.test(ntext);
+  // Personal data first (a digit or an @ is rare): a line without any takes the prefilter.
+  const piiHits = RE_PII_HINT.test(ntext) ? scanPii(ntext, c.pii, c.allowlist) : [];
+  const piiHint = piiHits.length > 0;
   // Most chat lines: no pattern can score anywhere. Same verdict, less work.
   const nothing = () => withModel(c, { severity: 0, categories: [], language, matches: [] }, norm,
     tokens, truncated);
@@ -250,7 +252,10 @@ function detect(c, allTriggers, text, lang) {
       }
     }
     // Past and recent cues hold for their sentence; reported speech for its clause.
-    else cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
+    else {
+      cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
+      if (e.kind === 'reported') turns.reportedAt.push([clauseOf[m.first], m.first]);
+    }
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
@@ -277,14 +282,18 @@ function detect(c, allTriggers, text, lang) {
       flags.push('recent');
       eff = Math.min(eff, fx.recent_caps_at);
     }
-    const reported = cues.reported.has(clauseOf[m.first]);
+    const quotable = c.quotedCategories.has(e.category);
+    // Reported speech: a cue in the clause, or the object of someone else's speech verb.
+    const reported = (cues.reported.has(clauseOf[m.first]) && turns.reportedHere(m, clauseOf))
+      || (turns.speech.length > 0 && c.framedCategories.has(e.category)
+        && turns.framed(m, clauseOf, quotable));
     if (e.context === 'self' && reported) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
     }
     const inside = quotes.length > 0
       && quotes.some(([a, b]) => a < tokens[m.first].start && tokens[m.last].end <= b);
-    if (c.quotedCategories.has(e.category) && (reported || inside)) {
+    if (quotable && (reported || inside)) {
       flags.push('quoted'); // quoted or reported to condemn it, not addressed to anyone
       eff = 0;
     } else if (inside && turns.quotedFromOther(m, sentenceOf)) {
@@ -341,7 +350,7 @@ function detect(c, allTriggers, text, lang) {
     });
   }
   if (piiHint) {
-    for (const hit of scanPii(ntext, c.pii, c.allowlist)) {
+    for (const hit of piiHits) {
       const span = [norm.starts[hit.start], norm.ends[hit.end - 1]];
       matches.push({ rule: hit.rule.id, category: PERSONAL, severity: c.piiSeverity,
         base_severity: c.piiSeverity, span, flags: [] });

@@ -149,77 +149,72 @@ export class Matcher {
       .sort((a, b) => a - b);
   }
 
-  /** Index every significant sequence by its most selective element (its key), as Python's
-   * Matcher._build_keys: keys of strong entries in one set, keys of modifiers with the entries
-   * they belong to. Every match contains its sequence's key. */
+  /** Index every significant sequence by its two most selective elements (its keys; one for a
+   * one-token sequence), as Python's Matcher._build_keys. Every match holds a token accepted by
+   * each key, so the prefilter needs both. Slot codes are sequence * 2 + slot. */
   buildKeys(significant, strong, common) {
-    this.keyWords = new Set();
-    this.keyPrefixes = new Set();
-    this.keySuffixes = new Set();
-    this.keyNumeric = false;
-    this.modKeys = new Map();
-    this.modPrefixes = new Map();
-    this.modSuffixes = new Map();
-    this.modNumeric = new Set();
-    const addTo = (map, k, v) => { if (!map.has(k)) map.set(k, new Set()); map.get(k).add(v); };
-    for (const seq of this.seqs) {
-      if (!significant.has(seq.entry)) continue;
-      let key = null;
-      let best = -1;
-      for (const e of seq.elems) {
-        if (!e.tok) continue;
-        const sel = selectivity(e, common);
-        if (sel > best) { best = sel; key = e; }
-      }
-      if (!strong.has(seq.entry)) {
-        for (const w of key.words) addTo(this.modKeys, w, seq.entry);
-        for (const p of key.prefixes) addTo(this.modPrefixes, p, seq.entry);
-        for (const x of key.suffixes) addTo(this.modSuffixes, x, seq.entry);
-        if (key.num || key.qty) this.modNumeric.add(seq.entry);
-        continue;
-      }
-      for (const w of key.words) this.keyWords.add(w);
-      for (const p of key.prefixes) this.keyPrefixes.add(p);
-      for (const x of key.suffixes) this.keySuffixes.add(x);
-      this.keyNumeric = this.keyNumeric || key.num || key.qty;
-    }
-    const lengths = (set) => [...new Set([...set].map((k) => cps(k).length))].sort((a, b) => a - b);
-    this.keyPrefixLengths = lengths(this.keyPrefixes);
-    this.keySuffixLengths = lengths(this.keySuffixes);
-    this.modPrefixLengths = lengths(this.modPrefixes.keys());
-    this.modSuffixLengths = lengths(this.modSuffixes.keys());
-    this.anchorMemo = new Map();
+    this.strongEntries = strong;
+    this.slotWords = new Map();
+    this.slotPrefixes = new Map();
+    this.slotSuffixes = new Map();
+    this.slotNumeric = [];
+    this.twoKeys = new Set();
+    const addTo = (map, k, v) => { if (!map.has(k)) map.set(k, []); map.get(k).push(v); };
+    this.seqs.forEach((seq, sid) => {
+      if (!significant.has(seq.entry)) return;
+      const specs = [];
+      seq.elems.forEach((e, i) => { if (e.tok) specs.push([selectivity(e, common), i, e]); });
+      specs.sort((a, b) => (b[0] - a[0]) || (a[1] - b[1]));
+      if (specs.length > 1) this.twoKeys.add(sid);
+      specs.slice(0, 2).forEach(([, , key], slot) => {
+        const code = sid * 2 + slot;
+        for (const w of key.words) addTo(this.slotWords, w, code);
+        for (const p of key.prefixes) addTo(this.slotPrefixes, p, code);
+        for (const x of key.suffixes) addTo(this.slotSuffixes, x, code);
+        if (key.num || key.qty) this.slotNumeric.push(code);
+      });
+    });
+    const lengths = (keys) => [...new Set([...keys].map((k) => cps(k).length))].sort((a, b) => a - b);
+    this.slotPrefixLengths = lengths(this.slotPrefixes.keys());
+    this.slotSuffixLengths = lengths(this.slotSuffixes.keys());
+    this.slotMemo = new Map();
   }
 
-  /** [strong, modifier entries] for a token: is it the key of a strong sequence, and of which
-   * modifier entries is it the key (memoised by spelling). */
-  anchor(tok) {
-    const memoKey = tok.word;
-    let got = this.anchorMemo.get(memoKey);
+  /** The key slots a token's spellings accept (memoised by spelling). */
+  keySlots(tok) {
+    let got = this.slotMemo.get(tok.word);
     if (got !== undefined) return got;
-    const digit = tok.number !== null;
-    let strong = digit && this.keyNumeric;
-    const entries = new Set();
+    const found = new Set(tok.number !== null ? this.slotNumeric : []);
     for (const f of tok.forms) {
-      if (strong) break;
+      for (const code of this.slotWords.get(f) || []) found.add(code);
       const c = cps(f);
-      if (this.keyWords.has(f)) strong = true;
-      for (const k of this.keyPrefixLengths) if (!strong && k <= c.length && this.keyPrefixes.has(c.slice(0, k).join(''))) strong = true;
-      for (const k of this.keySuffixLengths) if (!strong && k <= c.length && this.keySuffixes.has(c.slice(c.length - k).join(''))) strong = true;
-    }
-    if (!strong) {
-      if (digit) for (const e of this.modNumeric) entries.add(e);
-      for (const f of tok.forms) {
-        const c = cps(f);
-        for (const e of this.modKeys.get(f) || []) entries.add(e);
-        for (const k of this.modPrefixLengths) if (k <= c.length) for (const e of this.modPrefixes.get(c.slice(0, k).join('')) || []) entries.add(e);
-        for (const k of this.modSuffixLengths) if (k <= c.length) for (const e of this.modSuffixes.get(c.slice(c.length - k).join('')) || []) entries.add(e);
+      for (const k of this.slotPrefixLengths) {
+        if (k > c.length) break;
+        for (const code of this.slotPrefixes.get(c.slice(0, k).join('')) || []) found.add(code);
+      }
+      for (const k of this.slotSuffixLengths) {
+        if (k > c.length) break;
+        for (const code of this.slotSuffixes.get(c.slice(c.length - k).join('')) || []) found.add(code);
       }
     }
-    got = [strong, entries];
-    if (this.anchorMemo.size > 50000) this.anchorMemo.clear();
-    this.anchorMemo.set(memoKey, got);
+    got = [...found];
+    if (this.slotMemo.size > 50000) this.slotMemo.clear();
+    this.slotMemo.set(tok.word, got);
     return got;
+  }
+
+  /** [a strong sequence has all its keys, modifier entries some sequence of which has them]. */
+  possible(slots) {
+    const modifiers = new Set();
+    for (const code of slots) {
+      if (code & 1) continue;
+      const sid = code >> 1;
+      if (this.twoKeys.has(sid) && !slots.has(code + 1)) continue;
+      const entry = this.seqs[sid].entry;
+      if (this.strongEntries.has(entry)) return [true, modifiers];
+      modifiers.add(entry);
+    }
+    return [false, modifiers];
   }
 
   formCandidates(f) {

@@ -8,7 +8,8 @@
 
 export const PERSONAL = 'personal_data';
 export const DOXXING = 'doxxing';
-export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source']);
+export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source',
+  'speech', 'speaker', 'contrast']);
 // Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
 const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
 // Flags by which the rules set a crisis phrase aside in its context.
@@ -23,6 +24,10 @@ export class TurnCues {
     this.addressed = new Set(); // clauses
     this.firstPerson = new Set(); // clauses
     this.quoteSources = new Set(); // sentences
+    this.speech = []; // [clause, first token] of speech verbs
+    this.subjects = []; // [clause, token, own]: third parties, relative pronouns, first person
+    this.reportedAt = []; // [clause, token] of reported-speech cues
+    this.contrast = []; // tokens of contrast words
   }
 
   add(kind, m, sentenceOf, clauseOf) {
@@ -30,7 +35,13 @@ export class TurnCues {
     else if (kind === 'answer_no') this.answers.push([clauseOf[m.first], m.first, m.last > m.first]);
     else if (kind === 'addressed') this.addressed.add(clauseOf[m.first]);
     else if (kind === 'quote_source') this.quoteSources.add(sentenceOf[m.first]);
-    else this.firstPerson.add(clauseOf[m.first]);
+    else if (kind === 'speech') this.speech.push([clauseOf[m.first], m.first]);
+    else if (kind === 'speaker') this.subjects.push([clauseOf[m.last], m.last, false]);
+    else if (kind === 'contrast') this.contrast.push(m.first);
+    else {
+      this.firstPerson.add(clauseOf[m.first]);
+      this.subjects.push([clauseOf[m.first], m.first, true]);
+    }
   }
 
   /** The match is the content of a question put to the writer, answered "no" later. */
@@ -46,6 +57,31 @@ export class TurnCues {
   addressedToReader(m, clauseOf) {
     const clause = clauseOf[m.first];
     return this.addressed.has(clause) && !this.firstPerson.has(clause);
+  }
+
+  /** The match is the object of a speech verb whose nearest subject before it, in its clause, is
+   * someone else (as Python's TurnCues.framed; a first-person word wins a tie). Unless ownWordsOk,
+   * no first-person word may stand between the verb and the match. */
+  framed(m, clauseOf, ownWordsOk) {
+    const clause = clauseOf[m.first];
+    let verb = -1;
+    for (const [k, v] of this.speech) if (k === clause && v < m.first && v > verb) verb = v;
+    if (verb < 0) return false;
+    let best = null;
+    for (const [k, p, own] of this.subjects) {
+      if (k !== clause || p >= verb) continue;
+      if (best === null || p > best[0] || (p === best[0] && own && !best[1])) best = [p, own];
+    }
+    if (best === null || best[1]) return false;
+    return ownWordsOk || !this.subjects.some(([k, p, own]) => own && k === clause && verb < p && p < m.first);
+  }
+
+  /** A reported-speech cue of the match's clause still governs it: no contrast word between a
+   * cue before the match and the match (as Python's TurnCues.reported_here). */
+  reportedHere(m, clauseOf) {
+    const clause = clauseOf[m.first];
+    return this.reportedAt.some(([k, pos]) => k === clause
+      && !(pos < m.first && this.contrast.some((q) => pos < q && q < m.first)));
   }
 
   /** The sentence says whose words these are: the reader's or someone else's. */
