@@ -83,7 +83,11 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "mod.debrief": (NA, "not_moderator", "not_moderator"),
     # Data rights (issue 15): erasing needs a fresh challenge signed by the key itself, so a
     # signature replayed or made up by anyone else erases nobody (the victim's name stays).
+    "identity.erase_challenge": (NA, "ok", "ok"),
     "identity.erase": (NA, "no_challenge", "no_challenge"),
+    # Typing in 1:1 (issue 12): a content-free signal to the named peer's online connections,
+    # never stored; it says only who is typing, so any signed-in peer may send it.
+    "direct.typing": (NA, "ok", "ok"),
     # Reports (issue 10): a room member learns who can read a report (nobody is on duty here);
     # a box to someone who is not a recipient is refused; outside the room, nothing.
     "report.recipients": (NA, "ok", "not_in_room"),
@@ -162,6 +166,7 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
         "mod.lift": {"sanction_id": "sa-0000000000000000"},
         "mod.sanctions": {"room": scene.room},
         "identity.erase": {"signature": b64(bytes(64))},
+        "direct.typing": {"to": victim},
         "report.recipients": {"room": scene.room},
         "report": {"room": scene.room, "message_id": 1, "sender_key": b64(scene.victim.identity_key),
                    "commitment": b64(os.urandom(32)), "ts": 1, "stamp": b64(os.urandom(32)),
@@ -228,6 +233,10 @@ async def works(cell: str, actor: Actor, scene: Scene, reply: dict[str, Any]) ->
         assert reply["position"] >= 2  # behind the victim's earlier level-2 case
     elif cell == "report.recipients":
         assert reply["recipients"] == [], "nobody is on duty or a moderator of this room"
+    elif cell == "identity.erase_challenge":
+        assert len(base64.b64decode(reply["challenge"])) == 32
+    elif cell == "direct.typing":
+        assert await pushed(victim, "direct.typing", lambda e: e["from"] == actor.peer.pseudonym)
     else:
         raise AssertionError(f"no effect check for allowed cell {cell}")
 

@@ -24,7 +24,7 @@ from e2ee.identity import auth_message
 from e2ee.pow import solve
 
 PUSHES = ("room.envelope", "room.membership", "group.opened", "group.closing", "group.closed",
-          "direct.envelope")
+          "direct.envelope", "direct.typing")
 CALL_TIMEOUT_S = 20.0
 
 
