@@ -20,6 +20,7 @@ from client.errors import KEYSTORE_CORRUPT, PINS_FULL, UNTRUSTED_KEY, ClientErro
 from e2ee.content import Content, SenderKeyDistribution, TextContent
 from e2ee.direct import DirectSessions, InMemorySessionStore
 from e2ee.envelopes import DirectEnvelope, GroupEnvelope, Outgoing, Received
+from e2ee.erase import erase_message
 from e2ee.errors import DecodeError
 from e2ee.group import GroupKeys
 from e2ee.identity import Account, PrekeyBundle, key_id
@@ -144,6 +145,10 @@ class Engine:
     def sign_auth(self, challenge: bytes, server_key: bytes) -> bytes:
         """Signature over the ``auth`` challenge, bound to the server's key (auth v2)."""
         return self._account.sign_auth_challenge(challenge, server_key)
+
+    def sign_erase(self, challenge: bytes, server_key: bytes) -> bytes:
+        """Signature asking the server to erase this identity (``e2ee.erase``)."""
+        return self._account.identity.sign(erase_message(challenge, self.identity_key, server_key))
 
     def rotate_signed_prekey_if_due(self, now: float) -> bool:
         """Make a new signed prekey if the current one is older than ``SIGNED_PREKEY_MAX_AGE_S``

@@ -87,6 +87,12 @@ class Keystore:
             raise ClientError(KEYSTORE_CORRUPT, "keystore has no state")
         return state
 
+    def erase(self) -> None:
+        """Delete the file (the identity is gone: nothing of it stays on this device)."""
+        if self._path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._path)
+
     def save(self, state: dict[str, Any]) -> None:
         """Replace the saved document with ``state`` (JSON-serialisable), atomically."""
         if self._path is None:

@@ -22,13 +22,14 @@ back into this class. A client for staff roles can be composed of the same ``Ses
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from client.cases import CaseLink, Escalation, PeerCases
 from client.chats import DirectChat, Group, Listener, Listeners
 from client.clock import Clock, Rng, system_clock, system_rng
 from client.directs import Directs
 from client.engine import Engine
-from client.errors import UNKNOWN_USER, ClientError
+from client.errors import DISCONNECTED, UNKNOWN_USER, ClientError
 from client.groups import Groups
 from client.inbox import Inbox
 from client.keystore import Keystore
@@ -38,6 +39,7 @@ from client.session import Session
 from client.signin import sign_in
 from client.wire import GroupInfo
 from e2ee.content import SenderKeyDistribution
+from e2ee.encoding import b64d, b64e
 from e2ee.reports import OpenedReport, SealedReport
 from e2ee.safety import format_safety_number, safety_number
 
@@ -83,6 +85,9 @@ class PeerClient:
         self._session.on("group.closing", self._groups.on_closing)
         self._session.on("group.closed", self._groups.on_closed)
         self._session.on("keys.low", self._prekeys.on_low)
+        self.case_link = CaseLink(self._session.request, self._session.on, self.open_direct)
+        """What ``client.cases`` / ``client.staff_cases`` parts are built on."""
+        self.cases = PeerCases(self.case_link)
         self.moderation = ModerationFeed()
         """Moderation pushes (alerts, sanction notices, room notices, tombstones)."""
         for name in MOD_PUSHES:
@@ -154,6 +159,12 @@ class PeerClient:
         server knows no such pseudonym, ``untrusted_key`` if its identity changed)."""
         return await self._directs.open(pseudonym)
 
+    async def request_counsellor(self, reason: str | None = None, share: Sequence[str] = (),
+                                 *, level: int | None = None) -> Escalation:
+        """Ask for a professional counsellor (``client.cases.PeerCases.request_counsellor``):
+        ``esc.position``, ``esc.estimated_wait``, ``await esc.wait_for_counsellor(timeout)``."""
+        return await self.cases.request_counsellor(reason, share, level=level)
+
     def safety_number(self, pseudonym: str) -> str:
         """The 60-digit safety number of me and ``pseudonym`` (12 groups of 5), to compare with
         theirs in person or over another channel. Known only after a 1:1 contact (pinned key)."""
@@ -168,6 +179,21 @@ class PeerClient:
             return
         self._closed = True
         await self._session.close(final=self._save)
+
+    async def erase_identity(self) -> None:
+        """Erase my pseudonym and everything the server holds tied to my identity key (key
+        bundle, prekeys, queued 1:1 messages to and from me, risk history, sanctions but bans),
+        then disconnect and delete the keystore: this client is spent. The server asks for a
+        fresh signature by the identity key (``identity.erase_challenge``, ``identity.erase``)."""
+        server_key = self._groups.keys.server_key
+        if server_key is None:
+            raise ClientError(DISCONNECTED, "sign in before erasing")
+        got = await self._session.request("identity.erase_challenge")
+        signature = self._engine.sign_erase(b64d(str(got["challenge"]), "challenge"), server_key)
+        await self._session.request("identity.erase", {"signature": b64e(signature)})
+        self._closed = True
+        await self._session.close()
+        self._keystore.erase()
 
     async def drop_connection(self) -> None:
         """Cut the socket as a network fault would; the client reconnects by itself."""

@@ -12,8 +12,9 @@ The password (and TOTP code) go to `POST /api/staff/login` only; the answer's se
 goes with the websocket upgrade, so the server signs the socket in as the staff account (its
 username as pseudonym, its role) and binds this device's identity key to the account. The
 parts are composed, not inherited: a ``PeerClient`` for the rooms and keys, ``ModeratorTools``
-for the staff events; counsellor tools (``client/cases.py``, issue 11: ``set_available``,
-``next_case``, ``escalate``) are composed the same way in ``__init__`` and delegated below.
+for the staff events; the counsellor's and moderator's case tools (``client/staff_cases.py``,
+issue 11: ``set_available``, ``next_case``, ``escalate``) are composed the same way in
+``__init__`` and delegated below.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from client.errors import BAD_REPLY, ClientError, ProtocolViolation
 from client.moderation import ModAlert, ModeratorTools
 from client.peer import PeerClient
 from client.reports import ModReport, open_mod_report
+from client.staff_cases import CaseHandle, CounsellorCases, ModeratorCases
 
 STAFF_COOKIE = "__Host-iltapiiri_staff"
 """The session cookie's name (docs/protocol.md, "Staff sign-in")."""
@@ -73,8 +75,10 @@ class StaffClient:
         self.role = role
         self.moderation = ModeratorTools(peer)
         """Staff events and the moderation pushes (client/moderation.py)."""
-        # Counsellor tools of issue 11 (client/cases.py) are composed here, e.g.
-        # self.cases = CaseTools(peer); their methods are then delegated like the ones below.
+        self.cases = CounsellorCases(peer.case_link)
+        """A counsellor's queue and cases (client/staff_cases.py, issue 11)."""
+        self.handoffs = ModeratorCases(peer.case_link)
+        """A moderator's hand-offs to counsellors (client/staff_cases.py, issue 11)."""
 
     def __repr__(self) -> str:
         return f"StaffClient(username={self.username!r}, role={self.role!r})"
@@ -176,6 +180,20 @@ class StaffClient:
     async def lift(self, sanction_id: str) -> dict[str, Any]:
         """End a sanction early."""
         return await self.moderation.lift(sanction_id)
+
+    # -- counsellors and hand-offs (issue 11, client/staff_cases.py) -------------------------
+
+    async def set_available(self, capacity: int = 2) -> list[CaseHandle]:
+        """Available for cases with ``capacity`` concurrent sessions; the queue in risk order."""
+        return await self.cases.set_available(capacity)
+
+    async def next_case(self, timeout: float | None = 10.0) -> CaseHandle:
+        """The next case for me (``case.claim()``, ``transfer(to)``, ``close(outcome)``)."""
+        return await self.cases.next_case(timeout)
+
+    async def escalate(self, room: str, pseudonym: str, reason: str) -> str:
+        """Hand a member of my room to a counsellor, with their consent; the case id."""
+        return await self.handoffs.escalate(room, pseudonym, reason)
 
     async def close(self) -> None:
         """Sign out on the server (the session and its sockets end) and disconnect."""

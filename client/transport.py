@@ -45,6 +45,18 @@ PUSH_EVENTS = (
     "direct.envelope",
     "keys.low",
     *MOD_PUSHES,  # issue 10 (client/moderation.py)
+    # escalation (client/cases.py, client/staff_cases.py)
+    "case.update",
+    "case.counsellor",
+    "case.closed",
+    "case.invite",
+    "case.handoff",
+    "case.offer",
+    "case.alert",
+    "case.taken",
+    "case.transfer_offer",
+    "case.transferred",
+    "case.ended",
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

@@ -11,11 +11,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from config.escalation import load_escalation_settings
 from config.moderation_settings import load_moderation_settings
 from config.settings import Settings
+from escalation.policy import EscalationPolicy
 from server.api.fanout import fast_path_supported, install, make_manager
 from server.api.guard import GuardedServer
 from server.api.http import make_routes
+from server.api.redis_manager import RetryingRedisManager
 from server.api.socket import SioAdapter, SioEmitter
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
@@ -49,9 +52,11 @@ def open_stores(settings: Settings) -> Stores:
 
 
 def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | None = None,
-             run_scheduler: bool = True, fast_fanout: bool | None = None) -> web.Application:
+             run_scheduler: bool = True, fast_fanout: bool | None = None,
+             escalation: EscalationPolicy | None = None) -> web.Application:
     """The whole service as an aiohttp application (not yet started). `fast_fanout`: the
-    relay of server.api.fanout (default: on where the installed libraries are tested versions)."""
+    relay of server.api.fanout (default: on where the installed libraries are tested versions).
+    `escalation`: the counsellor service's settings (default: config/escalation.toml)."""
     app = web.Application(client_max_size=MAX_FRAME_BYTES)
     fast = fast_path_supported() if fast_fanout is None else fast_fanout
     sio = GuardedServer(
@@ -65,10 +70,12 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     sio.attach(app)
     app[SIO] = sio
     app[ADAPTER] = SioAdapter(sio, lambda: app[SERVICES])
-    add_staff_routes(app, lambda: app[STAFF])  # before make_routes' static catch-all
+    add_staff_routes(app, lambda: app[STAFF],  # before make_routes' static catch-all
+                     moderation_of=lambda: app[SERVICES].mod_settings)
     make_routes(lambda: app[SERVICES], app)
     the_clock = clock or SystemClock()
     the_rng = rng or SystemRandom()
+    the_escalation = escalation or load_escalation_settings()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         stores = open_stores(settings)
@@ -84,18 +91,21 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
 
             async def audit_signin(action: str, actor: str,
                                    details: dict[str, int | str]) -> object:
-                return await audit_log.append(stores.moderation, the_clock, actor=actor,
+                return await audit_log.append(stores.audit, the_clock, actor=actor,
                                               action=action, details=details)
 
             app[STAFF].audit = audit_signin
             services = Services(settings=settings, stores=stores, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
                           instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
+                          escalation=the_escalation,
                           mod_settings=load_moderation_settings(),
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
             services.staff = app[STAFF]
+            if isinstance(sio.manager, RetryingRedisManager):  # its counters on /metrics
+                services.metrics.fanout_redis = sio.manager.stats
             app[SERVICES] = services
             scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids,
                                   end_expired_staff=app[ADAPTER].end_expired_staff)

@@ -91,3 +91,11 @@ SHUTDOWN_TIMEOUT_SECONDS: Final = 3.0
 def public_limits(send_rate: float, send_burst: float) -> dict[str, float | int]:
     """The limits `hello` publishes: the fixed ones and the configured group-send rate."""
     return {**_FIXED_PUBLIC_LIMITS, "send_rate_per_second": send_rate, "send_burst": send_burst}
+
+# Escalation (issue 11)
+MAX_NOTES_PER_CASE: Final = 20
+"""Encrypted notes kept per case."""
+MAX_NOTE_BYTES: Final = 8192
+"""One encrypted note (ciphertext to the counsellor team key)."""
+MAX_COUNSELLOR_NAME_CHARS: Final = 64
+"""A counsellor's display name."""

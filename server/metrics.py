@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+FANOUT_KINDS = ("room_decoded", "shared_decoded", "own_skipped", "published", "subscribes")
+
 
 class Metrics:
     """Counters and gauges for one process."""
@@ -19,6 +21,13 @@ class Metrics:
         self.errors: Counter[str] = Counter()  # by error code
         self.relayed_bytes = 0
         self.auth_timeouts = 0
+        # Escalation (issue 11): by level ("1".."4"), outcome or rating; never a pseudonym.
+        self.cases_opened: Counter[str] = Counter()
+        self.cases_claimed: Counter[str] = Counter()
+        self.cases_closed: Counter[str] = Counter()
+        self.case_realerts: Counter[str] = Counter()
+        self.case_ratings: Counter[str] = Counter()
+        self.cases_deleted = 0
         # The moderation pipeline, by level (0-4) or sanction kind: never a pseudonym or room.
         self.flags: Counter[int] = Counter()
         self.alerts_opened: Counter[int] = Counter()
@@ -26,6 +35,8 @@ class Metrics:
         self.alerts_resent: Counter[int] = Counter()  # widened after the deadline
         self.alerts_unrouted: Counter[int] = Counter()  # nobody on duty
         self.sanctions: Counter[str] = Counter()
+        # Redis fan-out (server/api/redis_manager.py `stats`): packets, never rooms or content.
+        self.fanout_redis: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"Metrics(connections={self.connections})"
@@ -68,6 +79,12 @@ class Metrics:
         for code in sorted(self.errors):
             lines.append(f'iltapiiri_errors_total{{code="{code}"}} {self.errors[code]}')
         lines += self._moderation()
+        lines += self._cases()
+        lines += ["# HELP iltapiiri_fanout_redis_total Redis fan-out packets of this process, by "
+                  "kind (room_decoded, shared_decoded, own_skipped, published, subscribes).",
+                  "# TYPE iltapiiri_fanout_redis_total counter"]
+        lines += [f'iltapiiri_fanout_redis_total{{kind="{k}"}} {self.fanout_redis[k]}'
+                  for k in FANOUT_KINDS]
         return "\n".join(lines) + "\n"
 
     def _moderation(self) -> list[str]:
@@ -88,4 +105,19 @@ class Metrics:
                   "# TYPE iltapiiri_sanctions_total counter"]
         lines += [f'iltapiiri_sanctions_total{{kind="{k}"}} {self.sanctions[k]}'
                   for k in sorted(self.sanctions)]
+        return lines
+
+    def _cases(self) -> list[str]:
+        lines: list[str] = []
+        for name, label, counter, about in (
+                ("cases_opened_total", "level", self.cases_opened, "Cases queued, by level."),
+                ("cases_claimed_total", "level", self.cases_claimed, "Cases claimed, by level."),
+                ("cases_closed_total", "outcome", self.cases_closed, "Cases closed, by outcome."),
+                ("case_realerts_total", "level", self.case_realerts, "Re-alerts fired, by level."),
+                ("case_ratings_total", "rating", self.case_ratings, "Ratings given, by value.")):
+            lines += [f"# HELP iltapiiri_{name} {about}", f"# TYPE iltapiiri_{name} counter"]
+            lines += [f'iltapiiri_{name}{{{label}="{k}"}} {counter[k]}' for k in sorted(counter)]
+        lines += ["# HELP iltapiiri_cases_deleted_total Finished cases deleted after retention.",
+                  "# TYPE iltapiiri_cases_deleted_total counter",
+                  f"iltapiiri_cases_deleted_total {self.cases_deleted}"]
         return lines

@@ -1,18 +1,22 @@
 """Wiring of staff accounts: open the staff store of the configured backend, load the key file,
-build the StaffService; and the moderation store alone, for the admin command line's
+build the StaffService; and the audit store alone, for the admin command line's
 `audit --verify`. Shared by the server (server/app.py) and the admin command line."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from config.settings import Settings
 from server.clock import Clock, Random
 from server.handlers.staff import StaffService
 from server.logs import EventLog
-from server.storage.embedded.moderation import EmbeddedModerationStore
+from server.storage.audit import AuditStore
+from server.storage.embedded.audit import EmbeddedAudit
+from server.storage.embedded.moderation_db import open_moderation_db
 from server.storage.embedded.staff import EmbeddedStaffStore
-from server.storage.moderation import ModerationStore
+from server.storage.redis.audit import RedisAudit
 from server.storage.redis.connection import Connection
-from server.storage.redis.moderation import RedisModerationStore
 from server.storage.redis.staff import RedisStaffStore
 from server.storage.staff import StaffStore
 from server.storage.staff_keyfile import default_key_path, load_or_create_key
@@ -33,9 +37,19 @@ def build_staff_service(settings: Settings, store: StaffStore, *, clock: Clock, 
                         rng=rng, log=log)
 
 
-def open_moderation_store(settings: Settings) -> ModerationStore:
-    """The moderation store (flags, alerts, sanctions, audit) of the configured backend, alone:
-    the server uses `Stores.moderation`; this is for the admin command line."""
+@asynccontextmanager
+async def open_audit_store(settings: Settings) -> AsyncIterator[AuditStore]:
+    """The audit store of the configured backend, alone, closed on leaving: the server uses
+    `Stores.audit`; this is for the admin command line."""
     if settings.redis_url:
-        return RedisModerationStore(Connection.open(settings.redis_url), owns_connection=True)
-    return EmbeddedModerationStore(settings.data_dir)
+        conn = Connection.open(settings.redis_url)
+        try:
+            yield RedisAudit(conn)
+        finally:
+            await conn.close()
+        return
+    db = open_moderation_db(settings.data_dir)
+    try:
+        yield EmbeddedAudit(db)
+    finally:
+        db.close()

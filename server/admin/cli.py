@@ -7,6 +7,8 @@
     reset-totp NAME                    a new second factor, enrolled at next sign-in
     audit --verify                     check the audit log's hash chain; name the first
                                        broken link (exit status 1 if there is one)
+    retention                          what is kept, where and for how long (from the
+                                       settings), for a data-protection authority
 
 Every command takes `--config FILE` and `--data-dir DIR` like the server, and uses Redis when
 `REDIS_URL` is set. A password is read from standard input only (never from the command line,
@@ -27,11 +29,12 @@ from typing import Any
 
 from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
+from server.admin.retention import report
 from server.clock import SystemClock, SystemRandom
 from server.handlers.audit_log import check_chain
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
-from server.staff_wiring import build_staff_service, open_moderation_store, open_staff_store
+from server.staff_wiring import build_staff_service, open_audit_store, open_staff_store
 from server.storage.staff_keyfile import KeyFileError
 from server.wire.errors import ApiError
 
@@ -123,16 +126,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", parents=[common], help="the audit log")
     p.add_argument("--verify", action="store_true", required=True,
                    help="check the hash chain and name the first broken link")
+    sub.add_parser("retention", parents=[common], help="what is kept and for how long")
     return parser
 
 
 async def verify_audit(settings: Settings) -> tuple[int, str]:
     """`audit --verify`: (exit status, what to print)."""
-    store = open_moderation_store(settings)
-    try:
+    async with open_audit_store(settings) as store:
         result = await check_chain(store)
-    finally:
-        await store.close()
     if result.broken_at is None:
         return 0, f"audit chain verified: {result.rows} row(s)"
     return 1, (f"audit chain broken at row {result.broken_at} (seq {result.broken_at}) of "
@@ -165,6 +166,9 @@ def main(argv: list[str]) -> int:
     if getattr(args, "data_dir", None) is not None:
         changes["data_dir"] = args.data_dir
     settings = settings.with_overrides(**changes)
+    if args.command == "retention":
+        print(report(settings))
+        return 0
     if args.command == "audit":
         status, text = asyncio.run(verify_audit(settings))
         print(text, file=sys.stdout if status == 0 else sys.stderr)

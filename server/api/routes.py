@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from server.handlers import direct, keys, moderation, reports, rooms, sanctions, session
+from server.handlers import (
+    cases,
+    console,
+    counsellor,
+    direct,
+    erase,
+    keys,
+    moderation,
+    reports,
+    rooms,
+    sanctions,
+    session,
+)
 from server.handlers.events import Event
 
 
@@ -26,4 +38,5 @@ def assemble(*features: Iterable[Event]) -> dict[str, Event]:
 
 
 ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS,
-                         moderation.EVENTS, sanctions.EVENTS, reports.EVENTS)
+                         moderation.EVENTS, sanctions.EVENTS, reports.EVENTS, cases.EVENTS,
+                         counsellor.EVENTS, console.EVENTS, erase.EVENTS)

@@ -186,7 +186,7 @@ class SioAdapter:
             try:
                 if conn is None:
                     raise ApiError("not_authenticated")
-                if route.needs_auth and not conn.authenticated:
+                if route.needs_auth and (not conn.authenticated or conn.erased):
                     raise ApiError("not_authenticated")
                 if route.only_before_auth and conn.authenticated:
                     raise ApiError("already_authenticated")

@@ -4,6 +4,12 @@
     POST /api/staff/logout   {}                            -> cookie cleared, session ended
     GET  /api/staff/session                                -> who the cookie belongs to
     POST /api/staff/redeem   {code, username, password}    -> account from an invitation
+    GET  /api/staff/console                                -> what the console needs (cookie)
+    GET  /api/moderation-texts.json                        -> notice and reason texts (public)
+
+At the first sign-in (`totp_enrol`) the answer carries the `otpauth://` URI and the same URI as a
+QR code, an SVG data URI drawn here with `segno` (the page's CSP allows `img-src data:`), so the
+browser needs no QR library and the secret never goes to a third party.
 
 The session token travels only in `__Host-iltapiiri_staff`, set `HttpOnly; Secure;
 SameSite=Strict; Path=/` (no Domain): page script cannot read it, another site cannot send it,
@@ -19,8 +25,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import segno
 from aiohttp import web
 
+from config.moderation_settings import ModerationSettings
 from server.handlers.staff import LoginRefused, StaffService
 from server.wire.errors import ApiError
 
@@ -32,6 +40,13 @@ STATUS = {
     "totp_enrol": 403, "login_backoff": 429, "login_locked": 429, "not_authenticated": 401,
     "session_expired": 401, "bad_origin": 403, "unknown_staff": 404, "rate_limited": 429,
 }
+
+
+def totp_qr_data_uri(uri: str) -> str:
+    """The provisioning URI as a QR code: an SVG data URI (black on white, quiet zone kept, so
+    authenticator apps read it in a dark theme too)."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=4, border=4, dark="#000",
+                                                       light="#fff"))
 
 
 def _error(exc: ApiError, **extra: Any) -> web.Response:
@@ -79,8 +94,11 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService]) -> None:
-    """Add the staff endpoints (before the static catch-all route)."""
+def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService],
+                     moderation_of: Callable[[], ModerationSettings] | None = None) -> None:
+    """Add the staff endpoints (before the static catch-all route); with `moderation_of`, also
+    the console's settings and the moderation texts the browser shows (a sanctioned peer's
+    notice, the console's reasons)."""
 
     def answer(handler: Callable[[web.Request], Awaitable[web.Response]]
                ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -102,7 +120,8 @@ def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService
         if result.enrol_uri is not None:
             return _error(ApiError("totp_enrol", "add this account to an authenticator app, "
                                                  "then sign in with its code"),
-                          totp_uri=result.enrol_uri)
+                          totp_uri=result.enrol_uri,
+                          totp_qr=totp_qr_data_uri(result.enrol_uri))
         assert result.session is not None and result.token is not None
         response = web.json_response({"ok": True, "role": result.session.role,
                                       "expires_at": result.session.expires_at})
@@ -132,6 +151,26 @@ def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService
             {"ok": True, "username": account.username, "role": account.role,
              "totp_required": account.role in service.settings.totp_roles}, status=201)
 
+    async def moderation_texts(request: web.Request) -> web.Response:
+        assert moderation_of is not None
+        texts = moderation_of().texts
+        return web.json_response({"notices": texts.notices, "reasons": texts.reasons})
+
+    @answer
+    async def console(request: web.Request) -> web.Response:
+        """The console's start: who signed in, the load cap in force, the reason list."""
+        who = await service_of().check_session(request.cookies.get(COOKIE_NAME))
+        assert moderation_of is not None
+        settings = moderation_of()
+        return web.json_response({
+            "ok": True, "username": who.username, "role": who.role,
+            "load_cap": settings.alerts.load_cap,
+            "resend_after_seconds": settings.alerts.resend_after_seconds,
+            "reasons": settings.texts.reasons})
+
+    if moderation_of is not None:
+        app.router.add_get("/api/moderation-texts.json", moderation_texts)
+        app.router.add_get("/api/staff/console", console)
     app.router.add_post("/api/staff/login", login)
     app.router.add_post("/api/staff/logout", logout)
     app.router.add_get("/api/staff/session", session)

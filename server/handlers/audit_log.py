@@ -17,27 +17,24 @@ from moderation.audit import (
     AuditRow,
     Detail,
     chain_hash,
-    decode_entry,
-    encode_entry,
     verify,
 )
-from moderation.limits import RuleError
 from server.clock import Clock
-from server.storage.moderation import AUDIT_APPEND_ATTEMPTS, AuditConflict, ModerationStore
+from server.storage.audit import AUDIT_APPEND_ATTEMPTS, AuditConflict, AuditStore, Undecodable
 
 
-async def append(store: ModerationStore, clock: Clock, *, actor: str, action: str,
+async def append(store: AuditStore, clock: Clock, *, actor: str, action: str,
                  room: str | None = None, pseudonym: str | None = None,
                  details: Mapping[str, Detail] | None = None) -> AuditRow:
     """Append one entry at the clock's time; returns the stored row."""
     for _ in range(AUDIT_APPEND_ATTEMPTS):
-        head = await store.audit_head()
+        head = await store.head()
         seq = 0 if head is None else head[0] + 1
         prev = GENESIS if head is None else head[1]
         entry = AuditEntry(seq=seq, at_ms=int(clock.now() * 1000), actor=actor, action=action,
                            room=room, pseudonym=pseudonym, details=dict(details or {}))
         row = AuditRow(entry=entry, hash=chain_hash(prev, entry))
-        if await store.audit_try_append(head, encode_entry(entry), row.hash):
+        if await store.try_append(head, row):
             return row
     raise AuditConflict("the audit head kept moving")
 
@@ -51,16 +48,15 @@ class Verification:
     reason: str = ""
 
 
-async def check_chain(store: ModerationStore) -> Verification:
-    """Decode every row and verify the chain; name the first broken link."""
-    raw = await store.audit_rows()
+async def check_chain(store: AuditStore) -> Verification:
+    """Verify the chain of every stored row; name the first broken link."""
+    raw = await store.rows()
     rows: list[AuditRow] = []
-    for i, (entry, digest) in enumerate(raw):
-        try:
-            rows.append(AuditRow(entry=decode_entry(entry), hash=digest))
-        except RuleError:
+    for i, row in enumerate(raw):
+        if isinstance(row, Undecodable):
             broken = verify(rows)
             return Verification(rows=len(raw), broken_at=i if broken is None else broken,
                                 reason="undecodable" if broken is None else "hash")
+        rows.append(row)
     broken = verify(rows)
     return Verification(rows=len(raw), broken_at=broken, reason="" if broken is None else "hash")

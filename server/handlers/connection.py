@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from server.domain.ids import user_room
 from server.domain.ratelimit import TokenBucket
-from server.handlers import room_life
+from server.handlers import counsellor, room_life
 from server.handlers.services import Connection, Services
 
 
@@ -30,6 +30,10 @@ async def release(services: Services, conn: Connection, *, late: bool = False) -
     if conn.authenticated and not conn.released:
         conn.released = True
         assert conn.identity_key is not None and conn.user_id is not None
+        try:  # a counsellor whose connection closed is away (their cases stay theirs)
+            await counsellor.went_away(services, conn)
+        except Exception as exc:
+            services.log.error("disconnect.failed", code=type(exc).__name__)
         try:
             if late:  # Socket.IO already dropped the sid from its rooms, before auth's entry
                 await services.emitter.leave_room(conn.sid, user_room(conn.user_id))

@@ -1,6 +1,8 @@
 """One-to-one rules: every direct envelope goes to the recipient's inbox first (TTL, a cap per
 recipient and a smaller one per sender, so no one sender can fill a stranger's inbox), is pushed
-to all of the recipient's connections, and stays until `inbox.ack`."""
+to all of the recipient's connections, and stays until `inbox.ack`. `direct.typing` is the one
+thing that is not stored: a content-free signal pushed to the recipient's connections online
+now, or to nobody (docs/protocol.md, "Typing in 1:1")."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services, b64
 from server.limits import MAX_INBOX_FETCH
 from server.wire.errors import ApiError
-from server.wire.pushes import DirectEnvelope
-from server.wire.requests import DirectSend, Empty, InboxAck
+from server.wire.pushes import DirectEnvelope, DirectTypingPush
+from server.wire.requests import DirectSend, DirectTyping, Empty, InboxAck
 
 
 async def send(services: Services, conn: Connection, req: DirectSend) -> dict[str, Any]:
@@ -48,6 +50,17 @@ async def send(services: Services, conn: Connection, req: DirectSend) -> dict[st
     return reply
 
 
+async def typing(services: Services, conn: Connection, req: DirectTyping) -> dict[str, Any]:
+    """Tell `to`'s online connections that I am typing; nothing is stored or counted."""
+    assert conn.pseudonym is not None
+    holder = await services.stores.identities.binding_of_name(pseudonyms.fold(req.to))
+    if holder is None:
+        raise ApiError("unknown_user")
+    await services.emitter.emit(DirectTypingPush(sender=conn.pseudonym),
+                                to=user_room(user_id(holder.identity_key)))
+    return {}
+
+
 async def fetch(services: Services, conn: Connection) -> dict[str, Any]:
     """My queued envelopes, oldest first (each as its `direct.envelope` push)."""
     assert conn.identity_key is not None
@@ -64,6 +77,8 @@ async def ack(services: Services, conn: Connection, req: InboxAck) -> dict[str, 
 
 EVENTS = (
     Event(name="direct.send", decode=DirectSend.decode, rule=send, budget=Budget.DIRECT),
+    # The client sends at most one every few seconds while typing; the 1:1 budget bounds abuse.
+    Event(name="direct.typing", decode=DirectTyping.decode, rule=typing, budget=Budget.DIRECT),
     Event(name="inbox.fetch", decode=Empty.decode, rule=lambda s, c, _: fetch(s, c),
           budget=Budget.OTHER),
     Event(name="inbox.ack", decode=InboxAck.decode, rule=ack, budget=Budget.OTHER),

@@ -15,7 +15,6 @@ their user id (`staff_id`), which is also the Socket.IO room their connections a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,7 +32,6 @@ from moderation.alerts import (
 )
 from moderation.flags import Flag, FlagSource, MessageFlags, RiskHistory, merge_flag, record
 from moderation.limits import RuleError
-from moderation.records import from_record, to_record
 from server.domain.ids import user_id, user_room
 from server.domain.roles import Role
 from server.handlers import audit_log
@@ -74,28 +72,22 @@ async def roster(services: Services, rooms: Iterable[str]) -> list[OnDuty]:
     for room in set(rooms):
         for staff in await _room_moderators(services, room):
             present.setdefault(staff, set()).add(room)
-    ids = await services.stores.moderation.on_duty() | set(present)
+    ids = await services.stores.duty.on_duty() | set(present)
     return [OnDuty(staff_id=i, rooms=frozenset(present.get(i, ()))) for i in sorted(ids)]
 
 
-def _alert_of(raw: str) -> Alert:
-    return from_record(Alert, json.loads(raw))
-
-
 async def _active(services: Services) -> list[Alert]:
-    return [_alert_of(r) for r in await services.stores.moderation.active_alerts()]
+    return await services.stores.alerts.active()
 
 
 async def _put(services: Services, alert: Alert) -> None:
-    active = alert.state in (AlertState.OPEN, AlertState.ACKNOWLEDGED)
-    await services.stores.moderation.put_alert(alert.id, alert.room, alert.message_id, active,
-                                               json.dumps(to_record(alert)))
+    await services.stores.alerts.put(alert)
 
 
 async def _history(services: Services, night: str, pseudonym: str) -> RiskHistory:
     history: RiskHistory | None = None
-    for raw in await services.stores.moderation.night_flags(night, pseudonym):
-        history = record(history, from_record(MessageFlags, json.loads(raw)), night)
+    for merged in await services.stores.flags.of_night(night, pseudonym):
+        history = record(history, merged, night)
     return history or RiskHistory(night=night)
 
 
@@ -141,19 +133,16 @@ async def record_flag(services: Services, new: Flag, *, actor: str) -> dict[str,
     """Merge a checked flag (a client's, or a stamped report's: server/handlers/reports.py),
     audit it, and open or raise the message's alert when it is raised."""
     now, pseudonym = new.at, new.pseudonym
-    store = services.stores.moderation
+    stores = services.stores
     async with services.stores.claims.lock(ALERTS_LOCK):
-        raw = await store.get_flags(new.room, new.message_id)
-        existing = None if raw is None else from_record(MessageFlags, json.loads(raw))
+        existing = await stores.flags.get(new.room, new.message_id)
         try:
             merged, raised = merge_flag(existing, new)
         except RuleError as exc:
             raise rule_error(exc) from None
-        night = night_of(new.room)
-        await store.put_flags(new.room, new.message_id, pseudonym, night,
-                              json.dumps(to_record(merged)))
+        await stores.flags.put(merged, night=night_of(new.room))
         services.metrics.flags[new.severity] += 1
-        await audit_log.append(store, services.clock, actor=actor, action="flag",
+        await audit_log.append(stores.audit, services.clock, actor=actor, action="flag",
                                room=new.room, pseudonym=pseudonym,
                                details={"message_id": new.message_id, "level": new.severity,
                                         "source": str(new.source),
@@ -162,32 +151,32 @@ async def record_flag(services: Services, new: Flag, *, actor: str) -> dict[str,
             alert_id: str | None = await _open_or_raise(services, merged, now,
                                                         source=str(new.source))
         else:  # merged into what is known: name the alert it joined, if one is open
-            current = await store.alert_for_message(new.room, new.message_id)
-            alert_id = None if current is None else _alert_of(current).id
+            current = await stores.alerts.for_message(new.room, new.message_id)
+            alert_id = None if current is None else current.id
     return {"severity": merged.severity, "raised": raised, "alert_id": alert_id}
 
 
 async def _open_or_raise(services: Services, merged: MessageFlags, now: float, *,
                          source: str) -> str:
-    store, policy = services.stores.moderation, services.mod_settings.alerts
+    stores, policy = services.stores, services.mod_settings.alerts
     active = await _active(services)
     load = loads(active)
     duty = await roster(services, [merged.room])
     history = await _history(services, night_of(merged.room), merged.pseudonym)
-    raw = await store.alert_for_message(merged.room, merged.message_id)
+    current = await stores.alerts.for_message(merged.room, merged.message_id)
     delivery: Delivery | None
-    if raw is None:
+    if current is None:
         alert_id = "al-" + services.rng.bytes(8).hex()
         alert, delivery = open_alert(alert_id=alert_id, flags=merged, now=now, roster=duty,
                                      load=load, policy=policy)
         services.metrics.alerts_opened[alert.severity] += 1
         action = "alert_open"
     else:
-        alert, delivery = raise_alert(_alert_of(raw), merged, now=now, roster=duty, load=load,
+        alert, delivery = raise_alert(current, merged, now=now, roster=duty, load=load,
                                       policy=policy)
         action = "alert_open"  # a raise re-routes: audited as the alert at its new level
     await _put(services, alert)
-    await audit_log.append(store, services.clock, actor="server", action=action, room=alert.room,
+    await audit_log.append(stores.audit, services.clock, actor="server", action=action, room=alert.room,
                            pseudonym=alert.pseudonym,
                            details={"alert_id": alert.id, "level": alert.severity,
                                     "outcome": "routed" if delivery and delivery.recipients
@@ -202,15 +191,15 @@ async def ack(services: Services, conn: Connection, req: AlertAck) -> dict[str, 
     staff = require_moderator(conn)
     assert conn.pseudonym is not None
     async with services.stores.claims.lock(ALERTS_LOCK):
-        raw = await services.stores.moderation.get_alert(req.alert_id)
-        if raw is None:
+        current = await services.stores.alerts.get(req.alert_id)
+        if current is None:
             raise ApiError("unknown_alert")
         try:
-            alert = acknowledge(_alert_of(raw), staff_id=staff, now=services.clock.now())
+            alert = acknowledge(current, staff_id=staff, now=services.clock.now())
         except RuleError as exc:
             raise rule_error(exc) from None
         await _put(services, alert)
-        await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+        await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                                action="alert_ack", room=alert.room, pseudonym=alert.pseudonym,
                                details={"alert_id": alert.id, "level": alert.severity})
     update = AlertUpdate(alert_id=alert.id, state=str(alert.state), by=conn.pseudonym)
@@ -223,8 +212,8 @@ async def duty(services: Services, conn: Connection, req: Duty) -> dict[str, Any
     """On or off duty (the alert pool)."""
     staff = require_moderator(conn)
     assert conn.pseudonym is not None
-    await services.stores.moderation.set_duty(staff, req.on)
-    await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+    await services.stores.duty.put(staff, req.on)
+    await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                            action="duty_on" if req.on else "duty_off")
     return {"on_duty": req.on}
 
@@ -245,7 +234,7 @@ async def resend_due(services: Services) -> int:
                                    policy=services.mod_settings.alerts):
             await _put(services, alert)
             services.metrics.alerts_resent[alert.severity] += 1
-            await audit_log.append(services.stores.moderation, services.clock, actor="server",
+            await audit_log.append(services.stores.audit, services.clock, actor="server",
                                    action="alert_widen", room=alert.room,
                                    pseudonym=alert.pseudonym,
                                    details={"alert_id": alert.id, "level": alert.severity,
@@ -264,10 +253,10 @@ async def night_ended(services: Services, room: str) -> None:
                 continue
             expired = expire(alert, now=now)
             await _put(services, expired)
-            await audit_log.append(services.stores.moderation, services.clock, actor="server",
+            await audit_log.append(services.stores.audit, services.clock, actor="server",
                                    action="alert_expire", room=room, pseudonym=alert.pseudonym,
                                    details={"alert_id": alert.id})
-        await services.stores.moderation.drop_room(room)
+        await services.stores.flags.drop_room(room)
 
 
 EVENTS = (

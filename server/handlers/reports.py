@@ -41,7 +41,7 @@ DEDUPE_TTL_SECONDS = 2 * 24 * 3600  # longer than a night: a room id names one n
 async def _recipients(services: Services, room: str) -> list[Recipient]:
     present = [Recipient(user_id(m.identity_key), m.pseudonym, m.identity_key)
                for m in await services.stores.rooms.members(room) if m.role == Role.MODERATOR]
-    on_duty = await services.stores.moderation.on_duty()
+    on_duty = await services.stores.duty.on_duty()
     duty: list[Recipient] = []
     bound = await services.staff.bound_keys() if services.staff is not None else {}
     for key in bound.values():
@@ -108,7 +108,7 @@ async def report(services: Services, conn: Connection, req: ReportRequest) -> di
             severity=REPORT_LEVELS[req.reason], categories=(req.reason,),
             rule_ids=(f"report.{req.reason}",), source=FlagSource.REPORT, at=now),
             actor=conn.user_id)
-    await audit_log.append(services.stores.moderation, services.clock, actor=conn.user_id,
+    await audit_log.append(services.stores.audit, services.clock, actor=conn.user_id,
                            action="report", room=req.room,
                            details={"message_id": str(req.message_id), "reason_code": req.reason,
                                     "stamped": int(stamped), "recipients": len(req.sealed)})

@@ -11,7 +11,7 @@ from e2ee.membership import membership_message
 from server.clock import now_ms
 from server.domain.records import Member
 from server.domain.roles import Role
-from server.handlers import room_presence
+from server.handlers import counsellor, room_presence
 from server.handlers.services import Connection, Services
 from server.wire.pushes import GroupClosed, Membership
 
@@ -85,6 +85,7 @@ async def reap_dead_processes(services: Services, max_age: float) -> int:
             removed += 1
         await stores.rooms.forget_owner(owner)
         await stores.identities.forget_owner(owner)
+        await counsellor.owner_gone(services, owner)  # its counsellors are away (issue 11)
         services.log.warning("process.reaped", count=removed)
     return removed
 

@@ -15,7 +15,6 @@ sign in on the socket and rooms are assigned to shifts).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from config.groups import GroupSpec
@@ -30,7 +29,6 @@ from moderation.notices import (
     refusal_notice,
     room_notice,
 )
-from moderation.records import from_record, to_record
 from moderation.sanctions import Action, Sanction, SanctionKind
 from server.domain import pseudonyms
 from server.domain.ids import user_id, user_room
@@ -70,8 +68,7 @@ def _tonight(services: Services, room: str) -> tuple[GroupSpec, float]:
 
 
 async def _load(services: Services, room: str, pseudonym: str | None) -> list[Sanction]:
-    return [from_record(Sanction, json.loads(r))
-            for r in await services.stores.moderation.sanctions_for(room, pseudonym)]
+    return await services.stores.sanctions.for_room(room, pseudonym)
 
 
 async def _target_role(services: Services, room: str, pseudonym: str | None) -> Role:
@@ -167,7 +164,7 @@ async def read_only_self(services: Services, conn: Connection, req: ReadOnlySelf
 
 async def _refused(services: Services, conn: Connection, room: str, code: str) -> None:
     assert conn.pseudonym is not None
-    await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+    await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                            action="sanction_refused",
                            room=room if parse_room(room) else None, details={"code": code})
 
@@ -194,11 +191,9 @@ def public(s: Sanction) -> dict[str, Any]:
 
 async def _impose(services: Services, conn: Connection, s: Sanction) -> dict[str, Any]:
     assert conn.pseudonym is not None
-    await services.stores.moderation.put_sanction(s.id, s.room, s.pseudonym,
-                                                  s.kind is SanctionKind.BAN,
-                                                  json.dumps(to_record(s)))
+    await services.stores.sanctions.put(s)
     services.metrics.sanctions[str(s.kind)] += 1
-    await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+    await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                            action="sanction", room=s.room, pseudonym=s.pseudonym,
                            details=_details(s))
     await _tell(services, s, lifted=False)
@@ -243,20 +238,17 @@ async def _drop_from_room(services: Services, room: str, pseudonym: str) -> None
 async def lift(services: Services, conn: Connection, req: Lift) -> dict[str, Any]:
     """End a sanction early, if this actor may."""
     assert conn.pseudonym is not None
-    raw = await services.stores.moderation.get_sanction(req.sanction_id)
-    if raw is None:
+    current = await services.stores.sanctions.get(req.sanction_id)
+    if current is None:
         raise ApiError("unknown_sanction")
-    current = from_record(Sanction, json.loads(raw))
     try:
         authorise_lift(actor_of(conn), current)
         lifted = S.lift(current, actor_id=conn.pseudonym, now=services.clock.now())
     except RuleError as exc:
         await _refused(services, conn, current.room or "-", exc.code)
         raise rule_error(exc) from None
-    await services.stores.moderation.put_sanction(lifted.id, lifted.room, lifted.pseudonym,
-                                                  lifted.kind is SanctionKind.BAN,
-                                                  json.dumps(to_record(lifted)))
-    await audit_log.append(services.stores.moderation, services.clock, actor=conn.pseudonym,
+    await services.stores.sanctions.put(lifted)
+    await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                            action="sanction_lift", room=lifted.room, pseudonym=lifted.pseudonym,
                            details={"sanction_id": lifted.id, "kind": str(lifted.kind)})
     await _tell(services, lifted, lifted=True)
@@ -270,7 +262,7 @@ async def gate(services: Services, conn: Connection, room: str, action: Action, 
     sanctions = await _load(services, room, conn.pseudonym)
     now = services.clock.now()
     slow = any(s.kind is SanctionKind.SLOW_MODE and s.active_at(now) for s in sanctions)
-    last = await services.stores.moderation.last_sent(room, conn.pseudonym) if slow else None
+    last = await services.stores.sanctions.last_sent(room, conn.pseudonym) if slow else None
     decision = S.check(sanctions, action=action, room=room, pseudonym=conn.pseudonym, now=now,
                        exempt=is_room_staff(actor_of(conn, room), room), last_sent_at=last,
                        moderator_required=moderator_required,
@@ -280,8 +272,8 @@ async def gate(services: Services, conn: Connection, room: str, action: Action, 
         notice = refusal_notice(decision)
         raise ApiError(decision.code, notice=None if notice is None else notice_body(notice))
     if action is Action.SEND and slow:
-        await services.stores.moderation.set_last_sent(room, conn.pseudonym, now,
-                                                       SLOW_MODE_TTL_SECONDS)
+        await services.stores.sanctions.set_last_sent(room, conn.pseudonym, now,
+                                                      SLOW_MODE_TTL_SECONDS)
 
 
 EVENTS = (

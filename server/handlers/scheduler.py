@@ -6,6 +6,8 @@ this process's room connections whose session is gone (orphans), and sweeps
 expired 1:1 envelopes (a bounded batch per tick). The moderation pipeline (issue 10) hooks in
 twice: a night's end expires its alerts and drops its flags, and after every ended night is
 closed, unacknowledged alerts past their stored deadline are re-sent wider.
+The escalation cases' stored deadlines (re-alerts, lapsed offers, unanswered hand-offs)
+fire on every tick too, with their retention deletion.
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
 Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
@@ -18,7 +20,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import moderation, room_life
+from server.handlers import cases_flow, moderation, room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -55,6 +57,7 @@ class Scheduler:
             await room_life.reap_orphans(services, self._live_sids)
         now = services.clock.now()
         await services.stores.inbox.sweep(now, INBOX_SWEEP_BATCH)
+        await cases_flow.tick(services)
         for group in services.settings.groups:
             ended = previous_occurrence(group, now)
             if ended is not None and now - ended.ends_at < CLOSE_GRACE_SECONDS \

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from config.moderation_settings import ModerationSettings
 from config.settings import DEFAULTS, Settings
+from escalation.policy import EscalationPolicy
 from server.clock import Clock, Random
 from server.domain.ratelimit import TokenBucket
 from server.domain.records import Member
@@ -96,6 +97,7 @@ class Services:
     emitter: Emitter
     instance_id: str  # this server process, for liveness of its connections in a shared store
     staff_names: StaffNames
+    escalation: EscalationPolicy  # config/escalation.toml (issue 11)
     mod_settings: ModerationSettings  # texts and alert policy (issue 10)
     sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
     signin_rate: SourceRate | None = None
@@ -120,6 +122,8 @@ class Connection:
     staff: str | None = None  # the folded staff username once signed in as staff
     rooms: set[str] = field(default_factory=set)
     released: bool = False  # its authenticated state was undone after the disconnect
+    erase_challenge: bytes | None = None  # single-use, for `identity.erase` (handlers/erase.py)
+    erased: bool = False  # its identity was erased: it serves no event any more
     send_bucket: TokenBucket = field(  # open_connection sizes it from the settings
         default_factory=lambda: TokenBucket(DEFAULTS.send_rate, DEFAULTS.send_burst))
     direct_bucket: TokenBucket = field(

@@ -59,7 +59,7 @@ async def bind(services: Services, staff: StaffSignIn, identity_key: bytes) -> N
     assert services.staff is not None
     before = await services.staff.bind_key(staff.folded, identity_key)
     actor = staff_id(staff.folded)
-    store, clock = services.stores.moderation, services.clock
+    store, clock = services.stores.audit, services.clock
     await audit_log.append(store, clock, actor=actor, action="staff_socket_login",
                            details={"role": staff.role.value, "key_id": key_id(identity_key)})
     if before is not None and before != identity_key:
@@ -82,7 +82,7 @@ async def sweep(services: Services, conns: Iterable[Connection],
         except ApiError:
             pass
         await services.emitter.emit(StaffSessionEnded(), to=conn.sid)
-        await audit_log.append(services.stores.moderation, services.clock,
+        await audit_log.append(services.stores.audit, services.clock,
                                actor=staff_id(conn.staff), action="staff_session_ended")
         services.log.info("staff.session_ended", user_id=conn.user_id)
         await end(conn)

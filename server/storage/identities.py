@@ -44,3 +44,8 @@ class IdentityStore(Protocol):
     async def forget_owner(self, owner: str) -> None:
         """Drop the sessions a dead (or stopping) server process held."""
         ...
+
+    async def erase(self, identity_key: bytes) -> None:
+        """Forget the key's binding (its pseudonym is free at once, with no reservation
+        window). Its live sessions stay until their connections close (`session_remove`)."""
+        ...

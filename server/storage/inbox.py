@@ -24,6 +24,11 @@ class InboxStore(Protocol):
         """Remove these envelopes; return how many were there."""
         ...
 
+    async def erase(self, identity_key: bytes) -> int:
+        """Drop every envelope queued for the key and every envelope it queued for others;
+        how many went. Rare (a person erasing themselves): may read every inbox."""
+        ...
+
     async def sweep(self, now: float, max_recipients: int) -> int:
         """Drop expired envelopes of up to `max_recipients` inboxes (the scheduler calls it
         every tick); return how many envelopes were dropped."""

@@ -30,3 +30,7 @@ class KeyDirectory(Protocol):
     async def count_one_time_prekeys(self, identity_key: bytes) -> int:
         """How many one-time prekeys are left."""
         ...
+
+    async def erase(self, identity_key: bytes) -> None:
+        """Forget the key's bundle and every one-time prekey it published."""
+        ...

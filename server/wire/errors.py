@@ -57,6 +57,13 @@ ERROR_CODES: Final = (
         "admin_only", "self_chosen_binding", "muted", "removed", "banned", "room_locked",
         "read_only", "slow_mode",
     ),
+    *(  # issue 11's escalation: the codes of escalation/ and of the server side
+        "unknown_case", "not_counsellor", "not_supervisor", "unknown_counsellor", "queue_full",
+        "case_open", "already_rated", "too_many_notes", "case_closed", "already_claimed",
+        "version_conflict", "not_claimable", "case_state", "not_case_counsellor",
+        "not_offered_to_you", "not_transfer_target", "transfer_to_self", "counsellor_away",
+        "counsellor_at_capacity", "confirmation_required", "bad_outcome", "bad_capacity",
+    ),
 )
 
 

@@ -110,6 +110,22 @@ class DirectEnvelope(Push):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DirectTypingPush(Push):
+    """`direct.typing`: `sender` is typing to you (pushed to the connections online now, never
+    stored; it carries no text, no length)."""
+
+    EVENT: ClassVar[str] = "direct.typing"
+    sender: str
+
+    def __repr__(self) -> str:
+        return "DirectTypingPush()"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"from": self.sender}
+
+
+@dataclass(frozen=True, kw_only=True)
 class GroupOpened(Push):
     """`group.opened`: tonight's room is open for messages."""
 
@@ -303,7 +319,24 @@ class StaffSessionEnded(Push):
         return {"error": self.error}
 
 
-PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, GroupOpened,
+@dataclass(frozen=True, kw_only=True)
+class DebriefPush(Push):
+    """`mod.debrief`: a colleague on duty asks for a debrief."""
+
+    EVENT: ClassVar[str] = "mod.debrief"
+    by: str
+    at: float
+
+    def __repr__(self) -> str:
+        return "DebriefPush()"  # no pseudonym in logs
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"by": self.by, "at": self.at}
+
+
+PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, DirectTypingPush,
+                                  GroupOpened,
                                   GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
                                   ModNotice, RoomNotice, RoomTombstone, ModReportPush,
-                                  StaffSessionEnded)
+                                  StaffSessionEnded, DebriefPush)

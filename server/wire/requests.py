@@ -316,6 +316,19 @@ class DirectSend:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DirectTyping:
+    """`direct.typing {to}`: a content-free "I am typing to you" (no text, no length)."""
+
+    to: str
+
+    @classmethod
+    def decode(cls, payload: object) -> DirectTyping:
+        to = _str(_obj(payload), "to", 4 * PSEUDONYM_MAX_CHARS)
+        assert to is not None
+        return cls(to=to)
+
+
+@dataclass(frozen=True, kw_only=True)
 class InboxAck:
     """`inbox.ack {ids}`."""
 

@@ -19,11 +19,12 @@ import socketio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from e2ee.erase import erase_message
 from e2ee.identity import auth_message
 from e2ee.pow import solve
 
 PUSHES = ("room.envelope", "room.membership", "group.opened", "group.closing", "group.closed",
-          "direct.envelope")
+          "direct.envelope", "direct.typing")
 CALL_TIMEOUT_S = 20.0
 
 
@@ -42,6 +43,7 @@ class RawPeer:
         self.key = Ed25519PrivateKey.generate()
         self.identity_key = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         self.pseudonym: str | None = None
+        self.server_key = b""
         self.pushes: dict[str, list[Any]] = defaultdict(list)
         self.arrived_at: dict[str, list[float]] = defaultdict(list)  # loop time, per push
         self.arrived = asyncio.Event()
@@ -88,6 +90,7 @@ class RawPeer:
         reply = await self.call("auth", request)
         assert reply.get("ok") is True, reply
         self.pseudonym = reply["pseudonym"]
+        self.server_key = base64.b64decode(hello["server_key"])
         return reply
 
     def auth_request(self, hello: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +99,16 @@ class RawPeer:
         signed = auth_message(challenge, self.identity_key, base64.b64decode(hello["server_key"]))
         return {"identity_key": b64(self.identity_key), "signature": b64(self.key.sign(signed)),
                 "pow": solve(challenge, self.identity_key, int(hello.get("pow_bits", 0)))}
+
+    def auth_signature(self, challenge: str) -> str:
+        """An auth v2 signature over `challenge` (base64) for the server signed in to."""
+        return b64(self.key.sign(auth_message(base64.b64decode(challenge), self.identity_key,
+                                              self.server_key)))
+
+    def erase_signature(self, challenge: str) -> str:
+        """The `identity.erase` signature over `challenge` (base64)."""
+        return b64(self.key.sign(erase_message(base64.b64decode(challenge), self.identity_key,
+                                               self.server_key)))
 
     async def join(self, group_id: str) -> str:
         """Join a group; its room id."""

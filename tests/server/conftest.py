@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.server import LiveServer, LiveServerFactory
+from tests.server.aof_redis import aof_redis  # noqa: F401 (a fixture for the tests below)
 
 
 @pytest.fixture(params=["embedded", "redis"])

@@ -20,9 +20,12 @@ from e2ee.identity import auth_message
 from e2ee.pow import solve as solve_pow
 
 PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closing",
-               "group.closed", "direct.envelope", "keys.low", "mod.alert", "mod.alert_update",
+               "group.closed", "direct.envelope", "direct.typing", "keys.low", "mod.alert", "mod.alert_update",
                "mod.notice", "room.notice", "room.tombstone", "mod.report",
-               "staff.session_ended")
+               "staff.session_ended", "case.update", "case.counsellor",
+               "case.closed", "case.invite", "case.handoff", "case.offer", "case.alert",
+               "case.taken", "case.transfer_offer", "case.transferred", "case.ended",
+               "mod.debrief")
 
 
 def b64(data: bytes) -> str:

@@ -98,6 +98,28 @@ async def test_direct_push_reaches_every_connection(server: LiveServer) -> None:
             await p.close()
 
 
+async def test_typing_is_pushed_to_online_connections_and_never_stored(server: LiveServer) -> None:
+    """`direct.typing` carries only who is typing; an offline recipient gets nothing later."""
+    bob = await Peer.connect(server.url, "Bob")
+    alice = await Peer.connect(server.url, "Alice")
+    try:
+        assert (await alice.call("direct.typing", {"to": "bob"})) == {"ok": True}
+        assert await bob.next("direct.typing") == {"from": "Alice"}
+        await alice.nothing("direct.typing", 0.1)
+        assert (await alice.call("direct.typing", {"to": "Nobody"}))["error"] == "unknown_user"
+        assert (await alice.call("direct.typing", {"to": 7}))["error"] == "bad_request"
+        assert (await alice.call("direct.typing", {}))["error"] == "bad_request"
+        bob_key = bob.key
+        await bob.close()
+        assert (await alice.call("direct.typing", {"to": "Bob"})) == {"ok": True}
+        bob = await Peer.connect(server.url, key=bob_key)
+        assert (await bob.call("inbox.fetch"))["envelopes"] == []
+        await bob.nothing("direct.typing", 0.2)
+    finally:
+        await bob.close()
+        await alice.close()
+
+
 async def test_inbox_cap_and_ttl(live_server_factory: LiveServerFactory) -> None:
     clock = FakeClock(T0)
     server = await live_server_factory(clock=clock, inbox_max_per_recipient=2,

@@ -94,7 +94,7 @@ async def test_bad_flags_get_stable_codes_and_change_nothing(
         reply = await peer.call("flag", payload)
         assert reply["error"] == code, (payload, reply)
     await mod.nothing("mod.alert")
-    assert await server.services.stores.moderation.get_flags(room, "1") is None
+    assert await server.services.stores.flags.get(room, "1") is None
     ok = await peer.send(room)  # the connection and the room go on
     assert "seq" in ok
     for p in (peer, mod):
@@ -184,14 +184,14 @@ async def test_the_night_end_expires_alerts_and_drops_the_risk_history(
     second = await mod.next("mod.alert")
     second = await mod.next("mod.alert")
     assert second["history"]["flagged_messages"] == 2 and second["history"]["highest"] == 3
-    store = server.services.stores.moderation
-    assert len(await store.night_flags("2026-06-10", "Writer")) == 2
-    assert len(await store.active_alerts()) == 2
+    stores = server.services.stores
+    assert len(await stores.flags.of_night("2026-06-10", "Writer")) == 2
+    assert len(await stores.alerts.active()) == 2
     clock.set(evening + 61 * 60)  # 20:31: the night ended at 20:30
     await server.scheduler.tick()
     await mod.nothing("mod.alert", 0.2)  # expired with the night, not re-sent first
-    assert await store.night_flags("2026-06-10", "Writer") == []
-    assert await store.get_flags(room, mid) is None
-    assert await store.active_alerts() == []
+    assert await stores.flags.of_night("2026-06-10", "Writer") == []
+    assert await stores.flags.get(room, mid) is None
+    assert await stores.alerts.active() == []
     for p in (peer, mod):
         await p.close()

@@ -175,7 +175,7 @@ async def test_every_staff_event_is_refused_to_a_peer_and_a_moderator_of_another
     await bystander.join()
     existing = await mod.call("mod.sanction", _sanction(room, "slow_mode", seconds=5))
     sid = existing["sanction"]["sanction_id"]
-    before = await server.services.stores.moderation.sanctions_for(room, "Peer")
+    before = await server.services.stores.sanctions.for_room(room, "Peer")
     for kind, fields in STAFF_REQUESTS:
         for actor, code in ((bystander, "not_staff"), (elsewhere, "not_room_moderator")):
             if kind == "read_only" and actor is bystander:
@@ -193,8 +193,8 @@ async def test_every_staff_event_is_refused_to_a_peer_and_a_moderator_of_another
     staff = await mod.call("mod.sanction", _sanction(room, "mute", pseudonym="Mod0",
                                                      minutes=5))
     assert staff["error"] == "target_is_staff"
-    assert await server.services.stores.moderation.sanctions_for(room, "Peer") == before
-    assert await server.services.stores.moderation.on_duty() == set()
+    assert await server.services.stores.sanctions.for_room(room, "Peer") == before
+    assert await server.services.stores.duty.on_duty() == set()
     clock.advance(10)
     assert "seq" in await peer.send(room)
     await _close(peer, mod, elsewhere, bystander)

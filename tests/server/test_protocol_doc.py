@@ -71,9 +71,10 @@ def test_guard_limits_match() -> None:
 
 
 def test_every_typed_push_is_documented_and_listened_for() -> None:
+    from server.wire.case_pushes import CASE_PUSHES
     from server.wire.pushes import PUSHES
 
-    events = {push.EVENT for push in PUSHES}
+    events = {push.EVENT for push in PUSHES + CASE_PUSHES}
     assert events == set(PUSH_EVENTS)
     for event in events:
         assert f"`{event}`" in DOC, event

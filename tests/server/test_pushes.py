@@ -13,6 +13,7 @@ from server.wire.pushes import (
     PUSHES,
     AlertUpdate,
     DirectEnvelope,
+    DirectTypingPush,
     Membership,
     ModAlert,
     ModNotice,
@@ -46,6 +47,10 @@ def test_a_direct_envelope_is_its_queued_record() -> None:
     assert QueuedEnvelope.from_json(queued.to_json()) == queued
 
 
+def test_a_typing_push_carries_only_who_is_typing() -> None:
+    assert DirectTypingPush(sender="Salainen").to_wire() == {"from": "Salainen"}
+
+
 def test_reprs_show_no_key_name_or_ciphertext() -> None:
     member = Member(pseudonym="Salainen", identity_key=KEY, role=Role.PEER)
     pushes = [
@@ -56,6 +61,7 @@ def test_reprs_show_no_key_name_or_ciphertext() -> None:
         DirectEnvelope(envelope=QueuedEnvelope(id="a" * 32, ts=1, sender="Salainen",
                                                sender_key=KEY, kind="direct", header=b"HEADER",
                                                body=b"CIPHERTEXT")),
+        DirectTypingPush(sender="Salainen"),
     ]
     for push in pushes:
         text = repr(push)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.audit import decode_entry
+from moderation.audit import AuditRow
 from server.app import STAFF
 from server.domain.staff import staff_id
 from tests.fixtures.server import LiveServerFactory
@@ -15,8 +15,8 @@ from tests.server.mod_harness import ModPeer, connect_staff, new_key, staff_toke
 
 
 async def _actions(server: Any) -> list[tuple[str, str]]:
-    rows = await server.services.stores.moderation.audit_rows()
-    return [(e.action, e.actor) for e in (decode_entry(raw) for raw, _ in rows)]
+    rows = await server.services.stores.audit.rows()
+    return [(r.entry.action, r.entry.actor) for r in rows if isinstance(r, AuditRow)]
 
 
 async def test_a_staff_cookie_signs_the_socket_in_as_the_account(

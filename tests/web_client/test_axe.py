@@ -89,3 +89,57 @@ async def test_axe_finds_a_violation_when_there_is_one(live_server, open_peer: O
     ids = {v["id"] for v in await axe_violations(page, axe)}
     assert {"label", "color-contrast"} <= ids, ids
     await peer.context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (360, "light"), (1280, "light")])
+async def test_no_axe_violations_on_the_second_pass_views(
+        live_server, open_peer: OpenPeer, axe: str, width: int, scheme: str) -> None:
+    """The 1:1 chat in the chat layout (with unread badges, the end confirmation and the ended
+    state), settings, and the lock screen (issue 12, second pass)."""
+    from tests.web_client.test_direct_chat import open_chat, say
+
+    alice, bertta = await open_chat(open_peer, live_server.url, width, 740 if width < 1000 else 800)
+    page = alice.page
+    await page.emulate_media(color_scheme=scheme)
+    found: dict[str, Any] = {}
+
+    async def check(name: str) -> None:
+        found[name] = await axe_violations(page, axe)
+
+    await say(bertta, "hei, miten menee")
+    await page.wait_for_selector("li.msg.theirs >> text=hei, miten menee", timeout=15000)
+    await say(alice, "ihan hyvin")
+    await page.wait_for_selector("li.msg.mine .delivery[data-state=delivered]", timeout=15000)
+    await page.click("section.direct .tools-box summary")
+    await check("direct chat")
+    await page.click("section.direct .end-button")
+    await check("direct end confirmation")
+    await page.evaluate("() => window.iltapiiri.router.show('settings')")
+    await say(bertta, "oletko siellä")  # unread: a badge on the navigation and the menu button
+    await page.wait_for_selector("#menu-button[data-unread='1']", state="attached", timeout=15000)
+    await check("settings (with an unread badge)")
+    if await page.locator("#menu-button").is_visible():
+        await page.click("#menu-button")
+        await check("menu open with badges")
+        await page.click("#menu-button")
+    await alice.nav("direct")
+    await check("chats list with a badge")
+    await page.click("ul.convo-list button >> text=Bertta")
+    await page.click("section.direct .end-button")
+    await page.click("section.direct .end-chat button.danger")
+    await page.wait_for_selector("section.direct p.ended")
+    await check("direct ended")
+    await page.evaluate("async () => (await import('/js/lock.js')).setLock('2468', 5)")
+    await page.click("#exit-button")
+    await page.wait_for_url("**/away.html")
+    await page.goto(live_server.url + "/")
+    await page.wait_for_selector("section.lock")
+    await page.fill("section.lock input[name=lock-secret]", "0000")
+    await page.click("section.lock button[type=submit]")
+    await page.wait_for_selector("section.lock [role=alert]:not([hidden])")
+    await page.click("section.lock summary")
+    await check("lock (after a wrong PIN, forgot open)")
+    problems = {name: v for name, v in found.items() if v}
+    assert problems == {}, problems
+    await alice.context.close()
+    await bertta.context.close()

@@ -73,6 +73,7 @@ async def test_one_to_one_ask_accept_chat_block_and_safety_number(live_server, o
 
     # Blocking is for yourself: stored on this device, the peer is not told.
     frames = len(alice.frames_sent)
+    await page.click("section.direct .tools-box summary")  # mute, block, safety number
     await page.click("section.direct .tools button:has-text('Block')")
     await page.wait_for_selector("text=You have blocked Kallio.")
     assert await page.evaluate("JSON.parse(localStorage.getItem('iltapiiri.blocked'))") == ["Kallio"]
@@ -81,6 +82,7 @@ async def test_one_to_one_ask_accept_chat_block_and_safety_number(live_server, o
 
     # Both sides see the same 60-digit safety number.
     await page.click("section.direct .tools button:has-text('Compare safety numbers')")
+    await bob.page.click("section.direct .tools-box summary")
     await bob.page.click("section.direct .tools button:has-text('Compare safety numbers')")
     digits = []
     for peer in (alice, bob):

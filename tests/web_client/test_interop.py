@@ -119,7 +119,9 @@ async def open_direct_view(peer: Peer, name: str) -> None:
 
 
 async def shown_safety_number(peer: Peer) -> str:
-    """Open the safety-number view from the 1:1 view and read the 60 digits it shows."""
+    """Open the safety-number view from the 1:1 view (under the chat's options) and read the 60
+    digits it shows."""
+    await peer.page.click("section.direct .tools-box summary")
     await peer.page.click("section.direct button >> text=Compare safety numbers")
     await peer.page.wait_for_selector("section.safety .digits:not(.placeholder) span", timeout=TIMEOUT_MS)
     return "".join(await peer.page.locator("section.safety .digits span").all_inner_texts())

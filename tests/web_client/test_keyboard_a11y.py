@@ -131,7 +131,8 @@ async def test_the_private_chat_log_grows_by_one_message_and_keeps_the_draft(
         assert (await focused(peer))["name"] == "message"
         assert await page.input_value("section.direct textarea[name=message]") == ""
 
-        # Mute (for yourself) keeps the focus on its button.
+        # Mute (for yourself, under the chat's options) keeps the focus on its button.
+        await page.click("section.direct .tools-box summary")
         await page.focus("section.direct .tools button[aria-pressed]")
         await page.keyboard.press("Enter")
         now = await focused(peer)

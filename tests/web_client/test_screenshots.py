@@ -71,3 +71,80 @@ async def test_screenshots_of_the_chat_and_the_crisis_prompt(live_server, open_p
     assert (await _shoot(me, "desktop-chat")).stat().st_size > 10_000
     await me.context.close()
     await other.context.close()
+
+
+async def test_screenshots_of_the_other_views(live_server, open_peer: OpenPeer) -> None:
+    """welcome, groups, help (phone), the group chat and its goodbye (desktop), the 1:1 chat on a
+    desktop and a phone, settings and the lock screen (phone)."""
+    from tests.web_client.test_direct_chat import open_chat, say
+
+    me = await open_peer(live_server.url, locale="fi-FI", width=360, height=740)
+    await me.page.emulate_media(color_scheme="dark")
+    await me.page.wait_for_selector("section.welcome")
+    assert (await _shoot(me, "welcome-360")).stat().st_size > 10_000
+    await me.sign_in("Iltatähti")
+    assert (await _shoot(me, "groups-360")).stat().st_size > 10_000
+    await me.page.click("#help-button")
+    await me.page.wait_for_selector("#help-panel .resources[aria-busy=false]")
+    assert (await _shoot(me, "help-360")).stat().st_size > 10_000
+    await me.page.keyboard.press("Escape")
+    await me.page.wait_for_selector("#help-panel", state="detached")
+    await me.nav("settings")
+    assert (await _shoot(me, "settings-360")).stat().st_size > 10_000
+    await me.page.evaluate("async () => (await import('/js/lock.js')).setLock('2468', 15)")
+    await me.page.click("#exit-button")
+    await me.page.wait_for_url("**/away.html")
+    await me.page.goto(live_server.url + "/")
+    await me.page.wait_for_selector("section.lock")
+    assert (await _shoot(me, "lock-360")).stat().st_size > 5_000
+    await me.context.close()
+
+    me, other = await _chat(open_peer, live_server.url, 1280, 800, "dark", ("Hiljainen", "Tähtisumu"))
+    assert (await _shoot(me, "chat")).stat().st_size > 10_000
+    await me.page.evaluate("""() => window.iltapiiri.session.fire('group.closed',
+      { room: [...window.iltapiiri.session.rooms.keys()][0], reason: 'ended' })""")
+    await me.page.wait_for_selector("section.chat .goodbye")
+    assert (await _shoot(me, "goodbye")).stat().st_size > 10_000
+    await me.context.close()
+    await other.context.close()
+
+    for width, height, name, names in ((1280, 800, "direct", ("Aamuvirta", "Kuunsilta")),
+                                       (360, 740, "phone-direct", ("Aliisa", "Bertta"))):
+        alice, bertta = await open_chat(open_peer, live_server.url, width, height, names)
+        await alice.page.emulate_media(color_scheme="dark" if width < 1000 else "light")
+        await say(alice, "Hei, kiitos kun suostuit. Tänään oli raskas ilta.")
+        await bertta.page.wait_for_selector("li.msg.theirs >> text=raskas ilta", timeout=15000)
+        await say(bertta, "Ole hyvä. Kerro, jos haluat. Minulla on aikaa.")
+        await alice.page.wait_for_selector("li.msg.theirs >> text=Minulla on aikaa", timeout=15000)
+        await bertta.page.type("section.direct textarea[name=message]", "Mietin")
+        await alice.page.wait_for_selector("section.direct p.typing", state="visible", timeout=15000)
+        assert (await _shoot(alice, name)).stat().st_size > 10_000
+        await alice.context.close()
+        await bertta.context.close()
+
+
+async def test_screenshot_of_the_lobby(live_server_factory, open_peer: OpenPeer) -> None:
+    import time
+    import tomllib
+    from datetime import datetime, timedelta
+
+    from config.groups import parse_groups
+    from server.clock import FakeClock
+    from tests.web_client.test_schedule import HELSINKI, evening_group
+
+    now = time.time()
+    local = datetime.fromtimestamp(now, HELSINKI)
+    start = (local + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    if start.date() != local.date() or start.hour == 0:
+        start = local.replace(hour=21, minute=0, second=0, microsecond=0)
+        now = (start - timedelta(minutes=10)).timestamp()
+    server = await live_server_factory(clock=FakeClock(now),
+                                       groups=parse_groups(tomllib.loads(evening_group(start))))
+    me = await open_peer(server.url, width=360, height=740)
+    await me.page.emulate_media(color_scheme="dark")
+    await me.sign_in("Odottaja")
+    await me.page.click("li.group[aria-labelledby='group-evening'] button.primary")
+    await me.page.click("section.rules button.primary")
+    await me.page.wait_for_selector("section.lobby")
+    assert (await _shoot(me, "lobby")).stat().st_size > 10_000
+    await me.context.close()

@@ -15,6 +15,7 @@ import { Rooms } from './rooms.js';
 import { Directs } from './directs.js';
 import { Messaging } from './messaging.js';
 import { Outbox } from './outbox.js';
+import { Unread } from './unread.js';
 import { lockFreed, stepBack, steppedBack, TabGuard } from './tabs.js';
 import { loadDetector } from './safety/detector-hook.js';
 import { installQuickExitKey, quickExit } from './quickexit.js';
@@ -22,6 +23,7 @@ import { openHelp } from './views/help.js';
 import { draftOf, forgetDraft, onDraft, putDraft } from './views/composer.js';
 import { installViewportHeight, menuToggle, restoreTheme, themeSelect } from './views/header.js';
 import { History } from './history.js';
+import { Notices } from './notices.js';
 import { forgetDevice } from './forget.js';
 import { deleteSealed, getSealed, listSealed, putSealed } from './identity/store.js';
 import welcome from './views/welcome.js';
@@ -34,21 +36,31 @@ import days from './views/days.js';
 import safety from './views/safety.js';
 import identity from './views/identity.js';
 import elsewhere from './views/elsewhere.js';
+import { mountCases } from './cases/index.js';
+import settings from './views/settings.js';
+import lockView from './views/lock.js';
+import { isLocked, lockNow, touch } from './lock.js';
 
 /** Navigation per role; staff roles get theirs from js/staff/ (mountStaff). */
 export const STAFF_ROLES = Object.freeze(['moderator', 'counsellor', 'admin']);
 export const NAV = {
-  peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity']],
+  peer: [['groups', 'nav.groups'], ['direct', 'nav.direct'], ['days', 'nav.days'], ['identity', 'nav.identity'],
+    ['settings', 'nav.settings']],
 };
 
-/** Build the page's objects in `doc` and wire them; `start()` shows the first view. */
-export function createApp({ doc = document } = {}) {
+/**
+ * Build the page's objects in `doc` and wire them; `start()` shows the first view. `entry:
+ * 'staff'` is the staff page (staff.html, after the staff sign-in): it signs in on the socket at
+ * once, without the welcome view (the relay names a staff connection after the account).
+ */
+export function createApp({ doc = document, entry = 'peer' } = {}) {
   const session = new Session();
   const messaging = new Messaging();
   const rooms = new Rooms(session, messaging);
   const directs = new Directs(session, messaging);
   const outbox = new Outbox(session, messaging, rooms);
   const tabs = new TabGuard();
+  const notices = new Notices(session, rooms);
   const history = new History({ session, rooms, store: { putSealed, getSealed, deleteSealed, listSealed },
     drafts: { draftOf, putDraft, onDraft } });
   const main = doc.getElementById('main');
@@ -63,6 +75,7 @@ export function createApp({ doc = document } = {}) {
     directs,
     outbox,
     history,
+    notices,
     e2ee: null, // the engine from js/e2ee/index.js once loaded
     escalation: { available: () => false, request: () => {} },
     live(text) {
@@ -83,19 +96,18 @@ export function createApp({ doc = document } = {}) {
     /** Show (or clear) the "something new" mark on the private chats entry. */
     markDirectNews(on) {
       ctx.directNews = on;
-      const link = doc.querySelector('.navlink[data-view=direct]');
-      if (!link) return;
-      if (on) {
-        link.dataset.news = '1';
-        link.setAttribute('aria-label', `${t('nav.direct')} (${t('direct.new')})`);
-      } else {
-        delete link.dataset.news;
-        link.removeAttribute('aria-label');
-      }
+      drawBadges();
     },
     afterSignIn() {
       drawHeader();
-      ctx.router.show('groups');
+      ctx.router.show(ctx.home);
+    },
+    entry, // 'peer' (index.html) or 'staff' (staff.html)
+    home: 'groups', // the first view after a sign-in; the staff console sets its own
+    /** The navigation of a role (the staff console brings its entries); redraws the header. */
+    setNav(role, items) {
+      NAV[role] = items;
+      drawHeader();
     },
     /**
      * Join a group (rules already accepted). An open group shows its chat; in the lobby the relay
@@ -140,9 +152,13 @@ export function createApp({ doc = document } = {}) {
     },
   };
   ctx.router = new Router(main, ctx);
-  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere]) {
+  ctx.unread = new Unread({ rooms, directs, router: ctx.router, t, doc });
+  ctx.unread.on('change', () => drawBadges());
+  for (const view of [welcome, groups, rules, lobby, chat, direct, days, safety, identity, elsewhere, settings,
+    lockView]) {
     ctx.router.register(view);
   }
+  mountCases(ctx); // the person's way to a counsellor (js/cases/): ctx.escalation, the 'case' view
 
   // Another tab took the chat over: close this connection and reload into "open elsewhere",
   // which lets go of the engine's Web Lock (js/e2ee/index.js) for the tab now in use.
@@ -153,7 +169,33 @@ export function createApp({ doc = document } = {}) {
     stepBack(doc.defaultView);
   });
 
+  /** Unread counts on the navigation (groups, private chats) and on the phone's menu button;
+   * the "new" mark of a private chat request. */
+  function drawBadges() {
+    const counts = { groups: ctx.unread.total('room:'), direct: ctx.unread.total('direct:') };
+    for (const link of doc.querySelectorAll('.navlink')) {
+      const view = link.dataset.view;
+      const n = counts[view] || 0;
+      const news = view === 'direct' && ctx.directNews;
+      if (news) link.dataset.news = '1';
+      else delete link.dataset.news;
+      // The name says it in words ("Private chats (2 unread)"), the badge shows the number.
+      const extra = [n ? t('unread.count', { n }) : null, news ? t('direct.new') : null].filter(Boolean);
+      link.querySelectorAll('.unread-badge, .nav-extra').forEach((el) => el.remove());
+      if (extra.length) link.append(h('span', { class: 'visually-hidden nav-extra', text: ` (${extra.join(', ')})` }));
+      if (n) link.append(h('span', { class: 'unread-badge', 'aria-hidden': 'true', text: String(n) }));
+    }
+    const menu = doc.getElementById('menu-button');
+    if (menu) {
+      const total = counts.groups + counts.direct;
+      menu.dataset.unread = total ? String(total) : '';
+      menu.setAttribute('aria-label', total ? `${t('header.menu')} (${t('unread.count', { n: total })})` : t('header.menu'));
+    }
+  }
+
   function leaveNow() {
+    ctx.unread.reset();
+    lockNow(); // with a device lock set, the next visit asks for it first
     quickExit(() => {
       outbox.clear();
       messaging.install(null);
@@ -177,7 +219,10 @@ export function createApp({ doc = document } = {}) {
     // One row on a phone: name, help, menu, quick exit; the menu holds the navigation, the
     // language and the theme. Wider, the menu's contents sit in the header itself (CSS order).
     // Tab order: help, quick exit, then the menu: the quick exit is the second stop everywhere.
-    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), nav);
+    const pro = session.signedIn && entry === 'peer' ? h('button', { type: 'button', id: 'pro-button',
+      class: 'secondary small pro-button', 'data-focus-key': 'pro', text: t('header.pro'),
+      onclick: () => ctx.router.show('case') }) : null;
+    const panel = h('div', { id: 'menu-panel', class: 'menu-panel' }, select, themeSelect(t), pro, nav);
     header.replaceChildren(...[
       h('div', { class: 'topbar' },
         h('span', { class: 'brand', text: 'Iltapiiri' }),
@@ -195,7 +240,7 @@ export function createApp({ doc = document } = {}) {
     refocus(header, focusKey);
     // A redraw (language switch) keeps what the header was showing.
     showNetStatus(ctx.online !== false);
-    if (ctx.directNews) ctx.markDirectNews(true);
+    drawBadges();
   }
 
   function showNetStatus(online, error = ctx.netError) {
@@ -260,10 +305,48 @@ export function createApp({ doc = document } = {}) {
       return;
     }
     tabs.activate();
+    watchTimeAway();
+    // The device lock: nothing of the person (name, days, messages) is drawn before it opens.
+    if (isLocked()) {
+      lockNow(); // time away counts as locked until the secret is given
+      ctx.router.show('lock', { onUnlock: () => proceed() }, { focus: false });
+      return;
+    }
+    await proceed();
+  }
+
+  /** Time away (js/lock.js): every use of the page counts as "here"; back after longer than
+   * the lock's minutes, the page starts again behind the lock (a reload: nothing is left drawn). */
+  function watchTimeAway() {
+    const win = doc.defaultView;
+    let last = 0;
+    const here = (ev) => {
+      const now = Date.now();
+      if (ev && now - last < 5000) return;
+      last = now;
+      touch(now); // no-op while locked
+    };
+    for (const type of ['pointerdown', 'keydown']) win.addEventListener(type, here, true);
+    const check = () => {
+      if (ctx.router.current && ctx.router.current.name === 'lock') return;
+      if (isLocked()) {
+        lockNow();
+        win.location.reload();
+      }
+    };
+    doc.addEventListener('visibilitychange', () => {
+      if (doc.visibilityState === 'visible') check();
+      else here(null);
+    });
+    win.setInterval(check, 30000);
+  }
+
+  async function proceed() {
+    touch();
     history.prune().catch(() => {});
     loadE2ee();
     const id = await session.loadIdentity();
-    if (id && id.pseudonym) {
+    if ((id && id.pseudonym) || entry === 'staff') {
       await resumeSignIn();
       return;
     }

@@ -2,6 +2,13 @@
  * One-to-one conversations on this device: who asked whom, who accepted, tonight's messages.
  * Blocking and muting are for yourself only: a blocked peer's envelopes are dropped here and
  * acknowledged so they leave the relay's inbox; the peer is not told.
+ *
+ * Ending a chat (either side) is an end-to-end encrypted control message (`dm_end`) in the
+ * usual direct envelope: the relay sees only another envelope. Both sides drop the chat's
+ * messages from this device and either may ask again later.
+ *
+ * Events: 'change' (conversation), 'message' ({convo, message}: a new message, mine or theirs),
+ * 'message-state' ({convo, message}: my message moved sending -> delivered | failed).
  */
 
 import { loadList } from './local.js';
@@ -9,7 +16,9 @@ import { loadList } from './local.js';
 export const STATES = ['none', 'requested', 'incoming', 'open', 'declined', 'ended'];
 export const INBOX_BATCH = 200; // the relay's most envelopes per inbox.fetch (server/limits.py)
 export const MAX_ACK_IDS = 100; // the relay's most ids per inbox.ack, unless hello says otherwise
-export const MAX_INBOX_ROUNDS = 10; // a full inbox (500 by default) takes three; new ones are pushed
+export const MAX_INBOX_ROUNDS = 10;
+export const TYPING_SEND_MS = 3000; // at most one "typing" per chat in this time
+export const TYPING_SHOW_MS = 6000; // how long "X is typing…" shows after a signal // a full inbox (500 by default) takes three; new ones are pushed
 
 export class Directs extends EventTarget {
   constructor(session, messaging) {
@@ -18,7 +27,10 @@ export class Directs extends EventTarget {
     this.messaging = messaging;
     this.byPeer = new Map();
     this.inboxRun = Promise.resolve();
+    this.nextLocal = 1;
     session.on('direct.envelope', (env) => this.receive([env]));
+    session.on('direct.typing', (d) => this.onTyping(d));
+    this.typingSent = new Map(); // peer -> when I last said I am typing
     session.on('signedin', () => this.fetchInbox());
   }
 
@@ -29,7 +41,9 @@ export class Directs extends EventTarget {
   }
 
   get(peer) {
-    if (!this.byPeer.has(peer)) this.byPeer.set(peer, { peer, peerKey: null, state: 'none', messages: [] });
+    if (!this.byPeer.has(peer)) {
+      this.byPeer.set(peer, { peer, peerKey: null, state: 'none', messages: [], endedBy: null });
+    }
     return this.byPeer.get(peer);
   }
 
@@ -38,7 +52,11 @@ export class Directs extends EventTarget {
   }
 
   change(convo) {
-    this.dispatchEvent(new CustomEvent('change', { detail: convo }));
+    this.fire('change', convo);
+  }
+
+  fire(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   /**
@@ -111,13 +129,19 @@ export class Directs extends EventTarget {
       if (opened.type === 'control') {
         const next = { request: 'incoming', accept: 'open', decline: 'declined', end: 'ended' }[opened.action];
         if (next) convo.state = next;
+        if (next === 'ended') this.dropHistory(convo, 'them');
+        else if (next) convo.endedBy = null;
       } else if (opened.type === 'text' && !loadList('muted').includes(env.from)) {
         if (convo.state !== 'open') convo.state = 'open';
-        convo.messages.push({ id: env.id, ts: env.ts, sender: env.from, senderKey: env.from_key,
+        convo.endedBy = null;
+        const message = { id: env.id, ts: env.ts, sender: env.from, senderKey: env.from_key,
           mine: false, text: opened.text,
           franking: { id: env.id, ts: env.ts, sender: env.from, sender_key: env.from_key,
             commitment: env.commitment || null, stamp: env.stamp || null,
-            opening: opened.franking || null } });
+            opening: opened.franking || null } };
+        convo.messages.push(message);
+        convo.typingUntil = 0;
+        this.fire('message', { convo, message });
       }
       this.change(convo);
     }
@@ -130,6 +154,7 @@ export class Directs extends EventTarget {
     const c = this.get(peer);
     c.peerKey = peerKey || c.peerKey;
     c.state = 'requested';
+    c.endedBy = null;
     this.change(c);
   }
 
@@ -140,10 +165,93 @@ export class Directs extends EventTarget {
     this.change(c);
   }
 
-  async send(peer, text) {
-    const reply = await this.messaging.sendDirectText(peer, text);
+  /** End the chat with `peer`: they are told (end to end), and its messages leave this device. */
+  async end(peer) {
+    await this.messaging.sendDirectControl(peer, 'end');
     const c = this.get(peer);
-    c.messages.push({ id: reply.id, ts: reply.ts, mine: true, text });
+    c.state = 'ended';
+    this.dropHistory(c, 'me');
     this.change(c);
   }
+
+  /**
+   * Typing in 1:1 (docs/protocol.md "Typing in 1:1"): a content-free signal, only for a chat
+   * that is open and not blocked; shown for TYPING_SHOW_MS unless a message comes first.
+   */
+  onTyping(d) {
+    const from = d && typeof d.from === 'string' ? d.from : null;
+    const c = from && this.byPeer.get(from);
+    if (!c || c.state !== 'open' || loadList('blocked').includes(from) || loadList('muted').includes(from)) return;
+    c.typingUntil = Date.now() + TYPING_SHOW_MS;
+    this.fire('typing', c);
+  }
+
+  /** Say "I am typing" to `peer`, at most once per TYPING_SEND_MS; never waits, never throws. */
+  typing(peer, now = Date.now()) {
+    const c = this.byPeer.get(peer);
+    if (!c || c.state !== 'open' || now - (this.typingSent.get(peer) || 0) < TYPING_SEND_MS) return;
+    this.typingSent.set(peer, now);
+    this.session.request('direct.typing', { to: peer }).catch(() => {});
+  }
+
+  /** The chat ended (`by` 'me' or 'them'): nothing of it stays in this page. */
+  dropHistory(convo, by) {
+    convo.messages = [];
+    convo.endedBy = by;
+    this.fire('ended', convo);
+  }
+
+  /**
+   * Send `text`, shown at once as 'sending', then 'delivered' (the relay took it) or 'failed'
+   * with a retry (no connection, timed out). Refusals that waiting does not cure (encryption
+   * not ready, too large, rate limited) take it back out and reject, so the composer keeps the
+   * text and says why.
+   */
+  async send(peer, text) {
+    const c = this.get(peer);
+    this.typingSent.delete(peer); // the message ends "typing" there; the next key says it again
+    const message = { id: `local-${this.nextLocal++}`, ts: Date.now(),
+      mine: true, text, state: 'sending' };
+    c.messages.push(message);
+    this.fire('message', { convo: c, message });
+    try {
+      await this.attempt(c, message);
+    } catch (err) {
+      const code = err && err.code;
+      if (!RETRYABLE.includes(code)) {
+        c.messages = c.messages.filter((m) => m !== message);
+        this.change(c);
+        throw err;
+      }
+    }
+    return message;
+  }
+
+  async attempt(convo, message) {
+    this.setState(convo, message, 'sending');
+    try {
+      const reply = await this.messaging.sendDirectText(convo.peer, message.text);
+      message.relayId = reply.id || null;
+      message.ts = reply.ts || message.ts;
+      this.setState(convo, message, 'delivered');
+    } catch (err) {
+      this.setState(convo, message, 'failed');
+      throw err;
+    }
+  }
+
+  /** The person pressed "retry" on a failed message. */
+  async retry(peer, message) {
+    const c = this.get(peer);
+    if (message.state !== 'failed' || !c.messages.includes(message)) return;
+    await this.attempt(c, message).catch(() => {});
+  }
+
+  setState(convo, message, state) {
+    message.state = state;
+    this.fire('message-state', { convo, message });
+  }
 }
+
+// Refusals after which the message stays in the chat as "not sent" with a retry button.
+const RETRYABLE = Object.freeze(['offline', 'disconnected', 'timeout', 'not_authenticated', 'internal']);

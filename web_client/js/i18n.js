@@ -49,6 +49,16 @@ export function setLanguage(lang, remember = true) {
   for (const fn of listeners) fn(lang);
 }
 
+/** Add strings of a part loaded later (js/staff/ brings its own, so peers download none of
+ * them): `{fi: {...}, sv: {...}, en: {...}}`. A key the page already has is kept as it is. */
+export function addStrings(byLanguage) {
+  for (const [lang, strings] of Object.entries(byLanguage)) {
+    const into = LANGUAGES[lang];
+    if (!into) continue;
+    for (const [key, text] of Object.entries(strings)) if (!(key in into)) into[key] = text;
+  }
+}
+
 export function onLanguageChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);

@@ -29,7 +29,9 @@ export class Session extends EventTarget {
     this.socket.on('disconnect', () => this.fire('status', { online: false }));
     this.socket.on('reconnecting', (info) => this.fire('status', { online: false, ...info }));
     for (const push of ['room.envelope', 'room.membership', 'group.opened', 'group.closing',
-      'group.closed', 'direct.envelope', 'keys.low']) {
+      'group.closed', 'direct.envelope', 'direct.typing', 'keys.low', 'case.update', 'case.counsellor', 'case.closed',
+      'case.invite', 'case.offer', 'case.taken', 'case.alert', 'case.ended', 'case.transfer_offer',
+      'case.transferred']) {
       this.socket.on(push, (data) => this.fire(push, data));
     }
     this.socket.on('group.closed', (d) => {

@@ -294,7 +294,10 @@ export class SocketClient {
       throw { code: CLIENT_ERRORS.badReply, message: CLIENT_ERRORS.badReply };
     }
     if (reply.ok !== true) {
-      throw { code: String(reply.error || 'internal'), message: String(reply.message || '') };
+      // A refusal may say why and until when (`notice`, a sanction in force): kept for the view.
+      const err = { code: String(reply.error || 'internal'), message: String(reply.message || '') };
+      if (reply.notice && typeof reply.notice === 'object') err.notice = reply.notice;
+      throw err;
     }
     return reply;
   }

@@ -11,6 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from server.storage.embedded.sqlite_file import forget_wal
+
 DB_FILE = "iltapiiri.sqlite3"
 
 _SCHEMA = """
@@ -29,6 +31,19 @@ CREATE TABLE IF NOT EXISTS inbox (
 CREATE INDEX IF NOT EXISTS inbox_recipient ON inbox (recipient, n);
 CREATE INDEX IF NOT EXISTS inbox_expiry ON inbox (expires_at);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL, pseudonym TEXT NOT NULL,
+    open INTEGER NOT NULL, queue_score REAL, due_at REAL, closed_at REAL, claimed_at REAL);
+CREATE UNIQUE INDEX IF NOT EXISTS cases_open_person ON cases (pseudonym) WHERE open = 1;
+CREATE INDEX IF NOT EXISTS cases_queue ON cases (queue_score, id) WHERE queue_score IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_due ON cases (due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_closed ON cases (closed_at) WHERE closed_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_claimed ON cases (claimed_at) WHERE claimed_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS case_notes (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, blob BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS case_notes_case ON case_notes (case_id, n);
+CREATE TABLE IF NOT EXISTS counsellors (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS duty (json TEXT PRIMARY KEY, ended_at REAL NOT NULL);
 """
 
 
@@ -59,6 +74,10 @@ class Database:
         if "sender" not in columns:  # files from before the per-sender cap
             self.db.execute("ALTER TABLE inbox ADD COLUMN sender BLOB NOT NULL DEFAULT x''")
         self.db.execute("CREATE INDEX IF NOT EXISTS inbox_sender ON inbox (recipient, sender)")
+
+    def forget_wal(self) -> None:
+        """See `server.storage.embedded.sqlite_file.forget_wal`."""
+        forget_wal(self.db)
 
     def one(self, sql: str, args: tuple[object, ...]) -> Any:
         """The first row of a query, or None."""

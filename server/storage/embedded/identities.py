@@ -82,3 +82,8 @@ class EmbeddedIdentities:
                 del sids[sid]
             if not sids:
                 del self._sessions[key]
+
+    async def erase(self, identity_key: bytes) -> None:
+        """See IdentityStore."""
+        self._d.db.execute("DELETE FROM bindings WHERE identity_key = ?", (identity_key,))
+        self._d.forget_wal()

@@ -57,12 +57,21 @@ class EmbeddedInbox:
             (recipient, *ids))
         return int(cur.rowcount)
 
+    async def erase(self, identity_key: bytes) -> int:
+        """See InboxStore."""
+        cur = self._d.db.execute("DELETE FROM inbox WHERE recipient = ? OR sender = ?",
+                                 (identity_key, identity_key))
+        self._d.forget_wal()
+        return int(cur.rowcount)
+
     async def sweep(self, now: float, max_recipients: int) -> int:
         """See InboxStore. (Here the batch bounds envelopes rather than inboxes: same
         purpose.)"""
         cur = self._d.db.execute(
             "DELETE FROM inbox WHERE id IN (SELECT id FROM inbox WHERE expires_at <= ? LIMIT ?)",
             (now, max_recipients * 100))
+        if cur.rowcount > 0:  # WAL mode keeps the old pages until a checkpoint: expired is gone
+            self._d.forget_wal()
         return int(cur.rowcount)
 
     async def total(self, now: float) -> int:

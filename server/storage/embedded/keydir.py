@@ -49,3 +49,12 @@ class EmbeddedKeyDirectory:
         """See KeyDirectory."""
         row = self._d.one("SELECT COUNT(*) FROM otpks WHERE identity_key = ?", (identity_key,))
         return int(row[0]) if row else 0
+
+    async def erase(self, identity_key: bytes) -> None:
+        """See KeyDirectory."""
+        db = self._d.db
+        with db:
+            db.execute("BEGIN")
+            db.execute("DELETE FROM bundles WHERE identity_key = ?", (identity_key,))
+            db.execute("DELETE FROM otpks WHERE identity_key = ?", (identity_key,))
+        self._d.forget_wal()

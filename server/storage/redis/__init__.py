@@ -5,13 +5,18 @@ Sentinel), not Cluster. Durable data needs the append-only file on (docs/decisio
 
 from __future__ import annotations
 
+from server.storage.redis.alerts import RedisAlerts
+from server.storage.redis.audit import RedisAudit
+from server.storage.redis.cases import RedisCases
 from server.storage.redis.claims import RedisClaims
 from server.storage.redis.connection import Connection
+from server.storage.redis.duty import RedisDuty
+from server.storage.redis.flags import RedisFlags
 from server.storage.redis.identities import RedisIdentities
 from server.storage.redis.inbox import RedisInbox
 from server.storage.redis.keydir import RedisKeyDirectory
-from server.storage.redis.moderation import RedisModerationStore
 from server.storage.redis.rooms import RedisRooms
+from server.storage.redis.sanctions import RedisSanctions
 from server.storage.redis.server_keys import RedisServerKeys
 from server.storage.stores import Stores
 
@@ -21,5 +26,7 @@ def open_redis(url: str) -> Stores:
     conn = Connection.open(url)
     return Stores(identities=RedisIdentities(conn), keys=RedisKeyDirectory(conn),
                   rooms=RedisRooms(conn), inbox=RedisInbox(conn), claims=RedisClaims(conn),
-                  server_keys=RedisServerKeys(conn), moderation=RedisModerationStore(conn),
-                  closer=conn.close, backend="redis")
+                  server_keys=RedisServerKeys(conn), flags=RedisFlags(conn),
+                  alerts=RedisAlerts(conn), duty=RedisDuty(conn),
+                  sanctions=RedisSanctions(conn), audit=RedisAudit(conn),
+                  cases=RedisCases(conn), closer=conn.close, backend="redis")

@@ -23,6 +23,7 @@ class RedisIdentities:
         self._session_add = self._r.register_script(lua.SESSION_ADD)
         self._bind_if_free = self._r.register_script(lua.BIND_IF_FREE)
         self._touch = self._r.register_script(lua.TOUCH)
+        self._erase = self._r.register_script(lua.ERASE_BINDING)
 
     def __repr__(self) -> str:
         return "RedisIdentities()"
@@ -84,3 +85,8 @@ class RedisIdentities:
             key, sid = entry.split("\n", 1)
             pipe.hdel(f"{PREFIX}sessions:{key}", sid)
         await pipe.execute()
+
+    async def erase(self, identity_key: bytes) -> None:
+        """See IdentityStore."""
+        await self._erase(keys=[f"{PREFIX}id:{b64key(identity_key)}"],
+                          args=[b64key(identity_key), PREFIX])

@@ -64,6 +64,22 @@ class RedisInbox:
         key = b64key(recipient)
         return int(await self._ack(keys=_keys(key), args=[key, *ids]))
 
+    async def erase(self, identity_key: bytes) -> int:
+        """See InboxStore. Its own inbox through the ack script (counts stay true); what it
+        sent is found by scanning every inbox's sender record (rare, so no reverse index)."""
+        me = b64key(identity_key)
+        removed = await self.ack(identity_key, list(
+            await self._r.hkeys(f"{PREFIX}inbox:{me}")))
+        src_prefix = f"{PREFIX}inboxsrc:"
+        async for name in self._r.scan_iter(match=f"{src_prefix}*", count=500):
+            mine = [i for i, s in (await self._r.hgetall(name)).items() if s == me]
+            if mine:
+                removed += int(await self._ack(keys=_keys(name[len(src_prefix):]),
+                                               args=[name[len(src_prefix):], *mine]))
+        await self._r.delete(f"{PREFIX}inbox:{me}", f"{PREFIX}inboxexp:{me}",
+                             f"{PREFIX}inboxsrc:{me}", f"{PREFIX}inboxby:{me}")
+        return removed
+
     async def sweep(self, now: float, max_recipients: int) -> int:
         """See InboxStore. `inboxdue` scores each recipient by its next expiry, so the inboxes
         with nothing expired are never read."""

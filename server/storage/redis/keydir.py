@@ -47,3 +47,8 @@ class RedisKeyDirectory:
     async def count_one_time_prekeys(self, identity_key: bytes) -> int:
         """See KeyDirectory."""
         return int(await self._r.llen(f"{PREFIX}otpk:{b64key(identity_key)}"))
+
+    async def erase(self, identity_key: bytes) -> None:
+        """See KeyDirectory."""
+        key = b64key(identity_key)
+        await self._r.delete(f"{PREFIX}bundle:{key}", f"{PREFIX}otpk:{key}")

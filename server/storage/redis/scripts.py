@@ -116,3 +116,14 @@ TOUCH = """
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'last_seen', ARGV[1]) end
 return 0
 """
+
+# Forget a key's binding and release its name if the name still points at the key.
+# KEYS: id:<key>; ARGV: key, prefix. Builds name:<folded> from the prefix.
+ERASE_BINDING = """
+local folded = redis.call('HGET', KEYS[1], 'folded')
+if folded then
+  local name = ARGV[2] .. 'name:' .. folded
+  if redis.call('GET', name) == ARGV[1] then redis.call('DEL', name) end
+end
+return redis.call('DEL', KEYS[1])
+"""

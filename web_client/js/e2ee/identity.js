@@ -18,12 +18,16 @@ const enc = new TextEncoder();
 export const AUTH_LABEL = enc.encode('iltapiiri/auth/v2\u0000');
 export const DH_KEY_LABEL = enc.encode('iltapiiri/dh-key/v1\u0000');
 export const SIGNED_PREKEY_LABEL = enc.encode('iltapiiri/signed-prekey/v1\u0000');
+export const ERASE_LABEL = enc.encode('iltapiiri/erase/v1\u0000');
 export const ACCOUNT_RECORD_VERSION = 1;
 
 /** auth v2: label || server key (32, from hello) || challenge || identity key (e2ee/identity.py). */
 export const authMessage = (challenge, identityKey, serverKey) =>
   concat(AUTH_LABEL, serverKey, challenge, identityKey);
 export const dhKeyMessage = (dhKey) => concat(DH_KEY_LABEL, dhKey);
+/** identity.erase: label || server key (32) || challenge || identity key (e2ee/erase.py). */
+export const eraseMessage = (challenge, identityKey, serverKey) =>
+  concat(ERASE_LABEL, serverKey, challenge, identityKey);
 export const signedPrekeyMessage = (id, key) => concat(SIGNED_PREKEY_LABEL, u32be(id), key);
 
 /** Printable id of a public key for logs: the first 4 bytes of its SHA-256 (async). */

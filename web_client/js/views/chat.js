@@ -1,9 +1,10 @@
 /** A group's chat: messages, composer, who is here, when it closes, and a kind goodbye. */
 
-import { announcer, h, keepFocus } from '../dom.js';
+import { h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { loadList, toggleInList } from '../local.js';
 import { composer } from './composer.js';
+import { deliveryState, messageLog, setDelivery } from './log.js';
 import { openReport } from './report.js';
 
 function messageItem(ctx, room, m) {
@@ -32,17 +33,7 @@ function messageItem(ctx, room, m) {
       role ? roleBadge(ctx, role) : null,
       h('time', { class: 'muted', text: time })),
     body,
-    m.mine ? deliveryState(ctx, m) : actions);
-}
-
-/** Where my message is: sending, waiting for the connection, delivered to the relay, failed. */
-function deliveryState(ctx, m) {
-  const { t } = ctx;
-  if (!m.state) return null;
-  return h('p', { class: ['delivery', m.state], 'data-state': m.state },
-    h('span', { text: t(`chat.state.${m.state}`) }),
-    m.state === 'failed' ? h('button', { type: 'button', class: 'link small', text: t('chat.retry'),
-      'data-focus-key': `retry:${m.id}`, onclick: () => ctx.outbox.retry(m) }) : null);
+    m.mine ? deliveryState(ctx, m, (x) => ctx.outbox.retry(x)) : actions);
 }
 
 /** A staff role from the server's member list (the relay sets it; a peer cannot claim it). */
@@ -113,11 +104,12 @@ export default {
     if (!room) return h('section', { class: 'view' }, h('h1', { text: t('chat.title') }),
       h('p', { text: t('chat.not_in_room') }));
     // The list is not live itself: `spoken` says each new message as "sender: text" only.
-    const list = h('ol', { class: 'messages', 'aria-label': t('chat.messages_label'), tabindex: '0' });
-    const spoken = announcer();
+    const log = messageLog(ctx, { label: t('chat.messages_label'), empty: t('chat.empty') });
+    const { list, spoken } = log;
     const meta = h('p', { class: 'muted chat-meta' });
     const banner = h('p', { class: 'banner closing', role: 'alert', hidden: true });
-    const empty = h('p', { class: 'muted empty', text: t('chat.empty') });
+    // What a moderator's action means for me (muted until..., slow mode on): js/notices.js.
+    const modNotice = ctx.notices.banner(room.room);
     const members = h('details', { class: 'members-box' });
     const composerBox = h('div', { class: 'composer-box' });
 
@@ -145,24 +137,9 @@ export default {
         if (typing) card.querySelector('h2').focus();
       }
     };
-    // The newest message stays in view, unless the person scrolled up to read: then a button
-    // says there is more below (their place is kept).
-    const below = h('button', { type: 'button', class: 'new-below small', hidden: true,
-      text: t('chat.new_below'), onclick: () => { toBottom(); list.focus({ preventScroll: true }); } });
-    const atBottom = () => list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    const toBottom = () => {
-      list.scrollTop = list.scrollHeight;
-      below.hidden = true;
-    };
-    list.addEventListener('scroll', () => { if (atBottom()) below.hidden = true; });
-    const append = (m, announce = false) => {
-      empty.hidden = true;
-      const follow = m.mine || atBottom();
-      list.append(messageItem(ctx, room, m));
-      if (follow) toBottom();
-      else below.hidden = false;
-      if (announce && !m.mine) spoken.say(spokenText(ctx, m));
-    };
+    // The newest message stays in view, unless the person scrolled up to read (log.js).
+    const append = (m, announce = false) => log.append(messageItem(ctx, room, m),
+      { follow: m.mine, say: announce && !m.mine ? spokenText(ctx, m) : null });
 
     const box = composer(ctx, {
       label: t('chat.composer_label'),
@@ -172,24 +149,24 @@ export default {
     });
     composerBox.append(box.node);
     for (const m of room.messages) append(m);
-    empty.hidden = room.messages.length > 0;
+    log.setEmpty(room.messages.length === 0);
     // Once laid out (the view is in the page on the next frame), start at the newest message.
-    requestAnimationFrame(toBottom);
+    requestAnimationFrame(log.toBottom);
     drawMeta();
     drawClosing();
 
-    const itemOf = (m) => [...list.children].find((li) => li.dataset.id === m.id);
+    const itemOf = (m) => log.itemOf(m.id);
     const offs = [
       ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message, true); }),
       ctx.rooms.on('message-state', ({ room: r, message }) => {
         const li = r === room && itemOf(message);
-        if (li) keepFocus(list, () => li.replaceWith(messageItem(ctx, room, message)));
+        if (li) keepFocus(list, () => setDelivery(ctx, li, message, (x) => ctx.outbox.retry(x)));
         if (li && message.state === 'failed') spoken.say(t('chat.state.failed'));
       }),
       ctx.rooms.on('message-removed', ({ room: r, message }) => {
         const li = r === room && itemOf(message);
         if (li) li.remove();
-        empty.hidden = room.messages.length > 0;
+        log.setEmpty(room.messages.length === 0);
       }),
       ctx.rooms.on('members', (r) => { if (r === room) drawMeta(); }),
       // Tonight's messages and the draft came back from this device (a reload): draw them.
@@ -197,6 +174,7 @@ export default {
       ctx.rooms.on('refresh', (r) => { if (r === room) drawMeta(); }),
       ctx.rooms.on('closing', (r) => { if (r === room) drawClosing(); }),
       ctx.rooms.on('closed', (r) => { if (r === room) drawClosing(); }),
+      modNotice.dispose,
     ];
     const leave = async () => {
       await ctx.leaveRoom(room.room);
@@ -209,8 +187,9 @@ export default {
         h('div', { class: 'row' },
           h('button', { type: 'button', class: 'secondary small', text: t('chat.leave'), onclick: leave }))),
       banner,
+      modNotice.node,
       members,
-      h('div', { class: 'log-wrap' }, empty, list, below),
+      log.node,
       spoken.node,
       composerBox);
     return { node, dispose: () => offs.forEach((off) => off()) };

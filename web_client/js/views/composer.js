@@ -39,11 +39,11 @@ export function onDraft(fn) {
 }
 
 /**
- * composer(ctx, {label, send(text) -> Promise, draftKey}) -> {node, focus(), setDisabled(bool)}
+ * composer(ctx, {label, send(text) -> Promise, draftKey, onTyping()}) -> {node, focus(), setDisabled(bool)}
  * `send` rejects with {code}; known codes are shown kindly. With `draftKey` the unsent text
  * survives a redraw of the view.
  */
-export function composer(ctx, { label, send, draftKey = null }) {
+export function composer(ctx, { label, send, draftKey = null, onTyping = null }) {
   const { t } = ctx;
   // No maxlength: it would cut a paste silently (and counts UTF-16 units, not what the limit
   // counts). The counter says the size before sending; too long is refused, never trimmed.
@@ -102,7 +102,11 @@ export function composer(ctx, { label, send, draftKey = null }) {
         rate_limited: 'error.rate_limited', offline: 'error.offline', disconnected: 'error.offline',
         not_in_room: 'chat.not_in_room', room_not_open: 'chat.room_not_open',
       }[code] || 'error.generic';
-      showNotice(h('p', { text: t(key) }));
+      // Refused by a sanction in force (muted, read-only, slow mode...): say why and until when.
+      if (err && err.notice && ctx.notices) {
+        const words = await ctx.notices.describe(err.notice);
+        showNotice(h('p', { class: 'refusal', text: words || t(key) }));
+      } else showNotice(h('p', { text: t(key) }));
     } finally {
       sendButton.disabled = false;
     }
@@ -174,6 +178,7 @@ export function composer(ctx, { label, send, draftKey = null }) {
   };
 
   text.input.addEventListener('input', () => {
+    if (onTyping && text.input.value) onTyping(); // content-free: the caller says only "typing"
     saveDraft();
     updateCounter();
     confirmed = { help: false, personal: false };

@@ -18,12 +18,16 @@ function groupCard(ctx, g) {
   if (mine && !mine.closed && g.state !== 'closed') {
     // Already in this room tonight (went to another view): straight back, no rules again.
     const label = g.state === 'open' ? t('groups.back_to_chat') : t('groups.back_to_lobby');
+    // Unread messages of this room: said in words, shown as a number (aria-hidden).
+    const n = ctx.unread ? ctx.unread.count(`room:${g.room}`) : 0;
     action = h('button', {
-      type: 'button', class: 'primary', text: label, 'aria-label': `${label}: ${g.name}`,
+      type: 'button', class: 'primary', 'aria-label': n ? null : `${label}: ${g.name}`,
       onclick: () => (g.state === 'open'
         ? ctx.router.show('chat', { room: g.room, name: g.name })
         : ctx.router.show('lobby', { group: g, room: g.room })),
-    });
+    }, label,
+    n ? h('span', { class: 'visually-hidden', text: `: ${g.name} (${t('unread.count', { n })})` }) : null,
+    n ? h('span', { class: 'unread-badge', 'aria-hidden': 'true', text: String(n) }) : null);
   } else if (laterDay) {
     // Not tonight: nothing to wait for yet (a lobby counting down days would only weigh).
     action = h('p', { class: 'muted', text: t('groups.next_time', { day: formatDay(starts), time: formatTime(starts) }) });

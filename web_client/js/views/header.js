@@ -48,7 +48,7 @@ export function menuToggle(t, panel) {
   };
   set(menuOpen);
   button.addEventListener('click', () => set(button.getAttribute('aria-expanded') !== 'true'));
-  panel.addEventListener('click', (ev) => { if (ev.target.closest('.navlink')) set(false); });
+  panel.addEventListener('click', (ev) => { if (ev.target.closest('.navlink, .pro-button')) set(false); });
   panel.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape' && panel.classList.contains('open')) {
       set(false);

@@ -110,8 +110,13 @@ export function openHelp(ctx, opts = {}) {
   const professional = h('section', { class: 'professional', 'aria-labelledby': 'pro-title' },
     h('h3', { id: 'pro-title', text: t('help.pro_title') }),
     h('p', { text: available ? t('help.pro_available') : t('help.pro_soon') }),
-    available ? h('button', { type: 'button', class: 'primary', text: t('help.pro_request'),
-      onclick: () => ctx.escalation.request() }) : null);
+    // The detector's level goes with the request it offered; at level 4 it asks again, plainly.
+    available && detector && severity >= 4 ? h('p', { class: 'ask-again', text: t('case.ask_again') }) : null,
+    available ? h('button', { type: 'button', class: 'primary', id: 'help-pro-request', text: t('help.pro_request'),
+      onclick: () => {
+        dialog.close();
+        ctx.escalation.request(detector ? { level: severity, source: 'detector' } : {});
+      } }) : null);
   const close = () => dialog.close();
   const dialog = h('dialog', { id: 'help-panel', class: 'dialog help', 'aria-labelledby': 'help-title' },
     h('div', { class: 'stack' },

@@ -6,6 +6,7 @@ import { h, field } from '../dom.js';
 import { bytesToHex } from '../crypto/primitives.js';
 import { formatDay } from '../i18n.js';
 import { exportIdentity, importIdentity, MIN_PASSPHRASE_CHARS } from '../identity/backup.js';
+import { eraseOnServer } from '../identity/erase.js';
 import { rememberOrigin } from '../identity/store.js';
 
 /** How this device got its identity: made here, or restored (with or without the keys). */
@@ -115,6 +116,29 @@ function importForm(ctx) {
     h('button', { type: 'submit', class: 'primary', text: t('identity.import') }));
 }
 
+/** Erase my pseudonym on the server too, then everything on this device (a confirm step). */
+function eraseCard(ctx, id) {
+  const { t } = ctx;
+  const status = h('p', { class: 'muted small', role: 'status' });
+  return h('div', { class: 'card stack' },
+    h('h2', { text: t('identity.erase_title') }),
+    h('p', { text: t('identity.erase_lead') }),
+    h('button', { type: 'button', class: 'danger erase', text: t('identity.erase'),
+      onclick: async () => {
+        if (!window.confirm(t('identity.erase_confirm', { name: id.pseudonym || '—' }))) return;
+        try {
+          await eraseOnServer(ctx.session, id);
+        } catch (err) {
+          status.textContent = t('identity.erase_failed', { code: (err && err.code) || 'internal' });
+          return;
+        }
+        ctx.session.close();
+        await ctx.forgetDevice(id.publicKey);
+        window.location.reload();
+      } }),
+    status);
+}
+
 export default {
   name: 'identity',
   title: (t) => t('identity.title'),
@@ -144,6 +168,7 @@ export default {
             await ctx.forgetDevice(id.publicKey);
             window.location.reload();
           } })) : null,
+      id && !restore ? eraseCard(ctx, id) : null,
       restore ? h('button', { type: 'button', class: 'secondary', text: t('common.back'),
         onclick: () => ctx.router.show('welcome') }) : null);
   },

@@ -1,5 +1,6 @@
-"""One contract suite for the moderation port, on SQLite and on a real redis-server; the audit
-chain verified, tampered with and caught, also through `python -m server admin audit --verify`."""
+"""AuditStore contract, on SQLite and on a real redis-server: the chain holds under concurrent
+appends from two connections and a restart; a tampered or undecodable row is found at its index,
+also through `python -m server admin audit --verify`."""
 
 from __future__ import annotations
 
@@ -18,27 +19,27 @@ import redis.asyncio as aioredis
 from moderation.audit import AuditEntry, encode_entry
 from server.clock import FakeClock
 from server.handlers import audit_log
+from server.storage.audit import AuditStore, Undecodable
 from server.storage.embedded import open_embedded
-from server.storage.embedded.moderation import DB_FILE
-from server.storage.moderation import ModerationStore
+from server.storage.embedded.moderation_db import DB_FILE
 from server.storage.redis import open_redis
-from server.storage.redis.moderation import PREFIX
+from server.storage.redis.moderation_keys import PREFIX
 from server.storage.stores import Stores
 from tests.fixtures.server import REPO_ROOT, write_test_config
 
 
 class Backend:
-    """Opens the backend's `Stores.moderation` on one place (a restart opens it again) and
+    """Opens the backend's `Stores.audit` on one place (a restart opens it again) and
     tampers with its rows."""
 
     def __init__(self, kind: str, data_dir: Path, redis_url: str | None) -> None:
         self.kind, self.data_dir, self.redis_url = kind, data_dir, redis_url
         self.opened: list[Stores] = []
 
-    def open(self) -> ModerationStore:
+    def open(self) -> AuditStore:
         stores = open_redis(self.redis_url) if self.redis_url else open_embedded(self.data_dir)
         self.opened.append(stores)
-        return stores.moderation
+        return stores.audit
 
     async def close_all(self) -> None:
         for stores in self.opened:
@@ -67,78 +68,29 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     await b.close_all()
 
 
-@pytest.fixture
-async def store(backend: Backend) -> AsyncIterator[ModerationStore]:
-    s = backend.open()
-    yield s
-    await s.close()
-
-
-async def test_flags_are_kept_per_message_and_dropped_with_the_room(
-        store: ModerationStore) -> None:
-    await store.put_flags("open/2026-06-10", "1", "Aino", "2026-06-10", '{"a": 1}')
-    await store.put_flags("open/2026-06-10", "1", "Aino", "2026-06-10", '{"a": 2}')
-    await store.put_flags("late/2026-06-10", "7", "Aino", "2026-06-10", '{"b": 1}')
-    await store.put_flags("open/2026-06-10", "2", "Eero", "2026-06-10", '{"c": 1}')
-    assert await store.get_flags("open/2026-06-10", "1") == '{"a": 2}'
-    assert sorted(await store.night_flags("2026-06-10", "Aino")) == ['{"a": 2}', '{"b": 1}']
-    assert await store.drop_room("open/2026-06-10") == 2
-    assert await store.get_flags("open/2026-06-10", "1") is None
-    assert await store.night_flags("2026-06-10", "Aino") == ['{"b": 1}']
-    assert await store.night_flags("2026-06-10", "Eero") == []
-
-
-async def test_alerts_duty_and_sanctions(store: ModerationStore) -> None:
-    await store.put_alert("al-1", "open/2026-06-10", "1", True, "A1")
-    await store.put_alert("al-2", "open/2026-06-10", "2", True, "A2")
-    assert await store.alert_for_message("open/2026-06-10", "1") == "A1"
-    await store.put_alert("al-1", "open/2026-06-10", "1", False, "A1 closed")
-    assert await store.alert_for_message("open/2026-06-10", "1") is None
-    assert await store.get_alert("al-1") == "A1 closed"
-    assert await store.active_alerts() == ["A2"]
-    await store.set_duty("m1", True)
-    await store.set_duty("m2", True)
-    await store.set_duty("m1", False)
-    assert await store.on_duty() == {"m2"}
-    await store.put_sanction("sa-1", "open/2026-06-10", "Aino", False, "mute")
-    await store.put_sanction("sa-2", "open/2026-06-10", "Aino", True, "ban")
-    await store.put_sanction("sa-3", "late/2026-06-10", None, False, "lock elsewhere")
-    assert await store.sanctions_for("open/2026-06-10", "Aino") == ["mute", "ban"]
-    assert await store.sanctions_for("late/2026-06-10", "Aino") == ["ban", "lock elsewhere"]
-    assert await store.sanctions_for("late/2026-06-10", "Eero") == ["lock elsewhere"]
-    await store.put_sanction("sa-1", "open/2026-06-10", "Aino", False, "mute lifted")
-    assert await store.get_sanction("sa-1") == "mute lifted"
-    assert await store.last_sent("open/2026-06-10", "Aino") is None
-    await store.set_last_sent("open/2026-06-10", "Aino", 12.5, 60)
-    assert await store.last_sent("open/2026-06-10", "Aino") == 12.5
-
-
 async def _fill(backend: Backend, n: int) -> None:
     """`n` appends from two store connections at once (as two server processes would)."""
     a, b = backend.open(), backend.open()
     clock = FakeClock(1_780_000_000)
-    try:
-        await asyncio.gather(*(audit_log.append(
-            (a, b)[i % 2], clock, actor=f"mod{i}", action="sanction", room="open/2026-06-10",
-            pseudonym="Aino", details={"kind": "mute", "minutes": i}) for i in range(n)))
-    finally:
-        await a.close()
-        await b.close()
+    await asyncio.gather(*(audit_log.append(
+        (a, b)[i % 2], clock, actor=f"mod{i}", action="sanction", room="open/2026-06-10",
+        pseudonym="Aino", details={"kind": "mute", "minutes": i}) for i in range(n)))
 
 
 async def test_the_audit_chain_holds_under_concurrent_appends_and_a_restart(
         backend: Backend) -> None:
     await _fill(backend, 12)
     store = backend.open()
-    try:
-        result = await audit_log.check_chain(store)
-        assert result.rows == 12 and result.broken_at is None
-        head = await store.audit_head()
-        assert head is not None and head[0] == 11
-        assert not await store.audit_try_append(None, b"x", bytes(32))  # head moved: refused
-        assert (await audit_log.check_chain(store)).rows == 12
-    finally:
-        await store.close()
+    result = await audit_log.check_chain(store)
+    assert result.rows == 12 and result.broken_at is None
+    head = await store.head()
+    rows = await store.rows()
+    assert head is not None and head[0] == 11
+    assert [r.entry.seq for r in rows if not isinstance(r, Undecodable)] == list(range(12))
+    assert head[1] == rows[-1].hash
+    assert not isinstance(rows[0], Undecodable)
+    assert not await store.try_append(None, rows[0])  # the head moved: refused
+    assert (await audit_log.check_chain(store)).rows == 12
 
 
 async def test_a_tampered_row_is_found_at_its_index(backend: Backend) -> None:
@@ -146,12 +98,18 @@ async def test_a_tampered_row_is_found_at_its_index(backend: Backend) -> None:
     forged = AuditEntry(seq=2, at_ms=1, actor="mod2", action="sanction", room="open/2026-06-10",
                         pseudonym="Someone-else", details={"kind": "mute", "minutes": 2})
     await backend.replace_entry(2, encode_entry(forged))
-    store = backend.open()
-    try:
-        result = await audit_log.check_chain(store)
-        assert result.broken_at == 2 and result.reason == "hash"
-    finally:
-        await store.close()
+    result = await audit_log.check_chain(backend.open())
+    assert result.broken_at == 2 and result.reason == "hash"
+
+
+async def test_an_undecodable_row_is_named_not_raised(backend: Backend) -> None:
+    await _fill(backend, 3)
+    await backend.replace_entry(1, b"not an audit entry")
+    rows = await backend.open().rows()
+    assert isinstance(rows[1], Undecodable) and rows[1].index == 1
+    assert not isinstance(rows[2], Undecodable)
+    result = await audit_log.check_chain(backend.open())
+    assert (result.rows, result.broken_at, result.reason) == (3, 1, "undecodable")
 
 
 def _cli(backend: Backend, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,80 @@
+"""`python -m server admin retention`: what the service keeps, where, and for how long, read
+from the running settings, for a data-protection authority (issue 15).
+
+Pure: `report(settings)` builds the text from the settings alone, so every figure printed is a
+setting's value (tests/server/test_retention_cli.py changes settings and watches the output
+change). The policy it describes is docs/decisions.md "Erasure and retention".
+"""
+
+from __future__ import annotations
+
+from config.groups import GroupSpec
+from config.settings import Settings
+from server.storage.redis.moderation_keys import NIGHT_TTL_SECONDS
+
+_DAY = 86400
+
+
+def _span(seconds: float) -> str:
+    """A duration in the largest whole unit that fits (days, hours, minutes, seconds)."""
+    for unit, size in (("day", _DAY), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds:g} seconds"
+
+
+def _night(group: GroupSpec) -> str:
+    if group.always_open:
+        return f"{group.id}: always open (a night is one calendar day, {group.timezone})"
+    return (f"{group.id}: lobby {group.lobby_minutes} min before {group.start:%H:%M}, "
+            f"ends {_span(group.duration_minutes * 60)} later ({group.timezone})")
+
+
+def report(settings: Settings) -> str:
+    """The retention statement for these settings."""
+    backend = "Redis (REDIS_URL; durable with the append-only file on)" if settings.redis_url \
+        else f"embedded SQLite files in {settings.data_dir}"
+    staff = settings.staff
+    lines = [
+        "Iltapiiri: what is kept, where, and for how long",
+        f"store: {backend}; server keys in the key file, never in the store",
+        "",
+        "never kept: message text (end-to-end encrypted, relayed as ciphertext; no group "
+        "transcript), IP addresses (hashed in memory for rate limits only), e-mail or phone",
+        "",
+        "[group rooms] members, connections, epoch and sequence counters, flags, alerts and "
+        "room sanctions: until the room's night ends (then deleted; on Redis a "
+        f"{_span(NIGHT_TTL_SECONDS)} expiry backs this up)",
+        *(f"  night of {_night(g)}" for g in settings.groups),
+        f"[1:1 envelopes] queued ciphertext for an offline recipient: until acknowledged or "
+        f"{_span(settings.inbox_ttl_seconds)} (inbox.ttl_days), at most "
+        f"{settings.inbox_max_per_recipient} per recipient, {settings.inbox_max_per_sender} "
+        "per sender",
+        "[pseudonym bindings] pseudonym <-> public identity key, last seen: until erased by the "
+        f"person; the name stays reserved {_span(settings.pseudonym_window_days * _DAY)} after "
+        "last use (identity.pseudonym_window_days), "
+        f"{_span(settings.new_key_binding_seconds)} for a key that never published keys "
+        "(identity.new_key_binding_minutes); after that another key may take it",
+        "[key bundles, one-time prekeys] public keys only: until replaced, used or erased",
+        "[risk history] flags of a person's messages: until the night ends, or erasure",
+        "[bans] pseudonym, moderator, reason, appeal note: until lifted; after the person "
+        "erases themselves the ban is kept under erased:<user id> (review and appeal)",
+        "[audit log] who did what to which pseudonym or room, and when (hash chain): kept "
+        "without expiry (no automatic deletion; rows are not rewritten on erasure)",
+        "[cases] escalation cases: not held by this server version",
+        "[staff accounts] username, role, password hash, second factor: without expiry "
+        "(disabling ends sign-in and sessions; no command deletes an account yet)",
+        f"[staff sessions] SHA-256 of the token: {_span(staff.session_seconds)} after sign-in "
+        f"(staff.session_hours) or {_span(staff.session_idle_seconds)} idle "
+        "(staff.session_idle_minutes), whichever first",
+        f"[staff invitations] SHA-256 of the code: {_span(staff.invite_seconds)} "
+        "(staff.invite_hours)",
+        "[peer sessions] connections per key (process-scoped): until the connection closes",
+        "[logs] event names, error codes, user ids (a hash of the key), rooms: standard output, "
+        "kept as long as the operator's log collector keeps them",
+        "",
+        "erasure: a peer erases their pseudonym and everything tied to it (identity.erase, "
+        "docs/protocol.md); kept then: bans (re-keyed) and audit rows",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,204 @@
+"""CaseStore on Redis: atomic Lua scripts over sorted sets (why not Streams: docs/decisions.md).
+
+    case:<id>          hash     v (version), json (record)
+    casenotes:<id>     list     encrypted notes (base64)
+    cases:open         hash     pseudonym -> id of their open case
+    cases:queue        zset     waiting case ids by queue score (level, then queued_at; ties by id)
+    cases:due          zset     case ids by their earliest stored deadline
+    cases:closed       zset     finished case ids by closed_at (retention)
+    cases:claimed      zset     case ids by claimed_at (estimate, health)
+    counsellors        hash     counsellor id -> availability JSON
+    cases:duty         zset     finished duty intervals (JSON) by their end
+
+`CASE_WRITE` checks the version and writes the case and every index in one script, so a case and
+its indexes never disagree and of many concurrent claims of one version exactly one lands. Data
+that must survive a restart needs the append-only file on (deploy/redis.conf, decisions.md).
+"""
+
+from __future__ import annotations
+
+import base64
+
+from escalation.case import Case
+from escalation.health import DutyInterval
+from server.storage.cases import (
+    MAX_NOTES_PER_CASE,
+    CounsellorRecord,
+    case_from_json,
+    case_json,
+    duty_from_json,
+    duty_json,
+    indexes,
+)
+from server.storage.redis.connection import PREFIX, Connection
+
+# KEYS: case, open, queue, due, closed, claimed
+# ARGV: id, expected version (0: create), new version, json, pseudonym, open (1/0),
+#       queue score, due at, closed at, claimed at ('' = not in that index)
+CASE_WRITE = """
+local cur = redis.call('HGET', KEYS[1], 'v')
+if ARGV[2] == '0' then
+  if cur then return 0 end
+  if redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return 0 end
+else
+  if cur ~= ARGV[2] then return 0 end
+  if ARGV[6] == '1' then
+    local holder = redis.call('HGET', KEYS[2], ARGV[5])
+    if holder and holder ~= ARGV[1] then return 0 end
+  end
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[3], 'json', ARGV[4])
+if ARGV[6] == '1' then
+  redis.call('HSET', KEYS[2], ARGV[5], ARGV[1])
+elseif redis.call('HGET', KEYS[2], ARGV[5]) == ARGV[1] then
+  redis.call('HDEL', KEYS[2], ARGV[5])
+end
+for i, key in ipairs({KEYS[3], KEYS[4], KEYS[5], KEYS[6]}) do
+  local score = ARGV[6 + i]
+  if score == '' then redis.call('ZREM', key, ARGV[1])
+  else redis.call('ZADD', key, score, ARGV[1]) end
+end
+return 1
+"""
+
+# KEYS: case, notes; ARGV: note (base64), cap
+NOTE_ADD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+"""
+
+# KEYS: closed, queue, due, claimed, duty; ARGV: before, limit, prefix
+DELETE_FINISHED = """
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[3] .. 'case:' .. id, ARGV[3] .. 'casenotes:' .. id)
+  for _, key in ipairs({KEYS[1], KEYS[2], KEYS[3], KEYS[4]}) do redis.call('ZREM', key, id) end
+end
+return ids
+"""
+
+_OPEN, _QUEUE, _DUE = f"{PREFIX}cases:open", f"{PREFIX}cases:queue", f"{PREFIX}cases:due"
+_CLOSED, _CLAIMED = f"{PREFIX}cases:closed", f"{PREFIX}cases:claimed"
+_COUNSELLORS, _DUTY = f"{PREFIX}counsellors", f"{PREFIX}cases:duty"
+
+
+def _key(case_id: str) -> str:
+    return f"{PREFIX}case:{case_id}"
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else repr(value)
+
+
+class RedisCases:
+    """Shared by every process on one Redis."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._r = conn.r
+        self._write = self._r.register_script(CASE_WRITE)
+        self._note = self._r.register_script(NOTE_ADD)
+        self._delete = self._r.register_script(DELETE_FINISHED)
+
+    def __repr__(self) -> str:
+        return "RedisCases()"
+
+    async def _put(self, case: Case, expected: int) -> bool:
+        ix = indexes(case)
+        result = await self._write(
+            keys=[_key(case.id), _OPEN, _QUEUE, _DUE, _CLOSED, _CLAIMED],
+            args=[case.id, str(expected), str(case.version), case_json(case), case.pseudonym,
+                  "1" if ix.open else "0", _score(ix.queue_score), _score(ix.due_at),
+                  _score(ix.closed_at), _score(ix.claimed_at)])
+        return bool(int(result))
+
+    async def _many(self, ids: list[str]) -> list[Case]:
+        if not ids:
+            return []
+        async with self._r.pipeline(transaction=False) as pipe:
+            for case_id in ids:
+                pipe.hget(_key(case_id), "json")
+            values = await pipe.execute()
+        return [case_from_json(v) for v in values if v is not None]
+
+    async def create(self, case: Case) -> bool:
+        """See CaseStore."""
+        return await self._put(case, 0)
+
+    async def get(self, case_id: str) -> Case | None:
+        """See CaseStore."""
+        value = await self._r.hget(_key(case_id), "json")
+        return None if value is None else case_from_json(value)
+
+    async def open_of(self, pseudonym: str) -> Case | None:
+        """See CaseStore."""
+        case_id = await self._r.hget(_OPEN, pseudonym)
+        return None if case_id is None else await self.get(case_id)
+
+    async def replace(self, case: Case, *, expected_version: int) -> bool:
+        """See CaseStore."""
+        if expected_version < 1 or case.version <= expected_version:
+            return False
+        return await self._put(case, expected_version)
+
+    async def waiting(self, limit: int) -> list[Case]:
+        """See CaseStore."""
+        return await self._many(await self._r.zrange(_QUEUE, 0, limit - 1))
+
+    async def due(self, now: float, limit: int) -> list[Case]:
+        """See CaseStore."""
+        return await self._many(await self._r.zrangebyscore(_DUE, "-inf", repr(now),
+                                                            start=0, num=limit))
+
+    async def open_cases(self, limit: int) -> list[Case]:
+        """See CaseStore."""
+        ids = sorted(await self._r.hvals(_OPEN))[:limit]
+        return await self._many(ids)
+
+    async def claimed_since(self, since: float, limit: int) -> list[Case]:
+        """See CaseStore."""
+        return await self._many(await self._r.zrevrangebyscore(_CLAIMED, "+inf", repr(since),
+                                                               start=0, num=limit))
+
+    async def put_counsellor(self, record: CounsellorRecord) -> None:
+        """See CaseStore."""
+        await self._r.hset(_COUNSELLORS, record.id, record.to_json())
+
+    async def counsellor(self, counsellor_id: str) -> CounsellorRecord | None:
+        """See CaseStore."""
+        value = await self._r.hget(_COUNSELLORS, counsellor_id)
+        return None if value is None else CounsellorRecord.from_json(value)
+
+    async def counsellors(self) -> list[CounsellorRecord]:
+        """See CaseStore."""
+        values = await self._r.hgetall(_COUNSELLORS)
+        return [CounsellorRecord.from_json(values[k]) for k in sorted(values)]
+
+    async def add_duty(self, interval: DutyInterval) -> None:
+        """See CaseStore."""
+        assert interval.end is not None
+        await self._r.zadd(_DUTY, {duty_json(interval): interval.end})
+
+    async def duty_since(self, since: float) -> list[DutyInterval]:
+        """See CaseStore."""
+        return [duty_from_json(v) for v in await self._r.zrangebyscore(_DUTY, repr(since), "+inf")]
+
+    async def add_note(self, case_id: str, ciphertext: bytes) -> bool:
+        """See CaseStore."""
+        result = await self._note(keys=[_key(case_id), f"{PREFIX}casenotes:{case_id}"],
+                                  args=[base64.b64encode(ciphertext).decode("ascii"),
+                                        MAX_NOTES_PER_CASE])
+        return bool(int(result))
+
+    async def notes(self, case_id: str) -> list[bytes]:
+        """See CaseStore."""
+        return [base64.b64decode(v)
+                for v in await self._r.lrange(f"{PREFIX}casenotes:{case_id}", 0, -1)]
+
+    async def delete_finished(self, before: float, limit: int) -> list[str]:
+        """See CaseStore."""
+        ids = await self._delete(keys=[_CLOSED, _QUEUE, _DUE, _CLAIMED, _DUTY],
+                                 args=[repr(before), limit, PREFIX])
+        return [str(i) for i in ids]

@@ -1,0 +1,128 @@
+/**
+ * The person's request for a counsellor (docs/protocol.md, "Escalation"): one open case at a
+ * time, its status from the relay (honest position, estimated wait, fallback, counsellor), and
+ * the 1:1 with the counsellor over the ordinary end-to-end encrypted direct envelopes (js/directs.js).
+ * The case code stays on this device only (localStorage), so a reload or a dropped connection
+ * returns to the case with `case.resume`; the quick exit's "forget this device" wipes it.
+ */
+
+import { loadValue, saveValue } from '../local.js';
+
+export const CODE_KEY = 'case.code';
+export const CASE_PUSHES = Object.freeze(['case.update', 'case.counsellor', 'case.closed', 'case.invite']);
+export const ENDED = Object.freeze(['closed', 'declined', 'expired']);
+
+export class PeerCase extends EventTarget {
+  constructor(session, directs) {
+    super();
+    this.session = session;
+    this.directs = directs;
+    this.status = null; // the last CaseStatus
+    this.rated = false;
+    session.on('case.update', (s) => this.apply(s));
+    session.on('case.counsellor', (p) => {
+      if (this.status && p && p.case_code === this.status.case_code) {
+        this.apply({ ...this.status, counsellor: p.counsellor, state: 'active' });
+      }
+    });
+    session.on('case.closed', (p) => {
+      if (this.status && p && p.case_code === this.status.case_code) {
+        this.apply({ ...this.status, state: 'closed', outcome: p.outcome, position: null });
+      }
+    });
+    session.on('signedin', () => { this.resume(); });
+    directs.on('change', (c) => {
+      if (this.counsellorPseudonym() === c.peer) this.fire();
+    });
+  }
+
+  on(fn) {
+    const listener = () => fn(this.status);
+    this.addEventListener('change', listener);
+    return () => this.removeEventListener('change', listener);
+  }
+
+  fire() {
+    this.dispatchEvent(new Event('change'));
+  }
+
+  apply(status) {
+    if (!status || typeof status.case_code !== 'string') return;
+    this.status = status;
+    saveValue(CODE_KEY, ENDED.includes(status.state) && this.rated ? null : status.case_code);
+    this.fire();
+  }
+
+  get open() {
+    return Boolean(this.status && !ENDED.includes(this.status.state));
+  }
+
+  counsellorPseudonym() {
+    return this.status && this.status.counsellor ? this.status.counsellor.pseudonym : null;
+  }
+
+  /** Ask for a counsellor; `level` and `source: 'detector'` when the detector offered it. */
+  async request({ level = null, source = 'self', reason = null } = {}) {
+    const body = { source };
+    if (level) body.level = Math.min(4, Math.max(1, level));
+    if (reason) body.reason = reason;
+    this.rated = false;
+    const status = await this.session.request('case.request', body);
+    this.apply(status);
+    return status;
+  }
+
+  /** Back to the stored case after a reload or reconnect; a case the relay no longer knows is
+   * forgotten here. */
+  async resume() {
+    const code = loadValue(CODE_KEY, null);
+    if (typeof code !== 'string') return null;
+    try {
+      const status = await this.session.request('case.resume', { case_code: code });
+      this.apply(status);
+      this.dispatchEvent(new Event('resumed'));
+      return status;
+    } catch (err) {
+      if (err && err.code === 'unknown_case') {
+        saveValue(CODE_KEY, null);
+        this.status = null;
+        this.fire();
+      }
+      return null;
+    }
+  }
+
+  async leave() {
+    if (!this.status) return;
+    const status = await this.session.request('case.leave', { case_code: this.status.case_code });
+    this.apply(status);
+  }
+
+  /** The one-tap rating after the end; the code is forgotten after it. */
+  async rate(rating) {
+    if (!this.status) return;
+    await this.session.request('case.rate', { case_code: this.status.case_code, rating });
+    this.rated = true;
+    saveValue(CODE_KEY, null);
+    this.fire();
+  }
+
+  messages() {
+    const peer = this.counsellorPseudonym();
+    return peer ? this.directs.get(peer).messages : [];
+  }
+
+  async send(text) {
+    const peer = this.counsellorPseudonym();
+    if (!peer || !this.open) throw Object.assign(new Error('no counsellor'), { code: 'case_state' });
+    await this.directs.send(peer, text);
+  }
+
+  /** The relay's error for a case the person has already ended: start a new one. */
+  reset() {
+    saveValue(CODE_KEY, null);
+    this.status = null;
+    this.rated = false;
+    this.fire();
+  }
+}

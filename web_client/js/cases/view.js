@@ -1,0 +1,144 @@
+/**
+ * The person's counsellor view ('case'): ask, the honest place in the queue and the estimate
+ * (redrawn on every `case.update`), the alternatives with their hours when no counsellor can come
+ * soon, "a counsellor is here" with their name, the 1:1 itself, its end and a one-tap rating.
+ * Every level-4 request shows the emergency numbers at once, whatever the queue says.
+ */
+
+import { h, keepFocus } from '../dom.js';
+import { formatTime, language } from '../i18n.js';
+import { loadResources } from '../views/help.js';
+
+export const RATINGS = Object.freeze([1, 2, 3, 4, 5]);
+const WAITING = ['requested', 'queued', 'offered', 'consent_pending'];
+
+function alternative(t, cfg, id) {
+  const r = cfg && cfg.resources && cfg.resources[id];
+  if (!r) return null;
+  const lang = language();
+  const pick = (v) => (v && typeof v === 'object' ? v[lang] || v.en || '' : v || '');
+  const tel = r.number ? String(r.number).replace(/[^0-9+]/g, '') : null;
+  return h('li', { class: ['resource', tel === '112' ? 'emergency' : null], 'data-resource': id },
+    h('strong', { text: pick(r.name) }),
+    tel ? h('a', { class: 'call', href: `tel:${tel}`, text: t('help.call', { number: r.number }) }) : null,
+    r.hours ? h('span', { class: 'muted small', text: pick(r.hours) }) : null,
+    r.url ? h('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank', text: r.url.replace(/^https?:\/\//, '') }) : null);
+}
+
+function waitText(t, s) {
+  if (s.position === null || s.position === undefined) return t('case.position_unknown');
+  const place = t('case.position', { n: s.position });
+  if (s.estimated_wait_s === null || s.estimated_wait_s === undefined) return `${place} ${t('case.wait_unknown')}`;
+  return `${place} ${t('case.wait', { n: Math.max(1, Math.round(s.estimated_wait_s / 60)) })}`;
+}
+
+function fallbackText(t, s) {
+  if (s.fallback === 'closed') {
+    return s.opens_at ? t('case.fallback_closed_at', { time: formatTime(new Date(s.opens_at)) })
+      : t('case.fallback_closed');
+  }
+  return s.fallback ? t(`case.fallback_${s.fallback}`) : null;
+}
+
+function messageList(t, pc) {
+  return h('ol', { class: 'case-log', 'aria-label': t('case.log_label') },
+    ...pc.messages().map((m) => h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
+      h('span', { class: 'visually-hidden', text: m.mine ? t('case.you') : pc.status.counsellor.name }),
+      h('p', { dir: 'auto', text: m.text }))));
+}
+
+function composer(ctx, pc) {
+  const { t } = ctx;
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const input = h('textarea', { id: 'case-text', rows: '2', 'aria-label': t('case.write') });
+  const form = h('form', { class: 'composer', onsubmit: async (ev) => {
+    ev.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    error.hidden = true;
+    try {
+      await pc.send(text);
+      input.value = '';
+      input.focus();
+    } catch (err) {
+      error.textContent = t('case.send_failed');
+      error.hidden = false;
+    }
+  } }, input, h('button', { type: 'submit', class: 'primary', text: t('case.send') }), error);
+  return form;
+}
+
+function body(ctx, pc, cfg) {
+  const { t } = ctx;
+  const s = pc.status;
+  const parts = [];
+  if (!s) {
+    parts.push(h('p', { text: t('case.lead') }),
+      h('button', { type: 'button', class: 'primary', id: 'case-ask', text: t('help.pro_request'),
+        onclick: () => ctx.cases.ask() }));
+    return parts;
+  }
+  if (s.level >= 4) {
+    parts.push(h('section', { class: 'card emergency-now', 'aria-labelledby': 'case-emerg' },
+      h('h2', { id: 'case-emerg', text: t('case.emergency_title') }),
+      h('ul', { class: 'resources' }, alternative(t, cfg, 'fi.emergency'), alternative(t, cfg, 'fi.poison'))));
+  }
+  if (WAITING.includes(s.state)) {
+    parts.push(h('p', { class: 'case-position', role: 'status', text: waitText(t, s) }));
+    const fb = fallbackText(t, s);
+    if (fb) {
+      parts.push(h('section', { class: 'card case-fallback', 'aria-labelledby': 'case-alt' },
+        h('h2', { id: 'case-alt', text: t('case.alternatives') }),
+        h('p', { class: 'fallback', text: fb }),
+        h('ul', { class: 'resources' }, ...(s.alternatives || []).map((id) => alternative(t, cfg, id)))));
+    }
+    parts.push(h('button', { type: 'button', class: 'secondary', text: t('case.cancel'),
+      onclick: () => pc.leave().catch(() => {}) }));
+  } else if (s.state === 'active' || s.state === 'transfer_pending') {
+    parts.push(h('p', { class: 'case-here', role: 'status', text: t('case.here', { name: s.counsellor ? s.counsellor.name : '' }) }),
+      messageList(t, pc), composer(ctx, pc),
+      h('button', { type: 'button', class: 'link small', text: t('case.end'), onclick: () => pc.leave().catch(() => {}) }));
+  } else if (!s.counsellor) {
+    // Cancelled (or expired) before anyone came: nothing to rate.
+    parts.push(h('p', { class: 'case-ended', role: 'status', text: t('case.cancelled') }),
+      h('button', { type: 'button', class: 'secondary', text: t('case.again'), onclick: () => { pc.reset(); } }));
+  } else {
+    parts.push(h('p', { class: 'case-ended', role: 'status', text: t('case.ended') }));
+    if (pc.messages().length) parts.push(messageList(t, pc));
+    if (pc.rated) {
+      parts.push(h('p', { class: 'muted', text: t('case.thanks') }),
+        h('button', { type: 'button', class: 'secondary', text: t('case.again'), onclick: () => { pc.reset(); } }));
+    } else {
+      parts.push(h('fieldset', { class: 'case-rating' }, h('legend', { text: t('case.rate') }),
+        h('div', { class: 'row' }, ...RATINGS.map((n) => h('button', { type: 'button', class: 'secondary',
+          'data-rating': String(n), 'aria-label': t('case.rate_n', { n }), text: String(n),
+          onclick: () => pc.rate(n).catch(() => {}) })))));
+    }
+  }
+  return parts;
+}
+
+export default {
+  name: 'case',
+  title: (t) => t('case.title'),
+  render(ctx) {
+    const { t } = ctx;
+    const pc = ctx.cases.peerCase;
+    let cfg = null;
+    const area = h('div', { class: 'case-body' });
+    const draw = () => keepFocus(area, () => area.replaceChildren(...body(ctx, pc, cfg)));
+    loadResources().then((c) => { cfg = c; draw(); });
+    draw();
+    let last = pc.status && pc.status.state;
+    const off = pc.on((s) => {
+      const state = s && s.state;
+      if (state !== last && state === 'active') ctx.live(t('case.here', { name: s.counsellor ? s.counsellor.name : '' }));
+      last = state;
+      draw();
+    });
+    const node = h('section', { class: 'view case' },
+      h('h1', { text: t('case.title') }),
+      h('p', { class: 'private-tag', text: t('case.private') }), area);
+    return { node, dispose: off };
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * The counsellor's desk: availability and capacity, the risk-ordered queue (the relay's order:
+ * level, then the wait), the cases I hold with the person's pseudonym and key, offers, re-alerts,
+ * transfers, and queue health for the supervisor. State only; view.js draws it. The 1:1 with the
+ * person is the page's ordinary end-to-end encrypted direct conversation (ctx.directs).
+ */
+
+export const OUTCOMES = Object.freeze(['supported', 'referred', 'emergency_confirmed', 'person_left', 'no_response']);
+export const MAX_CAPACITY = 10; // the relay's bound (docs/protocol.md, counsellor.availability)
+
+export class CounsellorDesk extends EventTarget {
+  constructor(ctx) {
+    super();
+    this.ctx = ctx;
+    this.available = false;
+    this.capacity = 2;
+    this.queue = [];
+    this.mine = []; // CaseSummary + person
+    this.ended = new Map(); // case_id -> outcome when the person left
+    this.transfers = []; // {case, from}
+    this.health = null;
+    this.fetchedAt = Date.now(); // waited_s is as of this moment; the view adds the time since
+    const s = ctx.session;
+    this.offs = [
+      s.on('case.offer', () => this.refresh()),
+      s.on('case.taken', () => this.refresh()),
+      s.on('case.alert', () => { this.refresh(); this.fire('alert'); }),
+      s.on('case.ended', (p) => { if (p) this.ended.set(p.case_id, p.outcome); this.fire('change'); }),
+      s.on('case.transfer_offer', (p) => { if (p && p.case) this.transfers.push(p); this.fire('change'); }),
+      s.on('case.transferred', () => this.refresh()),
+      s.on('signedin', () => { if (this.available) this.setAvailability(true, this.capacity).catch(() => {}); else this.refresh(); }),
+      ctx.directs.on('change', (c) => { if (this.mine.some((m) => m.person && m.person.pseudonym === c.peer)) this.fire('change'); }),
+    ];
+  }
+
+  on(type, fn) {
+    const listener = () => fn();
+    this.addEventListener(type, listener);
+    return () => this.removeEventListener(type, listener);
+  }
+
+  fire(type) {
+    this.dispatchEvent(new Event(type));
+  }
+
+  request(event, data = {}) {
+    return this.ctx.session.request(event, data);
+  }
+
+  async setAvailability(available, capacity = this.capacity) {
+    const cap = Math.min(MAX_CAPACITY, Math.max(1, Number(capacity) || 1));
+    const reply = await this.request('counsellor.availability', { available, capacity: cap });
+    this.available = Boolean(reply.available);
+    this.capacity = reply.capacity || cap;
+    await this.refresh();
+  }
+
+  async refresh() {
+    try {
+      const reply = await this.request('case.list', {});
+      this.queue = reply.queue || [];
+      this.mine = reply.mine || [];
+      this.fetchedAt = Date.now();
+      this.health = await this.request('cases.health', {});
+    } catch (err) {
+      // offline: keep what is shown; the next push or reconnect refreshes
+    }
+    this.fire('change');
+  }
+
+  /** Seconds a case has waited, now (the relay's figure plus the time since it was fetched). */
+  waited(c) {
+    return Math.max(0, Math.round((c.waited_s || 0) + (Date.now() - this.fetchedAt) / 1000));
+  }
+
+  async claim(c) {
+    await this.request('case.claim', { case_id: c.case_id, version: c.version });
+    await this.refresh();
+  }
+
+  async close(caseId, outcome) {
+    const body = { case_id: caseId, outcome };
+    if (outcome === 'emergency_confirmed') body.emergency_confirmed = true;
+    await this.request('case.close', body);
+    this.ended.delete(caseId);
+    await this.refresh();
+  }
+
+  async transfer(caseId, to) {
+    await this.request('case.transfer', { case_id: caseId, to });
+    await this.refresh();
+  }
+
+  async answerTransfer(caseId, accept) {
+    await this.request(accept ? 'case.transfer_accept' : 'case.transfer_decline', { case_id: caseId });
+    this.transfers = this.transfers.filter((x) => x.case.case_id !== caseId);
+    await this.refresh();
+  }
+
+  async loadHealth() {
+    try {
+      this.health = await this.request('cases.health', { watch: true });
+    } catch (err) {
+      this.health = null;
+    }
+    this.fire('change');
+  }
+
+  messages(c) {
+    return c.person ? this.ctx.directs.get(c.person.pseudonym).messages : [];
+  }
+
+  async send(c, text) {
+    await this.ctx.directs.send(c.person.pseudonym, text);
+  }
+
+  dispose() {
+    this.offs.forEach((off) => off());
+  }
+}
