@@ -25,10 +25,12 @@ def load(name: str | None = None) -> list[Case]:
                 "blind5.jsonl", "blind6.jsonl", "blind7.jsonl", "blind8.jsonl",
                 "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
                 "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl",
-                "external_sealed2.jsonl", "external_sealed3.jsonl", "external_sealed4.jsonl")
+                "external_sealed2.jsonl", "external_sealed3.jsonl", "external_sealed4.jsonl",
+                "external_sealed5.jsonl")
         # The third sealed set is a guard of its own (below); the all-cases floors were set
         # before it existed and stay about the sets they were set on.
-        if name is None and f.name in ("external_sealed3.jsonl", "external_sealed4.jsonl"):
+        if name is None and f.name in ("external_sealed3.jsonl", "external_sealed4.jsonl",
+                                       "external_sealed5.jsonl"):
             continue
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
@@ -108,6 +110,17 @@ def test_fourth_sealed_set_regression_guard() -> None:
     assert s["recall_high"] >= 0.62
     assert s["recall_imminent"] >= 0.65
     assert s["false_alarm"] <= 0.05
+
+
+def test_fifth_sealed_set_regression_guard() -> None:
+    """The fifth sealed set (480 lines, written blind on 2026-12-03 by a helper shown only the
+    level scale) was run once on main 649ded9, the detector unchanged since the fourth round:
+    0.721 / 0.575 / 6.7 % (rules alone 0.467 / 0.342 / 6.7 %); docs/detection.md, "The fifth
+    sealed set". No fifth round was made; floors only, nothing is tuned on it."""
+    s = summarise(run(load("external_sealed5.jsonl"), detect))
+    assert s["recall_high"] >= 0.69
+    assert s["recall_imminent"] >= 0.54
+    assert s["false_alarm"] <= 0.09
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])
