@@ -66,6 +66,8 @@ class StaffDirectory(Protocol):
 
     async def bound_keys(self) -> dict[str, bytes]: ...
 
+    async def lead_keys(self) -> set[bytes]: ...
+
 
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""
