@@ -38,7 +38,12 @@ async def test_a_browser_peer_flags_its_own_crisis_message_without_its_text(
         alert = await staff.next_alert(timeout=10)
         assert (alert.pseudonym, alert.source) == ("Veera", "self")
         assert alert.severity >= 2 and alert.categories
-        flags = _flag_frames(peer.frames_sent)
+        # Playwright reports sent frames asynchronously: the alert can arrive first.
+        for _ in range(50):
+            flags = _flag_frames(peer.frames_sent)
+            if flags:
+                break
+            await peer.page.wait_for_timeout(100)
         assert len(flags) == 1, flags
         (flag,) = flags
         assert set(flag) == FLAG_FIELDS and flag["source"] == "self"
@@ -52,7 +57,7 @@ async def test_a_browser_peer_flags_its_own_crisis_message_without_its_text(
         await peer.page.fill("textarea[name=message]", "hyvää iltaa kaikille")
         await peer.page.press("textarea[name=message]", "Enter")
         await peer.page.wait_for_selector("li.msg.mine >> text=hyvää iltaa kaikille")
-        await peer.page.wait_for_timeout(300)
+        await peer.page.wait_for_timeout(1000)
         assert len(_flag_frames(peer.frames_sent)) == 1
     finally:
         await staff.close()
