@@ -19,6 +19,7 @@ from escalation.policy import EscalationPolicy
 from server.api.fanout import fast_path_supported, install, make_manager
 from server.api.guard import GuardedServer
 from server.api.http import make_routes
+from server.api.redis_manager import RetryingRedisManager
 from server.api.socket import SioAdapter, SioEmitter
 from server.api.staff_http import add_staff_routes
 from server.clock import Clock, Random, SystemClock, SystemRandom
@@ -111,6 +112,8 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             services.staff = app[STAFF]
             services.send_cache = send_cache
             listener = asyncio.create_task(send_cache.listen())
+            if isinstance(sio.manager, RetryingRedisManager):  # its counters on /metrics
+                services.metrics.fanout_redis = sio.manager.stats
             app[SERVICES] = services
             scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids,
                                   end_expired_staff=app[ADAPTER].end_expired_staff)

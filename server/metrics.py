@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+FANOUT_KINDS = ("room_decoded", "shared_decoded", "own_skipped", "published", "subscribes")
+
 
 class Metrics:
     """Counters and gauges for one process."""
@@ -33,6 +35,8 @@ class Metrics:
         self.alerts_resent: Counter[int] = Counter()  # widened after the deadline
         self.alerts_unrouted: Counter[int] = Counter()  # nobody on duty
         self.sanctions: Counter[str] = Counter()
+        # Redis fan-out (server/api/redis_manager.py `stats`): packets, never rooms or content.
+        self.fanout_redis: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"Metrics(connections={self.connections})"
@@ -76,6 +80,11 @@ class Metrics:
             lines.append(f'iltapiiri_errors_total{{code="{code}"}} {self.errors[code]}')
         lines += self._moderation()
         lines += self._cases()
+        lines += ["# HELP iltapiiri_fanout_redis_total Redis fan-out packets of this process, by "
+                  "kind (room_decoded, shared_decoded, own_skipped, published, subscribes).",
+                  "# TYPE iltapiiri_fanout_redis_total counter"]
+        lines += [f'iltapiiri_fanout_redis_total{{kind="{k}"}} {self.fanout_redis[k]}'
+                  for k in FANOUT_KINDS]
         return "\n".join(lines) + "\n"
 
     def _moderation(self) -> list[str]:

@@ -84,14 +84,16 @@ PRO = """() => ({ pro: document.querySelector('#help-panel .professional').inner
 @pytest.mark.parametrize(("locale", "soon"), [("en-GB", "Soon"), ("fi-FI", "Pian"), ("sv-SE", "Snart")])
 async def test_the_help_button_says_what_it_does_now(
         live_server, open_peer: OpenPeer, locale: str, soon: str) -> None:
-    """Until the counsellor queue lands, no promise of a counsellor: phone lines, chats, 112."""
+    """The professional section offers what exists now: with the counsellor queue (issue 11) a
+    request button, never a "soon"; 112 and the crisis lines stay in the same panel."""
     peer = await open_peer(live_server.url, locale=locale)
     page = peer.page
     await page.wait_for_selector("section.welcome")
     await page.click("#help-button")
     await page.wait_for_selector("#help-panel[open] .resources[aria-busy=false]")
     got = await page.evaluate(PRO)
-    assert "112" in got["pro"] and soon not in got["pro"], got
+    assert soon not in got["pro"], got
+    assert await page.locator("#help-panel .professional #help-pro-request").count() == 1, got
     # The button's label promises nothing that is not there ("talk to a professional").
     assert len(got["button"]) <= 12, got
     assert await page.locator("#help-panel a.call[href='tel:112']").count() >= 1

@@ -4,7 +4,7 @@ import { h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { loadList, toggleInList } from '../local.js';
 import { composer } from './composer.js';
-import { deliveryState, messageLog } from './log.js';
+import { deliveryState, messageLog, setDelivery } from './log.js';
 import { openReport } from './report.js';
 
 function messageItem(ctx, room, m) {
@@ -160,7 +160,7 @@ export default {
       ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message, true); }),
       ctx.rooms.on('message-state', ({ room: r, message }) => {
         const li = r === room && itemOf(message);
-        if (li) keepFocus(list, () => li.replaceWith(messageItem(ctx, room, message)));
+        if (li) keepFocus(list, () => setDelivery(ctx, li, message, (x) => ctx.outbox.retry(x)));
         if (li && message.state === 'failed') spoken.say(t('chat.state.failed'));
       }),
       ctx.rooms.on('message-removed', ({ room: r, message }) => {

@@ -8,7 +8,7 @@ import { h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { loadList, toggleInList } from '../local.js';
 import { composer, forgetDraft } from './composer.js';
-import { deliveryState, messageLog } from './log.js';
+import { deliveryState, messageLog, setDelivery } from './log.js';
 import { openReport } from './report.js';
 
 const CONTROL_ERRORS = { encryption_not_ready: 'chat.encryption_not_ready', unknown_user: 'error.unknown_user',
@@ -162,7 +162,7 @@ export default {
       }),
       ctx.directs.on('message-state', (d) => {
         const li = mine(d) && drawn.log.itemOf(d.message.id);
-        if (li) keepFocus(drawn.log.list, () => li.replaceWith(messageItem(ctx, peer, d.message)));
+        if (li) keepFocus(drawn.log.list, () => setDelivery(ctx, li, d.message, (x) => ctx.directs.retry(peer, x)));
         if (li && d.message.state === 'failed') drawn.log.spoken.say(t('chat.state.failed'));
       }),
       // The chat ended (here or there): its draft goes with its messages.

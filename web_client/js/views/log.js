@@ -53,3 +53,13 @@ export function deliveryState(ctx, m, retry) {
     m.state === 'failed' ? h('button', { type: 'button', class: 'link small', text: t('chat.retry'),
       'data-focus-key': `retry:${m.id}`, onclick: () => retry(m) }) : null);
 }
+
+/** Show `m`'s new delivery state inside its list item `li`, in place: the message itself is not
+ * redrawn, so the log (and a screen reader's place in it) stays as it was. */
+export function setDelivery(ctx, li, m, retry) {
+  const line = deliveryState(ctx, m, retry);
+  const old = li.querySelector(':scope > p.delivery');
+  if (old && line) old.replaceWith(line);
+  else if (old) old.remove();
+  else if (line) li.append(line);
+}
