@@ -38,6 +38,7 @@ ACTIONS: Final = frozenset({
     "case_open", "case_claim", "case_transfer", "case_close", "case_delete",
     "staff_create", "staff_disable", "staff_reset_totp", "invite_create", "debrief_request",
     "staff_socket_login", "staff_key_changed", "staff_session_ended",
+    "staff_lead_on", "staff_lead_off",
 })
 """What an entry may record."""
 

@@ -7,6 +7,7 @@ module-level singleton, so tests can run several apps in one process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from server.clock import Clock, Random, SystemClock, SystemRandom
 from server.domain.sources import SourceRate, SourceTagger
 from server.handlers import audit_log
 from server.handlers.scheduler import Scheduler
+from server.handlers.send_cache import SendCache
 from server.handlers.services import Services
 from server.handlers.staff import StaffService
 from server.keyfile import check_outside, default_key_file
@@ -34,6 +36,7 @@ from server.logs import EventLog
 from server.metrics import Metrics
 from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import open_embedded
+from server.storage.notifying import notifying
 from server.storage.redis import open_redis
 from server.storage.stores import Stores
 
@@ -78,7 +81,10 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     the_escalation = escalation or load_escalation_settings()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        stores = open_stores(settings)
+        instance_id = the_rng.bytes(8).hex()
+        opened = open_stores(settings)
+        send_cache = SendCache(opened, the_clock, opened.changes, instance_id)
+        stores = notifying(opened, send_cache.changed)
         staff_store = open_staff_store(settings)
         try:
             key_file = settings.key_file or default_key_file(settings.data_dir)
@@ -97,13 +103,15 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             app[STAFF].audit = audit_signin
             services = Services(settings=settings, stores=stores, clock=the_clock, rng=the_rng,
                           keys=keys, metrics=Metrics(), log=log, emitter=SioEmitter(sio),
-                          instance_id=the_rng.bytes(8).hex(), staff_names=staff_store,
+                          instance_id=instance_id, staff_names=staff_store,
                           escalation=the_escalation,
                           mod_settings=load_moderation_settings(),
                           sources=SourceTagger(the_rng.bytes(32)),
                           signin_rate=SourceRate(settings.signin_per_minute,
                                                  settings.signin_burst))
             services.staff = app[STAFF]
+            services.send_cache = send_cache
+            listener = asyncio.create_task(send_cache.listen())
             if isinstance(sio.manager, RetryingRedisManager):  # its counters on /metrics
                 services.metrics.fanout_redis = sio.manager.stats
             app[SERVICES] = services
@@ -116,6 +124,9 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
             yield
             if task is not None:
                 await scheduler.stop(task)
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
             await stores.rooms.forget_owner(services.instance_id)
             await stores.identities.forget_owner(services.instance_id)
             await sio.shutdown()

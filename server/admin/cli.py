@@ -5,6 +5,8 @@
     list-staff                         name, role, state, second factor (never a secret)
     disable NAME                       the account can no longer sign in; its sessions end
     reset-totp NAME                    a new second factor, enrolled at next sign-in
+    set-lead NAME on|off               a moderator is (or is no longer) an on-duty lead, who
+                                       gets the debrief requests first (audited)
     audit --verify                     check the audit log's hash chain; name the first
                                        broken link (exit status 1 if there is one)
     retention                          what is kept, where and for how long (from the
@@ -31,6 +33,7 @@ from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
 from server.admin.retention import report
 from server.clock import SystemClock, SystemRandom
+from server.handlers import audit_log
 from server.handlers.audit_log import check_chain
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
@@ -88,6 +91,21 @@ async def disable(service: StaffService, args: argparse.Namespace) -> str:
     return f"disabled {args.name}; {ended} session(s) ended"
 
 
+CLI_ACTOR = "admin-cli"
+"""The audit log's actor for a change made from the operator's shell."""
+
+
+async def set_lead(service: StaffService, args: argparse.Namespace) -> str:
+    """Mark a moderator an on-duty lead or not; the change goes to the audit log."""
+    on = args.state == "on"
+    account = await service.set_lead(args.name, on)
+    async with open_audit_store(args.settings) as store:
+        await audit_log.append(store, SystemClock(), actor=CLI_ACTOR,
+                               action="staff_lead_on" if on else "staff_lead_off",
+                               pseudonym=account.username)
+    return f"{account.username} is {'now' if on else 'no longer'} an on-duty lead"
+
+
 async def reset_totp(service: StaffService, args: argparse.Namespace) -> str:
     """Replace an account's second factor."""
     ended = await service.reset_totp(args.name)
@@ -123,6 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reset-totp", parents=[common], help="reset an account's second factor")
     p.add_argument("name")
     p.set_defaults(run=reset_totp)
+    p = sub.add_parser("set-lead", parents=[common], help="mark a moderator an on-duty lead")
+    p.add_argument("name")
+    p.add_argument("state", choices=("on", "off"))
+    p.set_defaults(run=set_lead)
     p = sub.add_parser("audit", parents=[common], help="the audit log")
     p.add_argument("--verify", action="store_true", required=True,
                    help="check the hash chain and name the first broken link")
@@ -173,6 +195,7 @@ def main(argv: list[str]) -> int:
         status, text = asyncio.run(verify_audit(settings))
         print(text, file=sys.stdout if status == 0 else sys.stderr)
         return status
+    args.settings = settings  # for the commands that also write the audit log
     try:
         print(asyncio.run(_run(settings, args.run, args)))
     except ApiError as exc:

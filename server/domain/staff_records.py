@@ -25,9 +25,10 @@ class StaffAccount:
     created_at: float
     failures: int
     last_failure_at: float
+    lead: bool = False  # an on-duty lead: `mod.debrief` goes to the leads first
 
     def __repr__(self) -> str:
-        return (f"StaffAccount(role={self.role!r}, disabled={self.disabled}, "
+        return (f"StaffAccount(role={self.role!r}, disabled={self.disabled}, lead={self.lead}, "
                 f"totp_confirmed={self.totp_confirmed}, failures={self.failures})")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from config.groups import GroupSpec
 from e2ee.franking import make_stamp
-from moderation.sanctions import Action
+from moderation.sanctions import Action, Sanction
 from server.clock import now_ms
 from server.domain.records import Member
 from server.domain.roles import Role
@@ -16,6 +16,7 @@ from server.handlers import room_presence
 from server.handlers.events import Budget, Event
 from server.handlers.room_life import drop_connection, ordered, signed_membership
 from server.handlers.sanctions import gate
+from server.handlers.send_cache import RoomView
 from server.handlers.services import Connection, Services, b64
 from server.wire.errors import ApiError
 from server.wire.pushes import RoomEnvelope
@@ -115,24 +116,29 @@ async def leave(services: Services, conn: Connection, req: GroupLeave) -> dict[s
 
 
 async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str, Any]:
-    """Stamp and relay a group envelope to every other connection in the room."""
-    if req.room not in conn.rooms or not await services.stores.rooms.has_sid(req.room, conn.sid):
-        conn.rooms.discard(req.room)
+    """Stamp and relay a group envelope to every other connection in the room. The gate's
+    reads (membership, sanctions, moderator count) come from `services.send_cache`: no store
+    read on a warm cache; the one store call is the sequence number."""
+    if req.room not in conn.rooms:
         raise ApiError("not_in_room")
     parsed = parse_room(req.room)
     if parsed is None:
+        raise ApiError("not_in_room")
+    assert conn.identity_key is not None and conn.pseudonym is not None
+    view, bans = await _gate_view(services, req.room, conn.pseudonym)
+    if conn.sid not in view.sids:  # removed on another process (a sanction, a reap)
+        conn.rooms.discard(req.room)
         raise ApiError("not_in_room")
     group = find_group(services, parsed[0])
     now = services.clock.now()
     night = current_occurrence(group, now)
     if night.room != req.room or night.state_at(now) != OPEN:
         raise ApiError("room_not_open")
-    assert conn.identity_key is not None and conn.pseudonym is not None
-    required = group.moderator_required
-    present = room_presence.moderators(
-        await services.stores.rooms.members(req.room)) if required else 1
-    await gate(services, conn, req.room, Action.SEND, moderator_required=required,
-               moderators_present=present)
+    sanctions = sorted(view.sanctions + tuple(b for b in bans if b.room != req.room),
+                       key=lambda s: s.id)
+    await gate(services, conn, req.room, Action.SEND, sanctions=sanctions,
+               moderator_required=group.moderator_required,
+               moderators_present=view.moderators)
     env = req.envelope
     seq = await services.stores.rooms.next_seq(req.room)
     ts = now_ms(services.clock)
@@ -148,6 +154,18 @@ async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str,
     if stamp is not None:
         reply["stamp"] = b64(stamp)
     return reply
+
+
+async def _gate_view(services: Services, room: str, pseudonym: str
+                     ) -> tuple[RoomView, tuple[Sanction, ...]]:
+    if services.send_cache is not None:
+        return await services.send_cache.view(room, pseudonym)
+    stores = services.stores  # no cache wired (a bare Services): read the store
+    members = await stores.rooms.members(room)
+    view = RoomView(sids=frozenset(await stores.rooms.sids(room)),
+                    moderators=room_presence.moderators(members),
+                    sanctions=tuple(await stores.sanctions.for_room(room, None)))
+    return view, tuple(await stores.sanctions.bans(pseudonym))
 
 
 EVENTS = (

@@ -15,6 +15,7 @@ sign in on the socket and rooms are assigned to shifts).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from config.groups import GroupSpec
@@ -256,10 +257,14 @@ async def lift(services: Services, conn: Connection, req: Lift) -> dict[str, Any
 
 
 async def gate(services: Services, conn: Connection, room: str, action: Action, *,
+               sanctions: Sequence[Sanction] | None = None,
                moderator_required: bool = False, moderators_present: int = 1) -> None:
-    """Refuse a join or send by the first sanction in force, with the person's notice."""
+    """Refuse a join or send by the first sanction in force, with the person's notice.
+    `sanctions`: the room's and the person's bans as the caller has them (room.send's cache,
+    server/handlers/send_cache.py); None reads the store (a join, under the room lock)."""
     assert conn.pseudonym is not None
-    sanctions = await _load(services, room, conn.pseudonym)
+    if sanctions is None:
+        sanctions = await _load(services, room, conn.pseudonym)
     now = services.clock.now()
     slow = any(s.kind is SanctionKind.SLOW_MODE and s.active_at(now) for s in sanctions)
     last = await services.stores.sanctions.last_sent(room, conn.pseudonym) if slow else None

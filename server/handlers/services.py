@@ -18,6 +18,7 @@ from server.domain.ratelimit import TokenBucket
 from server.domain.records import Member
 from server.domain.roles import Role
 from server.domain.sources import SourceRate, SourceTagger
+from server.handlers.send_cache import SendCache
 from server.keys import ServerKeys
 from server.limits import (
     DIRECT_BURST,
@@ -65,6 +66,8 @@ class StaffDirectory(Protocol):
 
     async def bound_keys(self) -> dict[str, bytes]: ...
 
+    async def lead_keys(self) -> set[bytes]: ...
+
 
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""
@@ -102,6 +105,7 @@ class Services:
     sources: SourceTagger | None = None  # per-source sign-in rate (server/domain/sources.py)
     signin_rate: SourceRate | None = None
     staff: StaffDirectory | None = None  # staff sessions on the socket (handlers/staff_socket.py)
+    send_cache: SendCache | None = None  # room.send's reads (handlers/send_cache.py)
 
     def __repr__(self) -> str:
         return "Services()"

@@ -13,7 +13,7 @@ import asyncio
 import hmac
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import pyotp
@@ -191,6 +191,22 @@ class StaffService:
         ended = await self.store.revoke_sessions(account.folded)
         self._log.info("staff.disabled", user_id=policy.staff_id(account.folded), count=ended)
         return ended
+
+    async def set_lead(self, username: object, lead: bool) -> StaffAccount:
+        """Make a moderator an on-duty lead (`mod.debrief` goes to the leads on duty first), or
+        not (the admin command line audits it). Only moderators can be leads (`not_moderator`)."""
+        account = await self.account(username)
+        if account.role != "moderator":
+            raise ApiError("not_moderator", "only a moderator can be an on-duty lead")
+        await self.store.set_lead(account.folded, lead)
+        self._log.info("staff.lead", user_id=policy.staff_id(account.folded), on=int(lead))
+        return replace(account, lead=lead)
+
+    async def lead_keys(self) -> set[bytes]:
+        """The bound identity keys of the enabled moderator accounts marked lead."""
+        bound = await self.store.bound_keys()
+        return {bound[a.folded] for a in await self.store.list_accounts()
+                if a.lead and not a.disabled and a.role == "moderator" and a.folded in bound}
 
     async def reset_totp(self, username: object) -> int:
         """A new second factor to enrol at next sign-in; ends the account's sessions."""

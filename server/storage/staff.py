@@ -47,6 +47,10 @@ class StaffStore(Protocol):
         """Disable or enable; False if there is no such account."""
         ...
 
+    async def set_lead(self, folded: str, lead: bool) -> bool:
+        """Mark an account an on-duty lead or not; False if there is no such account."""
+        ...
+
     async def set_totp(self, folded: str, sealed: bytes) -> bool:
         """Replace the TOTP secret with a new, not yet enrolled one (last step 0)."""
         ...

@@ -12,6 +12,7 @@
     sanctions    SanctionStore    sanctions and room controls, last sends for slow mode
     audit        AuditStore       the hash-chained audit log
     cases        CaseStore        escalation cases, counsellor availability, encrypted notes
+    changes      ChangeBus        "this changed" notices to the other processes' caches
 
 `server.storage.embedded.open_embedded` (process memory + SQLite in the data dir) and
 `server.storage.redis.open_redis` (shared by every process on one Redis) build one; both pass
@@ -25,11 +26,12 @@ for the relay's, the pure models of `moderation/` for the moderation ports.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from server.storage.alerts import AlertStore
 from server.storage.audit import AuditStore
 from server.storage.cases import CaseStore
+from server.storage.changes import ChangeBus, LocalChanges
 from server.storage.claims import ClaimStore
 from server.storage.duty import DutyStore
 from server.storage.flags import FlagStore
@@ -59,6 +61,7 @@ class Stores:
     cases: CaseStore
     closer: Callable[[], Awaitable[None]]
     backend: str
+    changes: ChangeBus = field(default_factory=LocalChanges)  # notices for process caches
 
     def __repr__(self) -> str:
         return f"Stores(backend={self.backend!r})"

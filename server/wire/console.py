@@ -1,8 +1,9 @@
 """Typed messages of the moderator's console (issue 10), validated when decoded.
 
     mod.sanctions        {room}        -> {sanctions: [Sanction]}   (in force now)
-    mod.debrief          {}            -> {notified: int}
-    push mod.debrief     {by, at}      (to the other staff on duty; server.wire.pushes)
+    mod.debrief          {}            -> {notified: int, told: "leads"|"on_duty"|"nobody"}
+    push mod.debrief     {by, at}      (to the leads on duty, else the other moderators on
+                                        duty; server.wire.pushes)
 
 A debrief request carries no words: who asks and when is enough for the lead to call back, and
 nothing about the night's content reaches the server.

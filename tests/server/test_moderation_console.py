@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from moderation.audit import AuditRow
+from server.app import STAFF
 from server.clock import FakeClock
 from server.handlers.audit_log import check_chain
 from tests.fixtures.server import LiveServerFactory
@@ -60,11 +62,11 @@ async def test_a_debrief_request_tells_the_others_on_duty_without_words(
     peer = await ModPeer.connect(server.url, "Peer")
     try:
         first = await asker.call("mod.debrief", {})
-        assert first.get("notified") == 0, first  # nobody else on duty
+        assert (first.get("notified"), first.get("told")) == (0, "nobody"), first
         for m in (asker, lead):
             assert (await m.call("mod.duty", {"on": True}))["ok"]
         reply = await asker.call("mod.debrief", {})
-        assert reply == {"ok": True, "notified": 1}
+        assert reply == {"ok": True, "notified": 1, "told": "on_duty"}  # no lead: all on duty
         told = await lead.next("mod.debrief")
         assert told == {"by": "Mod Yksi", "at": NOON}
         await asker.nothing("mod.debrief", 0.1)  # not told about their own request
@@ -75,4 +77,49 @@ async def test_a_debrief_request_tells_the_others_on_duty_without_words(
         assert chain.broken_at is None and chain.rows > 0
     finally:
         for p in (peer, off, lead, asker):
+            await p.close()
+
+
+async def test_a_debrief_goes_to_the_leads_on_duty_and_falls_back_to_everyone_on_duty(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any]) -> None:
+    clock = FakeClock(NOON)
+    server = await live_server_factory(clock=clock, run_scheduler=False, **backend_kwargs)
+    staff = server.app[STAFF]
+    asker = await connect_staff(server, "Mod Yksi")
+    lead = await connect_staff(server, "Mod Kaksi")
+    other = await connect_staff(server, "Mod Kolme")
+    off_lead = await connect_staff(server, "Mod Nelja")
+    try:
+        await staff.set_lead("Mod Kaksi", True)
+        await staff.set_lead("Mod Nelja", True)  # a lead, but off duty: not told
+        await staff.set_lead("Mod Yksi", True)  # the asker being a lead changes nothing
+        for m in (asker, lead, other):
+            assert (await m.call("mod.duty", {"on": True}))["ok"]
+        reply = await asker.call("mod.debrief", {})
+        assert reply == {"ok": True, "notified": 1, "told": "leads"}
+        assert (await lead.next("mod.debrief"))["by"] == "Mod Yksi"
+        await other.nothing("mod.debrief", 0.1)
+        await off_lead.nothing("mod.debrief", 0.1)
+        # The lead goes off duty: everyone else on duty is told, and the reply says so.
+        assert (await lead.call("mod.duty", {"on": False}))["ok"]
+        reply = await asker.call("mod.debrief", {})
+        assert reply == {"ok": True, "notified": 1, "told": "on_duty"}
+        assert (await other.next("mod.debrief"))["by"] == "Mod Yksi"
+        await lead.nothing("mod.debrief", 0.1)
+        # Lead taken away: back on duty, Mod Kaksi is told only as one of everyone on duty.
+        assert (await lead.call("mod.duty", {"on": True}))["ok"]
+        await staff.set_lead("Mod Kaksi", False)
+        reply = await asker.call("mod.debrief", {})
+        assert reply == {"ok": True, "notified": 2, "told": "on_duty"}
+        for m in (lead, other):
+            assert (await m.next("mod.debrief"))["by"] == "Mod Yksi"
+        rows = [r.entry for r in await server.services.stores.audit.rows()
+                if isinstance(r, AuditRow) and r.entry.action == "debrief_request"]
+        assert [dict(e.details) for e in rows] == [
+            {"recipients": 1, "outcome": "leads"}, {"recipients": 1, "outcome": "on_duty"},
+            {"recipients": 2, "outcome": "on_duty"}]
+        assert (await staff.account("Mod Nelja")).lead  # stored on the account
+        assert not (await staff.account("Mod Kaksi")).lead
+    finally:
+        for p in (off_lead, other, lead, asker):
             await p.close()

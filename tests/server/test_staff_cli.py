@@ -106,3 +106,22 @@ async def test_an_account_made_on_the_command_line_signs_in_to_the_server(
     assert disabled.stdout.strip() == "disabled Mia Moderoi; 1 session(s) ended"
     assert (await http.session()).body["error"] == "not_authenticated"
     assert GOOD_PASSWORD not in server.log_text()
+
+
+def test_set_lead_marks_a_moderator_and_is_audited(admin: Admin) -> None:
+    assert admin("create-staff", "--role", "moderator", "--username", "Mia Moderoi",
+                 "--password-stdin", stdin=GOOD_PASSWORD).returncode == 0
+    assert admin("create-staff", "--role", "counsellor", "--username", "Kaisa K",
+                 "--password-stdin", stdin=GOOD_PASSWORD).returncode == 0
+    on = admin("set-lead", "mia moderoi", "on")
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "Mia Moderoi is now an on-duty lead"
+    off = admin("set-lead", "Mia Moderoi", "off")
+    assert off.stdout.strip() == "Mia Moderoi is no longer an on-duty lead"
+    refused = admin("set-lead", "Kaisa K", "on")
+    assert refused.returncode == 1 and "error: not_moderator" in refused.stderr
+    unknown = admin("set-lead", "Nobody Here", "on")
+    assert unknown.returncode == 1 and "error: unknown_staff" in unknown.stderr
+    assert admin("set-lead", "Mia Moderoi", "maybe").returncode == 2  # argparse refuses it
+    verified = admin("audit", "--verify")
+    assert verified.returncode == 0 and "verified: 2 row(s)" in verified.stdout, verified

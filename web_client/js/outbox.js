@@ -13,6 +13,8 @@
  */
 
 // Not sent, or not known to have arrived, because the connection was down or not signed in yet.
+import { flagOwnMessage } from './safety/flags.js';
+
 export const NETWORK_CODES = Object.freeze(['offline', 'disconnected', 'not_authenticated']);
 
 export class Outbox {
@@ -69,6 +71,15 @@ export class Outbox {
     this.rooms.setState(message, 'sending');
     const reply = await this.messaging.sendGroupText(message.room, message.text);
     this.rooms.setState(message, 'delivered', null, reply);
+    this.flagOwn(message.room, message.text, reply);
+  }
+
+  /** My delivered message, rated level 2 or more by the detector: flag it myself (source
+   * "self", metadata only, safety/flags.js), as the Python client does. Never holds up sending;
+   * a refused or lost flag changes nothing here. */
+  flagOwn(room, text, reply) {
+    flagOwnMessage((name, data) => this.session.request(name, data), room, text, reply)
+      .catch(() => {});
   }
 
   /** Back online: send every queued message once, oldest first; what fails shows "retry". */

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS staff_accounts (
     folded TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL,
     password_hash TEXT NOT NULL, totp_sealed BLOB NOT NULL, totp_confirmed INTEGER NOT NULL,
     totp_last_step INTEGER NOT NULL, disabled INTEGER NOT NULL, created_at REAL NOT NULL,
-    failures INTEGER NOT NULL, last_failure_at REAL NOT NULL);
+    failures INTEGER NOT NULL, last_failure_at REAL NOT NULL, lead INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS staff_sessions (
     token_hash TEXT PRIMARY KEY, folded TEXT NOT NULL, role TEXT NOT NULL,
     created_at REAL NOT NULL, last_seen REAL NOT NULL, expires_at REAL NOT NULL);
@@ -39,7 +39,7 @@ def _account(row: Any) -> StaffAccount:
                         totp_sealed=bytes(row[4]), totp_confirmed=bool(row[5]),
                         totp_last_step=int(row[6]), disabled=bool(row[7]),
                         created_at=float(row[8]), failures=int(row[9]),
-                        last_failure_at=float(row[10]))
+                        last_failure_at=float(row[10]), lead=bool(row[11]))
 
 
 def _session(row: Any) -> StaffSession:
@@ -53,6 +53,10 @@ class EmbeddedStaffStore:
     def __init__(self, data_dir: Path) -> None:
         self._db = open_private(data_dir, DB_FILE, busy_timeout_ms=BUSY_TIMEOUT_MS,
                                 schema=_SCHEMA)
+        columns = {str(r[1]) for r in self._db.execute("PRAGMA table_info(staff_accounts)")}
+        if "lead" not in columns:  # a file made before leads existed
+            self._db.execute(
+                "ALTER TABLE staff_accounts ADD COLUMN lead INTEGER NOT NULL DEFAULT 0")
 
     def __repr__(self) -> str:
         return "EmbeddedStaffStore()"
@@ -64,9 +68,12 @@ class EmbeddedStaffStore:
         """See StaffStore."""
         a = account
         return self._changed(
-            "INSERT OR IGNORE INTO staff_accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO staff_accounts (folded, username, role, password_hash, "
+            "totp_sealed, totp_confirmed, totp_last_step, disabled, created_at, failures, "
+            "last_failure_at, lead) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (a.folded, a.username, a.role, a.password_hash, a.totp_sealed, int(a.totp_confirmed),
-             a.totp_last_step, int(a.disabled), a.created_at, a.failures, a.last_failure_at))
+             a.totp_last_step, int(a.disabled), a.created_at, a.failures, a.last_failure_at,
+             int(a.lead)))
 
     async def get_account(self, folded: str) -> StaffAccount | None:
         """See StaffStore."""
@@ -96,6 +103,11 @@ class EmbeddedStaffStore:
         """See StaffStore."""
         return {r[0]: bytes(r[1]) for r in
                 self._db.execute("SELECT folded, identity_key FROM staff_keys ORDER BY folded")}
+
+    async def set_lead(self, folded: str, lead: bool) -> bool:
+        """See StaffStore."""
+        return self._changed("UPDATE staff_accounts SET lead = ? WHERE folded = ?",
+                             (int(lead), folded))
 
     async def set_disabled(self, folded: str, disabled: bool) -> bool:
         """See StaffStore."""

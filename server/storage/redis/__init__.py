@@ -8,6 +8,7 @@ from __future__ import annotations
 from server.storage.redis.alerts import RedisAlerts
 from server.storage.redis.audit import RedisAudit
 from server.storage.redis.cases import RedisCases
+from server.storage.redis.changes import RedisChanges
 from server.storage.redis.claims import RedisClaims
 from server.storage.redis.connection import Connection
 from server.storage.redis.duty import RedisDuty
@@ -29,4 +30,5 @@ def open_redis(url: str) -> Stores:
                   server_keys=RedisServerKeys(conn), flags=RedisFlags(conn),
                   alerts=RedisAlerts(conn), duty=RedisDuty(conn),
                   sanctions=RedisSanctions(conn), audit=RedisAudit(conn),
-                  cases=RedisCases(conn), closer=conn.close, backend="redis")
+                  cases=RedisCases(conn), closer=conn.close, backend="redis",
+                  changes=RedisChanges(conn))

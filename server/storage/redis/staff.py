@@ -4,7 +4,7 @@ Key layout (prefix `ilp:staff:`); durable only with the append-only file on (dep
 
     acct:<folded>        hash     username, role, password_hash, totp_sealed (b64),
                                   totp_confirmed, totp_last_step, disabled, created_at,
-                                  failures, last_failure_at
+                                  failures, last_failure_at, lead (absent: not a lead)
     accounts             set      every folded username
     sess:<token hash>    hash     folded, role, created_at, last_seen, expires_at
     sessby:<folded>      set      token hashes of the account's sessions
@@ -117,7 +117,7 @@ def _account(folded: str, d: dict[str, str]) -> StaffAccount:
                         totp_confirmed=d["totp_confirmed"] == "1",
                         totp_last_step=int(d["totp_last_step"]), disabled=d["disabled"] == "1",
                         created_at=float(d["created_at"]), failures=int(d["failures"]),
-                        last_failure_at=float(d["last_failure_at"]))
+                        last_failure_at=float(d["last_failure_at"]), lead=d.get("lead") == "1")
 
 
 def _ttl(created_at: float, expires_at: float) -> int:
@@ -153,7 +153,7 @@ class RedisStaffStore:
                   "totp_confirmed": "1" if a.totp_confirmed else "0",
                   "totp_last_step": str(a.totp_last_step), "disabled": "1" if a.disabled else "0",
                   "created_at": repr(a.created_at), "failures": str(a.failures),
-                  "last_failure_at": repr(a.last_failure_at)}
+                  "last_failure_at": repr(a.last_failure_at), "lead": "1" if a.lead else "0"}
         flat = [x for pair in fields.items() for x in pair]
         done = await self._create(keys=[f"{PREFIX}acct:{a.folded}", f"{PREFIX}accounts"],
                                   args=[a.folded, *flat])
@@ -191,6 +191,10 @@ class RedisStaffStore:
     async def _update(self, folded: str, **fields: str) -> bool:
         flat = [x for pair in fields.items() for x in pair]
         return bool(int(await self._hset_if_exists(keys=[f"{PREFIX}acct:{folded}"], args=flat)))
+
+    async def set_lead(self, folded: str, lead: bool) -> bool:
+        """See StaffStore."""
+        return await self._update(folded, lead="1" if lead else "0")
 
     async def set_disabled(self, folded: str, disabled: bool) -> bool:
         """See StaffStore."""

@@ -175,7 +175,9 @@ export default {
         h('button', { type: 'button', class: 'secondary', text: t('staff.debrief.ask'), onclick: async () => {
           try {
             const reply = await desk.requestDebrief();
-            status.textContent = t(reply.notified ? 'staff.debrief.sent' : 'staff.debrief.nobody');
+            const key = !reply.notified ? 'staff.debrief.nobody'
+              : reply.told === 'leads' ? 'staff.debrief.sent' : 'staff.debrief.sent_on_duty';
+            status.textContent = t(key, { n: reply.notified });
           } catch (err) { status.textContent = errorText(t, err && err.code); }
         } }), status,
         desk.debriefs.length ? h('ul', { class: 'debrief-list' }, ...desk.debriefs.map((d) => h('li', {

@@ -15,20 +15,16 @@
  */
 
 import { check } from '../safety/detector-hook.js';
+import { flagPayload as buildFlag } from '../safety/flags.js';
 
-export const FLAG_MIN_SEVERITY = 2; // as moderation/flags.py: below this nothing is flagged
 export const MAX_ALERTS_KEPT = 100;
 export const MAX_REPORTS_KEPT = 100;
-export const MAX_RULE_IDS = 32;
 export const MAX_OPEN_ROOMS = 2; // the console shows two rooms side by side
 
 /** The flag for a decrypted message, or null (below level 2, or nothing to flag). */
 export function flagPayload(verdict, room, message) {
-  if (verdict.severity < FLAG_MIN_SEVERITY || !verdict.categories.length) return null;
-  const rules = [...new Set(verdict.matches.map((m) => m && m.rule).filter(Boolean))].sort();
-  return { room, message_id: String(message.seq), source: 'moderator', severity: verdict.severity,
-    categories: [...verdict.categories].sort(), rule_ids: rules.slice(0, MAX_RULE_IDS),
-    pseudonym: message.sender };
+  return buildFlag(verdict, { room, messageId: message.seq, source: 'moderator',
+    pseudonym: message.sender });
 }
 
 export class Desk extends EventTarget {
