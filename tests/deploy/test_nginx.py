@@ -5,14 +5,21 @@ process stops and the clients carry on through the other."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import aiohttp
+import pyotp
 
 from client import PeerClient
+from client.staff import STAFF_COOKIE, StaffClient
 from tests.deploy.conftest import Nginx
-from tests.fixtures.server import ServerProcess
+from tests.fixtures.server import REPO_ROOT, ServerProcess, write_test_config
+from tests.server.staff_http_client import GOOD_PASSWORD, StaffHttp
 
 IPV4 = re.compile(r"\b127\.0\.0\.1\b")
 
@@ -97,3 +104,78 @@ async def test_browsers_of_this_site_get_through_nginx_and_other_sites_do_not(
     assert not await socket_opens(proxy.url, "http://evil.example")
     assert not await socket_opens(proxy.url, "null")
     assert not await socket_opens(proxy.url, proxy.url.replace("http:", "https:"))
+
+
+FAST_TOML = ("\n[staff]\nkey_file = \"{key}\"\nargon2_time_cost = 1\nargon2_memory_kib = 1024\n"
+             "argon2_parallelism = 1\n")
+
+
+async def test_two_peers_on_different_processes_and_a_counsellor_session_through_nginx(
+        server_process: Callable[..., ServerProcess], redis_url: str,
+        nginx: Callable[[list[int]], Nginx], tmp_path: Path) -> None:
+    """Two peers whose sockets land on different processes (nginx round-robins; each process's
+    log shows which) talk in a group; a person requests a counsellor, a counsellor signed in
+    through nginx (the __Host- Secure cookie over http on loopback) claims the case and they
+    exchange 1:1 messages."""
+    config = write_test_config(tmp_path / "cfg", extra_toml=FAST_TOML.format(
+        key=tmp_path / "staff.key"))
+    proc_a = server_process(redis_url=redis_url, config=config)
+    proc_b = server_process(redis_url=redis_url, config=config)
+    proxy = nginx([proc_a.port, proc_b.port])
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"REDIS_URL": redis_url}
+    made = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "server", "admin", "create-staff", "--role",
+                         "counsellor", "--username", "Anna Neuvoja", "--password-stdin",
+                         "--config", str(config), "--data-dir", str(tmp_path / "admin")],
+        cwd=REPO_ROOT, env=env, input=GOOD_PASSWORD + "\n", capture_output=True, text=True,
+        timeout=60, check=False)
+    assert made.returncode == 0, made.stderr
+
+    # The staff cookie through the proxy: __Host-, Secure, HttpOnly, kept over http on loopback.
+    http = StaffHttp(proxy.url)
+    first = await http.login("Anna Neuvoja", GOOD_PASSWORD)
+    assert first.status == 403 and first.body["error"] == "totp_enrol", first.body
+    uri = first.body["totp_uri"]
+    second = await http.login("Anna Neuvoja", GOOD_PASSWORD, pyotp.parse_uri(uri).now())
+    assert second.status == 200, second.body
+    cookie_line = next(c for c in second.set_cookie if c.startswith(STAFF_COOKIE + "="))
+    assert STAFF_COOKIE.startswith("__Host-")
+    for attribute in ("Secure", "HttpOnly", "Path=/"):
+        assert attribute.lower() in cookie_line.lower(), cookie_line
+    assert "domain=" not in cookie_line.lower()
+    assert http.cookie
+    assert "gzip" not in second.headers.get("Content-Encoding", "")  # no BREACH on secrets
+    assert (await http.session()).status == 200
+
+    alice = await PeerClient.connect(proxy.url, pseudonym="Alice")
+    bob = await PeerClient.connect(proxy.url, pseudonym="Bob")
+    person = await PeerClient.connect(proxy.url)
+    peer = await PeerClient.connect(proxy.url, headers={"Cookie": f"{STAFF_COOKIE}={http.cookie}"})
+    staff = StaffClient(proxy.url, peer, http.cookie, peer.role)
+    try:
+        group_a = await alice.join_group("open")
+        group_b = await bob.join_group("open")
+        await group_a.send("eri prosesseilla?")
+        await expect(group_b, "eri prosesseilla?")
+        await group_b.send("kyllä, Redisin kautta")
+        await expect(group_a, "kyllä, Redisin kautta")
+
+        assert staff.role == "counsellor"
+        await staff.set_available(capacity=2)
+        esc = await person.request_counsellor(reason="alcohol", share=[], level=3)
+        case = await staff.next_case(timeout=15)
+        session = await case.claim()
+        assert session.pseudonym == person.pseudonym
+        talk = await esc.wait_for_counsellor(timeout=15)
+        await session.send("Olen täällä, kuuntelen")
+        assert (await talk.next_message(15)).text == "Olen täällä, kuuntelen"
+        await talk.send("Kiitos, en jaksa tänään")
+        assert (await session.next_message(15)).text == "Kiitos, en jaksa tänään"
+    finally:
+        for client in (alice, bob, person):
+            await client.close()
+        await staff.close()
+    # nginx round-robins: Alice's and Bob's sockets landed on different processes (each
+    # process logged one group.join), so the group conversation crossed Redis.
+    for proc in (proc_a, proc_b):
+        assert proc.log_text().count('"event":"group.join"') == 1, proc.log_text()[-800:]
