@@ -66,7 +66,7 @@ PROBE = """
   }).observe(document, { childList: true, subtree: true });
 })();
 """
-READY = "() => window.iltapiiri && window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready"
+READY = "() => !!(window.iltapiiri && window.iltapiiri.messaging && window.iltapiiri.messaging.encryptionReady())"
 
 
 async def open_peer(browser: Any, url: str, name: str) -> Any:

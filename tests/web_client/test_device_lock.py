@@ -73,9 +73,13 @@ async def test_quick_exit_then_the_lock_hides_everything_until_the_right_pin(
     assert await page.is_visible("#help-button") and await page.is_visible("#exit-button")
 
     # Wrong PINs are refused; after the free tries a wait grows and even the right PIN waits.
-    for _ in range(2):
+    for n in (1, 2):
         await unlock(peer, "1111")
         await page.wait_for_selector("section.lock [role=alert] >> text=That is not it.")
+        # The same words twice: wait for the try itself to be counted, not for the last alert.
+        await page.wait_for_function(
+            "(n) => (JSON.parse(localStorage.getItem('iltapiiri.lock.state') || '{}').fails || 0) >= n"
+            " && !document.querySelector('section.lock button[type=submit]').disabled", arg=n)
     await unlock(peer, "1357")
     await page.wait_for_selector("section.lock [role=alert] >> text=Try again in 2 seconds.")
     await nothing_personal(peer)
