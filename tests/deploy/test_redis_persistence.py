@@ -10,7 +10,8 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from tests.fixtures.services import free_port, missing
+from tests.fixtures.services import free_port
+from tests.fixtures.services import missing as service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "redis.conf"
@@ -52,7 +53,7 @@ def test_the_decision_names_every_required_setting() -> None:
 async def test_a_redis_started_from_it_runs_with_them(tmp_path: Path) -> None:
     binary = shutil.which("redis-server")
     if binary is None:
-        missing("redis-server is not installed")
+        service_missing("redis-server is not installed")
     port = free_port()
     conf = tmp_path / "redis.conf"
     text = CONF.read_text(encoding="utf-8").replace("dir /var/lib/redis", f"dir {tmp_path}")
