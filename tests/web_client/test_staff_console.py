@@ -68,8 +68,12 @@ async def go_on_duty(page: Any) -> None:
 
 
 async def open_room(page: Any, group_id: str = "open") -> None:
+    before = await page.locator(".room-panel").count()
     await page.click(f"section.shift-rooms button[data-focus-key='open:{group_id}']")
-    await page.wait_for_selector(".room-panel")
+    # Wait for this room's panel, not any: with one room open already, ".room-panel" is there
+    # before the click and the second open would return before its panel exists.
+    await page.wait_for_function(
+        "n => document.querySelectorAll('.room-panel').length > n", arg=before)
     await page.wait_for_function(READY)
 
 
