@@ -30,6 +30,12 @@ export class PeerCase extends EventTarget {
         this.apply({ ...this.status, state: 'closed', outcome: p.outcome, position: null });
       }
     });
+    this.invite = null; // a moderator's pending hand-off (`case.invite`), until answered
+    session.on('case.invite', (p) => {
+      if (!p || typeof p.case_code !== 'string' || this.open) return;
+      this.invite = { case_code: p.case_code, room: String(p.room || ''), level: Number(p.level) || 3 };
+      this.dispatchEvent(new Event('invite'));
+    });
     session.on('signedin', () => { this.resume(); });
     directs.on('change', (c) => {
       if (this.counsellorPseudonym() === c.peer) this.fire();
@@ -90,6 +96,18 @@ export class PeerCase extends EventTarget {
       }
       return null;
     }
+  }
+
+  /** Answer a moderator's hand-off: nobody is moved without saying yes. Accepting opens the
+   * request (the case code is kept like one the person asked for); declining ends it. */
+  async consent(accept) {
+    const invite = this.invite;
+    if (!invite) return null;
+    this.invite = null;
+    this.rated = false;
+    const status = await this.session.request('case.consent', { case_code: invite.case_code, accept: Boolean(accept) });
+    if (accept) this.apply(status);
+    return status;
   }
 
   async leave() {

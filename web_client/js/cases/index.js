@@ -4,6 +4,7 @@
  * button use; the detector's offer (level 3, and again at level 4) passes its level.
  */
 
+import { h, uid } from '../dom.js';
 import { addStrings } from '../i18n.js';
 import { PeerCase } from './case.js';
 import { CASE_STRINGS } from './strings.js';
@@ -30,6 +31,7 @@ export function mountCases(ctx) {
     request: (opts = {}) => cases.ask(opts),
   };
   ctx.router.register(caseView);
+  peerCase.addEventListener('invite', () => inviteDialog(ctx, cases));
   // A reload (or a new sign-in) with a case still on the device returns to it, once per page.
   let returned = false;
   peerCase.addEventListener('resumed', () => {
@@ -39,4 +41,49 @@ export function mountCases(ctx) {
     if (current !== 'case') ctx.router.show('case');
   });
   return cases;
+}
+
+/** A moderator's hand-off, asked where the person is (an alert dialog, focus on "yes"). Only
+ * "yes" opens the request; "no" or closing the dialog declines; the group view stays as it was. */
+export function inviteDialog(ctx, cases) {
+  const { t } = ctx;
+  const pc = cases.peerCase;
+  const old = document.querySelector('dialog.case-invite');
+  if (old) old.remove();
+  const titleId = uid('invite');
+  const leadId = uid('invite-lead');
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const dialog = h('dialog', { class: 'dialog case-invite', role: 'alertdialog',
+    'aria-labelledby': titleId, 'aria-describedby': leadId });
+  let answered = false;
+  const answer = async (accept) => {
+    if (answered) return;
+    answered = true;
+    try {
+      await pc.consent(accept);
+      dialog.close();
+      if (accept) ctx.router.show('case');
+      else ctx.live(t('case.invite_declined'));
+    } catch (err) {
+      answered = false;
+      error.textContent = t('case.request_failed');
+      error.hidden = false;
+    }
+  };
+  const yes = h('button', { type: 'button', class: 'primary', 'data-answer': 'accept', text: t('case.invite_accept'),
+    onclick: () => answer(true) });
+  dialog.append(h('div', { class: 'stack' },
+    h('h2', { id: titleId, text: t('case.invite_title') }),
+    h('p', { id: leadId, text: t('case.invite_lead') }),
+    h('p', { class: 'muted small', text: t('case.private') }),
+    error,
+    h('div', { class: 'row' }, yes,
+      h('button', { type: 'button', class: 'secondary', 'data-answer': 'decline', text: t('case.invite_decline'),
+        onclick: () => answer(false) }))));
+  dialog.addEventListener('cancel', (ev) => { ev.preventDefault(); answer(false); });
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  yes.focus();
+  return dialog;
 }

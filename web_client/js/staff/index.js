@@ -10,6 +10,7 @@
 import { consoleStart, logout } from './api.js';
 import consoleView from './console.js';
 import { Desk } from './desk.js';
+import { watchHandoffs } from './handoff.js';
 import { notifyAlert, playAlertTone } from './attention.js';
 import { installStaffStrings } from './strings.js';
 import { COUNSELLOR_ROLES, mountCounsellor } from './counsellor/index.js';
@@ -40,6 +41,7 @@ export async function mountStaff(ctx) {
   if (!CONSOLE_ROLES.includes(role)) return staff;
   const start = await consoleStart();
   staff.desk = new Desk(ctx, start.body.ok ? start.body : {});
+  watchHandoffs(ctx);
   staff.desk.on('alert', (a) => {
     playAlertTone();
     notifyAlert(ctx.t);

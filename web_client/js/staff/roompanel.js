@@ -9,6 +9,7 @@ import { h, keepFocus } from '../dom.js';
 import { formatTime } from '../i18n.js';
 import { composer } from '../views/composer.js';
 import { openAction } from './actionform.js';
+import { openHandoff } from './handoff.js';
 
 export const PERSON_ACTIONS = Object.freeze(['mute', 'read_only', 'remove', 'ban']);
 export const ROOM_ACTIONS = Object.freeze(['slow_mode', 'lock']);
@@ -67,7 +68,10 @@ function memberRow(ctx, desk, room, member) {
       'data-focus-key': `${kind}:${member.pseudonym}`,
       'aria-label': t(`staff.action.title.${kind}`, { name: member.pseudonym }),
       onclick: () => openAction(ctx, desk, kind, { room: room.room, pseudonym: member.pseudonym }),
-    }))));
+    })), h('button', { type: 'button', class: 'link small handoff', text: t('staff.handoff.short'),
+      'data-focus-key': `handoff:${member.pseudonym}`,
+      'aria-label': t('staff.handoff.title', { name: member.pseudonym }),
+      onclick: () => openHandoff(ctx, { room: room.room, pseudonym: member.pseudonym }) })));
 }
 
 /** The panel of one open room: {node, dispose}. */

@@ -74,7 +74,7 @@ function sessionPanel(ctx, desk, c) {
       onclick: () => { input.value = o; input.focus(); } }))),
     h('form', { class: 'composer', onsubmit: (ev) => { ev.preventDefault(); if (input.value.trim()) send(input.value.trim()); } },
       input, h('button', { type: 'submit', class: 'primary', text: t('counsel.send') })),
-    h('div', { class: 'row' }, to, h('button', { type: 'button', class: 'secondary small', text: t('counsel.transfer'),
+    h('div', { class: 'row' }, to, h('button', { type: 'button', class: 'secondary small transfer', text: t('counsel.transfer'),
       onclick: () => desk.transfer(c.case_id, to.value.trim()).then(() => ctx.live(t('counsel.transfer_asked'))).catch((e) => { error.textContent = errText(t, e); }) })),
     h('p', { class: 'muted small', text: t('counsel.notes_unavailable') }),
     h('div', { class: 'row' }, outcome, h('button', { type: 'button', class: 'secondary close-case', text: t('counsel.close'),
@@ -90,7 +90,7 @@ function transfersBox(ctx, desk) {
     h('h2', { id: 'counsel-tr-title', text: t('counsel.transfers') }),
     h('ul', {}, ...desk.transfers.map((x) => h('li', {},
       h('span', { text: t('counsel.transfer_from', { from: x.from, n: x.case.level }) }), ' ',
-      h('button', { type: 'button', class: 'primary small', text: t('counsel.accept'), onclick: () => desk.answerTransfer(x.case.case_id, true).catch(() => {}) }), ' ',
+      h('button', { type: 'button', class: 'primary small accept-transfer', text: t('counsel.accept'), onclick: () => desk.answerTransfer(x.case.case_id, true).catch(() => {}) }), ' ',
       h('button', { type: 'button', class: 'secondary small', text: t('counsel.decline'), onclick: () => desk.answerTransfer(x.case.case_id, false).catch(() => {}) })))));
 }
 
