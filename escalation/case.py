@@ -11,7 +11,7 @@ store writes it with compare-and-set on the version and a claim that names an ol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -31,6 +31,9 @@ MAX_SHARED_ITEMS: Final = 50
 """Messages a person may choose to share with the counsellor."""
 MAX_DECLINED: Final = 32
 """Counsellors remembered as having declined or let an offer lapse."""
+ERASED_PSEUDONYM: Final = "erased:"
+"""What a kept case names once its person erased themselves (``anonymised``): a colon, which no
+pseudonym may contain (server/domain/pseudonyms.py), so no newcomer's name ever matches it."""
 
 
 class CaseState(StrEnum):
@@ -71,6 +74,7 @@ class Outcome(StrEnum):
     EMERGENCY_CONFIRMED = "emergency_confirmed"  # emergency services contacted, contact confirmed
     PERSON_LEFT = "person_left"
     NO_RESPONSE = "no_response"
+    PERSON_ERASED = "person_erased"  # the person erased their pseudonym (data rights)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,3 +143,14 @@ class Case:
             f"Case(id={self.id!r}, state={self.state.value}, severity={self.severity}, "
             f"version={self.version}, counsellor={self.counsellor!r})"
         )
+
+
+def anonymised(case: Case) -> Case:
+    """The record kept of a finished case once its person erased themselves: the pseudonym is
+    replaced by ``ERASED_PSEUDONYM`` and the group room it came from is dropped (with the
+    pseudonym gone, nothing in the case leads back to the person or to the night they were in);
+    what retention needs stays: level, categories, source, times, counsellor, outcome.
+    ``version`` + 1, like every change. Refused (``case_state``) while the case is open."""
+    if case.state not in TERMINAL:
+        raise RuleError("case_state", "close the case before anonymising it")
+    return replace(case, pseudonym=ERASED_PSEUDONYM, room=None, version=case.version + 1)

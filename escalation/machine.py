@@ -18,6 +18,8 @@ Every function takes a case and ``now`` and returns a new case with ``version`` 
     transfer_pending  decline_transfer  active              the receiving counsellor
     active            close             closed              the counsellor; an outcome
     requested..transfer_pending  person_left  closed        outcome person_left
+    consent_pending   person_erased     expired             the person erased their pseudonym
+    requested..transfer_pending  person_erased  closed      outcome person_erased (erasure only)
     active | transfer_pending    no_response  closed        the counsellor; outcome no_response
     any non-final     raise             (same)              a higher level; re-alert sooner
     queued | offered  realert           (same)              the clock (timers.due): next deadline
@@ -58,6 +60,7 @@ class CaseEvent(StrEnum):
     DECLINE_TRANSFER = "decline_transfer"
     CLOSE = "close"
     PERSON_LEFT = "person_left"
+    PERSON_ERASED = "person_erased"
     NO_RESPONSE = "no_response"
     RAISE = "raise"
     REALERT = "realert"
@@ -82,6 +85,9 @@ TRANSITIONS: dict[tuple[CaseState, CaseEvent], CaseState] = {
     (S.TRANSFER_PENDING, E.NO_RESPONSE): S.CLOSED,
     **{(s, E.PERSON_LEFT): S.CLOSED for s in (S.REQUESTED, S.QUEUED, S.OFFERED, S.ACTIVE,
                                               S.TRANSFER_PENDING)},
+    (S.CONSENT_PENDING, E.PERSON_ERASED): S.EXPIRED,
+    **{(s, E.PERSON_ERASED): S.CLOSED for s in (S.REQUESTED, S.QUEUED, S.OFFERED, S.ACTIVE,
+                                                S.TRANSFER_PENDING)},
     **{(s, E.RAISE): s for s in S if s not in TERMINAL},
     (S.QUEUED, E.REALERT): S.QUEUED,
     (S.OFFERED, E.REALERT): S.OFFERED,
@@ -223,6 +229,8 @@ def close(case: Case, *, outcome: Outcome, now: float, by: str | None,
         outcome = Outcome(outcome)
     except ValueError:
         raise RuleError("bad_outcome", "unknown outcome") from None
+    if outcome is Outcome.PERSON_ERASED:  # only erasure records it (person_erased below)
+        raise RuleError("bad_outcome", "person_erased is recorded by the erasure itself")
     event = {Outcome.PERSON_LEFT: CaseEvent.PERSON_LEFT,
              Outcome.NO_RESPONSE: CaseEvent.NO_RESPONSE}.get(outcome, CaseEvent.CLOSE)
     target = _to(case, event)
@@ -234,6 +242,17 @@ def close(case: Case, *, outcome: Outcome, now: float, by: str | None,
         return _next(case, state=target, closed_at=now, consent_deadline=None)
     return _next(case, state=target, outcome=outcome, closed_at=now, realert_at=None,
                  offered_to=None, offer_deadline=None, transfer_to=None)
+
+
+def person_erased(case: Case, *, now: float) -> Case:
+    """The person erased their pseudonym (``identity.erase``): an open case ends at once, from
+    any open state, with the outcome ``person_erased`` (an unanswered hand-off expires). Then
+    the store keeps only ``escalation.case.anonymised`` of it."""
+    target = _to(case, CaseEvent.PERSON_ERASED)
+    if target is CaseState.EXPIRED:
+        return _next(case, state=target, closed_at=now, consent_deadline=None)
+    return _next(case, state=target, outcome=Outcome.PERSON_ERASED, closed_at=now,
+                 realert_at=None, offered_to=None, offer_deadline=None, transfer_to=None)
 
 
 def raise_severity(case: Case, *, severity: int, categories: Sequence[str], now: float,

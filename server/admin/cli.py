@@ -29,6 +29,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from config.escalation import load_escalation_settings
 from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
 from server.admin.retention import report
@@ -189,7 +190,7 @@ def main(argv: list[str]) -> int:
         changes["data_dir"] = args.data_dir
     settings = settings.with_overrides(**changes)
     if args.command == "retention":
-        print(report(settings))
+        print(report(settings, load_escalation_settings()))
         return 0
     if args.command == "audit":
         status, text = asyncio.run(verify_audit(settings))

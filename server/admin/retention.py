@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from config.groups import GroupSpec
 from config.settings import Settings
+from escalation.case import ERASED_PSEUDONYM
+from escalation.policy import EscalationPolicy
 from server.storage.redis.moderation_keys import NIGHT_TTL_SECONDS
 
 _DAY = 86400
@@ -31,8 +33,10 @@ def _night(group: GroupSpec) -> str:
             f"ends {_span(group.duration_minutes * 60)} later ({group.timezone})")
 
 
-def report(settings: Settings) -> str:
-    """The retention statement for these settings."""
+def report(settings: Settings, escalation: EscalationPolicy) -> str:
+    """The retention statement for these settings and the counsellor service's
+    (config/escalation.toml)."""
+    cases_kept = _span(escalation.retention_days * _DAY)
     backend = "Redis (REDIS_URL; durable with the append-only file on)" if settings.redis_url \
         else f"embedded SQLite files in {settings.data_dir}"
     staff = settings.staff
@@ -62,7 +66,16 @@ def report(settings: Settings) -> str:
         "erases themselves the ban is kept under erased:<user id> (review and appeal)",
         "[audit log] who did what to which pseudonym or room, and when (hash chain): kept "
         "without expiry (no automatic deletion; rows are not rewritten on erasure)",
-        "[cases] escalation cases: not held by this server version",
+        "[cases] escalation case: pseudonym, level, categories, source (self, detector, a "
+        "moderator's hand-off with the moderator and the room), times, counsellor, outcome, the "
+        "counsellor's notes (ciphertext to the counsellor team key; the server cannot read them) "
+        f"and finished duty intervals: until {cases_kept} after the case finished "
+        "(escalation service.retention_days); a rating is counted, never stored with the case",
+        f"  after the person erases themselves: an open case ends (outcome person_erased) and "
+        f"every case of theirs is kept without the pseudonym (named {ERASED_PSEUDONYM}) and "
+        f"without the room, until the same {cases_kept}",
+        "[counsellor availability] staff id, display name, public key, capacity: until the "
+        "account's next change (no expiry)",
         "[staff accounts] username, role, password hash, second factor: without expiry "
         "(disabling ends sign-in and sessions; no command deletes an account yet)",
         f"[staff sessions] SHA-256 of the token: {_span(staff.session_seconds)} after sign-in "
@@ -75,6 +88,7 @@ def report(settings: Settings) -> str:
         "kept as long as the operator's log collector keeps them",
         "",
         "erasure: a peer erases their pseudonym and everything tied to it (identity.erase, "
-        "docs/protocol.md); kept then: bans (re-keyed) and audit rows",
+        "docs/protocol.md); kept then: bans (re-keyed), audit rows, and cases without the "
+        "pseudonym",
     ]
     return "\n".join(lines)

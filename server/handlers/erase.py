@@ -10,11 +10,17 @@ open or taken over cannot erase anyone without the private key. Then, in this or
     moderation   flags of every night (risk history), alerts, mutes/removals/read-only; bans are
                  kept, re-keyed to `erased_name(key)` (a ban is reviewed and appealed later; a
                  name peers cannot choose, so no newcomer inherits it)
+    cases        the open case ends (`person_erased`; its counsellor, and a colleague asked to
+                 take it over, are pushed `case.ended`; a moderator's unanswered hand-off is told
+                 `expired`; the queue moves); every finished case is kept only as
+                 `escalation.case.anonymised` (no pseudonym, no room) until its retention ends
     identities   the binding (the name is free at once)
 
 Kept, and why (docs/decisions.md, `python -m server admin retention`): the audit log, a hash
 chain whose rows name actors and targets (rewriting a row would break the chain the operator
-verifies; rows expire with the log's retention); the server's own aggregate metrics (counts).
+verifies; rows expire with the log's retention); the server's own aggregate metrics (counts);
+finished cases without the pseudonym (the service's record of what it did, with the counsellor's
+encrypted notes, which the server cannot read), deleted at the cases' retention.
 The connection is spent: every later event but the disconnect answers `not_authenticated`.
 """
 
@@ -24,12 +30,16 @@ from typing import Any
 
 from e2ee.erase import verify_erase
 from e2ee.errors import DecodeError, SignatureError
-from server.domain.ids import user_id
+from escalation import machine as m
+from escalation.case import IN_SESSION, CaseState
+from server.domain.ids import user_id, user_room
 from server.domain.schedule import current_occurrence
+from server.handlers import cases_flow as flow
 from server.handlers.events import Budget, Event
 from server.handlers.room_life import drop_connection, remove_sid
 from server.handlers.services import Connection, Services, b64
 from server.limits import CHALLENGE_BYTES
+from server.wire.case_pushes import CaseEnded, CaseHandoff
 from server.wire.errors import ApiError
 from server.wire.identity import IdentityErase
 from server.wire.requests import Empty
@@ -77,9 +87,37 @@ async def erase(services: Services, conn: Connection, req: IdentityErase) -> dic
     replacement = erased_name(key)
     rows = (await stores.flags.erase(pseudonym) + await stores.alerts.erase(pseudonym)
             + await stores.sanctions.erase(pseudonym, replacement))
+    rows += await _end_cases(services, pseudonym)
     await stores.identities.erase(key)
     services.log.info("identity.erase", user_id=conn.user_id, count=queued + rows)
     return {"erased": True}
+
+
+async def _end_cases(services: Services, pseudonym: str) -> int:
+    """End the person's open case (`machine.person_erased`) and tell whoever it concerns, then
+    keep their finished cases only without the pseudonym (`CaseStore.forget_person`). How many
+    cases were rewritten."""
+    open_case = await services.stores.cases.open_of(pseudonym)
+    if open_case is not None:
+        try:
+            before, ended = await flow.change(services, open_case.id, lambda c: m.person_erased(
+                c, now=services.clock.now()))
+        except ApiError as err:  # it finished a moment ago (closed by its counsellor, expired)
+            if err.code not in ("case_closed", "unknown_case"):
+                raise
+        else:
+            if ended.outcome is not None:
+                services.metrics.cases_closed[ended.outcome.value] += 1
+            told = {before.counsellor, before.transfer_to} if before.state in IN_SESSION else set()
+            for staff in sorted(s for s in told if s is not None):
+                await services.emitter.emit(CaseEnded(case_id=ended.id, outcome="person_erased"),
+                                            to=user_room(staff))
+            if before.state is CaseState.CONSENT_PENDING and before.escalated_by is not None:
+                await services.emitter.emit(CaseHandoff(case_id=ended.id, state="expired"),
+                                            to=user_room(before.escalated_by))
+            services.log.info("case.erased", level=ended.severity)
+            await flow.queue_changed(services)
+    return len(await services.stores.cases.forget_person(pseudonym))
 
 
 async def _leave_other_connections(services: Services, key: bytes) -> None:

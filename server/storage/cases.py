@@ -18,6 +18,8 @@ one case exactly one write lands (the pure machine decides; the store makes it s
     add_note / notes             notes as ciphertext to the counsellor team key, never plaintext
     delete_finished(before, n)   retention: finished cases closed at or before `before`, and
                                  everything tied to them (notes); duty intervals ended by then
+    forget_person(pseudonym)     erasure: every finished case of the pseudonym kept only as
+                                 `escalation.case.anonymised`, and no index names it any more
 """
 
 from __future__ import annotations
@@ -198,6 +200,13 @@ class CaseStore(Protocol):
 
     async def notes(self, case_id: str) -> list[bytes]:
         """The case's encrypted notes, oldest first."""
+        ...
+
+    async def forget_person(self, pseudonym: str) -> list[str]:
+        """Erasure (issue 15): rewrite every finished case of `pseudonym` as
+        `escalation.case.anonymised` (pseudonym `ERASED_PSEUDONYM`, no room, version + 1) and
+        drop whatever index names the pseudonym; the ids rewritten. An open case is left as it
+        is (the caller ends it first, `machine.person_erased`). Idempotent."""
         ...
 
     async def delete_finished(self, before: float, limit: int) -> list[str]:

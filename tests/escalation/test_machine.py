@@ -43,6 +43,8 @@ def apply(case: Case, event: CaseEvent) -> Case:
         return m.close(case, outcome=Outcome.REFERRED, now=NOW, by=case.counsellor)
     if event is E.PERSON_LEFT:
         return m.close(case, outcome=Outcome.PERSON_LEFT, now=NOW, by=None)
+    if event is E.PERSON_ERASED:
+        return m.person_erased(case, now=NOW)
     if event is E.NO_RESPONSE:
         return m.close(case, outcome=Outcome.NO_RESPONSE, now=NOW, by=case.counsellor)
     if event is E.RAISE:
@@ -155,6 +157,44 @@ def test_closing_records_an_outcome_and_emergency_needs_the_confirmation() -> No
     with pytest.raises(RuleError) as info:
         m.close(active, outcome="done", now=NOW, by="c1")  # type: ignore[arg-type]
     assert info.value.code == "bad_outcome"
+
+
+@pytest.mark.parametrize("state", [s for s in CaseState if s not in TERMINAL])
+def test_erasure_ends_an_open_case_in_any_state_and_only_erasure_records_it(
+        state: CaseState) -> None:
+    case = in_state(state)
+    ended = m.person_erased(case, now=NOW)
+    assert ended.state in TERMINAL and ended.closed_at == NOW
+    if state is CaseState.CONSENT_PENDING:
+        assert ended.state is CaseState.EXPIRED and ended.outcome is None
+    else:
+        assert ended.state is CaseState.CLOSED and ended.outcome is Outcome.PERSON_ERASED
+        assert ended.transfer_to is None and ended.offered_to is None
+    assert ended.realert_at is None or state is CaseState.CONSENT_PENDING
+    # A counsellor (or anyone) cannot record the outcome by closing: it would keep the name.
+    with pytest.raises(RuleError) as info:
+        m.close(case, outcome=Outcome.PERSON_ERASED, now=NOW, by=case.counsellor)
+    assert info.value.code == "bad_outcome"
+
+
+def test_an_anonymised_case_keeps_what_retention_needs_and_nothing_of_the_person() -> None:
+    from escalation.case import ERASED_PSEUDONYM, anonymised
+
+    active = in_state(CaseState.ACTIVE)
+    with pytest.raises(RuleError) as info:
+        anonymised(active)
+    assert info.value.code == "case_state"
+    closed = m.close(active, outcome=Outcome.SUPPORTED, now=NOW, by=active.counsellor)
+    from dataclasses import replace
+
+    closed = replace(closed, room="open/2026-12-03")
+    kept = anonymised(closed)
+    assert kept.pseudonym == ERASED_PSEUDONYM and kept.room is None
+    assert kept.version == closed.version + 1
+    for name in ("id", "severity", "categories", "source", "state", "created_at", "queued_at",
+                 "claimed_at", "closed_at", "counsellor", "outcome", "shared_items"):
+        assert getattr(kept, name) == getattr(closed, name), name
+    assert closed.pseudonym not in repr(kept)
 
 
 def test_a_person_leaving_the_queue_closes_the_case_as_person_left() -> None:

@@ -1,6 +1,7 @@
 """Data rights (issue 15): a peer erases their pseudonym through the Python API, and afterwards
 nothing the server wrote (every Redis key and value, every file of the data directory, its log)
-holds the pseudonym or the identity key, on both backends; the name is free again, the device's
+holds the pseudonym or the identity key, on both backends (the person's cases are kept without
+them); the name is free again, the device's
 keystore is gone, and the refusals (no challenge, a wrong signature, a spent connection) change
 nothing. The search is shown able to fail: before the erasure it finds both."""
 
@@ -82,6 +83,10 @@ async def test_after_erasure_no_store_holds_the_pseudonym_or_the_key(
         assert await collect(gb, {CRISIS}, 15)
         await (await leaver.open_direct(carol_name)).send("odota minua")  # queued from the leaver
         await (await leaver.open_direct(str(bob.pseudonym))).send("hei")
+        # A case that finished (asked, then left) and one still waiting at the erasure.
+        await (await leaver.request_counsellor(reason="alcohol", level=1)).leave()
+        waiting = await leaver.request_counsellor(reason="alcohol", level=1)
+        assert waiting.state == "queued"
         key = leaver.identity_key
         before = everything(server, backend)
         assert find(name.encode(), before), "the search does not reach the stores"

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from config.settings import load_settings, parse_settings
-from server.admin.retention import report
+from config.settings import Settings, load_settings, parse_settings
+from escalation.policy import EscalationPolicy
+from server.admin.retention import report as report_for
+from tests.escalation.helpers import POLICY
 from tests.fixtures.server import REPO_ROOT
+
+
+def report(settings: Settings, escalation: EscalationPolicy = POLICY) -> str:
+    return report_for(settings, escalation)
 
 
 def settings_text(**tables: dict[str, int]) -> dict[str, object]:
@@ -31,6 +38,17 @@ def test_the_figures_follow_the_settings(tmp_path: Path) -> None:
     assert "5 hours after sign-in (staff.session_hours) or 45 minutes idle" in changed
     assert "10 hours (staff.invite_hours)" in changed
     assert "7 days" not in changed and "30 days" not in changed
+
+
+def test_cases_are_kept_for_the_escalation_retention_and_erasure_drops_the_name(
+        tmp_path: Path) -> None:
+    settings = parse_settings({}, tmp_path)
+    text = report(settings, replace(POLICY, retention_days=45))
+    assert "until 45 days after the case finished (escalation service.retention_days)" in text
+    assert "outcome person_erased" in text and "kept without the pseudonym (named erased:)" in text
+    assert "until the same 45 days" in text
+    assert "cases without the pseudonym" in text.rsplit("erasure:", 1)[1]
+    assert "45 days" not in report(settings, replace(POLICY, retention_days=90))
 
 
 def test_every_group_night_is_listed_with_its_length(tmp_path: Path) -> None:
@@ -57,3 +75,4 @@ def test_the_command_prints_the_settings_of_its_config_file(tmp_path: Path) -> N
     assert "4 days (inbox.ttl_days)" in run.stdout
     assert "reserved 9 days after last use" in run.stdout
     assert "[audit log]" in run.stdout and "[cases]" in run.stdout
+    assert "90 days after the case finished" in run.stdout  # config/escalation.toml

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from escalation.case import Case
+from escalation.case import TERMINAL, Case, anonymised
 from escalation.health import DutyInterval
 from server.storage.cases import (
     MAX_NOTES_PER_CASE,
@@ -142,6 +142,23 @@ class EmbeddedCases:
         """See CaseStore."""
         return [bytes(row[0]) for row in self._d.db.execute(
             "SELECT blob FROM case_notes WHERE case_id = ? ORDER BY n", (case_id,))]
+
+    async def forget_person(self, pseudonym: str) -> list[str]:
+        """See CaseStore."""
+        db = self._d.db
+        done: list[str] = []
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            for case in self._cases("SELECT json FROM cases WHERE pseudonym = ? AND open = 0",
+                                    (pseudonym,)):
+                if case.pseudonym != pseudonym or case.state not in TERMINAL:
+                    continue
+                kept = anonymised(case)
+                db.execute("UPDATE cases SET version = ?, json = ?, pseudonym = ?, open = ?, "
+                           "queue_score = ?, due_at = ?, closed_at = ?, claimed_at = ? "
+                           "WHERE id = ? AND version = ?", (*_row(kept), kept.id, case.version))
+                done.append(kept.id)
+        return sorted(done)
 
     async def delete_finished(self, before: float, limit: int) -> list[str]:
         """See CaseStore."""

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS cases (
     id TEXT PRIMARY KEY, version INTEGER NOT NULL, json TEXT NOT NULL, pseudonym TEXT NOT NULL,
     open INTEGER NOT NULL, queue_score REAL, due_at REAL, closed_at REAL, claimed_at REAL);
 CREATE UNIQUE INDEX IF NOT EXISTS cases_open_person ON cases (pseudonym) WHERE open = 1;
+CREATE INDEX IF NOT EXISTS cases_person ON cases (pseudonym);
 CREATE INDEX IF NOT EXISTS cases_queue ON cases (queue_score, id) WHERE queue_score IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_due ON cases (due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_closed ON cases (closed_at) WHERE closed_at IS NOT NULL;

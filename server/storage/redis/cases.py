@@ -1,8 +1,10 @@
 """CaseStore on Redis: atomic Lua scripts over sorted sets (why not Streams: docs/decisions.md).
 
-    case:<id>          hash     v (version), json (record)
+    case:<id>          hash     v (version), json (record), p (its pseudonym, for the index)
     casenotes:<id>     list     encrypted notes (base64)
     cases:open         hash     pseudonym -> id of their open case
+    cases:person:<p>   set      ids of every case naming pseudonym p (erasure finds them;
+                                 anonymised cases are in none)
     cases:queue        zset     waiting case ids by queue score (level, then queued_at; ties by id)
     cases:due          zset     case ids by their earliest stored deadline
     cases:closed       zset     finished case ids by closed_at (retention)
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import base64
 
-from escalation.case import Case
+from escalation.case import ERASED_PSEUDONYM, TERMINAL, Case, anonymised
 from escalation.health import DutyInterval
 from server.storage.cases import (
     MAX_NOTES_PER_CASE,
@@ -32,9 +34,10 @@ from server.storage.cases import (
 )
 from server.storage.redis.connection import PREFIX, Connection
 
-# KEYS: case, open, queue, due, closed, claimed
+# KEYS: case, open, queue, due, closed, claimed, person (the new pseudonym's set)
 # ARGV: id, expected version (0: create), new version, json, pseudonym, open (1/0),
-#       queue score, due at, closed at, claimed at ('' = not in that index)
+#       queue score, due at, closed at, claimed at ('' = not in that index),
+#       key prefix, index the person (1/0)
 CASE_WRITE = """
 local cur = redis.call('HGET', KEYS[1], 'v')
 if ARGV[2] == '0' then
@@ -47,7 +50,12 @@ else
     if holder and holder ~= ARGV[1] then return 0 end
   end
 end
-redis.call('HSET', KEYS[1], 'v', ARGV[3], 'json', ARGV[4])
+local before = redis.call('HGET', KEYS[1], 'p')
+if before and before ~= ARGV[5] then
+  redis.call('SREM', ARGV[11] .. 'cases:person:' .. before, ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[3], 'json', ARGV[4], 'p', ARGV[5])
+if ARGV[12] == '1' then redis.call('SADD', KEYS[7], ARGV[1]) end
 if ARGV[6] == '1' then
   redis.call('HSET', KEYS[2], ARGV[5], ARGV[1])
 elseif redis.call('HGET', KEYS[2], ARGV[5]) == ARGV[1] then
@@ -74,6 +82,8 @@ DELETE_FINISHED = """
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
+  local p = redis.call('HGET', ARGV[3] .. 'case:' .. id, 'p')
+  if p then redis.call('SREM', ARGV[3] .. 'cases:person:' .. p, id) end
   redis.call('DEL', ARGV[3] .. 'case:' .. id, ARGV[3] .. 'casenotes:' .. id)
   for _, key in ipairs({KEYS[1], KEYS[2], KEYS[3], KEYS[4]}) do redis.call('ZREM', key, id) end
 end
@@ -87,6 +97,14 @@ _COUNSELLORS, _DUTY = f"{PREFIX}counsellors", f"{PREFIX}cases:duty"
 
 def _key(case_id: str) -> str:
     return f"{PREFIX}case:{case_id}"
+
+
+def _person(pseudonym: str) -> str:
+    return f"{PREFIX}cases:person:{pseudonym}"
+
+
+FORGET_ATTEMPTS = 8
+"""Re-reads of a case another process changed while erasure rewrote it."""
 
 
 def _score(value: float | None) -> str:
@@ -108,10 +126,11 @@ class RedisCases:
     async def _put(self, case: Case, expected: int) -> bool:
         ix = indexes(case)
         result = await self._write(
-            keys=[_key(case.id), _OPEN, _QUEUE, _DUE, _CLOSED, _CLAIMED],
+            keys=[_key(case.id), _OPEN, _QUEUE, _DUE, _CLOSED, _CLAIMED, _person(case.pseudonym)],
             args=[case.id, str(expected), str(case.version), case_json(case), case.pseudonym,
                   "1" if ix.open else "0", _score(ix.queue_score), _score(ix.due_at),
-                  _score(ix.closed_at), _score(ix.claimed_at)])
+                  _score(ix.closed_at), _score(ix.claimed_at), PREFIX,
+                  "0" if case.pseudonym == ERASED_PSEUDONYM else "1"])
         return bool(int(result))
 
     async def _many(self, ids: list[str]) -> list[Case]:
@@ -196,6 +215,23 @@ class RedisCases:
         """See CaseStore."""
         return [base64.b64decode(v)
                 for v in await self._r.lrange(f"{PREFIX}casenotes:{case_id}", 0, -1)]
+
+    async def forget_person(self, pseudonym: str) -> list[str]:
+        """See CaseStore. Each rewrite is `CASE_WRITE` with compare-and-set on the version,
+        which also moves the case out of the pseudonym's set (emptied, the set is gone)."""
+        done: list[str] = []
+        for case_id in sorted(await self._r.smembers(_person(pseudonym))):
+            for _ in range(FORGET_ATTEMPTS):
+                case = await self.get(case_id)
+                if case is None:  # deleted by a store that kept no index: a stale member
+                    await self._r.srem(_person(pseudonym), case_id)
+                    break
+                if case.pseudonym != pseudonym or case.state not in TERMINAL:
+                    break
+                if await self._put(anonymised(case), case.version):
+                    done.append(case_id)
+                    break
+        return done
 
     async def delete_finished(self, before: float, limit: int) -> list[str]:
         """See CaseStore."""

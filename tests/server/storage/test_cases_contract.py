@@ -4,8 +4,10 @@ exactly one claim among many racing through two store instances, counsellors, no
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +17,9 @@ from escalation.health import DutyInterval
 from escalation.offering import CounsellorStatus
 from moderation.limits import RuleError
 from server.storage.cases import MAX_NOTES_PER_CASE, CaseStore, CounsellorRecord
+from server.storage.embedded.db import DB_FILE
 from server.storage.stores import Stores
+from tests.client.leakscan import find, redis_blobs
 from tests.escalation.helpers import POLICY
 
 T0 = 1_790_000_000.0
@@ -210,3 +214,64 @@ async def test_finished_cases_are_deleted_after_retention(stores: Stores) -> Non
     assert await store.delete_finished(T0 + 10_000, 10) == ["young"]
     assert [c.id for c in await store.open_cases(10)] == ["waiting"]
     assert [c.id for c in await store.claimed_since(0, 10)] == []
+
+
+def stored_blobs(request: pytest.FixtureRequest, tmp_path: Path) -> list[tuple[str, bytes]]:
+    """Every key and value of the backend under test (Redis), or every row of its SQLite
+    tables (the embedded store; secure_delete overwrites what a rewrite removed)."""
+    if request.node.callspec.params.get("open_stores") == "redis":
+        return list(redis_blobs(str(request.getfixturevalue("redis_url"))))
+    db = sqlite3.connect(tmp_path / "data" / DB_FILE)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return [(t, repr(db.execute(f"SELECT * FROM {t}").fetchall()).encode()) for t in tables]
+    finally:
+        db.close()
+
+
+async def test_forget_person_keeps_finished_cases_without_the_pseudonym(
+        stores: Stores, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Erasure (issue 15): every finished case of the person is rewritten as
+    `escalation.case.anonymised`, an open one is left to the caller, nobody else is touched,
+    and no key, index or value of the store names the pseudonym afterwards (Redis: every key)."""
+    from escalation.case import ERASED_PSEUDONYM
+
+    store = stores.cases
+    name = "Poistuva Aamu"
+    first = await create_queued(store, "f1", pseudonym=name, at=T0)
+    await store.add_note("f1", b"ciphertext to the team")
+    done = m.close(first, outcome=Outcome.PERSON_LEFT, now=T0 + 10, by=None)
+    assert await store.replace(replace(done, room="open/2026-12-03"),
+                               expected_version=first.version)
+    second = await create_queued(store, "f2", pseudonym=name, at=T0 + 20)
+    assert await store.replace(m.close(second, outcome=Outcome.PERSON_LEFT, now=T0 + 30, by=None),
+                               expected_version=second.version)
+    still_open = await create_queued(store, "f3", pseudonym=name, at=T0 + 40)
+    other = await create_queued(store, "o1", pseudonym="Bea", at=T0)
+    assert find(name.encode(), stored_blobs(request, tmp_path)), "the search cannot fail"
+
+    assert await store.forget_person(name) == ["f1", "f2"]
+    for case_id in ("f1", "f2"):
+        kept = await store.get(case_id)
+        assert kept is not None and kept.pseudonym == ERASED_PSEUDONYM and kept.room is None
+        assert kept.state is CaseState.CLOSED and kept.outcome is Outcome.PERSON_LEFT
+    assert await store.notes("f1") == [b"ciphertext to the team"]  # retention keeps them
+    assert await store.get("f3") == still_open  # open: the caller ends it first
+    assert await store.open_of(name) == still_open
+    assert await store.get("o1") == other and await store.open_of("Bea") == other
+
+    # The caller ends the open one (machine.person_erased), then forgets again.
+    ended = m.person_erased(still_open, now=T0 + 50)
+    assert await store.replace(ended, expected_version=still_open.version)
+    assert await store.forget_person(name) == ["f3"]
+    assert await store.forget_person(name) == []  # idempotent
+    assert await store.open_of(name) is None
+    assert (await store.get("f3")).outcome is Outcome.PERSON_ERASED  # type: ignore[union-attr]
+    # The other indexes still work on the rewritten cases.
+    assert [c.id for c in await store.waiting(10)] == ["o1"]
+    assert "f1" in await store.delete_finished(T0 + 60, 10)
+
+    # No key name and no value names the person any more; the search finds the other one.
+    blobs = stored_blobs(request, tmp_path)
+    assert find(b"Bea", blobs), "the search does not reach the store"
+    assert find(name.encode(), blobs) == []
