@@ -18,7 +18,9 @@ component"):
    buckets; heads: risk2 (the writer's crisis level >= 2), risk3 (>= 3) and one per category;
 4. weights: logistic regression per head with L2, quantised to int8 at QUANT steps per logit;
 5. thresholds, from out-of-fold scores (folds by source file) on the training examples: risk3
-   the lowest score that raises at most MAX_RAISE3 of the examples labelled 0-1 to 3, risk2 the
+   the lowest score that raises at most its own budget of the examples labelled 0-1 to 3 (the
+   largest of RAISE3_BUDGETS that keeps the total budget and the out-of-fold recall of 3-4 at
+   MAX_RAISE3; fifth round), risk2 the
    lowest that keeps ALL false alarms (label 0 scored 2 or more by the rules, or raised to 2-3
    by the model where the rules left it below 2 and set no crisis phrase aside) under MAX_FA of
    the label-0 examples of that out-of-fold split;
@@ -69,6 +71,11 @@ FOLDS = 4
 # MAX_FA bounds the total, rules included: strictly below 3 %.
 MAX_FA = 0.03
 MAX_RAISE3 = 0.005
+# Fifth round: risk3 has its own budget, chosen on the out-of-fold split only (never a sealed
+# set): the largest of RAISE3_BUDGETS at which the total false-alarm budget is still met and the
+# out-of-fold recall of 3-4 is not below that at MAX_RAISE3. A stricter risk3 threshold from the
+# bare 0.5 % rule lost level-4 lines at >=3 (fourth round: 92, failing an older guard).
+RAISE3_BUDGETS = (0.005, 0.0075, 0.01, 0.0125)
 # Label-0 lines count this much more in the risk heads' loss: everyday chat outnumbers crises.
 NEG_WEIGHT = 2.0
 NOT_CRISIS = frozenset(("personal_data", "doxxing"))
@@ -184,7 +191,8 @@ def scores(wq: np.ndarray, bq: np.ndarray, feats: Sequence[np.ndarray]) -> np.nd
 
 
 def pick_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray,
-                    blocked: np.ndarray, max_fa: float = MAX_FA) -> dict[str, int]:
+                    blocked: np.ndarray, max_fa: float = MAX_FA,
+                    max_raise3: float = MAX_RAISE3) -> dict[str, int]:
     """risk3 then risk2 thresholds from out-of-fold scores (see the module docstring);
     ``blocked``: the rules set a crisis phrase aside, so the model may not raise the line."""
     low = (crisis <= 1) & ~blocked
@@ -192,7 +200,7 @@ def pick_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray,
     t3 = int(cand3[-1]) + 1
     for t in cand3:
         if ((oof[low, 1] >= t) & (rules[low] < 3)).sum() / max(1, (crisis <= 1).sum()) \
-                <= MAX_RAISE3:
+                <= max_raise3:
             t3 = int(t)
             break
     # All false alarms: label 0 and the rules at 2+, or the model raising a line it may raise.
@@ -207,6 +215,29 @@ def pick_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray,
             t2 = int(t)
             break
     return {"risk2": t2, "risk3": t3}
+
+
+def choose_thresholds(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray,
+                      blocked: np.ndarray, max_fa: float = MAX_FA) -> dict[str, int]:
+    """risk3 under its own budget (RAISE3_BUDGETS), risk2 then under the total budget."""
+    base = pick_thresholds(oof, rules, crisis, blocked, max_fa)
+    floor = _oof_recall(oof, rules, crisis, blocked, base)
+    best = base
+    for budget in RAISE3_BUDGETS:
+        th = pick_thresholds(oof, rules, crisis, blocked, max_fa, budget)
+        if th["risk2"] > int(oof[:, 0].max()):
+            continue  # the total budget cannot be met: risk3 alone uses it up
+        if _oof_recall(oof, rules, crisis, blocked, th) >= floor:
+            best = th
+    return best
+
+
+def _oof_recall(oof: np.ndarray, rules: np.ndarray, crisis: np.ndarray, blocked: np.ndarray,
+                th: dict[str, int]) -> float:
+    """Out-of-fold recall of levels 3-4 scored >= 2, rules + model, at thresholds ``th``."""
+    level = np.where(oof[:, 1] >= th["risk3"], 3, np.where(oof[:, 0] >= th["risk2"], 2, 0))
+    level = np.where(blocked | (rules >= 3), 0, level)
+    return float((np.maximum(rules, level)[crisis >= 3] >= 2).mean())
 
 
 @dataclass
@@ -246,7 +277,7 @@ def build_model() -> Fit:
         idx_out = np.flatnonzero(fold == k)
         wq, bq = train([feats[i] for i in idx_in], y[idx_in], sw[idx_in])
         oof[idx_out] = scores(wq, bq, [feats[i] for i in idx_out])[:, :2]
-    thresholds = pick_thresholds(oof, rules, crisis, blocked)
+    thresholds = choose_thresholds(oof, rules, crisis, blocked)
     _log(f"thresholds {thresholds}; final training")
     wq, bq = train(feats, y, sw)
     names = (*RISK_HEADS, *MODEL_CATEGORIES)
@@ -354,7 +385,7 @@ def report(fit: Fit) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     r4 = groups["fourth-round lines (1 in 7)"]
     for budget in (0.025, MAX_FA, 0.035, 0.04, 0.05):
-        th = pick_thresholds(fit.oof, fit.rules, fit.crisis, fit.blocked, budget)
+        th = choose_thresholds(fit.oof, fit.rules, fit.crisis, fit.blocked, budget)
         variant = dict(fit.data)
         variant["model"] = {**fit.section, "thresholds": th}
         vdet = build_detector(variant)
