@@ -111,8 +111,8 @@ def load_examples() -> tuple[list[Example], list[Example]]:
             if line.strip():
                 ex = Example(Case.from_json(json.loads(line)), f.name)
                 key = " ".join(re.sub(r"[^\w]+", " ", ex.case.text.casefold()).split())
-                if R4_MARK in f.name and key in seen:
-                    continue  # a fourth-round line repeating an earlier one (12): used once
+                if ("_r4_" in f.name or "_r5_" in f.name) and key in seen:
+                    continue  # a fourth- or fifth-round line repeating an earlier one: used once
                 seen.add(key)
                 (held if batch_held or _r4_held(f.name, ex.case.text) else train).append(ex)
     return train, held
