@@ -59,6 +59,10 @@ NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.js
 HOLDOUT_BATCH = "08"
 R4_MARK = "_r4_"
 R4_HOLDOUT_MOD = 7
+# Fifth round (files ``*_r5_*``): held out whole. Trained on, its hard negatives (quoting in
+# support, negated answers) that the rules already raise used up the 3 % total budget
+# (thresholds 150 / 97) and three sealed-set guards failed; docs/detection.md, "Fifth round".
+R5_MARK = "_r5_"
 BITS = 15
 NGRAMS = (3, 4)
 QUANT = 32  # int8 steps per logit unit: weights clip at +-4 logits per feature
@@ -114,7 +118,8 @@ def load_examples() -> tuple[list[Example], list[Example]]:
                 if ("_r4_" in f.name or "_r5_" in f.name) and key in seen:
                     continue  # a fourth- or fifth-round line repeating an earlier one: used once
                 seen.add(key)
-                (held if batch_held or _r4_held(f.name, ex.case.text) else train).append(ex)
+                (held if batch_held or R5_MARK in f.name or _r4_held(f.name, ex.case.text)
+                 else train).append(ex)
     return train, held
 
 
@@ -366,8 +371,10 @@ def report(fit: Fit) -> None:
     from moderation.evaluation import by_key, markdown_table, run, summarise
 
     det = build_detector(fit.data)
-    groups = {f"team batch {HOLDOUT_BATCH}": [e.case for e in fit.held if R4_MARK not in e.source],
-              "fourth-round lines (1 in 7)": [e.case for e in fit.held if R4_MARK in e.source]}
+    groups = {f"team batch {HOLDOUT_BATCH}": [e.case for e in fit.held
+                                              if R4_MARK not in e.source and R5_MARK not in e.source],
+              "fourth-round lines (1 in 7)": [e.case for e in fit.held if R4_MARK in e.source],
+              "fifth-round lines (all)": [e.case for e in fit.held if R5_MARK in e.source]}
     cases = groups[f"team batch {HOLDOUT_BATCH}"]
     for name, group in groups.items():
         if not group:
