@@ -160,6 +160,13 @@ def wrap_team_key(
     return TeamKeyWrap(key.epoch, team_pub, to, maker.identity_key, eph, box, sig)
 
 
+def verify_wrap(wrap: TeamKeyWrap) -> None:
+    """Check the maker's signature over the wrap (``bad_signature``); the server does this
+    before keeping a wrap, a counsellor again before opening it."""
+    p.ed25519_verify(wrap.by, wrap.sig, _wrap_signed(wrap.epoch, wrap.team_key, wrap.to,
+                                                     wrap.eph, wrap.box))
+
+
 def open_wrap(identity: DeviceIdentity, wrap: TeamKeyWrap, *, makers: frozenset[bytes]
               ) -> TeamKey:
     """Open my wrap. ``makers`` are the identity keys I accept a team key from (the team's
@@ -168,8 +175,7 @@ def open_wrap(identity: DeviceIdentity, wrap: TeamKeyWrap, *, makers: frozenset[
     public key, raises (``bad_signature``, ``decrypt_failed``, ``invalid_key``)."""
     if wrap.by not in makers:
         raise DecryptError("this wrap was made by someone outside the team")
-    p.ed25519_verify(wrap.by, wrap.sig, _wrap_signed(wrap.epoch, wrap.team_key, wrap.to,
-                                                     wrap.eph, wrap.box))
+    verify_wrap(wrap)
     if wrap.to != identity.identity_key:
         raise DecryptError("this wrap is sealed to another counsellor")
     k = _wrap_key(p.x25519(identity.dh_private, wrap.eph), wrap.eph, identity.dh_key, wrap.to)
