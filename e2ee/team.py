@@ -18,11 +18,11 @@ Wrap of epoch ``e`` to counsellor ``to`` (``TeamKeyWrap``)::
     k    = HKDF-SHA256(ikm = X25519(eph_priv, dh_key), salt = "",
                        info = WRAP_LABEL | eph | dh_key | to, 32)
     ad   = WRAP_LABEL | u32 epoch | team_pub (32)
-    box  = AES-256-GCM(k, 0^12, version | 0x60 | team_priv (32), ad)            (66 bytes)
+    box  = AES-256-GCM(k, 0^12, version | 0x60 | team_priv (32), ad)            (50 bytes)
     sig  = Ed25519(by, WRAP_SIG_LABEL | u32 epoch | team_pub | to | eph | box)
     wire = {epoch, team_key: b64 team_pub, to, by, eph, box, sig}
 
-A note (``seal_note``: the bytes the server stores, at most 4 + 4 + 32 + 4176 bytes)::
+A note (``seal_note``: the bytes the server stores, at most 4214 bytes)::
 
     +------+------+-----------+----------+----------------------------------------+
     | 0x01 | 0x61 | u32 epoch | eph (32) | AES-256-GCM(k, 0^12, padded plain, ad) |
