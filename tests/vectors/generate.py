@@ -304,6 +304,7 @@ def team_vectors() -> dict[str, Any]:
         "counsellor_dh_private": hx(counsellor.dh_private),
         "counsellor_identity_key": hx(counsellor.identity_key),
         "counsellor_dh_key": hx(counsellor.dh_key),
+        "maker_signing_seed": hx(admin.signing_seed),
         "maker_identity_key": hx(admin.identity_key),
         "epoch": key.epoch, "team_private": hx(key.private), "team_public": hx(key.public),
         "wrap": wrap.to_wire(),
