@@ -16,7 +16,15 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from client.cases import DEFAULT_TIMEOUT_S, CaseLink, Feed, checked_chat, unb64
+from client.cases import (
+    DEFAULT_TIMEOUT_S,
+    EMERGENCY_SHARE,
+    CaseLink,
+    Feed,
+    checked_chat,
+    decode_emergency,
+    unb64,
+)
 from client.chats import DirectChat
 from client.errors import ClientError
 from client.messages import Message
@@ -41,6 +49,15 @@ class PersonSession:
     async def shared(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> list[Message]:
         """The messages the person chose to share: the first ``shared_items`` they send."""
         return [await self.chat.next_message(timeout) for _ in range(self.shared_items)]
+
+    async def next_emergency_share(self, timeout: float | None = DEFAULT_TIMEOUT_S
+                                   ) -> tuple[str, str]:
+        """A location or contact detail the person shared for an emergency: ``(kind, value)``,
+        end-to-end encrypted to me only (other controls are skipped)."""
+        while True:
+            action, data = await self.chat.next_control(timeout)
+            if action == EMERGENCY_SHARE:
+                return decode_emergency(data)
 
     async def send(self, text: str) -> None:
         """Encrypt ``text`` to the person and send it."""

@@ -116,3 +116,36 @@ async def test_a_wrap_must_be_signed_by_the_sender_and_sealed_to_the_team(
     finally:
         await anna.close()
         await bea.close()
+
+
+async def test_an_emergency_location_reaches_the_counsellor_only_end_to_end(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, object],
+        captured: Capture) -> None:
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False,
+                                       **backend_kwargs)
+    place = f"Mannerheimintie {secrets.token_hex(6)} B 12, Helsinki"
+    anna = await _staff(server, "Anna", "counsellor")
+    person = await PeerClient.connect(server.url)
+    try:
+        await anna.set_available(capacity=1)
+        esc = await person.request_counsellor(reason="alcohol", level=4)
+        case = await anna.next_case(timeout=10)
+        session = await case.claim()
+        talk = await esc.wait_for_counsellor(timeout=10)
+        with pytest.raises(ClientError):
+            await talk.share_emergency("shoe_size", "42")  # only location or contact
+        await talk.share_emergency("location", place)
+        assert await session.next_emergency_share(10) == ("location", place)
+        await talk.send("thank you")
+        assert (await session.next_message(10)).text == "thank you"  # the chat goes on
+
+        if backend_kwargs:
+            blobs = list(redis_blobs(str(backend_kwargs["redis_url"])))
+        else:
+            blobs = list(file_blobs([server.data_dir]))
+        blobs.append(("log", "\n".join(captured.lines).encode()))
+        assert find(place.split()[1].encode(), blobs) == []
+        assert find(b"case.claimed", blobs), "the log was not searched"
+    finally:
+        await anna.close()
+        await person.close()
