@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,6 +42,36 @@ def unb64(text: str) -> bytes:
 MAX_PENDING = 1000
 """Pushes of one kind kept until read; beyond it the oldest are dropped."""
 DEFAULT_TIMEOUT_S = 10.0
+EMERGENCY_SHARE = "emergency_share"
+"""The 1:1 control action that carries a location or contact detail (docs/protocol.md)."""
+EMERGENCY_KINDS = ("location", "contact")
+MAX_EMERGENCY_VALUE_CHARS = 500
+
+
+def encode_emergency(kind: str, value: str) -> bytes:
+    """``{"kind", "value"}`` as compact JSON (inside the control's data, at most 1024 bytes)."""
+    if kind not in EMERGENCY_KINDS:
+        raise ClientError("bad_request", "kind is location or contact")
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_EMERGENCY_VALUE_CHARS:
+        raise ClientError("bad_request", "value must be 1..500 characters")
+    data = json.dumps({"kind": kind, "value": value.strip()}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+    if len(data) > 1024:
+        raise ClientError("too_large", "the detail is too long")
+    return data
+
+
+def decode_emergency(data: bytes) -> tuple[str, str]:
+    """``(kind, value)`` of an ``emergency_share`` control (``bad_push`` if malformed)."""
+    try:
+        d = json.loads(data.decode("utf-8"))
+        kind, value = d["kind"], d["value"]
+    except (ValueError, KeyError, TypeError):
+        raise ProtocolViolation(BAD_PUSH, "malformed emergency share") from None
+    if kind not in EMERGENCY_KINDS or not isinstance(value, str) or \
+            len(value) > MAX_EMERGENCY_VALUE_CHARS:
+        raise ProtocolViolation(BAD_PUSH, "malformed emergency share")
+    return kind, value
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,12 @@ class CounsellorSession:
     async def send(self, text: str) -> None:
         """Encrypt ``text`` to the counsellor and send it."""
         await self.chat.send(text)
+
+    async def share_emergency(self, kind: str, value: str) -> None:
+        """Share a location or contact detail for an emergency with this counsellor only:
+        inside the end-to-end encrypted 1:1 (control ``emergency_share``), never through the
+        server in clear. ``kind``: ``location`` or ``contact``."""
+        await self.chat.send_control(EMERGENCY_SHARE, encode_emergency(kind, value))
 
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The counsellor's next message."""

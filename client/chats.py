@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("client.chats")
 
 DEFAULT_TIMEOUT_S = 10.0
+MAX_PENDING_CONTROLS = 16
+"""Unread application controls kept per 1:1 chat (the oldest goes first)."""
 
 
 class NoMoreMessages(RoomClosedError, TimeoutError):
@@ -62,6 +64,10 @@ class DirectOps(Protocol):
 
     async def send_text(self, chat: DirectChat, text: str) -> None:
         """Encrypt ``text`` for ``chat`` and send it."""
+        ...
+
+    async def send_control(self, chat: DirectChat, action: str, data: bytes) -> None:
+        """Encrypt a control content (docs/crypto.md section 3) for ``chat`` and send it."""
         ...
 
 
@@ -220,6 +226,7 @@ class DirectChat:
         self.pseudonym = pseudonym
         self.identity_key = identity_key
         self._mailbox = Mailbox(f"direct:{pseudonym}")
+        self._controls: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(MAX_PENDING_CONTROLS)
 
     def __repr__(self) -> str:
         return f"DirectChat(pseudonym={self.pseudonym!r}, pending={len(self._mailbox)})"
@@ -233,5 +240,19 @@ class DirectChat:
         """The next message from this pseudonym (``MessageTimeout`` after ``timeout`` s)."""
         return await self._mailbox.get(timeout)
 
+    async def send_control(self, action: str, data: bytes) -> None:
+        """Send an application control (``emergency_share``, say) inside the E2E session."""
+        await self._ops.send_control(self, action, data)
+
+    async def next_control(self, timeout: float | None = DEFAULT_TIMEOUT_S
+                           ) -> tuple[str, bytes]:
+        """The next control content from this pseudonym: ``(action, data)``."""
+        return await asyncio.wait_for(self._controls.get(), timeout)
+
     def _deliver(self, message: Message) -> None:
         self._mailbox.put(message)
+
+    def _deliver_control(self, action: str, data: bytes) -> None:
+        if self._controls.full():
+            self._controls.get_nowait()  # bounded: the oldest unread control goes
+        self._controls.put_nowait((action, data))

@@ -24,6 +24,8 @@ from e2ee.errors import E2EEError
 from e2ee.identity import PrekeyBundle
 
 log = logging.getLogger("client.directs")
+APP_CONTROLS = frozenset({"emergency_share"})
+"""Control actions handed to the application (the rest are the core's or ignored)."""
 
 OnDistribution = Callable[[SenderKeyDistribution, bytes], None]
 """``on_distribution(skd, from_key)``: a sender key arrived over the session with ``from_key``."""
@@ -71,6 +73,13 @@ class Directs:
         await self._link.await_ready()
         async with self._link.lock:
             await self.send_content(chat.pseudonym, chat.identity_key, self._engine.new_text(text))
+
+    async def send_control(self, chat: DirectChat, action: str, data: bytes) -> None:
+        """Encrypt a control content for ``chat`` and queue it in the recipient's inbox."""
+        await self._link.await_ready()
+        async with self._link.lock:
+            await self.send_content(chat.pseudonym, chat.identity_key,
+                                    ControlContent(action, data))
 
     async def send_content(self, pseudonym: str, key: bytes, content: Content) -> dict[str, Any]:
         """Encrypt ``content`` (text or a sender key) over the session with ``key`` and send it
@@ -121,7 +130,11 @@ class Directs:
         elif isinstance(content, SenderKeyDistribution):
             self._on_distribution(content, env.sender_key)
         elif isinstance(content, ControlContent):
-            log.debug("control %s ignored", content.action)
+            if content.action in APP_CONTROLS:
+                self._chat(env.sender, env.sender_key)._deliver_control(content.action,
+                                                                         content.data)
+            else:
+                log.debug("control %s ignored", content.action)
         return True
 
     def _chat(self, pseudonym: str, key: bytes) -> DirectChat:

@@ -25,6 +25,7 @@ from e2ee.errors import DecodeError
 from e2ee.group import GroupKeys
 from e2ee.identity import Account, PrekeyBundle, key_id
 from e2ee.reports import OpenedReport, SealedReport, open_report
+from e2ee.team import TeamKey, TeamKeyWrap, open_wrap, wrap_team_key
 
 ENGINE_STATE_VERSION = 1
 
@@ -137,6 +138,15 @@ class Engine:
         """Open a report box sealed to this device (the private key stays here); raises
         ``E2EEError`` when it is not mine or does not match ``room`` and ``commitment``."""
         return open_report(self._account.identity, sealed, room=room, commitment=commitment)
+
+    def open_team_wrap(self, wrap: TeamKeyWrap, makers: frozenset[bytes]) -> TeamKey:
+        """Open a counsellor team key wrap sealed to this device (e2ee/team.py); raises
+        ``E2EEError`` unless a maker in ``makers`` signed it and it is mine."""
+        return open_wrap(self._account.identity, wrap, makers=makers)
+
+    def wrap_team_key(self, key: TeamKey, *, to: bytes, dh_key: bytes, rng: Rng) -> TeamKeyWrap:
+        """Seal ``key`` to a colleague's checked ``dh_key``, signed by this device."""
+        return wrap_team_key(key, to=to, dh_key=dh_key, maker=self._account.identity, rng=rng)
 
     def set_pseudonym(self, pseudonym: str) -> None:
         """My pseudonym as the server stamps it (names the relay's franking stamp of 1:1)."""

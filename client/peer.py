@@ -37,6 +37,7 @@ from client.moderation import MOD_PUSHES, ModerationFeed
 from client.prekeys import Prekeys
 from client.session import Session
 from client.signin import sign_in
+from client.team_key import TeamCrypto
 from client.wire import GroupInfo
 from e2ee.content import SenderKeyDistribution
 from e2ee.encoding import b64d, b64e
@@ -64,6 +65,8 @@ class PeerClient:
         self.pseudonym: str = pseudonym or ""
         self.role: str = "peer"
         self._closed = False
+        self.rng = rng
+        """The randomness this client draws from (keys, nonces)."""
         self._listeners = Listeners()
         self._session = Session(url, rng=rng, headers=headers)
         self._directs = Directs(
@@ -140,6 +143,11 @@ class PeerClient:
     def open_report(self, sealed: SealedReport, room: str, commitment: bytes) -> OpenedReport:
         """Open a report box sealed to this device (a moderator's; client/reports.py)."""
         return self._engine.open_report(sealed, room, commitment)
+
+    @property
+    def team_crypto(self) -> TeamCrypto:
+        """This device's side of the counsellor team key (opens wraps, makes them)."""
+        return TeamCrypto(self._engine.open_team_wrap, self._engine.wrap_team_key)
 
     def add_listener(self, listener: Listener) -> None:
         """Also call ``listener(message, chat)`` for every message delivered (e.g. the CLI)."""

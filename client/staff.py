@@ -32,6 +32,7 @@ from client.moderation import ModAlert, ModeratorTools
 from client.peer import PeerClient
 from client.reports import ModReport, open_mod_report
 from client.staff_cases import CaseHandle, CounsellorCases, ModeratorCases
+from client.team_key import TeamKeyRing
 
 STAFF_COOKIE = "__Host-iltapiiri_staff"
 """The session cookie's name (docs/protocol.md, "Staff sign-in")."""
@@ -75,7 +76,9 @@ class StaffClient:
         self.role = role
         self.moderation = ModeratorTools(peer)
         """Staff events and the moderation pushes (client/moderation.py)."""
-        self.cases = CounsellorCases(peer.case_link)
+        self.team = TeamKeyRing(peer.case_link, peer.team_crypto, peer.rng, peer.identity_key)
+        """The counsellor team key (client/team_key.py): seals and opens closing notes."""
+        self.cases = CounsellorCases(peer.case_link, self.team)
         """A counsellor's queue and cases (client/staff_cases.py, issue 11)."""
         self.handoffs = ModeratorCases(peer.case_link)
         """A moderator's hand-offs to counsellors (client/staff_cases.py, issue 11)."""
@@ -112,6 +115,8 @@ class StaffClient:
         staff = cls(url, peer, token, str(answer.get("role") or peer.role))
         if watch and peer.role == "moderator":
             staff.moderation.watch()  # my client flags what it decrypts (detector, metadata)
+        if peer.role == "counsellor":
+            await staff.team.sync()  # the first counsellor makes the team key; grants to others
         return staff
 
     # -- rooms -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ session (``client.cases.CaseLink``); ``StaffClient`` composes them.
     session = await case.claim()                  # the E2E 1:1 with the person (send, next_message)
     shared = await session.shared(timeout=5)      # what the person chose to share
     await case.transfer("Colleague")              # warm: they accept with accept_transfer
-    await case.close("supported", notes=None)
+    await case.close("supported", notes="...")   # sealed to the counsellor team key here
+    await cases.notes(case_id)                    # a closed case's notes (colleagues' too)
 """
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from client.cases import DEFAULT_TIMEOUT_S, CaseLink, Feed, checked_chat, unb64
+from client.cases import (
+    DEFAULT_TIMEOUT_S,
+    EMERGENCY_SHARE,
+    CaseLink,
+    Feed,
+    checked_chat,
+    decode_emergency,
+    unb64,
+)
 from client.chats import DirectChat
 from client.errors import ClientError
 from client.messages import Message
+from client.team_key import TeamKeyRing
 
 
 class PersonSession:
@@ -39,6 +49,15 @@ class PersonSession:
     async def shared(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> list[Message]:
         """The messages the person chose to share: the first ``shared_items`` they send."""
         return [await self.chat.next_message(timeout) for _ in range(self.shared_items)]
+
+    async def next_emergency_share(self, timeout: float | None = DEFAULT_TIMEOUT_S
+                                   ) -> tuple[str, str]:
+        """A location or contact detail the person shared for an emergency: ``(kind, value)``,
+        end-to-end encrypted to me only (other controls are skipped)."""
+        while True:
+            action, data = await self.chat.next_control(timeout)
+            if action == EMERGENCY_SHARE:
+                return decode_emergency(data)
 
     async def send(self, text: str) -> None:
         """Encrypt ``text`` to the person and send it."""
@@ -117,15 +136,20 @@ class CaseHandle:
                                                                  "to": to})
         self.summary = reply["case"]
 
-    async def close(self, outcome: str, notes: bytes | None = None, *,
+    async def close(self, outcome: str, notes: str | bytes | None = None, *,
                     emergency_confirmed: bool = False) -> None:
-        """End the case with an outcome; ``notes`` must already be ciphertext to the
-        counsellor team key (the server stores them opaque)."""
+        """End the case with an outcome and optional notes: text is sealed here to the
+        counsellor team key (``client/team_key.py``); bytes must already be such a note. The
+        server stores them opaque."""
         payload: dict[str, Any] = {"case_id": self.case_id, "outcome": outcome,
                                    "emergency_confirmed": emergency_confirmed}
+        if isinstance(notes, str):
+            if self._cases.team is None:
+                raise ClientError("no_team_key", "this client has no team key ring")
+            notes = await self._cases.team.seal(self.case_id, notes)
         if notes is not None:
             if not isinstance(notes, bytes):
-                raise ClientError("bad_request", "notes are ciphertext bytes")
+                raise ClientError("bad_request", "notes are text or ciphertext bytes")
             payload["notes"] = base64.b64encode(notes).decode("ascii")
         reply = await self._cases.link.request("case.close", payload)
         self.summary = reply["case"]
@@ -137,8 +161,10 @@ class CounsellorCases:
     EVENTS = ("case.offer", "case.alert", "case.taken", "case.transfer_offer",
               "case.transferred", "case.ended")
 
-    def __init__(self, link: CaseLink) -> None:
+    def __init__(self, link: CaseLink, team: TeamKeyRing | None = None) -> None:
         self.link = link
+        self.team = team
+        """The counsellor team key ring that seals and opens closing notes."""
         self.feed = Feed(link, self.EVENTS)
         self._queue: list[dict[str, Any]] = []
         self._taken: set[str] = set()
@@ -175,6 +201,12 @@ class CounsellorCases:
                 self._taken.add(str(push.get("case_id")))
             elif isinstance(push.get("case"), dict):
                 self._queue.append(push["case"])
+
+    async def notes(self, case_id: str) -> list[str]:
+        """The closing notes of a case (mine or a colleague's), opened on this device."""
+        if self.team is None:
+            raise ClientError("no_team_key", "this client has no team key ring")
+        return await self.team.notes(case_id)
 
     async def next_transfer(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> CaseHandle:
         """The next case a colleague asks me to take over."""

@@ -103,6 +103,7 @@ from .primitives import Rng, default_rng
 from .reports import OpenedReport, SealedReport, open_report, seal_report, verdict
 from .safety import format_safety_number, safety_number
 from .session import Session
+from .team import TeamKey, TeamKeyWrap, note_epoch, open_note, open_wrap, seal_note, wrap_team_key
 
 __all__ = [
     "KIND_GROUP",
@@ -140,6 +141,8 @@ __all__ = [
     "SessionStore",
     "SignatureError",
     "StateError",
+    "TeamKey",
+    "TeamKeyWrap",
     "TextContent",
     "UnknownKeyError",
     "VersionError",
@@ -154,9 +157,13 @@ __all__ = [
     "make_commitment",
     "make_stamp",
     "membership_message",
+    "note_epoch",
+    "open_note",
     "open_report",
+    "open_wrap",
     "pad",
     "safety_number",
+    "seal_note",
     "seal_report",
     "sign_membership",
     "unpad",
@@ -166,4 +173,5 @@ __all__ = [
     "verify_membership",
     "verify_report",
     "verify_stamp",
+    "wrap_team_key",
 ]

@@ -53,6 +53,11 @@ MAX_REPORT_NOTE_BYTES: Final = 1024
 """UTF-8 bytes of a reporter's note sealed with a report (e2ee/reports.py)."""
 MAX_REPORT_RECIPIENTS: Final = 32
 """Most moderators one report is sealed to."""
+MAX_CASE_NOTE_BYTES: Final = 4000
+"""UTF-8 bytes of one counsellor's closing note (e2ee/team.py); sealed, it stays under the
+server's bound on one stored note (server.limits.MAX_NOTE_BYTES, 8192)."""
+MAX_CASE_ID_BYTES: Final = 128
+"""ASCII bytes of a case id a note is bound to."""
 MAX_HEADER_BYTES: Final = 512
 """Any header."""
 MAX_BODY_BYTES: Final = MAX_PLAINTEXT_BYTES + 12 + 16 + 64

@@ -22,6 +22,7 @@ from server.handlers import (
     rooms,
     sanctions,
     session,
+    team_keys,
 )
 from server.handlers.events import Event
 
@@ -39,4 +40,4 @@ def assemble(*features: Iterable[Event]) -> dict[str, Event]:
 
 ROUTES: Final = assemble(session.EVENTS, keys.EVENTS, rooms.EVENTS, direct.EVENTS,
                          moderation.EVENTS, sanctions.EVENTS, reports.EVENTS, cases.EVENTS,
-                         counsellor.EVENTS, console.EVENTS, erase.EVENTS)
+                         counsellor.EVENTS, console.EVENTS, erase.EVENTS, team_keys.EVENTS)

@@ -68,6 +68,8 @@ class StaffDirectory(Protocol):
 
     async def lead_keys(self) -> set[bytes]: ...
 
+    async def counsellor_keys(self) -> dict[str, bytes]: ...
+
 
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""

@@ -208,6 +208,13 @@ class StaffService:
         return {bound[a.folded] for a in await self.store.list_accounts()
                 if a.lead and not a.disabled and a.role == "moderator" and a.folded in bound}
 
+    async def counsellor_keys(self) -> dict[str, bytes]:
+        """username -> bound identity key of every enabled counsellor account: the counsellor
+        team the team key is wrapped to (e2ee/team.py)."""
+        bound = await self.store.bound_keys()
+        return {a.username: bound[a.folded] for a in await self.store.list_accounts()
+                if not a.disabled and a.role == "counsellor" and a.folded in bound}
+
     async def reset_totp(self, username: object) -> int:
         """A new second factor to enrol at next sign-in; ends the account's sessions."""
         account = await self.account(username)

@@ -202,6 +202,23 @@ class CaseStore(Protocol):
         """The case's encrypted notes, oldest first."""
         ...
 
+    async def add_team_wraps(self, epoch: int, team_key: bytes, wraps: dict[bytes, str],
+                             *, new_epoch: bool) -> bool:
+        """Keep wraps of the counsellor team key (e2ee/team.py; `wraps`: recipient identity
+        key -> the wrap's wire JSON, opaque here), atomically. `new_epoch`: `epoch` must be the
+        next one (1 when there is none) and `team_key` becomes its public key; otherwise
+        `team_key` must be the stored key of `epoch`. A recipient who already has a wrap of
+        that epoch keeps it. False (nothing written) when the epoch does not fit."""
+        ...
+
+    async def team_keys(self) -> dict[int, bytes]:
+        """epoch -> the team public key of that epoch."""
+        ...
+
+    async def team_wraps(self, to: bytes) -> list[str]:
+        """The wraps (wire JSON) sealed to identity key `to`, oldest epoch first."""
+        ...
+
     async def forget_person(self, pseudonym: str) -> list[str]:
         """Erasure (issue 15): rewrite every finished case of `pseudonym` as
         `escalation.case.anonymised` (pseudonym `ERASED_PSEUDONYM`, no room, version + 1) and

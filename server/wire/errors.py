@@ -63,6 +63,7 @@ ERROR_CODES: Final = (
         "version_conflict", "not_claimable", "case_state", "not_case_counsellor",
         "not_offered_to_you", "not_transfer_target", "transfer_to_self", "counsellor_away",
         "counsellor_at_capacity", "confirmation_required", "bad_outcome", "bad_capacity",
+        "team_key_conflict",
     ),
 )
 

@@ -47,6 +47,7 @@ from e2ee.pow import solve as solve_pow
 from e2ee.ratchet import message_aead_key
 from e2ee.safety import fingerprint_digits
 from e2ee.session import Session
+from e2ee.team import TeamKey, seal_note, wrap_team_key
 from e2ee.x3dh import associated_data, shared_secret
 
 OUT = Path(__file__).resolve().parent
@@ -281,6 +282,36 @@ def report_vectors() -> dict[str, Any]:
     }
 
 
+def team_vectors() -> dict[str, Any]:
+    """The counsellor team key (e2ee/team.py): a wrap of epoch 1 to a counsellor, made by an
+    admin, and a closing note sealed to the team key, with the cases a reader must refuse."""
+    rng = SeededRng(b"iltapiiri/vectors/team")
+    counsellor = DeviceIdentity(hashlib.sha256(b"counsellor seed").digest(),
+                                hashlib.sha256(b"counsellor dh").digest())
+    admin = DeviceIdentity(hashlib.sha256(b"admin seed").digest(),
+                           hashlib.sha256(b"admin dh").digest())
+    key = TeamKey.create(1, rng)
+    wrap = wrap_team_key(key, to=counsellor.identity_key, dh_key=counsellor.dh_key, maker=admin,
+                         rng=rng)
+    case_id = "c-7Hq2mZ"
+    text = "Soitti kriisipuhelimeen, sopi tapaamisen huomenna. Tunsi olonsa turvallisemmaksi."
+    note = seal_note(text, case_id=case_id, epoch=key.epoch, team_key=key.public, rng=rng)
+    return {
+        "rng_seed": "iltapiiri/vectors/team",
+        "description": "rng draws, in order: team private key (32), the wrap's ephemeral "
+                       "X25519 private key (32), the note's ephemeral X25519 private key (32)",
+        "counsellor_signing_seed": hx(counsellor.signing_seed),
+        "counsellor_dh_private": hx(counsellor.dh_private),
+        "counsellor_identity_key": hx(counsellor.identity_key), "counsellor_dh_key": hx(counsellor.dh_key),
+        "maker_signing_seed": hx(admin.signing_seed),
+        "maker_identity_key": hx(admin.identity_key),
+        "epoch": key.epoch, "team_private": hx(key.private), "team_public": hx(key.public),
+        "wrap": wrap.to_wire(),
+        "case_id": case_id, "text": text, "note": hx(note),
+        "other_case_id": "c-other",
+    }
+
+
 def safety_vectors() -> dict[str, Any]:
     a = hashlib.sha256(b"identity a").digest()
     b = hashlib.sha256(b"identity b").digest()
@@ -348,6 +379,7 @@ def generate() -> dict[str, str]:
         "iltapiiri_franking.json": franking_vectors(),
         "iltapiiri_report.json": report_vectors(),
         "iltapiiri_safety.json": safety_vectors(),
+        "iltapiiri_team.json": team_vectors(),
         "iltapiiri_padding.json": padding_vectors(),
         "iltapiiri_membership.json": membership_vectors(),
         "iltapiiri_pow.json": pow_vectors(),

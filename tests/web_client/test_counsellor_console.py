@@ -105,7 +105,7 @@ async def test_a_person_and_a_counsellor_talk_through_a_case(
     assert COUNSELLOR in (await here.text_content() or "")
 
     # Both ways, end to end.
-    await panel.locator("textarea").fill(TO_PERSON)
+    await panel.locator("textarea.counsel-text").fill(TO_PERSON)
     await panel.locator("form.composer button[type=submit]").click()
     await person.wait_for_selector(f"ol.case-log li.theirs >> text={TO_PERSON}")
     await person.fill("#case-text", TO_COUNSELLOR)
@@ -128,7 +128,7 @@ async def test_a_person_and_a_counsellor_talk_through_a_case(
     await person.reload()
     await here.wait_for()
     assert COUNSELLOR in (await here.text_content() or "")
-    await panel.locator("textarea").fill(AFTER_RELOAD)
+    await panel.locator("textarea.counsel-text").fill(AFTER_RELOAD)
     await panel.locator("form.composer button[type=submit]").click()
     await person.wait_for_selector(f"ol.case-log li.theirs >> text={AFTER_RELOAD}")
 

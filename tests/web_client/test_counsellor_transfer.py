@@ -80,7 +80,7 @@ async def test_a_counsellor_transfers_a_case_to_a_colleague_who_accepts(
     await first.locator("section.counsel-session").wait_for(state="detached")
     await person.wait_for_selector(f"p.case-here >> text={SECOND}")
 
-    await theirs.locator("textarea").fill(TO_PERSON)
+    await theirs.locator("textarea.counsel-text").fill(TO_PERSON)
     await theirs.locator("form.composer button[type=submit]").click()
     await person.wait_for_selector(f"ol.case-log li.theirs >> text={TO_PERSON}")
     await person.fill("#case-text", TO_COUNSELLOR)

@@ -36,6 +36,7 @@ async def test_every_vector_file_replays_in_chromium(live_server, open_peer: Ope
     assert len(per_file["wycheproof_ed25519_subset.json"]) == len(files["wycheproof_ed25519_subset.json"]["tests"])
     # The sealed report: seal byte for byte, open, verdicts (true, altered, unstamped), refusals.
     assert len(per_file["iltapiiri_report.json"]) == 9
+    assert len(per_file["iltapiiri_team.json"]) == 9
     direct = files["iltapiiri_direct.json"]
     sends = [r for r in per_file["iltapiiri_direct.json"] if r["name"].endswith("kind/header/body/commitment")]
     assert len(sends) == len(direct["messages"])

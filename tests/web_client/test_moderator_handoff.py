@@ -116,7 +116,7 @@ async def test_a_moderator_hands_a_peer_to_a_counsellor_only_with_consent(
     here = person.locator("p.case-here")
     await here.wait_for()
     assert COUNSELLOR in (await here.text_content() or "")
-    await panel.locator("textarea").fill(TO_PERSON)
+    await panel.locator("textarea.counsel-text").fill(TO_PERSON)
     await panel.locator("form.composer button[type=submit]").click()
     await person.wait_for_selector(f"ol.case-log li.theirs >> text={TO_PERSON}")
     await person.fill("#case-text", TO_COUNSELLOR)

@@ -143,6 +143,37 @@ class EmbeddedCases:
         return [bytes(row[0]) for row in self._d.db.execute(
             "SELECT blob FROM case_notes WHERE case_id = ? ORDER BY n", (case_id,))]
 
+    async def add_team_wraps(self, epoch: int, team_key: bytes, wraps: dict[bytes, str],
+                             *, new_epoch: bool) -> bool:
+        """See CaseStore."""
+        db = self._d.db
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            last = self._d.one("SELECT MAX(epoch) FROM team_keys", ())[0] or 0
+            if new_epoch:
+                if epoch != last + 1:
+                    return False
+                db.execute("INSERT INTO team_keys (epoch, team_key) VALUES (?, ?)",
+                           (epoch, team_key))
+            else:
+                row = self._d.one("SELECT team_key FROM team_keys WHERE epoch = ?", (epoch,))
+                if row is None or bytes(row[0]) != team_key:
+                    return False
+            for to, wire in wraps.items():
+                db.execute("INSERT OR IGNORE INTO team_wraps (epoch, to_key, json) "
+                           "VALUES (?, ?, ?)", (epoch, to, wire))
+        return True
+
+    async def team_keys(self) -> dict[int, bytes]:
+        """See CaseStore."""
+        return {int(row[0]): bytes(row[1]) for row in self._d.db.execute(
+            "SELECT epoch, team_key FROM team_keys ORDER BY epoch")}
+
+    async def team_wraps(self, to: bytes) -> list[str]:
+        """See CaseStore."""
+        return [str(row[0]) for row in self._d.db.execute(
+            "SELECT json FROM team_wraps WHERE to_key = ? ORDER BY epoch", (to,))]
+
     async def forget_person(self, pseudonym: str) -> list[str]:
         """See CaseStore."""
         db = self._d.db

@@ -43,6 +43,9 @@ CREATE INDEX IF NOT EXISTS cases_claimed ON cases (claimed_at) WHERE claimed_at 
 CREATE TABLE IF NOT EXISTS case_notes (
     n INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS case_notes_case ON case_notes (case_id, n);
+CREATE TABLE IF NOT EXISTS team_keys (epoch INTEGER PRIMARY KEY, team_key BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS team_wraps (
+    epoch INTEGER NOT NULL, to_key BLOB NOT NULL, json TEXT NOT NULL, PRIMARY KEY (to_key, epoch));
 CREATE TABLE IF NOT EXISTS counsellors (id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS duty (json TEXT PRIMARY KEY, ended_at REAL NOT NULL);
 """

@@ -11,6 +11,8 @@
     cases:claimed      zset     case ids by claimed_at (estimate, health)
     counsellors        hash     counsellor id -> availability JSON
     cases:duty         zset     finished duty intervals (JSON) by their end
+    teamkeys           hash     epoch -> the counsellor team public key (base64)
+    teamwraps:<hex>    hash     epoch -> a wrap of that epoch sealed to identity key <hex> (JSON)
 
 `CASE_WRITE` checks the version and writes the case and every index in one script, so a case and
 its indexes never disagree and of many concurrent claims of one version exactly one lands. Data
@@ -77,6 +79,25 @@ redis.call('RPUSH', KEYS[2], ARGV[1])
 return 1
 """
 
+# KEYS: teamkeys, then one teamwraps hash per wrap; ARGV: epoch, team key (base64),
+#       new epoch (1/0), then the wraps' JSON in the order of their keys
+TEAM_WRAPS_ADD = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '1' then
+  if current then return 0 end
+  local last = 0
+  for _, e in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if tonumber(e) > last then last = tonumber(e) end
+  end
+  if tonumber(ARGV[1]) ~= last + 1 then return 0 end
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+elseif current ~= ARGV[2] then
+  return 0
+end
+for i = 2, #KEYS do redis.call('HSETNX', KEYS[i], ARGV[1], ARGV[i + 2]) end
+return 1
+"""
+
 # KEYS: closed, queue, due, claimed, duty; ARGV: before, limit, prefix
 DELETE_FINISHED = """
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
@@ -93,6 +114,11 @@ return ids
 _OPEN, _QUEUE, _DUE = f"{PREFIX}cases:open", f"{PREFIX}cases:queue", f"{PREFIX}cases:due"
 _CLOSED, _CLAIMED = f"{PREFIX}cases:closed", f"{PREFIX}cases:claimed"
 _COUNSELLORS, _DUTY = f"{PREFIX}counsellors", f"{PREFIX}cases:duty"
+_TEAM_KEYS = f"{PREFIX}teamkeys"
+
+
+def _wraps_of(to: bytes) -> str:
+    return f"{PREFIX}teamwraps:{to.hex()}"
 
 
 def _key(case_id: str) -> str:
@@ -119,6 +145,7 @@ class RedisCases:
         self._write = self._r.register_script(CASE_WRITE)
         self._note = self._r.register_script(NOTE_ADD)
         self._delete = self._r.register_script(DELETE_FINISHED)
+        self._team = self._r.register_script(TEAM_WRAPS_ADD)
 
     def __repr__(self) -> str:
         return "RedisCases()"
@@ -215,6 +242,27 @@ class RedisCases:
         """See CaseStore."""
         return [base64.b64decode(v)
                 for v in await self._r.lrange(f"{PREFIX}casenotes:{case_id}", 0, -1)]
+
+    async def add_team_wraps(self, epoch: int, team_key: bytes, wraps: dict[bytes, str],
+                             *, new_epoch: bool) -> bool:
+        """See CaseStore (one script: the epoch check and every wrap, or nothing)."""
+        tos = sorted(wraps)
+        result = await self._team(
+            keys=[_TEAM_KEYS, *(_wraps_of(to) for to in tos)],
+            args=[str(epoch), base64.b64encode(team_key).decode("ascii"),
+                  "1" if new_epoch else "0", *(wraps[to] for to in tos)])
+        return bool(int(result))
+
+    async def team_keys(self) -> dict[int, bytes]:
+        """See CaseStore."""
+        values = await self._r.hgetall(_TEAM_KEYS)
+        return {int(k): base64.b64decode(v) for k, v in sorted(values.items(),
+                                                              key=lambda kv: int(kv[0]))}
+
+    async def team_wraps(self, to: bytes) -> list[str]:
+        """See CaseStore."""
+        values = await self._r.hgetall(_wraps_of(to))
+        return [str(values[k]) for k in sorted(values, key=int)]
 
     async def forget_person(self, pseudonym: str) -> list[str]:
         """See CaseStore. Each rewrite is `CASE_WRITE` with compare-and-set on the version,

@@ -192,6 +192,23 @@ async def test_notes_are_capped_and_kept_with_their_case(stores: Stores) -> None
     assert len(notes) == MAX_NOTES_PER_CASE and notes[0] == b"\0" * 4 and notes[-1] == b"\x13" * 4
 
 
+async def test_team_key_epochs_come_in_order_and_wraps_are_kept_once(stores: Stores) -> None:
+    store = stores.cases
+    a, b, pub1, pub2 = b"a" * 32, b"b" * 32, b"1" * 32, b"2" * 32
+    assert await store.team_keys() == {} and await store.team_wraps(a) == []
+    assert not await store.add_team_wraps(2, pub2, {a: "w2a"}, new_epoch=True)  # not next
+    assert not await store.add_team_wraps(1, pub1, {a: "w1a"}, new_epoch=False)  # unknown
+    assert await store.add_team_wraps(1, pub1, {a: "w1a"}, new_epoch=True)
+    assert not await store.add_team_wraps(1, pub2, {b: "x"}, new_epoch=True)  # taken
+    assert not await store.add_team_wraps(1, pub2, {b: "x"}, new_epoch=False)  # other key
+    assert await store.team_wraps(b) == []  # a refused request wrote nothing
+    assert await store.add_team_wraps(1, pub1, {a: "again", b: "w1b"}, new_epoch=False)
+    assert await store.add_team_wraps(2, pub2, {a: "w2a", b: "w2b"}, new_epoch=True)
+    assert await store.team_keys() == {1: pub1, 2: pub2}
+    assert await store.team_wraps(a) == ["w1a", "w2a"]  # the first wrap of an epoch stays
+    assert await store.team_wraps(b) == ["w1b", "w2b"]
+
+
 async def test_finished_cases_are_deleted_after_retention(stores: Stores) -> None:
     store = stores.cases
     old = await create_queued(store, "old", at=T0)

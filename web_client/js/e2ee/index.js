@@ -21,6 +21,7 @@ import { Engine } from './engine.js';
 import { dhKeyMessage } from './identity.js';
 import { ed25519Verify, useKeySealer } from './keys.js';
 import { openModReport, sendReport } from './reports.js';
+import { TeamKeyRing } from './teamring.js';
 import { safetyNumber } from './safety.js';
 import { IdbStore } from './store.js';
 import { LOCK_NAME } from '../tabs.js';
@@ -191,6 +192,17 @@ class WebE2ee {
   openModReport(push) {
     const { account } = this.engine;
     return openModReport({ identityKey: account.identityKey, dhKey: account.dh.pub, dhPriv: account.dh.priv }, push);
+  }
+
+  /** The counsellor team key ring of this device (teamring.js), made once. */
+  teamRing() {
+    if (!this.ready) throw new E2eeError('not_ready', 'encryption is not ready');
+    if (!this.ring) {
+      const { account } = this.engine;
+      this.ring = new TeamKeyRing(this.engine.relay, { identityKey: account.identityKey, dhKey: account.dh.pub,
+        dhPriv: account.dh.priv }, account.signer, this.engine.rng);
+    }
+    return this.ring;
   }
 
   async onMembership(membership) {

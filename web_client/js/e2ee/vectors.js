@@ -25,6 +25,7 @@ import { messageAeadKey } from './ratchet.js';
 import { openingFromBytes, openingToBytes, openReport, sealReport, verdict } from './reports.js';
 import { formatSafetyNumber, fingerprintDigits, safetyNumber } from './safety.js';
 import { DirectSessions } from './session.js';
+import { openNote, openWrap, sealNote, teamKeyFromRaw, wrapTeamKey, createTeamKey } from './team.js';
 import { replayOrchestration } from './vectors-orchestration.js';
 
 const h = P.hexToBytes;
@@ -272,6 +273,33 @@ const RUNNERS = {
       ['unstamped not verified', !(await verdict(opened, { ...fields, stamped: false }))],
       ['other commitment refused', (await code(() => openReport(me, doc.sealed, doc.room, new Uint8Array(32)))) === 'decrypt_failed'],
       ['other moderator refused', (await code(() => openReport({ ...me, dhKey: other.pub, dhPriv: other.priv }, doc.sealed, doc.room, h(doc.commitment)))) === 'decrypt_failed'],
+    ];
+  },
+
+  async iltapiiri_team(doc) {
+    const dh = await x25519FromRaw(h(doc.counsellor_dh_private));
+    const me = { identityKey: h(doc.counsellor_identity_key), dhKey: dh.pub, dhPriv: dh.priv };
+    const makers = new Set([b64e(h(doc.maker_identity_key))]);
+    const key = await openWrap(me, doc.wrap, makers);
+    const keys = new Map([[key.epoch, key]]);
+    // Reproduce the Python bytes from the seeded stream: team key, wrap, note.
+    const rng = seededRng(doc.rng_seed);
+    const made = await createTeamKey(doc.epoch, rng);
+    const maker = await ed25519FromSeed(h(doc.maker_signing_seed));
+    const wrap = await wrapTeamKey(made, { to: me.identityKey, dhKey: me.dhKey, rng,
+      maker: { publicKey: maker.pub, sign: (m) => ed25519Sign(maker.priv, m) } });
+    const note = await sealNote(doc.text, { caseId: doc.case_id, key: made, rng });
+    const other = await teamKeyFromRaw(doc.epoch, new Uint8Array(32).fill(9));
+    return [
+      ['wrap opens to the team key', same(key.pub, h(doc.team_public)) && same(key.raw, h(doc.team_private))],
+      ['note opens', (await openNote(h(doc.note), { caseId: doc.case_id, keys })) === doc.text],
+      ['wrap byte for byte', JSON.stringify(wrap) === JSON.stringify(doc.wrap)],
+      ['note byte for byte', hex(note) === doc.note],
+      ['another case refused', (await code(() => openNote(h(doc.note), { caseId: doc.other_case_id, keys }))) === 'decrypt_failed'],
+      ['unknown epoch refused', (await code(() => openNote(h(doc.note), { caseId: doc.case_id, keys: new Map() }))) === 'unknown_key'],
+      ['other team key refused', (await code(() => openNote(h(doc.note), { caseId: doc.case_id, keys: new Map([[1, other]]) }))) === 'decrypt_failed'],
+      ['maker outside the team refused', (await code(() => openWrap(me, doc.wrap, new Set()))) === 'decrypt_failed'],
+      ['altered wrap refused', (await code(() => openWrap(me, { ...doc.wrap, team_key: b64e(other.pub) }, makers))) === 'bad_signature'],
     ];
   },
 

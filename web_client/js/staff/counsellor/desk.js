@@ -78,12 +78,28 @@ export class CounsellorDesk extends EventTarget {
     await this.refresh();
   }
 
-  async close(caseId, outcome) {
+  /** The counsellor team key ring (js/e2ee/teamring.js): notes are sealed on this device. */
+  ring() {
+    if (!this.ctx.e2ee || typeof this.ctx.e2ee.teamRing !== 'function') {
+      const err = new Error('no_team_key');
+      err.code = 'no_team_key';
+      throw err;
+    }
+    return this.ctx.e2ee.teamRing();
+  }
+
+  async close(caseId, outcome, notes = '') {
     const body = { case_id: caseId, outcome };
     if (outcome === 'emergency_confirmed') body.emergency_confirmed = true;
+    if (notes.trim()) body.notes = await this.ring().seal(caseId, notes.trim());
     await this.request('case.close', body);
     this.ended.delete(caseId);
     await this.refresh();
+  }
+
+  /** The closing notes of a case (mine or a colleague's), opened on this device. */
+  async readNotes(caseId) {
+    return this.ring().notes(caseId);
   }
 
   async transfer(caseId, to) {

@@ -51,6 +51,7 @@ function sessionPanel(ctx, desk, c) {
   const outcome = h('select', { class: 'outcome', 'aria-label': t('counsel.outcome') },
     ...OUTCOMES.map((o) => h('option', { value: o, text: t(`counsel.outcome.${o}`) })));
   const to = h('input', { type: 'text', class: 'transfer-to', 'aria-label': t('counsel.transfer_to') });
+  const notes = h('textarea', { rows: '3', class: 'case-notes', maxlength: '4000', 'aria-label': t('counsel.notes') });
   const left = desk.ended.get(c.case_id);
   const log = h('ol', { class: 'case-log', 'aria-label': t('counsel.log') });
   const leftNote = h('p', { class: 'notice', role: 'status', hidden: !left, text: t('counsel.person_left') });
@@ -76,11 +77,28 @@ function sessionPanel(ctx, desk, c) {
       input, h('button', { type: 'submit', class: 'primary', text: t('counsel.send') })),
     h('div', { class: 'row' }, to, h('button', { type: 'button', class: 'secondary small transfer', text: t('counsel.transfer'),
       onclick: () => desk.transfer(c.case_id, to.value.trim()).then(() => ctx.live(t('counsel.transfer_asked'))).catch((e) => { error.textContent = errText(t, e); }) })),
-    h('p', { class: 'muted small', text: t('counsel.notes_unavailable') }),
+    notes,
     h('div', { class: 'row' }, outcome, h('button', { type: 'button', class: 'secondary close-case', text: t('counsel.close'),
-      onclick: () => desk.close(c.case_id, outcome.value).then(() => ctx.live(t('counsel.closed'))).catch((e) => { error.textContent = errText(t, e); }) })),
+      onclick: () => desk.close(c.case_id, outcome.value, notes.value).then(() => ctx.live(t('counsel.closed'))).catch((e) => { error.textContent = errText(t, e); }) })),
     error);
   return { node, update };
+}
+
+function notesBox(ctx, desk) {
+  const { t } = ctx;
+  const id = h('input', { type: 'text', id: 'notes-case', class: 'notes-case', 'aria-label': t('counsel.notes_case') });
+  const out = h('ol', { class: 'notes-list' });
+  const status = h('p', { class: 'muted small', role: 'status' });
+  return h('section', { class: 'card counsel-notes', 'aria-labelledby': 'counsel-notes-title' },
+    h('h2', { id: 'counsel-notes-title', text: t('counsel.notes_title') }),
+    h('form', { class: 'row', onsubmit: (ev) => {
+      ev.preventDefault();
+      desk.readNotes(id.value.trim()).then((list) => {
+        out.replaceChildren(...list.map((n) => h('li', { dir: 'auto', text: n })));
+        status.textContent = list.length ? '' : t('counsel.notes_none');
+      }).catch((e) => { status.textContent = errText(t, e); });
+    } }, id, h('button', { type: 'submit', class: 'secondary small read-notes', text: t('counsel.notes_read') })),
+    status, out);
 }
 
 function transfersBox(ctx, desk) {
@@ -145,7 +163,7 @@ export default {
       h('div', { class: 'console-head row' }, h('h1', { text: t('counsel.title') }),
         h('span', { class: 'muted', text: t('staff.console.who', { name: ctx.session.auth.pseudonym, role: t(`role.${ctx.session.auth.role}`) }) }),
         ctx.staff && ctx.staff.signOut ? h('button', { type: 'button', class: 'link small', text: t('staff.signout'), onclick: () => ctx.staff.signOut() }) : null),
-      top, sessions);
+      top, sessions, notesBox(ctx, desk)); // outside the redrawn part: what is typed stays
     return { node, dispose: () => { offs.forEach((off) => off()); clearInterval(ticker); } };
   },
 };
