@@ -143,3 +143,72 @@ async def test_no_axe_violations_on_the_second_pass_views(
     assert problems == {}, problems
     await alice.context.close()
     await bertta.context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(360, "dark"), (1280, "light")])
+async def test_no_axe_violations_on_the_night_tab_and_exit_views(
+        live_server_factory, open_peer: OpenPeer, axe: str, width: int, scheme: str) -> None:
+    """The views the other two walks do not reach: the lobby, the closing banner, the goodbye,
+    the second tab's "open in another tab" and "the chat moved there", and the quick exit's page."""
+    import time
+    import tomllib
+    from datetime import datetime, timedelta
+
+    from config.groups import parse_groups
+    from server.clock import FakeClock
+    from tests.web_client.test_schedule import HELSINKI, evening_group
+    from tests.web_client.test_second_tab import new_tab
+
+    now = time.time()
+    local = datetime.fromtimestamp(now, HELSINKI)
+    start = (local + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    if start.date() != local.date() or start.hour == 0:  # keep the night on one date
+        start = local.replace(hour=21, minute=0, second=0, microsecond=0)
+        now = (start - timedelta(minutes=10)).timestamp()
+    clock = FakeClock(now)
+    server = await live_server_factory(clock=clock, groups=parse_groups(tomllib.loads(evening_group(start))))
+    peer = await open_peer(server.url, width=width, height=740 if width < 1000 else 800)
+    page = peer.page
+    await page.emulate_media(color_scheme=scheme)
+    found: dict[str, Any] = {}
+
+    async def check(name: str, where: Any = page) -> None:
+        found[name] = await axe_violations(where, axe)
+
+    await peer.sign_in("Yövuoro")
+    await page.click("li.group[aria-labelledby='group-evening'] button.primary")
+    await page.click("section.rules button.primary")
+    await page.wait_for_selector("section.lobby")
+    await check("lobby")
+    clock.set(start.timestamp() + 1)
+    await server.scheduler.tick()
+    await page.wait_for_selector("section.chat", timeout=10000)
+    clock.set(start.timestamp() + 26 * 60)
+    await server.scheduler.tick()
+    await page.locator(".banner.closing").wait_for(state="visible")
+    await check("chat with the closing banner")
+    clock.set(start.timestamp() + 31 * 60)
+    await server.scheduler.tick()
+    await page.locator(".goodbye").wait_for(state="visible")
+    await check("goodbye")
+    await page.click(".goodbye button.primary")
+    await page.wait_for_selector("section.groups")
+
+    second = await new_tab(peer)
+    await second.page.emulate_media(color_scheme=scheme)
+    await second.page.set_viewport_size({"width": width, "height": 740 if width < 1000 else 800})
+    await second.page.wait_for_selector("section.elsewhere >> text=open in another tab of this browser")
+    await check("second tab: open in another tab", second.page)
+    await second.page.click("section.elsewhere button:has-text('Use here')")
+    await page.wait_for_selector("section.elsewhere >> text=the chat moved there")
+    await check("first tab: the chat moved there")
+    await second.page.close()
+    await page.goto(server.url + "/")
+    await page.wait_for_selector("#exit-button")
+    await page.click("#exit-button")
+    await page.wait_for_url("**/away.html")
+    await check("away (after quick exit)")
+    problems = {name: v for name, v in found.items() if v}
+    assert problems == {}, problems
+    assert len(found) == 6, sorted(found)
+    await peer.context.close()
