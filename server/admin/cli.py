@@ -35,9 +35,9 @@ from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
 from server.admin.retention import report
 from server.clock import SystemClock, SystemRandom
+from server.domain.ids import user_id
 from server.handlers import audit_log
 from server.handlers.audit_log import check_chain
-from server.domain.ids import user_id
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
 from server.staff_wiring import (
