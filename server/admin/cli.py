@@ -2,7 +2,8 @@
 
     create-staff --role admin|moderator|counsellor --username NAME --password-stdin
     invite --role ROLE [--hours H]     prints a one-time invitation code and when it expires
-    list-staff                         name, role, state, second factor (never a secret)
+    list-staff                         name, role, state, second factor (never a secret),
+                                       and for moderators: lead or not, on duty now or not
     disable NAME                       the account can no longer sign in; its sessions end
     reset-totp NAME                    a new second factor, enrolled at next sign-in
     set-lead NAME on|off               a moderator is (or is no longer) an on-duty lead, who
@@ -34,11 +35,17 @@ from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
 from server.admin.retention import report
 from server.clock import SystemClock, SystemRandom
+from server.domain.ids import user_id
 from server.handlers import audit_log
 from server.handlers.audit_log import check_chain
 from server.handlers.staff import StaffService
 from server.logs import EventLog, configure_logging
-from server.staff_wiring import build_staff_service, open_audit_store, open_staff_store
+from server.staff_wiring import (
+    build_staff_service,
+    open_audit_store,
+    open_duty_store,
+    open_staff_store,
+)
 from server.storage.staff_keyfile import KeyFileError
 from server.wire.errors import ApiError
 
@@ -75,14 +82,27 @@ async def invite(service: StaffService, args: argparse.Namespace) -> str:
 
 
 async def list_staff(service: StaffService, args: argparse.Namespace) -> str:
-    """One line per account: name, role, state, second factor, created."""
-    rows = [f"{'username':<24} {'role':<10} {'state':<9} {'totp':<8} created"]
+    """One line per account: name, role, state, second factor, lead, duty, created.
+
+    `lead` is the standing mark of `set-lead`; it counts only while that moderator is on duty
+    (`duty on`), which is who gets tonight's debrief requests. `duty` is "-" for the roles that
+    have no duty, and "off" for a moderator who has never signed in from a client."""
+    bound = await service.store.bound_keys()
+    async with open_duty_store(args.settings) as duty:
+        on_duty = await duty.on_duty()
+    rows = [f"{'username':<24} {'role':<10} {'state':<9} {'totp':<8} {'lead':<4} {'duty':<4} "
+            f"created"]
     for a in await service.store.list_accounts():
         state = "disabled" if a.disabled else (
             "locked" if a.failures >= service.settings.lockout_after else "active")
         totp = "enrolled" if a.totp_confirmed else (
             "pending" if a.role in service.settings.totp_roles else "off")
-        rows.append(f"{a.username:<24} {a.role:<10} {state:<9} {totp:<8} {_when(a.created_at)}")
+        moderator = a.role == "moderator"
+        lead = ("yes" if a.lead else "no") if moderator else "-"
+        here = a.folded in bound and user_id(bound[a.folded]) in on_duty
+        duty_now = ("on" if here else "off") if moderator else "-"
+        rows.append(f"{a.username:<24} {a.role:<10} {state:<9} {totp:<8} {lead:<4} "
+                    f"{duty_now:<4} {_when(a.created_at)}")
     return "\n".join(rows)
 
 

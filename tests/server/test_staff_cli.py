@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import load_settings
+from server.domain.ids import user_id
+from server.staff_wiring import open_duty_store, open_staff_store
 from tests.fixtures.server import REPO_ROOT, ServerProcess, write_test_config
 from tests.server.staff_http_client import GOOD_PASSWORD, StaffHttp
 
@@ -72,9 +75,9 @@ def test_the_admin_commands(admin: Admin) -> None:
     listed = admin("list-staff")
     assert listed.returncode == 0
     lines = listed.stdout.splitlines()
-    assert lines[0].split() == ["username", "role", "state", "totp", "created"]
-    assert re.match(r"Liisa K +admin +active +pending ", lines[1])
-    assert re.match(r"Mia Moderoi +moderator +active +off ", lines[2])
+    assert lines[0].split() == ["username", "role", "state", "totp", "lead", "duty", "created"]
+    assert re.match(r"Liisa K +admin +active +pending +- +- ", lines[1])
+    assert re.match(r"Mia Moderoi +moderator +active +off +no +off ", lines[2])
 
     assert admin("disable", "Mia Moderoi").stdout.strip() == \
         "disabled Mia Moderoi; 0 session(s) ended"
@@ -125,3 +128,41 @@ def test_set_lead_marks_a_moderator_and_is_audited(admin: Admin) -> None:
     assert admin("set-lead", "Mia Moderoi", "maybe").returncode == 2  # argparse refuses it
     verified = admin("audit", "--verify")
     assert verified.returncode == 0 and "verified: 2 row(s)" in verified.stdout, verified
+
+
+async def test_list_staff_shows_the_lead_and_who_is_on_duty_now(admin: Admin) -> None:
+    """The lead mark counts while that moderator is on duty: list-staff shows both, read from
+    the same stores the server writes (the bound identity key and the duty set)."""
+    for name in ("Mia Moderoi", "Olli Ohjaaja"):
+        made = await asyncio.to_thread(admin, "create-staff", "--role", "moderator",
+                                       "--username", name, "--password-stdin",
+                                       stdin=GOOD_PASSWORD)
+        assert made.returncode == 0, made.stderr
+    assert (await asyncio.to_thread(admin, "set-lead", "Mia Moderoi", "on")).returncode == 0
+    settings = load_settings(admin.config).with_overrides(
+        data_dir=admin.data_dir, redis_url=admin.redis_url)
+    store = open_staff_store(settings)
+    try:
+        mia_key, olli_key = bytes(range(32)), bytes(range(1, 33))
+        folded = {a.username: a.folded for a in await store.list_accounts()}
+        assert await store.bind_key(folded["Mia Moderoi"], mia_key) is None
+        assert await store.bind_key(folded["Olli Ohjaaja"], olli_key) is None
+    finally:
+        await store.close()
+
+    def row(name: str) -> list[str]:
+        listed = admin("list-staff")
+        assert listed.returncode == 0, listed.stderr
+        return next(line.split()[3:7] for line in listed.stdout.splitlines()
+                    if line.startswith(name))
+
+    assert row("Mia Moderoi") == ["active", "off", "yes", "off"]  # a lead, not on duty
+    async with open_duty_store(settings) as duty:
+        await duty.put(user_id(mia_key), True)
+    assert await asyncio.to_thread(row, "Mia Moderoi") == ["active", "off", "yes", "on"]
+    assert await asyncio.to_thread(row, "Olli Ohjaaja") == ["active", "off", "no", "off"]
+    async with open_duty_store(settings) as duty:
+        await duty.put(user_id(mia_key), False)
+        await duty.put(user_id(olli_key), True)
+    assert await asyncio.to_thread(row, "Mia Moderoi") == ["active", "off", "yes", "off"]
+    assert await asyncio.to_thread(row, "Olli Ohjaaja") == ["active", "off", "no", "on"]
