@@ -254,7 +254,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 sha = await self._script_sha(redis)
                 async with redis.pipeline(transaction=False) as pipe:
                     for channel, payload in batch:
-                        if channel == self.channel:
+                        if not replay.replayed(channel):  # shared, a user's or a sid's
                             pipe.publish(channel, payload)
                         else:  # a room emit: numbered, kept in the room's Stream
                             pipe.evalsha(sha, 2, *self._stream_keys(channel), channel, payload,
@@ -351,6 +351,10 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     yield data
                     continue
                 name = channel.decode() if isinstance(channel, bytes) else channel
+                if data[:1] == b"{":  # not numbered (see replay.replayed)
+                    for out in self._accept(name, (None, data)):
+                        yield out
+                    continue
                 number_text, _, packet = data.partition(b" ")
                 number = int(number_text)
                 last = self._last.get(name)
@@ -383,10 +387,11 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             return [item]
         number, packet = item
         last = self._last.get(name)
-        if last is not None and number <= last:
+        if number is not None and last is not None and number <= last:
             self.stats["duplicates"] += 1
             return []
-        self._last[name] = number
+        if number is not None:
+            self._last[name] = number
         if packet.startswith(self._own_prefix):
             self.stats["own_skipped"] += 1
             return []

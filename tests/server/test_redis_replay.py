@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 
 from server.api import redis_replay
@@ -24,12 +25,13 @@ from tests.server.harness import Peer, envelope, unb64
 from tests.server.test_redis_rooms import fanout_counters
 
 PER_SENDER = 20  # the send burst
+REPLAY_ON = {"ILTAPIIRI_FANOUT_REPLAY": "1"}  # opt-in (see redis_replay.ENABLED)
 
 
 async def test_no_envelope_lost_when_the_subscription_drops(
         server_process: Callable[..., ServerProcess], redis_url: str) -> None:
-    proc_a = server_process(redis_url=redis_url)
-    proc_b = server_process(redis_url=redis_url)
+    proc_a = server_process(redis_url=redis_url, env=REPLAY_ON)
+    proc_b = server_process(redis_url=redis_url, env=REPLAY_ON)
     alice = await Peer.connect(proc_a.url, "Alice")
     carol = await Peer.connect(proc_a.url, "Carol")
     bob = await Peer.connect(proc_b.url, "Bob")
@@ -98,17 +100,19 @@ class Recorder(RetryingRedisManager):
         self._own_prefix = self._message_prefix(self.host_id)
 
 
-async def test_gap_beyond_the_window_pushes_resync(redis_url: str) -> None:
+async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_replay, "ENABLED", True)
     publisher, subscriber = Recorder(redis_url), Recorder(redis_url)
-    channel = subscriber.room_channel("/", "r1")
+    channel = subscriber.room_channel("/", "g/d1")
     subscriber._wanted.add(channel)
-    subscriber._rooms_of[channel] = ("/", "r1")
+    subscriber._rooms_of[channel] = ("/", "g/d1")
     client = aioredis.Redis.from_url(redis_url)
     stream, counter = subscriber._stream_keys(channel)
     try:
         async def publish(n: int) -> None:
             await publisher._publish({"method": "emit", "event": "room.envelope",
-                                      "data": [{"n": n}], "namespace": "/", "room": "r1",
+                                      "data": [{"n": n}], "namespace": "/", "room": "g/d1",
                                       "host_id": publisher.host_id})
             while publisher._pub_task is not None:
                 await asyncio.sleep(0.01)
@@ -130,7 +134,7 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str) -> None:
         await client.xtrim(stream, maxlen=2, approximate=False)  # only 6 and 7 are left
         resync, *rest = await subscriber._replay(channel, 3)
         assert (resync["event"], resync["room"], resync["data"]) == (
-            RESYNC_EVENT, "r1", [{"room": "r1"}])
+            RESYNC_EVENT, "g/d1", [{"room": "g/d1"}])
         assert numbers(rest) == [6, 7] and subscriber.stats["resyncs"] == 1
 
         # The live path: it saw 1, then 8 arrives (a gap: 2-7 are trimmed, 8-10 are in the
