@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-FANOUT_KINDS = ("room_decoded", "shared_decoded", "own_skipped", "published", "subscribes")
+FANOUT_KINDS = ("room_decoded", "shared_decoded", "own_skipped", "published", "subscribes",
+                "replayed", "duplicates", "resyncs")
 
 
 class Metrics:
@@ -81,7 +82,8 @@ class Metrics:
         lines += self._moderation()
         lines += self._cases()
         lines += ["# HELP iltapiiri_fanout_redis_total Redis fan-out packets of this process, by "
-                  "kind (room_decoded, shared_decoded, own_skipped, published, subscribes).",
+                  "kind (room_decoded, shared_decoded, own_skipped, published, subscribes, replayed, "
+                  "duplicates, resyncs).",
                   "# TYPE iltapiiri_fanout_redis_total counter"]
         lines += [f'iltapiiri_fanout_redis_total{{kind="{k}"}} {self.fanout_redis[k]}'
                   for k in FANOUT_KINDS]

@@ -51,8 +51,9 @@ RULES = (
     Rule("api reaches storage only through handlers", "server.api",
          ("redis", "sqlite3", "server.storage", "server.app"),
          # The Socket.IO fan-out's own pub/sub (per-room channels, issue 14) is the transport
-         # between server processes, not storage: it holds no data and reads no store.
-         exempt=("server.api.redis_manager",)),
+         # between server processes, not storage: it reads no store; its replay window
+         # (server.api.redis_replay) keeps only the packets it relays, capped and expiring.
+         exempt=("server.api.redis_manager", "server.api.redis_replay")),
     Rule("storage serves handlers, never calls them", "server.storage",
          ("server.handlers", "server.wire", *SERVER_OUTER)),
     # wire may carry domain records (a queued envelope is its own push), nothing with I/O.

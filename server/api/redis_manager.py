@@ -18,10 +18,16 @@ keeps, so anything python-socketio's stock managers publish still arrives.
 - The listener reconnects with a bounded backoff (python-socketio: doubling up to 60 s) and
   subscribes to the shared channel and every current room channel again.
 - redis-py parses with hiredis where it is installed (a dependency in pyproject.toml).
+- Replay window (`server.api.redis_replay`): room emits are numbered per room in Redis's
+  publish order and kept in a capped Stream. A subscriber drops numbers it has seen, and reads
+  a gap (or what was published while it was subscribing again) from the Stream before the next
+  live packet; beyond the window the room's local members get `room.resync`.
 
 `stats` counts, per process: `room_decoded` (other processes' packets decoded from room
 channels), `shared_decoded` (every packet of the shared channel), `own_skipped` (own room
-packets not decoded), `published`, `subscribes` (room channels subscribed).
+packets not decoded), `published`, `subscribes` (room channels subscribed), `replayed` (packets
+read back from a Stream after a reconnect), `duplicates` (packets seen before, dropped),
+`resyncs` (rooms told `room.resync`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import Any
 import socketio
 from redis import asyncio as aioredis
 
+from server.api import redis_replay as replay
 from server.redis_options import redis_options
 
 LISTEN_BACKOFF_SECONDS = (0.1, 2.0)
@@ -67,6 +74,10 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._pub_redis: Any = None
         self._own_prefix = b""
         self._tasks: set[asyncio.Task[None]] = set()
+        self._rooms_of: dict[str, tuple[str, str]] = {}  # room channel -> (namespace, room)
+        self._last: dict[str, int] = {}  # room channel -> last transport number seen
+        self._floor: dict[str, int] = {}  # ... the room's counter when it was subscribed
+        self._sha: str | None = None
 
     def __repr__(self) -> str:
         return f"RetryingRedisManager(rooms={len(self._wanted)})"
@@ -80,6 +91,11 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     def room_channel(self, namespace: str, room: str) -> str:
         """The channel carrying emits to `room` in `namespace`."""
         return f"{self.channel}{ROOM_CHANNEL_SEP}{namespace}#{room}"
+
+    def _stream_keys(self, channel: str) -> tuple[str, str]:
+        """The replay Stream and the sequence counter of a room channel."""
+        tail = channel[len(self.channel) + len(ROOM_CHANNEL_SEP):]
+        return (f"{self.channel}{replay.STREAM_SEP}{tail}", f"{self.channel}{replay.COUNTER_SEP}{tail}")
 
     def subscribed_rooms(self) -> set[str]:
         """Room channels this process is subscribed to (confirmed by Redis)."""
@@ -147,9 +163,13 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             present = room in self.rooms.get(namespace, {})
             if present and channel not in self._wanted:
                 self._wanted.add(channel)
+                self._rooms_of[channel] = (namespace, room)
                 subscribe.append(channel)
             elif not present and channel in self._wanted:
                 self._wanted.discard(channel)
+                self._rooms_of.pop(channel, None)
+                self._last.pop(channel, None)
+                self._floor.pop(channel, None)
                 unsubscribe.append(channel)
         if self._listening and (subscribe or unsubscribe):
             self._spawn(self._send_subscriptions(subscribe, unsubscribe))
@@ -178,9 +198,36 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         if self._pending_subs[channel] == 0:
             del self._pending_subs[channel]
             self._confirmed.add(channel)
+            if channel not in self._last and channel not in self._floor:
+                self._spawn(self._take_floor(channel))
             for future in self._waiters.pop(channel, []):
                 if not future.done():
                     future.set_result(None)
+
+    async def _take_floor(self, channel: str) -> None:
+        """Remember the room's counter once subscribed: a reconnect before any packet arrived
+        replays from there (a packet above it was published after the subscription)."""
+        try:
+            value = await self._publisher().get(self._stream_keys(channel)[1])
+        except Exception as exc:
+            self._get_logger().error("fanout.floor_failed",
+                                     extra={"fields": {"code": type(exc).__name__}})
+            return
+        if channel in self._wanted:
+            self._floor.setdefault(channel, int(value or 0))
+
+    def _publisher(self) -> Any:
+        if self._pub_redis is None:
+            self._pub_redis = aioredis.Redis.from_url(self.redis_url, **self.redis_options)
+            self._sha = None
+        return self._pub_redis
+
+    async def _script_sha(self, redis: Any) -> str:
+        """The publish script loaded on this publisher's server (again after an error: a
+        restarted Redis forgot it)."""
+        if self._sha is None:
+            self._sha = str(await redis.script_load(replay.PUBLISH_SCRIPT))
+        return self._sha
 
     # Publishing -----------------------------------------------------------------------------
     async def _publish(self, data: dict[str, Any]) -> None:
@@ -203,16 +250,16 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     async def _publish_batch(self, batch: list[tuple[str, str]]) -> None:
         for attempt in (1, 2):  # as python-socketio: two attempts, then give up with a log
             try:
-                if self._pub_redis is None:
-                    self._pub_redis = aioredis.Redis.from_url(self.redis_url,
-                                                              **self.redis_options)
-                if len(batch) == 1:
-                    await self._pub_redis.publish(*batch[0])
-                else:
-                    async with self._pub_redis.pipeline(transaction=False) as pipe:
-                        for channel, payload in batch:
+                redis = self._publisher()
+                sha = await self._script_sha(redis)
+                async with redis.pipeline(transaction=False) as pipe:
+                    for channel, payload in batch:
+                        if not replay.replayed(channel):  # shared, a user's or a sid's
                             pipe.publish(channel, payload)
-                        await pipe.execute()
+                        else:  # a room emit: numbered, kept in the room's Stream
+                            pipe.evalsha(sha, 2, *self._stream_keys(channel), channel, payload,
+                                         replay.REPLAY_WINDOW, replay.REPLAY_TTL_SECONDS)
+                    await pipe.execute()
                 self.stats["published"] += len(batch)
                 return
             except Exception as exc:
@@ -264,9 +311,36 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 await asyncio.sleep(wait * (0.5 + random.random()))
                 wait = min(wait * 2, longest)
 
+    async def _replay(self, channel: str, start: int) -> list[Any]:
+        """What a room channel missed after number `start`, from the room's Stream, as
+        (number, packet) pairs (`_accept` drops duplicates and our own), preceded by a
+        `room.resync` message when the gap is larger than the window."""
+        try:
+            lost, top, numbered = await replay.read_missed(self._publisher(),
+                                                    *self._stream_keys(channel), start)
+        except Exception as exc:  # cannot tell what was missed: say so
+            self._get_logger().error("fanout.replay_failed",
+                                     extra={"fields": {"code": type(exc).__name__}})
+            lost, top, numbered = True, 0, []
+        out: list[Any] = []
+        if lost:  # trimmed beyond the window (or expired, or unreadable)
+            out.append(self._resync_message(channel))
+            if not numbered:  # nothing left to read: go on from the room's counter
+                self._last[channel] = max(self._last.get(channel, 0), top)
+        self.stats["replayed"] += len(numbered)
+        out.extend(numbered)
+        return out
+
+    def _resync_message(self, channel: str) -> dict[str, Any]:
+        namespace, room = self._rooms_of.get(channel, ("/", ""))
+        self.stats["resyncs"] += 1
+        self._get_logger().warning("fanout.resync", extra={"fields": {"rooms": 1}})
+        return {"method": "emit", "event": replay.RESYNC_EVENT, "data": [{"room": room}],
+                "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+                "binary": False, "host_id": "replay"}
+
     async def _listen(self) -> AsyncIterator[Any]:
         shared = self.channel.encode()
-        own = self._own_prefix
         async for message in self._redis_listen_with_retries():
             kind = message.get("type")
             channel = message.get("channel")
@@ -275,14 +349,51 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 if channel == shared:
                     self.stats["shared_decoded"] += 1
                     yield data
-                elif isinstance(data, bytes) and data.startswith(own):
-                    self.stats["own_skipped"] += 1
-                else:
-                    self.stats["room_decoded"] += 1
-                    yield data
+                    continue
+                name = channel.decode() if isinstance(channel, bytes) else channel
+                if data[:1] == b"{":  # not numbered (see replay.replayed)
+                    for out in self._accept(name, (None, data)):
+                        yield out
+                    continue
+                number_text, _, packet = data.partition(b" ")
+                number = int(number_text)
+                last = self._last.get(name)
+                if last is not None and number > last + 1:  # a gap: what it missed first
+                    for missed in await self._replay(name, last):
+                        for out in self._accept(name, missed):
+                            yield out
+                for out in self._accept(name, (number, packet)):
+                    yield out
             elif kind == "subscribe" and channel != shared:
-                self._on_subscribed(channel.decode() if isinstance(channel, bytes) else channel)
+                name = channel.decode() if isinstance(channel, bytes) else channel
+                # Subscribed again (our reconnect, or redis-py's own after a dropped
+                # connection): read what was published meanwhile, before anything live.
+                again = name in self._last or name in self._floor
+                self._on_subscribed(name)
+                if again:
+                    for missed in await self._replay(name, self._last.get(name,
+                                                                          self._floor[name])):
+                        for out in self._accept(name, missed):
+                            yield out
             elif kind == "unsubscribe" and channel != shared:
                 name = channel.decode() if isinstance(channel, bytes) else channel
                 if not self._pending_subs[name]:
                     self._confirmed.discard(name)
+
+    def _accept(self, name: str, item: Any) -> list[Any]:
+        """One numbered room packet (or a `room.resync` message): [] if seen before or our
+        own, else what to pass on."""
+        if isinstance(item, dict):
+            return [item]
+        number, packet = item
+        last = self._last.get(name)
+        if number is not None and last is not None and number <= last:
+            self.stats["duplicates"] += 1
+            return []
+        if number is not None:
+            self._last[name] = number
+        if packet.startswith(self._own_prefix):
+            self.stats["own_skipped"] += 1
+            return []
+        self.stats["room_decoded"] += 1
+        return [packet]

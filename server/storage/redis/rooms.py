@@ -112,7 +112,9 @@ class RedisRooms:
 
     async def forget(self, room: str) -> None:
         """See RoomStore."""
-        await self._r.delete(_room(room, "epoch"), _room(room, "seq"))
+        # ... and the fan-out's replay window of the room (server/api/redis_replay.py).
+        await self._r.delete(_room(room, "epoch"), _room(room, "seq"),
+                             f"socketio#x#/#{room}", f"socketio#n#/#{room}")
 
     async def heartbeat(self, owner: str, now: float) -> None:
         """See RoomStore."""

@@ -1,0 +1,165 @@
+"""The Redis replay window (server/api/redis_manager.py) on a real redis-server.
+
+Two real `python -m server` processes: the subscription of every process is killed
+(`CLIENT KILL TYPE pubsub`) in the middle of a burst from two senders on process A, and the
+members on process B still get every envelope exactly once, in each sender's order, because B
+reads what it missed from the room's Stream before resuming live. Then the manager alone: a gap
+larger than the window (the Stream trimmed behind a subscriber) pushes `room.resync` and
+replays what is left; a packet seen before is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from server.api import redis_replay
+from server.api.redis_manager import RetryingRedisManager
+from server.api.redis_replay import RESYNC_EVENT
+from tests.fixtures.server import ServerProcess
+from tests.server.harness import Peer, envelope, unb64
+from tests.server.test_redis_rooms import fanout_counters
+
+PER_SENDER = 20  # the send burst
+REPLAY_ON = {"ILTAPIIRI_FANOUT_REPLAY": "1"}  # opt-in (see redis_replay.ENABLED)
+
+
+async def test_no_envelope_lost_when_the_subscription_drops(
+        server_process: Callable[..., ServerProcess], redis_url: str) -> None:
+    proc_a = server_process(redis_url=redis_url, env=REPLAY_ON)
+    proc_b = server_process(redis_url=redis_url, env=REPLAY_ON)
+    alice = await Peer.connect(proc_a.url, "Alice")
+    carol = await Peer.connect(proc_a.url, "Carol")
+    bob = await Peer.connect(proc_b.url, "Bob")
+    dave = await Peer.connect(proc_b.url, "Dave")
+    peers = [alice, carol, bob, dave]
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        room = (await alice.call("group.join", {"group_id": "open"}))["room"]
+        for peer in (carol, bob, dave):
+            assert (await peer.call("group.join", {"group_id": "open"}))["ok"]
+
+        async def send(peer: Peer, i: int) -> None:
+            body = f"{peer.pseudonym}:{i}".encode()
+            assert (await peer.call("room.send", {"room": room, **envelope(body)}))["ok"]
+
+        async def burst(start: int, stop: int) -> None:
+            # Each sender in order (one ack before the next), the two senders concurrently.
+            async def one(peer: Peer) -> None:
+                for i in range(start, stop):
+                    await send(peer, i)
+            await asyncio.gather(one(alice), one(carol))
+
+        await burst(0, 6)
+        killed = await client.client_kill_filter(_type="pubsub")
+        assert killed >= 2  # both processes' subscribers
+        await burst(6, 12)  # published while B is reconnecting (it waits >= 50 ms first)
+        await burst(12, 14)
+        assert await client.client_kill_filter(_type="pubsub") >= 2  # and once more
+        await burst(14, PER_SENDER)
+
+        expected = {f"{p}:{i}" for p in ("Alice", "Carol") for i in range(PER_SENDER)}
+        orders = []
+        for receiver in (bob, dave):
+            got = []
+            for _ in range(2 * PER_SENDER):
+                try:
+                    push = await receiver.next("room.envelope", 10.0)
+                except TimeoutError:
+                    raise AssertionError((sorted(expected - set(got)), got,
+                                          fanout_counters(proc_b))) from None
+                got.append(unb64(push["body"]).decode())
+            await receiver.nothing("room.envelope", 0.5)  # and no duplicate after
+            assert len(got) == len(set(got)) and set(got) == expected
+            for sender in ("Alice", "Carol"):  # each sender's order kept
+                mine = [int(g.split(":")[1]) for g in got if g.startswith(sender)]
+                assert mine == list(range(PER_SENDER)), (sender, mine)
+            orders.append(got)
+            assert receiver.drain("room.resync") == []  # nothing was beyond the window
+        assert orders[0] == orders[1]  # one order for the room on B
+        counters = fanout_counters(proc_b)
+        assert counters["replayed"] >= 1, counters  # the gap was there, and was filled
+    finally:
+        await client.aclose()
+        for peer in peers:
+            await peer.close()
+    for proc in (proc_a, proc_b):
+        await proc.astop()
+
+
+class Recorder(RetryingRedisManager):
+    """The manager without a Socket.IO server: what it would deliver locally."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.json = __import__("json")
+        self._own_prefix = self._message_prefix(self.host_id)
+
+
+async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_replay, "ENABLED", True)
+    publisher, subscriber = Recorder(redis_url), Recorder(redis_url)
+    channel = subscriber.room_channel("/", "g/d1")
+    subscriber._wanted.add(channel)
+    subscriber._rooms_of[channel] = ("/", "g/d1")
+    client = aioredis.Redis.from_url(redis_url)
+    stream, counter = subscriber._stream_keys(channel)
+    try:
+        async def publish(n: int) -> None:
+            await publisher._publish({"method": "emit", "event": "room.envelope",
+                                      "data": [{"n": n}], "namespace": "/", "room": "g/d1",
+                                      "host_id": publisher.host_id})
+            while publisher._pub_task is not None:
+                await asyncio.sleep(0.01)
+
+        for n in range(1, 4):
+            await publish(n)
+        assert int(await client.get(counter)) == 3
+        assert await client.ttl(stream) > 0  # retention is bounded in time too
+
+        def numbers(items: list[Any]) -> list[int]:
+            return [n for n, _ in (i for i in items if isinstance(i, tuple))]
+
+        # It saw packet 1, then missed some: within the window, 2 and 3, no resync.
+        assert numbers(await subscriber._replay(channel, 1)) == [2, 3]
+        assert subscriber.stats["resyncs"] == 0
+
+        for n in range(4, 8):
+            await publish(n)
+        await client.xtrim(stream, maxlen=2, approximate=False)  # only 6 and 7 are left
+        resync, *rest = await subscriber._replay(channel, 3)
+        assert (resync["event"], resync["room"], resync["data"]) == (
+            RESYNC_EVENT, "g/d1", [{"room": "g/d1"}])
+        assert numbers(rest) == [6, 7] and subscriber.stats["resyncs"] == 1
+
+        # The live path: it saw 1, then 8 arrives (a gap: 2-7 are trimmed, 8-10 are in the
+        # Stream): resync first, then 8, 9, 10 from the Stream; the live 8 and 10 are dropped.
+        for n in range(8, 11):
+            await publish(n)
+        await client.xtrim(stream, maxlen=3, approximate=False)
+        entries = {int(i.split(b"-")[0]): f[b"p"] for i, f in await client.xrange(stream)}
+        assert sorted(entries) == [8, 9, 10]
+        subscriber._last[channel] = 1
+        live = [(8, entries[8]), (10, entries[10])]
+
+        async def source() -> Any:
+            for n, packet in live:
+                yield {"type": "message", "channel": channel.encode(),
+                       "data": b"%d " % n + packet}
+        subscriber._redis_listen_with_retries = source  # type: ignore[method-assign]
+        out = [m async for m in subscriber._listen()]
+        assert isinstance(out[0], dict) and out[0]["event"] == RESYNC_EVENT
+        delivered = [__import__("json").loads(p)["data"][0]["n"] for p in out[1:]]
+        assert delivered == [8, 9, 10]  # each once, in order
+        assert subscriber.stats["duplicates"] == 2
+        assert redis_replay.REPLAY_WINDOW >= 100
+    finally:
+        await client.aclose()
+        for manager in (publisher, subscriber):
+            if manager._pub_redis is not None:
+                await manager._pub_redis.aclose()
