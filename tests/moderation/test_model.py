@@ -135,6 +135,7 @@ def test_training_is_deterministic_on_a_sample() -> None:
     assert not any("sealed" in e.source for e in train_ex + held)
     assert "external_sealed4.jsonl" in trainer.NEVER
     assert "external_sealed5.jsonl" in trainer.NEVER
+    assert "external_sealed6.jsonl" in trainer.NEVER
     sample = train_ex[::40]
     det = default_detector()
     feats = trainer.featurise(det, sample, 10)
