@@ -15,7 +15,9 @@
  * key the server names.
  */
 
-import { b64d, b64e, ctEqual, fail, fromUtf8, PROTOCOL_VERSION, Reader, utf8, Writer } from './bytes.js';
+import {
+  b64d, b64e, ctEqual, fail, fromUtf8, MAX_CASE_ID_BYTES, MAX_CASE_NOTE_BYTES, PROTOCOL_VERSION, Reader, utf8, Writer,
+} from './bytes.js';
 import { pad, unpad } from './content.js';
 import { aeadDecrypt, aeadEncrypt, draw, ed25519Verify, hkdf, x25519, x25519FromRaw, x25519KeyPair } from './keys.js';
 
@@ -23,8 +25,7 @@ const enc = (s) => new TextEncoder().encode(s);
 export const WRAP_LABEL = enc('iltapiiri/team-wrap/v1\u0000');
 export const WRAP_SIG_LABEL = enc('iltapiiri/team-wrap-sig/v1\u0000');
 export const NOTE_LABEL = enc('iltapiiri/case-note/v1\u0000');
-export const MAX_CASE_NOTE_BYTES = 4000;
-export const MAX_CASE_ID_BYTES = 128;
+export { MAX_CASE_ID_BYTES, MAX_CASE_NOTE_BYTES };
 const WRAP_TAG = 0x60;
 const NOTE_TAG = 0x61;
 const NOTE_PLAIN_TAG = 0x62;
