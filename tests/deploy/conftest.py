@@ -16,9 +16,8 @@ from tests.fixtures.services import _wait_for_port, free_port, missing
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
 
-# The main file a test nginx runs: the shipped proxy settings and log format, on a plain-HTTP
-# loopback listener (the shipped site adds TLS in front of the same include).
-MAIN_CONF = """
+# The top of a test nginx's main file: its pid, logs and temporary files in its own directory.
+MAIN_HEAD = """
 worker_processes 1;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log crit;
@@ -29,6 +28,10 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
+"""
+# The main file a test nginx runs: the shipped proxy settings and log format, on a plain-HTTP
+# loopback listener (the shipped site adds TLS in front of the same include).
+MAIN_CONF = MAIN_HEAD + """\
     {log_format}
     upstream iltapiiri {{
 {servers}

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.deploy.conftest import DEPLOY, NGINX_CANDIDATES
+from tests.deploy.conftest import DEPLOY, MAIN_HEAD, NGINX_CANDIDATES
 from tests.fixtures.server import ServerProcess
 from tests.fixtures.services import _wait_for_port, free_port, missing
 
@@ -73,17 +73,7 @@ def rewrite_site(text: str, *, directory: Path, http_port: int, https_port: int,
                f"return 301 https://$host:{https_port}$request_uri;", text)
 
 
-MAIN = """
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log crit;
-events {{ worker_connections 256; }}
-http {{
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
+MAIN = MAIN_HEAD + """\
     include {site};
 }}
 """

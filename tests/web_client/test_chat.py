@@ -109,3 +109,32 @@ async def test_without_encryption_nothing_is_sent(live_server, open_peer: OpenPe
     await page.wait_for_selector("form.composer .notice >> text=Too long to send: 9000 of 8192 bytes")
     assert "room.send" not in sent_events(peer)
     await peer.context.close()
+
+
+async def test_words_typed_while_a_message_is_sending_stay_in_the_composer(
+        live_server, open_peer: OpenPeer) -> None:
+    """A fast writer starts the next line before the first is acknowledged: the composer is
+    cleared only of what was sent (it used to be emptied, losing the new words)."""
+    alice = await open_peer(live_server.url)
+    await alice.sign_in("Nopeakirjoittaja")
+    await alice.join_open_group()
+    await alice.page.wait_for_function("window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    # The next words go in the moment the send starts (the send button is disabled), well
+    # before the server's acknowledgement can arrive.
+    await alice.page.evaluate("""() => {
+        const ta = document.querySelector('textarea[name=message]');
+        const button = document.querySelector('form.composer button[type=submit]');
+        new MutationObserver((changes, obs) => {
+          if (!button.disabled) return;
+          obs.disconnect();
+          ta.value = 'ja sitten toinen ajatus';
+          ta.dispatchEvent(new Event('input', { bubbles: true }));
+        }).observe(button, { attributes: true, attributeFilter: ['disabled'] });
+        ta.value = 'ensimmäinen ajatus';
+        ta.dispatchEvent(new Event('input', { bubbles: true }));
+        ta.form.requestSubmit();
+    }""")
+    await alice.page.wait_for_selector("li.msg.mine >> text=ensimmäinen ajatus")
+    await alice.page.wait_for_function("!document.querySelector('form.composer button[type=submit]').disabled")
+    assert await alice.page.input_value("textarea[name=message]") == "ja sitten toinen ajatus"
+    assert await alice.page.locator("li.msg.mine >> text=toinen ajatus").count() == 0

@@ -38,6 +38,9 @@ async def test_console_screenshots(live_server_factory: LiveServerFactory,
     peer = await peer_in_room(open_peer, server.url, "Veera")
     await peer.page.fill("textarea[name=message]", "Hei kaikki, tänään oli raskas päivä.")
     await peer.page.press("textarea[name=message]", "Enter")
+    # The first message is on screen before the crisis sentence is typed: filling the composer
+    # while the first send is still in flight raced with the composer being cleared (CI, stop 18).
+    await peer.page.wait_for_selector("li.msg.mine >> text=raskas päivä")
     await send_anyway(peer.page, CRISIS_EN)
     await page.wait_for_selector(".room-panel li.msg.flagged", timeout=10000)
     await page.wait_for_selector("section.alerts.lit li.alert-item.open", timeout=10000)

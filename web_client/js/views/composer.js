@@ -87,10 +87,13 @@ export function composer(ctx, { label, send, draftKey = null, onTyping = null })
     sendButton.disabled = true;
     try {
       await send(value);
-      text.input.value = '';
-      if (draftKey) {
-        drafts.delete(draftKey);
-        draftListeners.forEach((fn) => fn(draftKey));
+      // Clear only what was sent: words typed while the send was in flight stay in the composer.
+      if (text.input.value === value) {
+        text.input.value = '';
+        if (draftKey) {
+          drafts.delete(draftKey);
+          draftListeners.forEach((fn) => fn(draftKey));
+        }
       }
       confirmed = { help: false, personal: false };
       hideNotice();
