@@ -44,6 +44,7 @@ from redis import asyncio as aioredis
 
 from server.api import redis_replay as replay
 from server.redis_options import redis_options
+from server.wire.pushes import RoomResync
 
 LISTEN_BACKOFF_SECONDS = (0.1, 2.0)
 """First and longest wait before the fan-out subscriber reconnects (python-socketio: 1 s, up
@@ -335,7 +336,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         namespace, room = self._rooms_of.get(channel, ("/", ""))
         self.stats["resyncs"] += 1
         self._get_logger().warning("fanout.resync", extra={"fields": {"rooms": 1}})
-        return {"method": "emit", "event": replay.RESYNC_EVENT, "data": [{"room": room}],
+        return {"method": "emit", "event": RoomResync.EVENT, "data": [RoomResync(room=room).to_wire()],
                 "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
                 "binary": False, "host_id": "replay"}
 

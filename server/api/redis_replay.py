@@ -28,9 +28,6 @@ REPLAY_WINDOW = 1000
 REPLAY_TTL_SECONDS = 3600
 """A room's Stream and counter expire this long after its last packet."""
 
-RESYNC_EVENT = "room.resync"
-"""Pushed to a room's local members when packets were lost beyond the replay window."""
-
 PUBLISH_SCRIPT = """
 local n = redis.call('INCR', KEYS[2])
 if n == 1 then

@@ -335,8 +335,21 @@ class DebriefPush(Push):
         return {"by": self.by, "at": self.at}
 
 
+@dataclass(frozen=True, kw_only=True)
+class RoomResync(Push):
+    """`room.resync`: packets for this room were lost beyond the Redis replay window; fetch the
+    room again (re-join) before trusting the order of what follows."""
+
+    EVENT: ClassVar[str] = "room.resync"
+    room: str
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"room": self.room}
+
+
 PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, DirectTypingPush,
                                   GroupOpened,
                                   GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
                                   ModNotice, RoomNotice, RoomTombstone, ModReportPush,
-                                  StaffSessionEnded, DebriefPush)
+                                  StaffSessionEnded, DebriefPush, RoomResync)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from e2ee.team import WRAP_BOX_BYTES
 from tests.fixtures.server import ServerProcess
 from tests.reliability.conftest import closed_group_toml, open_group_toml, write_config
 from tests.reliability.helpers import eventually, metrics, redis_state
@@ -67,7 +68,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "cases.health": (NA, "not_supervisor", "not_supervisor"),
     **{event: (NA, "not_counsellor", "not_counsellor") for event in (
         "counsellor.availability", "case.list", "case.claim", "case.decline", "case.transfer",
-        "case.transfer_accept", "case.transfer_decline", "case.close")},
+        "case.transfer_accept", "case.transfer_decline", "case.close",
+        # The counsellor team key and a case's sealed closing notes (issue 11): a peer is not
+        # on the team, so it can neither read the wraps nor put one (a well-formed wrap below).
+        "team_key.get", "team_key.put", "case.notes")},
     # Staff events (issue 10): a peer of this room or another is refused, nothing changes.
     "mod.duty": (NA, "not_moderator", "not_moderator"),
     "alert.ack": (NA, "not_moderator", "not_moderator"),
@@ -174,9 +178,16 @@ def request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
                    "sealed": [{"to": b64(os.urandom(32)), "eph": b64(os.urandom(32)),
                                "box": b64(os.urandom(64))}]},
     }
+    if event == "team_key.put":
+        rnd = os.urandom
+        wrap = {"epoch": 1, "team_key": b64(rnd(32)), "to": b64(actor.peer.identity_key),
+                "by": b64(actor.peer.identity_key), "eph": b64(rnd(32)),
+                "box": b64(rnd(WRAP_BOX_BYTES)), "sig": b64(rnd(64))}
+        return event, {"epoch": 1, "team_key": wrap["team_key"], "new": True, "wraps": [wrap]}
     if event in ("case.resume", "case.leave"):
         return event, {"case_code": scene.victim_case}
-    if event in ("case.claim", "case.decline", "case.transfer_accept", "case.transfer_decline"):
+    if event in ("case.claim", "case.decline", "case.transfer_accept", "case.transfer_decline",
+                 "case.notes"):
         return event, {"case_id": scene.victim_case}
     return event, payloads.get(event, {})
 

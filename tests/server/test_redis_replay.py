@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 
 from server.api import redis_replay
 from server.api.redis_manager import RetryingRedisManager
-from server.api.redis_replay import RESYNC_EVENT
+from server.wire.pushes import RoomResync
 from tests.fixtures.server import ServerProcess
 from tests.server.harness import Peer, envelope, unb64
 from tests.server.test_redis_rooms import fanout_counters
@@ -134,7 +134,7 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
         await client.xtrim(stream, maxlen=2, approximate=False)  # only 6 and 7 are left
         resync, *rest = await subscriber._replay(channel, 3)
         assert (resync["event"], resync["room"], resync["data"]) == (
-            RESYNC_EVENT, "g/d1", [{"room": "g/d1"}])
+            RoomResync.EVENT, "g/d1", [{"room": "g/d1"}])
         assert numbers(rest) == [6, 7] and subscriber.stats["resyncs"] == 1
 
         # The live path: it saw 1, then 8 arrives (a gap: 2-7 are trimmed, 8-10 are in the
@@ -153,7 +153,7 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
                        "data": b"%d " % n + packet}
         subscriber._redis_listen_with_retries = source  # type: ignore[method-assign]
         out = [m async for m in subscriber._listen()]
-        assert isinstance(out[0], dict) and out[0]["event"] == RESYNC_EVENT
+        assert isinstance(out[0], dict) and out[0]["event"] == RoomResync.EVENT
         delivered = [__import__("json").loads(p)["data"][0]["n"] for p in out[1:]]
         assert delivered == [8, 9, 10]  # each once, in order
         assert subscriber.stats["duplicates"] == 2
