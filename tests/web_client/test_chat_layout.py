@@ -5,8 +5,6 @@ sideways scrolling at 200 % zoom; themes; right-to-left messages; the moderator 
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from client import StaffClient

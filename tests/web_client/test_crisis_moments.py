@@ -73,6 +73,8 @@ async def test_the_help_prompt_is_seen_and_send_anyway_is_a_choice(
     # "Send anyway" is the explicit choice that sends.
     await page.click("form.composer .notice button.secondary")
     await page.wait_for_selector(f"li.msg.mine >> text={CRISIS_EN}")
+    # The item shows before the frame leaves (it is encrypted first): wait for the relay's answer.
+    await page.wait_for_selector("li.msg.mine p.delivery[data-state=delivered]", timeout=15000)
     assert sent_events(peer).count("room.send") == 1
     await peer.context.close()
 

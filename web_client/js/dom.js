@@ -99,10 +99,13 @@ export function announcer(keep = 3) {
     'aria-relevant': 'additions', 'aria-atomic': 'false' });
   return {
     node,
+    /** Say `text`; its node, to take it back with `.remove()` (a message since removed). */
     say(text) {
-      if (!text) return;
-      node.append(h('p', { text }));
+      if (!text) return null;
+      const said = h('p', { text });
+      node.append(said);
       while (node.childElementCount > keep) node.firstElementChild.remove();
+      return said;
     },
   };
 }

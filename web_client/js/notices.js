@@ -64,13 +64,10 @@ export class Notices {
 
   async onTombstone(push) {
     if (!push || typeof push.room !== 'string') return;
-    const room = this.rooms.get(push.room);
     const seq = Number(push.message_id);
-    const m = room && room.messages.find((x) => x.seq === seq);
-    if (!m) return;
-    m.text = renderNotice(await loadTexts(), { key: 'room.message_removed', params: {} }) || '—';
-    m.removed = true;
-    this.rooms.setState(m, m.state || null);
+    if (!Number.isSafeInteger(seq)) return;
+    const words = renderNotice(await loadTexts(), { key: 'room.message_removed', params: {} });
+    this.rooms.markRemoved(push.room, seq, words || '—');
   }
 
   /** The words of a notice (a refusal's `notice`, say), or null when there are none. */

@@ -124,6 +124,20 @@ export class Rooms extends EventTarget {
     if (room) this.fire('message-state', { room, message });
   }
 
+  /** A moderator removed message `seq` of `roomId`: its words go, from memory and from what
+   * history.js keeps ('message-state' redraws it and saves the room); the report evidence goes
+   * with them (a removed message cannot be reported again). False when it is not here. */
+  markRemoved(roomId, seq, tombstone) {
+    const room = this.byRoom.get(roomId);
+    const message = room && room.messages.find((x) => x.seq === seq);
+    if (!message) return false;
+    message.text = tombstone;
+    message.removed = true;
+    message.franking = null;
+    this.fire('message-state', { room, message });
+    return true;
+  }
+
   /** Take back an own message that was refused before it left (the composer keeps the text). */
   removeMessage(message) {
     const room = this.byRoom.get(message.room);
@@ -139,7 +153,7 @@ export class Rooms extends EventTarget {
     const opened = await this.messaging.openRoomEnvelope(env);
     // Everything needed for a franked report stays with the message, ready for the button.
     this.add(room, {
-      id: `seq-${env.seq}`, seq: env.seq, ts: env.ts, sender: env.sender,
+      id: `seq-${env.seq}`, room: env.room, seq: env.seq, ts: env.ts, sender: env.sender,
       senderKey: env.sender_key, mine: false, text: opened ? opened.text : null,
       franking: { room: env.room, seq: env.seq, ts: env.ts, sender: env.sender,
         sender_key: env.sender_key, commitment: env.commitment || null,

@@ -15,6 +15,13 @@ function messageItem(ctx, room, m) {
       h('span', { text: t(`chat.member_${m.system}`, { name: m.sender }) }),
       h('time', { class: 'muted', text: ` ${time}` }));
   }
+  if (m.removed) { // a moderator removed it: who wrote it and when stay, the words do not
+    return h('li', { class: ['msg', 'removed', m.mine ? 'mine' : 'theirs'], 'data-id': m.id },
+      h('div', { class: 'msg-meta' },
+        h('strong', { class: 'sender', dir: 'auto', text: m.mine ? t('chat.you') : m.sender }),
+        h('time', { class: 'muted', text: time })),
+      h('p', { class: 'msg-text tombstone', text: m.text }));
+  }
   // dir="auto": a Hebrew or Arabic message (or name) reads right to left, whatever the UI.
   const body = m.text === null
     ? h('p', { class: 'msg-text locked', text: t('chat.cannot_open') })
@@ -138,8 +145,12 @@ export default {
       }
     };
     // The newest message stays in view, unless the person scrolled up to read (log.js).
-    const append = (m, announce = false) => log.append(messageItem(ctx, room, m),
-      { follow: m.mine, say: announce && !m.mine ? spokenText(ctx, m) : null });
+    const said = new Map(); // message id -> what the live region said of it (taken back on removal)
+    const append = (m, announce = false) => {
+      const node = log.append(messageItem(ctx, room, m),
+        { follow: m.mine, say: announce && !m.mine ? spokenText(ctx, m) : null });
+      if (node) said.set(m.id, node);
+    };
 
     const box = composer(ctx, {
       label: t('chat.composer_label'),
@@ -160,7 +171,12 @@ export default {
       ctx.rooms.on('message', ({ room: r, message }) => { if (r === room) append(message, true); }),
       ctx.rooms.on('message-state', ({ room: r, message }) => {
         const li = r === room && itemOf(message);
-        if (li) keepFocus(list, () => setDelivery(ctx, li, message, (x) => ctx.outbox.retry(x)));
+        if (r === room && message.removed && said.has(message.id)) {
+          said.get(message.id).remove();
+          said.delete(message.id);
+        }
+        if (li && message.removed) keepFocus(list, () => li.replaceWith(messageItem(ctx, room, message)));
+        else if (li) keepFocus(list, () => setDelivery(ctx, li, message, (x) => ctx.outbox.retry(x)));
         if (li && message.state === 'failed') spoken.say(t('chat.state.failed'));
       }),
       ctx.rooms.on('message-removed', ({ room: r, message }) => {

@@ -30,14 +30,15 @@ export function messageLog(ctx, { label, empty = null }) {
     spoken,
     toBottom,
     setEmpty,
-    /** Add `li`; `follow` (my own message) scrolls to it, `say` is announced. */
+    /** Add `li`; `follow` (my own message) scrolls to it, `say` is announced (the announced
+     * node is returned, or null). */
     append(li, { follow = false, say = null } = {}) {
       setEmpty(false);
       const stay = follow || atBottom();
       list.append(li);
       if (stay) toBottom();
       else below.hidden = false;
-      if (say) spoken.say(say);
+      return say ? spoken.say(say) : null;
     },
     /** The list item of message id `id`, or undefined. */
     itemOf: (id) => [...list.children].find((li) => li.dataset.id === id),
