@@ -3,8 +3,9 @@ separately, a counsellor, each brought to the console's busy states, with axe-co
 24 px target size switched on) at every state, at 1280 px and at 360 px. At 360 px the page does
 not scroll sideways and Tab reaches every control, each wholly in view when it has the focus.
 By keyboard: from the console's first focus Tab reaches the duty switch, the alert's
-"Acknowledge" and a message's actions; Escape closes the action dialog and the focus is back on
-the button that opened it."""
+"Acknowledge" and a message's actions; Escape closes the action dialog (and the hand-off dialog)
+and the focus is back on the button that opened it, also when the list it sat in was drawn
+again meanwhile; "Acknowledge" and a carried-out action keep the focus in place."""
 
 from __future__ import annotations
 
@@ -178,6 +179,33 @@ async def test_the_moderator_console_busy_is_accessible_and_works_by_keyboard(
         await page.evaluate(UNMARK)
         assert await page.evaluate(MARK) == opener
         await newcomer.close()
+
+        # The hand-off dialog gives the focus back the same way.
+        await page.wait_for_timeout(1000)
+        await page.focus(f".room-panel .members button[data-focus-key='handoff:{writer.pseudonym}']")
+        await page.evaluate(UNMARK)
+        opener = await page.evaluate(MARK)
+        await page.keyboard.press("Enter")
+        await page.wait_for_selector("dialog.staff-handoff[open]")
+        await accessible(page, "the hand-off dialog open")
+        await page.keyboard.press("Escape")
+        await page.wait_for_selector("dialog.staff-handoff", state="detached")
+        await page.evaluate(UNMARK)
+        assert await page.evaluate(MARK) == opener
+
+        # A mute carried out: the sanction is listed with its Lift button, the focus is back on
+        # the Mute that opened the dialog.
+        await page.focus(f".room-panel .members button[data-focus-key='mute:{writer.pseudonym}']")
+        await page.evaluate(UNMARK)
+        opener = await page.evaluate(MARK)
+        await page.keyboard.press("Enter")
+        await page.wait_for_selector("dialog.staff-action[open]")
+        await page.click("dialog.staff-action button[type=submit]")
+        await page.wait_for_selector("section.sanctions li[data-sanction]", timeout=10000)
+        await page.wait_for_selector("dialog.staff-action", state="detached")
+        await page.evaluate(UNMARK)
+        assert await page.evaluate(MARK) == opener
+        await accessible(page, "a sanction in force")
 
         await usable_narrow(page, "the busy console", "section.console h1")
 
