@@ -15,8 +15,8 @@ AXE_VERSION = "4.14.1"
 PREFIX = Path(__file__).resolve().parents[2] / "test-artifacts" / "node"
 AXE_FILE = PREFIX / "node_modules" / "axe-core" / "axe.min.js"
 
-RUN = """async () => {
-  const r = await window.axe.run(document, { resultTypes: ['violations'] });
+RUN = """async (rules) => {
+  const r = await window.axe.run(document, { resultTypes: ['violations'], rules });
   return r.violations.map((v) => ({ id: v.id, impact: v.impact,
     nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
 }"""
@@ -37,8 +37,10 @@ def axe_source() -> str:
     return AXE_FILE.read_text(encoding="utf-8")
 
 
-async def axe_violations(page: Any, source: str) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it is now (injected once per document)."""
+async def axe_violations(page: Any, source: str,
+                         enable: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (injected once per document); `enable`
+    turns on rules axe leaves off by default (``target-size``: WCAG 2.2's 24 px targets)."""
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.evaluate(source)
-    return list(await page.evaluate(RUN))
+    return list(await page.evaluate(RUN, {rule: {"enabled": True} for rule in enable}))

@@ -80,6 +80,21 @@ export function refocus(root, key) {
   if (el && document.activeElement !== el) el.focus({ preventScroll: true });
 }
 
+/**
+ * For a dialog: call before opening it; the function returned, called when it has closed, puts
+ * the focus back on the control that opened it or, if a redraw replaced that control meanwhile
+ * (a member joined, a message was marked), on its twin; failing both, on `fallback` (a selector).
+ */
+export function focusReturn(fallback = null) {
+  const opener = document.activeElement;
+  const key = focusKeyOf(document.body);
+  return () => {
+    const el = (opener && opener !== document.body && opener.isConnected ? opener : null)
+      || (key && document.querySelector(key)) || (fallback && document.querySelector(fallback));
+    if (el) el.focus();
+  };
+}
+
 /** Run `redraw()` on `root`, keeping the focus on the same control when it is redrawn. */
 export function keepFocus(root, redraw) {
   const key = focusKeyOf(root);

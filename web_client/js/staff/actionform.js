@@ -4,7 +4,7 @@
  * language) or the moderator's own words (shown to the person; at most 280 characters).
  */
 
-import { field, h, uid } from '../dom.js';
+import { field, focusReturn, h, uid } from '../dom.js';
 import { formatDay, formatTime } from '../i18n.js';
 import { errorText } from './strings.js';
 
@@ -64,7 +64,8 @@ export function openAction(ctx, desk, kind, target) {
   const appeal = kind === 'ban' ? field(t('staff.action.appeal'), { name: 'appeal_note',
     maxlength: REASON_TEXT_MAX }, t('staff.action.appeal_hint')) : null;
   const dialog = h('dialog', { class: 'dialog staff-action', 'aria-labelledby': titleId });
-  const close = () => { dialog.close(); dialog.remove(); };
+  const back = focusReturn(roomHeading(target.room));
+  const close = () => dialog.close(); // Escape closes it too; either way the 'close' below runs
   const submitButton = h('button', { type: 'submit', class: kind === 'slow_mode' ? 'primary' : 'danger',
     text: t(`staff.action.do.${kind}`) });
   const form = h('form', { class: 'stack', onsubmit: async (ev) => {
@@ -103,11 +104,16 @@ export function openAction(ctx, desk, kind, target) {
   h('div', { class: 'row' }, submitButton,
     h('button', { type: 'button', class: 'secondary', text: t('common.close'), onclick: close })));
   dialog.append(form);
-  dialog.addEventListener('close', () => dialog.remove());
+  dialog.addEventListener('close', () => { dialog.remove(); back(); });
   document.body.append(dialog);
   dialog.showModal();
   (durSelect || reasonSelect || submitButton).focus();
   return dialog;
+}
+
+/** The heading of a room's panel in the console (where the focus goes when its control is gone). */
+export function roomHeading(room) {
+  return `.room-panel[data-room="${CSS.escape(String(room))}"] h2`;
 }
 
 /** "until 21:45", "for the rest of the night", or "permanently", in the console's language. */

@@ -57,7 +57,8 @@ function alertItem(ctx, desk, a) {
         'data-focus-key': `ack:${a.alert_id}`,
         onclick: async () => {
           try { await desk.ack(a.alert_id); } catch (err) { error.textContent = errorText(t, err && err.code); }
-        } }) : h('span', { class: 'muted small', text: t('staff.alert.acked', { by: a.by || '' }) }),
+        } }) : h('span', { class: 'muted small', tabindex: '-1', 'data-focus-key': `ack:${a.alert_id}`,
+        text: t('staff.alert.acked', { by: a.by || '' }) }), // keeps the focus of its "Acknowledge"
       room ? h('button', { type: 'button', class: 'link small', text: t('staff.alert.show_room'),
         onclick: () => { desk.showRoom(a.room); ctx.router.refresh(); } }) : null,
       error));
@@ -161,7 +162,7 @@ export default {
         drawRooms();
         drawSide();
         const heading = roomsArea.querySelector(`[data-room="${reply.room}"] h2`);
-        if (heading) { heading.tabIndex = -1; heading.focus(); }
+        if (heading) heading.focus(); // tabindex -1 (roompanel.js)
       } catch (err) {
         error.textContent = errorText(t, err && err.code);
         error.hidden = false;

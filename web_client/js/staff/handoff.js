@@ -5,7 +5,8 @@
  * is announced to the moderator; the group carries on in the meantime.
  */
 
-import { h, uid } from '../dom.js';
+import { focusReturn, h, uid } from '../dom.js';
+import { roomHeading } from './actionform.js';
 import { errorText } from './strings.js';
 
 export const HANDOFF_REASONS = Object.freeze(['suicide', 'overdose', 'self_harm', 'distress', 'relapse', 'violence']);
@@ -32,7 +33,8 @@ export function openHandoff(ctx, target) {
   const level = h('select', { id: levelId, name: 'level' },
     ...HANDOFF_LEVELS.map((n) => h('option', { value: String(n), text: t('staff.handoff.level', { n }) })));
   const dialog = h('dialog', { class: 'dialog staff-action staff-handoff', 'aria-labelledby': titleId });
-  const close = () => { dialog.close(); dialog.remove(); };
+  const back = focusReturn(roomHeading(target.room));
+  const close = () => dialog.close(); // Escape closes it too; either way the 'close' below runs
   const submit = h('button', { type: 'submit', class: 'primary', text: t('staff.handoff.do') });
   const form = h('form', { class: 'stack', onsubmit: async (ev) => {
     ev.preventDefault();
@@ -56,7 +58,7 @@ export function openHandoff(ctx, target) {
   h('div', { class: 'row' }, submit,
     h('button', { type: 'button', class: 'secondary', text: t('common.close'), onclick: close })));
   dialog.append(form);
-  dialog.addEventListener('close', () => dialog.remove());
+  dialog.addEventListener('close', () => { dialog.remove(); back(); });
   document.body.append(dialog);
   dialog.showModal();
   reason.focus();

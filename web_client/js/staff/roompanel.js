@@ -40,10 +40,10 @@ function messageItem(ctx, desk, room, m) {
     excerpt: typeof m.text === 'string' ? m.text.slice(0, 140) : null };
   const actions = m.mine || m.removed || isStaff(room, m.sender) ? null : h('div', { class: 'msg-actions' },
     h('button', { type: 'button', class: 'link small', text: t('staff.action.short.mute'),
-      'aria-label': t('staff.action.title.mute', { name: m.sender }),
+      'data-focus-key': `msg-mute:${m.id}`, 'aria-label': t('staff.action.title.mute', { name: m.sender }),
       onclick: () => openAction(ctx, desk, 'mute', target) }),
     m.seq != null ? h('button', { type: 'button', class: 'link small', text: t('staff.action.short.delete_message'),
-      'aria-label': t('staff.action.title.delete_message', { name: m.sender }),
+      'data-focus-key': `msg-delete:${m.id}`, 'aria-label': t('staff.action.title.delete_message', { name: m.sender }),
       onclick: () => openAction(ctx, desk, 'delete_message', target) }) : null);
   return h('li', { class: ['msg', m.mine ? 'mine' : 'theirs', flag ? `flagged level-${flag.severity}` : null],
     'data-seq': m.seq == null ? null : String(m.seq), 'data-id': m.id },
@@ -121,7 +121,7 @@ export function roomPanel(ctx, desk, roomId, { onClose }) {
   requestAnimationFrame(() => { list.scrollTop = list.scrollHeight; });
   const node = h('section', { class: 'card room-panel', 'aria-labelledby': headingId, 'data-room': roomId },
     h('div', { class: 'room-head' },
-      h('h2', { id: headingId, text: name }),
+      h('h2', { id: headingId, tabindex: '-1', text: name }),
       h('div', { class: 'row' },
         ...ROOM_ACTIONS.map((kind) => h('button', { type: 'button', class: 'secondary small',
           text: t(`staff.action.short.${kind}`), 'aria-label': t(`staff.action.title.${kind}`, { name }),
