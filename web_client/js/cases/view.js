@@ -1,16 +1,20 @@
 /**
  * The person's counsellor view ('case'): ask, the honest place in the queue and the estimate
  * (redrawn on every `case.update`), the alternatives with their hours when no counsellor can come
- * soon, "a counsellor is here" with their name, the 1:1 itself, its end and a one-tap rating.
+ * soon, "a counsellor is here" with their name, the 1:1 itself with "share where I am or how to
+ * reach me" (shareview.js), its end and a one-tap rating.
  * Every level-4 request shows the emergency numbers at once, whatever the queue says.
  */
 
 import { h, keepFocus } from '../dom.js';
 import { formatTime, language } from '../i18n.js';
 import { loadResources } from '../views/help.js';
+import { shareBox } from './shareview.js';
 
 export const RATINGS = Object.freeze([1, 2, 3, 4, 5]);
 const WAITING = ['requested', 'queued', 'offered', 'consent_pending'];
+const ACTIVE = ['active', 'transfer_pending'];
+const SHARE = Symbol('share'); // where the kept "share where I am" box goes among the parts
 
 function alternative(t, cfg, id) {
   const r = cfg && cfg.resources && cfg.resources[id];
@@ -94,9 +98,9 @@ function body(ctx, pc, cfg) {
     }
     parts.push(h('button', { type: 'button', class: 'secondary', text: t('case.cancel'),
       onclick: () => pc.leave().catch(() => {}) }));
-  } else if (s.state === 'active' || s.state === 'transfer_pending') {
+  } else if (ACTIVE.includes(s.state)) {
     parts.push(h('p', { class: 'case-here', role: 'status', text: t('case.here', { name: s.counsellor ? s.counsellor.name : '' }) }),
-      messageList(t, pc), composer(ctx, pc),
+      SHARE, messageList(t, pc), composer(ctx, pc),
       h('button', { type: 'button', class: 'link small', text: t('case.end'), onclick: () => pc.leave().catch(() => {}) }));
   } else if (!s.counsellor) {
     // Cancelled (or expired) before anyone came: nothing to rate.
@@ -126,7 +130,19 @@ export default {
     const pc = ctx.cases.peerCase;
     let cfg = null;
     const area = h('div', { class: 'case-body' });
-    const draw = () => keepFocus(area, () => area.replaceChildren(...body(ctx, pc, cfg)));
+    // The parts before and after the share box are redrawn; the box itself is kept (shareview.js).
+    const before = h('div', { class: 'stack' });
+    const after = h('div', { class: 'stack' });
+    const share = shareBox(ctx, pc);
+    area.append(before, share.node, after);
+    const draw = () => keepFocus(area, () => {
+      const parts = body(ctx, pc, cfg);
+      const at = parts.indexOf(SHARE);
+      before.replaceChildren(...(at < 0 ? parts : parts.slice(0, at)));
+      after.replaceChildren(...(at < 0 ? [] : parts.slice(at + 1)));
+      share.node.hidden = at < 0;
+      if (at >= 0) share.update(pc.status);
+    });
     loadResources().then((c) => { cfg = c; draw(); });
     draw();
     let last = pc.status && pc.status.state;
