@@ -129,6 +129,11 @@ async def test_a_person_in_the_browser_shares_a_place_and_a_number_with_their_co
         await person.fill("#case-text", "thank you")  # the conversation goes on
         await person.click("main[data-view=case] form.composer button[type=submit]")
         assert (await session.next_message(10)).text == "thank you"
+        await person.wait_for_selector("ol.case-log li.mine >> text=thank you")  # mine shows too
+        await person.fill("#case-text", "and one more thing")  # a draft in the composer stays
+        await session.send("Go on.")
+        await person.wait_for_selector("ol.case-log li.theirs >> text=Go on.")
+        assert await person.input_value("#case-text") == "and one more thing"
         assert await axe_violations(person, axe_source()) == []
         assert await person.evaluate("document.documentElement.scrollWidth") <= 360
         await peer.screenshot("case-share-360")

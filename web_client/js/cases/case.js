@@ -42,6 +42,12 @@ export class PeerCase extends EventTarget {
     directs.on('change', (c) => {
       if (this.counsellorPseudonym() === c.peer) this.fire();
     });
+    // My own messages to the counsellor (sending, then delivered or failed) show as they go.
+    for (const type of ['message', 'message-state']) {
+      directs.on(type, (d) => {
+        if (d && d.convo && this.counsellorPseudonym() === d.convo.peer) this.fire();
+      });
+    }
   }
 
   on(fn) {

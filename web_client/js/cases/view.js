@@ -14,7 +14,10 @@ import { shareBox } from './shareview.js';
 export const RATINGS = Object.freeze([1, 2, 3, 4, 5]);
 const WAITING = ['requested', 'queued', 'offered', 'consent_pending'];
 const ACTIVE = ['active', 'transfer_pending'];
-const SHARE = Symbol('share'); // where the kept "share where I am" box goes among the parts
+// Where the kept parts go among the redrawn ones, in this order: the "share where I am" box and
+// the composer are made once per view, so a redraw (a message arriving) never drops what is typed.
+const SHARE = Symbol('share');
+const COMPOSER = Symbol('composer');
 
 function alternative(t, cfg, id) {
   const r = cfg && cfg.resources && cfg.resources[id];
@@ -62,7 +65,7 @@ function composer(ctx, pc) {
     error.hidden = true;
     try {
       await pc.send(text);
-      input.value = '';
+      if (input.value.trim() === text) input.value = ''; // only what was sent: not words typed since
       input.focus();
     } catch (err) {
       error.textContent = t('case.send_failed');
@@ -100,7 +103,7 @@ function body(ctx, pc, cfg) {
       onclick: () => pc.leave().catch(() => {}) }));
   } else if (ACTIVE.includes(s.state)) {
     parts.push(h('p', { class: 'case-here', role: 'status', text: t('case.here', { name: s.counsellor ? s.counsellor.name : '' }) }),
-      SHARE, messageList(t, pc), composer(ctx, pc),
+      SHARE, messageList(t, pc), COMPOSER,
       h('button', { type: 'button', class: 'link small', text: t('case.end'), onclick: () => pc.leave().catch(() => {}) }));
   } else if (!s.counsellor) {
     // Cancelled (or expired) before anyone came: nothing to rate.
@@ -130,18 +133,23 @@ export default {
     const pc = ctx.cases.peerCase;
     let cfg = null;
     const area = h('div', { class: 'case-body' });
-    // The parts before and after the share box are redrawn; the box itself is kept (shareview.js).
-    const before = h('div', { class: 'stack' });
-    const after = h('div', { class: 'stack' });
+    // Redrawn segments around the kept parts: [seg] share [seg] composer [seg].
     const share = shareBox(ctx, pc);
-    area.append(before, share.node, after);
+    const kept = [[SHARE, share.node], [COMPOSER, composer(ctx, pc)]];
+    const segs = [0, 1, 2].map(() => h('div', { class: 'stack' }));
+    area.append(segs[0], kept[0][1], segs[1], kept[1][1], segs[2]);
     const draw = () => keepFocus(area, () => {
       const parts = body(ctx, pc, cfg);
-      const at = parts.indexOf(SHARE);
-      before.replaceChildren(...(at < 0 ? parts : parts.slice(0, at)));
-      after.replaceChildren(...(at < 0 ? [] : parts.slice(at + 1)));
-      share.node.hidden = at < 0;
-      if (at >= 0) share.update(pc.status);
+      let seg = 0;
+      const out = [[], [], []];
+      for (const part of parts) {
+        const k = kept.findIndex(([sym]) => sym === part);
+        if (k >= 0) seg = k + 1;
+        else out[seg].push(part);
+      }
+      segs.forEach((el, i) => el.replaceChildren(...out[i]));
+      kept.forEach(([sym, el]) => { el.hidden = !parts.includes(sym); });
+      if (parts.includes(SHARE)) share.update(pc.status);
     });
     loadResources().then((c) => { cfg = c; draw(); });
     draw();
