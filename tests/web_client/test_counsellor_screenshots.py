@@ -2,7 +2,8 @@
 with three people waiting, and a session panel with an emergency detail the person shared, each
 on a desktop (1280x800) and at 360 px. `./scripts/screenshots.sh` writes them to
 docs/screenshots; otherwise they go to test-artifacts/screenshots (and the test still checks what
-it photographs: the order, the share at the top of the panel, no overflow at 360 px)."""
+it photographs: the order, the share at the top of the panel, no overflow at 360 px). The
+person's side, the share box open after sharing a place, is photographed at 360 px too."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.fixtures.server import LiveServerFactory
 from tests.server.cases_harness import EVENING, FAST_STAFF, clock
 from tests.server.staff_http_client import GOOD_PASSWORD
 from tests.web_client.conftest import REPO_ROOT, SCREENSHOTS, OpenPeer
-from tests.web_client.test_counsellor_console import LOGIN
+from tests.web_client.test_counsellor_console import LOGIN, open_request_view
 
 TARGET = Path(os.environ.get("ILTAPIIRI_SCREENSHOTS") or SCREENSHOTS)
 if not TARGET.is_absolute():
@@ -92,6 +93,34 @@ async def test_counsellor_console_screenshots(live_server_factory: LiveServerFac
         await page.wait_for_function("() => document.documentElement.scrollWidth <= 360")
         await shoot(page, "counsellor-session-share-360", "section.counsel-session")
         assert not await staff.csp_violations() and not staff.page_errors, staff.page_errors
+
+        # The person's side at 360 px, in the browser: the share box open, one place shared.
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        peer = await open_peer(server.url, locale="fi-FI", width=360, height=740)
+        person: Any = peer.page
+        await peer.sign_in("Aada")
+        await open_request_view(peer)
+        await person.click("#case-ask")
+        await person.locator("p.case-position").wait_for()
+        await page.evaluate("() => window.iltapiiri.counsellor.refresh()")
+        await page.locator(".queue-list li:not(.level-3):not(.level-2) button.claim").click()
+        await person.locator("p.case-here").wait_for()
+        await panel.nth(1).wait_for()
+        await panel.nth(1).locator("button.opener").nth(2).click()  # "are you safe right now?"
+        await panel.nth(1).locator("form.composer button[type=submit]").click()
+        await person.wait_for_selector("ol.case-log li.theirs")
+        await person.fill("#case-text", "En oikein. Olen kotona yksin.")
+        await person.click("main[data-view=case] form.composer button[type=submit]")
+        await person.wait_for_selector("ol.case-log li.mine")
+        await person.click("#case-share-open")
+        await person.fill("#case-share-text", "Kalevankatu 3 B 14, Helsinki")
+        await person.click("#case-share-send")
+        await person.locator("details.case-share p.share-sent").wait_for()
+        await panel.nth(1).locator("section.emergency-share li[data-kind=location]").wait_for()
+        await person.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+        await person.screenshot(path=str(TARGET / "case-share-360.png"), full_page=True)
+        assert await person.evaluate("document.documentElement.scrollWidth") <= 360
+        await peer.context.close()
     finally:
         for p in people:
             await p.close()

@@ -136,7 +136,6 @@ async def test_a_person_in_the_browser_shares_a_place_and_a_number_with_their_co
         assert await person.input_value("#case-text") == "and one more thing"
         assert await axe_violations(person, axe_source()) == []
         assert await person.evaluate("document.documentElement.scrollWidth") <= 360
-        await peer.screenshot("case-share-360")
 
         stored = await person.evaluate("JSON.stringify(Object.entries(localStorage))")
         assert token not in stored, "the detail is kept in memory only"
