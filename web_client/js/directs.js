@@ -8,7 +8,9 @@
  * messages from this device and either may ask again later.
  *
  * Events: 'change' (conversation), 'message' ({convo, message}: a new message, mine or theirs),
- * 'message-state' ({convo, message}: my message moved sending -> delivered | failed).
+ * 'message-state' ({convo, message}: my message moved sending -> delivered | failed),
+ * 'app-control' ({convo, action, data, ts}: an application control such as `emergency_share`,
+ * for whoever knows it; this module keeps nothing of it).
  */
 
 import { loadList } from './local.js';
@@ -126,7 +128,9 @@ export class Directs extends EventTarget {
       if (opened.type === 'undecryptable') continue; // it never will be: acknowledged, not shown
       const convo = this.get(env.from);
       convo.peerKey = env.from_key;
-      if (opened.type === 'control') {
+      if (opened.type === 'control' && opened.data instanceof Uint8Array) {
+        this.fire('app-control', { convo, action: opened.action, data: opened.data, ts: env.ts });
+      } else if (opened.type === 'control') {
         const next = { request: 'incoming', accept: 'open', decline: 'declined', end: 'ended' }[opened.action];
         if (next) convo.state = next;
         if (next === 'ended') this.dropHistory(convo, 'them');
@@ -163,6 +167,11 @@ export class Directs extends EventTarget {
     const c = this.get(peer);
     c.state = accept ? 'open' : 'none';
     this.change(c);
+  }
+
+  /** Send an application control (`emergency_share`) with its data to `peer`, end to end. */
+  async sendApp(peer, action, data) {
+    return this.messaging.sendDirectAppControl(peer, action, data);
   }
 
   /** End the chat with `peer`: they are told (end to end), and its messages leave this device. */

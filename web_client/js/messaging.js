@@ -73,6 +73,14 @@ export class Messaging {
     return this.engine.sendDirectControl(pseudonym, action);
   }
 
+  /** An application control (`emergency_share`) with its data bytes, one to one and end to
+   * end; the engine refuses actions it does not carry for the application. */
+  async sendDirectAppControl(pseudonym, action, data) {
+    if (!this.encryptionReady()) throw new SendError('encryption_not_ready');
+    if (!this.engine.sendDirectAppControl) throw new SendError('bad_action');
+    return this.engine.sendDirectAppControl(pseudonym, action, data);
+  }
+
   /**
    * Open a room envelope. Resolves {text, franking} or null when it cannot be read (yet):
    * the view shows a placeholder, never the ciphertext.

@@ -7,6 +7,7 @@
  */
 
 import { loadValue, saveValue } from '../local.js';
+import { EMERGENCY_SHARE, encodeEmergency } from './emergency.js';
 
 export const CODE_KEY = 'case.code';
 export const CASE_PUSHES = Object.freeze(['case.update', 'case.counsellor', 'case.closed', 'case.invite']);
@@ -19,6 +20,7 @@ export class PeerCase extends EventTarget {
     this.directs = directs;
     this.status = null; // the last CaseStatus
     this.rated = false;
+    this.shares = []; // {kind, value, at, to}: what I shared this page (memory only, never stored)
     session.on('case.update', (s) => this.apply(s));
     session.on('case.counsellor', (p) => {
       if (this.status && p && p.case_code === this.status.case_code) {
@@ -40,6 +42,12 @@ export class PeerCase extends EventTarget {
     directs.on('change', (c) => {
       if (this.counsellorPseudonym() === c.peer) this.fire();
     });
+    // My own messages to the counsellor (sending, then delivered or failed) show as they go.
+    for (const type of ['message', 'message-state']) {
+      directs.on(type, (d) => {
+        if (d && d.convo && this.counsellorPseudonym() === d.convo.peer) this.fire();
+      });
+    }
   }
 
   on(fn) {
@@ -73,6 +81,7 @@ export class PeerCase extends EventTarget {
     if (level) body.level = Math.min(4, Math.max(1, level));
     if (reason) body.reason = reason;
     this.rated = false;
+    this.shares = [];
     const status = await this.session.request('case.request', body);
     this.apply(status);
     return status;
@@ -136,11 +145,26 @@ export class PeerCase extends EventTarget {
     await this.directs.send(peer, text);
   }
 
+  /** Share a location or contact detail for an emergency with the counsellor who has the case,
+   * and only them: the `emergency_share` control inside the end-to-end encrypted 1:1 (the relay
+   * sees one more envelope). Kept in this page's memory to show what was shared, never stored. */
+  async shareEmergency(kind, value) {
+    const peer = this.counsellorPseudonym();
+    if (!peer || !this.open) throw Object.assign(new Error('no counsellor'), { code: 'case_state' });
+    const data = encodeEmergency(kind, value);
+    await this.directs.sendApp(peer, EMERGENCY_SHARE, data);
+    const share = { kind, value: value.trim(), at: Date.now(), to: this.status.counsellor.name };
+    this.shares.push(share);
+    this.fire();
+    return share;
+  }
+
   /** The relay's error for a case the person has already ended: start a new one. */
   reset() {
     saveValue(CODE_KEY, null);
     this.status = null;
     this.rated = false;
+    this.shares = [];
     this.fire();
   }
 }

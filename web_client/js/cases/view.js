@@ -1,16 +1,23 @@
 /**
  * The person's counsellor view ('case'): ask, the honest place in the queue and the estimate
  * (redrawn on every `case.update`), the alternatives with their hours when no counsellor can come
- * soon, "a counsellor is here" with their name, the 1:1 itself, its end and a one-tap rating.
+ * soon, "a counsellor is here" with their name, the 1:1 itself with "share where I am or how to
+ * reach me" (shareview.js), its end and a one-tap rating.
  * Every level-4 request shows the emergency numbers at once, whatever the queue says.
  */
 
 import { h, keepFocus } from '../dom.js';
 import { formatTime, language } from '../i18n.js';
 import { loadResources } from '../views/help.js';
+import { shareBox } from './shareview.js';
 
 export const RATINGS = Object.freeze([1, 2, 3, 4, 5]);
 const WAITING = ['requested', 'queued', 'offered', 'consent_pending'];
+const ACTIVE = ['active', 'transfer_pending'];
+// Where the kept parts go among the redrawn ones, in this order: the "share where I am" box and
+// the composer are made once per view, so a redraw (a message arriving) never drops what is typed.
+const SHARE = Symbol('share');
+const COMPOSER = Symbol('composer');
 
 function alternative(t, cfg, id) {
   const r = cfg && cfg.resources && cfg.resources[id];
@@ -58,7 +65,7 @@ function composer(ctx, pc) {
     error.hidden = true;
     try {
       await pc.send(text);
-      input.value = '';
+      if (input.value.trim() === text) input.value = ''; // only what was sent: not words typed since
       input.focus();
     } catch (err) {
       error.textContent = t('case.send_failed');
@@ -94,9 +101,9 @@ function body(ctx, pc, cfg) {
     }
     parts.push(h('button', { type: 'button', class: 'secondary', text: t('case.cancel'),
       onclick: () => pc.leave().catch(() => {}) }));
-  } else if (s.state === 'active' || s.state === 'transfer_pending') {
+  } else if (ACTIVE.includes(s.state)) {
     parts.push(h('p', { class: 'case-here', role: 'status', text: t('case.here', { name: s.counsellor ? s.counsellor.name : '' }) }),
-      messageList(t, pc), composer(ctx, pc),
+      SHARE, messageList(t, pc), COMPOSER,
       h('button', { type: 'button', class: 'link small', text: t('case.end'), onclick: () => pc.leave().catch(() => {}) }));
   } else if (!s.counsellor) {
     // Cancelled (or expired) before anyone came: nothing to rate.
@@ -126,7 +133,24 @@ export default {
     const pc = ctx.cases.peerCase;
     let cfg = null;
     const area = h('div', { class: 'case-body' });
-    const draw = () => keepFocus(area, () => area.replaceChildren(...body(ctx, pc, cfg)));
+    // Redrawn segments around the kept parts: [seg] share [seg] composer [seg].
+    const share = shareBox(ctx, pc);
+    const kept = [[SHARE, share.node], [COMPOSER, composer(ctx, pc)]];
+    const segs = [0, 1, 2].map(() => h('div', { class: 'stack' }));
+    area.append(segs[0], kept[0][1], segs[1], kept[1][1], segs[2]);
+    const draw = () => keepFocus(area, () => {
+      const parts = body(ctx, pc, cfg);
+      let seg = 0;
+      const out = [[], [], []];
+      for (const part of parts) {
+        const k = kept.findIndex(([sym]) => sym === part);
+        if (k >= 0) seg = k + 1;
+        else out[seg].push(part);
+      }
+      segs.forEach((el, i) => el.replaceChildren(...out[i]));
+      kept.forEach(([sym, el]) => { el.hidden = !parts.includes(sym); });
+      if (parts.includes(SHARE)) share.update(pc.status);
+    });
     loadResources().then((c) => { cfg = c; draw(); });
     draw();
     let last = pc.status && pc.status.state;

@@ -30,6 +30,9 @@ export const MAX_SEEN_DIRECT_IDS = 4096;
 /** 1:1 control actions of the web client and their names inside the ciphertext. */
 export const CONTROL_ACTIONS = { request: 'dm_request', accept: 'dm_accept', decline: 'dm_decline', end: 'dm_end' };
 const ACTION_OF = Object.fromEntries(Object.entries(CONTROL_ACTIONS).map(([k, v]) => [v, k]));
+/** Control actions of the application, sent and received with their data as they are (the
+ * Python client's client/directs.py APP_CONTROLS); the core never interprets them. */
+export const APP_CONTROLS = Object.freeze(['emergency_share']);
 
 /** Runs async functions one at a time, in call order. */
 export class Mutex {
@@ -225,8 +228,15 @@ export class Engine {
     return this.mutex.run(() => this.sendContent(pseudonym, null, controlContent(CONTROL_ACTIONS[action])));
   }
 
+  /** An application control (APP_CONTROLS) with its data (bytes, at most 1024), end to end. */
+  sendDirectAppControl(pseudonym, action, data) {
+    if (!APP_CONTROLS.includes(action)) fail('malformed', 'unknown control action');
+    return this.mutex.run(() => this.sendContent(pseudonym, null, controlContent(action, data)));
+  }
+
   /**
-   * Open a `direct.envelope`: {type: 'text', text, franking} | {type: 'control', action} |
+   * Open a `direct.envelope`: {type: 'text', text, franking} | {type: 'control', action, data?}
+   * (data only for APP_CONTROLS) |
    * {type: 'key'} (a sender key, handled here) | {type: 'undecryptable'} (it never will: the
    * caller acknowledges it, so it does not come back at every sign-in), or null (seen already).
    * Acknowledging inbox envelopes is the caller's alone (directs.js).
@@ -249,6 +259,7 @@ export class Engine {
       const { content } = received;
       let out = { type: 'key' };
       if (content.type === 'text') out = { type: 'text', text: content.text, franking: openingToWire(received.opening) };
+      else if (content.type === 'control' && APP_CONTROLS.includes(content.action)) out = { type: 'control', action: content.action, data: content.data };
       else if (content.type === 'control') out = { type: 'control', action: ACTION_OF[content.action] || content.action };
       else if (content.type === 'sender_key') {
         try {

@@ -169,6 +169,10 @@ class WebE2ee {
     return this.engine.sendDirectControl(pseudonym, action);
   }
 
+  sendDirectAppControl(pseudonym, action, data) {
+    return this.engine.sendDirectAppControl(pseudonym, action, data);
+  }
+
   async openRoomEnvelope(envelope) {
     if (!this.ready) return null;
     return this.engine.openRoom(envelope);

@@ -2,11 +2,17 @@
  * The counsellor's desk: availability and capacity, the risk-ordered queue (the relay's order:
  * level, then the wait), the cases I hold with the person's pseudonym and key, offers, re-alerts,
  * transfers, and queue health for the supervisor. State only; view.js draws it. The 1:1 with the
- * person is the page's ordinary end-to-end encrypted direct conversation (ctx.directs).
+ * person is the page's ordinary end-to-end encrypted direct conversation (ctx.directs); a
+ * location or contact detail the person shares for an emergency arrives in it as the
+ * `emergency_share` control (js/cases/emergency.js) and is kept here, in memory only.
  */
+
+import { decodeEmergency, EMERGENCY_SHARE } from '../../cases/emergency.js';
 
 export const OUTCOMES = Object.freeze(['supported', 'referred', 'emergency_confirmed', 'person_left', 'no_response']);
 export const MAX_CAPACITY = 10; // the relay's bound (docs/protocol.md, counsellor.availability)
+export const MAX_SHARES = 20; // emergency details kept per person (the newest), in memory only
+export const MAX_SHARERS = 50;
 
 export class CounsellorDesk extends EventTarget {
   constructor(ctx) {
@@ -19,6 +25,10 @@ export class CounsellorDesk extends EventTarget {
     this.ended = new Map(); // case_id -> outcome when the person left
     this.transfers = []; // {case, from}
     this.health = null;
+    // pseudonym -> [{kind, value, at}]: emergency details a person sent me end to end. Kept by
+    // sender, so one that arrives before the claim's refresh is not lost, but shown only in
+    // the panel of a case I hold (a stranger's "emergency" never reaches the screen).
+    this.shares = new Map();
     this.fetchedAt = Date.now(); // waited_s is as of this moment; the view adds the time since
     const s = ctx.session;
     this.offs = [
@@ -29,18 +39,38 @@ export class CounsellorDesk extends EventTarget {
       s.on('case.transfer_offer', (p) => { if (p && p.case) this.transfers.push(p); this.fire('change'); }),
       s.on('case.transferred', () => this.refresh()),
       s.on('signedin', () => { if (this.available) this.setAvailability(true, this.capacity).catch(() => {}); else this.refresh(); }),
+      ctx.directs.on('app-control', (d) => this.onAppControl(d)),
       ctx.directs.on('change', (c) => { if (this.mine.some((m) => m.person && m.person.pseudonym === c.peer)) this.fire('change'); }),
     ];
   }
 
   on(type, fn) {
-    const listener = () => fn();
+    const listener = (ev) => fn(ev.detail);
     this.addEventListener(type, listener);
     return () => this.removeEventListener(type, listener);
   }
 
   fire(type) {
     this.dispatchEvent(new Event(type));
+  }
+
+  onAppControl({ convo, action, data, ts }) {
+    if (action !== EMERGENCY_SHARE || !convo) return;
+    const share = decodeEmergency(data);
+    if (!share) return; // malformed: not shown (the Python client says bad_push)
+    const list = this.shares.get(convo.peer) || [];
+    list.push({ ...share, at: typeof ts === 'number' ? ts : Date.now() });
+    this.shares.delete(convo.peer); // re-inserted: the map keeps the most recent senders
+    this.shares.set(convo.peer, list.slice(-MAX_SHARES));
+    while (this.shares.size > MAX_SHARERS) this.shares.delete(this.shares.keys().next().value);
+    const mine = this.mine.find((m) => m.person && m.person.pseudonym === convo.peer);
+    this.fire('change');
+    if (mine) this.dispatchEvent(new CustomEvent('share', { detail: { pseudonym: convo.peer, kind: share.kind } }));
+  }
+
+  /** The emergency details the person of case `c` shared with me, oldest first. */
+  sharesOf(c) {
+    return (c.person && this.shares.get(c.person.pseudonym)) || [];
   }
 
   request(event, data = {}) {
@@ -94,6 +124,8 @@ export class CounsellorDesk extends EventTarget {
     if (notes.trim()) body.notes = await this.ring().seal(caseId, notes.trim());
     await this.request('case.close', body);
     this.ended.delete(caseId);
+    const held = this.mine.find((m) => m.case_id === caseId);
+    if (held && held.person) this.shares.delete(held.person.pseudonym); // gone with the case
     await this.refresh();
   }
 

@@ -7,6 +7,9 @@ export const OPENERS = Object.freeze({
 });
 
 const en = {
+  'counsel.share_title': 'Emergency detail from the person', 'counsel.share_location': 'Location', 'counsel.share_contact': 'Contact',
+  'counsel.share_note': 'Sent end to end to you only: the server and the moderators cannot read it.',
+  'counsel.share_arrived_location': '{name} shared where they are, for an emergency.', 'counsel.share_arrived_contact': '{name} shared how to reach them, for an emergency.',
   'nav.counsel': 'Cases', 'counsel.title': 'Counsellor console', 'counsel.duty': 'Duty',
   'counsel.available': 'You are available for new cases.', 'counsel.away': 'You are away.',
   'counsel.capacity': 'Sessions at once', 'counsel.go_available': 'Set available', 'counsel.go_away': 'Set away',
@@ -31,6 +34,9 @@ const en = {
 };
 
 const fi = {
+  'counsel.share_title': 'Henkilön tieto hätätilannetta varten', 'counsel.share_location': 'Sijainti', 'counsel.share_contact': 'Yhteystieto',
+  'counsel.share_note': 'Salattu päästä päähän vain sinulle: palvelin ja ohjaajat eivät voi lukea sitä.',
+  'counsel.share_arrived_location': '{name} kertoi, missä on, hätätilannetta varten.', 'counsel.share_arrived_contact': '{name} kertoi, miten hänet tavoittaa, hätätilannetta varten.',
   'nav.counsel': 'Tapaukset', 'counsel.title': 'Ammattilaisen näkymä', 'counsel.duty': 'Päivystys',
   'counsel.available': 'Olet vapaana uusille tapauksille.', 'counsel.away': 'Olet poissa.',
   'counsel.capacity': 'Keskusteluja yhtä aikaa', 'counsel.go_available': 'Merkitse vapaaksi', 'counsel.go_away': 'Merkitse poissaolevaksi',
@@ -55,6 +61,9 @@ const fi = {
 };
 
 const sv = {
+  'counsel.share_title': 'Personens uppgift för ett nödläge', 'counsel.share_location': 'Plats', 'counsel.share_contact': 'Kontakt',
+  'counsel.share_note': 'Krypterad från ände till ände till dig enbart: servern och moderatorerna kan inte läsa den.',
+  'counsel.share_arrived_location': '{name} delade var hen är, för ett nödläge.', 'counsel.share_arrived_contact': '{name} delade hur man når hen, för ett nödläge.',
   'nav.counsel': 'Ärenden', 'counsel.title': 'Kuratorns vy', 'counsel.duty': 'Tjänst',
   'counsel.available': 'Du är ledig för nya ärenden.', 'counsel.away': 'Du är borta.',
   'counsel.capacity': 'Samtal samtidigt', 'counsel.go_available': 'Markera ledig', 'counsel.go_away': 'Markera borta',

@@ -1,11 +1,13 @@
 /**
  * The counsellor's console ('counsel'): available / away with a capacity, the queue in risk
  * order with waiting times that tick, claim, each 1:1 beside its case context (level,
- * categories, flags, wait, what the person shared), canned openers in three languages, transfer,
+ * categories, flags, wait, what the person shared; a location or contact detail they shared for
+ * an emergency at the top, newest first, with its time), canned openers in three languages, transfer,
  * close with an outcome, and the supervisor's queue health (counts and times only).
  */
 
 import { h, keepFocus } from '../../dom.js';
+import { formatTime } from '../../i18n.js';
 import { OPENERS } from './strings.js';
 import { MAX_CAPACITY, OUTCOMES } from './desk.js';
 
@@ -55,7 +57,18 @@ function sessionPanel(ctx, desk, c) {
   const left = desk.ended.get(c.case_id);
   const log = h('ol', { class: 'case-log', 'aria-label': t('counsel.log') });
   const leftNote = h('p', { class: 'notice', role: 'status', hidden: !left, text: t('counsel.person_left') });
+  const shareTitle = `share-title-${c.case_id}`;
+  const shareList = h('ul', { class: 'share-list' });
+  const shares = h('section', { class: 'emergency-share', 'aria-labelledby': shareTitle, hidden: true },
+    h('h3', { id: shareTitle, text: t('counsel.share_title') }), shareList,
+    h('p', { class: 'small', text: t('counsel.share_note') }));
   const update = () => {
+    const list = desk.sharesOf(c);
+    shares.hidden = !list.length;
+    shareList.replaceChildren(...list.slice().reverse().map((x) => h('li', { 'data-kind': x.kind },
+      h('strong', { text: `${t(`counsel.share_${x.kind}`)} ` }),
+      h('time', { datetime: new Date(x.at).toISOString(), text: formatTime(new Date(x.at)) }),
+      h('p', { class: 'share-value', dir: 'auto', text: x.value }))));
     log.replaceChildren(...desk.messages(c).map((m) => h('li', { class: ['msg', m.mine ? 'mine' : 'theirs'] },
       h('p', { dir: 'auto', text: m.text }))));
     leftNote.hidden = !desk.ended.has(c.case_id);
@@ -63,6 +76,7 @@ function sessionPanel(ctx, desk, c) {
   update();
   const node = h('section', { class: 'card counsel-session', 'data-case': c.case_id, 'aria-label': t('counsel.session', { name: c.person.pseudonym }) },
     h('h2', { text: t('counsel.session', { name: c.person.pseudonym }) }),
+    shares,
     h('dl', { class: 'case-context' },
       h('dt', { text: t('counsel.ctx_level') }), h('dd', { text: String(c.level) }),
       h('dt', { text: t('counsel.ctx_categories') }), h('dd', { text: c.categories.join(', ') || '-' }),
@@ -151,7 +165,8 @@ export default {
     draw();
     desk.refresh();
     desk.loadHealth();
-    const offs = [desk.on('change', draw), desk.on('alert', () => ctx.live(t('counsel.realert')))];
+    const offs = [desk.on('change', draw), desk.on('alert', () => ctx.live(t('counsel.realert'))),
+      desk.on('share', (d) => ctx.live(t(`counsel.share_arrived_${d.kind}`, { name: d.pseudonym })))];
     const ticker = setInterval(() => keepFocus(top, () => {
       for (const el of top.querySelectorAll('.queue-list li')) {
         const c = desk.queue.find((q) => q.case_id === el.dataset.case);
