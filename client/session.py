@@ -14,7 +14,6 @@ leave) takes the same lock, and a group send first ``drain``s what is already qu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
@@ -74,6 +73,7 @@ class Session:
         self._set_up: SetUp | None = None
         self._on_overflow: Callable[[], Awaitable[None]] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def __repr__(self) -> str:
         return f"Session(connected={self.connected}, ready={self.ready})"
@@ -124,9 +124,14 @@ class Session:
     async def close(self, final: Callable[[], None] | None = None) -> None:
         """Stop the handler task, run ``final()`` under the lock (e.g. a last save), disconnect."""
         if self._worker is not None:
+            # The flag ends the loop even if a handler swallowed the cancellation (Python 3.11's
+            # asyncio.wait_for can): close() then hung on a worker waiting for the next push.
+            self._stopping = True
             self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+            self._push_ready.set()
+            # asyncio.wait, not `await worker`: the worker's CancelledError stays its own, and
+            # a cancel of close()'s caller still reaches the caller.
+            await asyncio.wait({self._worker})
         if final is not None:
             async with self.lock:
                 final()
@@ -150,8 +155,10 @@ class Session:
         self._push_ready.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             await self._push_ready.wait()
+            if self._stopping:
+                return
             async with self.lock:
                 await self.drain()
 

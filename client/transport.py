@@ -212,7 +212,10 @@ class Transport:
             except socketio.exceptions.BadNamespaceError:
                 raise TransportError(DISCONNECTED, f"{event}: not connected") from None
             try:
-                reply = await asyncio.wait_for(answer, self._request_timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the answer when
+                # it arrives at the moment the caller is cancelled, swallowing the cancellation.
+                async with asyncio.timeout(self._request_timeout):
+                    reply = await answer
             except TimeoutError:
                 raise TransportError(TIMEOUT, f"{event}: no answer") from None
         finally:
