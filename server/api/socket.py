@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from config.settings import Settings
 from server.api.admission import Admission
 from server.api.guard import REJECTED_EVENT, GuardedServer
 from server.api.routes import ROUTES
@@ -93,7 +94,7 @@ class SioAdapter:
             self._admission = Admission(max_total=settings.max_unauthenticated,
                                         max_per_source=settings.max_unauthenticated_per_source,
                                         key=services.rng.bytes(32))
-        if not self._admission.admit(eio_sid, _source(environ, settings.trusted_proxy_header)):
+        if not self._admission.admit(eio_sid, _source(environ, settings)):
             services.metrics.errors["too_many_connections"] += 1
             return False
         # Loop time, like the rate buckets: a transport deadline, not a domain decision.
@@ -231,14 +232,16 @@ def _staff_cookie(environ: dict[str, Any]) -> str | None:
     return str(token) if token else None
 
 
-def _source(environ: dict[str, Any], trusted_header: str | None) -> str | None:
-    """The peer's address for admission counting only (never logged or stored): the trusted
-    proxy's header when one is configured, else the socket's peer address."""
-    request = environ.get("aiohttp.request")
-    if request is None:
-        return None
-    if trusted_header:
-        value = request.headers.get(trusted_header)
+def _source(environ: dict[str, Any], settings: Settings) -> str | None:
+    """The peer's address for admission counting only (never logged or stored), found as the
+    sign-in rate finds it: `[server] trusted_proxy_header` when configured and sent; else
+    `peer_address` (a trusted proxy's X-Forwarded-For entry, or the socket's address). None when
+    a trusted proxy names no client (the shipped nginx): the proxy limits sources itself, and
+    counting everyone behind it as one source would refuse the 17th person connecting at once."""
+    header = settings.trusted_proxy_header
+    if header:
+        request = environ.get("aiohttp.request")
+        value = request.headers.get(header) if request is not None else None
         if value:
             return str(value).strip()
-    return str(request.remote) if request.remote else None
+    return peer_address(environ, settings.trusted_proxies) or None

@@ -179,3 +179,27 @@ async def test_two_peers_on_different_processes_and_a_counsellor_session_through
     # process logged one group.join), so the group conversation crossed Redis.
     for proc in (proc_a, proc_b):
         assert proc.log_text().count('"event":"group.join"') == 1, proc.log_text()[-800:]
+
+
+async def test_many_people_connecting_at_once_through_nginx_are_not_one_source(
+        server_process: Callable[..., ServerProcess], redis_url: str,
+        nginx: Callable[[list[int]], Nginx]) -> None:
+    """The shipped nginx forwards no client address and the process trusts loopback, so the
+    unauthenticated cap per source (16 by default) must not count everyone behind the proxy as
+    one source: 24 people opening the page at the same moment all get a socket (before, the
+    17th and later were refused with 401 until someone finished signing in). nginx's own
+    `limit_req` per address (burst 60) and the process's total cap (512) still bound them."""
+    proc = server_process(redis_url=redis_url)  # the shipped limits
+    proxy = nginx([proc.port])
+    async with aiohttp.ClientSession() as http:
+        held = []
+        try:
+            for _ in range(24):
+                ws = await http.ws_connect(f"{proxy.url}/socket.io/?EIO=4&transport=websocket")
+                held.append(ws)
+                first = await ws.receive(timeout=5)
+                assert isinstance(first.data, str) and first.data.startswith("0{"), first
+        finally:
+            for ws in held:
+                await ws.close()
+    assert len(held) == 24

@@ -40,6 +40,18 @@ def test_admission_counts_per_source_and_total() -> None:
     assert "10." not in repr(gate) and "10." not in repr(vars(gate))
 
 
+def test_transports_of_no_known_source_count_only_in_the_total() -> None:
+    """A trusted proxy that names no client (the shipped nginx): everyone behind it is not one
+    source, or the cap of one address would refuse the 17th person connecting at once."""
+    gate = Admission(max_total=4, max_per_source=1, key=b"k" * 32)
+    assert all(gate.admit(f"p{i}", None) for i in range(3))
+    assert gate.admit("a1", "10.1.2.3") and not gate.admit("a2", "10.1.2.3")
+    assert not gate.admit("p9", None)  # the total still holds
+    gate.release("p0")
+    gate.release("p0")
+    assert gate.admit("p9", None) and gate.pending == 4
+
+
 async def test_auth_timeout_closes_the_websocket(live_server_factory: LiveServerFactory) -> None:
     server = await live_server_factory(auth_timeout_seconds=0.5)
     silent = await RawSocket.open(server.url, connect=False)  # never sends `40`
@@ -116,6 +128,25 @@ async def test_proxy_header_is_ignored_unless_configured(
             for i in range(2)]
     try:
         assert await _refused(server.url, {"X-Real-IP": "10.0.0.9"})  # one source: the peer
+    finally:
+        for raw in held:
+            await raw.close()
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_the_source(
+        live_server_factory: LiveServerFactory) -> None:
+    """The same source as the sign-in rate's: behind a trusted proxy (127.0.0.1 here) its
+    X-Forwarded-For entry is the source, and a proxy that forwards no address (the shipped nginx)
+    does not make every person behind it one source; the total cap still holds."""
+    server = await live_server_factory(max_unauthenticated=6, max_unauthenticated_per_source=2,
+                                       trusted_proxies=frozenset({"127.0.0.1"}))
+    held = [await RawSocket.open(server.url) for _ in range(3)]  # no address named: all admitted
+    try:
+        a = {"X-Forwarded-For": "10.0.0.1"}
+        held += [await RawSocket.open(server.url, headers=a) for _ in range(2)]
+        assert await _refused(server.url, a)  # that address's cap
+        held.append(await RawSocket.open(server.url, headers={"X-Forwarded-For": "10.0.0.2"}))
+        assert await _refused(server.url)  # total: 6
     finally:
         for raw in held:
             await raw.close()
