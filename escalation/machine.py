@@ -190,11 +190,18 @@ def claim(case: Case, *, counsellor: CounsellorStatus, expected_version: int, no
                  offer_deadline=None, realert_at=None)
 
 
-def request_transfer(case: Case, *, by: str, to: str, now: float) -> Case:
-    """The case's counsellor asks a colleague to take over (warm: the context goes with it)."""
+def may_transfer(case: Case, *, by: str) -> CaseState:
+    """The state a transfer by ``by`` leads to, or the refusal: checked before the target is
+    looked up, so only the case's own counsellor learns whether a name is a colleague's."""
     state = _to(case, CaseEvent.REQUEST_TRANSFER)
     if by != case.counsellor:
         raise RuleError("not_case_counsellor", "only the case's counsellor transfers it")
+    return state
+
+
+def request_transfer(case: Case, *, by: str, to: str, now: float) -> Case:
+    """The case's counsellor asks a colleague to take over (warm: the context goes with it)."""
+    state = may_transfer(case, by=by)
     if to == by:
         raise RuleError("transfer_to_self", "transfer to someone else")
     return _next(case, state=state, transfer_to=check_id(to, "transfer target"))
