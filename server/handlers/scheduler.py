@@ -20,7 +20,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import cases_flow, moderation, room_life
+from server.handlers import cases_flow, moderation, offboard, room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -76,6 +76,9 @@ class Scheduler:
                     GroupClosing(room=night.room, closes_at=iso(night.ends_at, group)),
                     to=night.room)
                 services.log.info("group.closing", room=night.room)
+        # Accounts an admin disabled: off duty, their cases back to the queue (issue 15),
+        # before the alerts are re-sent so none is routed to them.
+        await offboard.release_disabled(services)
         # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
         await moderation.resend_due(services)
         # Staff sockets whose session ended (sign-out, disable, expiry), on this process.
