@@ -122,6 +122,10 @@ STAFF_MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     # A made-up id: unknown to everyone (a sanction id is 64 random bits; knowing it exists
     # tells nothing more).
     "mod.lift": ("unknown_sanction",) * 5,
+    # The moderator's mute of the victim above: a moderator of another room may not lift it, a
+    # counsellor is refused by role (was `not_staff`, as a peer), the room's moderator lifts
+    # it, and then it is no longer in force for the admin.
+    "mod.lift/mute": ("not_room_moderator", "ok", RNA, RNA, "not_in_force"),
     # Server fixed (rel7): a moderator's own "binding" read-only was `ok`, yet a moderator of
     # the room may lift it (authorise_lift), so it bound nobody, and it sanctioned a staff
     # name, which the rules refuse (`target_is_staff`: staff are disabled, not sanctioned).
@@ -231,6 +235,10 @@ def works(cell: str, role: str, reply: dict[str, Any], scene: Scene) -> None:
     elif cell == "mod.sanction":
         assert reply["sanction"]["pseudonym"] == scene.victim.pseudonym
         assert reply["sanction"]["kind"] == "mute"
+        MUTES.setdefault(role, reply["sanction"]["sanction_id"])
+    elif cell == "mod.lift/mute":
+        assert reply["sanction"]["sanction_id"] == MUTES["moderator"]
+        assert reply["sanction"]["end"] is not None
     elif cell == "mod.sanctions":
         assert any(s["pseudonym"] == scene.victim.pseudonym for s in reply["sanctions"])
     elif cell == "case.list" and role == "counsellor":
@@ -243,16 +251,23 @@ def works(cell: str, role: str, reply: dict[str, Any], scene: Scene) -> None:
         assert reply["recipients"], "the moderator on duty in the room is a recipient"
 
 
+MUTES: dict[str, str] = {}
+"""role -> the sanction id of the mute its `mod.sanction` cell imposed (for `mod.lift/mute`)."""
+
+
 def staff_request(cell: str, actor: Actor, scene: Scene) -> tuple[str, Any]:
     event, payload = request(cell, actor, scene)  # type: ignore[arg-type]
     if event == "mod.sanction":  # a reason code the settings know, so an allowed one lands
         payload = {**payload, "reason_code": "disrespect"}
+    if cell == "mod.lift/mute":
+        payload = {"sanction_id": MUTES["moderator"]}
     return event, payload
 
 
 @pytest.mark.timeout(300)
 async def test_every_event_for_every_staff_role(live_server_factory: LiveServerFactory,
                                                 redis_url: str) -> None:
+    MUTES.clear()
     events = {cell.partition("/")[0] for cell in STAFF_MATRIX} - {"no.such.event"}
     assert events == set(ROUTES), "an event without a row in the staff matrix (or gone)"
     codes = {c for row in STAFF_MATRIX.values() for c in row} - {"ok"}
