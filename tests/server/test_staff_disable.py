@@ -22,7 +22,13 @@ from tests.fixtures.server import LiveServerFactory
 from tests.reliability.test_authz_matrix import key_bundle
 from tests.server.cases_harness import FAST_STAFF, ask, clock, make_counsellor, until
 from tests.server.harness import Peer
-from tests.server.mod_harness import STAFF_PASSWORD, ModPeer, connect_staff, staff_token
+from tests.server.mod_harness import (
+    STAFF_PASSWORD,
+    ModPeer,
+    connect_staff,
+    self_flag,
+    staff_token,
+)
 
 
 async def _session_status(url: str, token: str) -> int:
@@ -41,8 +47,10 @@ async def test_a_disabled_moderator_is_signed_out_and_off_duty(
                                        **backend_kwargs)
     token = await staff_token(server, "Olli")
     olli = await ModPeer.connect(server.url, staff_token=token)
-    peer = await Peer.connect(server.url, "Aamu")
+    mira = await connect_staff(server, "Mira")
+    peer = await ModPeer.connect(server.url, "Aamu")
     try:
+        assert (await mira.call("mod.duty", {"on": True}))["ok"]
         assert (await olli.call("keys.publish", key_bundle()))["ok"]
         room = await olli.join()
         assert (await olli.call("mod.duty", {"on": True}))["on_duty"] is True
@@ -59,6 +67,13 @@ async def test_a_disabled_moderator_is_signed_out_and_off_duty(
         assert user_id(olli.identity_key) not in await server.services.stores.duty.on_duty()
         # A report of the room is sealed to nobody disabled; no alert is routed to them.
         assert (await peer.call("report.recipients", {"room": room}))["recipients"] == []
+        # A level-4 alert goes to everyone on duty at once: Mira, and not the disabled account.
+        sent = await peer.send(room)
+        flagged = await peer.call("flag", self_flag(room, str(sent["seq"]), severity=4))
+        assert flagged["ok"], flagged
+        assert (await mira.next("mod.alert"))["alert_id"] == flagged["alert_id"]
+        alerts = await server.services.stores.alerts.active()
+        assert [a.sent_to for a in alerts] == [(user_id(mira.identity_key),)]
         # The cookie signs in nowhere any more; the password neither.
         assert await _session_status(server.url, token) == 401
         again = await Peer.connect(server.url, auth=False, staff_token=token)
@@ -71,8 +86,8 @@ async def test_a_disabled_moderator_is_signed_out_and_off_duty(
                 if isinstance(r, AuditRow)]
         assert any(e.action == "duty_off" and e.details.get("code") == "disabled" for e in rows)
     finally:
-        await olli.close()
-        await peer.close()
+        for p in (olli, mira, peer):
+            await p.close()
 
 
 async def test_a_disabled_counsellors_cases_go_back_without_being_lost(
