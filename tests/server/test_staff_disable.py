@@ -7,6 +7,11 @@ no case is lost."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,7 +23,7 @@ from server.domain.ids import user_id
 from server.handlers.offboard import release_disabled
 from server.handlers.staff_socket import STAFF_COOKIE
 from server.wire.errors import ApiError
-from tests.fixtures.server import LiveServerFactory
+from tests.fixtures.server import REPO_ROOT, LiveServerFactory, write_test_config
 from tests.reliability.test_authz_matrix import key_bundle
 from tests.server.cases_harness import FAST_STAFF, ask, clock, make_counsellor, until
 from tests.server.harness import Peer
@@ -107,6 +112,7 @@ async def test_a_disabled_counsellors_cases_go_back_without_being_lost(
         assert (await bengt.call("case.claim", {"case_id": asked}))["ok"]
         assert (await bengt.call("case.transfer", {"case_id": asked, "to": "Anna"}))["ok"]
         await anna.next("case.transfer_offer")
+        aamu.drain("case.update")  # only what comes after the disable counts
 
         await server.app[STAFF].disable("Anna")
         await server.scheduler.tick()
@@ -155,4 +161,38 @@ async def test_disabling_a_counsellor_who_is_offline_still_frees_their_cases(
         case = await server.services.stores.cases.get(held)
         assert case is not None and case.state.value == "queued" and case.counsellor is None
     finally:
+        await aamu.close()
+
+
+async def test_the_admin_command_disables_from_its_own_process(
+        live_server_factory: LiveServerFactory, redis_url: str, tmp_path: Path) -> None:
+    """`python -m server admin disable NAME` in a subprocess on the deployment's Redis: the
+    running server's next tick ends the socket and hands the case back."""
+    data = tmp_path / "shared-data"
+    server = await live_server_factory(data, **FAST_STAFF, clock=clock(), run_scheduler=False,
+                                       redis_url=redis_url)
+    anna = await make_counsellor(server, "Anna")
+    aamu = await Peer.connect(server.url, "Aamu")
+    try:
+        held = (await ask(aamu, level=2))["case_code"]
+        assert (await anna.call("case.claim", {"case_id": held}))["ok"]
+        await aamu.next("case.counsellor")
+        aamu.drain("case.update")  # only what comes after the disable counts
+        config = write_test_config(tmp_path / "cli-config")
+        env = {**{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
+               "REDIS_URL": redis_url}
+        done = await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-m", "server", "admin", "disable", "Anna", "--config", str(config),
+            "--data-dir", str(data)], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+            timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "disabled Anna; 1 session(s) ended"
+        await server.scheduler.tick()
+        await _ended(anna)
+        status = await until(aamu, "case.update", lambda u: u["state"] == "queued")
+        assert status["case_code"] == held and status["counsellor"] is None
+        case = await server.services.stores.cases.get(held)
+        assert case is not None and case.state.value == "queued" and case.counsellor is None
+    finally:
+        await anna.close()
         await aamu.close()
