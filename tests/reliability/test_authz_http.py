@@ -225,6 +225,8 @@ async def send(cell: Cell, role: str, actors: Actors, body: dict[str, Any] | Non
         kwargs["json"] = body
     async with actors.http.request(cell.method, url + cell.path, headers=headers,
                                    allow_redirects=False, **kwargs) as resp:
+        if cell.headers == "cross_origin":  # no answer is ever shared with another origin
+            assert "Access-Control-Allow-Origin" not in resp.headers, (cell, resp.headers)
         reply: Any = None
         if resp.content_type == "application/json" and cell.method != "HEAD":
             reply = await resp.json()
