@@ -2,8 +2,8 @@
 every process, compares the duty pool and the counsellors with the accounts an admin disabled
 (`python -m server admin disable NAME`, from any process, or the staff service's `disable`).
 
-    moderator   off duty, so no new alert, report or debrief is routed to them (an alert that
-                was sent to them is re-sent to everyone on duty at its deadline, as any alert)
+    moderator   off duty, so no new alert, report or debrief is routed to them; an open alert
+                that only disabled accounts were sent is re-sent to everyone on duty at once
     counsellor  away; each case they hold goes back to the queue keeping its wait (and is
                 offered to a colleague at once), the person is told its new place; a transfer
                 asked of them is declined (the case stays with its counsellor, who is told),
@@ -16,11 +16,14 @@ ticking at once one lands it and only that one pushes. Audited, never with conte
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from escalation import machine as m
 from escalation.case import IN_SESSION, Case
 from escalation.health import DutyInterval
+from moderation.alerts import AlertState
 from server.domain.ids import user_id, user_room
-from server.handlers import audit_log
+from server.handlers import audit_log, moderation
 from server.handlers import cases_flow as flow
 from server.handlers.services import Services
 from server.storage.cases import CounsellorRecord
@@ -36,10 +39,13 @@ async def release_disabled(services: Services) -> int:
     if not gone:
         return 0
     changes = 0
-    for staff in await services.stores.duty.on_duty() & gone:
+    off = await services.stores.duty.on_duty() & gone
+    for staff in off:
         await services.stores.duty.put(staff, False)
         await _audit(services, staff, "duty_off", code="disabled")
         changes += 1
+    if off:
+        await _alerts_due_now(services, gone)
     records = [c for c in await services.stores.cases.counsellors() if c.id in gone]
     if records:
         open_cases = await services.stores.cases.open_cases(flow.MAX_OPEN_CASES)
@@ -48,6 +54,17 @@ async def release_disabled(services: Services) -> int:
     if changes:
         services.log.info("staff.offboarded", count=changes)
     return changes
+
+
+async def _alerts_due_now(services: Services, gone: set[str]) -> None:
+    """An open alert that only disabled accounts were sent is due now: the scheduler re-sends
+    it to everyone on duty in this same tick, rather than after its deadline."""
+    now = services.clock.now()
+    async with services.stores.claims.lock(moderation.ALERTS_LOCK):
+        for alert in await services.stores.alerts.active():
+            if alert.state is AlertState.OPEN and alert.sent_to and \
+                    set(alert.sent_to) <= gone and (alert.deadline or now) > now:
+                await services.stores.alerts.put(replace(alert, deadline=now))
 
 
 async def _counsellor_gone(services: Services, record: CounsellorRecord,

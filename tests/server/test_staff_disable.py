@@ -196,3 +196,28 @@ async def test_the_admin_command_disables_from_its_own_process(
     finally:
         await anna.close()
         await aamu.close()
+
+
+async def test_an_alert_only_the_disabled_moderator_had_goes_to_everyone_on_duty_at_once(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any]) -> None:
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False,
+                                       **backend_kwargs)
+    olli = await connect_staff(server, "Olli")
+    peer = await ModPeer.connect(server.url, "Aamu")
+    mira = None
+    try:
+        assert (await olli.call("mod.duty", {"on": True}))["ok"]
+        room = await peer.join()
+        sent = await peer.send(room)
+        flagged = await peer.call("flag", self_flag(room, str(sent["seq"]), severity=3))
+        assert (await olli.next("mod.alert"))["alert_id"] == flagged["alert_id"]
+        mira = await connect_staff(server, "Mira")
+        assert (await mira.call("mod.duty", {"on": True}))["ok"]
+        await server.app[STAFF].disable("Olli")
+        await server.scheduler.tick()  # the clock has not moved: no deadline has passed
+        again = await mira.next("mod.alert")
+        assert again["alert_id"] == flagged["alert_id"] and again["widened"] == 1
+    finally:
+        for p in (olli, mira, peer):
+            if p is not None:
+                await p.close()
