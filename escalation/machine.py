@@ -21,6 +21,8 @@ Every function takes a case and ``now`` and returns a new case with ``version`` 
     consent_pending   person_erased     expired             the person erased their pseudonym
     requested..transfer_pending  person_erased  closed      outcome person_erased (erasure only)
     active | transfer_pending    no_response  closed        the counsellor; outcome no_response
+    active | transfer_pending    counsellor_gone  queued    the counsellor's account was disabled:
+                                                            back in the queue, keeping its place
     any non-final     raise             (same)              a higher level; re-alert sooner
     queued | offered  realert           (same)              the clock (timers.due): next deadline
     closed | declined | expired         (final)             refused: case_closed
@@ -64,6 +66,7 @@ class CaseEvent(StrEnum):
     NO_RESPONSE = "no_response"
     RAISE = "raise"
     REALERT = "realert"
+    COUNSELLOR_GONE = "counsellor_gone"
 
 
 S, E = CaseState, CaseEvent
@@ -83,6 +86,8 @@ TRANSITIONS: dict[tuple[CaseState, CaseEvent], CaseState] = {
     (S.ACTIVE, E.CLOSE): S.CLOSED,
     (S.ACTIVE, E.NO_RESPONSE): S.CLOSED,
     (S.TRANSFER_PENDING, E.NO_RESPONSE): S.CLOSED,
+    (S.ACTIVE, E.COUNSELLOR_GONE): S.QUEUED,
+    (S.TRANSFER_PENDING, E.COUNSELLOR_GONE): S.QUEUED,
     **{(s, E.PERSON_LEFT): S.CLOSED for s in (S.REQUESTED, S.QUEUED, S.OFFERED, S.ACTIVE,
                                               S.TRANSFER_PENDING)},
     (S.CONSENT_PENDING, E.PERSON_ERASED): S.EXPIRED,
@@ -190,11 +195,18 @@ def claim(case: Case, *, counsellor: CounsellorStatus, expected_version: int, no
                  offer_deadline=None, realert_at=None)
 
 
-def request_transfer(case: Case, *, by: str, to: str, now: float) -> Case:
-    """The case's counsellor asks a colleague to take over (warm: the context goes with it)."""
+def may_transfer(case: Case, *, by: str) -> CaseState:
+    """The state a transfer by ``by`` leads to, or the refusal: checked before the target is
+    looked up, so only the case's own counsellor learns whether a name is a colleague's."""
     state = _to(case, CaseEvent.REQUEST_TRANSFER)
     if by != case.counsellor:
         raise RuleError("not_case_counsellor", "only the case's counsellor transfers it")
+    return state
+
+
+def request_transfer(case: Case, *, by: str, to: str, now: float) -> Case:
+    """The case's counsellor asks a colleague to take over (warm: the context goes with it)."""
+    state = may_transfer(case, by=by)
     if to == by:
         raise RuleError("transfer_to_self", "transfer to someone else")
     return _next(case, state=state, transfer_to=check_id(to, "transfer target"))
@@ -242,6 +254,19 @@ def close(case: Case, *, outcome: Outcome, now: float, by: str | None,
         return _next(case, state=target, closed_at=now, consent_deadline=None)
     return _next(case, state=target, outcome=outcome, closed_at=now, realert_at=None,
                  offered_to=None, offer_deadline=None, transfer_to=None)
+
+
+def counsellor_gone(case: Case, *, counsellor: str, now: float, policy: EscalationPolicy
+                    ) -> Case:
+    """The case's counsellor can no longer work it (an admin disabled their account): the case
+    goes back to the queue with the wait it already had (``queued_at`` is kept, so it is ahead
+    of later cases of its level), its re-alert timer starts again, a pending transfer ends."""
+    state = _to(case, CaseEvent.COUNSELLOR_GONE)
+    if counsellor != case.counsellor:
+        raise RuleError("not_case_counsellor", "the case is another counsellor's")
+    level = policy.level(case.severity)
+    return _next(case, state=state, counsellor=None, transfer_to=None, offered_to=None,
+                 offer_deadline=None, realert_at=now + level.realert_after_seconds)
 
 
 def person_erased(case: Case, *, now: float) -> Case:

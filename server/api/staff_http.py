@@ -130,6 +130,7 @@ def add_staff_routes(app: web.Application, service_of: Callable[[], StaffService
 
     @answer
     async def logout(request: web.Request) -> web.Response:
+        await _json_body(request)  # like every POST: a form (no preflight) ends no session
         await service_of().logout(request.cookies.get(COOKIE_NAME))
         response = web.json_response({"ok": True})
         _clear_cookie(response)

@@ -66,8 +66,13 @@ async def _enqueue(services: Services, case: Case) -> Case:
 
 
 async def request(services: Services, conn: Connection, req: CaseRequest) -> dict[str, Any]:
-    """A person asks for a counsellor (or their client asks for them at detector level 3-4)."""
+    """A person asks for a counsellor (or their client asks for them at detector level 3-4).
+    Not a staff socket (`role_not_allowed`): its pseudonym is a staff name, which would name
+    the asker to their colleagues, and a counsellor could be offered their own case; staff
+    ask for help as an anonymous peer like anyone."""
     assert conn.pseudonym is not None
+    if conn.staff is not None:
+        raise ApiError("role_not_allowed", "staff ask for help as a peer")
     store = services.stores.cases
     case = await store.open_of(conn.pseudonym)
     if case is None:

@@ -22,6 +22,7 @@ from escalation import machine as m
 from escalation.case import IN_SESSION, Case
 from escalation.health import DutyInterval
 from escalation.offering import CounsellorStatus, sessions_held
+from moderation.limits import RuleError
 from server.domain import pseudonyms
 from server.domain.ids import user_room
 from server.domain.roles import Role
@@ -184,6 +185,13 @@ async def decline(services: Services, conn: Connection, req: CaseId) -> dict[str
 async def transfer(services: Services, conn: Connection, req: CaseTransfer) -> dict[str, Any]:
     """Ask a colleague (by name) to take over; the context goes with the case."""
     me = _me(conn)
+    current = await services.stores.cases.get(req.case_id)
+    if current is None:
+        raise ApiError("unknown_case")
+    try:  # ownership first: a counsellor not on the case learns nothing of who is a colleague
+        m.may_transfer(current, by=me)
+    except RuleError as exc:
+        raise flow.rule_error(exc) from None
     folded = pseudonyms.fold(req.to)
     target = next((c for c in await services.stores.cases.counsellors()
                    if c.available and pseudonyms.fold(c.name) == folded), None)

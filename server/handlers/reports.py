@@ -44,8 +44,9 @@ async def _recipients(services: Services, room: str) -> list[Recipient]:
     on_duty = await services.stores.duty.on_duty()
     duty: list[Recipient] = []
     bound = await services.staff.bound_keys() if services.staff is not None else {}
+    disabled = await services.staff.disabled_keys() if services.staff is not None else set()
     for key in bound.values():
-        if user_id(key) not in on_duty:
+        if user_id(key) not in on_duty or key in disabled:  # never sealed to a disabled account
             continue
         binding = await services.stores.identities.binding_of_key(key)
         if binding is not None:

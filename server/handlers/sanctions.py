@@ -48,13 +48,20 @@ from server.wire.pushes import ModNotice, RoomNotice, RoomTombstone, notice_body
 SLOW_MODE_TTL_SECONDS = 3600
 
 
+_ROLES = {ConnRole.MODERATOR: Role.MODERATOR, ConnRole.COUNSELLOR: Role.COUNSELLOR,
+          ConnRole.ADMIN: Role.ADMIN}
+
+
 def actor_of(conn: Connection, room: str | None = None) -> Actor:
-    """The acting connection as a `moderation.authorise.Actor` (peer or moderator)."""
+    """The acting connection as a `moderation.authorise.Actor`, in its own role: a counsellor
+    or an admin is not a peer (the rules answer a counsellor `role_not_allowed`, and let an
+    admin review bans), so a staff role is never confused with a peer's."""
     assert conn.pseudonym is not None
-    if conn.role == ConnRole.MODERATOR:
+    role = _ROLES.get(conn.role, Role.PEER)
+    if role is Role.MODERATOR:
         rooms = set(conn.rooms) | ({room} if room else set())
-        return Actor(id=conn.pseudonym, role=Role.MODERATOR, rooms=frozenset(rooms))
-    return Actor(id=conn.pseudonym, role=Role.PEER)
+        return Actor(id=conn.pseudonym, role=role, rooms=frozenset(rooms))
+    return Actor(id=conn.pseudonym, role=role)
 
 
 def _tonight(services: Services, room: str) -> tuple[GroupSpec, float]:
@@ -148,11 +155,16 @@ async def sanction(services: Services, conn: Connection, req: SanctionRequest) -
 
 
 async def read_only_self(services: Services, conn: Connection, req: ReadOnlySelf) -> dict[str, Any]:
-    """The person's own read-only for the rest of the night."""
+    """The person's own read-only for the rest of the night. A peer's promise: staff are not
+    sanctioned (`target_is_staff`; a counsellor `role_not_allowed`), since a moderator could
+    lift their own "binding" read-only and a staff name is no anonymous peer's."""
     assert conn.pseudonym is not None
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")
     try:
+        authorise(actor_of(conn), SanctionKind.READ_ONLY, room=req.room,
+                  target_pseudonym=conn.pseudonym,
+                  target_role=Role.PEER if conn.staff is None else Role.MODERATOR)
         _, night_end = _tonight(services, req.room)
         made = S.read_only_tonight(id="sa-" + services.rng.bytes(8).hex(), actor_id=conn.pseudonym,
                                    room=req.room, pseudonym=conn.pseudonym,

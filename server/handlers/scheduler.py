@@ -20,7 +20,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import cases_flow, moderation, room_life
+from server.handlers import cases_flow, moderation, offboard, room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -76,11 +76,14 @@ class Scheduler:
                     GroupClosing(room=night.room, closes_at=iso(night.ends_at, group)),
                     to=night.room)
                 services.log.info("group.closing", room=night.room)
-        # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
-        await moderation.resend_due(services)
-        # Staff sockets whose session ended (sign-out, disable, expiry), on this process.
+        # Staff sockets whose session ended (sign-out, disable, expiry), on this process;
+        # then accounts an admin disabled leave the duty pools and their cases go back to the
+        # queue (issue 15), before alerts are re-sent, so nothing is routed to them.
         if self._end_expired_staff is not None:
             await self._end_expired_staff()
+        await offboard.release_disabled(services)
+        # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
+        await moderation.resend_due(services)
 
     async def run(self, interval: float = SCHEDULER_TICK_SECONDS) -> None:
         """Tick until `stop()`; a failed tick is logged and the next one tries again."""

@@ -70,6 +70,8 @@ class StaffDirectory(Protocol):
 
     async def counsellor_keys(self) -> dict[str, bytes]: ...
 
+    async def disabled_keys(self) -> set[bytes]: ...
+
 
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""

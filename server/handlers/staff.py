@@ -208,6 +208,13 @@ class StaffService:
         return {bound[a.folded] for a in await self.store.list_accounts()
                 if a.lead and not a.disabled and a.role == "moderator" and a.folded in bound}
 
+    async def disabled_keys(self) -> set[bytes]:
+        """The bound identity keys of disabled accounts (the scheduler takes them off duty and
+        hands a counsellor's cases back: server/handlers/offboard.py)."""
+        bound = await self.store.bound_keys()
+        return {bound[a.folded] for a in await self.store.list_accounts()
+                if a.disabled and a.folded in bound}
+
     async def counsellor_keys(self) -> dict[str, bytes]:
         """username -> bound identity key of every enabled counsellor account: the counsellor
         team the team key is wrapped to (e2ee/team.py)."""

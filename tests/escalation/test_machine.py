@@ -47,6 +47,8 @@ def apply(case: Case, event: CaseEvent) -> Case:
         return m.person_erased(case, now=NOW)
     if event is E.NO_RESPONSE:
         return m.close(case, outcome=Outcome.NO_RESPONSE, now=NOW, by=case.counsellor)
+    if event is E.COUNSELLOR_GONE:
+        return m.counsellor_gone(case, counsellor=case.counsellor or "c1", now=NOW, policy=POLICY)
     if event is E.RAISE:
         return m.raise_severity(case, severity=4, categories=("overdose",), now=NOW, policy=POLICY)
     assert event is E.REALERT
@@ -74,6 +76,20 @@ def test_the_table_reaches_every_state_and_nothing_leaves_a_final_one() -> None:
     targets = set(TRANSITIONS.values()) | {CaseState.CONSENT_PENDING, CaseState.REQUESTED}
     assert targets == set(CaseState)
     assert not [k for k in TRANSITIONS if k[0] in TERMINAL]
+
+
+def test_a_disabled_counsellors_case_goes_back_to_the_queue_keeping_its_wait() -> None:
+    for state in IN_SESSION:
+        case = in_state(state)
+        with pytest.raises(RuleError) as info:
+            m.counsellor_gone(case, counsellor="c7", now=NOW, policy=POLICY)
+        assert info.value.code == "not_case_counsellor"
+        back = m.counsellor_gone(case, counsellor="c1", now=NOW, policy=POLICY)
+        assert back.state is CaseState.QUEUED and back.counsellor is None
+        assert back.transfer_to is None and back.queued_at == case.queued_at
+        assert back.realert_at == NOW + POLICY.level(case.severity).realert_after_seconds
+        assert m.claim(back, counsellor=counsellor("c2"), expected_version=back.version,
+                       now=NOW).counsellor == "c2"
 
 
 def test_a_second_claim_of_the_same_version_is_refused() -> None:
