@@ -21,6 +21,7 @@ from client.errors import (
     ClientError,
     ProtocolViolation,
     RoomClosedError,
+    TransportError,
 )
 from client.messages import Message
 from client.moderation import flag_own_message, read_only_tonight, start_warming
@@ -87,22 +88,30 @@ class Groups:
             if not group.is_closed:
                 await self._rejoin_one(room, group)
 
-    async def _rejoin_one(self, room: str, group: Group) -> None:
+    async def _rejoin_one(self, room: str, group: Group, *, resync: bool = False) -> bool:
         try:
             reply = JoinReply.from_wire(
                 await self._link.request("group.join", {"group_id": group.group_id})
             )
+        except TransportError as err:
+            if resync:  # the socket went: the reconnect joins every open room again anyway
+                log.info("resync of %s interrupted: %s", room, err.code)
+                return False
+            log.info("rejoin of %s failed: %s", room, err.code)
+            self.keys.close(room, err.code)
+            return False
         except ClientError as err:
             log.info("rejoin of %s failed: %s", room, err.code)
             self.keys.close(room, err.code)
-            return
+            return False
         if reply.room != room:  # the night ended meanwhile: that room is gone, and the
             # new night's is not slipped into silently (as the web client does)
             with contextlib.suppress(ClientError):
                 await self._link.request("group.leave", {"room": reply.room})
             self.keys.close(room, "ended")
-            return
+            return False
         await self.keys.joined(reply.room, reply.membership)
+        return True
 
     async def send(self, group: Group, text: str) -> None:
         """Encrypt ``text`` with my sender key and relay it (``RoomClosedError`` if closed)."""
@@ -177,8 +186,9 @@ class Groups:
         group = self.handles.get(room)
         if group is None or group.is_closed:
             return
-        await self._rejoin_one(room, group)
-        group._mark_gap()
+        await self._rejoin_one(room, group, resync=True)
+        if not group.is_closed:  # said even when the re-join was cut short: messages were lost
+            group._mark_gap()
 
     async def on_closing(self, data: Any) -> None:
         """``group.closing``: the night ends soon."""

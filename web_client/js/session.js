@@ -11,9 +11,11 @@
  * not have reached me) and 'room.left' ({room, reason}: left, closed, ended or a code).
  */
 
-import { SocketClient } from './socketio.js';
+import { CLIENT_ERRORS, SocketClient } from './socketio.js';
 import { authenticate } from './identity/auth.js';
 import { createIdentity, loadIdentity, rememberPseudonym } from './identity/store.js';
+
+const TRANSPORT_ERRORS = [CLIENT_ERRORS.timeout, CLIENT_ERRORS.disconnected, CLIENT_ERRORS.offline];
 
 export class Session extends EventTarget {
   constructor({ socketOptions = {} } = {}) {
@@ -146,8 +148,9 @@ export class Session extends EventTarget {
   }
 
   /** Join `room` again (its group's tonight): 'rejoined' with the reply (the current members
-   * and epoch; the e2ee layer shares a fresh sender key), or the room is dropped as closed. */
-  async rejoin(room) {
+   * and epoch; the e2ee layer shares a fresh sender key), or the room is dropped as closed.
+   * True while I am still in it (with `resync`, also when the socket cut the request short). */
+  async rejoin(room, { resync = false } = {}) {
     const groupId = this.rooms.get(room).group.id;
     try {
       const reply = await this.socket.request('group.join', { group_id: groupId });
@@ -163,6 +166,8 @@ export class Session extends EventTarget {
       this.fire('rejoined', reply);
       return true;
     } catch (err) {
+      // A resync cut short by the socket: the reconnect joins every room again anyway.
+      if (resync && TRANSPORT_ERRORS.includes(err.code)) return true;
       this.dropRoom(room, err.code || 'closed');
       this.fire('group.closed', { room, reason: err.code });
       return false;
@@ -175,7 +180,8 @@ export class Session extends EventTarget {
   async resync(d) {
     const room = d && typeof d.room === 'string' ? d.room : null;
     if (!room || !this.rooms.has(room) || !this.auth) return;
-    if (await this.rejoin(room)) this.fire('room.gap', { room });
+    // The line is said even when the re-join was cut short: messages were lost either way.
+    if (await this.rejoin(room, { resync: true })) this.fire('room.gap', { room });
   }
 
   /** Send a request on the signed-in connection (rejects {code, message}). */
