@@ -21,6 +21,7 @@ back into this class. A client for staff roles can be composed of the same ``Ses
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -44,6 +45,8 @@ from e2ee.content import SenderKeyDistribution
 from e2ee.encoding import b64d, b64e
 from e2ee.reports import OpenedReport, SealedReport
 from e2ee.safety import format_safety_number, safety_number
+
+log = logging.getLogger("client.peer")
 
 
 class PeerClient:
@@ -227,7 +230,10 @@ class PeerClient:
     async def _on_resync(self, data: Any) -> None:
         """``room.resync``: the relay's process lost pushes for me. 1:1 envelopes lost with them
         wait in the inbox (a sender key may be among them): fetch it, then join the room again."""
-        await self._inbox.fetch()
+        try:
+            await self._inbox.fetch()
+        except ClientError as err:  # it is fetched again at the next connect; join anyway
+            log.info("inbox fetch on resync failed: %s", err.code)
         await self._groups.on_resync(data)
 
     def _on_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
