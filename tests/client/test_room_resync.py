@@ -6,7 +6,9 @@ Bob is on process B; Alice and Carol on A. While every fan-out subscription is d
 emptied: B cannot read back what it missed, so it pushes `room.resync` to Bob. Bob's client then
 knows Carol (the re-join answers the current members), shares a fresh sender key with everyone
 (Carol reads Bob, which she could not otherwise: Bob never saw her join), and counts the gap;
-Alice's next message reaches him.
+Alice's next message reaches him. Bob's new key reaches Carol over 1:1: live, or, when A was
+still subscribing again as it was sent, from her inbox, which her client reads on the
+`room.resync` A pushes too (A lost its own packets from the Stream as well; docs/decisions.md).
 """
 
 from __future__ import annotations
