@@ -118,6 +118,10 @@ class Group:
         self.close_reason: str | None = None
         self.info: GroupInfo | None = None
         """The group as the server described it at join (name, topic, times, seats)."""
+        self.gaps = 0
+        """How many times the relay said some of this room's messages may not have reached me
+        (``room.resync``: lost beyond its replay window); the client joined again each time."""
+        self._gap_listeners: list[Callable[[Group], None]] = []
         self._mailbox = Mailbox(room)
         self._closing = asyncio.Event()
         self._closed = asyncio.Event()
@@ -201,7 +205,20 @@ class Group:
         """Leave the room; its keys are dropped and it takes no more messages."""
         await self._ops.leave(self)
 
+    def add_gap_listener(self, listener: Callable[[Group], None]) -> None:
+        """Call ``listener(group)`` whenever some messages may not have reached me (say so to
+        the person: "Some messages may not have reached you"); ``gaps`` counts them."""
+        self._gap_listeners.append(listener)
+
     # -- called by client.groups -------------------------------------------------------------
+
+    def _mark_gap(self) -> None:
+        self.gaps += 1
+        for listener in self._gap_listeners:
+            try:
+                listener(self)
+            except Exception as err:
+                log.warning("gap listener failed: %s", type(err).__name__)
 
     def _deliver(self, message: Message) -> None:
         self._mailbox.put(message)

@@ -154,6 +154,7 @@ async def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             return 3
         chat = Chat(peer, group, out)
         peer.add_listener(chat.on_message)
+        group.add_gap_listener(lambda _: chat.say("* some messages may not have reached you"))
         chat.say(f"* joined {group.room} as {peer.pseudonym}")
         reader = await _stdin_lines()
         closed = asyncio.create_task(group.closed())

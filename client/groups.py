@@ -7,13 +7,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from client.chats import Group, Notify
 from client.clock import Clock, Rng, system_rng
 from client.engine import Engine
-from client.errors import BAD_REPLY, ROOM_GONE, ClientError, ProtocolViolation, RoomClosedError
+from client.errors import (
+    BAD_PUSH,
+    BAD_REPLY,
+    ROOM_GONE,
+    ClientError,
+    ProtocolViolation,
+    RoomClosedError,
+    TransportError,
+)
 from client.messages import Message
 from client.moderation import flag_own_message, read_only_tonight, start_warming
 from client.reports import NOT_REPORTABLE, send_report
@@ -76,17 +85,33 @@ class Groups:
         """After a reconnect, join every open room again (lock held); a room that refuses is
         closed with the server's code."""
         for room, group in list(self.handles.items()):
-            if group.is_closed:
-                continue
-            try:
-                reply = JoinReply.from_wire(
-                    await self._link.request("group.join", {"group_id": group.group_id})
-                )
-            except ClientError as err:
-                log.info("rejoin of %s failed: %s", room, err.code)
-                self.keys.close(room, err.code)
-                continue
-            await self.keys.joined(reply.room, reply.membership)
+            if not group.is_closed:
+                await self._rejoin_one(room, group)
+
+    async def _rejoin_one(self, room: str, group: Group, *, resync: bool = False) -> bool:
+        try:
+            reply = JoinReply.from_wire(
+                await self._link.request("group.join", {"group_id": group.group_id})
+            )
+        except TransportError as err:
+            if resync:  # the socket went: the reconnect joins every open room again anyway
+                log.info("resync of %s interrupted: %s", room, err.code)
+                return False
+            log.info("rejoin of %s failed: %s", room, err.code)
+            self.keys.close(room, err.code)
+            return False
+        except ClientError as err:
+            log.info("rejoin of %s failed: %s", room, err.code)
+            self.keys.close(room, err.code)
+            return False
+        if reply.room != room:  # the night ended meanwhile: that room is gone, and the
+            # new night's is not slipped into silently (as the web client does)
+            with contextlib.suppress(ClientError):
+                await self._link.request("group.leave", {"room": reply.room})
+            self.keys.close(room, "ended")
+            return False
+        await self.keys.joined(reply.room, reply.membership)
+        return True
 
     async def send(self, group: Group, text: str) -> None:
         """Encrypt ``text`` with my sender key and relay it (``RoomClosedError`` if closed)."""
@@ -149,6 +174,21 @@ class Groups:
     async def on_membership(self, data: Any) -> None:
         """``room.membership``."""
         await self.keys.membership(decode_membership(data))
+
+    async def on_resync(self, data: Any) -> None:
+        """``room.resync``: pushes of this room were lost on their way to me (beyond the relay's
+        replay window). Join again (the current members and epoch: members I missed are
+        forgotten, my key renewed and shared with everyone, as on a membership change), then
+        tell the person some messages may not have reached them."""
+        room = data.get("room") if isinstance(data, dict) else None
+        if not isinstance(room, str):
+            raise ProtocolViolation(BAD_PUSH, "room.resync")
+        group = self.handles.get(room)
+        if group is None or group.is_closed:
+            return
+        await self._rejoin_one(room, group, resync=True)
+        if not group.is_closed:  # said even when the re-join was cut short: messages were lost
+            group._mark_gap()
 
     async def on_closing(self, data: Any) -> None:
         """``group.closing``: the night ends soon."""

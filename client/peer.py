@@ -21,8 +21,10 @@ back into this class. A client for staff roles can be composed of the same ``Ses
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from client.cases import CaseLink, Escalation, PeerCases
 from client.chats import DirectChat, Group, Listener, Listeners
@@ -43,6 +45,8 @@ from e2ee.content import SenderKeyDistribution
 from e2ee.encoding import b64d, b64e
 from e2ee.reports import OpenedReport, SealedReport
 from e2ee.safety import format_safety_number, safety_number
+
+log = logging.getLogger("client.peer")
 
 
 class PeerClient:
@@ -87,6 +91,7 @@ class PeerClient:
         self._session.on("room.membership", self._groups.on_membership)
         self._session.on("group.closing", self._groups.on_closing)
         self._session.on("group.closed", self._groups.on_closed)
+        self._session.on("room.resync", self._on_resync)
         self._session.on("keys.low", self._prekeys.on_low)
         self.case_link = CaseLink(self._session.request, self._session.on, self.open_direct)
         """What ``client.cases`` / ``client.staff_cases`` parts are built on."""
@@ -221,6 +226,15 @@ class PeerClient:
         await self._inbox.fetch()
         if again:
             await self._groups.rejoin()
+
+    async def _on_resync(self, data: Any) -> None:
+        """``room.resync``: the relay's process lost pushes for me. 1:1 envelopes lost with them
+        wait in the inbox (a sender key may be among them): fetch it, then join the room again."""
+        try:
+            await self._inbox.fetch()
+        except ClientError as err:  # it is fetched again at the next connect; join anyway
+            log.info("inbox fetch on resync failed: %s", err.code)
+        await self._groups.on_resync(data)
 
     def _on_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
         self._groups.keys.accept_distribution(skd, from_key)

@@ -42,6 +42,7 @@ PUSH_EVENTS = (
     "group.opened",
     "group.closing",
     "group.closed",
+    "room.resync",  # issue 14: pushes of a room were lost (client/groups.py)
     "direct.envelope",
     "keys.low",
     *MOD_PUSHES,  # issue 10 (client/moderation.py)

@@ -12,6 +12,7 @@ from config.groups import GroupSpec
 from config.settings import Settings
 from escalation.case import ERASED_PSEUDONYM
 from escalation.policy import EscalationPolicy
+from server.api import redis_replay as replay
 from server.storage.redis.moderation_keys import NIGHT_TTL_SECONDS
 
 _DAY = 86400
@@ -33,6 +34,17 @@ def _night(group: GroupSpec) -> str:
             f"ends {_span(group.duration_minutes * 60)} later ({group.timezone})")
 
 
+def _replay_line() -> str:
+    """The Redis fan-out's replay window (server/api/redis_replay.py), when it is on."""
+    if not replay.ENABLED:
+        return "[replay window] off (ILTAPIIRI_FANOUT_REPLAY=0): no group push is kept"
+    return (f"[replay window] the last ~{replay.REPLAY_WINDOW} group pushes of each room "
+            "(ciphertext envelopes with the sender's pseudonym, key and stamp; membership "
+            f"events): {_span(replay.REPLAY_TTL_SECONDS)} after the room's last push at most, "
+            "deleted when its night ends and when a member erases themselves "
+            "(ILTAPIIRI_FANOUT_REPLAY=0 turns it off)")
+
+
 def report(settings: Settings, escalation: EscalationPolicy) -> str:
     """The retention statement for these settings and the counsellor service's
     (config/escalation.toml)."""
@@ -51,6 +63,7 @@ def report(settings: Settings, escalation: EscalationPolicy) -> str:
         "room sanctions: until the room's night ends (then deleted; on Redis a "
         f"{_span(NIGHT_TTL_SECONDS)} expiry backs this up)",
         *(f"  night of {_night(g)}" for g in settings.groups),
+        *([_replay_line()] if settings.redis_url else []),
         f"[1:1 envelopes] queued ciphertext for an offline recipient: until acknowledged or "
         f"{_span(settings.inbox_ttl_seconds)} (inbox.ttl_days), at most "
         f"{settings.inbox_max_per_recipient} per recipient, {settings.inbox_max_per_sender} "

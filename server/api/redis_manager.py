@@ -16,12 +16,13 @@ keeps, so anything python-socketio's stock managers publish still arrives.
 - A room-channel message starts with its publisher's host id, so a process skips its own
   packets (it delivered them locally already) without decoding them.
 - The listener reconnects with a bounded backoff (python-socketio: doubling up to 60 s) and
-  subscribes to the shared channel and every current room channel again.
-- redis-py parses with hiredis where it is installed (a dependency in pyproject.toml).
-- Replay window (`server.api.redis_replay`): room emits are numbered per room in Redis's
-  publish order and kept in a capped Stream. A subscriber drops numbers it has seen, and reads
-  a gap (or what was published while it was subscribing again) from the Stream before the next
-  live packet; beyond the window the room's local members get `room.resync`.
+  subscribes to the shared channel and every current room channel again. redis-py parses with
+  hiredis where it is installed (a dependency in pyproject.toml).
+- Replay window (`server.api.redis_replay`, on unless ILTAPIIRI_FANOUT_REPLAY=0): room emits
+  are numbered per room in publish order and kept in a capped Stream. A subscriber drops numbers
+  it has seen, and reads a gap (or what was published while it subscribed again) from the Stream
+  before the next live packet; beyond the window the room's local members get `room.resync`.
+  `forget_replay` deletes Streams in the publish order (a night's end, an erasure).
 
 `stats` counts, per process: `room_decoded` (other processes' packets decoded from room
 channels), `shared_decoded` (every packet of the shared channel), `own_skipped` (own room
@@ -44,7 +45,6 @@ from redis import asyncio as aioredis
 
 from server.api import redis_replay as replay
 from server.redis_options import redis_options
-from server.wire.pushes import RoomResync
 
 LISTEN_BACKOFF_SECONDS = (0.1, 2.0)
 """First and longest wait before the fan-out subscriber reconnects (python-socketio: 1 s, up
@@ -70,7 +70,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._touched: set[tuple[str, Any]] = set()
         self._sync_scheduled = False
         self._listening = False
-        self._outq: list[tuple[str, str]] = []
+        self._outq: list[tuple[str, Any]] = []  # (channel, packet) or replay.FORGET
         self._pub_task: asyncio.Task[None] | None = None
         self._pub_redis: Any = None
         self._own_prefix = b""
@@ -224,8 +224,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         return self._pub_redis
 
     async def _script_sha(self, redis: Any) -> str:
-        """The publish script loaded on this publisher's server (again after an error: a
-        restarted Redis forgot it)."""
+        """The publish script loaded on this publisher's server (again after an error)."""
         if self._sha is None:
             self._sha = str(await redis.script_load(replay.PUBLISH_SCRIPT))
         return self._sha
@@ -245,23 +244,19 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             while self._outq:
                 batch, self._outq = self._outq, []
                 await self._publish_batch(batch)
+                replay.resolve(batch)  # its deletions are done (or were given up)
         finally:
             self._pub_task = None
 
-    async def _publish_batch(self, batch: list[tuple[str, str]]) -> None:
+    async def _publish_batch(self, batch: list[tuple[str, Any]]) -> None:
         for attempt in (1, 2):  # as python-socketio: two attempts, then give up with a log
             try:
                 redis = self._publisher()
                 sha = await self._script_sha(redis)
                 async with redis.pipeline(transaction=False) as pipe:
-                    for channel, payload in batch:
-                        if not replay.replayed(channel):  # shared, a user's or a sid's
-                            pipe.publish(channel, payload)
-                        else:  # a room emit: numbered, kept in the room's Stream
-                            pipe.evalsha(sha, 2, *self._stream_keys(channel), channel, payload,
-                                         replay.REPLAY_WINDOW, replay.REPLAY_TTL_SECONDS)
+                    self.stats["published"] += replay.queue_batch(pipe, batch, sha,
+                                                                  self._stream_keys)
                     await pipe.execute()
-                self.stats["published"] += len(batch)
                 return
             except Exception as exc:
                 self._get_logger().error("fanout.publish_failed", extra={"fields": {
@@ -270,6 +265,19 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 if old is not None:
                     with contextlib.suppress(Exception):
                         await old.aclose()
+
+    async def forget_replay(self, rooms: list[str], *, counters: bool) -> None:
+        """Delete the replay Streams of `rooms` (with `counters`, their numbering too), after
+        every packet this process queued before: they go out first, on the same connection, so
+        none of them recreates a Stream afterwards. Waits (bounded) until Redis did it."""
+        keys = [key for room in rooms for key in
+                self._stream_keys(self.room_channel("/", room))[:2 if counters else 1]]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outq.append((replay.FORGET, (keys, done)))
+        if self._pub_task is None:
+            self._pub_task = asyncio.get_running_loop().create_task(self._drain())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(done), SUBSCRIBE_WAIT_SECONDS)
 
     # Listening ------------------------------------------------------------------------------
     def _redis_connect(self) -> None:
@@ -317,41 +325,35 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         (number, packet) pairs (`_accept` drops duplicates and our own), preceded by a
         `room.resync` message when the gap is larger than the window."""
         try:
-            lost, top, numbered = await replay.read_missed(self._publisher(),
-                                                    *self._stream_keys(channel), start)
+            lost, top, numbered = await replay.read_missed(
+                self._publisher(), *self._stream_keys(channel), start)
         except Exception as exc:  # cannot tell what was missed: say so
             self._get_logger().error("fanout.replay_failed",
                                      extra={"fields": {"code": type(exc).__name__}})
             lost, top, numbered = True, 0, []
         out: list[Any] = []
         if lost:  # trimmed beyond the window (or expired, or unreadable)
-            out.append(self._resync_message(channel))
+            self.stats["resyncs"] += 1
+            self._get_logger().warning("fanout.resync", extra={"fields": {"rooms": 1}})
+            out.append(replay.resync_message(*self._rooms_of.get(channel, ("/", ""))))
             if not numbered:  # nothing left to read: go on from the room's counter
                 self._last[channel] = max(self._last.get(channel, 0), top)
         self.stats["replayed"] += len(numbered)
         out.extend(numbered)
         return out
 
-    def _resync_message(self, channel: str) -> dict[str, Any]:
-        namespace, room = self._rooms_of.get(channel, ("/", ""))
-        self.stats["resyncs"] += 1
-        self._get_logger().warning("fanout.resync", extra={"fields": {"rooms": 1}})
-        return {"method": "emit", "event": RoomResync.EVENT, "data": [RoomResync(room=room).to_wire()],
-                "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
-                "binary": False, "host_id": "replay"}
-
     async def _listen(self) -> AsyncIterator[Any]:
         shared = self.channel.encode()
         async for message in self._redis_listen_with_retries():
             kind = message.get("type")
             channel = message.get("channel")
+            name = channel.decode() if isinstance(channel, bytes) else channel
             if kind == "message":
                 data = message.get("data")
                 if channel == shared:
                     self.stats["shared_decoded"] += 1
                     yield data
                     continue
-                name = channel.decode() if isinstance(channel, bytes) else channel
                 if data[:1] == b"{":  # not numbered (see replay.replayed)
                     for out in self._accept(name, (None, data)):
                         yield out
@@ -366,7 +368,6 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 for out in self._accept(name, (number, packet)):
                     yield out
             elif kind == "subscribe" and channel != shared:
-                name = channel.decode() if isinstance(channel, bytes) else channel
                 # Subscribed again (our reconnect, or redis-py's own after a dropped
                 # connection): read what was published meanwhile, before anything live.
                 again = name in self._last or name in self._floor
@@ -376,10 +377,8 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                                                                           self._floor[name])):
                         for out in self._accept(name, missed):
                             yield out
-            elif kind == "unsubscribe" and channel != shared:
-                name = channel.decode() if isinstance(channel, bytes) else channel
-                if not self._pending_subs[name]:
-                    self._confirmed.discard(name)
+            elif kind == "unsubscribe" and channel != shared and not self._pending_subs[name]:
+                self._confirmed.discard(name)
 
     def _accept(self, name: str, item: Any) -> list[Any]:
         """One numbered room packet (or a `room.resync` message): [] if seen before or our

@@ -6,7 +6,10 @@ with that number as its id, both keys' expiry refreshed, and the PUBLISH of `<n>
 numbers are therefore in the order Redis published the packets, with no gaps. What a subscriber
 missed is read back with `read_missed`. The packets are Socket.IO emits of server pushes: group
 envelopes (ciphertext and the server's stamp) and membership changes, as they cross the
-pub/sub channel anyway; nothing else is stored.
+pub/sub channel anyway; nothing else is stored. They go when the room's night ends (its Stream
+and counter) and when a member erases themselves (the Streams of every room they could be in):
+`RetryingRedisManager.forget_replay`, queued behind the packets published before it, so none of
+them recreates a Stream afterwards (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -14,16 +17,30 @@ from __future__ import annotations
 import os
 from typing import Any
 
-ENABLED = os.environ.get("ILTAPIIRI_FANOUT_REPLAY") == "1"
-"""Off by default: the Streams are not yet deleted when a night ends or a person is erased
-(tests/reliability/test_privacy_scan.py and test_erasure.py find them), so the window is opt-in
-until they are."""
+from server.wire.pushes import RoomResync
+
+ENABLED = os.environ.get("ILTAPIIRI_FANOUT_REPLAY", "1") != "0"
+"""On by default; `ILTAPIIRI_FANOUT_REPLAY=0` turns it off (a dropped subscription then loses
+what was published until it is back, and nobody is told)."""
 
 STREAM_SEP = "#x#"  # <channel>#x#<namespace>#<room>: the room's replay Stream
 COUNTER_SEP = "#n#"  # ... and its transport sequence counter
 
-REPLAY_WINDOW = 1000
-"""Packets kept per room in its Stream (approximately: `MAXLEN ~`, trimmed in whole nodes)."""
+
+
+def _window(text: str | None) -> int:
+    """`ILTAPIIRI_FANOUT_REPLAY_WINDOW`: 1..100000 packets (default 1000); anything else stops
+    the start-up with this error rather than running with a window nobody asked for."""
+    if text is None or text == "":
+        return 1000
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise ValueError("ILTAPIIRI_FANOUT_REPLAY_WINDOW must be a whole number 1..100000")
+    return int(text)
+
+
+REPLAY_WINDOW = _window(os.environ.get("ILTAPIIRI_FANOUT_REPLAY_WINDOW"))
+"""Packets kept per room in its Stream (approximately: `MAXLEN ~`, trimmed in whole nodes of
+Redis's `stream-node-max-entries`, 100 by default)."""
 
 REPLAY_TTL_SECONDS = 3600
 """A room's Stream and counter expire this long after its last packet."""
@@ -68,3 +85,38 @@ async def read_missed(client: Any, stream: str, counter: str, start: int
     lost = (top_text is None and start > 0 and not numbered) or (
         top > start and (not numbered or numbered[0][0] != start + 1))
     return lost, top, numbered
+
+
+FORGET = ""
+"""The channel of a publish-queue entry that deletes replay keys (its payload: keys, a future)."""
+
+
+def queue_batch(pipe: Any, batch: list[tuple[str, Any]], sha: str, stream_keys: Any) -> int:
+    """Add one tick's publishes (and deletions, in their place) to `pipe`; how many publishes."""
+    published = 0
+    for channel, payload in batch:
+        if channel == FORGET:  # forget_replay: after every packet queued before it
+            if payload[0]:
+                pipe.delete(*payload[0])
+            continue
+        published += 1
+        if not replayed(channel):  # shared, a user's or a sid's
+            pipe.publish(channel, payload)
+        else:  # a room emit: numbered, kept in the room's Stream
+            pipe.evalsha(sha, 2, *stream_keys(channel), channel, payload, REPLAY_WINDOW,
+                         REPLAY_TTL_SECONDS)
+    return published
+
+
+def resolve(batch: list[tuple[str, Any]]) -> None:
+    """Wake whoever waits on the deletions of a batch that was sent (or given up)."""
+    for channel, payload in batch:
+        if channel == FORGET and not payload[1].done():
+            payload[1].set_result(None)
+
+
+def resync_message(namespace: str, room: str) -> dict[str, Any]:
+    """The manager-level message that pushes `room.resync` to the room's local members."""
+    return {"method": "emit", "event": RoomResync.EVENT, "data": [RoomResync(room=room).to_wire()],
+            "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+            "binary": False, "host_id": "replay"}

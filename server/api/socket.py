@@ -50,6 +50,12 @@ class SioEmitter:
         """See Emitter."""
         await self._sio.close_room(room)
 
+    async def forget_replay(self, rooms: list[str], *, counters: bool) -> None:
+        """See Emitter (nothing is kept without Redis)."""
+        forget = getattr(self._sio.manager, "forget_replay", None)
+        if forget is not None:
+            await forget(rooms, counters=counters)
+
 
 class SioAdapter:
     """Registers the event handlers; holds the process-local connections and transports."""

@@ -4,7 +4,10 @@ Two steps on one connection: `identity.erase_challenge` hands out a single-use c
 `identity.erase` carries the identity key's signature over it (`e2ee.erase`), so a socket left
 open or taken over cannot erase anyone without the private key. Then, in this order:
 
-    rooms        every connection of the key leaves tonight's rooms (members told, as on leave)
+    rooms        every connection of the key leaves tonight's rooms (members told, as on leave);
+                 then the Redis replay Streams of every room they could have been in go, whole
+                 (their envelopes and the pushes naming them; the counters stay, so a member
+                 whose fan-out needed the gap is told `room.resync`)
     keys         bundle and one-time prekeys
     inbox        envelopes queued for the key and by it
     moderation   flags of every night (risk history), alerts, mutes/removals/read-only; bans are
@@ -33,7 +36,7 @@ from e2ee.errors import DecodeError, SignatureError
 from escalation import machine as m
 from escalation.case import IN_SESSION, CaseState
 from server.domain.ids import user_id, user_room
-from server.domain.schedule import current_occurrence
+from server.domain.schedule import current_occurrence, previous_occurrence
 from server.handlers import cases_flow as flow
 from server.handlers.events import Budget, Event
 from server.handlers.room_life import drop_connection, remove_sid
@@ -79,9 +82,11 @@ async def erase(services: Services, conn: Connection, req: IdentityErase) -> dic
         raise ApiError("bad_signature") from None
     conn.erased = True  # from here on the connection serves nothing else
     stores = services.stores
+    joined = set(conn.rooms)
     for room in list(conn.rooms):
         await drop_connection(services, conn, room, event="left")
     await _leave_other_connections(services, key)
+    await services.emitter.forget_replay(_rooms_tonight(services, joined), counters=False)
     await stores.keys.erase(key)
     queued = await stores.inbox.erase(key)
     replacement = erased_name(key)
@@ -128,6 +133,20 @@ async def _leave_other_connections(services: Services, key: bytes) -> None:
         for sid, holder in (await services.stores.rooms.sids(room)).items():
             if holder == key:
                 await remove_sid(services, room, sid, event="left")
+
+
+def _rooms_tonight(services: Services, joined: set[str]) -> list[str]:
+    """Every room whose replay Stream can hold the person's packets: the rooms this connection
+    was in, and the current and previous night's room of every group (a Stream outlives its
+    last packet by an hour; a night's end deletes it)."""
+    now = services.clock.now()
+    rooms = set(joined)
+    for group in services.settings.groups:
+        rooms.add(current_occurrence(group, now).room)
+        previous = previous_occurrence(group, now)
+        if previous is not None:
+            rooms.add(previous.room)
+    return sorted(rooms)
 
 
 EVENTS = (

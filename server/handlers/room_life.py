@@ -115,5 +115,7 @@ async def close_room(services: Services, room: str, reason: str) -> int:
         await services.emitter.emit(GroupClosed(room=room, reason=reason), to=room)
         await services.emitter.close_room(room)
         await services.stores.rooms.forget(room)
+        # The window's Stream holds this night's pushes, these last ones too: after them.
+        await services.emitter.forget_replay([room], counters=True)
     services.log.info("group.closed", room=room, members=len(removed), reason=reason)
     return len(removed)

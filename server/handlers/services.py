@@ -84,6 +84,11 @@ class Emitter(Protocol):
 
     async def close_room(self, room: str) -> None: ...
 
+    async def forget_replay(self, rooms: list[str], *, counters: bool) -> None:
+        """Delete what the fan-out keeps of these rooms' pushes (the Redis replay window), after
+        every push emitted before; `counters` also restarts their numbering (the night ended)."""
+        ...
+
 
 def b64(data: bytes) -> str:
     """Standard base64 with padding."""

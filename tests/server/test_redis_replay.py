@@ -5,7 +5,8 @@ Two real `python -m server` processes: the subscription of every process is kill
 members on process B still get every envelope exactly once, in each sender's order, because B
 reads what it missed from the room's Stream before resuming live. Then the manager alone: a gap
 larger than the window (the Stream trimmed behind a subscriber) pushes `room.resync` and
-replays what is left; a packet seen before is dropped.
+replays what is left; a packet seen before is dropped. `forget_replay` (a night's end, an
+erasure) deletes a room's Stream after everything queued before it; the window is on by default.
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ from tests.server.harness import Peer, envelope, unb64
 from tests.server.test_redis_rooms import fanout_counters
 
 PER_SENDER = 20  # the send burst
-REPLAY_ON = {"ILTAPIIRI_FANOUT_REPLAY": "1"}  # opt-in (see redis_replay.ENABLED)
 
 
 async def test_no_envelope_lost_when_the_subscription_drops(
         server_process: Callable[..., ServerProcess], redis_url: str) -> None:
-    proc_a = server_process(redis_url=redis_url, env=REPLAY_ON)
-    proc_b = server_process(redis_url=redis_url, env=REPLAY_ON)
+    proc_a = server_process(redis_url=redis_url)
+    proc_b = server_process(redis_url=redis_url)
     alice = await Peer.connect(proc_a.url, "Alice")
     carol = await Peer.connect(proc_a.url, "Carol")
     bob = await Peer.connect(proc_b.url, "Bob")
@@ -163,3 +163,50 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
         for manager in (publisher, subscriber):
             if manager._pub_redis is not None:
                 await manager._pub_redis.aclose()
+
+
+async def test_forget_replay_runs_after_the_packets_queued_before_it(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_replay, "ENABLED", True)
+    publisher, subscriber = Recorder(redis_url), Recorder(redis_url)
+    channel = subscriber.room_channel("/", "g/d1")
+    subscriber._rooms_of[channel] = ("/", "g/d1")
+    stream, counter = subscriber._stream_keys(channel)
+    client = aioredis.Redis.from_url(redis_url)
+
+    def packet(n: int, room: str = "g/d1") -> dict[str, Any]:
+        return {"method": "emit", "event": "room.envelope", "data": [{"n": n}],
+                "namespace": "/", "room": room, "host_id": publisher.host_id}
+    try:
+        await publisher._publish(packet(0, "g/d0"))  # the publisher connected, its script loaded
+        while publisher._pub_task is not None:
+            await asyncio.sleep(0.01)
+        for n in range(1, 4):  # queued, not yet in Redis when the deletion is asked for
+            await publisher._publish(packet(n))
+        await publisher.forget_replay(["g/d1"], counters=False)  # an erasure
+        while publisher._pub_task is not None:
+            await asyncio.sleep(0.01)
+        assert await client.exists(stream) == 0, "a packet queued before recreated the Stream"
+        assert int(await client.get(counter)) == 3  # the numbering goes on
+        # A subscriber that saw 1 cannot read 2 and 3 back: it says so.
+        (resync,) = await subscriber._replay(channel, 1)
+        assert resync["event"] == RoomResync.EVENT and resync["room"] == "g/d1"
+        await publisher._publish(packet(4))
+        while publisher._pub_task is not None:
+            await asyncio.sleep(0.01)
+        assert [n for n, _ in await subscriber._replay(channel, 3)] == [4]
+        await publisher.forget_replay(["g/d1"], counters=True)  # the night ended
+        assert await client.exists(stream, counter) == 0
+    finally:
+        await client.aclose()
+        for manager in (publisher, subscriber):
+            if manager._pub_redis is not None:
+                await manager._pub_redis.aclose()
+
+
+def test_the_window_setting() -> None:
+    assert redis_replay._window(None) == redis_replay._window("") == 1000
+    assert redis_replay._window("5") == 5
+    for bad in ("0", "-1", "1e3", "100001", "many"):
+        with pytest.raises(ValueError, match="ILTAPIIRI_FANOUT_REPLAY_WINDOW"):
+            redis_replay._window(bad)

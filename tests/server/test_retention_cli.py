@@ -8,6 +8,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from config.settings import Settings, load_settings, parse_settings
 from escalation.policy import EscalationPolicy
 from server.admin.retention import report as report_for
@@ -76,3 +78,20 @@ def test_the_command_prints_the_settings_of_its_config_file(tmp_path: Path) -> N
     assert "reserved 9 days after last use" in run.stdout
     assert "[audit log]" in run.stdout and "[cases]" in run.stdout
     assert "90 days after the case finished" in run.stdout  # config/escalation.toml
+
+
+def test_the_replay_window_is_stated_on_redis(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.api import redis_replay
+
+    embedded = report(parse_settings({}, tmp_path))
+    assert "[replay window]" not in embedded
+    on_redis = replace(parse_settings({}, tmp_path), redis_url="redis://127.0.0.1:1/0")
+    text = report(on_redis)
+    assert "[replay window] the last ~1000 group pushes of each room" in text
+    assert "1 hour after the room's last push" in text
+    assert "deleted when its night ends and when a member erases themselves" in text
+    monkeypatch.setattr(redis_replay, "REPLAY_WINDOW", 50)
+    assert "the last ~50 group pushes" in report(on_redis)
+    monkeypatch.setattr(redis_replay, "ENABLED", False)
+    assert "[replay window] off (ILTAPIIRI_FANOUT_REPLAY=0)" in report(on_redis)

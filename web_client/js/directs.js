@@ -34,6 +34,9 @@ export class Directs extends EventTarget {
     session.on('direct.typing', (d) => this.onTyping(d));
     this.typingSent = new Map(); // peer -> when I last said I am typing
     session.on('signedin', () => this.fetchInbox());
+    // Pushes were lost (room.resync, session.js): 1:1 envelopes lost with them (a sender key
+    // among them, maybe) wait in the inbox.
+    session.on('room.gap', () => this.fetchInbox());
   }
 
   on(type, fn) {

@@ -29,6 +29,11 @@ export class Rooms extends EventTarget {
       r.epoch = reply.epoch;
       this.showMembers(r, reply.membership, reply.members || r.members);
     }, 'refresh'));
+    // Some pushes of the room were lost (room.resync): say so, quietly, where they would be.
+    session.on('room.gap', ({ room }) => {
+      const r = this.byRoom.get(room);
+      if (r) this.add(r, { id: `gap-${Date.now()}`, system: 'gap', ts: Date.now() });
+    });
     session.on('group.closing', (d) => this.update(d.room, (r) => {
       r.closing = true;
       r.closesAt = d.closes_at;

@@ -7,12 +7,15 @@
  *
  * The one owner of "the rooms I am in" (`rooms`: room -> last group.join reply). Every change is
  * an event, so nothing else keeps a copy in step by looking: 'room.joined' (reply), 'rejoined'
- * (reply, after a reconnect) and 'room.left' ({room, reason}: left, closed, ended or a code).
+ * (reply, after a reconnect or a `room.resync`), 'room.gap' ({room}: some of its messages may
+ * not have reached me) and 'room.left' ({room, reason}: left, closed, ended or a code).
  */
 
-import { SocketClient } from './socketio.js';
+import { CLIENT_ERRORS, SocketClient } from './socketio.js';
 import { authenticate } from './identity/auth.js';
 import { createIdentity, loadIdentity, rememberPseudonym } from './identity/store.js';
+
+const TRANSPORT_ERRORS = [CLIENT_ERRORS.timeout, CLIENT_ERRORS.disconnected, CLIENT_ERRORS.offline];
 
 export class Session extends EventTarget {
   constructor({ socketOptions = {} } = {}) {
@@ -34,6 +37,7 @@ export class Session extends EventTarget {
       'case.transferred', 'case.handoff']) {
       this.socket.on(push, (data) => this.fire(push, data));
     }
+    this.socket.on('room.resync', (d) => { this.resync(d).catch(() => {}); });
     this.socket.on('group.closed', (d) => {
       if (d && typeof d.room === 'string') this.dropRoom(d.room, 'closed');
     });
@@ -136,29 +140,48 @@ export class Session extends EventTarget {
     this.auth = null;
     try {
       this.auth = await authenticate(this.socket, this.identity);
-      for (const room of [...this.rooms.keys()]) {
-        const groupId = this.rooms.get(room).group.id;
-        try {
-          const reply = await this.socket.request('group.join', { group_id: groupId });
-          if (reply.room !== room) {
-            // The night ended while we were away: that room is gone, and a new night starts with
-            // its rules again, so do not slip into it silently.
-            this.dropRoom(room, 'ended');
-            await this.socket.request('group.leave', { room: reply.room }).catch(() => {});
-            this.fire('group.closed', { room, reason: 'ended' });
-            continue;
-          }
-          this.rooms.set(room, reply);
-          this.fire('rejoined', reply);
-        } catch (err) {
-          this.dropRoom(room, err.code || 'closed');
-          this.fire('group.closed', { room, reason: err.code });
-        }
-      }
+      for (const room of [...this.rooms.keys()]) await this.rejoin(room);
       this.fire('status', { online: true, resumed: true });
     } catch (err) {
       this.fire('status', { online: false, error: err.code });
     }
+  }
+
+  /** Join `room` again (its group's tonight): 'rejoined' with the reply (the current members
+   * and epoch; the e2ee layer shares a fresh sender key), or the room is dropped as closed.
+   * True while I am still in it (with `resync`, also when the socket cut the request short). */
+  async rejoin(room, { resync = false } = {}) {
+    const groupId = this.rooms.get(room).group.id;
+    try {
+      const reply = await this.socket.request('group.join', { group_id: groupId });
+      if (reply.room !== room) {
+        // The night ended while we were away: that room is gone, and a new night starts with
+        // its rules again, so do not slip into it silently.
+        this.dropRoom(room, 'ended');
+        await this.socket.request('group.leave', { room: reply.room }).catch(() => {});
+        this.fire('group.closed', { room, reason: 'ended' });
+        return false;
+      }
+      this.rooms.set(room, reply);
+      this.fire('rejoined', reply);
+      return true;
+    } catch (err) {
+      // A resync cut short by the socket: the reconnect joins every room again anyway.
+      if (resync && TRANSPORT_ERRORS.includes(err.code)) return true;
+      this.dropRoom(room, err.code || 'closed');
+      this.fire('group.closed', { room, reason: err.code });
+      return false;
+    }
+  }
+
+  /** `room.resync`: the relay lost some of this room's pushes on their way to me (beyond its
+   * replay window, docs/protocol.md). Join again, then say some messages may be missing
+   * ('room.gap' {room}: rooms.js shows the line, e2ee/index.js fetches the inbox). */
+  async resync(d) {
+    const room = d && typeof d.room === 'string' ? d.room : null;
+    if (!room || !this.rooms.has(room) || !this.auth) return;
+    // The line is said even when the re-join was cut short: messages were lost either way.
+    if (await this.rejoin(room, { resync: true })) this.fire('room.gap', { room });
   }
 
   /** Send a request on the signed-in connection (rejects {code, message}). */

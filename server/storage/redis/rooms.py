@@ -112,9 +112,9 @@ class RedisRooms:
 
     async def forget(self, room: str) -> None:
         """See RoomStore."""
-        # ... and the fan-out's replay window of the room (server/api/redis_replay.py).
-        await self._r.delete(_room(room, "epoch"), _room(room, "seq"),
-                             f"socketio#x#/#{room}", f"socketio#n#/#{room}")
+        # The fan-out's replay window of the room is the fan-out's to delete, in its publish
+        # order (Emitter.forget_replay).
+        await self._r.delete(_room(room, "epoch"), _room(room, "seq"))
 
     async def heartbeat(self, owner: str, now: float) -> None:
         """See RoomStore."""

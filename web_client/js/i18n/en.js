@@ -117,6 +117,7 @@ export default {
   'chat.member_joined': '{name} joined',
   'chat.member_left': '{name} left',
   'chat.member_removed': '{name} was removed by a moderator',
+  'chat.gap': 'Some messages may not have reached you',
   'chat.closing': 'The group closes at {time}. There is still time to say what you need to say.',
   'chat.goodbye_title': 'Thank you for tonight',
   'chat.goodbye_text': 'The group has closed and its messages are gone. Be gentle with yourself tonight. If you need someone, help is there.',

@@ -117,6 +117,7 @@ export default {
   'chat.member_joined': '{name} liittyi',
   'chat.member_left': '{name} lähti',
   'chat.member_removed': 'Ohjaaja poisti käyttäjän {name}',
+  'chat.gap': 'Osa viesteistä ei ehkä tavoittanut sinua',
   'chat.closing': 'Ryhmä sulkeutuu klo {time}. Vielä ehtii sanoa sen, mitä haluaa sanoa.',
   'chat.goodbye_title': 'Kiitos tästä illasta',
   'chat.goodbye_text': 'Ryhmä on sulkeutunut ja sen viestit on poistettu. Ole itsellesi lempeä tänä iltana. Jos tarvitset jonkun, apua on saatavilla.',

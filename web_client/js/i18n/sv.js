@@ -117,6 +117,7 @@ export default {
   'chat.member_joined': '{name} gick med',
   'chat.member_left': '{name} gick',
   'chat.member_removed': '{name} togs bort av en moderator',
+  'chat.gap': 'Några meddelanden kanske inte nådde dig',
   'chat.closing': 'Gruppen stänger kl. {time}. Det finns fortfarande tid att säga det du behöver säga.',
   'chat.goodbye_title': 'Tack för i kväll',
   'chat.goodbye_text': 'Gruppen har stängt och dess meddelanden är borta. Var snäll mot dig själv i kväll. Om du behöver någon finns hjälp.',

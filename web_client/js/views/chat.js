@@ -7,12 +7,17 @@ import { composer } from './composer.js';
 import { deliveryState, messageLog, setDelivery } from './log.js';
 import { openReport } from './report.js';
 
+/** A system line: someone joined, left or was removed, or some messages may be missing. */
+function systemText(t, m) {
+  return m.system === 'gap' ? t('chat.gap') : t(`chat.member_${m.system}`, { name: m.sender });
+}
+
 function messageItem(ctx, room, m) {
   const { t } = ctx;
   const time = m.ts ? formatTime(new Date(m.ts)) : '';
   if (m.system) {
-    return h('li', { class: 'msg system' },
-      h('span', { text: t(`chat.member_${m.system}`, { name: m.sender }) }),
+    return h('li', { class: ['msg', 'system', m.system === 'gap' ? 'gap' : null] },
+      h('span', { text: systemText(t, m) }),
       h('time', { class: 'muted', text: ` ${time}` }));
   }
   if (m.removed) { // a moderator removed it: who wrote it and when stay, the words do not
@@ -56,7 +61,7 @@ function roleBadge(ctx, role) {
 /** What a screen reader hears for a new message: who and what, nothing else. */
 export function spokenText(ctx, m) {
   const { t } = ctx;
-  if (m.system) return t(`chat.member_${m.system}`, { name: m.sender });
+  if (m.system) return systemText(t, m);
   return `${m.sender}: ${m.text === null ? t('chat.cannot_open') : m.text}`;
 }
 
