@@ -18,7 +18,7 @@ from moderation.patterns import RawMatch
 
 # Optional cue kinds read here (the engine reads past/recent/reported/joking itself).
 TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person", "quote_source", "speech",
-                  "speaker", "contrast", "topic", "answer_alone")
+                  "speaker", "contrast", "topic", "answer_alone", "mention_after")
 # Cue kinds that count only in the message's language ("no" is "well" in Finnish, "en" is "a"
 # in Swedish).
 LANGUAGE_BOUND_CUES = frozenset(("answer_no", "answer_alone"))
@@ -46,6 +46,8 @@ class TurnCues:
     contrast: list[int] = field(default_factory=list)
     topics: list[tuple[int, int]] = field(default_factory=list)  # (clause, last token)
     alone: list[tuple[int, int, int]] = field(default_factory=list)  # (clause, first, last)
+    # First tokens of message nouns a harassment phrase can name ("kys comments", "kys-kommentit")
+    mention_after: set[int] = field(default_factory=set)
 
     def add(self, kind: str, m: RawMatch, sentence_of: Sequence[int],
             clause_of: Sequence[int]) -> None:
@@ -68,6 +70,8 @@ class TurnCues:
             self.topics.append((clause_of[m.last], m.last))
         elif kind == "answer_alone":
             self.alone.append((clause_of[m.first], m.first, m.last))
+        elif kind == "mention_after":
+            self.mention_after.add(m.first)
         else:
             self.first_person.add(clause_of[m.first])
             self.subjects.append((clause_of[m.first], m.first, True))
@@ -105,7 +109,8 @@ class TurnCues:
 
     def framed(self, m: RawMatch, clause_of: Sequence[int], own_words_ok: bool) -> bool:
         """The match is mentioned as a topic (right after a ``topic`` cue of its clause, for
-        harassment at most TOPIC_GAP tokens after it with no first-person word between), or it is the object of a speech verb
+        harassment at most TOPIC_GAP tokens after it with no first-person word between; or a
+        harassment phrase right before a message noun: "kys comments"), or it is the object of a speech verb
         whose subject is someone else, in its clause: "people who write kys", "se joka sano et tapa ittes", "dem som skriver ta
         livet av dig". The subject is the nearest subject word before the verb (a third party
         or relative pronoun, not the writer: "i keep saying kys" stays). Unless
@@ -116,6 +121,8 @@ class TurnCues:
         # no first-person word between); "if you see this i'm taking all my pills tonight" is
         # the writer's own.
         reach = TOPIC_GAP if own_words_ok else 0
+        if own_words_ok and m.last + 1 in self.mention_after and clause_of[m.last + 1] == clause:
+            return True  # the phrase names a kind of message: "kys comments are removed"
         for k, last in self.topics:
             if k == clause and last < m.first <= last + 1 + reach and not any(
                     own and q == clause and last < p < m.first for q, p, own in self.subjects):

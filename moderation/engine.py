@@ -265,7 +265,8 @@ class Detector:
             # else's speech verb ("people who write kys", "dem som skriver ta livet av dig").
             reported = (clause_of[m.first] in cue_sentences["reported"]
                         and turns.reported_here(m, clause_of)) or (
-                bool(turns.speech or turns.topics) and e.category in c.framed_categories
+                bool(turns.speech or turns.topics or turns.mention_after)
+                and e.category in c.framed_categories
                 and turns.framed(m, clause_of, quotable))
             if e.context == "self" and reported:
                 flags.append("reported")

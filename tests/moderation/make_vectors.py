@@ -154,6 +154,8 @@ EXTRA: list[tuple[str, str | None]] = [
     ("nån frågade är du självmordsbenägen, och ärligt talat nej", "fi"),
     ("nyt oon selvin päin ja se tuntuu hyvältä", None),
     ("‘kill yourself’ she wrote, ’cause she’s cruel", None),
+    ("kys-kommentarer är förbjudna här", None),
+    ("kys loser, nobody wants your posts", None),
 ]
 
 

@@ -2,7 +2,8 @@
 (docs/detection.md, "Sixth round"). Every line here was written for this test, in the kinds the
 fifth-round data showed, not copied from a data or case file: single quotes as quotation marks
 (also around a whole combination), a phrase mentioned as a topic ("telling someone to ...",
-"if you see kys ..."), a message or comment as the speaker of a speech frame, direct questions
+"if you see kys ..."), a message or comment as the speaker of a speech frame or named by the
+phrase ("kys comments"), direct questions
 and a Finnish "en" standing alone as the answer, and "selvin päin" (sober). Each group fails on
 the fifth round's rules; the real crises written in the same frames stay high."""
 
@@ -36,6 +37,12 @@ MESSAGE_SPEAKERS = [
     ("the comment telling you to kys is gone now, we got you", "en"),
     ("inlägget om att du ska hänga dig är borttaget nu", "sv"),
 ]
+# A harassment phrase right before a message noun names a kind of message (mention_after).
+MESSAGE_KINDS = [
+    ("kys comments are against the rules here", "en"),
+    ("ilmota kaikki tapa ittes -viestit modeille", "fi"),
+    ("kys-kommentarer är förbjudna här", "sv"),
+]
 ANSWERS = [
     ("my doctor asked do i want to end my life, and honestly no", "en"),
     ("he asked am i going to kill myself tonight, no, i'm safe", "en"),
@@ -56,6 +63,8 @@ STILL_CRISES = [
     ("om du ser det här tar jag alla mina tabletter ikväll", "sv", 4),
     ("jos näet tän, mä otan kaikki mun pillerit tänään", "fi", 4),
     ("telling you now, kys", "en", 3),
+    ("kys loser, nobody wants your posts", "en", 3),
+    ("tapa ittes, kukaan ei lue sun viestejä", "fi", 3),
     # "en" opening a longer clause is no answer ("I can't promise anything").
     ("kysyit aionko tappaa itteni, en pysty lupaamaan mitään", "fi", 3),
     ("she asked do i want to die and honestly yes", "en", 2),
@@ -82,7 +91,7 @@ def test_a_combination_inside_a_quotation_is_quoted_too(text: str, lang: str) ->
     assert combos and all(m.severity == 0 and "quoted" in m.flags for m in combos), d
 
 
-@pytest.mark.parametrize(("text", "lang"), TOPICS + MESSAGE_SPEAKERS)
+@pytest.mark.parametrize(("text", "lang"), TOPICS + MESSAGE_SPEAKERS + MESSAGE_KINDS)
 def test_a_phrase_mentioned_as_a_topic_or_a_messages_words_is_not_raised(
         text: str, lang: str) -> None:
     d = default_detector().detect(text, lang)

@@ -287,7 +287,8 @@ function detect(c, allTriggers, text, lang) {
     const quotable = c.quotedCategories.has(e.category);
     // Reported speech: a cue in the clause, or the object of someone else's speech verb.
     const reported = (cues.reported.has(clauseOf[m.first]) && turns.reportedHere(m, clauseOf))
-      || ((turns.speech.length > 0 || turns.topics.length > 0) && c.framedCategories.has(e.category)
+      || ((turns.speech.length > 0 || turns.topics.length > 0 || turns.mentionAfter.size > 0)
+        && c.framedCategories.has(e.category)
         && turns.framed(m, clauseOf, quotable));
     if (e.context === 'self' && reported) {
       flags.push('reported');

@@ -11,7 +11,7 @@ import { isWord } from './common.js';
 export const PERSONAL = 'personal_data';
 export const DOXXING = 'doxxing';
 export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source',
-  'speech', 'speaker', 'contrast', 'topic', 'answer_alone']);
+  'speech', 'speaker', 'contrast', 'topic', 'answer_alone', 'mention_after']);
 // Cue kinds that count only in the message's language (as Python's LANGUAGE_BOUND_CUES).
 export const LANGUAGE_BOUND_CUES = new Set(['answer_no', 'answer_alone']);
 // A topic cue governs a phrase right after it; harassment up to this many tokens after it
@@ -38,6 +38,7 @@ export class TurnCues {
     this.contrast = []; // tokens of contrast words
     this.topics = []; // [clause, last token] of topic cues ("telling someone to", "if you see")
     this.alone = []; // [clause, first, last] of answers that must end their clause ("en")
+    this.mentionAfter = new Set(); // first tokens of message nouns ("kys comments", "kys-kommentit")
   }
 
   add(kind, m, sentenceOf, clauseOf) {
@@ -50,6 +51,7 @@ export class TurnCues {
     else if (kind === 'contrast') this.contrast.push(m.first);
     else if (kind === 'topic') this.topics.push([clauseOf[m.last], m.last]);
     else if (kind === 'answer_alone') this.alone.push([clauseOf[m.first], m.first, m.last]);
+    else if (kind === 'mention_after') this.mentionAfter.add(m.first);
     else {
       this.firstPerson.add(clauseOf[m.first]);
       this.subjects.push([clauseOf[m.first], m.first, true]);
@@ -83,6 +85,8 @@ export class TurnCues {
     // Mentioned as a topic: "telling someone to kill themselves", "if you see kys or kms".
     // Harassment may stand up to TOPIC_GAP tokens after the cue, no first-person word between.
     const reach = ownWordsOk ? TOPIC_GAP : 0;
+    // A harassment phrase naming a kind of message: "kys comments are removed".
+    if (ownWordsOk && this.mentionAfter.has(m.last + 1) && clauseOf[m.last + 1] === clause) return true;
     for (const [k, last] of this.topics) {
       if (k === clause && last < m.first && m.first <= last + 1 + reach
         && !this.subjects.some(([q, p, own]) => own && q === clause && last < p && p < m.first)) return true;
