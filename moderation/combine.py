@@ -5,7 +5,7 @@ reported) may add a higher match (docs/detection.md, step 7). Also the builder o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from moderation.data import Combination, Entry
 from moderation.normalize import Normalised
@@ -29,10 +29,12 @@ def make_match(
 def combinations(
     combos: Sequence[Combination], needs: Sequence[frozenset[str]],
     active: Sequence[tuple[RawMatch, Entry]], norm: Normalised, tokens: Sequence[Token],
-    scopes: dict[str, list[int]],
+    scopes: dict[str, list[int]], quoted: Callable[[str, int, int], bool] | None = None,
 ) -> list[Match]:
     """The combination matches of the active (unaffected) matches; each combination fires once,
-    in its first scope unit (message, sentence or clause) that fills it."""
+    in its first scope unit (message, sentence or clause) that fills it. ``quoted(category,
+    first token, last token)``: the combination lies inside a quotation that sets its category
+    aside (severity 0, flag ``quoted``: 'citerar trollet: "ingen bryr sig, dö bara"')."""
     out: list[Match] = []
     present: set[str] = set()
     for _, e in active:
@@ -55,8 +57,10 @@ def combinations(
             if parts is not None:
                 first = min(parts, key=lambda m: m.first)
                 last = max(parts, key=lambda m: m.last)
-                out.append(make_match(combo.id, combo.category, combo.severity, combo.severity,
-                                      first, last, norm, tokens, ["combination"]))
+                q = quoted is not None and quoted(combo.category, first.first, last.last)
+                out.append(make_match(combo.id, combo.category, 0 if q else combo.severity,
+                                      combo.severity, first, last, norm, tokens,
+                                      ["combination", "quoted"] if q else ["combination"]))
                 break
     return out
 

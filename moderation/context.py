@@ -3,7 +3,9 @@ someone asked the writer and the writer's "no" (``asked`` + ``answer_no``), and 
 addressed to the reader (``addressed``: "if you feel ...", "jos sä ...", "om du ...") in a
 clause that says nothing about the writer (no ``first_person`` cue), and a phrase that is the
 object of someone else's speech verb in its clause (``speech`` + ``speaker``: "people who write
-kys"). docs/detection.md,
+kys"); sixth round: a phrase mentioned as a topic right after a ``topic`` cue ("telling someone
+to ...", "if you see ...", "säger åt nån att ...") and a "no" that stands alone at the end of a
+later clause (``answer_alone``: "..., ja rehellisesti en, ..."). docs/detection.md,
 "Context rules". Pure: positions only, never text.
 """
 
@@ -16,7 +18,13 @@ from moderation.patterns import RawMatch
 
 # Optional cue kinds read here (the engine reads past/recent/reported/joking itself).
 TURN_CUE_KINDS = ("asked", "answer_no", "addressed", "first_person", "quote_source", "speech",
-                  "speaker", "contrast")
+                  "speaker", "contrast", "topic", "answer_alone", "mention_after")
+# Cue kinds that count only in the message's language ("no" is "well" in Finnish, "en" is "a"
+# in Swedish).
+LANGUAGE_BOUND_CUES = frozenset(("answer_no", "answer_alone"))
+# A topic cue governs a phrase right after it ("telling someone to kill themselves"), or, for
+# harassment, one that starts at most this many tokens after it ("jos näet chatissa kys").
+TOPIC_GAP = 3
 
 
 @dataclass(slots=True)
@@ -36,6 +44,10 @@ class TurnCues:
     # (clause, token) of reported-speech cues and the tokens of contrast words ("but", "mut")
     reported_at: list[tuple[int, int]] = field(default_factory=list)
     contrast: list[int] = field(default_factory=list)
+    topics: list[tuple[int, int]] = field(default_factory=list)  # (clause, last token)
+    alone: list[tuple[int, int, int]] = field(default_factory=list)  # (clause, first, last)
+    # First tokens of message nouns a harassment phrase can name ("kys comments", "kys-kommentit")
+    mention_after: set[int] = field(default_factory=set)
 
     def add(self, kind: str, m: RawMatch, sentence_of: Sequence[int],
             clause_of: Sequence[int]) -> None:
@@ -54,6 +66,12 @@ class TurnCues:
             self.subjects.append((clause_of[m.last], m.last, False))
         elif kind == "contrast":
             self.contrast.append(m.first)
+        elif kind == "topic":
+            self.topics.append((clause_of[m.last], m.last))
+        elif kind == "answer_alone":
+            self.alone.append((clause_of[m.first], m.first, m.last))
+        elif kind == "mention_after":
+            self.mention_after.add(m.first)
         else:
             self.first_person.add(clause_of[m.first])
             self.subjects.append((clause_of[m.first], m.first, True))
@@ -62,7 +80,7 @@ class TurnCues:
                  clause_of: Sequence[int]) -> bool:
         """The match is the content of a question put to the writer ("the nurse asked if I
         have suicidal thoughts") that the writer answers "no" in a later clause."""
-        if not self.answers:
+        if not self.answers and not self.alone:
             return False
         sent = sentence_of[m.first]
         if not any(s == sent and first < m.first for s, first in self.asked):
@@ -70,8 +88,14 @@ class TurnCues:
         end_clause = clause_of[m.last]
         # A bare "no" must open a later clause ("... if I'd hurt myself. no"); "and no one
         # listened" is no answer.
-        return any(first > m.last and (k > end_clause or several)
-                   for k, first, several in self.answers)
+        if any(first > m.last and (k > end_clause or several)
+               for k, first, several in self.answers):
+            return True
+        # An answer that ends a later clause ("..., ja rehellisesti en, oon vaan väsyny"), not
+        # one that begins a longer one ("..., en tiiä").
+        n = len(clause_of)
+        return any(first > m.last and k > end_clause and (last + 1 == n or clause_of[last + 1] != k)
+                   for k, first, last in self.alone)
 
     def addressed_to_reader(self, m: RawMatch, clause_of: Sequence[int]) -> bool:
         """The match lies in a clause addressed to the reader that has no first-person word
@@ -84,13 +108,25 @@ class TurnCues:
         return sentence_of[m.first] in self.quote_sources
 
     def framed(self, m: RawMatch, clause_of: Sequence[int], own_words_ok: bool) -> bool:
-        """The match is the object of a speech verb whose subject is someone else, in its
-        clause: "people who write kys", "se joka sano et tapa ittes", "dem som skriver ta
+        """The match is mentioned as a topic (right after a ``topic`` cue of its clause, for
+        harassment at most TOPIC_GAP tokens after it with no first-person word between; or a
+        harassment phrase right before a message noun: "kys comments"), or it is the object of a speech verb
+        whose subject is someone else, in its clause: "people who write kys", "se joka sano et tapa ittes", "dem som skriver ta
         livet av dig". The subject is the nearest subject word before the verb (a third party
         or relative pronoun, not the writer: "i keep saying kys" stays). Unless
         ``own_words_ok`` (harassment: "the guy who told me to kys"), no first-person word may
         stand between the verb and the match ("they said i'd get better but i want to die")."""
         clause = clause_of[m.first]
+        # A topic cue: the phrase right after it (harassment: up to TOPIC_GAP tokens after it,
+        # no first-person word between); "if you see this i'm taking all my pills tonight" is
+        # the writer's own.
+        reach = TOPIC_GAP if own_words_ok else 0
+        if own_words_ok and m.last + 1 in self.mention_after and clause_of[m.last + 1] == clause:
+            return True  # the phrase names a kind of message: "kys comments are removed"
+        for k, last in self.topics:
+            if k == clause and last < m.first <= last + 1 + reach and not any(
+                    own and q == clause and last < p < m.first for q, p, own in self.subjects):
+                return True  # "telling someone to kill themselves", "if you see kys in a thread"
         verb = max((v for k, v in self.speech if k == clause and v < m.first), default=-1)
         if verb < 0:
             return False

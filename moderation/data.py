@@ -28,7 +28,8 @@ CUE_KINDS = ("past", "recent", "reported")
 # "asked", "answer_no", "addressed", "first_person", "quote_source", "speech", "speaker":
 # moderation/context.py.
 OPTIONAL_CUE_KINDS = ("joking", "asked", "answer_no", "addressed", "first_person",
-                      "quote_source", "speech", "speaker", "contrast")
+                      "quote_source", "speech", "speaker", "contrast", "topic", "answer_alone",
+                      "mention_after")
 SCOPES = ("message", "sentence", "clause")
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from moderation.combine import combinations, make_match
-from moderation.context import TURN_CUE_KINDS, TurnCues
+from moderation.context import LANGUAGE_BOUND_CUES, TURN_CUE_KINDS, TurnCues
 from moderation.data import Compiled, Entry
 from moderation.normalize import normalise
 from moderation.patterns import RawMatch
@@ -221,7 +221,8 @@ class Detector:
             elif e.kind in TURN_CUE_KINDS:
                 # A bare "no" is an answer only in the message's language ("no" is "well" in
                 # Finnish); the other conversational cues are unambiguous across the three.
-                if e.kind != "answer_no" or language is None or e.id.endswith("." + language):
+                if (e.kind not in LANGUAGE_BOUND_CUES or language is None
+                        or e.id.endswith("." + language)):
                     turns.add(e.kind, m, sentence_of, clause_of)
             else:
                 # Past and recent cues hold for their sentence; reported speech for its clause
@@ -264,7 +265,8 @@ class Detector:
             # else's speech verb ("people who write kys", "dem som skriver ta livet av dig").
             reported = (clause_of[m.first] in cue_sentences["reported"]
                         and turns.reported_here(m, clause_of)) or (
-                bool(turns.speech) and e.category in c.framed_categories
+                bool(turns.speech or turns.topics or turns.mention_after)
+                and e.category in c.framed_categories
                 and turns.framed(m, clause_of, quotable))
             if e.context == "self" and reported:
                 flags.append("reported")
@@ -296,8 +298,18 @@ class Detector:
 
         if any(e.tags for _, e in active):
             scopes = {"sentence": sentence_of, "clause": clause_of}
+            quote_memo: list[list[tuple[int, int]]] = []
+
+            def quoted(category: str, first: int, last: int) -> bool:
+                if category not in c.quoted_categories:
+                    return False
+                if not quote_memo:
+                    quote_memo.append(quotes or quoted_ranges(norm.text))
+                return any(a < tokens[first].start and tokens[last].end <= b
+                           for a, b in quote_memo[0])
+
             matches.extend(combinations(c.combinations, self._combo_need, active, norm,
-                                        tokens, scopes))
+                                        tokens, scopes, quoted))
         if joking and c.joking_caps and not any(e.tags & c.joking_unless for _, e in active):
             matches = cap_joking(matches, c.joking_caps)
         for hit in pii_hits:

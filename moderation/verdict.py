@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from moderation.model import Model
 from moderation.normalize import Normalised
 from moderation.result import FLAG_ORDER, Detection, Match
-from moderation.tokenize import Token
+from moderation.tokenize import APOSTROPHE, Token, is_word_char
 
 CATEGORY_PERSONAL = "personal_data"
 CATEGORY_DOXXING = "doxxing"
 # Not a rule's crisis verdict: the model may still raise a message with personal data.
 NOT_CRISIS = frozenset((CATEGORY_PERSONAL, CATEGORY_DOXXING))
-# Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+# Quotation marks after normalisation (typographic ones included). A single quote (normalised
+# to an apostrophe) quotes only at a word's edge: "don't" holds an apostrophe, 'kys' a quote.
 QUOTE_CHARS = frozenset('"“”„«»')
 
 
@@ -61,9 +62,28 @@ def with_model(
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:
-    """(open, close) positions of quotation-mark pairs, paired in order of appearance."""
+    """(open, close) positions of quotation-mark pairs, paired in order of appearance; then
+    single-quote pairs: an opening one before a word and after a non-word character (or the
+    start), closed by the next one after a non-space character and before a non-word
+    character (or the end): "when he said 'go hang yourself' i reported it"."""
     marks = [i for i, ch in enumerate(text) if ch in QUOTE_CHARS]
-    return list(zip(marks[0::2], marks[1::2], strict=False))
+    out = list(zip(marks[0::2], marks[1::2], strict=False))
+    if APOSTROPHE not in text:
+        return out
+    n = len(text)
+    opened = -1
+    for i, ch in enumerate(text):
+        if ch != APOSTROPHE:
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < n else " "
+        if opened >= 0:
+            if before not in " \t\n" and not is_word_char(after):
+                out.append((opened, i))
+                opened = -1
+        elif not is_word_char(before) and is_word_char(after):
+            opened = i
+    return sorted(out)
 
 
 def cap_joking(matches: Sequence[Match], caps: Mapping[str, int]) -> list[Match]:

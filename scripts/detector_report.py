@@ -39,7 +39,7 @@ def report(fit: Fit) -> None:
     groups = {f"team batch {HOLDOUT_BATCH}": [e.case for e in fit.held
                                               if R4_MARK not in e.source and R5_MARK not in e.source],
               "fourth-round lines (1 in 7)": [e.case for e in fit.held if R4_MARK in e.source],
-              "fifth-round lines (all)": [e.case for e in fit.held if R5_MARK in e.source]}
+              "fifth-round lines (1 in 7)": [e.case for e in fit.held if R5_MARK in e.source]}
     cases = groups[f"team batch {HOLDOUT_BATCH}"]
     for name, group in groups.items():
         if not group:

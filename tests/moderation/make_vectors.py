@@ -139,6 +139,23 @@ EXTRA: list[tuple[str, str | None]] = [
     ('kommentaren "hoppa från taket" är borttagen nu', None),
     ("vika viesti tänään, meen nukkumaan", "sv"),
     ("emmä oo viillelly itteeni, toi on vaan naarmu", None),
+    # Sixth round: single quotes (also around a combination), topics, messages as speakers,
+    # direct questions and a Finnish "en" alone as the answer; the crises in the same frames.
+    ("'hang yourself' is not banter, mods take it seriously", None),
+    ("i tråden stod det: 'ingen saknar dig, dö bara'. vi saknar dig", None),
+    ("'okej' sa jag, men jag tar livet av mig ikväll", None),
+    ("don't say 'kys', it's cruel, and don't you're it's", None),
+    ("telling people to kill themselves will get you banned", None),
+    ("jos näet kys viestissä, ilmota modeille", "sv"),
+    ("om du ser det här tar jag alla mina tabletter ikväll", None),
+    ("the comment telling you to kys is gone now", None),
+    ("lääkäri kysyi aionko tappaa itteni, en, ja se on totta", None),
+    ("kysyit aionko tappaa itteni, en pysty lupaamaan mitään", None),
+    ("nån frågade är du självmordsbenägen, och ärligt talat nej", "fi"),
+    ("nyt oon selvin päin ja se tuntuu hyvältä", None),
+    ("‘kill yourself’ she wrote, ’cause she’s cruel", None),
+    ("kys-kommentarer är förbjudna här", None),
+    ("kys loser, nobody wants your posts", None),
 ]
 
 

@@ -127,10 +127,11 @@ def test_training_is_deterministic_on_a_sample() -> None:
     trainer = _trainer()
     train_ex, held = trainer.load_examples()
     assert held and all(e.source.endswith("_" + trainer.HOLDOUT_BATCH + ".jsonl")
-                        or trainer.R5_MARK in e.source
+                        or trainer._r5_held(e.source, e.case.text)
                         or trainer._r4_held(e.source, e.case.text) for e in held)
     assert not any(trainer._r4_held(e.source, e.case.text) for e in train_ex)
-    assert not any(trainer.R5_MARK in e.source for e in train_ex)
+    assert not any(trainer._r5_held(e.source, e.case.text) for e in train_ex)
+    assert any(trainer.R5_MARK in e.source for e in train_ex)  # sixth round: trained on
     assert any(trainer.R5_MARK in e.source for e in held)
     assert not any("sealed" in e.source for e in train_ex + held)
     assert "external_sealed4.jsonl" in trainer.NEVER

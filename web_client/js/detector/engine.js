@@ -11,7 +11,9 @@ import { mapCluster, normalise } from './normalise.js';
 import { Matcher, parsePattern } from './patterns.js';
 import { scanPii } from './pii.js';
 import { tokenForms, tokenize } from './tokenize.js';
-import { DOXXING, PERSONAL, TURN_CUE_KINDS, TurnCues, quotedRanges, withModel } from './verdict.js';
+import {
+  DOXXING, LANGUAGE_BOUND_CUES, PERSONAL, TURN_CUE_KINDS, TurnCues, quotedRanges, withModel,
+} from './verdict.js';
 
 const MAX_TEXT_CHARS = 20000;
 const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'answered', 'addressed',
@@ -247,7 +249,7 @@ function detect(c, allTriggers, text, lang) {
     else if (e.kind === 'joking') joking = true;
     else if (TURN_CUE_KINDS.has(e.kind)) {
       // A bare "no" is an answer only in the message's language ("no" is "well" in Finnish).
-      if (e.kind !== 'answer_no' || language === null || e.id.endsWith(`.${language}`)) {
+      if (!LANGUAGE_BOUND_CUES.has(e.kind) || language === null || e.id.endsWith(`.${language}`)) {
         turns.add(e.kind, m, sentenceOf, clauseOf);
       }
     }
@@ -285,7 +287,8 @@ function detect(c, allTriggers, text, lang) {
     const quotable = c.quotedCategories.has(e.category);
     // Reported speech: a cue in the clause, or the object of someone else's speech verb.
     const reported = (cues.reported.has(clauseOf[m.first]) && turns.reportedHere(m, clauseOf))
-      || (turns.speech.length > 0 && c.framedCategories.has(e.category)
+      || ((turns.speech.length > 0 || turns.topics.length > 0 || turns.mentionAfter.size > 0)
+        && c.framedCategories.has(e.category)
         && turns.framed(m, clauseOf, quotable));
     if (e.context === 'self' && reported) {
       flags.push('reported');
@@ -314,6 +317,7 @@ function detect(c, allTriggers, text, lang) {
     if (e.severity > 0) matches.push(makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags));
   }
   if (active.some(([, e]) => e.tags.size)) {
+    let comboQuotes = null;
     const scopes = { sentence: sentenceOf, clause: clauseOf };
     const present = new Set(active.flatMap(([, e]) => [...e.tags]));
     for (const combo of c.combinations) {
@@ -336,8 +340,15 @@ function detect(c, allTriggers, text, lang) {
         if (!parts) continue;
         const first = parts.reduce((a, b) => (b.first < a.first ? b : a));
         const last = parts.reduce((a, b) => (b.last > a.last ? b : a));
-        matches.push(makeMatch(combo.id, combo.category, combo.severity, combo.severity, first, last,
-          norm, tokens, ['combination']));
+        // A combination inside a quotation that sets its category aside is quoted (as Python's
+        // combinations(quoted=...)): 'citerar trollet: "ingen bryr sig, dö bara"'.
+        let q = false;
+        if (c.quotedCategories.has(combo.category)) {
+          if (comboQuotes === null) comboQuotes = quotes.length ? quotes : quotedRanges(norm.chars);
+          q = comboQuotes.some(([a, b]) => a < tokens[first.first].start && tokens[last.last].end <= b);
+        }
+        matches.push(makeMatch(combo.id, combo.category, q ? 0 : combo.severity, combo.severity,
+          first, last, norm, tokens, q ? ['combination', 'quoted'] : ['combination']));
         break;
       }
     }

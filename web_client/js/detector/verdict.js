@@ -6,11 +6,19 @@
  * follows its Python twins moderation/context.py and moderation/verdict.py (docs/detection.md).
  */
 
+import { isWord } from './common.js';
+
 export const PERSONAL = 'personal_data';
 export const DOXXING = 'doxxing';
 export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source',
-  'speech', 'speaker', 'contrast']);
-// Quotation marks after normalisation (typographic ones included); apostrophes are not quotes.
+  'speech', 'speaker', 'contrast', 'topic', 'answer_alone', 'mention_after']);
+// Cue kinds that count only in the message's language (as Python's LANGUAGE_BOUND_CUES).
+export const LANGUAGE_BOUND_CUES = new Set(['answer_no', 'answer_alone']);
+// A topic cue governs a phrase right after it; harassment up to this many tokens after it
+// (Python's TOPIC_GAP).
+const TOPIC_GAP = 3;
+// Quotation marks after normalisation (typographic ones included). A single quote (normalised to
+// an apostrophe) quotes only at a word's edge: "don't" holds an apostrophe, 'kys' a quote.
 const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
 // Flags by which the rules set a crisis phrase aside in its context.
 const CONTEXT_FLAGS = new Set(['idiom', 'negated', 'past', 'reported', 'quoted', 'answered',
@@ -28,6 +36,9 @@ export class TurnCues {
     this.subjects = []; // [clause, token, own]: third parties, relative pronouns, first person
     this.reportedAt = []; // [clause, token] of reported-speech cues
     this.contrast = []; // tokens of contrast words
+    this.topics = []; // [clause, last token] of topic cues ("telling someone to", "if you see")
+    this.alone = []; // [clause, first, last] of answers that must end their clause ("en")
+    this.mentionAfter = new Set(); // first tokens of message nouns ("kys comments", "kys-kommentit")
   }
 
   add(kind, m, sentenceOf, clauseOf) {
@@ -38,6 +49,9 @@ export class TurnCues {
     else if (kind === 'speech') this.speech.push([clauseOf[m.first], m.first]);
     else if (kind === 'speaker') this.subjects.push([clauseOf[m.last], m.last, false]);
     else if (kind === 'contrast') this.contrast.push(m.first);
+    else if (kind === 'topic') this.topics.push([clauseOf[m.last], m.last]);
+    else if (kind === 'answer_alone') this.alone.push([clauseOf[m.first], m.first, m.last]);
+    else if (kind === 'mention_after') this.mentionAfter.add(m.first);
     else {
       this.firstPerson.add(clauseOf[m.first]);
       this.subjects.push([clauseOf[m.first], m.first, true]);
@@ -46,11 +60,15 @@ export class TurnCues {
 
   /** The match is the content of a question put to the writer, answered "no" later. */
   answered(m, sentenceOf, clauseOf) {
-    if (!this.answers.length) return false;
+    if (!this.answers.length && !this.alone.length) return false;
     const sent = sentenceOf[m.first];
     if (!this.asked.some(([s, first]) => s === sent && first < m.first)) return false;
     const endClause = clauseOf[m.last];
-    return this.answers.some(([k, first, several]) => first > m.last && (k > endClause || several));
+    if (this.answers.some(([k, first, several]) => first > m.last && (k > endClause || several))) return true;
+    // An answer that ends a later clause ("..., ja rehellisesti en, ..."), not one opening a longer one.
+    const n = clauseOf.length;
+    return this.alone.some(([k, first, last]) => first > m.last && k > endClause
+      && (last + 1 === n || clauseOf[last + 1] !== k));
   }
 
   /** The match lies in a clause addressed to the reader with no first-person word. */
@@ -64,6 +82,15 @@ export class TurnCues {
    * no first-person word may stand between the verb and the match. */
   framed(m, clauseOf, ownWordsOk) {
     const clause = clauseOf[m.first];
+    // Mentioned as a topic: "telling someone to kill themselves", "if you see kys or kms".
+    // Harassment may stand up to TOPIC_GAP tokens after the cue, no first-person word between.
+    const reach = ownWordsOk ? TOPIC_GAP : 0;
+    // A harassment phrase naming a kind of message: "kys comments are removed".
+    if (ownWordsOk && this.mentionAfter.has(m.last + 1) && clauseOf[m.last + 1] === clause) return true;
+    for (const [k, last] of this.topics) {
+      if (k === clause && last < m.first && m.first <= last + 1 + reach
+        && !this.subjects.some(([q, p, own]) => own && q === clause && last < p && p < m.first)) return true;
+    }
     let verb = -1;
     for (const [k, v] of this.speech) if (k === clause && v < m.first && v > verb) verb = v;
     if (verb < 0) return false;
@@ -96,7 +123,23 @@ export function quotedRanges(chars) {
   chars.forEach((ch, i) => { if (QUOTE_CHARS.has(ch)) marks.push(i); });
   const out = [];
   for (let i = 0; i + 1 < marks.length; i += 2) out.push([marks[i], marks[i + 1]]);
-  return out;
+  // Single-quote pairs (as Python's quoted_ranges): opened before a word after a non-word
+  // character, closed by the next one after a non-space character and before a non-word one.
+  if (!chars.includes("'")) return out;
+  const n = chars.length;
+  let opened = -1;
+  for (let i = 0; i < n; i++) {
+    if (chars[i] !== "'") continue;
+    const before = i ? chars[i - 1] : ' ';
+    const after = i + 1 < n ? chars[i + 1] : ' ';
+    if (opened >= 0) {
+      if (before !== ' ' && before !== '\t' && before !== '\n' && !isWord(after)) {
+        out.push([opened, i]);
+        opened = -1;
+      }
+    } else if (!isWord(before) && isWord(after)) opened = i;
+  }
+  return out.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
 }
 
 /** Did the rules set a crisis phrase (base level >= 2) aside below 2 by its context? */
