@@ -56,7 +56,8 @@ DATA_FILE = ROOT / "config" / "detector.json"
 TEAM = ROOT / "data" / "detector"
 CASES = ROOT / "tests" / "moderation" / "cases"
 NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl",
-         "external_sealed4.jsonl", "external_sealed5.jsonl", "external_sealed6.jsonl")
+         "external_sealed4.jsonl", "external_sealed5.jsonl", "external_sealed6.jsonl",
+         "external_sealed7.jsonl")
 HOLDOUT_BATCH = "08"
 R4_MARK = "_r4_"
 R4_HOLDOUT_MOD = 7

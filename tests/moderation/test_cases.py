@@ -26,11 +26,12 @@ def load(name: str | None = None) -> list[Case]:
                 "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
                 "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl",
                 "external_sealed2.jsonl", "external_sealed3.jsonl", "external_sealed4.jsonl",
-                "external_sealed5.jsonl", "external_sealed6.jsonl")
+                "external_sealed5.jsonl", "external_sealed6.jsonl", "external_sealed7.jsonl")
         # The third sealed set is a guard of its own (below); the all-cases floors were set
         # before it existed and stay about the sets they were set on.
         if name is None and f.name in ("external_sealed3.jsonl", "external_sealed4.jsonl",
-                                       "external_sealed5.jsonl", "external_sealed6.jsonl"):
+                                       "external_sealed5.jsonl", "external_sealed6.jsonl",
+                                       "external_sealed7.jsonl"):
             continue
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
@@ -133,6 +134,18 @@ def test_sixth_sealed_set_regression_guard() -> None:
     assert s["recall_high"] >= 0.64
     assert s["recall_imminent"] >= 0.71
     assert s["false_alarm"] <= 0.09
+
+
+def test_seventh_sealed_set_regression_guard() -> None:
+    """The seventh sealed set (480 lines, written blind on 2026-12-04 by a helper shown only the
+    level table, with no access to the repository) was run once on int3 3de4690, the fifth
+    round (0.721 / 0.642 / 10.8 %; rules alone 0.463 / 0.408 / 10.0 %), and once on the sixth
+    round as landed (0.729 / 0.717 / 10.8 %; rules alone unchanged); docs/detection.md, "The
+    seventh sealed set". Floors only, a little under the figures; nothing is tuned on it."""
+    s = summarise(run(load("external_sealed7.jsonl"), detect))
+    assert s["recall_high"] >= 0.71
+    assert s["recall_imminent"] >= 0.70
+    assert s["false_alarm"] <= 0.12
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])
