@@ -140,6 +140,7 @@ async def list_cases(services: Services, conn: Connection) -> dict[str, Any]:
     mine = [c for c in snap.open_cases if me in (c.counsellor, c.transfer_to)
             and c.state in IN_SESSION]
     return {"queue": [flow.summary(c, now=now, me=me).to_wire() for c in snap.waiting],
+            "queue_version": flow.queue_version(snap.waiting),
             "mine": [{**flow.summary(c, now=now, me=me).to_wire(),
                       "person": await _person(services, c)} for c in mine]}
 
@@ -214,7 +215,9 @@ async def transfer_accept(services: Services, conn: Connection, req: CaseId) -> 
                                     to=user_room(before.counsellor))
     await flow.audit(services, actor=conn.pseudonym or me, action="case_transfer", case=case,
                      code="accepted")
-    return await _taken_by(services, case, me)
+    reply = await _taken_by(services, case, me)
+    await flow.queue_changed(services)  # the former counsellor has a free place: offers
+    return reply
 
 
 async def transfer_decline(services: Services, conn: Connection, req: CaseId) -> dict[str, Any]:
