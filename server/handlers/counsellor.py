@@ -82,7 +82,8 @@ async def _set_availability(services: Services, conn: Connection, available: boo
                               capacity=capacity or (old.capacity if old else DEFAULT_CAPACITY),
                               idle_since=old.idle_since if old and old.available else now,
                               on_duty_since=since,
-                              owner=services.instance_id if available else None)
+                              owner=services.instance_id if available else None,
+                              connection=conn.sid if available else None)
     await store.put_counsellor(record)
     services.log.info("counsellor.availability", available=available, capacity=record.capacity)
     await flow.queue_changed(services)
@@ -105,11 +106,13 @@ async def availability(services: Services, conn: Connection, req: Availability
 
 async def went_away(services: Services, conn: Connection) -> None:
     """A counsellor's connection closed: they are away until they set themselves available
-    again (their sessions stay theirs: the cases are stored, not held by the connection)."""
+    again (their sessions stay theirs: the cases are stored, not held by the connection). Not
+    if a newer connection of theirs set them available since (a console that reconnected
+    before the relay noticed the old connection drop)."""
     if conn.role != Role.COUNSELLOR or conn.user_id is None:
         return
     old = await services.stores.cases.counsellor(conn.user_id)
-    if old is not None and old.available:
+    if old is not None and old.available and old.connection in (None, conn.sid):
         await _set_availability(services, conn, False, old.capacity)
 
 

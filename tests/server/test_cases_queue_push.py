@@ -121,3 +121,33 @@ async def test_a_warm_transfer_tells_the_counsellors_on_duty(
     assert (await anna.next("case.queue"))["waiting"] == 0
     for p in (person, anna, bengt):
         await p.close()
+
+
+async def test_an_older_connection_closing_late_leaves_the_counsellor_available(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, object]) -> None:
+    """A console that reconnected before the relay noticed its old connection drop: the old
+    one closing must not set the counsellor away behind the new one's back (the console would
+    say "available" and hear nothing)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tests.server.mod_harness import ModPeer, staff_token
+
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False,
+                                       **backend_kwargs)
+    token = await staff_token(server, "Anna", "counsellor")
+    key = Ed25519PrivateKey.generate()
+    old = await ModPeer.connect(server.url, key=key, staff_token=token)
+    assert (await old.call("counsellor.availability", {"available": True, "capacity": 2}))["ok"]
+    new = await ModPeer.connect(server.url, key=key, staff_token=token)
+    assert (await new.call("counsellor.availability", {"available": True, "capacity": 2}))["ok"]
+    await old.close()
+    await asyncio.sleep(SETTLE_S)
+    person = await Peer.connect(server.url, "Aamu")
+    status = await ask(person, level=4)
+    assert status["fallback"] is None, status  # still on duty
+    assert (await new.next("case.offer"))["case"]["case_id"] == status["case_code"]
+    assert (await new.next("case.queue"))["waiting"] == 1
+    # The connection that set her available closing does set her away.
+    await new.close()
+    await until(person, "case.update", lambda p: p["fallback"] == "no_counsellor")
+    await person.close()

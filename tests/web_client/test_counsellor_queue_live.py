@@ -58,6 +58,20 @@ async def test_the_console_at_capacity_shows_every_person_waiting_and_a_new_leve
     await console.locator("section.counsel-session").wait_for()
     await console.wait_for_function(
         "() => document.querySelectorAll('.queue-list li').length === 3", timeout=SOON_MS)
+
+    # A dropped connection: the relay sets the counsellor away, and the new connection is in no
+    # room. Back online, the console is available again and hears the next person at once.
+    await console.evaluate("() => { window.__oldws = window.iltapiiri.session.socket.ws; window.__oldws.close(); }")
+    await console.wait_for_function("""() => { const s = window.iltapiiri.session;
+      return s.socket.ws !== window.__oldws && s.socket.state === 'connected' && s.auth; }""",
+                                    timeout=15000)
+    late = await SocketPeer.connect(server.url, "Myohainen")
+    people.append(late)
+    code = (await ask(late, level=3))["case_code"]
+    await console.wait_for_function(
+        "() => document.querySelectorAll('.queue-list li').length === 4", timeout=SOON_MS)
+    status = await late.call("case.resume", {"case_code": code})
+    assert status["fallback"] is None, status  # a counsellor is available: the server knows it
     assert not await staff.csp_violations(), await staff.csp_violations()
     assert not staff.page_errors, staff.page_errors
     for person in people:

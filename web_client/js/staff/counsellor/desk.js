@@ -56,7 +56,10 @@ export class CounsellorDesk extends EventTarget {
       s.on('case.ended', (p) => { if (p) this.ended.set(p.case_id, p.outcome); this.fire('change'); }),
       s.on('case.transfer_offer', (p) => { if (p && p.case) this.transfers.push(p); this.fire('change'); }),
       s.on('case.transferred', () => this.refresh()),
-      s.on('signedin', () => { if (this.available) this.setAvailability(true, this.capacity).catch(() => {}); else this.refresh(); }),
+      s.on('signedin', () => this.rejoin()),
+      // A reconnect signs the new connection in without 'signedin': the relay set me away when
+      // the old one closed, and the new one is in no room yet, so no push would reach it.
+      s.on('status', (st) => { if (st && st.online && st.resumed) this.rejoin(); }),
       ctx.directs.on('app-control', (d) => this.onAppControl(d)),
       ctx.directs.on('change', (c) => { if (this.mine.some((m) => m.person && m.person.pseudonym === c.peer)) this.fire('change'); }),
     ];
@@ -93,6 +96,12 @@ export class CounsellorDesk extends EventTarget {
 
   request(event, data = {}) {
     return this.ctx.session.request(event, data);
+  }
+
+  /** After a sign-in or a reconnect: available again if I was (and the lists re-fetched). */
+  rejoin() {
+    if (this.available) this.setAvailability(true, this.capacity).catch(() => this.refresh());
+    else this.refresh();
   }
 
   async setAvailability(available, capacity = this.capacity) {
