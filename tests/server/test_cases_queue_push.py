@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from tests.fixtures.server import LiveServerFactory
 from tests.server.cases_harness import FAST_STAFF, ask, clock, make_counsellor, until
 from tests.server.harness import Peer
+from tests.server.mod_harness import ModPeer, staff_token
 
 SETTLE_S = 0.3
 
@@ -128,10 +131,6 @@ async def test_an_older_connection_closing_late_leaves_the_counsellor_available(
     """A console that reconnected before the relay noticed its old connection drop: the old
     one closing must not set the counsellor away behind the new one's back (the console would
     say "available" and hear nothing)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from tests.server.mod_harness import ModPeer, staff_token
-
     server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False,
                                        **backend_kwargs)
     token = await staff_token(server, "Anna", "counsellor")

@@ -7,6 +7,9 @@ holds. The people waiting are socket clients (tests/server/harness.py)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pyotp
 
 from server.app import STAFF
 from server.clock import FakeClock
@@ -16,6 +19,7 @@ from tests.server.harness import Peer as SocketPeer
 from tests.server.staff_http_client import FAST_STAFF, GOOD_PASSWORD
 from tests.web_client.axe import axe_source, axe_violations
 from tests.web_client.conftest import OpenPeer
+from tests.web_client.test_counsellor_console import LOGIN
 from tests.web_client.test_counsellor_transfer import sign_in
 
 COUNSELLOR = "Kaisa Kuraattori"
@@ -144,3 +148,31 @@ async def test_the_desk_coalesces_queue_pushes_into_one_fetch_at_a_time(
     assert out["grew"] == [{"n": 3, "urgent": True}]
     assert out["fresh"] == ["d"]
     await page.context.close()
+
+
+async def test_an_admin_watching_queue_health_follows_the_queue(
+        live_server_factory: LiveServerFactory, open_peer: OpenPeer) -> None:
+    """An admin supervises from the counsellor console without a case list of their own
+    (`case.list` is counsellors only): the queue push still refreshes their queue health."""
+    server = await live_server_factory(clock=FakeClock(EVENING), staff=FAST_STAFF)
+    await server.app[STAFF].create("Ada Admin", "admin", GOOD_PASSWORD)
+    admin = await open_peer(server.url, path="/staff.html", width=1280)
+    page: Any = admin.page
+    first = await page.evaluate(LOGIN, ["Ada Admin", GOOD_PASSWORD, None])
+    secret = parse_qs(urlparse(first["body"]["totp_uri"]).query)["secret"][0]
+    done = await page.evaluate(LOGIN, ["Ada Admin", GOOD_PASSWORD, pyotp.TOTP(secret).at(EVENING)])
+    assert done["status"] == 200 and done["body"]["role"] == "admin", done
+    await page.goto(server.url + "/staff.html")
+    await page.wait_for_selector("button.navlink[data-view=counsel]", state="attached")
+    await admin.nav("counsel")
+    waiting = page.locator(".counsel-health dd.h-waiting")
+    await waiting.wait_for()
+    assert (await waiting.text_content() or "").endswith("4: 0")
+    person = await SocketPeer.connect(server.url, "Aamu")
+    await ask(person, level=4)
+    await page.wait_for_function(
+        "() => document.querySelector('.counsel-health dd.h-waiting').textContent.endsWith('4: 1')",
+        timeout=SOON_MS)
+    assert not admin.page_errors, admin.page_errors
+    await person.close()
+    await admin.context.close()

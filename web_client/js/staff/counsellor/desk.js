@@ -132,15 +132,21 @@ export class CounsellorDesk extends EventTarget {
   }
 
   async fetchLists() {
+    // Each on its own: offline keeps what is shown (the next push or reconnect refreshes), and
+    // an admin watching queue health has no case list (not_counsellor) but follows the pushes.
     try {
       const reply = await this.request('case.list', {});
       this.arrived(reply.queue || []);
       this.queueVersion = typeof reply.queue_version === 'string' ? reply.queue_version : null;
       this.mine = reply.mine || [];
       this.fetchedAt = Date.now();
+    } catch (err) {
+      // kept as shown
+    }
+    try {
       this.health = await this.request('cases.health', this.watching ? { watch: true } : {});
     } catch (err) {
-      // offline: keep what is shown; the next push or reconnect refreshes
+      // kept as shown
     }
     this.fire('change');
   }
