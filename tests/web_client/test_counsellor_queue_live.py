@@ -127,6 +127,12 @@ DESK_COALESCES = """async () => {
   handlers['case.queue']({ waiting: 3, top_level: 4, version: 'v7' });
   await settle();
   out.sameVersion = lists();
+  out.grewBeforeSwap = grew.length;
+  // Someone taken and a level-4 arrival at once: the count stays, the arrival is still said.
+  queue = [{ case_id: 'e', level: 4 }, { case_id: 'a', level: 2 }, { case_id: 'b', level: 3 }]; version = 'v8';
+  handlers['case.queue']({ waiting: 3, top_level: 4, version: 'v8' });
+  await settle();
+  await answer();
   out.grew = grew;
   out.fresh = desk.queue.filter((c) => desk.isFresh(c)).map((c) => c.case_id);
   desk.dispose();
@@ -144,9 +150,11 @@ async def test_the_desk_coalesces_queue_pushes_into_one_fetch_at_a_time(
     assert out["afterFirstAnswer"] == 3  # then exactly one more
     assert out["afterSecondAnswer"] == 3 and out["pendingLeft"] == 0
     assert out["sameVersion"] == 3
-    # The count grew once (1 -> 3, as fetched), with a level-4 arrival, marked new.
-    assert out["grew"] == [{"n": 3, "urgent": True}]
-    assert out["fresh"] == ["d"]
+    # The count grew once (1 -> 3, as fetched), with a level-4 arrival; then a level-4 arrival
+    # as another case went (3 -> 3). Only the arrival still waiting is marked new.
+    assert out["grewBeforeSwap"] == 1
+    assert out["grew"] == [{"n": 3, "urgent": True}, {"n": 3, "urgent": True}]
+    assert out["fresh"] == ["e"]
     await page.context.close()
 
 

@@ -151,7 +151,7 @@ export class CounsellorDesk extends EventTarget {
     this.fire('change');
   }
 
-  /** Take the new queue; note level-4 arrivals and say when the queue grew. */
+  /** Take the new queue; note level-4 arrivals and say when the queue grew or one came. */
   arrived(queue) {
     const before = new Map(this.queue.map((c) => [c.case_id, c.level]));
     const now = Date.now();
@@ -161,7 +161,8 @@ export class CounsellorDesk extends EventTarget {
     const grew = this.loaded && queue.length > this.queue.length;
     this.queue = queue;
     this.loaded = true;
-    if (grew) this.dispatchEvent(new CustomEvent('grew', { detail: { n: queue.length, urgent: urgent.length > 0 } }));
+    // Said when the count grows, and for a level-4 arrival even if someone else left meanwhile.
+    if (grew || urgent.length) this.dispatchEvent(new CustomEvent('grew', { detail: { n: queue.length, urgent: urgent.length > 0 } }));
   }
 
   /** A level-4 case that arrived while the console was open, less than FRESH_MS ago. */
