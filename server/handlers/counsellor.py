@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from escalation import machine as m
-from escalation.case import IN_SESSION, Case
+from escalation.case import IN_SESSION, Case, CaseState
 from escalation.health import DutyInterval
 from escalation.offering import CounsellorStatus, sessions_held
 from server.domain import pseudonyms
@@ -64,6 +64,23 @@ async def _person(services: Services, case: Case) -> dict[str, Any]:
     return {"pseudonym": case.pseudonym, "identity_key": b64(key)}
 
 
+async def _withdraw_offers(services: Services, counsellor: str) -> int:
+    """A counsellor went away: the cases offered to them go back to the queue now (not when the
+    offers lapse), so `queue_changed` offers them to a colleague. How many."""
+    now = services.clock.now()
+    held = [c for c in await services.stores.cases.open_cases(flow.MAX_OPEN_CASES)
+            if c.state is CaseState.OFFERED and c.offered_to == counsellor]
+    withdrawn = 0
+    for case in held:
+        try:
+            await flow.change(services, case.id, lambda c: m.decline_offer(
+                c, counsellor=counsellor, now=now))
+        except ApiError:  # claimed, lapsed or offered anew by another process meanwhile
+            continue
+        withdrawn += 1
+    return withdrawn
+
+
 async def _set_availability(services: Services, conn: Connection, available: bool,
                             capacity: int | None) -> CounsellorRecord:
     me = _me(conn)
@@ -86,6 +103,8 @@ async def _set_availability(services: Services, conn: Connection, available: boo
                               connection=conn.sid if available else None)
     await store.put_counsellor(record)
     services.log.info("counsellor.availability", available=available, capacity=record.capacity)
+    if not available:
+        await _withdraw_offers(services, me)
     await flow.queue_changed(services)
     return record
 
@@ -129,6 +148,7 @@ async def owner_gone(services: Services, owner: str) -> int:
         await store.put_counsellor(CounsellorRecord(
             id=record.id, name=record.name, identity_key=record.identity_key, available=False,
             capacity=record.capacity, idle_since=record.idle_since))
+        await _withdraw_offers(services, record.id)
     if gone:
         services.log.warning("counsellors.away", count=len(gone))
         await flow.queue_changed(services)

@@ -150,3 +150,28 @@ async def test_an_older_connection_closing_late_leaves_the_counsellor_available(
     await new.close()
     await until(person, "case.update", lambda p: p["fallback"] == "no_counsellor")
     await person.close()
+
+
+async def test_going_away_puts_the_offers_back_in_the_queue_at_once(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, object]) -> None:
+    """An offer held by a counsellor who went away would hold the case for the rest of its
+    `offer_seconds` (45 s): it goes back to the queue and to a colleague at once."""
+    fake = clock()
+    server = await live_server_factory(**FAST_STAFF, clock=fake, run_scheduler=False,
+                                       **backend_kwargs)
+    anna = await make_counsellor(server, "Anna", capacity=1)
+    person = await Peer.connect(server.url, "Aamu")
+    code = (await ask(person, level=4))["case_code"]
+    assert (await anna.next("case.offer"))["case"]["case_id"] == code
+    bengt = await make_counsellor(server, "Bengt", capacity=1)
+    await bengt.nothing("case.offer")  # offered to Anna: not to Bengt as well
+    assert (await anna.call("counsellor.availability", {"available": False}))["ok"]
+    offer = await bengt.next("case.offer")  # no clock advanced: not a lapse
+    assert offer["case"]["case_id"] == code and offer["case"]["offered_to_me"]
+    # A counsellor whose connection closes goes away the same way.
+    await bengt.close()
+    await asyncio.sleep(SETTLE_S)
+    assert (await anna.call("counsellor.availability", {"available": True, "capacity": 1}))["ok"]
+    assert (await anna.next("case.offer"))["case"]["case_id"] == code
+    for p in (person, anna):
+        await p.close()
