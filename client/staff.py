@@ -31,7 +31,7 @@ from client.errors import BAD_REPLY, ClientError, ProtocolViolation
 from client.moderation import ModAlert, ModeratorTools
 from client.peer import PeerClient
 from client.reports import ModReport, open_mod_report
-from client.staff_cases import CaseHandle, CounsellorCases, ModeratorCases
+from client.staff_cases import CaseHandle, CounsellorCases, ModeratorCases, QueueState
 from client.team_key import TeamKeyRing
 
 STAFF_COOKIE = "__Host-iltapiiri_staff"
@@ -195,6 +195,11 @@ class StaffClient:
     async def next_case(self, timeout: float | None = 10.0) -> CaseHandle:
         """The next case for me (``case.claim()``, ``transfer(to)``, ``close(outcome)``)."""
         return await self.cases.next_case(timeout)
+
+    async def next_queue_change(self, timeout: float | None = 30.0) -> QueueState:
+        """The queue changed while I am available (``waiting``, ``top_level``, ``version``):
+        also the cases beyond my capacity, which no offer brings."""
+        return await self.cases.next_queue_change(timeout)
 
     async def escalate(self, room: str, pseudonym: str, reason: str) -> str:
         """Hand a member of my room to a counsellor, with their consent; the case id."""

@@ -9,11 +9,13 @@ session (``client.cases.CaseLink``); ``StaffClient`` composes them.
     await case.transfer("Colleague")              # warm: they accept with accept_transfer
     await case.close("supported", notes="...")   # sealed to the counsellor team key here
     await cases.notes(case_id)                    # a closed case's notes (colleagues' too)
+    state = await cases.next_queue_change(timeout=30)  # .waiting .top_level .version
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Any
 
 from client.cases import (
@@ -26,7 +28,7 @@ from client.cases import (
     unb64,
 )
 from client.chats import DirectChat
-from client.errors import ClientError
+from client.errors import BAD_PUSH, ClientError, ProtocolViolation
 from client.messages import Message
 from client.team_key import TeamKeyRing
 
@@ -66,6 +68,16 @@ class PersonSession:
     async def next_message(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Message:
         """The person's next message."""
         return await self.chat.next_message(timeout)
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """`case.queue`: how many wait, the highest level waiting (None: nobody), and the queue's
+    version (equal to ``CounsellorCases.queue_version`` when the list I fetched is current)."""
+
+    waiting: int
+    top_level: int | None
+    version: str
 
 
 class CaseHandle:
@@ -159,7 +171,7 @@ class CounsellorCases:
     """A counsellor's queue and cases (composed into ``StaffClient``)."""
 
     EVENTS = ("case.offer", "case.alert", "case.taken", "case.transfer_offer",
-              "case.transferred", "case.ended")
+              "case.transferred", "case.ended", "case.queue")
 
     def __init__(self, link: CaseLink, team: TeamKeyRing | None = None) -> None:
         self.link = link
@@ -168,6 +180,8 @@ class CounsellorCases:
         self.feed = Feed(link, self.EVENTS)
         self._queue: list[dict[str, Any]] = []
         self._taken: set[str] = set()
+        self.queue_version: str | None = None
+        """The ``queue_version`` of the last ``queue()`` (compare with ``QueueState.version``)."""
 
     def __repr__(self) -> str:
         return f"CounsellorCases(queued={len(self._queue)})"
@@ -186,7 +200,26 @@ class CounsellorCases:
     async def queue(self) -> list[CaseHandle]:
         """The waiting cases in risk order."""
         reply = await self.link.request("case.list", {})
+        self.queue_version = reply.get("queue_version")
         return [CaseHandle(self, s) for s in reply.get("queue") or ()]
+
+    async def next_queue_change(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> QueueState:
+        """The queue changed (while I am available, also beyond the offers my capacity allows):
+        the newest ``case.queue`` that has arrived, not every step before it."""
+        _, push = await self.feed.next(("case.queue",), timeout)
+        while True:
+            try:
+                _, push = await self.feed.next(("case.queue",), 0)
+            except ClientError:
+                break
+        try:
+            top = push.get("top_level")
+            return QueueState(waiting=int(push["waiting"]),
+                              top_level=None if top is None else int(top),
+                              version=str(push["version"]))
+        except (KeyError, TypeError, ValueError):
+            raise ProtocolViolation(BAD_PUSH, "case.queue is not {waiting, top_level, version}"
+                                    ) from None
 
     async def next_case(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> CaseHandle:
         """The next case for me: the top of the queue I was given, an offer, or a re-alert."""

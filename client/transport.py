@@ -58,6 +58,7 @@ PUSH_EVENTS = (
     "case.transfer_offer",
     "case.transferred",
     "case.ended",
+    "case.queue",
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

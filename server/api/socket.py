@@ -34,8 +34,10 @@ class SioEmitter:
     def __init__(self, sio: GuardedServer) -> None:
         self._sio = sio
 
-    async def emit(self, push: Push, *, to: str, skip_sid: str | None = None) -> None:
-        """See Emitter."""
+    async def emit(self, push: Push, *, to: str | list[str], skip_sid: str | None = None
+                   ) -> None:
+        """See Emitter (a list of rooms reaches each connection once, python-socketio's
+        `get_participants`, also through Redis)."""
         await self._sio.emit(push.EVENT, push.to_wire(), to=to, skip_sid=skip_sid)
 
     async def enter_room(self, sid: str, room: str) -> None:

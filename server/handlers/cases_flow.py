@@ -10,7 +10,8 @@ available) and `cases:supervisors` (`cases.health {watch: true}`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -33,6 +34,7 @@ from server.wire.case_pushes import (
     CaseAlert,
     CaseHandoff,
     CaseOffer,
+    CaseQueue,
     CaseStatus,
     CaseSummary,
     CaseUpdate,
@@ -198,32 +200,56 @@ def summary(case: Case, *, now: float, me: str | None) -> CaseSummary:
                        offered_to_me=me is not None and case.offered_to == me)
 
 
+def queue_version(waiting: Sequence[Case]) -> str:
+    """A digest of the waiting cases in order with their versions: equal means the same queue
+    (what `case.list` shows, offers and raised levels included). Any process computes the same
+    one from the same store, so no counter is kept."""
+    digest = hashlib.blake2b(digest_size=8)
+    for case in waiting:
+        digest.update(f"{case.id}:{case.version};".encode("ascii"))
+    return digest.hexdigest()
+
+
+def queue_push(waiting: Sequence[Case]) -> CaseQueue:
+    """`case.queue` for this queue: how many wait, the highest level, the version."""
+    return CaseQueue(waiting=len(waiting),
+                     top_level=max((c.severity for c in waiting), default=None),
+                     version=queue_version(waiting))
+
+
 async def queue_changed(services: Services) -> None:
-    """The queue moved: tell every waiting person their position, estimate and fallback, and
-    offer waiting cases to counsellors with a free place."""
+    """The queue moved: tell every waiting person their position, estimate and fallback, offer
+    waiting cases to counsellors with a free place, then tell every counsellor on duty and
+    every supervisor watching (`case.queue`, once per connection): offers reach only as many
+    counsellors as have a free place, so without it a console would show a stale queue."""
     snap = await snapshot(services)
     for case in snap.waiting:
         await to_person(services, case, CaseUpdate(status=await status(services, case, snap)))
-    await make_offers(services, snap)
+    offered = {c.id: c for c in await make_offers(services, snap)}
+    waiting = [offered.get(c.id, c) for c in snap.waiting]
+    await services.emitter.emit(queue_push(waiting), to=[DUTY_ROOM, SUPERVISOR_ROOM])
 
 
-async def make_offers(services: Services, snap: Snapshot) -> None:
+async def make_offers(services: Services, snap: Snapshot) -> list[Case]:
     """Offer queued cases fairly (`escalation.offering.plan_offers`); a case another process
-    offered first is left alone (its compare-and-set loses)."""
+    offered first is left alone (its compare-and-set loses). The cases offered, as stored."""
     p = policy_of(services)
 
     def offer_to(who: str) -> Callable[[Case], Case]:
         return lambda c: m.offer(c, counsellor=who, now=snap.now, policy=p)
 
+    made = []
     for case_id, who in plan_offers(snap.open_cases, snap.statuses()):
         try:
             _, offered = await change(services, case_id, offer_to(who))
         except ApiError:
             continue
         assert offered.offer_deadline is not None
+        made.append(offered)
         await services.emitter.emit(
             CaseOffer(case=summary(offered, now=snap.now, me=who), expires_at=offered.offer_deadline),
             to=user_room(who))
+    return made
 
 
 async def open_count(services: Services) -> int:

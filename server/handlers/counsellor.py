@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from escalation import machine as m
-from escalation.case import IN_SESSION, Case
+from escalation.case import IN_SESSION, Case, CaseState
 from escalation.health import DutyInterval
 from escalation.offering import CounsellorStatus, sessions_held
 from moderation.limits import RuleError
@@ -65,6 +65,23 @@ async def _person(services: Services, case: Case) -> dict[str, Any]:
     return {"pseudonym": case.pseudonym, "identity_key": b64(key)}
 
 
+async def _withdraw_offers(services: Services, counsellor: str) -> int:
+    """A counsellor went away: the cases offered to them go back to the queue now (not when the
+    offers lapse), so `queue_changed` offers them to a colleague. How many."""
+    now = services.clock.now()
+    held = [c for c in await services.stores.cases.open_cases(flow.MAX_OPEN_CASES)
+            if c.state is CaseState.OFFERED and c.offered_to == counsellor]
+    withdrawn = 0
+    for case in held:
+        try:
+            await flow.change(services, case.id, lambda c: m.decline_offer(
+                c, counsellor=counsellor, now=now))
+        except ApiError:  # claimed, lapsed or offered anew by another process meanwhile
+            continue
+        withdrawn += 1
+    return withdrawn
+
+
 async def _set_availability(services: Services, conn: Connection, available: bool,
                             capacity: int | None) -> CounsellorRecord:
     me = _me(conn)
@@ -83,9 +100,12 @@ async def _set_availability(services: Services, conn: Connection, available: boo
                               capacity=capacity or (old.capacity if old else DEFAULT_CAPACITY),
                               idle_since=old.idle_since if old and old.available else now,
                               on_duty_since=since,
-                              owner=services.instance_id if available else None)
+                              owner=services.instance_id if available else None,
+                              connection=conn.sid if available else None)
     await store.put_counsellor(record)
     services.log.info("counsellor.availability", available=available, capacity=record.capacity)
+    if not available:
+        await _withdraw_offers(services, me)
     await flow.queue_changed(services)
     return record
 
@@ -106,11 +126,13 @@ async def availability(services: Services, conn: Connection, req: Availability
 
 async def went_away(services: Services, conn: Connection) -> None:
     """A counsellor's connection closed: they are away until they set themselves available
-    again (their sessions stay theirs: the cases are stored, not held by the connection)."""
+    again (their sessions stay theirs: the cases are stored, not held by the connection). Not
+    if a newer connection of theirs set them available since (a console that reconnected
+    before the relay noticed the old connection drop)."""
     if conn.role != Role.COUNSELLOR or conn.user_id is None:
         return
     old = await services.stores.cases.counsellor(conn.user_id)
-    if old is not None and old.available:
+    if old is not None and old.available and old.connection in (None, conn.sid):
         await _set_availability(services, conn, False, old.capacity)
 
 
@@ -127,6 +149,7 @@ async def owner_gone(services: Services, owner: str) -> int:
         await store.put_counsellor(CounsellorRecord(
             id=record.id, name=record.name, identity_key=record.identity_key, available=False,
             capacity=record.capacity, idle_since=record.idle_since))
+        await _withdraw_offers(services, record.id)
     if gone:
         services.log.warning("counsellors.away", count=len(gone))
         await flow.queue_changed(services)
@@ -141,6 +164,7 @@ async def list_cases(services: Services, conn: Connection) -> dict[str, Any]:
     mine = [c for c in snap.open_cases if me in (c.counsellor, c.transfer_to)
             and c.state in IN_SESSION]
     return {"queue": [flow.summary(c, now=now, me=me).to_wire() for c in snap.waiting],
+            "queue_version": flow.queue_version(snap.waiting),
             "mine": [{**flow.summary(c, now=now, me=me).to_wire(),
                       "person": await _person(services, c)} for c in mine]}
 
@@ -222,7 +246,9 @@ async def transfer_accept(services: Services, conn: Connection, req: CaseId) -> 
                                     to=user_room(before.counsellor))
     await flow.audit(services, actor=conn.pseudonym or me, action="case_transfer", case=case,
                      code="accepted")
-    return await _taken_by(services, case, me)
+    reply = await _taken_by(services, case, me)
+    await flow.queue_changed(services)  # the former counsellor has a free place: offers
+    return reply
 
 
 async def transfer_decline(services: Services, conn: Connection, req: CaseId) -> dict[str, Any]:

@@ -76,7 +76,9 @@ class StaffDirectory(Protocol):
 class Emitter(Protocol):
     """Pushes to connections and manages their Socket.IO rooms (across processes)."""
 
-    async def emit(self, push: Push, *, to: str, skip_sid: str | None = None) -> None: ...
+    async def emit(self, push: Push, *, to: str | list[str], skip_sid: str | None = None
+                   ) -> None:
+        """Push to the connections in room `to` (or in any of the rooms, once each)."""
 
     async def enter_room(self, sid: str, room: str) -> None: ...
 

@@ -79,7 +79,9 @@ class CounsellorRecord:
     """A counsellor's availability. `id` is their staff user id; `name` the display name the
     person sees; `identity_key` the key of the connection that set it (for the E2E 1:1);
     `owner` the server process holding that connection (a crashed one's counsellors are set
-    away by whoever reaps it)."""
+    away by whoever reaps it); `connection` its Socket.IO session id, so an older connection of
+    the same counsellor closing late (a reconnect before the relay saw the drop) sets nobody
+    away."""
 
     id: str
     name: str
@@ -89,6 +91,7 @@ class CounsellorRecord:
     idle_since: float
     on_duty_since: float | None = None
     owner: str | None = None
+    connection: str | None = None
 
     def __post_init__(self) -> None:
         check_id(self.id, "counsellor id")
@@ -111,7 +114,7 @@ class CounsellorRecord:
                            "identity_key": base64.b64encode(self.identity_key).decode("ascii"),
                            "available": self.available, "capacity": self.capacity,
                            "idle_since": self.idle_since, "on_duty_since": self.on_duty_since,
-                           "owner": self.owner},
+                           "owner": self.owner, "connection": self.connection},
                           separators=(",", ":"), sort_keys=True)
 
     @classmethod
@@ -121,7 +124,7 @@ class CounsellorRecord:
         return cls(id=d["id"], name=d["name"], identity_key=base64.b64decode(d["identity_key"]),
                    available=bool(d["available"]), capacity=d["capacity"],
                    idle_since=d["idle_since"], on_duty_since=d.get("on_duty_since"),
-                   owner=d.get("owner"))
+                   owner=d.get("owner"), connection=d.get("connection"))
 
 
 def duty_json(interval: DutyInterval) -> str:

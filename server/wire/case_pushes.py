@@ -232,6 +232,22 @@ class CaseEnded(Push):
         return {"case_id": self.case_id, "outcome": self.outcome}
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseQueue(Push):
+    """`case.queue`: the queue changed; to the counsellors on duty and the supervisors watching.
+    Counts only (no case id, no pseudonym): a console re-fetches `case.list` unless `version`
+    equals the `queue_version` of the list it holds."""
+
+    EVENT: ClassVar[str] = "case.queue"
+    waiting: int
+    top_level: int | None
+    version: str
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {"waiting": self.waiting, "top_level": self.top_level, "version": self.version}
+
+
 CASE_PUSHES: tuple[type[Push], ...] = (CaseUpdate, CaseCounsellor, CaseClosed, CaseInvite,
                                        CaseHandoff, CaseOffer, CaseAlert, CaseTaken,
-                                       CaseTransferOffer, CaseTransferred, CaseEnded)
+                                       CaseTransferOffer, CaseTransferred, CaseEnded, CaseQueue)

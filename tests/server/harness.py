@@ -24,7 +24,7 @@ PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closin
                "mod.notice", "room.notice", "room.tombstone", "mod.report",
                "staff.session_ended", "case.update", "case.counsellor",
                "case.closed", "case.invite", "case.handoff", "case.offer", "case.alert",
-               "case.taken", "case.transfer_offer", "case.transferred", "case.ended",
+               "case.taken", "case.transfer_offer", "case.transferred", "case.ended", "case.queue",
                "mod.debrief", "room.resync")
 
 

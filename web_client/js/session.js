@@ -34,7 +34,7 @@ export class Session extends EventTarget {
     for (const push of ['room.envelope', 'room.membership', 'group.opened', 'group.closing',
       'group.closed', 'direct.envelope', 'direct.typing', 'keys.low', 'case.update', 'case.counsellor', 'case.closed',
       'case.invite', 'case.offer', 'case.taken', 'case.alert', 'case.ended', 'case.transfer_offer',
-      'case.transferred', 'case.handoff']) {
+      'case.transferred', 'case.handoff', 'case.queue']) {
       this.socket.on(push, (data) => this.fire(push, data));
     }
     this.socket.on('room.resync', (d) => { this.resync(d).catch(() => {}); });

@@ -7,6 +7,7 @@ export const OPENERS = Object.freeze({
 });
 
 const en = {
+  'counsel.new_urgent': 'New, level 4', 'counsel.queue_grew': '{n} waiting now.', 'counsel.queue_grew_urgent': '{n} waiting now, a new case at level 4.',
   'counsel.share_title': 'Emergency detail from the person', 'counsel.share_location': 'Location', 'counsel.share_contact': 'Contact',
   'counsel.share_note': 'Sent end to end to you only: the server and the moderators cannot read it.',
   'counsel.share_arrived_location': '{name} shared where they are, for an emergency.', 'counsel.share_arrived_contact': '{name} shared how to reach them, for an emergency.',
@@ -34,6 +35,7 @@ const en = {
 };
 
 const fi = {
+  'counsel.new_urgent': 'Uusi, taso 4', 'counsel.queue_grew': 'Nyt odottaa {n}.', 'counsel.queue_grew_urgent': 'Nyt odottaa {n}, uusi tapaus tasolla 4.',
   'counsel.share_title': 'Henkilön tieto hätätilannetta varten', 'counsel.share_location': 'Sijainti', 'counsel.share_contact': 'Yhteystieto',
   'counsel.share_note': 'Salattu päästä päähän vain sinulle: palvelin ja ohjaajat eivät voi lukea sitä.',
   'counsel.share_arrived_location': '{name} kertoi, missä on, hätätilannetta varten.', 'counsel.share_arrived_contact': '{name} kertoi, miten hänet tavoittaa, hätätilannetta varten.',
@@ -61,6 +63,7 @@ const fi = {
 };
 
 const sv = {
+  'counsel.new_urgent': 'Ny, nivå 4', 'counsel.queue_grew': '{n} väntar nu.', 'counsel.queue_grew_urgent': '{n} väntar nu, ett nytt ärende på nivå 4.',
   'counsel.share_title': 'Personens uppgift för ett nödläge', 'counsel.share_location': 'Plats', 'counsel.share_contact': 'Kontakt',
   'counsel.share_note': 'Krypterad från ände till ände till dig enbart: servern och moderatorerna kan inte läsa den.',
   'counsel.share_arrived_location': '{name} delade var hen är, för ett nödläge.', 'counsel.share_arrived_contact': '{name} delade hur man når hen, för ett nödläge.',

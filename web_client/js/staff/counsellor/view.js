@@ -33,7 +33,8 @@ function queueBox(ctx, desk) {
   const error = h('p', { class: 'error', role: 'alert' });
   return h('section', { class: 'card counsel-queue', 'aria-labelledby': 'counsel-queue-title' },
     h('h2', { id: 'counsel-queue-title', text: t('counsel.queue', { n: desk.queue.length }) }),
-    desk.queue.length ? h('ol', { class: 'queue-list' }, ...desk.queue.map((c) => h('li', { class: `level-${c.level}`, 'data-case': c.case_id },
+    desk.queue.length ? h('ol', { class: 'queue-list' }, ...desk.queue.map((c) => h('li', { class: [`level-${c.level}`, desk.isFresh(c) ? 'fresh-urgent' : ''], 'data-case': c.case_id },
+      desk.isFresh(c) ? h('strong', { class: 'badge danger new-case', text: t('counsel.new_urgent') }) : '', desk.isFresh(c) ? ' ' : '',
       h('strong', { text: t('counsel.level', { n: c.level }) }), ' ',
       h('span', { class: 'waited', text: t('counsel.waited', { time: mmss(desk.waited(c)) }) }), ' ',
       h('span', { class: 'small muted', text: [c.categories.join(', '), c.from_group ? t('counsel.from_group') : '',
@@ -166,10 +167,13 @@ export default {
     desk.refresh();
     desk.loadHealth();
     const offs = [desk.on('change', draw), desk.on('alert', () => ctx.live(t('counsel.realert'))),
+      // Politely, and only when the queue grows: the heading's count is not a live region.
+      desk.on('grew', (d) => ctx.live(t(d.urgent ? 'counsel.queue_grew_urgent' : 'counsel.queue_grew', { n: d.n }))),
       desk.on('share', (d) => ctx.live(t(`counsel.share_arrived_${d.kind}`, { name: d.pseudonym })))];
     const ticker = setInterval(() => keepFocus(top, () => {
       for (const el of top.querySelectorAll('.queue-list li')) {
         const c = desk.queue.find((q) => q.case_id === el.dataset.case);
+        if (c && el.classList.contains('fresh-urgent') && !desk.isFresh(c)) { draw(); return; } // no longer new
         const w = el.querySelector('.waited');
         if (c && w) w.textContent = t('counsel.waited', { time: mmss(desk.waited(c)) });
       }
