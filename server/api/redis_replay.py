@@ -17,15 +17,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from server.wire.pushes import RoomResync
+from server.domain.ids import user_room
+from server.wire.pushes import InboxResync, RoomResync
 
 ENABLED = os.environ.get("ILTAPIIRI_FANOUT_REPLAY", "1") != "0"
 """On by default; `ILTAPIIRI_FANOUT_REPLAY=0` turns it off (a dropped subscription then loses
 what was published until it is back, and nobody is told)."""
 
+USER_ROOM_PREFIX = user_room("")  # every connection of one identity key is in its user room
 STREAM_SEP = "#x#"  # <channel>#x#<namespace>#<room>: the room's replay Stream
 COUNTER_SEP = "#n#"  # ... and its transport sequence counter
-
 
 
 def _window(text: str | None) -> int:
@@ -69,6 +70,15 @@ def replayed(channel: str) -> bool:
         return False
     _, sep, tail = channel.partition("#r#")
     return bool(sep) and "/" in tail.split("#", 1)[-1] and ":" not in tail
+
+
+def user_channel(channel: str) -> bool:
+    """A user's room channel: 1:1 pushes to a person (`direct.envelope`, `direct.typing`, case
+    pushes) are not numbered. When it is subscribed again after a drop, its local connections
+    are told `inbox.resync` (`inbox_resync_message`): the envelopes missed meanwhile wait in the
+    inbox, and the client reads it. Independent of ENABLED (no key is kept for it)."""
+    _, sep, tail = channel.partition("#r#")
+    return bool(sep) and tail.split("#", 1)[-1].startswith(USER_ROOM_PREFIX)
 
 
 async def read_missed(client: Any, stream: str, counter: str, start: int
@@ -118,5 +128,12 @@ def resolve(batch: list[tuple[str, Any]]) -> None:
 def resync_message(namespace: str, room: str) -> dict[str, Any]:
     """The manager-level message that pushes `room.resync` to the room's local members."""
     return {"method": "emit", "event": RoomResync.EVENT, "data": [RoomResync(room=room).to_wire()],
+            "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+            "binary": False, "host_id": "replay"}
+
+
+def inbox_resync_message(namespace: str, room: str) -> dict[str, Any]:
+    """The manager-level message that pushes `inbox.resync` to a user room's local connections."""
+    return {"method": "emit", "event": InboxResync.EVENT, "data": [InboxResync().to_wire()],
             "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
             "binary": False, "host_id": "replay"}
