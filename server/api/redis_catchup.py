@@ -10,7 +10,7 @@ members are told `room.resync`. A user's room is not numbered: its local connect
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
 from server.api import redis_replay as replay
@@ -23,6 +23,8 @@ class CatchUp:
     _last: dict[str, int]
     _floor: dict[str, int]
     _rooms_of: dict[str, tuple[str, str]]
+    _own: dict[str, deque[int]]
+    _wanted: set[str]
     _own_prefix: bytes
 
     if TYPE_CHECKING:  # the manager's (and python-socketio's), declared for mypy only
@@ -48,6 +50,22 @@ class CatchUp:
         return [out for missed in await self._replay(name, start)
                 for out in self._accept(name, missed)]
 
+    def _own_numbers(self, channels: list[str | None], results: list[Any]) -> None:
+        """Remember the transport numbers the publish script gave this process's own packets
+        in rooms it is subscribed to, until they are seen back: a gap made only of them is no
+        loss (the local members had them), so it tells nobody `room.resync`. At most a window
+        of them per room; older ones forgotten count as lost (a `room.resync` for nothing)."""
+        for channel, number in zip(channels, results, strict=False):
+            if channel is None or channel not in self._wanted or not isinstance(number, int):
+                continue
+            own = self._own.get(channel)
+            if own is None:
+                own = self._own[channel] = deque(maxlen=replay.REPLAY_WINDOW)
+            own.append(number)
+            seen = self._last.get(channel, self._floor.get(channel))
+            while own and seen is not None and own[0] <= seen:
+                own.popleft()
+
     def _accept(self, name: str, item: Any) -> list[Any]:
         """One numbered room packet (or a `room.resync` message): [] if seen before or our
         own, else what to pass on."""
@@ -72,7 +90,8 @@ class CatchUp:
         `room.resync` message when the gap is larger than the window."""
         try:
             lost, top, numbered = await replay.read_missed(
-                self._publisher(), *self._stream_keys(channel), start)
+                self._publisher(), *self._stream_keys(channel), start,
+                sorted(self._own.get(channel, ())))
         except Exception as exc:  # cannot tell what was missed: say so
             self._get_logger().error("fanout.replay_failed",
                                      extra={"fields": {"code": type(exc).__name__}})
@@ -82,8 +101,8 @@ class CatchUp:
             self.stats["resyncs"] += 1
             self._get_logger().warning("fanout.resync", extra={"fields": {"rooms": 1}})
             out.append(replay.resync_message(*self._rooms_of.get(channel, ("/", ""))))
-            if not numbered:  # nothing left to read: go on from the room's counter
-                self._last[channel] = max(self._last.get(channel, 0), top)
+        if not numbered:  # nothing left to read (or only own packets): go on from the counter
+            self._last[channel] = max(self._last.get(channel, 0), top)
         self.stats["replayed"] += len(numbered)
         out.extend(numbered)
         return out

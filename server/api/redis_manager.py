@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -78,6 +78,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
         self._rooms_of: dict[str, tuple[str, str]] = {}  # room channel -> (namespace, room)
         self._last: dict[str, int] = {}  # room channel -> last transport number seen
         self._floor: dict[str, int] = {}  # ... the room's counter when it was subscribed
+        self._own: dict[str, deque[int]] = {}  # ... numbers of own packets not yet seen back
         self._sha: str | None = None
 
     def __repr__(self) -> str:
@@ -171,6 +172,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
                 self._rooms_of.pop(channel, None)
                 self._last.pop(channel, None)
                 self._floor.pop(channel, None)
+                self._own.pop(channel, None)
                 unsubscribe.append(channel)
         if self._listening and (subscribe or unsubscribe):
             self._spawn(self._send_subscriptions(subscribe, unsubscribe))
@@ -257,9 +259,10 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
                 redis = self._publisher()
                 sha = await self._script_sha(redis)
                 async with redis.pipeline(transaction=False) as pipe:
-                    self.stats["published"] += replay.queue_batch(pipe, batch, sha,
-                                                                  self._stream_keys)
-                    await pipe.execute()
+                    published, numbered = replay.queue_batch(pipe, batch, sha,
+                                                             self._stream_keys)
+                    self.stats["published"] += published
+                    self._own_numbers(numbered, await pipe.execute())
                 return
             except Exception as exc:
                 self._get_logger().error("fanout.publish_failed", extra={"fields": {

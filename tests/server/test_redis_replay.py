@@ -165,6 +165,56 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
                 await manager._pub_redis.aclose()
 
 
+async def test_a_gap_of_only_own_packets_tells_nobody(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_replay, "ENABLED", True)
+    own, other = Recorder(redis_url), Recorder(redis_url)
+    channel = own.room_channel("/", "g/d1")
+    own._wanted.add(channel)
+    own._rooms_of[channel] = ("/", "g/d1")
+    stream = own._stream_keys(channel)[0]
+    client = aioredis.Redis.from_url(redis_url)
+
+    async def publish(manager: Recorder, n: int) -> None:
+        await manager._publish({"method": "emit", "event": "room.envelope", "data": [{"n": n}],
+                                "namespace": "/", "room": "g/d1", "host_id": manager.host_id})
+        while manager._pub_task is not None:
+            await asyncio.sleep(0.01)
+
+    async def trim(keep: int) -> None:
+        await client.xtrim(stream, maxlen=keep, approximate=False)
+    try:
+        await publish(other, 1)
+        own._last[channel] = 1  # it saw 1; then its subscription dropped
+        for n in range(2, 6):  # its own 2-5, delivered locally, their echoes missed
+            await publish(own, n)
+        await trim(0)
+        assert await own._replay(channel, 1) == []  # only its own packets fell out
+        assert own.stats["resyncs"] == 0 and own._last[channel] == 5
+
+        await publish(other, 6)  # another process's packet lost with an own one: a loss
+        await publish(own, 7)
+        await trim(0)
+        (resync,) = await own._replay(channel, 5)
+        assert resync["event"] == RoomResync.EVENT and own.stats["resyncs"] == 1
+
+        for n in (8, 9):  # own 8 and 9 trimmed, the other's 10 still kept: read 10, no resync
+            await publish(own, n)
+        await publish(other, 10)
+        await trim(1)
+        missed = await own._replay(channel, 7)
+        assert [n for n, _ in missed] == [10] and own.stats["resyncs"] == 1
+        assert [packet for item in missed for packet in own._accept(channel, item)] == [
+            missed[0][1]]  # the other's, passed on (and 10 is now the last seen)
+        await publish(own, 11)  # own numbers at or below what it has seen are dropped
+        assert list(own._own[channel]) == [11]
+    finally:
+        await client.aclose()
+        for manager in (own, other):
+            if manager._pub_redis is not None:
+                await manager._pub_redis.aclose()
+
+
 async def test_forget_replay_runs_after_the_packets_queued_before_it(
         redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redis_replay, "ENABLED", True)
