@@ -12,6 +12,7 @@ erasure) deletes a room's Stream after everything queued before it; the window i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -163,6 +164,72 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
         for manager in (publisher, subscriber):
             if manager._pub_redis is not None:
                 await manager._pub_redis.aclose()
+
+
+async def test_a_user_room_subscribed_again_is_told_inbox_resync(redis_url: str) -> None:
+    # What the listener passes on for each subscription confirmation: the first of a user room
+    # nothing; a second one (redis-py's silent reconnect re-subscribes and Redis confirms again)
+    # an `inbox.resync` to that user room; a sid's channel and a group room with nothing missed
+    # nothing. Not numbered, so independent of the replay window.
+    manager = Recorder(redis_url)
+    user, sid, group = (manager.room_channel("/", r) for r in ("user:ab12", "sid123", "g/d1"))
+    for name, room in ((user, "user:ab12"), (sid, "sid123")):
+        manager._wanted.add(name)
+        manager._rooms_of[name] = ("/", room)
+        manager._pending_subs[name] += 1
+
+    async def confirmations(*names: str) -> list[Any]:
+        async def source() -> Any:
+            for name in names:
+                yield {"type": "subscribe", "channel": name.encode(), "data": 1}
+        manager._redis_listen_with_retries = source  # type: ignore[method-assign]
+        return [m async for m in manager._listen()]
+    try:
+        assert await confirmations(user, sid) == []  # first subscriptions
+        again = await confirmations(user, sid)
+        assert [(m["event"], m["room"], m["data"]) for m in again] == [
+            ("inbox.resync", "user:ab12", [{}])]
+        assert manager.stats["inbox_resyncs"] == 1
+        assert group not in manager._floor  # a group room's floor is the counter (a GET)
+    finally:
+        if manager._pub_redis is not None:
+            await manager._pub_redis.aclose()
+
+
+async def test_a_first_subscribe_lost_with_the_connection_is_told_too(redis_url: str) -> None:
+    # The real listener on a real Redis that refuses SUBSCRIBE at first: the user room's first
+    # SUBSCRIBE fails with the connection, so when the manager's reconnect gets it confirmed
+    # its connections may have missed pushes meanwhile: they are told `inbox.resync`.
+    manager = Recorder(redis_url)
+    user = manager.room_channel("/", "user:cd34")
+    manager._wanted.add(user)
+    manager._rooms_of[user] = ("/", "user:cd34")
+    admin = aioredis.Redis.from_url(redis_url)
+    got: list[Any] = []
+
+    async def listen() -> None:
+        async for message in manager._listen():
+            got.append(message)
+    await admin.execute_command("ACL", "SETUSER", "default", "-subscribe", "-psubscribe")
+    task = asyncio.get_running_loop().create_task(listen())
+    try:
+        await asyncio.sleep(0.5)  # refused, reconnecting with its backoff
+        assert got == [] and user not in manager._confirmed
+        await admin.execute_command("ACL", "SETUSER", "default", "+subscribe", "+psubscribe")
+        for _ in range(200):
+            if got:
+                break
+            await asyncio.sleep(0.05)
+        assert [(m["event"], m["room"]) for m in got] == [("inbox.resync", "user:cd34")]
+    finally:
+        await admin.execute_command("ACL", "SETUSER", "default", "+subscribe", "+psubscribe")
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        with contextlib.suppress(Exception):
+            await manager.pubsub.aclose()
+            await manager.redis.aclose()
+        await admin.aclose()
 
 
 async def test_a_gap_of_only_own_packets_tells_nobody(
