@@ -262,8 +262,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
                     published, numbered = replay.queue_batch(pipe, batch, sha,
                                                              self._stream_keys)
                     self.stats["published"] += published
-                    self._own_numbers(numbered, await pipe.execute())
-                return
+                    results = await pipe.execute()
             except Exception as exc:
                 self._get_logger().error("fanout.publish_failed", extra={"fields": {
                     "code": type(exc).__name__, "attempt": attempt, "packets": len(batch)}})
@@ -271,6 +270,9 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
                 if old is not None:
                     with contextlib.suppress(Exception):
                         await old.aclose()
+                continue
+            self._own_numbers(numbered, results)  # outside the try: never a second publish
+            return
 
     async def forget_replay(self, rooms: list[str], *, counters: bool) -> None:
         """Delete the replay Streams of `rooms` (with `counters`, their numbering too), after
