@@ -92,6 +92,7 @@ class PeerClient:
         self._session.on("group.closing", self._groups.on_closing)
         self._session.on("group.closed", self._groups.on_closed)
         self._session.on("room.resync", self._on_resync)
+        self._session.on("inbox.resync", self._on_inbox_resync)
         self._session.on("keys.low", self._prekeys.on_low)
         self.case_link = CaseLink(self._session.request, self._session.on, self.open_direct)
         """What ``client.cases`` / ``client.staff_cases`` parts are built on."""
@@ -235,6 +236,15 @@ class PeerClient:
         except ClientError as err:  # it is fetched again at the next connect; join anyway
             log.info("inbox fetch on resync failed: %s", err.code)
         await self._groups.on_resync(data)
+
+    async def _on_inbox_resync(self, data: Any) -> None:
+        """``inbox.resync``: the relay's process may have lost pushes to me (its Redis
+        subscription was down). The 1:1 envelopes among them (sender keys too) wait in the
+        inbox: read it, as after a reconnect (what arrived live as well is dropped as seen)."""
+        try:
+            await self._inbox.fetch()
+        except ClientError as err:  # it is fetched again at the next connect
+            log.info("inbox fetch on inbox.resync failed: %s", err.code)
 
     def _on_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
         self._groups.keys.accept_distribution(skd, from_key)

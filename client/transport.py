@@ -43,6 +43,7 @@ PUSH_EVENTS = (
     "group.closing",
     "group.closed",
     "room.resync",  # issue 14: pushes of a room were lost (client/groups.py)
+    "inbox.resync",  # issue 14: pushes to me may have been lost: read the inbox (client/peer.py)
     "direct.envelope",
     "keys.low",
     *MOD_PUSHES,  # issue 10 (client/moderation.py)

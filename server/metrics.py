@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 FANOUT_KINDS = ("room_decoded", "shared_decoded", "own_skipped", "published", "subscribes",
-                "replayed", "duplicates", "resyncs")
+                "replayed", "duplicates", "resyncs", "inbox_resyncs")
 
 
 class Metrics:

@@ -19,16 +19,15 @@ keeps, so anything python-socketio's stock managers publish still arrives.
   subscribes to the shared channel and every current room channel again. redis-py parses with
   hiredis where it is installed (a dependency in pyproject.toml).
 - Replay window (`server.api.redis_replay`, on unless ILTAPIIRI_FANOUT_REPLAY=0): room emits
-  are numbered per room in publish order and kept in a capped Stream. A subscriber drops numbers
-  it has seen, and reads a gap (or what was published while it subscribed again) from the Stream
+  are numbered per room in publish order and kept in a capped Stream; a subscriber drops what it
+  has seen and reads a gap (or what was published while it subscribed again) from the Stream
   before the next live packet; beyond the window the room's local members get `room.resync`.
-  `forget_replay` deletes Streams in the publish order (a night's end, an erasure).
+  A user's room is not numbered: subscribed again, its local connections get `inbox.resync`
+  (their 1:1 envelopes wait in the inbox). `forget_replay` deletes Streams in publish order.
 
-`stats` counts, per process: `room_decoded` (other processes' packets decoded from room
-channels), `shared_decoded` (every packet of the shared channel), `own_skipped` (own room
-packets not decoded), `published`, `subscribes` (room channels subscribed), `replayed` (packets
-read back from a Stream after a reconnect), `duplicates` (packets seen before, dropped),
-`resyncs` (rooms told `room.resync`).
+`stats` counts, per process: `room_decoded`, `shared_decoded`, `own_skipped` (own room packets
+not decoded), `published`, `subscribes`, `replayed` (read back from a Stream), `duplicates`,
+`resyncs` (rooms told `room.resync`), `inbox_resyncs` (user rooms told `inbox.resync`).
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,6 +43,7 @@ import socketio
 from redis import asyncio as aioredis
 
 from server.api import redis_replay as replay
+from server.api.redis_catchup import CatchUp
 from server.redis_options import redis_options
 
 LISTEN_BACKOFF_SECONDS = (0.1, 2.0)
@@ -56,7 +56,7 @@ SUBSCRIBE_WAIT_SECONDS = 2.0
 ROOM_CHANNEL_SEP = "#r#"
 
 
-class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore[misc]
     """python-socketio's Redis manager with per-room channels, batched publishes and a bounded
     listen backoff (see the module docstring)."""
 
@@ -78,6 +78,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self._rooms_of: dict[str, tuple[str, str]] = {}  # room channel -> (namespace, room)
         self._last: dict[str, int] = {}  # room channel -> last transport number seen
         self._floor: dict[str, int] = {}  # ... the room's counter when it was subscribed
+        self._own: dict[str, deque[int]] = {}  # ... numbers of own packets not yet seen back
         self._sha: str | None = None
 
     def __repr__(self) -> str:
@@ -171,6 +172,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 self._rooms_of.pop(channel, None)
                 self._last.pop(channel, None)
                 self._floor.pop(channel, None)
+                self._own.pop(channel, None)
                 unsubscribe.append(channel)
         if self._listening and (subscribe or unsubscribe):
             self._spawn(self._send_subscriptions(subscribe, unsubscribe))
@@ -200,7 +202,10 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             del self._pending_subs[channel]
             self._confirmed.add(channel)
             if channel not in self._last and channel not in self._floor:
-                self._spawn(self._take_floor(channel))
+                if replay.replayed(channel):
+                    self._spawn(self._take_floor(channel))
+                elif channel in self._wanted:  # not numbered: "subscribed once" is enough
+                    self._floor[channel] = 0
             for future in self._waiters.pop(channel, []):
                 if not future.done():
                     future.set_result(None)
@@ -254,10 +259,10 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 redis = self._publisher()
                 sha = await self._script_sha(redis)
                 async with redis.pipeline(transaction=False) as pipe:
-                    self.stats["published"] += replay.queue_batch(pipe, batch, sha,
-                                                                  self._stream_keys)
-                    await pipe.execute()
-                return
+                    published, numbered = replay.queue_batch(pipe, batch, sha,
+                                                             self._stream_keys)
+                    self.stats["published"] += published
+                    results = await pipe.execute()
             except Exception as exc:
                 self._get_logger().error("fanout.publish_failed", extra={"fields": {
                     "code": type(exc).__name__, "attempt": attempt, "packets": len(batch)}})
@@ -265,6 +270,9 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 if old is not None:
                     with contextlib.suppress(Exception):
                         await old.aclose()
+                continue
+            self._own_numbers(numbered, results)  # outside the try: never a second publish
+            return
 
     async def forget_replay(self, rooms: list[str], *, counters: bool) -> None:
         """Delete the replay Streams of `rooms` (with `counters`, their numbering too), after
@@ -313,34 +321,15 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     yield message
             except Exception as exc:  # any failure: reconnect, as python-socketio does
                 self._listening = False
+                for name in self._wanted - self._confirmed:  # a first SUBSCRIBE lost with it:
+                    if not replay.replayed(name):  # its user room is told `inbox.resync` too
+                        self._floor.setdefault(name, 0)
                 self._get_logger().error("fanout.reconnect",
                                          extra={"fields": {"code": type(exc).__name__}})
                 with contextlib.suppress(Exception):  # the dead subscriber's connection
                     await self.pubsub.aclose()
                 await asyncio.sleep(wait * (0.5 + random.random()))
                 wait = min(wait * 2, longest)
-
-    async def _replay(self, channel: str, start: int) -> list[Any]:
-        """What a room channel missed after number `start`, from the room's Stream, as
-        (number, packet) pairs (`_accept` drops duplicates and our own), preceded by a
-        `room.resync` message when the gap is larger than the window."""
-        try:
-            lost, top, numbered = await replay.read_missed(
-                self._publisher(), *self._stream_keys(channel), start)
-        except Exception as exc:  # cannot tell what was missed: say so
-            self._get_logger().error("fanout.replay_failed",
-                                     extra={"fields": {"code": type(exc).__name__}})
-            lost, top, numbered = True, 0, []
-        out: list[Any] = []
-        if lost:  # trimmed beyond the window (or expired, or unreadable)
-            self.stats["resyncs"] += 1
-            self._get_logger().warning("fanout.resync", extra={"fields": {"rooms": 1}})
-            out.append(replay.resync_message(*self._rooms_of.get(channel, ("/", ""))))
-            if not numbered:  # nothing left to read: go on from the room's counter
-                self._last[channel] = max(self._last.get(channel, 0), top)
-        self.stats["replayed"] += len(numbered)
-        out.extend(numbered)
-        return out
 
     async def _listen(self) -> AsyncIterator[Any]:
         shared = self.channel.encode()
@@ -368,32 +357,7 @@ class RetryingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 for out in self._accept(name, (number, packet)):
                     yield out
             elif kind == "subscribe" and channel != shared:
-                # Subscribed again (our reconnect, or redis-py's own after a dropped
-                # connection): read what was published meanwhile, before anything live.
-                again = name in self._last or name in self._floor
-                self._on_subscribed(name)
-                if again:
-                    for missed in await self._replay(name, self._last.get(name,
-                                                                          self._floor[name])):
-                        for out in self._accept(name, missed):
-                            yield out
+                for out in await self._subscribed(name):
+                    yield out
             elif kind == "unsubscribe" and channel != shared and not self._pending_subs[name]:
                 self._confirmed.discard(name)
-
-    def _accept(self, name: str, item: Any) -> list[Any]:
-        """One numbered room packet (or a `room.resync` message): [] if seen before or our
-        own, else what to pass on."""
-        if isinstance(item, dict):
-            return [item]
-        number, packet = item
-        last = self._last.get(name)
-        if number is not None and last is not None and number <= last:
-            self.stats["duplicates"] += 1
-            return []
-        if number is not None:
-            self._last[name] = number
-        if packet.startswith(self._own_prefix):
-            self.stats["own_skipped"] += 1
-            return []
-        self.stats["room_decoded"] += 1
-        return [packet]

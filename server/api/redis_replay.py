@@ -14,18 +14,21 @@ them recreates a Stream afterwards (docs/decisions.md).
 
 from __future__ import annotations
 
+import bisect
 import os
+from collections.abc import Sequence
 from typing import Any
 
-from server.wire.pushes import RoomResync
+from server.domain.ids import user_room
+from server.wire.pushes import InboxResync, RoomResync
 
 ENABLED = os.environ.get("ILTAPIIRI_FANOUT_REPLAY", "1") != "0"
 """On by default; `ILTAPIIRI_FANOUT_REPLAY=0` turns it off (a dropped subscription then loses
 what was published until it is back, and nobody is told)."""
 
+USER_ROOM_PREFIX = user_room("")  # every connection of one identity key is in its user room
 STREAM_SEP = "#x#"  # <channel>#x#<namespace>#<room>: the room's replay Stream
 COUNTER_SEP = "#n#"  # ... and its transport sequence counter
-
 
 
 def _window(text: str | None) -> int:
@@ -71,41 +74,59 @@ def replayed(channel: str) -> bool:
     return bool(sep) and "/" in tail.split("#", 1)[-1] and ":" not in tail
 
 
-async def read_missed(client: Any, stream: str, counter: str, start: int
-                      ) -> tuple[bool, int, list[tuple[int, bytes]]]:
+def user_channel(channel: str) -> bool:
+    """A user's room channel: 1:1 pushes to a person (`direct.envelope`, `direct.typing`, case
+    pushes) are not numbered. When it is subscribed again after a drop, its local connections
+    are told `inbox.resync` (`inbox_resync_message`): the envelopes missed meanwhile wait in the
+    inbox, and the client reads it. Independent of ENABLED (no key is kept for it)."""
+    _, sep, tail = channel.partition("#r#")
+    return bool(sep) and tail.split("#", 1)[-1].startswith(USER_ROOM_PREFIX)
+
+
+async def read_missed(client: Any, stream: str, counter: str, start: int,
+                      own: Sequence[int] = ()) -> tuple[bool, int, list[tuple[int, bytes]]]:
     """(lost, the room's counter, [(number, packet)] after `start` still in the Stream); lost
     is True when some number after `start` is no longer there (trimmed beyond the window, or
-    the keys expired)."""
+    the keys expired), unless the reader published it itself (`own`: its numbers, ascending;
+    its local members had those packets already)."""
     async with client.pipeline(transaction=False) as pipe:
         pipe.get(counter)
         pipe.xrange(stream, f"({start}-1", "+", count=REPLAY_WINDOW)
         top_text, entries = await pipe.execute()
     top = int(top_text or 0)
     numbered = [(int(entry_id.split(b"-")[0]), fields[b"p"]) for entry_id, fields in entries]
-    lost = (top_text is None and start > 0 and not numbered) or (
-        top > start and (not numbered or numbered[0][0] != start + 1))
-    return lost, top, numbered
+    if top_text is None and start > 0 and not numbered:
+        return True, top, numbered  # expired or deleted: nothing says what was there
+    end = numbered[0][0] - 1 if numbered else top  # the gap: start+1 .. end
+    mine = bisect.bisect_right(own, end) - bisect.bisect_right(own, start)  # unique numbers
+    return end > start + mine, top, numbered
 
 
 FORGET = ""
 """The channel of a publish-queue entry that deletes replay keys (its payload: keys, a future)."""
 
 
-def queue_batch(pipe: Any, batch: list[tuple[str, Any]], sha: str, stream_keys: Any) -> int:
-    """Add one tick's publishes (and deletions, in their place) to `pipe`; how many publishes."""
+def queue_batch(pipe: Any, batch: list[tuple[str, Any]], sha: str, stream_keys: Any
+                ) -> tuple[int, list[str | None]]:
+    """Add one tick's publishes (and deletions, in their place) to `pipe`: how many publishes,
+    and per command the room channel whose transport number its result is (else None)."""
     published = 0
+    numbered: list[str | None] = []
     for channel, payload in batch:
         if channel == FORGET:  # forget_replay: after every packet queued before it
             if payload[0]:
                 pipe.delete(*payload[0])
+                numbered.append(None)
             continue
         published += 1
         if not replayed(channel):  # shared, a user's or a sid's
             pipe.publish(channel, payload)
+            numbered.append(None)
         else:  # a room emit: numbered, kept in the room's Stream
             pipe.evalsha(sha, 2, *stream_keys(channel), channel, payload, REPLAY_WINDOW,
                          REPLAY_TTL_SECONDS)
-    return published
+            numbered.append(channel)
+    return published, numbered
 
 
 def resolve(batch: list[tuple[str, Any]]) -> None:
@@ -118,5 +139,12 @@ def resolve(batch: list[tuple[str, Any]]) -> None:
 def resync_message(namespace: str, room: str) -> dict[str, Any]:
     """The manager-level message that pushes `room.resync` to the room's local members."""
     return {"method": "emit", "event": RoomResync.EVENT, "data": [RoomResync(room=room).to_wire()],
+            "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+            "binary": False, "host_id": "replay"}
+
+
+def inbox_resync_message(namespace: str, room: str) -> dict[str, Any]:
+    """The manager-level message that pushes `inbox.resync` to a user room's local connections."""
+    return {"method": "emit", "event": InboxResync.EVENT, "data": [InboxResync().to_wire()],
             "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
             "binary": False, "host_id": "replay"}

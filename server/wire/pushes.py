@@ -348,8 +348,21 @@ class RoomResync(Push):
         return {"room": self.room}
 
 
+@dataclass(frozen=True, kw_only=True)
+class InboxResync(Push):
+    """`inbox.resync`: pushes to this person may have been lost while the relay's process was
+    not subscribed to their channel on Redis; the 1:1 envelopes among them wait in the inbox:
+    read it (`inbox.fetch`) as after a reconnect."""
+
+    EVENT: ClassVar[str] = "inbox.resync"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {}
+
+
 PUSHES: tuple[type[Push], ...] = (Membership, RoomEnvelope, DirectEnvelope, DirectTypingPush,
                                   GroupOpened,
                                   GroupClosing, GroupClosed, KeysLow, ModAlert, AlertUpdate,
                                   ModNotice, RoomNotice, RoomTombstone, ModReportPush,
-                                  StaffSessionEnded, DebriefPush, RoomResync)
+                                  StaffSessionEnded, DebriefPush, RoomResync, InboxResync)

@@ -8,7 +8,8 @@ knows Carol (the re-join answers the current members), shares a fresh sender key
 (Carol reads Bob, which she could not otherwise: Bob never saw her join), and counts the gap;
 Alice's next message reaches him. Bob's new key reaches Carol over 1:1: live, or, when A was
 still subscribing again as it was sent, from her inbox, which her client reads on the
-`room.resync` A pushes too (A lost its own packets from the Stream as well; docs/decisions.md).
+`inbox.resync` A pushes. A lost only its own packets from the Stream: its members had them, so
+it tells nobody `room.resync` (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def test_a_gap_beyond_the_window_makes_the_client_join_again(
         await wait_gap(gb)
         assert told == [gb.room] and gb.gaps == 1
         assert fanout_counters(proc_b)["resyncs"] >= 1
+        assert fanout_counters(proc_a)["resyncs"] == 0  # its own packets: no one lost them
         assert "Carol" in gb.members  # her join was lost; the re-join's member list has her
         await ga.send("jälkeen")
         assert "jälkeen" in [m.text for m in await collect(gb, {"jälkeen"}, 15)]

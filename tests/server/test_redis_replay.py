@@ -12,6 +12,7 @@ erasure) deletes a room's Stream after everything queued before it; the window i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -161,6 +162,122 @@ async def test_gap_beyond_the_window_pushes_resync(redis_url: str,
     finally:
         await client.aclose()
         for manager in (publisher, subscriber):
+            if manager._pub_redis is not None:
+                await manager._pub_redis.aclose()
+
+
+async def test_a_user_room_subscribed_again_is_told_inbox_resync(redis_url: str) -> None:
+    # What the listener passes on for each subscription confirmation: the first of a user room
+    # nothing; a second one (redis-py's silent reconnect re-subscribes and Redis confirms again)
+    # an `inbox.resync` to that user room; a sid's channel and a group room with nothing missed
+    # nothing. Not numbered, so independent of the replay window.
+    manager = Recorder(redis_url)
+    user, sid, group = (manager.room_channel("/", r) for r in ("user:ab12", "sid123", "g/d1"))
+    for name, room in ((user, "user:ab12"), (sid, "sid123")):
+        manager._wanted.add(name)
+        manager._rooms_of[name] = ("/", room)
+        manager._pending_subs[name] += 1
+
+    async def confirmations(*names: str) -> list[Any]:
+        async def source() -> Any:
+            for name in names:
+                yield {"type": "subscribe", "channel": name.encode(), "data": 1}
+        manager._redis_listen_with_retries = source  # type: ignore[method-assign]
+        return [m async for m in manager._listen()]
+    try:
+        assert await confirmations(user, sid) == []  # first subscriptions
+        again = await confirmations(user, sid)
+        assert [(m["event"], m["room"], m["data"]) for m in again] == [
+            ("inbox.resync", "user:ab12", [{}])]
+        assert manager.stats["inbox_resyncs"] == 1
+        assert group not in manager._floor  # a group room's floor is the counter (a GET)
+    finally:
+        if manager._pub_redis is not None:
+            await manager._pub_redis.aclose()
+
+
+async def test_a_first_subscribe_lost_with_the_connection_is_told_too(redis_url: str) -> None:
+    # The real listener on a real Redis that refuses SUBSCRIBE at first: the user room's first
+    # SUBSCRIBE fails with the connection, so when the manager's reconnect gets it confirmed
+    # its connections may have missed pushes meanwhile: they are told `inbox.resync`.
+    manager = Recorder(redis_url)
+    user = manager.room_channel("/", "user:cd34")
+    manager._wanted.add(user)
+    manager._rooms_of[user] = ("/", "user:cd34")
+    admin = aioredis.Redis.from_url(redis_url)
+    got: list[Any] = []
+
+    async def listen() -> None:
+        async for message in manager._listen():
+            got.append(message)
+    await admin.execute_command("ACL", "SETUSER", "default", "-subscribe", "-psubscribe")
+    task = asyncio.get_running_loop().create_task(listen())
+    try:
+        await asyncio.sleep(0.5)  # refused, reconnecting with its backoff
+        assert got == [] and user not in manager._confirmed
+        await admin.execute_command("ACL", "SETUSER", "default", "+subscribe", "+psubscribe")
+        for _ in range(200):
+            if got:
+                break
+            await asyncio.sleep(0.05)
+        assert [(m["event"], m["room"]) for m in got] == [("inbox.resync", "user:cd34")]
+    finally:
+        await admin.execute_command("ACL", "SETUSER", "default", "+subscribe", "+psubscribe")
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        with contextlib.suppress(Exception):
+            await manager.pubsub.aclose()
+            await manager.redis.aclose()
+        await admin.aclose()
+
+
+async def test_a_gap_of_only_own_packets_tells_nobody(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_replay, "ENABLED", True)
+    own, other = Recorder(redis_url), Recorder(redis_url)
+    channel = own.room_channel("/", "g/d1")
+    own._wanted.add(channel)
+    own._rooms_of[channel] = ("/", "g/d1")
+    stream = own._stream_keys(channel)[0]
+    client = aioredis.Redis.from_url(redis_url)
+
+    async def publish(manager: Recorder, n: int) -> None:
+        await manager._publish({"method": "emit", "event": "room.envelope", "data": [{"n": n}],
+                                "namespace": "/", "room": "g/d1", "host_id": manager.host_id})
+        while manager._pub_task is not None:
+            await asyncio.sleep(0.01)
+
+    async def trim(keep: int) -> None:
+        await client.xtrim(stream, maxlen=keep, approximate=False)
+    try:
+        await publish(other, 1)
+        own._last[channel] = 1  # it saw 1; then its subscription dropped
+        for n in range(2, 6):  # its own 2-5, delivered locally, their echoes missed
+            await publish(own, n)
+        await trim(0)
+        assert await own._replay(channel, 1) == []  # only its own packets fell out
+        assert own.stats["resyncs"] == 0 and own._last[channel] == 5
+
+        await publish(other, 6)  # another process's packet lost with an own one: a loss
+        await publish(own, 7)
+        await trim(0)
+        (resync,) = await own._replay(channel, 5)
+        assert resync["event"] == RoomResync.EVENT and own.stats["resyncs"] == 1
+
+        for n in (8, 9):  # own 8 and 9 trimmed, the other's 10 still kept: read 10, no resync
+            await publish(own, n)
+        await publish(other, 10)
+        await trim(1)
+        missed = await own._replay(channel, 7)
+        assert [n for n, _ in missed] == [10] and own.stats["resyncs"] == 1
+        assert [packet for item in missed for packet in own._accept(channel, item)] == [
+            missed[0][1]]  # the other's, passed on (and 10 is now the last seen)
+        await publish(own, 11)  # own numbers at or below what it has seen are dropped
+        assert list(own._own[channel]) == [11]
+    finally:
+        await client.aclose()
+        for manager in (own, other):
             if manager._pub_redis is not None:
                 await manager._pub_redis.aclose()
 

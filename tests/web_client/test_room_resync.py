@@ -6,7 +6,7 @@ clients) on A. While no process can hold a fan-out subscription (tests/fixtures/
 Carol joins and Alice writes, and the room's replay Stream is emptied, so B pushes `room.resync`.
 The page then lists Carol (the re-join's signed member list), shows the line once, reads Alice's
 next message, and Carol reads the page's next one (its fresh sender key went to her too: live,
-or from her inbox on the `room.resync` her own process pushes; tests/client/test_room_resync.py).
+or from her inbox on the `inbox.resync` her own process pushes; tests/client/test_room_resync.py).
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ export class Directs extends EventTarget {
     // Pushes were lost (room.resync, session.js): 1:1 envelopes lost with them (a sender key
     // among them, maybe) wait in the inbox.
     session.on('room.gap', () => this.fetchInbox());
+    // ... and when the relay's process was not subscribed to my channel for a while.
+    session.on('inbox.resync', () => this.fetchInbox());
   }
 
   on(type, fn) {

@@ -8,7 +8,8 @@
  * The one owner of "the rooms I am in" (`rooms`: room -> last group.join reply). Every change is
  * an event, so nothing else keeps a copy in step by looking: 'room.joined' (reply), 'rejoined'
  * (reply, after a reconnect or a `room.resync`), 'room.gap' ({room}: some of its messages may
- * not have reached me) and 'room.left' ({room, reason}: left, closed, ended or a code).
+ * not have reached me), 'room.left' ({room, reason}: left, closed, ended or a code) and
+ * 'inbox.resync' ({}: pushes to me may have been lost between server processes; read the inbox).
  */
 
 import { CLIENT_ERRORS, SocketClient } from './socketio.js';
@@ -38,6 +39,9 @@ export class Session extends EventTarget {
       this.socket.on(push, (data) => this.fire(push, data));
     }
     this.socket.on('room.resync', (d) => { this.resync(d).catch(() => {}); });
+    // Pushes to me may have been lost between server processes (docs/protocol.md): the 1:1
+    // envelopes among them wait in the inbox (directs.js reads it).
+    this.socket.on('inbox.resync', () => { if (this.auth) this.fire('inbox.resync', {}); });
     this.socket.on('group.closed', (d) => {
       if (d && typeof d.room === 'string') this.dropRoom(d.room, 'closed');
     });
