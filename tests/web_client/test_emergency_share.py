@@ -124,6 +124,8 @@ async def test_a_person_in_the_browser_shares_a_place_and_a_number_with_their_co
         await person.press("#case-share-text", "Tab")
         await person.keyboard.press("Enter")  # the send button, by keyboard
         assert await session.next_emergency_share(10) == ("contact", phone)
+        # The counsellor can have it before the page has redrawn its own list: wait for it.
+        await person.locator("details.case-share ul.share-list li").nth(1).wait_for()
         assert await person.locator("details.case-share ul.share-list li").count() == 2
         assert await person.input_value("#case-share-text") == ""
         await person.fill("#case-text", "thank you")  # the conversation goes on
