@@ -96,6 +96,10 @@ async def test_reports_need_a_reader_a_room_and_a_slow_hand(
         await staff.go_on_duty()  # on duty, not in the room: reports reach them all the same
         assert (await gr.report(received, "crisis"))["recipients"] == 1
         assert (await staff.next_report(5)).verified
+        # A reported crisis is a level 3 alert, source "report", routed to the on-duty pool.
+        alert = await staff.next_alert(5)
+        assert (alert.source, alert.severity, alert.categories) == ("report", 3, ("crisis",))
+        assert alert.pseudonym == writer.pseudonym and alert.message_id == str(received.seq)
         assert received.franking is not None and received.seq is not None
         codes = []
         for i in range(6):  # distinct (forged) commitments: not duplicates, so rate counted
