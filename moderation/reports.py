@@ -11,17 +11,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from moderation.flags import Flag, FlagSource
+from moderation.limits import RuleError
+
 REPORT_REASONS: Final = ("harassment", "personal_data", "selling", "crisis", "other")
 """What a reporter may pick (the browser's and the Python client's list)."""
 REPORTS_PER_WINDOW: Final = 5
 """Reports one identity key may send per window, across processes."""
 REPORT_WINDOW_SECONDS: Final = 600
-REPORT_LEVELS: Final = {"crisis": 3, "harassment": 2, "personal_data": 2, "selling": 2,
+REPORT_LEVELS: Final = {"crisis": 3, "personal_data": 3, "harassment": 2, "selling": 2,
                          "other": 2}
-"""The alert level a stamped report raises (source "report"): a reported crisis asks for a
-moderator's eyes at level 3; a level 4 alert comes only from the detector."""
+"""The alert level a stamped report raises (source "report", docs/moderation.md "A report
+raises an alert"): someone reported in crisis, and someone's identifying details in a room of
+anonymous people (harm that grows with every reader and cannot be called back), at level 3;
+harassment, selling and anything else at level 2. Never level 4, which goes to everyone on duty
+at once past the load cap: that stays the detector's (which every moderator's client also runs
+on the message, the higher level winning the merge), so a few reports cannot page the whole
+shift."""
 MAX_RECIPIENTS: Final = 32
 """Most moderators one report is sealed to (e2ee.limits.MAX_REPORT_RECIPIENTS)."""
+
+
+def report_flag(*, room: str, message_id: str, pseudonym: str, reason: str, at: float) -> Flag:
+    """The flag a stamped report adds to the message's alert pipeline: the reason's level, the
+    reason as its one category and rule id, source "report"; no text (there is no field for it).
+    An unknown reason is `unknown_reason`."""
+    if reason not in REPORT_LEVELS:
+        raise RuleError("unknown_reason", "reason must be one of REPORT_REASONS")
+    return Flag(room=room, message_id=message_id, pseudonym=pseudonym,
+                severity=REPORT_LEVELS[reason], categories=(reason,),
+                rule_ids=(f"report.{reason}",), source=FlagSource.REPORT, at=at)
 
 
 def report_id(room: str, message_id: int, commitment: bytes) -> str:

@@ -14,15 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from e2ee.franking import verify_stamp
-from moderation.flags import Flag, FlagSource
+from moderation.limits import RuleError
 from moderation.reports import (
-    REPORT_LEVELS,
     REPORT_WINDOW_SECONDS,
     REPORTS_PER_WINDOW,
     Recipient,
     ReportRefused,
     check_boxes,
     recipients,
+    report_flag,
     report_id,
 )
 from server.clock import now_ms
@@ -104,11 +104,15 @@ async def report(services: Services, conn: Connection, req: ReportRequest) -> di
                              sealed=box.to_wire())
         await services.emitter.emit(push, to=user_room(by_key[box.to].staff_id))
     if stamped and sender is not None:  # the relay vouches for who sent it: alert as "report"
-        await moderation.record_flag(services, Flag(
-            room=req.room, message_id=str(req.message_id), pseudonym=sender.pseudonym,
-            severity=REPORT_LEVELS[req.reason], categories=(req.reason,),
-            rule_ids=(f"report.{req.reason}",), source=FlagSource.REPORT, at=now),
-            actor=conn.user_id)
+        try:
+            await moderation.record_flag(services, report_flag(
+                room=req.room, message_id=str(req.message_id), pseudonym=sender.pseudonym,
+                reason=req.reason, at=now), actor=conn.user_id)
+        except (ApiError, RuleError) as refused:
+            # The stamp does not cover the message id: a report naming a message another
+            # person's flags are about raises nothing, but it was delivered, so it is audited
+            # and answered as delivered.
+            services.log.warning("report.flag_refused", code=refused.code)
     await audit_log.append(services.stores.audit, services.clock, actor=conn.user_id,
                            action="report", room=req.room,
                            details={"message_id": str(req.message_id), "reason_code": req.reason,

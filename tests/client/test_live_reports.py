@@ -15,8 +15,9 @@ from client import PeerClient, StaffClient
 from client.errors import ClientError
 from client.reports import NO_MODERATORS, send_report
 from e2ee.franking import make_commitment
+from moderation.audit import AuditRow
 from tests.fixtures.server import LiveServer, LiveServerFactory
-from tests.server.mod_harness import STAFF_PASSWORD, staff_token
+from tests.server.mod_harness import STAFF_PASSWORD, self_flag, staff_token
 
 
 @pytest.fixture(params=["embedded", "redis"])
@@ -96,6 +97,10 @@ async def test_reports_need_a_reader_a_room_and_a_slow_hand(
         await staff.go_on_duty()  # on duty, not in the room: reports reach them all the same
         assert (await gr.report(received, "crisis"))["recipients"] == 1
         assert (await staff.next_report(5)).verified
+        # A reported crisis is a level 3 alert, source "report", routed to the on-duty pool.
+        alert = await staff.next_alert(5)
+        assert (alert.source, alert.severity, alert.categories) == ("report", 3, ("crisis",))
+        assert alert.pseudonym == writer.pseudonym and alert.message_id == str(received.seq)
         assert received.franking is not None and received.seq is not None
         codes = []
         for i in range(6):  # distinct (forged) commitments: not duplicates, so rate counted
@@ -113,5 +118,41 @@ async def test_reports_need_a_reader_a_room_and_a_slow_hand(
         assert outside.value.code == "not_in_room"
     finally:
         for c in (writer, reporter):
+            await c.close()
+        await staff.close()
+
+
+async def test_a_report_pointed_at_another_persons_flagged_message_is_delivered_not_refused(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, Any]) -> None:
+    """The relay's stamp covers sender, room, time and commitment, not the message id: a true
+    message of one person reported under the id of another person's flagged message cannot
+    join that message's alert (flag_mismatch). The report is still delivered and audited, and
+    the reporter is answered as delivered, not with an error after the push went out."""
+    server, staff, writer, reporter = await _room(live_server_factory, backend_kwargs)
+    other = await PeerClient.connect(server.url)
+    try:
+        await staff.join_group("open")
+        gw, go = await writer.join_group("open"), await other.join_group("open")
+        gr = await reporter.join_group("open")
+        await gw.send("ihan tavallinen viesti")
+        flagged = await gr.next_message(10)
+        assert flagged.seq is not None
+        raised = await writer._session.request("flag", self_flag(gw.room, str(flagged.seq)))
+        assert raised["raised"] is True
+        assert (await staff.next_alert(5)).source == "self"
+        await go.send("toisen ihmisen viesti")
+        true = await gr.next_message(10)
+        assert true.franking is not None and true.sender == other.pseudonym
+        answer = await send_report(reporter._session.request, true.franking, flagged.seq,
+                                   "crisis")
+        assert answer["stamped"] is True and answer["recipients"] == 1, answer
+        assert (await staff.next_report(5)).sender == other.pseudonym
+        with pytest.raises(TimeoutError):
+            await staff.next_alert(1)  # nothing joined or re-raised the writer's alert
+        reports = [r.entry for r in await server.services.stores.audit.rows()
+                   if isinstance(r, AuditRow) and r.entry.action == "report"]
+        assert [e.details["message_id"] for e in reports] == [str(flagged.seq)]
+    finally:
+        for c in (writer, reporter, other):
             await c.close()
         await staff.close()

@@ -52,8 +52,8 @@ def _counting(server: LiveServer) -> Counter[str]:
 
 async def test_a_warm_send_reads_no_store_and_a_sanction_write_drops_the_cache(
         live_server_factory: LiveServerFactory) -> None:
-    server = await live_server_factory(clock=FakeClock(EVENING), run_scheduler=False,
-                                       send_burst=100)
+    clock = FakeClock(EVENING)
+    server = await live_server_factory(clock=clock, run_scheduler=False, send_burst=100)
     mod = await connect_staff(server, "Mod0")
     room = await mod.join("nightly")  # moderator_required: the gate counts moderators
     peer = await ModPeer.connect(server.url, "Peer")
@@ -71,6 +71,15 @@ async def test_a_warm_send_reads_no_store_and_a_sanction_write_drops_the_cache(
     calls.clear()
     assert (await peer.send(room))["error"] == "muted"
     assert calls["for_room"] == 1
+    # The mute ends by the clock alone: no notice, and no store read per send. (A second
+    # before its end the entries are older than MAX_AGE_SECONDS: one read each, still muted.)
+    clock.advance(5 * 60 - 1)
+    assert (await peer.send(room))["error"] == "muted"
+    clock.advance(2)
+    calls.clear()
+    for _ in range(20):
+        assert "seq" in await peer.send(room)
+    assert {n: c for n, c in calls.items() if n in READS} == {}
     await peer.close()
     await mod.close()
 
@@ -126,8 +135,14 @@ async def test_mute_on_one_process_refuses_on_the_other_and_lift_there_frees_the
     assert again["ok"], again
     await _send_until(peer_a, room, "muted")
     assert (await peer_b.send(room))["error"] == "muted"
-    clock.advance(60)
-    assert "seq" in await peer_a.send(room) and "seq" in await peer_b.send(room)
+    clock.advance(59)  # older than MAX_AGE_SECONDS: read once more on each process, still muted
+    assert (await peer_a.send(room))["error"] == "muted"
+    assert (await peer_b.send(room))["error"] == "muted"
+    clock.advance(2)
+    calls_a, calls_b = _counting(a), _counting(b)  # the Redis stores' calls, on each process
+    for _ in range(10):
+        assert "seq" in await peer_a.send(room) and "seq" in await peer_b.send(room)
+    assert {n: c for n, c in (calls_a + calls_b).items() if n in READS} == {}
     for p in (peer_a, peer_b, mod_a, mod_b):
         await p.close()
 

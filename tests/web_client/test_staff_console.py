@@ -206,6 +206,11 @@ async def test_reports_show_whether_they_verify(
         verdict = await page.inner_text("section.reports li.report-item.verified")
         assert f"Verified: this exact message was sent by {writer.pseudonym} at" in verdict
         assert true_text in verdict
+        # The stamped report raised the message's alert: the console says a report raised it.
+        raised = page.locator("section.alerts li.alert-item.open", has_text="raised by a report")
+        await raised.wait_for(timeout=10000)
+        said = await raised.inner_text()
+        assert writer.pseudonym in said and "harassment" in said and true_text not in said, said
         await group.send(second)
         await peer.page.wait_for_selector(f"li.msg.theirs >> text={second}", timeout=15000)
         forged = await peer.page.evaluate(REPORT, [second, "Olli uhkaili minua"])
@@ -217,6 +222,29 @@ async def test_reports_show_whether_they_verify(
         scroll = await page.evaluate("() => document.documentElement.scrollWidth")
         assert scroll <= 360, scroll  # usable at 360 px: no sideways scrolling
         await no_axe_violations(page, "console at 360 px with reports")
+
+        # The staff page has no double Escape: closing a dialog and pressing Escape again at
+        # once keeps the moderator in the console; its header's corner is "Sign out" instead.
+        assert await page.locator("#exit-button").count() == 0
+        await page.locator(".room-panel li.msg", has_text=second).locator(
+            "button", has_text="Mute").first.click()
+        await page.wait_for_selector("dialog.staff-action[open]")
+        await page.keyboard.press("Escape")
+        await page.keyboard.press("Escape")
+        await page.wait_for_timeout(500)
+        assert page.url.endswith("/staff.html") and await page.locator("section.console").count()
+        assert await page.locator("dialog.staff-action[open]").count() == 0
+        signout = page.locator("#signout-button")
+        assert await signout.is_visible() and await signout.inner_text() == "Sign out"
+        box = await signout.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 360, box
+        assert await server.services.stores.duty.on_duty()
+        await signout.click()
+        await page.wait_for_selector("form.staff-signin")
+        assert await server.services.stores.duty.on_duty() == set()  # signed out = off duty
+        await page.reload()  # the session ended on the server: the sign-in again, not the console
+        await page.wait_for_selector("form.staff-signin")
+        assert not await mod.csp_violations() and not mod.page_errors, mod.page_errors
     finally:
         await writer.close()
         await peer.context.close()

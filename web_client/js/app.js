@@ -90,8 +90,8 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
       await tabs.claim();
       doc.defaultView.location.reload();
     },
-    /** A quick-exit button for a modal dialog (the header's is out of reach behind it). */
-    quickExitButton: () => h('button', { type: 'button', class: 'exit-button dialog-exit', text: t('header.exit'),
+    /** A quick-exit button for a modal dialog (the header's is out of reach); none for staff. */
+    quickExitButton: entry === 'staff' ? null : () => h('button', { type: 'button', class: 'exit-button dialog-exit', text: t('header.exit'),
       title: t('header.exit_hint'), onclick: () => leaveNow() }),
     /** Show (or clear) the "something new" mark on the private chats entry. */
     markDirectNews(on) {
@@ -204,6 +204,13 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
     });
   }
 
+  // The staff page (a desk, a shift) has no quick exit but "Sign out" (docs/decisions.md).
+  const exitOrSignOut = () => (entry !== 'staff'
+    ? h('button', { type: 'button', id: 'exit-button', class: 'exit-button', text: t('header.exit'),
+      title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape', onclick: leaveNow })
+    : ctx.staff ? h('button', { type: 'button', id: 'signout-button', class: 'secondary small signout-button',
+      'data-focus-key': 'signout', text: t('staff.signout'), onclick: () => ctx.staff.signOut() }) : null);
+
   function drawHeader() {
     const header = doc.getElementById('top');
     const focusKey = focusKeyOf(header); // a language switch redraws the menu that was just used
@@ -229,9 +236,7 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
         h('div', { class: 'top-actions' },
           h('button', { type: 'button', id: 'help-button', class: 'help-button', text: t('header.help'),
             title: t('header.help_hint'), onclick: () => ctx.openHelp({ reason: 'button' }) }),
-          h('button', { type: 'button', id: 'exit-button', class: 'exit-button', text: t('header.exit'),
-            title: t('header.exit_hint'), 'aria-keyshortcuts': 'Escape Escape',
-            onclick: leaveNow }),
+          exitOrSignOut(),
           menuToggle(t, panel),
           panel)),
       h('p', { id: 'net-status', class: 'net-status', role: 'status', hidden: true })].filter(Boolean));
@@ -291,7 +296,7 @@ export function createApp({ doc = document, entry = 'peer' } = {}) {
       ctx.router.refresh();
     });
     ctx.router.onChange(markNav);
-    installQuickExitKey(leaveNow);
+    if (entry !== 'staff') installQuickExitKey(leaveNow);
     session.on('status', ({ online, error }) => showNetStatus(online, error));
     loadDetector();
     // Another tab in use (or this one just stepped back for it): say so before this one touches

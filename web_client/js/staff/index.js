@@ -23,6 +23,8 @@ export async function mountStaff(ctx) {
   const role = ctx.session.auth && ctx.session.auth.role;
   const staff = { role, views: [], desk: null };
   staff.signOut = async () => {
+    // Off duty first: the roster is durable, and alerts must not go on to a console nobody has.
+    if (staff.desk && staff.desk.onDuty) await staff.desk.setDuty(false).catch(() => {});
     await logout();
     ctx.session.close();
     globalThis.location.assign('/staff.html');
