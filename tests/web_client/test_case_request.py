@@ -72,6 +72,10 @@ async def test_the_detector_at_level_four_asks_again_with_the_emergency_numbers(
     status = await page.evaluate("window.iltapiiri.cases.peerCase.status")
     assert status["level"] == 4 and status["state"] in ("queued", "requested")
     assert "112" in (await page.locator("section.emergency-now").text_content() or "")
+    # From config at once: 112 and the poison information centre (esc9: only 112 was checked).
+    now_ids = await page.locator("section.emergency-now li.resource").evaluate_all(
+        "(els) => els.map((e) => e.dataset.resource)")
+    assert now_ids == ["fi.emergency", "fi.poison"], now_ids
     assert await axe_violations(page, axe_source()) == []
     assert not await peer.csp_violations() and not peer.page_errors
     await peer.context.close()
