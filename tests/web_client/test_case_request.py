@@ -66,6 +66,9 @@ async def test_the_detector_at_level_four_asks_again_with_the_emergency_numbers(
     dialog = page.locator("#help-panel")
     await dialog.locator("li.resource.emergency").first.wait_for()
     assert await dialog.locator("p.ask-again").count() == 1
+    # At once, from config: 112 and the national crisis line (MIELI, esc9: not checked before).
+    shown = await dialog.locator("li.resource").all_text_contents()
+    assert any("112" in r for r in shown) and any("MIELI" in r for r in shown), shown
     await dialog.locator("#help-pro-request").click()
     await page.wait_for_selector("main[data-view=case] section.emergency-now li.resource.emergency")
     await page.wait_for_selector("main[data-view=case] p.case-position")
