@@ -1,15 +1,20 @@
 """The counsellor team key on a counsellor's device (issue 11; e2ee/team.py, docs/crypto.md 7.2).
 
     ring = TeamKeyRing(link, peer.team_crypto, rng)
-    await ring.sync()                        # open my wraps; make epoch 1 if the team has none;
-                                             # grant what I hold to colleagues who lack it
+    await ring.sync()                        # open my wraps; make epoch 1 if the team has none,
+                                             # the next if a rotation is due (a counsellor was
+                                             # disabled); grant what I hold to colleagues
     blob = await ring.seal(case_id, "text")  # to the newest epoch I hold (syncs first)
     texts = await ring.notes(case_id)        # a case's notes, opened (colleagues' too)
     await ring.rotate()                      # a new epoch for the team as it is now
 
 Whom to trust: the team is the server's list of enabled counsellor accounts and the identity
 keys bound to them (as for the 1:1 with a person and for reports); each member's X25519 key must
-carry their identity key's signature, and a wrap is opened only if a member made it. The public
+carry their identity key's signature, and a wrap is opened only if a member made it, or a
+counsellor who has since left (the server's `former` list: a wrap they made before an admin
+disabled them; they can make no new one, and every epoch after they left is made by a member).
+When the server says `rotation_due` (a disabled account holds the newest epoch), ``sync`` makes
+the next epoch, wrapped to the team as it is now, before anything is sealed. The public
 key a note is sealed to is derived from the private key I opened, never taken from the server.
 """
 
@@ -66,6 +71,17 @@ def _members(reply: dict[str, Any]) -> list[_Member]:
     return out
 
 
+def _former(reply: dict[str, Any]) -> frozenset[bytes]:
+    """Counsellors who left: wraps they made while on the team still open (old notes)."""
+    out = set()
+    for k in reply.get("former") or ():
+        try:
+            out.add(b64d(k, "identity_key", 32))
+        except (E2EEError, TypeError, ValueError):
+            continue
+    return frozenset(out)
+
+
 class TeamKeyRing:
     """The team keys this counsellor holds, by epoch (in memory; ``sync`` fetches them)."""
 
@@ -80,12 +96,13 @@ class TeamKeyRing:
         return f"TeamKeyRing(epochs={sorted(self.keys)})"
 
     async def sync(self) -> dict[int, TeamKey]:
-        """Open my wraps; make the first epoch if the team has none; grant every epoch I
-        hold to the members who lack it. The keys I hold, by epoch."""
+        """Open my wraps; make the first epoch if the team has none, or the next one if the
+        server says a rotation is due (a disabled account holds the newest); grant every epoch
+        I hold to the members who lack it. The keys I hold, by epoch."""
         for _ in range(3):  # a colleague making the same epoch at once: read again
             reply = await self._link.request("team_key.get", {})
             members = _members(reply)
-            makers = frozenset(m.identity_key for m in members)
+            makers = frozenset(m.identity_key for m in members) | _former(reply)
             for w in reply.get("wraps") or ():
                 try:
                     key = self._crypto.open_wrap(TeamKeyWrap.from_wire(w), makers)
@@ -95,6 +112,9 @@ class TeamKeyRing:
             if not reply.get("epochs"):  # the team's first key: whoever signs in first makes it
                 await self._put(TeamKey.create(1, self._rng), members, new=True)
                 continue
+            if reply.get("rotation_due") is True:  # the team list no longer has whoever left
+                await self._next_epoch(reply, members)
+                continue  # made here or by a colleague at once: read again
             for key in self.keys.values():
                 lacking = [m for m in members if key.epoch not in m.epochs]
                 if lacking:
@@ -106,13 +126,20 @@ class TeamKeyRing:
         """A new epoch wrapped to the team as it is now (after someone left the team, say).
         Older epochs stay, so old notes still open."""
         reply = await self._link.request("team_key.get", {})
+        key = await self._next_epoch(reply, _members(reply))
+        if key is None:
+            raise ClientError("team_key_conflict", "another epoch was made at the same time")
+        return key
+
+    async def _next_epoch(self, reply: dict[str, Any], members: list[_Member]
+                          ) -> TeamKey | None:
         epochs = [int(e["epoch"]) for e in reply.get("epochs") or ()]
         epoch = max(epochs, default=0) + 1
         if epoch > MAX_EPOCH:
             raise ClientError("bad_request", "no epoch left")
         key = TeamKey.create(epoch, self._rng)
-        if not await self._put(key, _members(reply), new=True):
-            raise ClientError("team_key_conflict", "another epoch was made at the same time")
+        if not await self._put(key, members, new=True):
+            return None
         self.keys[epoch] = key
         return key
 

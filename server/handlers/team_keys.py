@@ -1,14 +1,22 @@
 """The counsellor team key and the closing notes sealed to it (issue 11; docs/crypto.md 7.2).
 
-    team_key.get   the team's epochs (public keys), my wraps, and the team: each counsellor's
-                   identity and X25519 key (with its signature) and the epochs they hold
+    team_key.get   the team's epochs (public keys), my wraps, the team: each counsellor's
+                   identity and X25519 key (with its signature) and the epochs they hold, and
+                   `rotation_due`: a disabled account holds the newest epoch, so the next
+                   counsellor client to sync makes the next one, wrapped to the team as it is;
+                   `former`: identity keys of disabled accounts that hold wraps (the wraps they
+                   made before they left still open: old notes stay readable)
     team_key.put   a counsellor makes the next epoch (the first sign-in, or a rotation) or
                    grants an epoch they hold to colleagues who lack it: wraps they signed
     case.notes     the encrypted closing notes of any case, to any counsellor of the team
 
 The server never sees a team private key: it checks that each wrap is signed by the connection's
 own identity key (e2ee verifies), names the epoch's public key and is sealed to an enabled
-counsellor account's bound key, and keeps it. Peers and moderators are refused with
+counsellor account's bound key, and keeps it (a disabled account is off the team, so a wrap to
+its key is refused). "Rotation due" is not a flag to set and clear: it is read from the stored
+wraps (both stores keep them durably), so it holds from the moment an admin disables the account
+until an epoch its key never held is made, across restarts and processes (docs/decisions.md).
+Peers and moderators are refused with
 `not_counsellor` (a moderator is not on the counsellor team).
 """
 
@@ -40,8 +48,24 @@ async def _team(services: Services) -> dict[bytes, str]:
     return {key: name for name, key in (await services.staff.counsellor_keys()).items()}
 
 
+async def _former(services: Services, epochs: dict[int, bytes]) -> tuple[bool, list[bytes]]:
+    """Disabled accounts that hold wraps (counsellors who left), and whether one of them holds
+    the newest epoch: then the team key must rotate before the next note is sealed."""
+    if not epochs or services.staff is None:
+        return False, []
+    newest, due, former = max(epochs), False, []
+    for key in sorted(await services.staff.disabled_keys()):
+        held = {json.loads(w)["epoch"] for w in await services.stores.cases.team_wraps(key)}
+        if held:
+            former.append(key)
+            due = due or newest in held
+    return due, former
+
+
 async def get(services: Services, conn: Connection, _: Empty) -> dict[str, Any]:
-    """The epochs, my wraps, and the team with their keys and the epochs they hold."""
+    """The epochs, my wraps, the team with their keys and the epochs they hold, whether a
+    rotation is due, and the identity keys of counsellors who left (their old wraps still
+    open, so colleagues keep reading the notes of before)."""
     me = _me(conn)
     store = services.stores.cases
     team = []
@@ -52,9 +76,11 @@ async def get(services: Services, conn: Connection, _: Empty) -> dict[str, Any]:
         held = [json.loads(w)["epoch"] for w in await store.team_wraps(key)]
         team.append({"name": name, "identity_key": b64(key), "dh_key": b64(bundle.dh_key),
                      "dh_sig": b64(bundle.dh_sig), "epochs": held})
-    return {"epochs": [{"epoch": e, "team_key": b64(k)}
-                       for e, k in (await store.team_keys()).items()],
-            "wraps": [json.loads(w) for w in await store.team_wraps(me)], "team": team}
+    epochs = await store.team_keys()
+    due, former = await _former(services, epochs)
+    return {"epochs": [{"epoch": e, "team_key": b64(k)} for e, k in epochs.items()],
+            "wraps": [json.loads(w) for w in await store.team_wraps(me)], "team": team,
+            "rotation_due": due, "former": [b64(k) for k in former]}
 
 
 def _check(wrap: TeamKeyWrap, req: TeamKeyPut, me: bytes, team: dict[bytes, str]) -> None:

@@ -7,6 +7,8 @@ wrote (Redis, SQLite, the log at DEBUG), while it does find the note's ciphertex
 from __future__ import annotations
 
 import base64
+import json
+import os
 import secrets
 
 import pytest
@@ -149,3 +151,72 @@ async def test_an_emergency_location_reaches_the_counsellor_only_end_to_end(
     finally:
         await anna.close()
         await person.close()
+
+
+async def test_disabling_a_counsellor_rotates_the_team_key_away_from_them(
+        live_server_factory: LiveServerFactory, backend_kwargs: dict[str, object]) -> None:
+    """Offboarding (issue 11): after `admin disable Anna`, the next note is sealed to a new
+    epoch wrapped to the remaining counsellors only; a colleague still reads old and new notes;
+    a wrap to Anna's key is refused; the server says no rotation is due any more."""
+    server = await live_server_factory(**FAST_STAFF, clock=clock(), run_scheduler=False,
+                                       **backend_kwargs)
+    anna = await _staff(server, "Anna", "counsellor")
+    bea = await _staff(server, "Bea", "counsellor")
+    cara = await _staff(server, "Cara", "counsellor")
+    people: list[PeerClient] = []
+    stores = server.services.stores.cases
+
+    async def closed_by(staff: StaffClient, note: str) -> str:
+        person = await PeerClient.connect(server.url)
+        people.append(person)
+        await staff.set_available(capacity=1)
+        esc = await person.request_counsellor(reason="alcohol", level=3)
+        case = await staff.next_case(timeout=10)
+        await case.claim()
+        await esc.wait_for_counsellor(timeout=10)
+        await case.close("supported", notes=note)
+        return case.case_id
+
+    def epochs_of(wraps: list[str]) -> list[int]:
+        return sorted(json.loads(w)["epoch"] for w in wraps)
+
+    try:
+        assert sorted(await anna.team.sync()) == [1]  # wrapped to all three at once
+        first = await closed_by(anna, "vanha muistiinpano")
+        anna_key = anna.peer.identity_key
+        assert epochs_of(await stores.team_wraps(anna_key)) == [1]
+        await anna.close()
+        anna = None
+        await server.services.staff.disable("Anna")
+        reply = await bea.peer.case_link.request("team_key.get", {})
+        assert reply["rotation_due"] is True  # durable: read from the stored wraps
+        assert "Anna" not in [m["name"] for m in reply["team"]]
+
+        second = await closed_by(bea, "uusi muistiinpano")  # Bea's sync makes epoch 2
+        assert sorted(await stores.team_keys()) == [1, 2]
+        assert epochs_of(await stores.team_wraps(anna_key)) == [1]  # never wrapped to Anna
+        assert epochs_of(await stores.team_wraps(cara.peer.identity_key)) == [1, 2]
+        note = (await stores.notes(second))[0]
+        assert int.from_bytes(note[2:6], "big") == 2, "the new note is sealed to epoch 2"
+        assert int.from_bytes((await stores.notes(first))[0][2:6], "big") == 1
+        assert (await bea.peer.case_link.request("team_key.get", {}))["rotation_due"] is False
+        assert await cara.cases.notes(first) == ["vanha muistiinpano"]
+        assert await cara.cases.notes(second) == ["uusi muistiinpano"]
+
+        # The server refuses a wrap to the disabled account's key (it is off the team).
+        bundle = await server.services.stores.keys.get_bundle(anna_key)
+        key2 = bea.team.keys[2]
+        wrap = bea.team._crypto.make_wrap(key2, to=anna_key, dh_key=bundle.dh_key,
+                                          rng=os.urandom)
+        with pytest.raises(ClientError) as refused:
+            await bea.peer.case_link.request("team_key.put", {
+                "epoch": 2, "team_key": base64.b64encode(key2.public).decode(), "new": False,
+                "wraps": [wrap.to_wire()]})
+        assert refused.value.code == "not_counsellor"
+        assert epochs_of(await stores.team_wraps(anna_key)) == [1]
+    finally:
+        for c in (anna, bea, cara):
+            if c is not None:
+                await c.close()
+        for person in people:
+            await person.close()

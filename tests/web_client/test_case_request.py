@@ -66,12 +66,19 @@ async def test_the_detector_at_level_four_asks_again_with_the_emergency_numbers(
     dialog = page.locator("#help-panel")
     await dialog.locator("li.resource.emergency").first.wait_for()
     assert await dialog.locator("p.ask-again").count() == 1
+    # At once, from config: 112 and the national crisis line (MIELI, esc9: not checked before).
+    shown = await dialog.locator("li.resource").all_text_contents()
+    assert any("112" in r for r in shown) and any("MIELI" in r for r in shown), shown
     await dialog.locator("#help-pro-request").click()
     await page.wait_for_selector("main[data-view=case] section.emergency-now li.resource.emergency")
     await page.wait_for_selector("main[data-view=case] p.case-position")
     status = await page.evaluate("window.iltapiiri.cases.peerCase.status")
     assert status["level"] == 4 and status["state"] in ("queued", "requested")
     assert "112" in (await page.locator("section.emergency-now").text_content() or "")
+    # From config at once: 112 and the poison information centre (esc9: only 112 was checked).
+    now_ids = await page.locator("section.emergency-now li.resource").evaluate_all(
+        "(els) => els.map((e) => e.dataset.resource)")
+    assert now_ids == ["fi.emergency", "fi.poison"], now_ids
     assert await axe_violations(page, axe_source()) == []
     assert not await peer.csp_violations() and not peer.page_errors
     await peer.context.close()
@@ -95,4 +102,32 @@ async def test_both_views_speak_finnish_swedish_and_english(
         fi, sv, en = keys[part]
         assert fi == sv == en and len(en.split(",")) > 20, part
     assert keys["openers"][0] == keys["openers"][1] == keys["openers"][2] >= 3
+    await peer.context.close()
+
+
+async def test_a_level_three_sentence_offers_a_counsellor_once_and_sends_level_three(
+        live_server_factory: LiveServerFactory, open_peer: OpenPeer) -> None:
+    """The person's own client offers a counsellor at detector level 3 (issue 11; a gap found
+    by esc9's walk): a level-3 sentence typed in the group opens the private help panel with
+    the request button and without the level-4 "asks again"; the request goes with level 3
+    from the detector, and the sentence was not sent."""
+    server = await live_server_factory(clock=FakeClock(EVENING))
+    peer = await open_peer(server.url, width=360, height=740)
+    page: Any = peer.page
+    await peer.sign_in("Onni")
+    await peer.join_open_group()
+    await page.wait_for_function("() => window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready")
+    assert await page.evaluate(
+        "async () => (await import('/js/safety/detector-hook.js')).loadDetector()")
+    await page.fill("textarea[name=message]", "i burned my arm with a cigarette on purpose")
+    await page.press("textarea[name=message]", "Enter")
+    dialog = page.locator("#help-panel[open]")
+    await dialog.locator("#help-pro-request").wait_for()
+    assert await dialog.locator("p.ask-again").count() == 0  # asked again only at level 4
+    await dialog.locator("#help-pro-request").click()
+    await page.wait_for_selector("main[data-view=case] p.case-position")
+    status = await page.evaluate("window.iltapiiri.cases.peerCase.status")
+    assert status["level"] == 3, status
+    assert await axe_violations(page, axe_source()) == []
+    assert not await peer.csp_violations() and not peer.page_errors
     await peer.context.close()

@@ -15,11 +15,15 @@ import pyotp
 
 from server.app import STAFF
 from server.clock import FakeClock
+from tests.client.leakscan import file_blobs, find
+from tests.client.test_counsellor_conversation import Capture, captured
 from tests.fixtures.server import LiveServerFactory
 from tests.server.cases_harness import EVENING
 from tests.server.staff_http_client import FAST_STAFF, GOOD_PASSWORD
 from tests.web_client.axe import axe_source, axe_violations
 from tests.web_client.conftest import REPO_ROOT, OpenPeer, Peer
+
+__all__ = ["captured"]  # the log fixture of the Python conversation test
 
 COUNSELLOR = "Kaisa Kuraattori"
 TO_PERSON = "canary-to-person-7f3a: I am here with you"
@@ -63,7 +67,7 @@ async def assert_accessible(peer: Peer, axe: str) -> None:
 
 
 async def test_a_person_and_a_counsellor_talk_through_a_case(
-        live_server_factory: LiveServerFactory, open_peer: OpenPeer) -> None:
+        live_server_factory: LiveServerFactory, open_peer: OpenPeer, captured: Capture) -> None:
     axe = axe_source()
     server = await live_server_factory(clock=FakeClock(EVENING), staff=FAST_STAFF)
     await server.app[STAFF].create(COUNSELLOR, "counsellor", GOOD_PASSWORD)
@@ -148,6 +152,14 @@ async def test_a_person_and_a_counsellor_talk_through_a_case(
         for frame in who.frames_sent:
             for canary in (TO_PERSON, TO_COUNSELLOR, AFTER_RELOAD):
                 assert canary.split(":")[0] not in frame, "plaintext left a browser"
+    # And the canary search finds none of it anywhere the server wrote (SQLite, its files,
+    # the log at DEBUG), while it finds what it must (esc9: the browser run searched frames only).
+    blobs = list(file_blobs([server.data_dir]))
+    blobs.append(("log", "\n".join(captured.lines).encode()))
+    assert find(b"case.claimed", blobs), "the log was not searched"
+    assert find(b"Aada", blobs), "the store was not searched"
+    for canary in (TO_PERSON, TO_COUNSELLOR, AFTER_RELOAD):
+        assert find(canary.split(":")[0].encode(), blobs) == [], canary
     # ./scripts/screenshots.sh sets ILTAPIIRI_SCREENSHOTS=docs/screenshots to refresh the README's.
     target = os.environ.get("ILTAPIIRI_SCREENSHOTS")
     for name in ("case-request-360", "case-session-360", "counsellor-console",

@@ -22,6 +22,8 @@ MODERATOR = "Mia Moderoi"
 READY = "() => window.iltapiiri && window.iltapiiri.e2ee && window.iltapiiri.e2ee.ready"
 TO_PERSON = "canary-handoff-to-person-4d1e: I am the counsellor, hello"
 TO_COUNSELLOR = "canary-handoff-to-counsellor-8b2f: thank you"
+SHARED = "canary-handoff-shared-61c9: I relapsed yesterday"
+KEPT = "canary-handoff-kept-a07d: hello everyone"
 
 
 async def sign_in_moderator(open_peer: OpenPeer, url: str) -> Peer:
@@ -98,9 +100,18 @@ async def test_a_moderator_hands_a_peer_to_a_counsellor_only_with_consent(
     assert await person.evaluate("window.iltapiiri.cases.peerCase.status") is None
     assert await desk.locator(".queue-list li").count() == 0
 
-    # Then a "yes": the request view with the honest place, and the moderator is told.
+    # Then a "yes", sharing one of her own group messages she ticks (esc9: the browser could
+    # not choose messages to share): the request view with the honest place, the moderator told.
+    for text in (KEPT, SHARED):
+        await person.fill("textarea[name=message]", text)
+        await person.press("textarea[name=message]", "Enter")
+        await person.wait_for_selector(f"section.chat li.mine >> text={text}")
     await hand_off(console, "Aada")
     await invite.wait_for()
+    picks = invite.locator("fieldset.case-share-pick li")
+    assert await picks.all_text_contents() == [KEPT, SHARED]
+    await picks.nth(1).locator("input.share-pick").check()
+    assert await axe_violations(person, axe) == []
     await invite.locator("button[data-answer=accept]").click()
     await person.wait_for_selector("main[data-view=case] p.case-position")
     await live_text(console, "said yes")
@@ -116,6 +127,12 @@ async def test_a_moderator_hands_a_peer_to_a_counsellor_only_with_consent(
     here = person.locator("p.case-here")
     await here.wait_for()
     assert COUNSELLOR in (await here.text_content() or "")
+    # The ticked message reaches the counsellor end to end, first; the other one does not.
+    await desk.wait_for_selector(f"section.counsel-session li.theirs >> text={SHARED}")
+    context = dict(zip(await panel.locator("dl.case-context dt").all_text_contents(),
+                       await panel.locator("dl.case-context dd").all_text_contents(), strict=True))
+    assert context["Messages shared"] == "1", context
+    assert await panel.locator(f"li >> text={KEPT}").count() == 0
     await panel.locator("textarea.counsel-text").fill(TO_PERSON)
     await panel.locator("form.composer button[type=submit]").click()
     await person.wait_for_selector(f"ol.case-log li.theirs >> text={TO_PERSON}")
@@ -127,7 +144,7 @@ async def test_a_moderator_hands_a_peer_to_a_counsellor_only_with_consent(
         assert not await who.csp_violations(), await who.csp_violations()
         assert not who.page_errors, who.page_errors
         for frame in who.frames_sent:
-            for canary in (TO_PERSON, TO_COUNSELLOR):
+            for canary in (TO_PERSON, TO_COUNSELLOR, SHARED, KEPT):
                 assert canary.split(":")[0] not in frame, "plaintext left a browser"
     for who in (peer, mod, counsellor):
         await who.context.close()

@@ -21,10 +21,12 @@ export class PeerCase extends EventTarget {
     this.status = null; // the last CaseStatus
     this.rated = false;
     this.shares = []; // {kind, value, at, to}: what I shared this page (memory only, never stored)
+    this.toShare = []; // group messages I chose to share at a hand-off, until a counsellor comes
     session.on('case.update', (s) => this.apply(s));
     session.on('case.counsellor', (p) => {
       if (this.status && p && p.case_code === this.status.case_code) {
         this.apply({ ...this.status, counsellor: p.counsellor, state: 'active' });
+        this.sendShared();
       }
     });
     session.on('case.closed', (p) => {
@@ -109,14 +111,29 @@ export class PeerCase extends EventTarget {
 
   /** Answer a moderator's hand-off: nobody is moved without saying yes. Accepting opens the
    * request (the case code is kept like one the person asked for); declining ends it. */
-  async consent(accept) {
+  async consent(accept, share = []) {
     const invite = this.invite;
     if (!invite) return null;
     this.invite = null;
     this.rated = false;
-    const status = await this.session.request('case.consent', { case_code: invite.case_code, accept: Boolean(accept) });
-    if (accept) this.apply(status);
+    const texts = accept ? share.filter((x) => typeof x === 'string' && x) : [];
+    const status = await this.session.request('case.consent', { case_code: invite.case_code, accept: Boolean(accept), share_count: texts.length });
+    if (accept) {
+      this.toShare = texts; // sent first, end to end, once a counsellor has the case
+      this.apply(status);
+    }
     return status;
+  }
+
+  /** The messages I chose to share go to the counsellor first (page memory only). */
+  sendShared() {
+    const peer = this.counsellorPseudonym();
+    if (!peer || !this.toShare.length) return;
+    const texts = this.toShare;
+    this.toShare = [];
+    (async () => {
+      for (const text of texts) await this.directs.send(peer, text);
+    })().catch(() => {});
   }
 
   async leave() {

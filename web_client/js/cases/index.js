@@ -43,6 +43,8 @@ export function mountCases(ctx) {
   return cases;
 }
 
+const MAX_PICK = 5; // own messages offered to share: the latest ones of that room
+
 /** A moderator's hand-off, asked where the person is (an alert dialog, focus on "yes"). Only
  * "yes" opens the request; "no" or closing the dialog declines; the group view stays as it was. */
 export function inviteDialog(ctx, cases) {
@@ -55,12 +57,25 @@ export function inviteDialog(ctx, cases) {
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const dialog = h('dialog', { class: 'dialog case-invite', role: 'alertdialog',
     'aria-labelledby': titleId, 'aria-describedby': leadId });
+  // The person may share some of their own messages of that room (never anyone else's): they
+  // go end to end to the counsellor who takes the case, once they arrive (case.js).
+  const room = ctx.rooms && pc.invite ? ctx.rooms.get(pc.invite.room) : null;
+  const mine = room ? room.messages.filter((m) => m.mine && typeof m.text === 'string' && m.text).slice(-MAX_PICK) : [];
+  const picks = mine.map((m) => {
+    const id = uid('invite-share');
+    return { box: h('input', { type: 'checkbox', id, class: 'share-pick' }), id, text: m.text };
+  });
+  const pickList = picks.length ? h('fieldset', { class: 'case-share-pick' },
+    h('legend', { text: t('case.invite_share') }),
+    h('p', { class: 'muted small', text: t('case.invite_share_note') }),
+    h('ul', { class: 'plain stack' }, ...picks.map((p) => h('li', { class: 'row' }, p.box,
+      h('label', { for: p.id, dir: 'auto', text: p.text }))))) : null;
   let answered = false;
   const answer = async (accept) => {
     if (answered) return;
     answered = true;
     try {
-      await pc.consent(accept);
+      await pc.consent(accept, accept ? picks.filter((p) => p.box.checked).map((p) => p.text) : []);
       dialog.close();
       if (accept) ctx.router.show('case');
       else ctx.live(t('case.invite_declined'));
@@ -76,6 +91,7 @@ export function inviteDialog(ctx, cases) {
     h('h2', { id: titleId, text: t('case.invite_title') }),
     h('p', { id: leadId, text: t('case.invite_lead') }),
     h('p', { class: 'muted small', text: t('case.private') }),
+    pickList,
     error,
     h('div', { class: 'row' }, yes,
       h('button', { type: 'button', class: 'secondary', 'data-answer': 'decline', text: t('case.invite_decline'),

@@ -4,6 +4,10 @@
  * checked against its identity key), makes epoch 1 when the team has none, and grants every
  * epoch I hold to the members who lack it; seal(caseId, text) seals to the newest epoch I hold
  * (syncing first); notes(caseId) opens a case's notes. Keys live in memory only.
+ * When the relay says `rotation_due` (a disabled counsellor holds the newest epoch), sync makes
+ * the next epoch, wrapped to the team as it is now, before anything is sealed; wraps made by a
+ * counsellor who has since left (the relay's `former` list) still open, so old notes stay
+ * readable.
  */
 
 import { b64d, b64e, fail } from './bytes.js';
@@ -21,6 +25,18 @@ async function members(reply) {
       out.push({ name: m.name, identityKey, dhKey, epochs: new Set(m.epochs || []) });
     } catch (err) {
       // a key whose signature does not verify is never wrapped to
+    }
+  }
+  return out;
+}
+
+function former(reply) {
+  const out = [];
+  for (const k of reply.former || []) {
+    try {
+      out.push(b64e(b64d(k, 'identity_key', 32)));
+    } catch (err) {
+      // not a key: ignored
     }
   }
   return out;
@@ -53,7 +69,7 @@ export class TeamKeyRing {
     for (let i = 0; i < 3; i += 1) {
       const reply = await this.relay.request('team_key.get', {});
       const team = await members(reply);
-      const makers = new Set(team.map((m) => b64e(m.identityKey)));
+      const makers = new Set([...team.map((m) => b64e(m.identityKey)), ...former(reply)]);
       for (const w of reply.wraps || []) {
         try {
           const key = await openWrap(this.me, w, makers);
@@ -65,6 +81,12 @@ export class TeamKeyRing {
       if (!(reply.epochs || []).length) {
         await this.put(await createTeamKey(1, this.rng), team, true);
         continue;
+      }
+      if (reply.rotation_due === true) { // whoever left is off the team list: a new epoch
+        const next = Math.max(...reply.epochs.map((e) => e.epoch)) + 1;
+        const key = await createTeamKey(next, this.rng);
+        if (await this.put(key, team, true)) this.keys.set(next, key);
+        continue; // made here or by a colleague at once: read again
       }
       for (const key of this.keys.values()) {
         const lacking = team.filter((m) => !m.epochs.has(key.epoch));
