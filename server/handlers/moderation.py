@@ -213,6 +213,8 @@ async def duty(services: Services, conn: Connection, req: Duty) -> dict[str, Any
     staff = require_moderator(conn)
     assert conn.pseudonym is not None
     await services.stores.duty.put(staff, req.on)
+    if req.on:  # seen now: a process that dies before its next tick still gives the grace
+        await services.stores.duty.seen([staff], services.clock.now())
     await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                            action="duty_on" if req.on else "duty_off")
     return {"on_duty": req.on}
