@@ -6,16 +6,22 @@ stops (as a kill -9 would: nothing of its own runs) leaves nobody on duty for ev
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from moderation.audit import AuditRow
 from server.clock import FakeClock
 from server.domain.ids import user_id
-from tests.fixtures.server import LiveServer, LiveServerFactory
+from tests.fixtures.server import LiveServer, LiveServerFactory, ServerProcess, write_test_config
 from tests.server.cases_harness import FAST_STAFF, clock
 from tests.server.mod_harness import ModPeer, connect_staff, self_flag, staff_token
 
 GRACE = 20.0  # seconds; alerts are re-sent after 60 (config/moderation.toml): not confused
+REAL_GRACE = 5.0  # the least the settings allow, for the test on real clocks
 
 
 async def _again(server: LiveServer, mod: ModPeer, name: str) -> tuple[ModPeer, dict[str, Any]]:
@@ -144,6 +150,37 @@ async def test_across_two_processes_a_stopped_process_leaves_nobody_on_duty(
         fake.advance(GRACE + 1)
         await one.scheduler.tick()
         assert olli_id not in await one.services.stores.duty.on_duty()
+        assert one.services.metrics.duty_absent == 1
+    finally:
+        await olli.close()
+
+
+async def test_a_moderator_of_a_process_killed_with_sigkill_goes_off_duty(
+        live_server_factory: LiveServerFactory, server_process: Callable[..., ServerProcess],
+        redis_url: str, tmp_path: Path) -> None:
+    """Real clocks and schedulers: process two is `python -m server`, killed with SIGKILL (no
+    clean-up of any kind runs); process one's own ticks find its moderator gone."""
+    one = await live_server_factory(**FAST_STAFF, redis_url=redis_url,
+                                    duty_grace_seconds=REAL_GRACE)
+    config = write_test_config(tmp_path / "two", extra_toml=f"duty_grace_seconds = {REAL_GRACE}\n")
+    two = server_process(redis_url=redis_url, config=config)
+    olli = await connect_staff(one, "Olli", url=two.url)
+    olli_id = user_id(olli.identity_key)
+    duty = one.services.stores.duty
+    try:
+        assert (await olli.call("mod.duty", {"on": True}))["ok"]
+        await asyncio.sleep(REAL_GRACE + 2)  # both schedulers ticked: two keeps them on duty
+        assert olli_id in await duty.on_duty()
+        assert two.proc is not None
+        two.proc.send_signal(signal.SIGKILL)
+        two.proc.wait(5)
+        killed = time.monotonic()
+        while olli_id in await duty.on_duty() and time.monotonic() - killed < 20:
+            await asyncio.sleep(0.2)
+        took = time.monotonic() - killed
+        print(f"off duty {took:.1f} s after SIGKILL (grace {REAL_GRACE:.0f} s)")
+        assert olli_id not in await duty.on_duty()
+        assert took >= REAL_GRACE - 2  # not before the grace (the last mark was before the kill)
         assert one.services.metrics.duty_absent == 1
     finally:
         await olli.close()
