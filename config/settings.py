@@ -9,7 +9,8 @@
                 max_unauthenticated_per_source, signin_per_minute, signin_burst,
                 trusted_proxies (addresses whose X-Forwarded-For names the sign-in source),
                 prekey_window_minutes, prekey_fetches_per_requester, prekey_fetches_per_target,
-                prekey_low_water
+                prekey_low_water, duty_grace_seconds (a moderator no process has seen connected
+                this long goes off duty)
     [staff]     staff accounts (config/staff_settings.py)
 
 Environment (`REDIS_URL`) is read only by the entry point, never here.
@@ -60,6 +61,7 @@ class Settings:
     max_connections_per_key: int = 5
     signin_per_minute: float = 30.0  # sign-in attempts per source (address), per process
     signin_burst: float = 60.0
+    duty_grace_seconds: float = 90.0  # a moderator unseen this long goes off duty (issue 10)
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
     # One-time prekeys handed out per window (issue 8, finding 7): past either count a fetch
     # gets the bundle without one; below `prekey_low_water` left, the owner gets `keys.low`.
@@ -171,6 +173,7 @@ def parse_settings(data: dict[str, object], base_dir: Path) -> Settings:
         signin_per_minute=_number(limits, "signin_per_minute", d.signin_per_minute, 0.1,
                                   1_000_000),
         signin_burst=_number(limits, "signin_burst", d.signin_burst, 1, 1_000_000),
+        duty_grace_seconds=_number(limits, "duty_grace_seconds", d.duty_grace_seconds, 5, 3600),
         trusted_proxies=frozenset(_strings(limits, "trusted_proxies"))
         if "trusted_proxies" in limits else d.trusted_proxies,
         prekey_window_seconds=_int(limits, "prekey_window_minutes",

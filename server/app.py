@@ -116,7 +116,8 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
                 services.metrics.fanout_redis = sio.manager.stats
             app[SERVICES] = services
             scheduler = Scheduler(services, live_sids=app[ADAPTER].live_sids,
-                                  end_expired_staff=app[ADAPTER].end_expired_staff)
+                                  end_expired_staff=app[ADAPTER].end_expired_staff,
+                                  live_moderators=app[ADAPTER].live_moderators)
             app[SCHEDULER] = scheduler
             task = asyncio.create_task(scheduler.run()) if run_scheduler else None
             services.log.info("started", backend="redis" if settings.redis_url else "embedded",

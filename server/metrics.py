@@ -36,6 +36,7 @@ class Metrics:
         self.alerts_resent: Counter[int] = Counter()  # widened after the deadline
         self.alerts_unrouted: Counter[int] = Counter()  # nobody on duty
         self.sanctions: Counter[str] = Counter()
+        self.duty_absent = 0  # moderators taken off duty for being gone past the grace
         # Redis fan-out (server/api/redis_manager.py `stats`): packets, never rooms or content.
         self.fanout_redis: Counter[str] = Counter()
 
@@ -103,6 +104,10 @@ class Metrics:
                       f"# TYPE iltapiiri_{name}_total counter"]
             lines += [f'iltapiiri_{name}_total{{level="{level}"}} {counter[level]}'
                       for level in range(5)]
+        lines += ["# HELP iltapiiri_duty_absent_total Moderators taken off duty because no "
+                  "connection of theirs was seen for the grace period.",
+                  "# TYPE iltapiiri_duty_absent_total counter",
+                  f"iltapiiri_duty_absent_total {self.duty_absent}"]
         lines += ["# HELP iltapiiri_sanctions_total Sanctions imposed, by kind.",
                   "# TYPE iltapiiri_sanctions_total counter"]
         lines += [f'iltapiiri_sanctions_total{{kind="{k}"}} {self.sanctions[k]}'

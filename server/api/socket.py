@@ -19,6 +19,7 @@ from server.api.admission import Admission
 from server.api.guard import REJECTED_EVENT, GuardedServer
 from server.api.routes import ROUTES
 from server.domain.ratelimit import TokenBucket
+from server.domain.roles import Role
 from server.domain.sources import peer_address
 from server.handlers import connection, staff_socket
 from server.handlers.events import Budget, Event
@@ -82,6 +83,11 @@ class SioAdapter:
     def live_sids(self) -> set[str]:
         """The Socket.IO sessions open on this process (for the scheduler's orphan sweep)."""
         return set(self.connections)
+
+    def live_moderators(self) -> set[str]:
+        """The staff ids of the moderators connected to this process (duty presence)."""
+        return {c.user_id for c in self.connections.values()
+                if c.role == Role.MODERATOR and c.user_id is not None}
 
     async def end_expired_staff(self) -> int:
         """End this process's staff sockets whose session is over (the scheduler's sweep)."""

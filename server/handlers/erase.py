@@ -7,7 +7,8 @@ open or taken over cannot erase anyone without the private key. Then, in this or
     rooms        every connection of the key leaves tonight's rooms (members told, as on leave);
                  then the Redis replay Streams of every room they could have been in go, whole
                  (their envelopes and the pushes naming them; the counters stay, so a member
-                 whose fan-out needed the gap is told `room.resync`)
+                 whose fan-out needed the gap is told `room.resync`), and which of those
+                 rooms' messages were theirs (the writer bound to each seq, for flags)
     keys         bundle and one-time prekeys
     inbox        envelopes queued for the key and by it
     moderation   flags of every night (risk history), alerts, mutes/removals/read-only; bans are
@@ -86,7 +87,9 @@ async def erase(services: Services, conn: Connection, req: IdentityErase) -> dic
     for room in list(conn.rooms):
         await drop_connection(services, conn, room, event="left")
     await _leave_other_connections(services, key)
-    await services.emitter.forget_replay(_rooms_tonight(services, joined), counters=False)
+    tonight = _rooms_tonight(services, joined)
+    await services.emitter.forget_replay(tonight, counters=False)
+    await stores.rooms.erase_sender(tonight, pseudonym)  # which messages were theirs
     await stores.keys.erase(key)
     queued = await stores.inbox.erase(key)
     replacement = erased_name(key)

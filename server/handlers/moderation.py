@@ -1,7 +1,9 @@
 """Flags and alerts on the server (issue 10): the rules are moderation/flags.py and alerts.py;
 this module loads and stores their records, routes alerts to connections and audits.
 
-    flag        a client's flag -> merged per (room, message id) -> risk history -> alert
+    flag        a client's flag -> checked against the writer the relay bound to the message id
+                at send (`RoomStore.sender_of`) -> merged per (room, message id) -> risk
+                history -> alert
     alert.ack   a moderator it was sent to takes it; the others are told it is taken
     mod.duty    a moderator (a staff socket with the moderator role, handlers/staff_socket.py) goes
                 on or off duty: the pool of `moderation.alerts.route`
@@ -126,7 +128,21 @@ async def flag(services: Services, conn: Connection, req: FlagRequest) -> dict[s
         raise rule_error(exc) from None
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")
+    if await writer_of(services, req.room, req.message_id) != pseudonym:
+        raise ApiError("flag_mismatch", "that message has another writer")
     return await record_flag(services, new, actor=conn.pseudonym)
+
+
+async def writer_of(services: Services, room: str, message_id: str) -> str:
+    """Who the relay stamped as the writer of a group message (its room seq) tonight:
+    `unknown_message` when it relayed no such message (or forgot it: a restart of the
+    embedded store, an erasure, the night's end). A flag takes a message id only for its
+    writer, so nobody can pre-empt the writer's own flag with a lower one."""
+    seq = int(message_id) if message_id.isdecimal() and len(message_id) <= 18 else 0
+    writer = await services.stores.rooms.sender_of(room, seq) if seq > 0 else None
+    if writer is None:
+        raise ApiError("unknown_message", "the relay sent no such message in this room")
+    return writer
 
 
 async def record_flag(services: Services, new: Flag, *, actor: str) -> dict[str, Any]:
@@ -213,6 +229,8 @@ async def duty(services: Services, conn: Connection, req: Duty) -> dict[str, Any
     staff = require_moderator(conn)
     assert conn.pseudonym is not None
     await services.stores.duty.put(staff, req.on)
+    if req.on:  # seen now: a process that dies before its next tick still gives the grace
+        await services.stores.duty.seen([staff], services.clock.now())
     await audit_log.append(services.stores.audit, services.clock, actor=conn.pseudonym,
                            action="duty_on" if req.on else "duty_off")
     return {"on_duty": req.on}

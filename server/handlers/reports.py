@@ -104,14 +104,18 @@ async def report(services: Services, conn: Connection, req: ReportRequest) -> di
                              sealed=box.to_wire())
         await services.emitter.emit(push, to=user_room(by_key[box.to].staff_id))
     if stamped and sender is not None:  # the relay vouches for who sent it: alert as "report"
+        # The stamp does not cover the message id: the writer the relay bound to that id at
+        # send must be the stamp's, or the report raises nothing (it was delivered, so it is
+        # audited and answered as delivered) and takes no message id.
         try:
-            await moderation.record_flag(services, report_flag(
-                room=req.room, message_id=str(req.message_id), pseudonym=sender.pseudonym,
-                reason=req.reason, at=now), actor=conn.user_id)
+            writer = await moderation.writer_of(services, req.room, str(req.message_id))
+            if writer == sender.pseudonym:
+                await moderation.record_flag(services, report_flag(
+                    room=req.room, message_id=str(req.message_id), pseudonym=sender.pseudonym,
+                    reason=req.reason, at=now), actor=conn.user_id)
+            else:
+                services.log.warning("report.flag_refused", code="flag_mismatch")
         except (ApiError, RuleError) as refused:
-            # The stamp does not cover the message id: a report naming a message another
-            # person's flags are about raises nothing, but it was delivered, so it is audited
-            # and answered as delivered.
             services.log.warning("report.flag_refused", code=refused.code)
     await audit_log.append(services.stores.audit, services.clock, actor=conn.user_id,
                            action="report", room=req.room,

@@ -118,7 +118,7 @@ async def leave(services: Services, conn: Connection, req: GroupLeave) -> dict[s
 async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str, Any]:
     """Stamp and relay a group envelope to every other connection in the room. The gate's
     reads (membership, sanctions, moderator count) come from `services.send_cache`: no store
-    read on a warm cache; the one store call is the sequence number."""
+    read on a warm cache; the one store call is the sequence number (bound to the writer)."""
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")
     parsed = parse_room(req.room)
@@ -140,7 +140,8 @@ async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str,
                moderator_required=group.moderator_required,
                moderators_present=view.moderators)
     env = req.envelope
-    seq = await services.stores.rooms.next_seq(req.room)
+    # The number and its writer in one store step: a message's flags belong to its writer.
+    seq = await services.stores.rooms.next_seq(req.room, conn.pseudonym)
     ts = now_ms(services.clock)
     stamp = None if env.commitment is None else make_stamp(
         services.keys.franking_key, env.commitment, conn.identity_key, req.room, ts)

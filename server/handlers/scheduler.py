@@ -7,7 +7,8 @@ expired 1:1 envelopes (a bounded batch per tick). The moderation pipeline (issue
 twice: a night's end expires its alerts and drops its flags, and after every ended night is
 closed, unacknowledged alerts past their stored deadline are re-sent wider.
 The escalation cases' stored deadlines (re-alerts, lapsed offers, unanswered hand-offs)
-fire on every tick too, with their retention deletion.
+fire on every tick too, with their retention deletion. Moderators no process has seen
+connected for the grace period go off duty (server/handlers/duty_presence.py).
 
 Each transition is claimed once per store (`claim_once`), so with several processes on one
 Redis exactly one of them announces it. Tests call `tick()` after moving a fake clock.
@@ -20,7 +21,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Collection
 
 from server.domain.schedule import OPEN, current_occurrence, iso, previous_occurrence
-from server.handlers import cases_flow, moderation, offboard, room_life
+from server.handlers import cases_flow, duty_presence, moderation, offboard, room_life
 from server.handlers.services import Services
 from server.limits import (
     CLOSING_WARNING_SECONDS,
@@ -39,8 +40,10 @@ class Scheduler:
 
     def __init__(self, services: Services,
                  live_sids: Callable[[], Collection[str]] | None = None,
-                 end_expired_staff: Callable[[], Awaitable[int]] | None = None) -> None:
+                 end_expired_staff: Callable[[], Awaitable[int]] | None = None,
+                 live_moderators: Callable[[], Collection[str]] | None = None) -> None:
         self._services = services
+        self._live_moderators = live_moderators
         self._live_sids = live_sids
         self._end_expired_staff = end_expired_staff
         self._stopping = asyncio.Event()
@@ -82,6 +85,9 @@ class Scheduler:
         if self._end_expired_staff is not None:
             await self._end_expired_staff()
         await offboard.release_disabled(services)
+        # On duty means present: moderators no process saw for the grace go off duty.
+        if self._live_moderators is not None:
+            await duty_presence.sweep(services, self._live_moderators)
         # Stored alert deadlines (issue 10), after the ended nights' alerts have expired.
         await moderation.resend_due(services)
 

@@ -59,6 +59,9 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
     except BaseException:
         await services.stores.identities.session_remove(req.identity_key, conn.sid)
         raise
+    # A moderator comes back on duty only if the grace kept them there (duty_presence.py).
+    on_duty = staff is not None and staff.role == Role.MODERATOR and \
+        uid in await services.stores.duty.on_duty()
     # No await from here on: the connection's state and the gauge change together.
     conn.identity_key = req.identity_key
     conn.pseudonym = pseudonym
@@ -70,6 +73,7 @@ async def auth(services: Services, conn: Connection, req: Auth) -> dict[str, Any
     reply: dict[str, Any] = {"pseudonym": pseudonym, "user_id": conn.user_id, "role": conn.role}
     if staff is not None:
         reply["staff"] = True
+        reply["on_duty"] = on_duty
     return reply
 
 

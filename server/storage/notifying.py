@@ -112,9 +112,17 @@ class NotifyingRooms(_Notifying):
         """See RoomStore."""
         return await self.inner.epoch(room)
 
-    async def next_seq(self, room: str) -> int:
+    async def next_seq(self, room: str, sender: str | None = None) -> int:
         """See RoomStore."""
-        return await self.inner.next_seq(room)
+        return await self.inner.next_seq(room, sender)
+
+    async def sender_of(self, room: str, seq: int) -> str | None:
+        """See RoomStore."""
+        return await self.inner.sender_of(room, seq)
+
+    async def erase_sender(self, rooms: list[str], pseudonym: str) -> int:
+        """See RoomStore."""
+        return await self.inner.erase_sender(rooms, pseudonym)
 
     async def forget(self, room: str) -> None:
         """See RoomStore."""

@@ -49,14 +49,24 @@ class RoomStore(Protocol):
         """The room's current epoch (0 before any change)."""
         ...
 
-    async def next_seq(self, room: str) -> int:
+    async def next_seq(self, room: str, sender: str | None = None) -> int:
         """Increment and return the room's envelope sequence number (first gives 1). Numbers
-        only grow, across restarts too; a crash may leave a gap. No disk write per call."""
+        only grow, across restarts too; a crash may leave a gap. No disk write per call. With
+        `sender` (the writer's pseudonym), the number is bound to them for the night in the
+        same step (`sender_of`: a message's flags belong to its writer)."""
+        ...
+
+    async def sender_of(self, room: str, seq: int) -> str | None:
+        """The pseudonym `next_seq` bound to `seq` in `room` tonight, None if unknown."""
+        ...
+
+    async def erase_sender(self, rooms: list[str], pseudonym: str) -> int:
+        """Unbind every message of `pseudonym` in `rooms` (erasure); how many."""
         ...
 
     async def forget(self, room: str) -> None:
-        """Drop the epoch and sequence counters of a room whose night has ended (how many
-        messages and membership changes it had is group data too)."""
+        """Drop the epoch and sequence counters and the senders of a room whose night has
+        ended (how many messages and membership changes it had is group data too)."""
         ...
 
     async def heartbeat(self, owner: str, now: float) -> None:

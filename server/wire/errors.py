@@ -55,7 +55,7 @@ ERROR_CODES: Final = (
         "bad_reason", "bad_duration", "night_over", "not_in_force", "unknown_reason",
         "not_staff", "not_self", "role_not_allowed", "target_is_staff", "not_room_moderator",
         "admin_only", "self_chosen_binding", "muted", "removed", "banned", "room_locked",
-        "read_only", "slow_mode",
+        "read_only", "slow_mode", "unknown_message",
     ),
     *(  # issue 11's escalation: the codes of escalation/ and of the server side
         "unknown_case", "not_counsellor", "not_supervisor", "unknown_counsellor", "queue_full",

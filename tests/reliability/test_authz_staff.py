@@ -281,6 +281,10 @@ async def test_every_event_for_every_staff_role(live_server_factory: LiveServerF
     cast = Cast(server)
     try:
         room = (await victim.call("group.join", {"group_id": "open"}))["room"]
+        # Message 1 of the room is the victim's: the `flag` cell names them as its writer.
+        first = await victim.call("room.send", {"room": room, "kind": "test.opaque",
+                                                "header": "aA==", "body": "Yg=="})
+        assert first["seq"] == 1, first
         other_room = (await sender.call("group.join", {"group_id": "small"}))["room"]
         for filler in fillers:
             assert (await filler.call("group.join", {"group_id": "pair"}))["ok"]

@@ -105,7 +105,7 @@ async def test_internal_errors_answer_a_code_and_log_no_text(
     try:
         room = (await peer.call("group.join", {"group_id": "open"}))["room"]
 
-        async def broken(room: str) -> int:
+        async def broken(room: str, sender: str | None = None) -> int:
             raise RuntimeError(f"store down while holding {CANARY.decode()}")
 
         monkeypatch.setattr(live_server.services.stores.rooms, "next_seq", broken)

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS mod_alerts (
 CREATE INDEX IF NOT EXISTS mod_alerts_msg ON mod_alerts (room, message_id, active);
 CREATE INDEX IF NOT EXISTS mod_alerts_active ON mod_alerts (active);
 CREATE TABLE IF NOT EXISTS mod_duty (staff_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS mod_duty_seen (staff_id TEXT PRIMARY KEY, seen REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS mod_sanctions (
     id TEXT PRIMARY KEY, room TEXT, pseudonym TEXT, is_ban INTEGER NOT NULL,
     record TEXT NOT NULL);

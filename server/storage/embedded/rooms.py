@@ -20,6 +20,10 @@ class EmbeddedRooms:
         self._owned: dict[str, set[tuple[str, str]]] = {}
         self._beats: dict[str, float] = {}
         self._seq: dict[str, list[int]] = {}  # room -> [last given, leased ceiling on disk]
+        # room -> seq -> writer's pseudonym, tonight's, in memory like the membership: no disk
+        # write per send; a restart forgets it (a flag about an earlier message is then
+        # `unknown_message`).
+        self._senders: dict[str, dict[int, str]] = {}
 
     def __repr__(self) -> str:
         return f"EmbeddedRooms(rooms={len(self._sids)})"
@@ -84,7 +88,7 @@ class EmbeddedRooms:
                           (room,))
         return int(row[0]) if row else 0
 
-    async def next_seq(self, room: str) -> int:
+    async def next_seq(self, room: str, sender: str | None = None) -> int:
         """See RoomStore. Numbers come from memory; the file holds a ceiling leased
         `SEQ_LEASE` at a time (one write per `SEQ_LEASE` envelopes), and `flush` (at close)
         writes the last number given. After a crash numbering goes on above the ceiling: a gap,
@@ -99,7 +103,23 @@ class EmbeddedRooms:
         if state[0] > state[1]:
             state[1] = state[0] + SEQ_LEASE - 1
             self._set_seq(room, state[1])
+        if sender is not None:
+            self._senders.setdefault(room, {})[state[0]] = sender
         return state[0]
+
+    async def sender_of(self, room: str, seq: int) -> str | None:
+        """See RoomStore."""
+        return self._senders.get(room, {}).get(seq)
+
+    async def erase_sender(self, rooms: list[str], pseudonym: str) -> int:
+        """See RoomStore."""
+        removed = 0
+        for room in rooms:
+            senders = self._senders.get(room, {})
+            for seq in [n for n, who in senders.items() if who == pseudonym]:
+                del senders[seq]
+                removed += 1
+        return removed
 
     def _set_seq(self, room: str, value: int) -> None:
         self._d.db.execute("INSERT INTO counters VALUES (?, 'seq', ?) ON CONFLICT (room, name) "
@@ -114,6 +134,7 @@ class EmbeddedRooms:
     async def forget(self, room: str) -> None:
         """See RoomStore."""
         self._seq.pop(room, None)
+        self._senders.pop(room, None)
         db = self._d.db
         with db:
             db.execute("DELETE FROM counters WHERE room = ?", (room,))

@@ -11,6 +11,7 @@ Key layout (prefix `ilp:mod:`):
     alertmsg:<room>          hash    message id -> id of the active alert about it
     alerts                   set     ids of active (open or acknowledged) alerts
     duty                     set     staff ids on duty
+    duty:seen                hash    staff id -> when a process last held their connection
     sanc:<id>                string  sanction record (JSON)
     sancroom:<room>          set     ids of the room's sanctions
     sancban:<pseudonym>      set     ids of the pseudonym's bans

@@ -4,6 +4,9 @@
     room:<room>:sids         hash     connection id -> key      (expires with the room)
     room:<room>:owners       hash     connection id -> owning server process
     room:<room>:epoch|seq    counter  INCR          (deleted when the night ends, else expires)
+    room:<room>:senders      hash     seq -> writer's pseudonym, set with the INCR of `seq`
+                                      (deleted when the night ends, else expires; erasure
+                                      removes the erased writer's fields)
     owner:<owner>            set      "room\\nsid" held by that server process
     owners                   hash     server process -> last heartbeat (Unix seconds)
 """
@@ -22,11 +25,23 @@ def _room(room: str, part: str) -> str:
     return f"{PREFIX}room:{room}:{part}"
 
 
+# KEYS: seq counter, senders hash. ARGV: ttl, sender. The send's one round trip, as the INCR
+# and EXPIRE pipeline was; the number and its writer are stored together.
+_NEXT_SEQ = """
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], n, ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return n
+"""
+
+
 class RedisRooms:
     """Membership shared by every process; changes are made under the room lock."""
 
     def __init__(self, conn: Connection) -> None:
         self._r = conn.r
+        self._next_seq = self._r.register_script(_NEXT_SEQ)
 
     def __repr__(self) -> str:
         return "RedisRooms()"
@@ -106,15 +121,33 @@ class RedisRooms:
         """See RoomStore."""
         return int(await self._r.get(_room(room, "epoch")) or 0)
 
-    async def next_seq(self, room: str) -> int:
+    async def next_seq(self, room: str, sender: str | None = None) -> int:
         """See RoomStore."""
-        return await self._incr(room, "seq")
+        if sender is None:
+            return await self._incr(room, "seq")
+        return int(await self._next_seq(keys=[_room(room, "seq"), _room(room, "senders")],
+                                        args=[ROOM_TTL_SECONDS, sender]))
+
+    async def sender_of(self, room: str, seq: int) -> str | None:
+        """See RoomStore."""
+        found = await self._r.hget(_room(room, "senders"), str(seq))
+        return None if found is None else str(found)
+
+    async def erase_sender(self, rooms: list[str], pseudonym: str) -> int:
+        """See RoomStore. Reads each room's senders whole: erasure is rare, sends are not."""
+        removed = 0
+        for room in rooms:
+            key = _room(room, "senders")
+            mine = [seq for seq, who in (await self._r.hgetall(key)).items() if who == pseudonym]
+            if mine:
+                removed += int(await self._r.hdel(key, *mine))
+        return removed
 
     async def forget(self, room: str) -> None:
         """See RoomStore."""
         # The fan-out's replay window of the room is the fan-out's to delete, in its publish
         # order (Emitter.forget_replay).
-        await self._r.delete(_room(room, "epoch"), _room(room, "seq"))
+        await self._r.delete(_room(room, "epoch"), _room(room, "seq"), _room(room, "senders"))
 
     async def heartbeat(self, owner: str, now: float) -> None:
         """See RoomStore."""

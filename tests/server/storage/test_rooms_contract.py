@@ -104,3 +104,21 @@ async def test_process_liveness(stores: Stores) -> None:
 def test_a_member_repr_shows_no_key_or_name() -> None:
     text = repr(member(KEY_A, "Salainen"))
     assert "Salainen" not in text and "QUFB" not in text
+
+
+async def test_each_seq_is_bound_to_its_writer_for_the_night(stores: Stores) -> None:
+    store = stores.rooms
+    room, other = "g/2026-11-26", "h/2026-11-26"
+    assert [await store.next_seq(room, who) for who in ("Anna", "Bea", "Anna")] == [1, 2, 3]
+    assert await store.next_seq(other, "Anna") == 1
+    assert [await store.sender_of(room, n) for n in (1, 2, 3, 4, 0)] == \
+        ["Anna", "Bea", "Anna", None, None]
+    # Erasure unbinds the erased writer's messages in the rooms named, nobody else's.
+    assert await store.erase_sender([room], "Anna") == 2
+    assert [await store.sender_of(room, n) for n in (1, 2, 3)] == [None, "Bea", None]
+    assert await store.sender_of(other, 1) == "Anna"
+    assert await store.erase_sender([room, "none/2026-11-26"], "Cecilia") == 0
+    # The night's end forgets the room's senders with its counters.
+    await store.forget(room)
+    assert await store.sender_of(room, 2) is None
+    assert await store.next_seq(room, "Bea") >= 1

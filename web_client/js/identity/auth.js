@@ -39,5 +39,6 @@ export async function authenticate(socket, identity, pseudonym) {
     serverKey: hello.server_key,
     limits: hello.limits || {},
     protocol: hello.protocol,
+    onDuty: reply.on_duty === true, // a moderator the relay still has on duty (grace)
   };
 }

@@ -32,7 +32,8 @@ export class Desk extends EventTarget {
     super();
     this.ctx = ctx;
     this.session = ctx.session;
-    this.onDuty = false;
+    // What the relay says at sign-in (a reload within the duty grace is still on duty).
+    this.onDuty = Boolean(ctx.session.auth && ctx.session.auth.onDuty === true);
     this.loadCap = Number.isInteger(start.load_cap) ? start.load_cap : null;
     this.reasons = start.reasons && typeof start.reasons === 'object' ? start.reasons : {};
     this.flags = new Map(); // room -> Map(seq -> {severity, categories, source})
@@ -50,9 +51,16 @@ export class Desk extends EventTarget {
       socket.on('room.tombstone', (d) => this.onTombstone(d)),
       socket.on('mod.debrief', (d) => this.onDebrief(d)),
       ctx.session.on('room.joined', () => { this.refreshSanctions(); }),
-      // A reconnect signs in again: the relay's duty state starts off, so say it again.
+      // A reconnect signs in again: the relay says whether it still has us on duty (a
+      // reconnect within the grace keeps duty; after it we are off, and go on again by
+      // choice). The console shows what the relay says.
       this.session.on('status', ({ online, resumed }) => {
-        if (online && resumed && this.onDuty) this.setDuty(true).catch(() => {});
+        if (!online || !resumed || !this.session.auth) return;
+        const on = this.session.auth.onDuty === true;
+        if (on !== this.onDuty) {
+          this.onDuty = on;
+          this.fire('duty', on);
+        }
       }),
     ];
   }
