@@ -14,19 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from client import PeerClient
 from tests.fixtures.replay_gap import subscriptions_down, wait_subscribed
 from tests.fixtures.server import ServerProcess
 from tests.server.test_redis_rooms import fanout_counters
 from tests.web_client.conftest import OpenPeer
 from tests.web_client.test_interop import (
-    TIMEOUT_MS,
     open_direct_view,
-    ready_in_open_group,
     see_message,
     sent_events,
 )
-from tests.web_client.test_room_resync import GAP_LINE
+from tests.web_client.test_room_resync import GAP_LINE, page_with_alice, two_processes
 
 SOCKET_ID = "() => window.iltapiiri.session.socket.sid"
 
@@ -34,18 +31,10 @@ SOCKET_ID = "() => window.iltapiiri.session.socket.sid"
 async def test_the_page_reads_its_inbox_after_its_process_subscribed_again(
         server_process: Callable[..., ServerProcess], redis_url: str,
         open_peer: OpenPeer) -> None:
-    proc_a = server_process(redis_url=redis_url)
-    proc_b = server_process(redis_url=redis_url)
-    alice = await PeerClient.connect(proc_a.url, "Alice")
-    carol = await PeerClient.connect(proc_a.url, "Carol")
+    proc_a, proc_b, alice, carol = await two_processes(server_process, redis_url)
     try:
-        ga = await alice.join_group("open")
-        bob = await ready_in_open_group(open_peer, proc_b.url, "Bob")
+        ga, bob = await page_with_alice(open_peer, proc_b, alice)
         page = bob.page
-        await page.wait_for_selector("ul.members .name >> text=Alice", state="attached",
-                                    timeout=TIMEOUT_MS)
-        await ga.send("ennen")
-        await see_message(bob, "ennen")
         to_bob = await alice.open_direct("Bob")  # the key bundle, fetched before the drop
         sid = await page.evaluate(SOCKET_ID)
         assert sid

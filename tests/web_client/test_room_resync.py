@@ -12,6 +12,7 @@ or from her inbox on the `inbox.resync` her own process pushes; tests/client/tes
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from client import PeerClient
 from tests.fixtures.replay_gap import subscriptions_down, wait_subscribed
@@ -24,21 +25,35 @@ from tests.web_client.test_interop import TIMEOUT_MS, ready_in_open_group, see_m
 GAP_LINE = "li.msg.system.gap"
 
 
-async def test_the_page_joins_again_and_says_messages_may_be_missing(
-        server_process: Callable[..., ServerProcess], redis_url: str,
-        open_peer: OpenPeer) -> None:
+async def two_processes(server_process: Callable[..., ServerProcess], redis_url: str
+                        ) -> tuple[ServerProcess, ServerProcess, PeerClient, PeerClient]:
+    """Processes A and B on one Redis; Alice and Carol (Python clients) signed in on A."""
     proc_a = server_process(redis_url=redis_url)
     proc_b = server_process(redis_url=redis_url)
     alice = await PeerClient.connect(proc_a.url, "Alice")
     carol = await PeerClient.connect(proc_a.url, "Carol")
+    return proc_a, proc_b, alice, carol
+
+
+async def page_with_alice(open_peer: OpenPeer, proc_b: ServerProcess, alice: PeerClient
+                          ) -> tuple[Any, Any]:
+    """Alice in the open group on A, the page (Bob) in it on B, a first message seen across."""
+    ga = await alice.join_group("open")
+    bob = await ready_in_open_group(open_peer, proc_b.url, "Bob")
+    await bob.page.wait_for_selector("ul.members .name >> text=Alice", state="attached",
+                                     timeout=TIMEOUT_MS)
+    await ga.send("ennen")
+    await see_message(bob, "ennen")
+    return ga, bob
+
+
+async def test_the_page_joins_again_and_says_messages_may_be_missing(
+        server_process: Callable[..., ServerProcess], redis_url: str,
+        open_peer: OpenPeer) -> None:
+    proc_a, proc_b, alice, carol = await two_processes(server_process, redis_url)
     try:
-        ga = await alice.join_group("open")
-        bob = await ready_in_open_group(open_peer, proc_b.url, "Bob")
+        ga, bob = await page_with_alice(open_peer, proc_b, alice)
         page = bob.page
-        await page.wait_for_selector("ul.members .name >> text=Alice", state="attached",
-                                    timeout=TIMEOUT_MS)
-        await ga.send("ennen")
-        await see_message(bob, "ennen")
         assert await page.locator(GAP_LINE).count() == 0
 
         async with subscriptions_down(redis_url) as gap:
