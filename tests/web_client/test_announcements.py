@@ -104,3 +104,31 @@ async def test_switching_language_keeps_the_draft_caret_and_focus(live_server, o
     assert await page.input_value("textarea[name=message]") == ""
     assert peer.unexpected_console_errors() == []
     await peer.context.close()
+
+
+SEND_THEN_SWITCH = """async (lang) => {
+  const box = document.querySelector('textarea[name=message]');
+  box.focus();
+  box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+  // Redrawn in the same task: the send is certainly still in flight when the view is replaced.
+  (await import('/js/i18n.js')).setLanguage(lang);
+}"""
+
+
+async def test_a_send_finishing_after_a_redraw_clears_the_new_composer(live_server, open_peer: OpenPeer) -> None:
+    """A language switch while a message is on its way must not leave the sent words in the
+    composer drawn after it (where the next Enter would send them twice)."""
+    peer = await ready_in_open_group(open_peer, live_server.url, "Kesken lähetyksen")
+    page = peer.page
+    await page.focus("textarea[name=message]")
+    await page.keyboard.type("lähtee juuri nyt")
+    await page.evaluate(SEND_THEN_SWITCH, "sv")
+    await page.wait_for_selector("section.chat li.msg.mine >> text=lähtee juuri nyt")
+    await page.wait_for_selector("section.chat form.composer button[type=submit] >> text=Skicka")
+    await page.wait_for_function(
+        "() => document.querySelector('textarea[name=message]').value === ''", timeout=5000)
+    await page.evaluate(SET_LANGUAGE, "en")
+    await page.wait_for_selector("section.chat form.composer button[type=submit] >> text=Send")
+    assert await page.input_value("textarea[name=message]") == ""
+    assert peer.unexpected_console_errors() == []
+    await peer.context.close()

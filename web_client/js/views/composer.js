@@ -15,10 +15,20 @@ const TYPING_CHECK_MS = 700;
 // (js/history.js, through onDraft/putDraft) so that a reload keeps it; a 1:1 draft is not.
 const drafts = new Map();
 const draftListeners = new Set();
+// The composers drawn per draft key, so that a send finishing after a redraw clears the composer
+// now on screen (the old one is detached) instead of leaving the sent words there to be sent again.
+const drawn = new Map();
+
+function composersOf(key) {
+  const live = [...(drawn.get(key) || [])].filter((c) => c.input.isConnected);
+  drawn.set(key, new Set(live));
+  return live;
+}
 
 /** Forget a draft (leaving a room). */
 export function forgetDraft(key) {
   drafts.delete(key);
+  drawn.delete(key);
 }
 
 /** The draft under `key` ('' when none). */
@@ -88,16 +98,15 @@ export function composer(ctx, { label, send, draftKey = null, onTyping = null })
     try {
       await send(value);
       // Clear only what was sent: words typed while the send was in flight stay in the composer.
-      if (text.input.value === value) {
-        text.input.value = '';
-        if (draftKey) {
-          drafts.delete(draftKey);
-          draftListeners.forEach((fn) => fn(draftKey));
-        }
+      // The view may have been redrawn meanwhile (a language switch): clear the composer drawn
+      // now for this draft too, and the kept draft, when they still hold exactly these words.
+      const shown = draftKey ? composersOf(draftKey) : [];
+      if (!shown.some((c) => c.input === text.input)) shown.push(self);
+      shown.forEach((c) => c.sent(value));
+      if (draftKey && draftOf(draftKey) === value) {
+        drafts.delete(draftKey);
+        draftListeners.forEach((fn) => fn(draftKey));
       }
-      confirmed = { help: false, personal: false };
-      hideNotice();
-      updateCounter();
     } catch (err) {
       const code = err && err.code;
       const key = {
@@ -209,6 +218,19 @@ export function composer(ctx, { label, send, draftKey = null, onTyping = null })
   // The prompt sits above the text, where the eye is (not under it, below the fold).
   const node = h('form', { class: 'composer', onsubmit: submit },
     notice, text.wrap, h('div', { class: 'row composer-actions' }, counter, sendButton));
+  const self = {
+    input: text.input,
+    sent: (value) => {
+      if (text.input.value === value) text.input.value = '';
+      confirmed = { help: false, personal: false };
+      hideNotice();
+      updateCounter();
+    },
+  };
+  if (draftKey) {
+    if (!drawn.has(draftKey)) drawn.set(draftKey, new Set());
+    drawn.get(draftKey).add(self);
+  }
   return {
     node,
     focus: () => text.input.focus(),
