@@ -53,9 +53,12 @@ def machine_line(calibration: float, load_start: float, load_end: float) -> str:
         f"{platform.machine()}, {os.cpu_count()} cores. Calibration: sum(range(10**6)) = "
         f"{calibration:.1f} ms CPU (a typical laptop: ~10 ms). Load average "
         f"{load_start:.1f} at the start and {load_end:.1f} at the end of measuring. "
-        f"**The machine is shared and was busy while measuring**: absolute figures are "
-        f"pessimistic and noisy; the rows of one table were measured interleaved in the same run, "
-        f"so compare them with each other rather than with another run's.")
+        + ("**The machine is shared and was busy while measuring**: absolute figures are "
+           "pessimistic and noisy; " if max(load_start, load_end) > (os.cpu_count() or 1) + 0.5
+           else "Nothing else of note ran (a load up to the core count is the benchmark's own "
+                "processes); ")
+        + "the rows of one table were measured interleaved in the same run, "
+        "so compare them with each other rather than with another run's.")
 
 
 def replace_section(text: str, heading: str, body: str) -> str:
