@@ -13,6 +13,11 @@ import { MAX_CAPACITY, OUTCOMES } from './desk.js';
 
 const mmss = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 const errText = (t, err) => t('counsel.error', { code: (err && err.code) || 'internal' });
+// A case's categories and source are tokens on the wire: shown in the console's language. A
+// reason no string knows (a topic the person typed, say) is shown as it came.
+const known = (t, key, raw) => { const text = t(key); return text === key ? raw : text; };
+const categoriesText = (t, c) => c.categories.map((k) => known(t, `staff.category.${k}`, k)).join(', ');
+const sourceText = (t, c) => known(t, `counsel.source.${c.source}`, c.source);
 
 function availabilityBox(ctx, desk) {
   const { t } = ctx;
@@ -37,7 +42,7 @@ function queueBox(ctx, desk) {
       desk.isFresh(c) ? h('strong', { class: 'badge danger new-case', text: t('counsel.new_urgent') }) : '', desk.isFresh(c) ? ' ' : '',
       h('strong', { text: t('counsel.level', { n: c.level }) }), ' ',
       h('span', { class: 'waited', text: t('counsel.waited', { time: mmss(desk.waited(c)) }) }), ' ',
-      h('span', { class: 'small muted', text: [c.categories.join(', '), c.from_group ? t('counsel.from_group') : '',
+      h('span', { class: 'small muted', text: [categoriesText(t, c), c.from_group ? t('counsel.from_group') : '',
         c.offered_to_me ? t('counsel.offered') : ''].filter(Boolean).join(' · ') }), ' ',
       h('button', { type: 'button', class: 'primary small claim', 'data-focus-key': `claim:${c.case_id}`, text: t('counsel.claim'),
         onclick: () => desk.claim(c).catch((e) => { error.textContent = errText(t, e); }) }))))
@@ -80,8 +85,8 @@ function sessionPanel(ctx, desk, c) {
     shares,
     h('dl', { class: 'case-context' },
       h('dt', { text: t('counsel.ctx_level') }), h('dd', { text: String(c.level) }),
-      h('dt', { text: t('counsel.ctx_categories') }), h('dd', { text: c.categories.join(', ') || '-' }),
-      h('dt', { text: t('counsel.ctx_flags') }), h('dd', { text: `${c.source}${c.from_group ? `, ${t('counsel.from_group')}` : ''}${c.realerts ? `, ${t('counsel.realerts', { n: c.realerts })}` : ''}` }),
+      h('dt', { text: t('counsel.ctx_categories') }), h('dd', { text: categoriesText(t, c) || '-' }),
+      h('dt', { text: t('counsel.ctx_flags') }), h('dd', { text: `${sourceText(t, c)}${c.from_group ? `, ${t('counsel.from_group')}` : ''}${c.realerts ? `, ${t('counsel.realerts', { n: c.realerts })}` : ''}` }),
       h('dt', { text: t('counsel.ctx_waited') }), h('dd', { text: mmss(c.waited_s || 0) }),
       h('dt', { text: t('counsel.ctx_shared') }), h('dd', { text: String(c.shared_items || 0) })),
     leftNote,
