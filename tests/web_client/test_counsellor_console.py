@@ -49,6 +49,8 @@ async def sign_in_counsellor(open_peer: OpenPeer, url: str) -> Peer:
     assert done["status"] == 200 and done["body"]["role"] == "counsellor", done
     await page.goto(url + "/staff.html")
     await page.wait_for_selector("main[data-view=counsel] section.counsel-duty")
+    # One "Sign out" on the page, in its header (the console had a second one).
+    assert await page.get_by_role("button", name="Sign out").count() == 1
     return staff
 
 

@@ -236,6 +236,8 @@ async def test_reports_show_whether_they_verify(
         assert await page.locator("dialog.staff-action[open]").count() == 0
         signout = page.locator("#signout-button")
         assert await signout.is_visible() and await signout.inner_text() == "Sign out"
+        # Once on the page (the console's own second "Sign out" at 360 px was a duplicate).
+        assert await page.get_by_role("button", name="Sign out").count() == 1
         box = await signout.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 360, box
         assert await server.services.stores.duty.on_duty()

@@ -211,9 +211,8 @@ export default {
       h('div', { class: 'console-head row' },
         h('h1', { text: t('staff.console.title') }),
         h('span', { class: 'muted', text: t('staff.console.who', { name: ctx.session.auth.pseudonym,
-          role: t(`role.${ctx.session.auth.role}`) }) }),
-        h('button', { type: 'button', class: 'link small', text: t('staff.signout'),
-          onclick: () => ctx.staff.signOut() })),
+          role: t(`role.${ctx.session.auth.role}`) }) })),
+      // "Sign out" is in the page header (app.js), once: a second one here was a duplicate.
       error, top,
       h('div', { class: 'console-grid' }, roomsArea, side));
     return { node, dispose: () => { offs.forEach((off) => off()); panels.forEach((p) => p.dispose()); clearInterval(ticker); } };

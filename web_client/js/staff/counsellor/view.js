@@ -185,8 +185,8 @@ export default {
     }), 1000);
     const node = h('section', { class: 'view counsel' },
       h('div', { class: 'console-head row' }, h('h1', { text: t('counsel.title') }),
-        h('span', { class: 'muted', text: t('staff.console.who', { name: ctx.session.auth.pseudonym, role: t(`role.${ctx.session.auth.role}`) }) }),
-        ctx.staff && ctx.staff.signOut ? h('button', { type: 'button', class: 'link small', text: t('staff.signout'), onclick: () => ctx.staff.signOut() }) : null),
+        h('span', { class: 'muted', text: t('staff.console.who', { name: ctx.session.auth.pseudonym, role: t(`role.${ctx.session.auth.role}`) }) })),
+      // "Sign out" is in the page header (app.js), once.
       top, sessions, notesBox(ctx, desk)); // outside the redrawn part: what is typed stays
     return { node, dispose: () => { offs.forEach((off) => off()); clearInterval(ticker); } };
   },
