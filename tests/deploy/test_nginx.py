@@ -106,6 +106,22 @@ async def test_browsers_of_this_site_get_through_nginx_and_other_sites_do_not(
     assert not await socket_opens(proxy.url, proxy.url.replace("http:", "https:"))
 
 
+async def test_metrics_are_not_served_through_the_public_proxy(
+        server_process: Callable[..., ServerProcess], redis_url: str,
+        nginx: Callable[[list[int]], Nginx]) -> None:
+    """Counts of people waiting and alerts open are for the operator's scraper on the process's
+    own port, not for anyone who can reach the site."""
+    proc = server_process(redis_url=redis_url)
+    proxy = nginx([proc.port])
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{proc.port}/metrics") as direct:
+            assert direct.status == 200 and "iltapiiri_" in await direct.text()
+        async with http.get(proxy.url + "/metrics") as public:
+            assert public.status == 403
+        async with http.get(proxy.url + "/") as page:  # the rest of the site still is
+            assert page.status == 200
+
+
 FAST_TOML = ("\n[staff]\nkey_file = \"{key}\"\nargon2_time_cost = 1\nargon2_memory_kib = 1024\n"
              "argon2_parallelism = 1\n")
 
