@@ -229,6 +229,36 @@ def append(rows: Sequence[AuditRow], entry: AuditEntry) -> AuditRow:
     return AuditRow(entry=entry, hash=chain_hash(prev, entry))
 
 
+def checkpoint_text(rows: Sequence[AuditRow]) -> str:
+    """The head of ``rows`` as a checkpoint to keep outside the store: ``<seq>:<hash hex>``."""
+    if not rows:
+        raise RuleError("bad_audit", "an empty log has no head")
+    return f"{rows[-1].entry.seq}:{rows[-1].hash.hex()}"
+
+
+def parse_checkpoint(text: str) -> tuple[int, bytes]:
+    """``<seq>:<64 hex>`` (as ``checkpoint_text`` writes it) -> (seq, hash)."""
+    seq_text, _, hex_text = text.strip().partition(":")
+    try:
+        seq, digest = int(seq_text), bytes.fromhex(hex_text)
+    except ValueError:
+        raise RuleError("bad_checkpoint", "a checkpoint is <seq>:<64 hex digits>") from None
+    if seq < 0 or len(digest) != 32:
+        raise RuleError("bad_checkpoint", "a checkpoint is <seq>:<64 hex digits>")
+    return seq, digest
+
+
+def broken_checkpoint(rows: Sequence[AuditRow], checkpoint: tuple[int, bytes]) -> int | None:
+    """For a chain that ``verify`` accepts: the index where it disagrees with a head recorded
+    earlier outside the store, or ``None``. Row ``seq`` must still be there with that hash: a
+    chain cut below it (rows deleted at the end, then maybe new ones appended) is broken at
+    ``len(rows)``; one rewritten at or before it (hashes recomputed) at ``seq``."""
+    seq, digest = checkpoint
+    if seq >= len(rows):
+        return len(rows)
+    return None if rows[seq].hash == digest else seq
+
+
 def verify(rows: Sequence[AuditRow], *, expected_head: bytes | None = None,
            first_seq: int = 0, prev: bytes = GENESIS) -> int | None:
     """Index of the first row whose link is broken, or ``None`` if the chain holds.

@@ -8,8 +8,12 @@
     reset-totp NAME                    a new second factor, enrolled at next sign-in
     set-lead NAME on|off               a moderator is (or is no longer) an on-duty lead, who
                                        gets the debrief requests first (audited)
-    audit --verify                     check the audit log's hash chain; name the first
-                                       broken link (exit status 1 if there is one)
+    audit --verify [--checkpoint S:H]  check the audit log's hash chain; name the first
+                                       broken link (exit status 1 if there is one); with a
+                                       checkpoint from `audit --head`, also find rows cut
+                                       off the end or rewritten since it was taken
+    audit --head                       print the chain's head `<seq>:<hash>` to keep outside
+                                       the store (a cron job, a write-once log)
     retention                          what is kept, where and for how long (from the
                                        settings), for a data-protection authority
 
@@ -26,13 +30,15 @@ import getpass
 import os
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from config.escalation import load_escalation_settings
 from config.settings import Settings, SettingsError, load_settings
 from config.staff_settings import STAFF_ROLES
+from moderation.audit import AuditRow, broken_checkpoint, checkpoint_text, parse_checkpoint
+from moderation.limits import RuleError
 from server.admin.retention import report
 from server.clock import SystemClock, SystemRandom
 from server.domain.ids import user_id
@@ -167,20 +173,51 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("state", choices=("on", "off"))
     p.set_defaults(run=set_lead)
     p = sub.add_parser("audit", parents=[common], help="the audit log")
-    p.add_argument("--verify", action="store_true", required=True,
-                   help="check the hash chain and name the first broken link")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--verify", action="store_true",
+                      help="check the hash chain and name the first broken link")
+    what.add_argument("--head", action="store_true",
+                      help="print the chain's head as <seq>:<hash> to keep outside the store")
+    p.add_argument("--checkpoint", action="append", default=[], metavar="SEQ:HASH",
+                   help="with --verify: a head printed earlier by --head must still be in the "
+                        "chain (finds rows cut off the end); may be repeated")
     sub.add_parser("retention", parents=[common], help="what is kept and for how long")
     return parser
 
 
-async def verify_audit(settings: Settings) -> tuple[int, str]:
-    """`audit --verify`: (exit status, what to print)."""
+async def verify_audit(settings: Settings, checkpoints: Sequence[str] = ()) -> tuple[int, str]:
+    """`audit --verify [--checkpoint SEQ:HASH ...]`: (exit status, what to print)."""
+    try:
+        wanted = [parse_checkpoint(c) for c in checkpoints]
+    except RuleError as exc:
+        return 2, f"error: {exc}"
     async with open_audit_store(settings) as store:
         result = await check_chain(store)
-    if result.broken_at is None:
-        return 0, f"audit chain verified: {result.rows} row(s)"
-    return 1, (f"audit chain broken at row {result.broken_at} (seq {result.broken_at}) of "
-               f"{result.rows}: {result.reason}")
+        rows = [r for r in await store.rows() if isinstance(r, AuditRow)]
+    if result.broken_at is not None:
+        return 1, (f"audit chain broken at row {result.broken_at} (seq {result.broken_at}) of "
+                   f"{result.rows}: {result.reason}")
+    for seq, digest in wanted:
+        at = broken_checkpoint(rows, (seq, digest))
+        if at is not None:
+            why = "cut below it" if at == len(rows) else "rewritten"
+            return 1, (f"audit chain disagrees with checkpoint {seq}:{digest.hex()[:12]}…: "
+                       f"{why} (row {at} of {result.rows})")
+    held = f"; {len(wanted)} checkpoint(s) held" if wanted else ""
+    return 0, f"audit chain verified: {result.rows} row(s){held}"
+
+
+async def audit_head(settings: Settings) -> tuple[int, str]:
+    """`audit --head`: the checkpoint to keep elsewhere (a cron job mailing it, a write-once
+    log): later `audit --verify --checkpoint` finds a tail cut off or rewritten since."""
+    async with open_audit_store(settings) as store:
+        result = await check_chain(store)
+        rows = [r for r in await store.rows() if isinstance(r, AuditRow)]
+    if result.broken_at is not None:
+        return 1, f"audit chain broken at row {result.broken_at}: no head to vouch for"
+    if not rows:
+        return 0, "audit log is empty"
+    return 0, checkpoint_text(rows)
 
 
 async def _run(settings: Settings, command: Command, args: argparse.Namespace) -> str:
@@ -213,7 +250,8 @@ def main(argv: list[str]) -> int:
         print(report(settings, load_escalation_settings()))
         return 0
     if args.command == "audit":
-        status, text = asyncio.run(verify_audit(settings))
+        status, text = asyncio.run(audit_head(settings) if args.head
+                                   else verify_audit(settings, args.checkpoint))
         print(text, file=sys.stdout if status == 0 else sys.stderr)
         return status
     args.settings = settings  # for the commands that also write the audit log

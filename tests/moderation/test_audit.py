@@ -16,9 +16,12 @@ from moderation.audit import (
     AuditEntry,
     AuditRow,
     append,
+    broken_checkpoint,
     chain_hash,
+    checkpoint_text,
     decode_entry,
     encode_entry,
+    parse_checkpoint,
     verify,
 )
 from moderation.limits import RuleError
@@ -170,3 +173,31 @@ def test_details_out_of_order_are_not_canonical() -> None:
     assert swapped != a
     with pytest.raises(RuleError, match="canonical"):
         decode_entry(swapped)
+
+
+def test_a_checkpoint_holds_while_the_log_grows_and_finds_a_cut_or_a_rewrite() -> None:
+    rows = chain(5)
+    text = checkpoint_text(rows[:3])
+    assert text == f"2:{rows[2].hash.hex()}"
+    point = parse_checkpoint(text)
+    assert broken_checkpoint(rows, point) is None  # two rows appended since: fine
+    assert broken_checkpoint(rows[:2], point) == 2  # cut below it (valid chain of 2 alone)
+    assert verify(rows[:2]) is None
+    # Cut, then as many new rows appended (hashes recomputed): the row at the checkpoint differs.
+    forged = chain(2)
+    for i in range(2, 5):
+        forged.append(append(forged, entry(i, details={"severity": 4})))
+    assert verify(forged) is None and broken_checkpoint(forged, point) == 2
+
+
+@pytest.mark.parametrize("text", ["", "2", "2:", "x:" + "00" * 32, "-1:" + "00" * 32,
+                                  "2:" + "00" * 31, "2:zz" + "00" * 31])
+def test_malformed_checkpoints_are_refused(text: str) -> None:
+    with pytest.raises(RuleError) as err:
+        parse_checkpoint(text)
+    assert err.value.code == "bad_checkpoint"
+
+
+def test_an_empty_log_has_no_checkpoint() -> None:
+    with pytest.raises(RuleError):
+        checkpoint_text([])

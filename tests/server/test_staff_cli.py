@@ -166,3 +166,50 @@ async def test_list_staff_shows_the_lead_and_who_is_on_duty_now(admin: Admin) ->
         await duty.put(user_id(olli_key), True)
     assert await asyncio.to_thread(row, "Mia Moderoi") == ["active", "off", "yes", "off"]
     assert await asyncio.to_thread(row, "Olli Ohjaaja") == ["active", "off", "no", "on"]
+
+
+def _cut_audit_tail(admin: Admin, keep: int) -> None:
+    """What an attacker with write access to the store can do unseen by the chain alone: drop
+    the last rows (and, on Redis, the head pointer with them)."""
+    if admin.redis_url:
+        import redis
+
+        r = redis.Redis.from_url(admin.redis_url)
+        try:
+            r.ltrim("ilp:mod:audit", 0, keep - 1)
+            r.delete("ilp:mod:audithead")
+        finally:
+            r.close()
+    else:
+        import sqlite3
+
+        db = sqlite3.connect(admin.data_dir / "moderation.sqlite3")
+        try:
+            db.execute("DELETE FROM audit_log WHERE seq >= ?", (keep,))
+            db.commit()
+        finally:
+            db.close()
+
+
+def test_an_audit_head_kept_outside_the_store_finds_a_tail_cut_off(admin: Admin) -> None:
+    """`audit --head` prints a checkpoint; `audit --verify --checkpoint` holds while the log only
+    grows, and fails once rows at or below it are cut, which the chain alone cannot see."""
+    assert admin("audit", "--head").stdout.strip() == "audit log is empty"
+    assert admin("create-staff", "--role", "moderator", "--username", "Mia Moderoi",
+                 "--password-stdin", stdin=GOOD_PASSWORD).returncode == 0
+    for state in ("on", "off"):
+        assert admin("set-lead", "Mia Moderoi", state).returncode == 0
+    head = admin("audit", "--head")
+    assert head.returncode == 0, head.stderr
+    checkpoint = head.stdout.strip()
+    assert re.fullmatch(r"1:[0-9a-f]{64}", checkpoint), checkpoint
+    assert admin("set-lead", "Mia Moderoi", "on").returncode == 0  # the log grows: still holds
+    held = admin("audit", "--verify", "--checkpoint", checkpoint)
+    assert held.returncode == 0 and "3 row(s); 1 checkpoint(s) held" in held.stdout, held
+    _cut_audit_tail(admin, keep=1)
+    alone = admin("audit", "--verify")
+    assert alone.returncode == 0 and "verified: 1 row(s)" in alone.stdout, alone  # unseen
+    caught = admin("audit", "--verify", "--checkpoint", checkpoint)
+    assert caught.returncode == 1 and "cut below it" in caught.stderr, caught
+    bad = admin("audit", "--verify", "--checkpoint", "1:nothex")
+    assert bad.returncode == 2 and "bad_checkpoint" in bad.stderr, bad
