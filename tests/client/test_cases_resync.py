@@ -18,12 +18,14 @@ case and learns that Bengt took it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 from client import PeerClient
 from client.staff import STAFF_COOKIE, StaffClient
 from tests.client.test_inbox_resync import socket_id
 from tests.fixtures.replay_gap import subscriptions_down, wait_subscribed
-from tests.fixtures.server import LiveServer, LiveServerFactory, ServerProcess
+from tests.fixtures.server import LiveServer, LiveServerFactory, ServerProcess, write_test_config
 from tests.server.cases_harness import FAST_STAFF, ask, make_counsellor
 from tests.server.harness import Peer as SocketPeer
 from tests.server.mod_harness import staff_token
@@ -33,12 +35,18 @@ DUTY_CHANNEL = "socketio#r#/#cases:duty"
 
 
 async def staff_deployment(server_process: Callable[..., ServerProcess],
-                           live_server_factory: LiveServerFactory, redis_url: str
-                           ) -> tuple[LiveServer, ServerProcess, SocketPeer, SocketPeer]:
-    """Process A (in this process, with cheap staff hashing) and B on one Redis; Bengt, a
+                           live_server_factory: LiveServerFactory, redis_url: str,
+                           tmp_path: Path) -> tuple[LiveServer, ServerProcess, SocketPeer,
+                                                    SocketPeer]:
+    """Process A (in this process, with cheap staff hashing) and B on one Redis and one staff
+    key file (it seals the TOTP secrets: a sign-in on B opens what A sealed); Bengt, a
     counsellor on A, not available yet; Ilta, a person on A who has not asked yet."""
-    proc_b = server_process(redis_url=redis_url)
-    server_a = await live_server_factory(**FAST_STAFF, redis_url=redis_url)
+    key_file = tmp_path / "staff.key"
+    config = write_test_config(tmp_path / "config-b",
+                               extra_toml=f'\n[staff]\nkey_file = "{key_file}"\n')
+    proc_b = server_process(redis_url=redis_url, config=config)
+    server_a = await live_server_factory(
+        staff=replace(FAST_STAFF["staff"], key_file=key_file), redis_url=redis_url)
     bengt = await make_counsellor(server_a, "Bengt", available=False)
     ilta = await SocketPeer.connect(server_a.url, "Ilta")
     return server_a, proc_b, bengt, ilta
@@ -62,9 +70,9 @@ async def queue_moves_while_b_is_not_subscribed(redis_url: str, bengt: SocketPee
 
 async def test_the_counsellor_and_the_person_read_their_cases_again_after_a_drop(
         server_process: Callable[..., ServerProcess], live_server_factory: LiveServerFactory,
-        redis_url: str) -> None:
+        redis_url: str, tmp_path: Path) -> None:
     server_a, proc_b, bengt, ilta = await staff_deployment(server_process, live_server_factory,
-                                                           redis_url)
+                                                           redis_url, tmp_path)
     token = await staff_token(server_a, "Anna", "counsellor")
     peer = await PeerClient.connect(proc_b.url, headers={"Cookie": f"{STAFF_COOKIE}={token}"})
     anna = StaffClient(proc_b.url, peer, token, peer.role)

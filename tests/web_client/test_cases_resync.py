@@ -14,6 +14,7 @@ subscribed again the console lists Ilta's level-3 case alone, and Aamu's page na
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -54,9 +55,9 @@ async def console_on(open_peer: OpenPeer, url: str, username: str) -> Peer:
 
 async def test_the_console_and_the_case_view_read_again_after_their_process_subscribed_again(
         server_process: Callable[..., ServerProcess], live_server_factory: LiveServerFactory,
-        redis_url: str, open_peer: OpenPeer) -> None:
+        redis_url: str, open_peer: OpenPeer, tmp_path: Path) -> None:
     server_a, proc_b, bengt, ilta = await staff_deployment(server_process, live_server_factory,
-                                                           redis_url)
+                                                           redis_url, tmp_path)
     await server_a.app[STAFF].create(COUNSELLOR, "counsellor", GOOD_PASSWORD)
     kaisa = await console_on(open_peer, proc_b.url, COUNSELLOR)
     console: Any = kaisa.page
@@ -82,8 +83,9 @@ async def test_the_console_and_the_case_view_read_again_after_their_process_subs
         await person.wait_for_selector("p.case-here >> text=Bengt", timeout=SOON_MS)
         assert [await page.evaluate(SOCKET_ID) for page in (console, person)] == sids
         assert fanout_counters(proc_b)["cases_resyncs"] >= 1
-        for peer in (kaisa, aamu):
-            assert peer.unexpected_console_errors() == [] and not peer.page_errors
+        for peer in (kaisa, aamu):  # (the sign-in's own 401 and 403 answers aside)
+            errors = [e for e in peer.unexpected_console_errors() if "/api/staff/" not in e[1]]
+            assert errors == [] and not peer.page_errors, (errors, peer.page_errors)
         for peer in (kaisa, aamu):
             await peer.context.close()
     finally:
