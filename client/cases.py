@@ -41,6 +41,8 @@ def unb64(text: str) -> bytes:
 
 MAX_PENDING = 1000
 """Pushes of one kind kept until read; beyond it the oldest are dropped."""
+MAX_CASES_KEPT = 8
+"""My case codes (this session) that a resync reads again; one is open at a time."""
 DEFAULT_TIMEOUT_S = 10.0
 EMERGENCY_SHARE = "emergency_share"
 """The 1:1 control action that carries a location or contact detail (docs/protocol.md)."""
@@ -100,12 +102,27 @@ class Feed:
         async def collect(data: Any) -> None:
             if not isinstance(data, dict):
                 return
-            queue = self._queues[event]
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(data)
-            self._arrived.set()
+            self.put(event, data)
         return collect
+
+    def put(self, event: str, data: dict[str, Any]) -> None:
+        """Queue a push read again from the server (after a resync) as if it had arrived."""
+        queue = self._queues[event]
+        if queue.full():
+            queue.get_nowait()
+        queue.put_nowait(data)
+        self._arrived.set()
+
+    def drop(self, events: Sequence[str]) -> None:
+        """Forget the queued pushes of `events` (a fresh read supersedes them)."""
+        for event in events:
+            queue = self._queues[event]
+            while not queue.empty():
+                queue.get_nowait()
+
+    def waiting(self, event: str) -> int:
+        """How many pushes of `event` are queued, unread."""
+        return self._queues[event].qsize()
 
     async def next(self, events: Sequence[str], timeout: float | None) -> tuple[str, dict[str, Any]]:
         """The next push of any of `events` (earliest queued first within the order given)."""
@@ -262,9 +279,31 @@ class PeerCases:
     def __init__(self, link: CaseLink) -> None:
         self.link = link
         self.feed = Feed(link, self.EVENTS)
+        self._codes: list[str] = []  # my cases this session, read again by `resync`
 
     def __repr__(self) -> str:
         return "PeerCases()"
+
+    def _opened(self, status: dict[str, Any], share: Sequence[str]) -> Escalation:
+        esc = Escalation(self, status, share)
+        if esc.case_code not in self._codes:
+            self._codes = [*self._codes, esc.case_code][-MAX_CASES_KEPT:]
+        return esc
+
+    async def resync(self) -> None:
+        """``inbox.resync``: pushes to me may have been lost while the relay's process was not
+        subscribed on Redis, my case's among them (position, counsellor, closed). Read each of
+        my cases again (``case.resume``) and queue its status as a ``case.update``, so
+        ``Escalation.next_update`` sees it; a case the relay no longer knows is forgotten."""
+        for code in list(self._codes):
+            try:
+                status = await self.link.request("case.resume", {"case_code": code})
+            except ClientError as err:
+                if err.code == "unknown_case":
+                    self._codes = [c for c in self._codes if c != code]
+                continue
+            if isinstance(status, dict) and status.get("case_code") == code:
+                self.feed.put("case.update", status)
 
     def absorb(self, esc: Escalation, event: str, push: dict[str, Any]) -> None:
         """Fold a push about ``esc``'s case into its status."""
@@ -285,12 +324,12 @@ class PeerCases:
             payload["reason"] = reason
         if level is not None:
             payload["level"] = level
-        return Escalation(self, await self.link.request("case.request", payload), share)
+        return self._opened(await self.link.request("case.request", payload), share)
 
     async def resume(self, case_code: str, share: Sequence[str] = ()) -> Escalation:
         """Back to my case after a reload or a dropped connection."""
-        return Escalation(self, await self.link.request("case.resume", {"case_code": case_code}),
-                          share)
+        return self._opened(await self.link.request("case.resume", {"case_code": case_code}),
+                            share)
 
     async def next_invite(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> Invite:
         """The next hand-off a moderator proposes to me."""
@@ -307,7 +346,7 @@ class PeerCases:
         status = await self.link.request("case.consent", {"case_code": invite.case_code,
                                                           "accept": True,
                                                           "share_count": len(share)})
-        return Escalation(self, status, share)
+        return self._opened(status, share)
 
     async def decline(self, invite: Invite) -> None:
         """Say no: nobody is moved without consent."""

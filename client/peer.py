@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from client.cases import CaseLink, Escalation, PeerCases
@@ -94,6 +94,7 @@ class PeerClient:
         self._session.on("room.resync", self._on_resync)
         self._session.on("inbox.resync", self._on_inbox_resync)
         self._session.on("keys.low", self._prekeys.on_low)
+        self._inbox_resync_hooks: list[Callable[[], Awaitable[None]]] = []
         self.case_link = CaseLink(self._session.request, self._session.on, self.open_direct)
         """What ``client.cases`` / ``client.staff_cases`` parts are built on."""
         self.cases = PeerCases(self.case_link)
@@ -245,6 +246,17 @@ class PeerClient:
             await self._inbox.fetch()
         except ClientError as err:  # it is fetched again at the next connect
             log.info("inbox fetch on inbox.resync failed: %s", err.code)
+        for hook in (self.cases.resync, *self._inbox_resync_hooks):  # my case's pushes too
+            try:
+                await hook()
+            except ClientError as err:
+                log.info("re-read on inbox.resync failed: %s", err.code)
+
+    def after_inbox_resync(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Also run ``hook`` on ``inbox.resync`` (after the inbox is read): a composed part
+        whose pushes come to my user room reads its state again (``StaffClient``: the
+        counsellor's queue and cases)."""
+        self._inbox_resync_hooks.append(hook)
 
     def _on_distribution(self, skd: SenderKeyDistribution, from_key: bytes) -> None:
         self._groups.keys.accept_distribution(skd, from_key)

@@ -82,6 +82,8 @@ class StaffClient:
         """A counsellor's queue and cases (client/staff_cases.py, issue 11)."""
         self.handoffs = ModeratorCases(peer.case_link)
         """A moderator's hand-offs to counsellors (client/staff_cases.py, issue 11)."""
+        if role == "counsellor":  # offers come to my user room: read the queue again
+            peer.after_inbox_resync(self.cases.resync)
 
     def __repr__(self) -> str:
         return f"StaffClient(username={self.username!r}, role={self.role!r})"

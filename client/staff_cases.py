@@ -182,6 +182,9 @@ class CounsellorCases:
         self._taken: set[str] = set()
         self.queue_version: str | None = None
         """The ``queue_version`` of the last ``queue()`` (compare with ``QueueState.version``)."""
+        self.mine: list[dict[str, Any]] = []
+        """The cases I hold or am asked to take over, as the last ``resync`` read them."""
+        link.on("cases.resync", self.resync)
 
     def __repr__(self) -> str:
         return f"CounsellorCases(queued={len(self._queue)})"
@@ -202,6 +205,27 @@ class CounsellorCases:
         reply = await self.link.request("case.list", {})
         self.queue_version = reply.get("queue_version")
         return [CaseHandle(self, s) for s in reply.get("queue") or ()]
+
+    async def resync(self, data: Any = None) -> None:
+        """``cases.resync`` (and ``inbox.resync``): case pushes to me (queue changes, offers,
+        claims, re-alerts) may have been lost while the relay's process was not subscribed on
+        Redis. Read the queue again (``case.list``): ``next_case`` goes on from it (the offers,
+        re-alerts and claims queued before are superseded) and ``next_queue_change`` gives its
+        state, unless a live ``case.queue`` arrived meanwhile (as new as the list)."""
+        self.feed.drop(("case.offer", "case.alert", "case.taken", "case.queue"))
+        try:
+            reply = await self.link.request("case.list", {})
+        except ClientError:  # not a counsellor (an admin watching), or offline: pushes go on
+            return
+        queue = [c for c in reply.get("queue") or () if isinstance(c, dict)]
+        self._queue = queue
+        self.queue_version = reply.get("queue_version")
+        self.mine = [c for c in reply.get("mine") or () if isinstance(c, dict)]
+        if self.feed.waiting("case.queue") == 0 and isinstance(self.queue_version, str):
+            levels = [int(c["level"]) for c in queue if isinstance(c.get("level"), int)]
+            self.feed.put("case.queue", {"waiting": len(queue),
+                                         "top_level": max(levels, default=None),
+                                         "version": self.queue_version})
 
     async def next_queue_change(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> QueueState:
         """The queue changed (while I am available, also beyond the offers my capacity allows):

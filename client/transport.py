@@ -60,6 +60,7 @@ PUSH_EVENTS = (
     "case.transferred",
     "case.ended",
     "case.queue",
+    "cases.resync",  # issue 14: case pushes to the duty pool may have been lost (staff_cases.py)
 )
 RECONNECTED = "__reconnected__"
 DISCONNECTED_EVENT = "__disconnected__"

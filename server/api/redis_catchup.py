@@ -5,7 +5,9 @@ dropped connection) missed what was published meanwhile. A group room's packets 
 and read back from its replay Stream (`server.api.redis_replay`), before anything live, and a
 gap seen in the live numbers is read back the same way; beyond the window the room's local
 members are told `room.resync`. A user's room is not numbered: its local connections are told
-`inbox.resync`, and the 1:1 envelopes they missed wait in the inbox (docs/decisions.md).
+`inbox.resync`, and the 1:1 envelopes they missed wait in the inbox (docs/decisions.md). The
+counsellors' staff rooms are not numbered either: their local connections are told
+`cases.resync` and read the queue again (the cases are stored).
 """
 
 from __future__ import annotations
@@ -36,16 +38,22 @@ class CatchUp:
     async def _subscribed(self, name: str) -> list[Any]:
         """Redis confirmed a room channel. Subscribed again (our reconnect, or redis-py's own
         after a dropped connection): what was published meanwhile goes first, before anything
-        live: a group room's from its Stream, a user room's as `inbox.resync`."""
+        live: a group room's from its Stream, a user room's as `inbox.resync`, a staff room's
+        (`cases:duty`, `cases:supervisors`) as `cases.resync`."""
         again = name in self._last or name in self._floor
         self._on_subscribed(name)
         if not again:
             return []
         if not replay.replayed(name):
-            if not replay.user_channel(name) or name not in self._rooms_of:
-                return []  # a sid's own channel: nothing there waits to be read again
-            self.stats["inbox_resyncs"] += 1
-            return [replay.inbox_resync_message(*self._rooms_of[name])]
+            if name not in self._rooms_of:
+                return []
+            if replay.user_channel(name):
+                self.stats["inbox_resyncs"] += 1
+                return [replay.inbox_resync_message(*self._rooms_of[name])]
+            if replay.case_channel(name):
+                self.stats["cases_resyncs"] += 1
+                return [replay.cases_resync_message(*self._rooms_of[name])]
+            return []  # a sid's own channel: nothing there waits to be read again
         start = self._last.get(name, self._floor[name])
         return [out for missed in await self._replay(name, start)
                 for out in self._accept(name, missed)]

@@ -23,11 +23,14 @@ keeps, so anything python-socketio's stock managers publish still arrives.
   has seen and reads a gap (or what was published while it subscribed again) from the Stream
   before the next live packet; beyond the window the room's local members get `room.resync`.
   A user's room is not numbered: subscribed again, its local connections get `inbox.resync`
-  (their 1:1 envelopes wait in the inbox). `forget_replay` deletes Streams in publish order.
+  (their 1:1 envelopes wait in the inbox), and a staff room's (`cases:duty`,
+  `cases:supervisors`) `cases.resync` (the queue is read again). `forget_replay` deletes
+  Streams in publish order.
 
 `stats` counts, per process: `room_decoded`, `shared_decoded`, `own_skipped` (own room packets
 not decoded), `published`, `subscribes`, `replayed` (read back from a Stream), `duplicates`,
-`resyncs` (rooms told `room.resync`), `inbox_resyncs` (user rooms told `inbox.resync`).
+`resyncs` (rooms told `room.resync`), `inbox_resyncs` (user rooms told `inbox.resync`),
+`cases_resyncs` (staff rooms told `cases.resync`).
 """
 
 from __future__ import annotations
@@ -322,7 +325,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
             except Exception as exc:  # any failure: reconnect, as python-socketio does
                 self._listening = False
                 for name in self._wanted - self._confirmed:  # a first SUBSCRIBE lost with it:
-                    if not replay.replayed(name):  # its user room is told `inbox.resync` too
+                    if not replay.replayed(name):  # told `inbox.resync` (`cases.resync`) too
                         self._floor.setdefault(name, 0)
                 self._get_logger().error("fanout.reconnect",
                                          extra={"fields": {"code": type(exc).__name__}})

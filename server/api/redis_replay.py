@@ -19,7 +19,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from server.domain.ids import user_room
+from server.domain.ids import CASE_ROOMS, user_room
+from server.wire.case_pushes import CasesResync
 from server.wire.pushes import InboxResync, RoomResync
 
 ENABLED = os.environ.get("ILTAPIIRI_FANOUT_REPLAY", "1") != "0"
@@ -81,6 +82,15 @@ def user_channel(channel: str) -> bool:
     inbox, and the client reads it. Independent of ENABLED (no key is kept for it)."""
     _, sep, tail = channel.partition("#r#")
     return bool(sep) and tail.split("#", 1)[-1].startswith(USER_ROOM_PREFIX)
+
+
+def case_channel(channel: str) -> bool:
+    """A staff room's channel (`cases:duty`, `cases:supervisors`): queue changes, claims and
+    re-alerts are not numbered either. Subscribed again after a drop, its local connections
+    are told `cases.resync` (`cases_resync_message`) and read the queue again (`case.list`):
+    the cases are stored, so the store is their replay window. Independent of ENABLED."""
+    _, sep, tail = channel.partition("#r#")
+    return bool(sep) and tail.split("#", 1)[-1] in CASE_ROOMS
 
 
 async def read_missed(client: Any, stream: str, counter: str, start: int,
@@ -146,5 +156,12 @@ def resync_message(namespace: str, room: str) -> dict[str, Any]:
 def inbox_resync_message(namespace: str, room: str) -> dict[str, Any]:
     """The manager-level message that pushes `inbox.resync` to a user room's local connections."""
     return {"method": "emit", "event": InboxResync.EVENT, "data": [InboxResync().to_wire()],
+            "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+            "binary": False, "host_id": "replay"}
+
+
+def cases_resync_message(namespace: str, room: str) -> dict[str, Any]:
+    """The manager-level message that pushes `cases.resync` to a staff room's local connections."""
+    return {"method": "emit", "event": CasesResync.EVENT, "data": [CasesResync().to_wire()],
             "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
             "binary": False, "host_id": "replay"}

@@ -13,3 +13,11 @@ def user_id(identity_key: bytes) -> str:
 def user_room(user_id: str) -> str:
     """The Socket.IO room that holds every connection of one identity key."""
     return f"user:{user_id}"
+
+
+DUTY_ROOM = "cases:duty"
+"""The Socket.IO room of the counsellors set available (case queue changes, re-alerts)."""
+SUPERVISOR_ROOM = "cases:supervisors"
+"""The Socket.IO room of the supervisors watching queue health (`cases.health {watch: true}`)."""
+CASE_ROOMS = (DUTY_ROOM, SUPERVISOR_ROOM)
+"""The staff rooms case pushes go to, besides each person's and counsellor's user room."""

@@ -25,7 +25,7 @@ from escalation.queue import Estimate, estimate_wait, position
 from escalation.timers import DueKind
 from escalation.timers import due as timers_due
 from moderation.limits import RuleError
-from server.domain import pseudonyms
+from server.domain import ids, pseudonyms
 from server.domain.ids import user_id, user_room
 from server.handlers import audit_log
 from server.handlers.services import Services
@@ -53,8 +53,8 @@ DELETE_BATCH: Final = 100
 """Finished cases one tick deletes after retention."""
 CLAIMS_LOOKED_AT: Final = 1000
 """Recent claims the estimate and queue health read."""
-DUTY_ROOM: Final = "cases:duty"
-SUPERVISOR_ROOM: Final = "cases:supervisors"
+DUTY_ROOM: Final = ids.DUTY_ROOM
+SUPERVISOR_ROOM: Final = ids.SUPERVISOR_ROOM
 DAY: Final = 86400
 
 

@@ -248,6 +248,20 @@ class CaseQueue(Push):
         return {"waiting": self.waiting, "top_level": self.top_level, "version": self.version}
 
 
+@dataclass(frozen=True, kw_only=True)
+class CasesResync(Push):
+    """`cases.resync`: case pushes to the counsellors on duty or the supervisors watching may
+    have been lost while the relay's process was not subscribed to that room on Redis (its
+    subscription dropped and came back): read the queue again (`case.list`, `cases.health`)."""
+
+    EVENT: ClassVar[str] = "cases.resync"
+
+    def to_wire(self) -> dict[str, object]:
+        """See Push."""
+        return {}
+
+
 CASE_PUSHES: tuple[type[Push], ...] = (CaseUpdate, CaseCounsellor, CaseClosed, CaseInvite,
                                        CaseHandoff, CaseOffer, CaseAlert, CaseTaken,
-                                       CaseTransferOffer, CaseTransferred, CaseEnded, CaseQueue)
+                                       CaseTransferOffer, CaseTransferred, CaseEnded, CaseQueue,
+                                       CasesResync)

@@ -25,7 +25,7 @@ PUSH_EVENTS = ("room.envelope", "room.membership", "group.opened", "group.closin
                "staff.session_ended", "case.update", "case.counsellor",
                "case.closed", "case.invite", "case.handoff", "case.offer", "case.alert",
                "case.taken", "case.transfer_offer", "case.transferred", "case.ended", "case.queue",
-               "mod.debrief", "room.resync", "inbox.resync")
+               "mod.debrief", "room.resync", "inbox.resync", "cases.resync")
 
 
 def b64(data: bytes) -> str:

@@ -196,6 +196,37 @@ async def test_a_user_room_subscribed_again_is_told_inbox_resync(redis_url: str)
             await manager._pub_redis.aclose()
 
 
+async def test_a_staff_room_subscribed_again_is_told_cases_resync(redis_url: str) -> None:
+    # The counsellors' rooms are not numbered either: the first confirmation of `cases:duty`
+    # and `cases:supervisors` passes on nothing, a second one a `cases.resync` to that room's
+    # local connections (they read the queue again; the cases are stored), counted apart from
+    # the user rooms' `inbox.resync`.
+    manager = Recorder(redis_url)
+    rooms = ("cases:duty", "cases:supervisors")
+    names = [manager.room_channel("/", r) for r in rooms]
+    for name, room in zip(names, rooms, strict=True):
+        manager._wanted.add(name)
+        manager._rooms_of[name] = ("/", room)
+        manager._pending_subs[name] += 1
+
+    async def confirmations() -> list[Any]:
+        async def source() -> Any:
+            for name in names:
+                yield {"type": "subscribe", "channel": name.encode(), "data": 1}
+        manager._redis_listen_with_retries = source  # type: ignore[method-assign]
+        return [m async for m in manager._listen()]
+    try:
+        assert await confirmations() == []
+        again = await confirmations()
+        assert [(m["event"], m["room"], m["data"]) for m in again] == [
+            ("cases.resync", "cases:duty", [{}]), ("cases.resync", "cases:supervisors", [{}])]
+        assert manager.stats["cases_resyncs"] == 2 and manager.stats["inbox_resyncs"] == 0
+        assert not any(redis_replay.replayed(n) or redis_replay.user_channel(n) for n in names)
+    finally:
+        if manager._pub_redis is not None:
+            await manager._pub_redis.aclose()
+
+
 async def test_a_first_subscribe_lost_with_the_connection_is_told_too(redis_url: str) -> None:
     # The real listener on a real Redis that refuses SUBSCRIBE at first: the user room's first
     # SUBSCRIBE fails with the connection, so when the manager's reconnect gets it confirmed

@@ -10,6 +10,7 @@
  * (reply, after a reconnect or a `room.resync`), 'room.gap' ({room}: some of its messages may
  * not have reached me), 'room.left' ({room, reason}: left, closed, ended or a code) and
  * 'inbox.resync' ({}: pushes to me may have been lost between server processes; read the inbox).
+ * 'cases.resync' is passed on like the case pushes (the counsellor's desk reads the queue again).
  */
 
 import { CLIENT_ERRORS, SocketClient } from './socketio.js';
@@ -35,7 +36,7 @@ export class Session extends EventTarget {
     for (const push of ['room.envelope', 'room.membership', 'group.opened', 'group.closing',
       'group.closed', 'direct.envelope', 'direct.typing', 'keys.low', 'case.update', 'case.counsellor', 'case.closed',
       'case.invite', 'case.offer', 'case.taken', 'case.alert', 'case.ended', 'case.transfer_offer',
-      'case.transferred', 'case.handoff', 'case.queue']) {
+      'case.transferred', 'case.handoff', 'case.queue', 'cases.resync']) {
       this.socket.on(push, (data) => this.fire(push, data));
     }
     this.socket.on('room.resync', (d) => { this.resync(d).catch(() => {}); });

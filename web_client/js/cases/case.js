@@ -41,6 +41,9 @@ export class PeerCase extends EventTarget {
       this.dispatchEvent(new Event('invite'));
     });
     session.on('signedin', () => { this.resume(); });
+    // Pushes to me (my position, the counsellor, the end) may have been lost between server
+    // processes: read my case again, on the same socket, without leaving the view I am in.
+    session.on('inbox.resync', () => { this.reread(); });
     directs.on('change', (c) => {
       if (this.counsellorPseudonym() === c.peer) this.fire();
     });
@@ -106,6 +109,16 @@ export class PeerCase extends EventTarget {
         this.fire();
       }
       return null;
+    }
+  }
+
+  /** After `inbox.resync`: my open case as the relay has it now (kept as shown if that fails). */
+  async reread() {
+    if (!this.open) return;
+    try {
+      this.apply(await this.session.request('case.resume', { case_code: this.status.case_code }));
+    } catch (err) {
+      // kept as shown: the next push, resync or sign-in reads it again
     }
   }
 

@@ -6,7 +6,8 @@
  * The queue shown is the queue as it is now: offers come only up to my capacity, so the relay
  * also pushes `case.queue` {waiting, top_level, version} on every change, and the desk re-fetches
  * `case.list` unless the version is the one it holds; at most one fetch is in flight (a change
- * meanwhile is one more fetch after it). It also re-fetches after a reconnect and every
+ * meanwhile is one more fetch after it). It also re-fetches after a reconnect, on `cases.resync`
+ * and `inbox.resync` (case pushes lost between server processes on Redis), and every
  * SAFETY_REFRESH_MS while available. A growing queue is announced ('grew'); a level-4 case that
  * arrives while the console is open is marked new for FRESH_MS. The 1:1 with the
  * person is the page's ordinary end-to-end encrypted direct conversation (ctx.directs); a
@@ -56,6 +57,10 @@ export class CounsellorDesk extends EventTarget {
       s.on('case.ended', (p) => { if (p) this.ended.set(p.case_id, p.outcome); this.fire('change'); }),
       s.on('case.transfer_offer', (p) => { if (p && p.case) this.transfers.push(p); this.fire('change'); }),
       s.on('case.transferred', () => this.refresh()),
+      // Case pushes to the duty pool (`cases.resync`) or to me (`inbox.resync`: offers, a
+      // person leaving) may have been lost between server processes: read the lists again.
+      s.on('cases.resync', () => this.refresh()),
+      s.on('inbox.resync', () => this.refresh()),
       s.on('signedin', () => this.rejoin()),
       // A reconnect signs the new connection in without 'signedin': the relay set me away when
       // the old one closed, and the new one is in no room yet, so no push would reach it.
