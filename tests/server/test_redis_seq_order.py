@@ -10,7 +10,7 @@ holds when every process's subscription is killed in the middle of the bursts (w
 is read back from the room's replay Stream, the seq inside the packet).
 
 Before, the seq came from an INCR before the emit, and the sender's process delivered to its
-own members at once: members saw, for example, 7 before 6.
+own members at once: a member saw, for example, 1, 2, 3, 6, 5, 4.
 """
 
 from __future__ import annotations
