@@ -38,6 +38,7 @@ from server.staff_wiring import build_staff_service, open_staff_store
 from server.storage.embedded import open_embedded
 from server.storage.notifying import notifying
 from server.storage.redis import open_redis
+from server.storage.redis.rooms import ROOM_TTL_SECONDS, seq_keys
 from server.storage.stores import Stores
 
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
@@ -64,7 +65,8 @@ def make_app(settings: Settings, *, clock: Clock | None = None, rng: Random | No
     fast = fast_path_supported() if fast_fanout is None else fast_fanout
     sio = GuardedServer(
         async_mode="aiohttp", transports=["websocket"],
-        client_manager=make_manager(settings.redis_url, fast=fast),
+        client_manager=make_manager(settings.redis_url, fast=fast, seq_keys=seq_keys,
+                                    seq_ttl=ROOM_TTL_SECONDS),
         logger=False, engineio_logger=False, max_http_buffer_size=MAX_FRAME_BYTES,
         always_connect=True)
     if fast:

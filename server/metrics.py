@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 FANOUT_KINDS = ("room_decoded", "shared_decoded", "own_skipped", "published", "subscribes",
-                "replayed", "duplicates", "resyncs", "inbox_resyncs", "cases_resyncs")
+                "replayed", "duplicates", "resyncs", "inbox_resyncs", "cases_resyncs", "echoed")
 
 
 class Metrics:
@@ -84,7 +84,7 @@ class Metrics:
         lines += self._cases()
         lines += ["# HELP iltapiiri_fanout_redis_total Redis fan-out packets of this process, by "
                   "kind (room_decoded, shared_decoded, own_skipped, published, subscribes, replayed, "
-                  "duplicates, resyncs, inbox_resyncs, cases_resyncs).",
+                  "duplicates, resyncs, inbox_resyncs, cases_resyncs, echoed).",
                   "# TYPE iltapiiri_fanout_redis_total counter"]
         lines += [f'iltapiiri_fanout_redis_total{{kind="{k}"}} {self.fanout_redis[k]}'
                   for k in FANOUT_KINDS]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Callable
 from functools import partial
 from importlib.metadata import version
 from typing import Any
@@ -139,11 +140,15 @@ class FanoutRedisManager(RetryingRedisManager):
                         message.get("room"), message.get("skip_sid"))
 
 
-def make_manager(redis_url: str | None, *, fast: bool) -> socketio.AsyncManager | None:
-    """The client manager for `socketio.AsyncServer` (None: python-socketio's default)."""
-    if fast:
-        return FanoutRedisManager(redis_url) if redis_url else FanoutManager()
-    return RetryingRedisManager(redis_url) if redis_url else None
+def make_manager(redis_url: str | None, *, fast: bool,
+                 seq_keys: Callable[[str], tuple[str, str]] | None = None,
+                 seq_ttl: int = 0) -> socketio.AsyncManager | None:
+    """The client manager for `socketio.AsyncServer` (None: python-socketio's default).
+    `seq_keys`, `seq_ttl`: the room store's envelope numbering, for `emit_numbered`."""
+    if not redis_url:
+        return FanoutManager() if fast else None
+    manager = FanoutRedisManager if fast else RetryingRedisManager
+    return manager(redis_url, seq_keys=seq_keys, seq_ttl=seq_ttl)
 
 
 def install(sio: socketio.AsyncServer, *, send_buffer_limit: int, grace_seconds: float) -> None:

@@ -28,6 +28,7 @@ class CatchUp:
     _own: dict[str, deque[int]]
     _wanted: set[str]
     _own_prefix: bytes
+    _echo_prefix: bytes
 
     if TYPE_CHECKING:  # the manager's (and python-socketio's), declared for mypy only
         def _on_subscribed(self, channel: str) -> None: ...
@@ -58,13 +59,16 @@ class CatchUp:
         return [out for missed in await self._replay(name, start)
                 for out in self._accept(name, missed)]
 
-    def _own_numbers(self, channels: list[str | None], results: list[Any]) -> None:
+    def _own_numbers(self, channels: list[Any], results: list[Any]) -> None:
         """Remember the transport numbers the publish script gave this process's own packets
         in rooms it is subscribed to, until they are seen back: a gap made only of them is no
         loss (the local members had them), so it tells nobody `room.resync`. At most a window
-        of them per room; older ones forgotten count as lost (a `room.resync` for nothing)."""
+        of them per room; older ones forgotten count as lost (a `room.resync` for nothing).
+        Envelopes numbered by `emit_numbered` are not among them (`channels` holds their
+        `Sequenced` entry, not a channel): nobody here had them before they come back."""
         for channel, number in zip(channels, results, strict=False):
-            if channel is None or channel not in self._wanted or not isinstance(number, int):
+            if not isinstance(channel, str) or channel not in self._wanted \
+                    or not isinstance(number, int):
                 continue
             own = self._own.get(channel)
             if own is None:
@@ -89,6 +93,8 @@ class CatchUp:
         if packet.startswith(self._own_prefix):
             self.stats["own_skipped"] += 1
             return []
+        if self._echo_prefix and packet.startswith(self._echo_prefix):  # own, delivered from here
+            self.stats["echoed"] += 1
         self.stats["room_decoded"] += 1
         return [packet]
 

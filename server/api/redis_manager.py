@@ -14,7 +14,9 @@ keeps, so anything python-socketio's stock managers publish still arrives.
 - Subscription changes and publishes are batched per event-loop tick (one SUBSCRIBE/UNSUBSCRIBE
   and one pipelined write per tick, in emit order; one publisher connection keeps that order).
 - A room-channel message starts with its publisher's host id, so a process skips its own
-  packets (it delivered them locally already) without decoding them.
+  packets (it delivered them locally already) without decoding them. Except group envelopes
+  (`emit_numbered`): their `seq` is given in the script that publishes them, and every process,
+  the publisher too, delivers them from the channel, so members receive them in `seq` order.
 - The listener reconnects with a bounded backoff (python-socketio: doubling up to 60 s) and
   subscribes to the shared channel and every current room channel again. redis-py parses with
   hiredis where it is installed (a dependency in pyproject.toml).
@@ -30,7 +32,8 @@ keeps, so anything python-socketio's stock managers publish still arrives.
 `stats` counts, per process: `room_decoded`, `shared_decoded`, `own_skipped` (own room packets
 not decoded), `published`, `subscribes`, `replayed` (read back from a Stream), `duplicates`,
 `resyncs` (rooms told `room.resync`), `inbox_resyncs` (user rooms told `inbox.resync`),
-`cases_resyncs` (staff rooms told `cases.resync`).
+`cases_resyncs` (staff rooms told `cases.resync`), `echoed` (own group envelopes delivered from
+the channel; also in `room_decoded`).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import asyncio
 import contextlib
 import random
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import socketio
@@ -63,8 +66,14 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
     """python-socketio's Redis manager with per-room channels, batched publishes and a bounded
     listen backoff (see the module docstring)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, seq_keys: Callable[[str], tuple[str, str]] | None = None,
+                 seq_ttl: int = 0) -> None:
         super().__init__(url, redis_options=redis_options())
+        # The room store's envelope counter and writer hash of a room, and their TTL
+        # (`emit_numbered`; server.app passes RedisRooms.seq_keys): None numbers nothing.
+        self._seq_keys = seq_keys
+        self._seq_ttl = seq_ttl
+        self._echo_prefix = b""
         self.stats: Counter[str] = Counter()
         self._wanted: set[str] = set()  # room channels with local participants
         self._confirmed: set[str] = set()  # ... that Redis confirmed on the current connection
@@ -82,7 +91,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
         self._last: dict[str, int] = {}  # room channel -> last transport number seen
         self._floor: dict[str, int] = {}  # ... the room's counter when it was subscribed
         self._own: dict[str, deque[int]] = {}  # ... numbers of own packets not yet seen back
-        self._sha: str | None = None
+        self._shas: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"RetryingRedisManager(rooms={len(self._wanted)})"
@@ -90,6 +99,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
     def initialize(self) -> None:
         """See `socketio.AsyncPubSubManager` (the server's JSON module is known from here)."""
         self._own_prefix = self._message_prefix(self.host_id)
+        self._echo_prefix = replay.echo_head(self.json, self.host_id).encode()
         super().initialize()
 
     # Channels -------------------------------------------------------------------------------
@@ -228,14 +238,15 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
     def _publisher(self) -> Any:
         if self._pub_redis is None:
             self._pub_redis = aioredis.Redis.from_url(self.redis_url, **self.redis_options)
-            self._sha = None
+            self._shas = None
         return self._pub_redis
 
-    async def _script_sha(self, redis: Any) -> str:
-        """The publish script loaded on this publisher's server (again after an error)."""
-        if self._sha is None:
-            self._sha = str(await redis.script_load(replay.PUBLISH_SCRIPT))
-        return self._sha
+    async def _script_shas(self, redis: Any) -> tuple[str, str]:
+        """The publish scripts loaded on this publisher's server (again after an error)."""
+        if self._shas is None:
+            self._shas = (str(await redis.script_load(replay.PUBLISH_SCRIPT)),
+                          str(await redis.script_load(replay.SEQUENCED_SCRIPT)))
+        return self._shas
 
     # Publishing -----------------------------------------------------------------------------
     async def _publish(self, data: dict[str, Any]) -> None:
@@ -243,7 +254,10 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
         channel = self._channel_for(data)
         if channel != self.channel:
             data = {"host_id": data.get("host_id"), **data}  # host id first: see _listen
-        self._outq.append((channel, self.json.dumps(data)))
+        self._queue(channel, self.json.dumps(data))
+
+    def _queue(self, channel: str, payload: Any) -> None:
+        self._outq.append((channel, payload))
         if self._pub_task is None:
             self._pub_task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -260,9 +274,9 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
         for attempt in (1, 2):  # as python-socketio: two attempts, then give up with a log
             try:
                 redis = self._publisher()
-                sha = await self._script_sha(redis)
+                shas = await self._script_shas(redis)
                 async with redis.pipeline(transaction=False) as pipe:
-                    published, numbered = replay.queue_batch(pipe, batch, sha,
+                    published, numbered = replay.queue_batch(pipe, batch, shas,
                                                              self._stream_keys)
                     self.stats["published"] += published
                     results = await pipe.execute()
@@ -274,8 +288,30 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
                     with contextlib.suppress(Exception):
                         await old.aclose()
                 continue
-            self._own_numbers(numbered, results)  # outside the try: never a second publish
+            replay.hand_out(numbered, results)  # outside the try: never a second publish
+            self._own_numbers(numbered, results)
             return
+
+    async def emit_numbered(self, event: str, data: dict[str, Any], *, field: str, room: str,
+                            skip_sid: str | None, writer: str, namespace: str = "/"
+                            ) -> int | None:
+        """Emit `data` to `room` with the room's next envelope number (bound to `writer` in the
+        room store) in `field`, given by the script that publishes it (`SEQUENCED_SCRIPT`), so
+        in the order every process, this one too (not at once: from the channel), delivers it.
+        The number once published (`replay.PublishFailed` if given up); None, sending nothing,
+        where rooms are not numbered (the replay window off): the caller numbers and emits."""
+        channel = self.room_channel(namespace, room)
+        if self._seq_keys is None or not replay.replayed(channel):
+            return None
+        message = {"method": "emit", "event": event, "namespace": namespace, "room": room,
+                   "skip_sid": skip_sid, "callback": None, "binary": False}
+        head, tail = replay.split_packet(self.json, replay.echo_head(self.json, self.host_id),
+                                         message, data, field)
+        number: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        entry = replay.Sequenced(head=head, tail=tail, writer=writer, keys=self._seq_keys(room),
+                                 ttl=self._seq_ttl, number=number)
+        self._queue(channel, entry)
+        return await number
 
     async def forget_replay(self, rooms: list[str], *, counters: bool) -> None:
         """Delete the replay Streams of `rooms` (with `counters`, their numbering too), after
@@ -284,9 +320,7 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
         keys = [key for room in rooms for key in
                 self._stream_keys(self.room_channel("/", room))[:2 if counters else 1]]
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outq.append((replay.FORGET, (keys, done)))
-        if self._pub_task is None:
-            self._pub_task = asyncio.get_running_loop().create_task(self._drain())
+        self._queue(replay.FORGET, (keys, done))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(done), SUBSCRIBE_WAIT_SECONDS)
 

@@ -26,7 +26,7 @@ from server.handlers.events import Budget, Event
 from server.handlers.services import Connection, Services
 from server.handlers.staff_socket import STAFF_COOKIE
 from server.wire.errors import ApiError
-from server.wire.pushes import Push
+from server.wire.pushes import Push, RoomEnvelope
 
 
 class SioEmitter:
@@ -40,6 +40,17 @@ class SioEmitter:
         """See Emitter (a list of rooms reaches each connection once, python-socketio's
         `get_participants`, also through Redis)."""
         await self._sio.emit(push.EVENT, push.to_wire(), to=to, skip_sid=skip_sid)
+
+    async def emit_numbered(self, push: RoomEnvelope, *, to: str, skip_sid: str | None,
+                            writer: str) -> int | None:
+        """See Emitter (numbered on Redis with the replay window:
+        `RetryingRedisManager.emit_numbered`)."""
+        numbered = getattr(self._sio.manager, "emit_numbered", None)
+        if numbered is None:
+            return None
+        seq: int | None = await numbered(push.EVENT, push.to_wire(), field="seq", room=to,
+                                         skip_sid=skip_sid, writer=writer)
+        return seq
 
     async def enter_room(self, sid: str, room: str) -> None:
         """See Emitter."""

@@ -3,6 +3,7 @@ envelopes. Leaving, reaping and closing live in `server.handlers.room_life`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from config.groups import GroupSpec
@@ -118,7 +119,8 @@ async def leave(services: Services, conn: Connection, req: GroupLeave) -> dict[s
 async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str, Any]:
     """Stamp and relay a group envelope to every other connection in the room. The gate's
     reads (membership, sanctions, moderator count) come from `services.send_cache`: no store
-    read on a warm cache; the one store call is the sequence number (bound to the writer)."""
+    read on a warm cache; the one round trip is the sequence number (bound to the writer),
+    on Redis in the same step as the publish."""
     if req.room not in conn.rooms:
         raise ApiError("not_in_room")
     parsed = parse_room(req.room)
@@ -140,15 +142,20 @@ async def send(services: Services, conn: Connection, req: RoomSend) -> dict[str,
                moderator_required=group.moderator_required,
                moderators_present=view.moderators)
     env = req.envelope
-    # The number and its writer in one store step: a message's flags belong to its writer.
-    seq = await services.stores.rooms.next_seq(req.room, conn.pseudonym)
     ts = now_ms(services.clock)
+    # The stamp does not cover seq (e2ee.franking.stamp_input), so the number can be chosen
+    # as the envelope is published: on Redis in the publish script, in the order members
+    # receive it; elsewhere here. Either way with its writer: a message's flags belong to it.
     stamp = None if env.commitment is None else make_stamp(
         services.keys.franking_key, env.commitment, conn.identity_key, req.room, ts)
-    push = RoomEnvelope(room=req.room, seq=seq, ts=ts, sender=conn.pseudonym,
+    push = RoomEnvelope(room=req.room, seq=0, ts=ts, sender=conn.pseudonym,
                         sender_key=conn.identity_key, kind=env.kind, header=env.header,
                         body=env.body, commitment=env.commitment, stamp=stamp)
-    await services.emitter.emit(push, to=req.room, skip_sid=conn.sid)
+    seq = await services.emitter.emit_numbered(push, to=req.room, skip_sid=conn.sid,
+                                               writer=conn.pseudonym)
+    if seq is None:
+        seq = await services.stores.rooms.next_seq(req.room, conn.pseudonym)
+        await services.emitter.emit(replace(push, seq=seq), to=req.room, skip_sid=conn.sid)
     services.metrics.relayed["room"] += 1
     services.metrics.relayed_bytes += len(env.header) + len(env.body)
     reply: dict[str, Any] = {"seq": seq, "ts": ts}

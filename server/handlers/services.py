@@ -35,7 +35,7 @@ from server.limits import (
 from server.logs import EventLog
 from server.metrics import Metrics
 from server.storage.stores import Stores
-from server.wire.pushes import Push
+from server.wire.pushes import Push, RoomEnvelope
 
 
 class StaffNames(Protocol):
@@ -79,6 +79,14 @@ class Emitter(Protocol):
     async def emit(self, push: Push, *, to: str | list[str], skip_sid: str | None = None
                    ) -> None:
         """Push to the connections in room `to` (or in any of the rooms, once each)."""
+
+    async def emit_numbered(self, push: RoomEnvelope, *, to: str, skip_sid: str | None,
+                            writer: str) -> int | None:
+        """Push a group envelope with the room's next `seq` given by the transport, in the
+        order every member receives it, bound to `writer` (the room store's `sender_of`);
+        the seq. None, sending nothing, where the transport does not number (the embedded
+        store, Redis without the replay window): the caller numbers it (`next_seq`) and emits
+        it. `push.seq` is ignored."""
 
     async def enter_room(self, sid: str, room: str) -> None: ...
 

@@ -352,6 +352,47 @@ async def test_forget_replay_runs_after_the_packets_queued_before_it(
                 await manager._pub_redis.aclose()
 
 
+async def test_an_envelope_is_numbered_by_the_script_that_publishes_it(
+        redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `emit_numbered`: the seq is written into the packet by the publish script, bound to its
+    # writer in the room store's keys, and the packet is kept for replay with it; the packet
+    # does not start with the publisher's host id (it delivers it from the channel too).
+    monkeypatch.setattr(redis_replay, "ENABLED", True)
+
+    def seq_keys(room: str) -> tuple[str, str]:
+        return f"t:{room}:seq", f"t:{room}:senders"
+    manager = Recorder(redis_url)
+    manager._seq_keys, manager._seq_ttl = seq_keys, 60
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await manager._publish({"method": "emit", "event": "room.membership", "data": [{}],
+                                "namespace": "/", "room": "g/d1", "host_id": manager.host_id})
+        numbers = [await manager.emit_numbered("room.envelope", {"room": "g/d1", "seq": 0,
+                                                                 "body": f"b{i}"},
+                                               field="seq", room="g/d1", skip_sid="s1",
+                                               writer=writer)
+                   for i, writer in enumerate(("Aino", "Bert"))]
+        assert numbers == [1, 2]  # the envelopes' own counter: the membership push took none
+        assert await client.hgetall("t:g/d1:senders") == {"1": "Aino", "2": "Bert"}
+        assert 0 < await client.ttl("t:g/d1:senders") <= 60
+        stream = manager._stream_keys(manager.room_channel("/", "g/d1"))[0]
+        kept = [fields["p"] for _, fields in await client.xrange(stream)]
+        assert len(kept) == 3 and not kept[1].encode().startswith(manager._own_prefix)
+        packets = [__import__("json").loads(p) for p in kept[1:]]
+        assert [p["data"] for p in packets] == [[{"seq": 1, "room": "g/d1", "body": "b0"}],
+                                                [{"seq": 2, "room": "g/d1", "body": "b1"}]]
+        assert {(p["echo"], p["host_id"], p["skip_sid"]) for p in packets} == {
+            (manager.host_id, None, "s1")}
+        monkeypatch.setattr(redis_replay, "ENABLED", False)  # not numbered: the caller's job
+        assert await manager.emit_numbered("room.envelope", {"seq": 0}, field="seq",
+                                           room="g/d1", skip_sid=None, writer="Aino") is None
+        assert manager._outq == [] and await client.xlen(stream) == 3
+    finally:
+        await client.aclose()
+        if manager._pub_redis is not None:
+            await manager._pub_redis.aclose()
+
+
 def test_the_window_setting() -> None:
     assert redis_replay._window(None) == redis_replay._window("") == 1000
     assert redis_replay._window("5") == 5

@@ -5,6 +5,7 @@
     room:<room>:owners       hash     connection id -> owning server process
     room:<room>:epoch|seq    counter  INCR          (deleted when the night ends, else expires)
     room:<room>:senders      hash     seq -> writer's pseudonym, set with the INCR of `seq`
+                                      (here, or in the fan-out's publish script: `seq_keys`)
                                       (deleted when the night ends, else expires; erasure
                                       removes the erased writer's fields)
     owner:<owner>            set      "room\\nsid" held by that server process
@@ -23,6 +24,14 @@ ROOM_TTL_SECONDS = 3 * 24 * 3600
 
 def _room(room: str, part: str) -> str:
     return f"{PREFIX}room:{room}:{part}"
+
+
+def seq_keys(room: str) -> tuple[str, str]:
+    """The room's envelope counter and its writer hash. The Redis fan-out numbers group
+    envelopes in the script that publishes them (server.api.redis_manager `emit_numbered`,
+    given these keys by server.app), with `_NEXT_SEQ`'s steps: the number and its writer
+    stored together, so `sender_of` reads them back the same way."""
+    return _room(room, "seq"), _room(room, "senders")
 
 
 # KEYS: seq counter, senders hash. ARGV: ttl, sender. The send's one round trip, as the INCR
@@ -125,7 +134,7 @@ class RedisRooms:
         """See RoomStore."""
         if sender is None:
             return await self._incr(room, "seq")
-        return int(await self._next_seq(keys=[_room(room, "seq"), _room(room, "senders")],
+        return int(await self._next_seq(keys=list(seq_keys(room)),
                                         args=[ROOM_TTL_SECONDS, sender]))
 
     async def sender_of(self, room: str, seq: int) -> str | None:
