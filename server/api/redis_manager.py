@@ -240,7 +240,11 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
         channel = self._channel_for(data)
         if channel != self.channel:
             data = {"host_id": data.get("host_id"), **data}  # host id first: see _listen
-        self._outq.append((channel, self.json.dumps(data)))
+        self._queue(channel, self.json.dumps(data))
+
+    def _queue(self, channel: str, text: str) -> None:
+        """One encoded packet for this tick's pipelined publish on `channel`."""
+        self._outq.append((channel, text))
         if self._pub_task is None:
             self._pub_task = asyncio.get_running_loop().create_task(self._drain())
 

@@ -241,3 +241,54 @@ def test_direct_encoding_is_what_python_socketio_writes(namespace: str, args: li
                                data=["room.envelope", *args]).encode()
     assert ours == theirs
     assert _encode_event(Manager(), "blob", [{"raw": b"\x00"}], "/") is None  # type: ignore[arg-type]
+
+
+async def test_a_room_emit_on_redis_is_encoded_once_into_the_stock_message(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """FanoutRedisManager.emit: one JSON encoding of the arguments serves the local packet and
+    the published message (the stock path walked them for binary data and encoded them twice),
+    and what is published decodes to python-socketio's own message, host id first."""
+    import json
+
+    from socketio import packet as sio_packet
+
+    from server.api.fanout import FanoutRedisManager
+
+    encodings = []
+
+    class CountingJson:
+        loads = staticmethod(json.loads)
+
+        @staticmethod
+        def dumps(obj: Any, **kwargs: Any) -> str:
+            text = json.dumps(obj, **kwargs)
+            if len(text) > 1000:  # the envelope's arguments (alone or inside the message)
+                encodings.append(text)
+            return text
+
+    walks = []
+    stock_walk = sio_packet.Packet.data_is_binary
+    monkeypatch.setattr(sio_packet.Packet, "data_is_binary",
+                        classmethod(lambda cls, data: walks.append(1) or stock_walk(data)))
+    monkeypatch.setattr(sio_packet.Packet, "json", CountingJson)
+    manager = FanoutRedisManager("redis://127.0.0.1:1/0")  # nothing is sent to Redis here
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, logger=False)
+    assert sio.manager is manager
+    manager.json = CountingJson
+    manager._own_prefix = manager._message_prefix(manager.host_id)  # as initialize() does
+    published: list[tuple[str, str]] = []
+    monkeypatch.setattr(manager, "_queue", lambda channel, text: published.append((channel, text)))
+    manager.basic_enter_room("sid-1", "/", "open/2026-12-03", eio_sid="eio-1")  # a local member
+    push = {"room": "open/2026-12-03", "seq": 7, "body": "QUJD" * 300, "ä": "ö\u2028"}
+
+    await manager.emit("room.envelope", push, namespace="/", room="open/2026-12-03",
+                       skip_sid="sid-2")
+
+    assert len(encodings) == 1 and not walks
+    [(channel, text)] = published
+    assert channel == manager.room_channel("/", "open/2026-12-03")
+    assert text.encode().startswith(manager._own_prefix)  # `_listen` skips it by this prefix
+    stock = {"host_id": manager.host_id, "method": "emit", "event": "room.envelope",
+             "data": [push], "binary": False, "namespace": "/", "room": "open/2026-12-03",
+             "skip_sid": "sid-2", "callback": None}
+    assert json.loads(text) == stock and list(json.loads(text)) == list(stock)
