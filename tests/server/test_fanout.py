@@ -292,3 +292,43 @@ async def test_a_room_emit_on_redis_is_encoded_once_into_the_stock_message(
              "data": [push], "binary": False, "namespace": "/", "room": "open/2026-12-03",
              "skip_sid": "sid-2", "callback": None}
     assert json.loads(text) == stock and list(json.loads(text)) == list(stock)
+
+
+def test_a_published_room_emit_is_read_into_the_packet_without_decoding_it() -> None:
+    """emit_parts (FanoutRedisManager._listen): a room emit from another process becomes the
+    local Socket.IO packet from its text, the packet python-socketio would encode from the
+    decoded message; anything it cannot read so (binary, an ack, several rooms) goes the stock
+    way (None)."""
+    import json
+
+    from socketio import packet as sio_packet
+
+    from server.api.fanout import emit_parts
+
+    def stock_message(**over: Any) -> bytes:
+        message = {"method": "emit", "event": "room.envelope", "data": [push], "binary": False,
+                   "namespace": "/", "room": "open/2026-12-03", "skip_sid": "sid-2",
+                   "callback": None, "host_id": "h1", **over}
+        return json.dumps({"host_id": message["host_id"], **message}).encode()  # as _publish
+
+    # a payload holding the very key sequence the reader looks for, and awkward strings
+    push = {"room": "open/2026-12-03", "seq": 7, "body": 'Q", "binary": false, "namespace": ',
+            "x": {"binary": False, "namespace": "/"}, "ä": "ö\u2028"}
+    for namespace, args in (("/", [push]), ("/other", [push, 2, None]), ("/", [[]])):
+        text = stock_message(namespace=namespace, data=args)
+        parts = emit_parts(text)
+        assert parts is not None
+        packet, got_namespace, room, skip = parts
+        theirs = sio_packet.Packet(sio_packet.EVENT, namespace=namespace,
+                                   data=["room.envelope", *args]).encode()
+        assert sio_packet.Packet(encoded_packet=packet).data == \
+            sio_packet.Packet(encoded_packet=theirs).data
+        assert packet.startswith(theirs[:theirs.index("[")])  # the namespace's prefix
+        assert (got_namespace, room, skip) == (namespace, "open/2026-12-03", "sid-2")
+    assert emit_parts(stock_message(skip_sid=["a", "b"]))[3] == ["a", "b"]  # type: ignore[index]
+    assert emit_parts(stock_message(binary=True)) is None
+    assert emit_parts(stock_message(callback=["open/2026-12-03", "/", 3])) is None
+    assert emit_parts(stock_message(room=["r1", "r2"])) is None
+    assert emit_parts(stock_message(method="enter_room")) is None
+    assert emit_parts(b'{"host_id": "h1", "method": "emit", "event": ') is None
+    assert emit_parts(b"\xff\xfe") is None
