@@ -242,9 +242,8 @@ class RetryingRedisManager(CatchUp, socketio.AsyncRedisManager):  # type: ignore
             data = {"host_id": data.get("host_id"), **data}  # host id first: see _listen
         self._queue(channel, self.json.dumps(data))
 
-    def _queue(self, channel: str, text: str) -> None:
-        """One encoded packet for this tick's pipelined publish on `channel`."""
-        self._outq.append((channel, text))
+    def _queue(self, channel: str, payload: Any) -> None:
+        self._outq.append((channel, payload))
         if self._pub_task is None:
             self._pub_task = asyncio.get_running_loop().create_task(self._drain())
 
