@@ -121,6 +121,40 @@ def _event_prefix(namespace: str) -> str:
     return "2" if namespace == "/" else f"2{namespace},"
 
 
+_EVENT_AT = ', "method": "emit", "event": '
+_DATA_AT = ', "data": '
+_TAIL_AT = ', "binary": false, "namespace": '
+_TAIL_KEYS = ["namespace", "room", "skip_sid", "callback"]
+
+
+def emit_parts(message: bytes) -> tuple[str, str, str, Any] | None:
+    """(Socket.IO packet, namespace, room, skip_sid) of a published room emit without binary
+    data or an ack, read from the message's text as `json.dumps` writes the manager's message
+    (host id first, python-socketio's key order, default separators); None for anything else.
+    The data's text is found between the event and the last `"binary": false` key: the values
+    after it (namespace, room, skip_sid: strings) cannot hold that text unescaped."""
+    try:
+        text = message.decode()
+        at = text.find(_EVENT_AT)
+        data_at = text.find(_DATA_AT, at)
+        tail_at = text.rfind(_TAIL_AT)
+        if not text.startswith('{"host_id": ') or at < 0 or not at < data_at < tail_at:
+            return None
+        event_text = text[at + len(_EVENT_AT):data_at]
+        body = text[data_at + len(_DATA_AT):tail_at]
+        tail = json.loads('{"namespace": ' + text[tail_at + len(_TAIL_AT):])
+        event = json.loads(event_text)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(tail, dict) or list(tail) != _TAIL_KEYS or tail["callback"] is not None \
+            or not isinstance(event, str) or not isinstance(tail["room"], str) \
+            or not isinstance(tail["namespace"], str) or body[:1] != "[" or body[-1:] != "]":
+        return None
+    args = body[1:-1].strip()
+    packet = _event_prefix(tail["namespace"]) + "[" + event_text + ("," + args if args else "") + "]"
+    return packet, tail["namespace"], tail["room"], tail["skip_sid"]
+
+
 class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     """The in-process manager with `fast_emit`."""
 
@@ -197,40 +231,6 @@ class FanoutRedisManager(RetryingRedisManager):
             return
         await fast_emit(self, message["event"], data, message.get("namespace") or "/",
                         message.get("room"), message.get("skip_sid"))
-
-
-_EVENT_AT = ', "method": "emit", "event": '
-_DATA_AT = ', "data": '
-_TAIL_AT = ', "binary": false, "namespace": '
-_TAIL_KEYS = ["namespace", "room", "skip_sid", "callback"]
-
-
-def emit_parts(message: bytes) -> tuple[str, str, str, Any] | None:
-    """(Socket.IO packet, namespace, room, skip_sid) of a published room emit without binary
-    data or an ack, read from the message's text as `json.dumps` writes the manager's message
-    (host id first, python-socketio's key order, default separators); None for anything else.
-    The data's text is found between the event and the last `"binary": false` key: the values
-    after it (namespace, room, skip_sid: strings) cannot hold that text unescaped."""
-    try:
-        text = message.decode()
-        at = text.find(_EVENT_AT)
-        data_at = text.find(_DATA_AT, at)
-        tail_at = text.rfind(_TAIL_AT)
-        if not text.startswith('{"host_id": ') or at < 0 or not at < data_at < tail_at:
-            return None
-        event_text = text[at + len(_EVENT_AT):data_at]
-        body = text[data_at + len(_DATA_AT):tail_at]
-        tail = json.loads('{"namespace": ' + text[tail_at + len(_TAIL_AT):])
-        event = json.loads(event_text)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(tail, dict) or list(tail) != _TAIL_KEYS or tail["callback"] is not None \
-            or not isinstance(event, str) or not isinstance(tail["room"], str) \
-            or not isinstance(tail["namespace"], str) or body[:1] != "[" or body[-1:] != "]":
-        return None
-    args = body[1:-1].strip()
-    packet = _event_prefix(tail["namespace"]) + "[" + event_text + ("," + args if args else "") + "]"
-    return packet, tail["namespace"], tail["room"], tail["skip_sid"]
 
 
 def make_manager(redis_url: str | None, *, fast: bool) -> socketio.AsyncManager | None:
