@@ -2,7 +2,8 @@
 websocket relay, all in one invocation (issue 14).
 
     .venv/bin/python bench/fanout_bench.py [--write] [--quick] [--rounds 3] [--seconds 3]
-        [--relays node,socketio,ws,iltapiiri,iltapiiri-stock] [--skip idle,rooms,slow,redis]
+        [--relays node,socketio,ws,iltapiiri,iltapiiri-stock] [--skip room,rooms,slow,idle,redis]
+        [--redis-processes 1,2]
 
 Every relay runs alone, pinned to CPU 0 (`taskset`); the load generator (bench/fanout_load.py,
 raw Engine.IO/Socket.IO, open loop) runs pinned to CPU 1. A step whose generator used more than
@@ -15,6 +16,8 @@ raw Engine.IO/Socket.IO, open loop) runs pinned to CPU 1. A step whose generator
 - one member that stops reading (Iltapiiri): the others' p99 with and without it.
 - resident memory per idle (connected, signed-in) connection at 1k, 5k and 10k.
 - Iltapiiri on Redis: one process; two processes (CPU 0 and 1, Redis and the generator on 1).
+  Only this scenario: `--relays iltapiiri --skip room,rooms,slow,idle --rounds 1` (`room` is the
+  one-room ramp of every relay; `--redis-processes 1` leaves out the two-process run).
 
 Relays: `node` = bench/node_relay (socket.io from npm, installed into bench/node_relay/
 node_modules by this script on first use); `socketio` and `ws` = bench/fanout_relays.py;
@@ -247,7 +250,7 @@ def measure(procs: BenchProcesses, args: argparse.Namespace,
             notes: list[str]) -> dict[str, Any]:
     """Every scenario, every relay (a failing one is noted and left out)."""
     results: dict[str, Any] = {"room": {r: [] for r in args.relays}}
-    for round_ in range(args.rounds):
+    for round_ in range(0 if "room" in args.skip else args.rounds):
         order = args.relays if round_ % 2 == 0 else list(reversed(args.relays))
         for relay in order:
             results["room"][relay].append(guarded(
@@ -284,7 +287,7 @@ def measure(procs: BenchProcesses, args: argparse.Namespace,
                                        failed(RuntimeError("failed")), ramp, procs, "iltapiiri",
                                        args, members=args.members, groups=["open"],
                                        redis_url=url, processes=n, loads=False)
-                            for n in (1, 2)}
+                            for n in args.redis_processes}
         save(args, results)
     return results
 
@@ -299,7 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relays", default="node,socketio,ws,iltapiiri,iltapiiri-stock")
-    parser.add_argument("--skip", default="", help="scenarios to leave out: rooms,slow,idle,redis")
+    parser.add_argument("--skip", default="",
+                        help="scenarios to leave out: room,rooms,slow,idle,redis")
+    parser.add_argument("--redis-processes", default="1,2",
+                        help="server processes of the Redis runs")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per load step")
     parser.add_argument("--members", type=int, default=60)
@@ -326,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.seconds, args.members, args.rooms, args.room_members = 1, 0.3, 4, 2, 3
         args.idle, args.rates = "20", "20,40"
     args.idle = [int(x) for x in args.idle.split(",")]
+    args.redis_processes = [int(x) for x in args.redis_processes.split(",")]
     args.rates = [float(x) for x in args.rates.split(",")]
     notes = []
     if "node" in args.relays and (why := node_ready()) is not None:

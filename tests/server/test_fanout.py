@@ -241,3 +241,94 @@ def test_direct_encoding_is_what_python_socketio_writes(namespace: str, args: li
                                data=["room.envelope", *args]).encode()
     assert ours == theirs
     assert _encode_event(Manager(), "blob", [{"raw": b"\x00"}], "/") is None  # type: ignore[arg-type]
+
+
+async def test_a_room_emit_on_redis_is_encoded_once_into_the_stock_message(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """FanoutRedisManager.emit: one JSON encoding of the arguments serves the local packet and
+    the published message (the stock path walked them for binary data and encoded them twice),
+    and what is published decodes to python-socketio's own message, host id first."""
+    import json
+
+    from socketio import packet as sio_packet
+
+    from server.api.fanout import FanoutRedisManager
+
+    encodings = []
+
+    class CountingJson:
+        loads = staticmethod(json.loads)
+
+        @staticmethod
+        def dumps(obj: Any, **kwargs: Any) -> str:
+            text = json.dumps(obj, **kwargs)
+            if len(text) > 1000:  # the envelope's arguments (alone or inside the message)
+                encodings.append(text)
+            return text
+
+    walks = []
+    stock_walk = sio_packet.Packet.data_is_binary
+    monkeypatch.setattr(sio_packet.Packet, "data_is_binary",
+                        classmethod(lambda cls, data: walks.append(1) or stock_walk(data)))
+    monkeypatch.setattr(sio_packet.Packet, "json", CountingJson)
+    manager = FanoutRedisManager("redis://127.0.0.1:1/0")  # nothing is sent to Redis here
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, logger=False)
+    assert sio.manager is manager
+    manager.json = CountingJson
+    manager._own_prefix = manager._message_prefix(manager.host_id)  # as initialize() does
+    published: list[tuple[str, str]] = []
+    monkeypatch.setattr(manager, "_queue", lambda channel, text: published.append((channel, text)))
+    manager.basic_enter_room("sid-1", "/", "open/2026-12-03", eio_sid="eio-1")  # a local member
+    push = {"room": "open/2026-12-03", "seq": 7, "body": "QUJD" * 300, "ä": "ö\u2028"}
+
+    await manager.emit("room.envelope", push, namespace="/", room="open/2026-12-03",
+                       skip_sid="sid-2")
+
+    assert len(encodings) == 1 and not walks
+    [(channel, text)] = published
+    assert channel == manager.room_channel("/", "open/2026-12-03")
+    assert text.encode().startswith(manager._own_prefix)  # `_listen` skips it by this prefix
+    stock = {"host_id": manager.host_id, "method": "emit", "event": "room.envelope",
+             "data": [push], "binary": False, "namespace": "/", "room": "open/2026-12-03",
+             "skip_sid": "sid-2", "callback": None}
+    assert json.loads(text) == stock and list(json.loads(text)) == list(stock)
+
+
+def test_a_published_room_emit_is_read_into_the_packet_without_decoding_it() -> None:
+    """emit_parts (FanoutRedisManager._listen): a room emit from another process becomes the
+    local Socket.IO packet from its text, the packet python-socketio would encode from the
+    decoded message; anything it cannot read so (binary, an ack, several rooms) goes the stock
+    way (None)."""
+    import json
+
+    from socketio import packet as sio_packet
+
+    from server.api.fanout import emit_parts
+
+    def stock_message(**over: Any) -> bytes:
+        message = {"method": "emit", "event": "room.envelope", "data": [push], "binary": False,
+                   "namespace": "/", "room": "open/2026-12-03", "skip_sid": "sid-2",
+                   "callback": None, "host_id": "h1", **over}
+        return json.dumps({"host_id": message["host_id"], **message}).encode()  # as _publish
+
+    # a payload holding the very key sequence the reader looks for, and awkward strings
+    push = {"room": "open/2026-12-03", "seq": 7, "body": 'Q", "binary": false, "namespace": ',
+            "x": {"binary": False, "namespace": "/"}, "ä": "ö\u2028"}
+    for namespace, args in (("/", [push]), ("/other", [push, 2, None]), ("/", [[]])):
+        text = stock_message(namespace=namespace, data=args)
+        parts = emit_parts(text)
+        assert parts is not None
+        packet, got_namespace, room, skip = parts
+        theirs = sio_packet.Packet(sio_packet.EVENT, namespace=namespace,
+                                   data=["room.envelope", *args]).encode()
+        assert sio_packet.Packet(encoded_packet=packet).data == \
+            sio_packet.Packet(encoded_packet=theirs).data
+        assert packet.startswith(theirs[:theirs.index("[")])  # the namespace's prefix
+        assert (got_namespace, room, skip) == (namespace, "open/2026-12-03", "sid-2")
+    assert emit_parts(stock_message(skip_sid=["a", "b"]))[3] == ["a", "b"]  # type: ignore[index]
+    assert emit_parts(stock_message(binary=True)) is None
+    assert emit_parts(stock_message(callback=["open/2026-12-03", "/", 3])) is None
+    assert emit_parts(stock_message(room=["r1", "r2"])) is None
+    assert emit_parts(stock_message(method="enter_room")) is None
+    assert emit_parts(b'{"host_id": "h1", "method": "emit", "event": ') is None
+    assert emit_parts(b"\xff\xfe") is None

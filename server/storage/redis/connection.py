@@ -1,5 +1,11 @@
 """The connection the Redis store modules share: text and bytes clients made with
-`server.redis_options` (bounded, jittered reconnect backoff)."""
+`server.redis_options` (bounded, jittered reconnect backoff).
+
+Each client's pool holds at most `POOL_SIZE` connections, and a command that finds them all busy
+waits (at most `POOL_WAIT_SECONDS`) for one to come back. redis-py's default pool instead
+raises MaxConnectionsError for the 101st command in flight: under a burst of sends (each
+awaiting its store call) those sends were answered `internal`, and the fan-out bench's Redis
+ramp stopped there (docs/benchmarks.md, perf12)."""
 
 from __future__ import annotations
 
@@ -12,12 +18,19 @@ import redis.asyncio as aioredis
 from server.redis_options import redis_options
 
 PREFIX: Final = "ilp:"
+POOL_SIZE: Final = 100
+"""Connections per client (redis-py's default limit), per server process."""
+POOL_WAIT_SECONDS: Final = 10.0
+"""Longest wait for a free pooled connection; then ConnectionError (retried as any other)."""
 
 
 def client(url: str, *, decode: bool = True) -> Any:
     """A redis-py client with `redis_options()` (typed Any: redis-py's stubs cannot express
     decode_responses=True, str rather than bytes)."""
-    return aioredis.Redis.from_url(url, decode_responses=decode, **redis_options())
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, decode_responses=decode,
+        **redis_options())
+    return aioredis.Redis.from_pool(pool)  # the client owns its pool: aclose() closes it
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,21 @@ async def test_redis_reconnects_after_its_connections_are_killed(redis_url: str)
     finally:
         await stores.close()
         await admin.aclose()
+
+
+async def test_a_burst_beyond_the_pool_waits_for_a_connection(redis_url: str) -> None:
+    """More commands at once than the pool has connections (a burst of sends each waiting on
+    its store call): they queue for a connection instead of failing with redis-py's
+    MaxConnectionsError (answered `internal`), and Redis sees at most the pool's connections."""
+    client = connection.client(redis_url)
+    try:
+        await client.set("k", "v")
+        burst = 3 * connection.POOL_SIZE
+        results = await asyncio.gather(*(client.get("k") for _ in range(burst)),
+                                       return_exceptions=True)
+        assert results == ["v"] * burst
+        pool = client.connection_pool
+        assert len(pool._available_connections) + len(pool._in_use_connections) \
+            <= connection.POOL_SIZE
+    finally:
+        await client.aclose()
