@@ -2,7 +2,7 @@
 websocket relay, all in one invocation (issue 14).
 
     .venv/bin/python bench/fanout_bench.py [--write] [--quick] [--rounds 3] [--seconds 3]
-        [--relays node,socketio,ws,iltapiiri,iltapiiri-stock] [--skip idle,rooms,slow,redis]
+        [--relays node,socketio,ws,iltapiiri,iltapiiri-stock] [--skip room,rooms,idle,slow,redis]
 
 Every relay runs alone, pinned to CPU 0 (`taskset`); the load generator (bench/fanout_load.py,
 raw Engine.IO/Socket.IO, open loop) runs pinned to CPU 1. A step whose generator used more than
@@ -247,7 +247,7 @@ def measure(procs: BenchProcesses, args: argparse.Namespace,
             notes: list[str]) -> dict[str, Any]:
     """Every scenario, every relay (a failing one is noted and left out)."""
     results: dict[str, Any] = {"room": {r: [] for r in args.relays}}
-    for round_ in range(args.rounds):
+    for round_ in range(0 if "room" in args.skip else args.rounds):
         order = args.relays if round_ % 2 == 0 else list(reversed(args.relays))
         for relay in order:
             results["room"][relay].append(guarded(
@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--relays", default="node,socketio,ws,iltapiiri,iltapiiri-stock")
-    parser.add_argument("--skip", default="", help="scenarios to leave out: rooms,slow,idle,redis")
+    parser.add_argument("--skip", default="", help="scenarios to leave out: room (one room), rooms, slow, idle, "
+                        "redis; e.g. only idle memory: --skip room,rooms,slow,redis")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per load step")
     parser.add_argument("--members", type=int, default=60)
