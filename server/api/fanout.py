@@ -27,6 +27,7 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from server.api import pings
 from server.api.outbox import FastWebSocket, Flusher, Outbox, event_frame
 from server.api.redis_manager import RetryingRedisManager
 
@@ -147,7 +148,9 @@ def make_manager(redis_url: str | None, *, fast: bool) -> socketio.AsyncManager 
 
 
 def install(sio: socketio.AsyncServer, *, send_buffer_limit: int, grace_seconds: float) -> None:
-    """Serve this server's websockets through `server.api.outbox` (one Flusher per server)."""
+    """Serve this server's websockets through `server.api.outbox` (one Flusher per server) and
+    ping them from one `server.api.pings.PingTimer` instead of a task per socket."""
     wrapper = type("ServerFastWebSocket", (FastWebSocket,), {
         "flusher": Flusher(), "limit": send_buffer_limit, "grace": grace_seconds})
     sio.eio._async = {**sio.eio._async, "websocket": wrapper}
+    pings.install(sio.eio)
