@@ -114,7 +114,7 @@ class Outbox:
         self._flusher = flusher
         self._limit = limit
         self._on_drop = on_drop
-        self._pending: list[bytes] = []
+        self._pending: list[bytes] | None = None  # made per tick: an idle outbox holds no list
         self._pending_bytes = 0
         self._closed_wait: asyncio.Future[None] | None = None
         self.closed = False
@@ -122,7 +122,7 @@ class Outbox:
         self.dropped = False
 
     def __repr__(self) -> str:
-        return f"Outbox(pending={len(self._pending)}, closed={self.closed})"
+        return f"Outbox(pending={self.qsize()}, closed={self.closed})"
 
     def push(self, frame: bytes) -> None:
         """Queue one finished frame (dropped silently once the outbox is closed)."""
@@ -132,7 +132,10 @@ class Outbox:
         if buffered > self._limit:
             self._drop()
             return
-        self._pending.append(frame)
+        if self._pending is None:
+            self._pending = [frame]
+        else:
+            self._pending.append(frame)
         self._pending_bytes += len(frame)
         if not self.dirty:
             self.dirty = True
@@ -141,10 +144,11 @@ class Outbox:
     def flush(self) -> None:
         """Hand everything pending to the transport in one write."""
         self.dirty = False
-        if not self._pending:
+        pending = self._pending
+        if pending is None:
             return
-        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending.clear()
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        self._pending = None
         self._pending_bytes = 0
         if not self._transport.is_closing():
             self._transport.write(data)
@@ -209,11 +213,11 @@ class Outbox:
 
     def empty(self) -> bool:
         """True once flushed."""
-        return not self._pending
+        return self._pending is None
 
     def qsize(self) -> int:
         """Frames not yet handed to the transport."""
-        return len(self._pending)
+        return 0 if self._pending is None else len(self._pending)
 
 
 class FastWebSocket:
