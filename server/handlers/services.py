@@ -162,11 +162,11 @@ class Connection:
         """The token bucket of `budget` ("send", "direct", "keys", "other", "preauth",
         "strikes"). Made full on first use, which is the state it would have had if made at
         connect: a bucket that never spent has never refilled either."""
+        rate, burst = (self.send_rate, self.send_burst) if budget == "send" \
+            else BUCKET_LIMITS[budget]  # KeyError for a budget that does not exist
         slot = "_" + budget
         found: TokenBucket | None = getattr(self, slot)
         if found is None:
-            rate, burst = (self.send_rate, self.send_burst) if budget == "send" \
-                else BUCKET_LIMITS[budget]
             found = TokenBucket(rate, burst)
             setattr(self, slot, found)
         return found
