@@ -27,13 +27,16 @@ import asyncio
 import json
 import struct
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
 from server.api.guard import is_engineio_frame
+
+if TYPE_CHECKING:
+    from server.api.pings import Silence
 
 TEXT = 0x1
 BINARY = 0x2
@@ -106,7 +109,7 @@ class Outbox:
     """One connection's pending frames; stands in for Engine.IO's per-socket queue."""
 
     __slots__ = ("_closed_wait", "_flusher", "_limit", "_on_drop", "_pending", "_pending_bytes",
-                 "_transport", "closed", "dirty", "dropped")
+                 "_transport", "closed", "dirty", "dropped", "seen_at")
 
     def __init__(self, transport: asyncio.Transport, flusher: Flusher, limit: int,
                  on_drop: Callable[[], None]) -> None:
@@ -120,6 +123,7 @@ class Outbox:
         self.closed = False
         self.dirty = False
         self.dropped = False
+        self.seen_at = 0.0  # loop time the peer last sent a message (server.api.pings.Silence)
 
     def __repr__(self) -> str:
         return f"Outbox(pending={self.qsize()}, closed={self.closed})"
@@ -165,6 +169,10 @@ class Outbox:
                 self._transport.write(close_frame(GOING_AWAY, ""))
             self._transport.close()
         self._release_waiters()
+
+    def abort(self) -> None:
+        """Abort the transport (a peer that did not read what `finish` wrote)."""
+        self._transport.abort()
 
     def _drop(self) -> None:
         self.flush()
@@ -226,6 +234,7 @@ class FastWebSocket:
     (an upgrade from polling) runs Engine.IO's own handler. Compression is off either way."""
 
     flusher: Flusher
+    silence: Silence
     limit: int
     grace: float
 
@@ -244,8 +253,8 @@ class FastWebSocket:
         if socket is None or socket.connected or transport is None:
             await self.handler(self)
         else:
-            await run_socket(socket, self._sock, transport, self.flusher, self.limit,
-                             self.grace)
+            await run_socket(socket, self._sock, transport, self.flusher, self.silence,
+                             self.limit, self.grace)
         return self._sock
 
     # Engine.IO's websocket wrapper interface, for the stock handler.
@@ -272,9 +281,10 @@ class FastWebSocket:
 
 
 async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.Transport,
-                     flusher: Flusher, limit: int, grace: float) -> None:
+                     flusher: Flusher, silence: Silence, limit: int, grace: float) -> None:
     """Serve one Engine.IO websocket connection: packets in through Engine.IO's `receive`,
-    everything out through an `Outbox` that replaces the socket's queue."""
+    everything out through an `Outbox` that replaces the socket's queue. A connection silent
+    for `ping_interval + ping_timeout` is ended by `silence` (no timer of its own)."""
     server = socket.server
     loop = asyncio.get_running_loop()
 
@@ -293,13 +303,14 @@ async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.
             outbox.put_nowait(item)
     del old  # this coroutine lives as long as the connection: keep no reference to the queue
     socket.connected = socket.upgraded = True
-    timeout = server.ping_interval + server.ping_timeout
+    silence.watch(outbox)
     try:
         while True:
             try:
-                msg = await ws.receive(timeout=timeout)
-            except (TimeoutError, asyncio.CancelledError):
+                msg = await ws.receive()
+            except asyncio.CancelledError:
                 break
+            outbox.seen_at = loop.time()
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 break
             if not is_engineio_frame(msg.data):  # as server.sio_guard.FrameCheckedWebSocket
@@ -313,5 +324,6 @@ async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.
             except Exception as exc:  # a bad packet ends nothing but itself (as in Engine.IO)
                 server.logger.info("receive error: %s", type(exc).__name__)
     finally:
+        silence.forget(outbox)
         outbox.finish(send_close=not ws.closed)
         await socket.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)

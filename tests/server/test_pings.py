@@ -17,7 +17,7 @@ from engineio import packet as eio_packet
 
 from server.api.fanout import FanoutManager, install
 from server.api.outbox import Flusher, Outbox
-from server.api.pings import PING_FRAME, PingTimer, send_ping
+from server.api.pings import PING_FRAME, PingTimer, Silence, send_ping
 from tests.server.harness import wait_until
 from tests.server.test_fanout import RawClient
 from tests.server.test_outbox import FakeTransport, parse
@@ -167,3 +167,25 @@ def test_send_ping_is_engineio_send_ping_after_its_sleep() -> None:
     before = time.time()
     send_ping(sock)
     assert sock.last_ping is not None and before <= sock.last_ping <= time.time()
+
+
+async def test_the_sweep_ends_only_the_connections_silent_past_the_limit() -> None:
+    silence = Silence(limit=0.2, period=0.05, grace=0.1)
+    flusher = Flusher()
+    quiet_t, talking_t = FakeTransport(), FakeTransport()
+    quiet = Outbox(quiet_t, flusher, 1 << 20, lambda: None)  # type: ignore[arg-type]
+    talking = Outbox(talking_t, flusher, 1 << 20, lambda: None)  # type: ignore[arg-type]
+    silence.watch(quiet)
+    silence.watch(talking)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    while not quiet.closed:
+        talking.seen_at = loop.time()  # a message arrived
+        assert loop.time() - t0 < 2
+        await asyncio.sleep(0.01)
+    assert loop.time() - t0 >= 0.2  # not before the limit
+    assert parse(quiet_t.writes[-1])[-1][0] == WSMsgType.CLOSE and quiet_t.closing
+    assert not talking.closed and len(silence) == 1
+    await wait_until(lambda: quiet_t.aborted, 2)  # it did not read: aborted after the grace
+    silence.forget(talking)
+    assert len(silence) == 0
