@@ -17,7 +17,8 @@ buffered, a `connection.dropped` event with reason `slow_consumer` and a websock
 (code 4008, same reason), then its transport is closed, and aborted after `grace` seconds if it
 still does not read. Its memory never grows past `limit` plus those two small frames.
 
-This module uses Engine.IO's socket internals (`queue`, `_websocket_handler`); `server.api.fanout`
+This module uses Engine.IO's socket internals (`queue`, `_websocket_handler`) and, to let an
+upgraded connection's HTTP parser go, aiohttp's `RequestHandler._parser`; `server.api.fanout`
 installs it only on the versions the behaviour tests ran against.
 """
 
@@ -253,6 +254,7 @@ class FastWebSocket:
         if socket is None or socket.connected or transport is None:
             await self.handler(self)
         else:
+            drop_http_parser(request.protocol)
             await run_socket(socket, self._sock, transport, self.flusher, self.silence,
                              self.limit, self.grace)
         return self._sock
@@ -278,6 +280,18 @@ class FastWebSocket:
         if not isinstance(msg.data, bytes | str):
             raise OSError
         return msg.data
+
+
+def drop_http_parser(protocol: Any) -> None:
+    """Let go of the connection's HTTP/1.1 parser once the websocket upgrade is accepted
+    (about 1 KB an idle connection would keep). aiohttp 3.14's `RequestHandler` never uses it
+    again: `data_received` feeds the websocket parser once `_upgraded` is set,
+    `pause_reading`/`resume_reading` skip it when upgraded, and `finish_response` reads it only
+    for a declined upgrade (no websocket parser), checking for None; connection_lost sets it to
+    None itself. tests/server/test_connection_state.py checks it is gone and a burst is still read."""
+    if getattr(protocol, "_upgraded", False) and \
+            getattr(protocol, "_payload_parser", None) is not None:
+        protocol._parser = None
 
 
 async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.Transport,

@@ -1,7 +1,10 @@
 """What an idle connection keeps in the server (issue 14: memory per idle connection): slotted
-state objects, token buckets made on first use, no kept copy of the upgrade's headers."""
+state objects, token buckets made on first use, no kept copy of the upgrade's headers, no HTTP
+parser once upgraded."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -12,6 +15,7 @@ from server.handlers.services import BUCKET_LIMITS, Connection
 from server.limits import PREAUTH_BURST, PREAUTH_RATE
 from tests.fixtures.server import LiveServer
 from tests.server.harness import Peer, wait_until
+from tests.server.test_fanout import RawClient
 from tests.server.test_outbox import FakeTransport
 
 
@@ -63,3 +67,35 @@ async def test_a_signed_in_connection_keeps_no_environ(live_server: LiveServer) 
     finally:
         await peer.close()
     await wait_until(lambda: not live_server.app[SIO].environ)
+
+
+def masked_frame(text: str) -> bytes:
+    """A client text frame (zero mask key), any length up to 64 KiB."""
+    data = text.encode()
+    assert len(data) < 65536
+    head = bytes((0x81, 0x80 | len(data))) if len(data) < 126 else \
+        bytes((0x81, 0xFE)) + len(data).to_bytes(2, "big")
+    return head + b"\0\0\0\0" + data
+
+
+async def test_a_websocket_without_its_http_parser_reads_a_burst_and_ends_cleanly(
+        live_server: LiveServer) -> None:
+    raw = await RawClient.connect(live_server.url)
+    try:
+        [handler] = live_server.runner.server.connections
+        assert handler._parser is None  # let go after the accepted upgrade
+        # ~200 KB in one write: more than aiohttp's websocket reader buffers before it pauses
+        # the transport's reading (flow control), which must not need the HTTP parser.
+        pad = "x" * 20_000
+        raw.writer.write(b"".join(masked_frame(f'42{i}["groups.list",{{"pad":"{pad}"}}]')
+                                  for i in range(1, 11)))
+        acks: set[int] = set()
+        while len(acks) < 10:
+            _, data = await asyncio.wait_for(raw.frame(), 10)
+            if data.startswith(b"43"):
+                acks.add(int(data[2:data.index(b"[")]))
+        assert acks == set(range(1, 11))
+    finally:
+        raw.writer.close()
+    await wait_until(lambda: not live_server.runner.server.connections)
+    await wait_until(lambda: not live_server.app[ADAPTER].connections)
