@@ -120,20 +120,34 @@ class FakeSocket:
         self.logger = logging.getLogger(__name__)
 
 
+class StampingQueue(asyncio.Queue[Any]):
+    """Engine.IO's own queue (a socket not on the fast path), noting the loop time of each put."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: list[float] = []
+
+    def put_nowait(self, item: Any) -> None:
+        self.at.append(asyncio.get_running_loop().time())
+        super().put_nowait(item)
+
+
 async def test_the_timer_pings_what_is_due_in_order_and_skips_closed_sockets() -> None:
     timer = PingTimer(0.05)
     flusher = Flusher()
     transports = [FakeTransport() for _ in range(3)]
     live = [FakeSocket(Outbox(t, flusher, 1 << 20, lambda: None)) for t in transports[:2]]
     closed = FakeSocket(Outbox(transports[2], flusher, 1 << 20, lambda: None), closed=True)
-    queued = FakeSocket(asyncio.Queue())  # Engine.IO's own queue (a socket not on the fast path)
+    queued = FakeSocket(StampingQueue())
+    scheduled = asyncio.get_running_loop().time()
     for s in (*live, closed, queued):
         timer.schedule(s)
     assert len(timer) == 4
-    await asyncio.sleep(0.02)
-    assert all(s.last_ping is None for s in live)  # not before its time
+    await asyncio.sleep(0)
+    assert all(s.last_ping is None for s in live)  # nothing at once
     await wait_until(lambda: len(timer) == 0, 2)
     await asyncio.sleep(0)  # the flusher's tick
+    assert queued.queue.at[0] - scheduled >= 0.05 - 0.01  # not before its time
     assert [t.writes for t in transports[:2]] == [[PING_FRAME]] * 2
     assert parse(PING_FRAME) == [(WSMsgType.TEXT, "2", None)]
     assert transports[2].writes == [] and closed.last_ping is None
