@@ -112,11 +112,12 @@ def section(args: argparse.Namespace, results: dict[str, Any], machine: str, whe
              "sustained when p99 < 100 ms, reach ≥ 99.9 % and the generator used ≤ 90 % of its "
              f"CPU; steps of {args.seconds:g} s at offered envelope rates "
              f"{', '.join(f'{r:g}' for r in args.rates)}/s until one is not. Figures are "
-             f"medians over {args.rounds} round(s), relays interleaved.", "",
-             f"### One room of {args.members} members", ""]
-    lines += room_table(results["room"], args.relays)
-    lines += ["", "Ramps (offered envelopes/s → deliveries/s):", ""]
-    lines += ramp_lines(results["room"], args.relays)
+             f"medians over {args.rounds} round(s), relays interleaved."]
+    if any(results["room"].values()):  # `--skip room` leaves the one-room ramp out
+        lines += ["", f"### One room of {args.members} members", ""]
+        lines += room_table(results["room"], args.relays)
+        lines += ["", "Ramps (offered envelopes/s → deliveries/s):", ""]
+        lines += ramp_lines(results["room"], args.relays)
     if "rooms" in results:
         lines += ["", f"### {args.rooms} rooms of {args.room_members} members", "",
                   "| relay | sustained deliveries/s (p99 < 100 ms) | deliveries per server "

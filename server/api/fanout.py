@@ -30,6 +30,7 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from server.api import pings
 from server.api.outbox import FastWebSocket, Flusher, Outbox, event_frame
 from server.api.redis_manager import RetryingRedisManager
 
@@ -245,7 +246,14 @@ def make_manager(redis_url: str | None, *, fast: bool,
 
 
 def install(sio: socketio.AsyncServer, *, send_buffer_limit: int, grace_seconds: float) -> None:
-    """Serve this server's websockets through `server.api.outbox` (one Flusher per server)."""
+    """Serve this server's websockets through `server.api.outbox` (one Flusher per server),
+    ping them from one `server.api.pings.PingTimer` instead of a task per socket, and end the
+    silent ones from one `server.api.pings.Silence` instead of a receive timeout per socket."""
+    eio = sio.eio
+    silent_after = eio.ping_interval + eio.ping_timeout  # as Engine.IO's own reader loop
+    silence = pings.Silence(silent_after, min(5.0, silent_after / 4), grace_seconds)
     wrapper = type("ServerFastWebSocket", (FastWebSocket,), {
-        "flusher": Flusher(), "limit": send_buffer_limit, "grace": grace_seconds})
-    sio.eio._async = {**sio.eio._async, "websocket": wrapper}
+        "flusher": Flusher(), "silence": silence, "limit": send_buffer_limit,
+        "grace": grace_seconds})
+    eio._async = {**eio._async, "websocket": wrapper}
+    pings.install(eio)

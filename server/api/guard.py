@@ -5,7 +5,9 @@ server registered under those names, so a frame `42["connect",{}]` could run the
 set-up again (threat-model finding 1). `GuardedServer` overrides four internal hooks:
 
     _handle_eio_connect     a new transport: `Guard.admit` may refuse it (401) before anything
-    _handle_connect         a Socket.IO `40`: one session per transport; a second one closes it
+    _handle_connect         a Socket.IO `40`: one session per transport; a second one closes it;
+                            after it, the transport's environ is emptied (read once, kept by
+                            Engine.IO for the life of the websocket)
     _handle_event           only events in `Guard.events` reach a handler; anything else
                             (reserved, unknown, not a string, a rejected payload) is answered
                             by `Guard.refuse` without running one
@@ -184,6 +186,13 @@ class GuardedServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         self._sessions_opened.add(eio_sid)
         await super()._handle_connect(eio_sid, namespace, data)
+        # The connect handler has read from the environ what the session needs (the source
+        # tag, the staff cookie), and nothing reads it again (a second `40` closes the
+        # transport, above). Engine.IO's suspended request chain holds this same dict for the
+        # life of the websocket: emptied, it no longer keeps a copy of every header (issue 14).
+        environ = self.environ.get(eio_sid)
+        if environ is not None:
+            environ.clear()
 
     async def _handle_event(self, eio_sid: str, namespace: str | None, id: int | None,
                             data: Any) -> None:

@@ -17,7 +17,8 @@ buffered, a `connection.dropped` event with reason `slow_consumer` and a websock
 (code 4008, same reason), then its transport is closed, and aborted after `grace` seconds if it
 still does not read. Its memory never grows past `limit` plus those two small frames.
 
-This module uses Engine.IO's socket internals (`queue`, `_websocket_handler`); `server.api.fanout`
+This module uses Engine.IO's socket internals (`queue`, `_websocket_handler`) and, to let an
+upgraded connection's HTTP parser go, aiohttp's `RequestHandler._parser`; `server.api.fanout`
 installs it only on the versions the behaviour tests ran against.
 """
 
@@ -27,13 +28,16 @@ import asyncio
 import json
 import struct
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
 from server.api.guard import is_engineio_frame
+
+if TYPE_CHECKING:
+    from server.api.pings import Silence
 
 TEXT = 0x1
 BINARY = 0x2
@@ -106,7 +110,7 @@ class Outbox:
     """One connection's pending frames; stands in for Engine.IO's per-socket queue."""
 
     __slots__ = ("_closed_wait", "_flusher", "_limit", "_on_drop", "_pending", "_pending_bytes",
-                 "_transport", "closed", "dirty", "dropped")
+                 "_transport", "closed", "dirty", "dropped", "seen_at")
 
     def __init__(self, transport: asyncio.Transport, flusher: Flusher, limit: int,
                  on_drop: Callable[[], None]) -> None:
@@ -114,15 +118,16 @@ class Outbox:
         self._flusher = flusher
         self._limit = limit
         self._on_drop = on_drop
-        self._pending: list[bytes] = []
+        self._pending: list[bytes] | None = None  # made per tick: an idle outbox holds no list
         self._pending_bytes = 0
         self._closed_wait: asyncio.Future[None] | None = None
         self.closed = False
         self.dirty = False
         self.dropped = False
+        self.seen_at = 0.0  # loop time the peer last sent a message (server.api.pings.Silence)
 
     def __repr__(self) -> str:
-        return f"Outbox(pending={len(self._pending)}, closed={self.closed})"
+        return f"Outbox(pending={self.qsize()}, closed={self.closed})"
 
     def push(self, frame: bytes) -> None:
         """Queue one finished frame (dropped silently once the outbox is closed)."""
@@ -132,7 +137,10 @@ class Outbox:
         if buffered > self._limit:
             self._drop()
             return
-        self._pending.append(frame)
+        if self._pending is None:
+            self._pending = [frame]
+        else:
+            self._pending.append(frame)
         self._pending_bytes += len(frame)
         if not self.dirty:
             self.dirty = True
@@ -141,10 +149,11 @@ class Outbox:
     def flush(self) -> None:
         """Hand everything pending to the transport in one write."""
         self.dirty = False
-        if not self._pending:
+        pending = self._pending
+        if pending is None:
             return
-        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending.clear()
+        data = pending[0] if len(pending) == 1 else b"".join(pending)
+        self._pending = None
         self._pending_bytes = 0
         if not self._transport.is_closing():
             self._transport.write(data)
@@ -161,6 +170,10 @@ class Outbox:
                 self._transport.write(close_frame(GOING_AWAY, ""))
             self._transport.close()
         self._release_waiters()
+
+    def abort(self) -> None:
+        """Abort the transport (a peer that did not read what `finish` wrote)."""
+        self._transport.abort()
 
     def _drop(self) -> None:
         self.flush()
@@ -209,11 +222,11 @@ class Outbox:
 
     def empty(self) -> bool:
         """True once flushed."""
-        return not self._pending
+        return self._pending is None
 
     def qsize(self) -> int:
         """Frames not yet handed to the transport."""
-        return len(self._pending)
+        return 0 if self._pending is None else len(self._pending)
 
 
 class FastWebSocket:
@@ -222,6 +235,7 @@ class FastWebSocket:
     (an upgrade from polling) runs Engine.IO's own handler. Compression is off either way."""
 
     flusher: Flusher
+    silence: Silence
     limit: int
     grace: float
 
@@ -240,8 +254,9 @@ class FastWebSocket:
         if socket is None or socket.connected or transport is None:
             await self.handler(self)
         else:
-            await run_socket(socket, self._sock, transport, self.flusher, self.limit,
-                             self.grace)
+            drop_http_parser(request.protocol)
+            await run_socket(socket, self._sock, transport, self.flusher, self.silence,
+                             self.limit, self.grace)
         return self._sock
 
     # Engine.IO's websocket wrapper interface, for the stock handler.
@@ -267,10 +282,23 @@ class FastWebSocket:
         return msg.data
 
 
+def drop_http_parser(protocol: Any) -> None:
+    """Let go of the connection's HTTP/1.1 parser once the websocket upgrade is accepted
+    (about 1 KB an idle connection would keep). aiohttp 3.14's `RequestHandler` never uses it
+    again: `data_received` feeds the websocket parser once `_upgraded` is set,
+    `pause_reading`/`resume_reading` skip it when upgraded, and `finish_response` reads it only
+    for a declined upgrade (no websocket parser), checking for None; connection_lost sets it to
+    None itself. tests/server/test_connection_state.py checks it is gone and a burst is still read."""
+    if getattr(protocol, "_upgraded", False) and \
+            getattr(protocol, "_payload_parser", None) is not None:
+        protocol._parser = None
+
+
 async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.Transport,
-                     flusher: Flusher, limit: int, grace: float) -> None:
+                     flusher: Flusher, silence: Silence, limit: int, grace: float) -> None:
     """Serve one Engine.IO websocket connection: packets in through Engine.IO's `receive`,
-    everything out through an `Outbox` that replaces the socket's queue."""
+    everything out through an `Outbox` that replaces the socket's queue. A connection silent
+    for `ping_interval + ping_timeout` is ended by `silence` (no timer of its own)."""
     server = socket.server
     loop = asyncio.get_running_loop()
 
@@ -289,13 +317,14 @@ async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.
             outbox.put_nowait(item)
     del old  # this coroutine lives as long as the connection: keep no reference to the queue
     socket.connected = socket.upgraded = True
-    timeout = server.ping_interval + server.ping_timeout
+    silence.watch(outbox)
     try:
         while True:
             try:
-                msg = await ws.receive(timeout=timeout)
-            except (TimeoutError, asyncio.CancelledError):
+                msg = await ws.receive()
+            except asyncio.CancelledError:
                 break
+            outbox.seen_at = loop.time()
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                 break
             if not is_engineio_frame(msg.data):  # as server.sio_guard.FrameCheckedWebSocket
@@ -309,5 +338,6 @@ async def run_socket(socket: Any, ws: web.WebSocketResponse, transport: asyncio.
             except Exception as exc:  # a bad packet ends nothing but itself (as in Engine.IO)
                 server.logger.info("receive error: %s", type(exc).__name__)
     finally:
+        silence.forget(outbox)
         outbox.finish(send_close=not ws.closed)
         await socket.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)

@@ -18,11 +18,10 @@ from config.settings import Settings
 from server.api.admission import Admission
 from server.api.guard import REJECTED_EVENT, GuardedServer
 from server.api.routes import ROUTES
-from server.domain.ratelimit import TokenBucket
 from server.domain.roles import Role
 from server.domain.sources import peer_address
 from server.handlers import connection, staff_socket
-from server.handlers.events import Budget, Event
+from server.handlers.events import Event
 from server.handlers.services import Connection, Services
 from server.handlers.staff_socket import STAFF_COOKIE
 from server.wire.errors import ApiError
@@ -164,7 +163,7 @@ class SioAdapter:
         code = "bad_request"
         if conn is None:
             code = "not_authenticated"
-        elif not self._take(conn, conn.other_bucket):
+        elif not self._take(conn, "other"):
             code = "rate_limited"
         services.metrics.errors[code] += 1
         services.log.info("refused", method="rejected" if event == REJECTED_EVENT else "unknown",
@@ -172,15 +171,13 @@ class SioAdapter:
         message = "payload out of bounds" if event == REJECTED_EVENT else "unknown event"
         return ApiError(code, message if code == "bad_request" else "").to_wire()
 
-    def _take(self, conn: Connection, bucket: TokenBucket) -> bool:
-        """Spend from `bucket` (the pre-sign-in bucket before `auth`); a refusal is a strike,
-        and a connection out of strikes has its transport closed."""
+    def _take(self, conn: Connection, budget: str) -> bool:
+        """Spend from the bucket of `budget` (the pre-sign-in bucket before `auth`); a refusal
+        is a strike, and a connection out of strikes has its transport closed."""
         now = asyncio.get_running_loop().time()
-        if not conn.authenticated:
-            bucket = conn.preauth_bucket
-        if bucket.take(now):
+        if conn.bucket("preauth" if not conn.authenticated else budget).take(now):
             return True
-        if not conn.strikes.take(now):
+        if not conn.bucket("strikes").take(now):
             self._services_of().log.info("abuse.closed", code="rate_limited")
             self._close_transport(self._eio_sid(conn.sid))
         return False
@@ -216,13 +213,12 @@ class SioAdapter:
                     raise ApiError("not_authenticated")
                 if route.only_before_auth and conn.authenticated:
                     raise ApiError("already_authenticated")
-                bucket = {Budget.SEND: conn.send_bucket, Budget.DIRECT: conn.direct_bucket,
-                          Budget.KEYS: conn.keys_bucket}.get(route.budget, conn.other_bucket)
-                if not self._take(conn, bucket):
+                if not self._take(conn, route.budget.value):
                     raise ApiError("rate_limited")
                 request = route.decode(data)
                 result = await route.rule(services, conn, request)
                 if event == "auth" and self.connections.get(sid) is conn:
+                    conn.signed_in()
                     self._signed_in(self._eio_sid(sid) or "")
             except ApiError as err:
                 services.metrics.errors[err.code] += 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 class TokenBucket:
     """`rate` tokens per second up to `burst`; `take(now)` spends one if there is one."""
 
+    __slots__ = ("_at", "_tokens", "burst", "rate")
+
     def __init__(self, rate: float, burst: float) -> None:
         self.rate = rate
         self.burst = burst

@@ -4,7 +4,6 @@ session ends (its key's connection slot, last-seen time, and every room it is in
 from __future__ import annotations
 
 from server.domain.ids import user_room
-from server.domain.ratelimit import TokenBucket
 from server.handlers import counsellor, room_life
 from server.handlers.services import Connection, Services
 
@@ -13,9 +12,8 @@ def open_connection(services: Services, sid: str, source: str) -> Connection:
     """The state of a new session; `source` is the opaque tag of its address (never the
     address itself)."""
     services.metrics.connections += 1
-    return Connection(sid=sid, source=source,
-                      send_bucket=TokenBucket(services.settings.send_rate,
-                                              services.settings.send_burst))
+    return Connection(sid=sid, source=source, send_rate=services.settings.send_rate,
+                      send_burst=services.settings.send_burst)
 
 
 async def close_connection(services: Services, conn: Connection) -> None:

@@ -130,9 +130,19 @@ class Services:
         return "Services()"
 
 
-@dataclass(kw_only=True)
+# Token bucket of each budget (server/handlers/events.py's Budget values, plus "preauth" for
+# every event before `auth` and "strikes" for the rate-limited refusals left before the transport
+# closes): rate per second and burst; "send" comes from the settings (`Connection.send_rate`).
+BUCKET_LIMITS: dict[str, tuple[float, float]] = {
+    "direct": (DIRECT_RATE, DIRECT_BURST), "keys": (KEYS_RATE, KEYS_BURST),
+    "other": (OTHER_RATE, OTHER_BURST), "preauth": (PREAUTH_RATE, PREAUTH_BURST),
+    "strikes": (STRIKE_RATE, STRIKE_BURST)}
+
+
+@dataclass(kw_only=True, slots=True)
 class Connection:
-    """One authenticated-or-not Socket.IO session (process-local)."""
+    """One authenticated-or-not Socket.IO session (process-local). Slotted and with its token
+    buckets made on first use: an idle connection is mostly this object (issue 14)."""
 
     sid: str
     challenge: bytes | None = None
@@ -147,17 +157,31 @@ class Connection:
     released: bool = False  # its authenticated state was undone after the disconnect
     erase_challenge: bytes | None = None  # single-use, for `identity.erase` (handlers/erase.py)
     erased: bool = False  # its identity was erased: it serves no event any more
-    send_bucket: TokenBucket = field(  # open_connection sizes it from the settings
-        default_factory=lambda: TokenBucket(DEFAULTS.send_rate, DEFAULTS.send_burst))
-    direct_bucket: TokenBucket = field(
-        default_factory=lambda: TokenBucket(DIRECT_RATE, DIRECT_BURST))
-    keys_bucket: TokenBucket = field(default_factory=lambda: TokenBucket(KEYS_RATE, KEYS_BURST))
-    other_bucket: TokenBucket = field(
-        default_factory=lambda: TokenBucket(OTHER_RATE, OTHER_BURST))
-    preauth_bucket: TokenBucket = field(  # every event before `auth` succeeds
-        default_factory=lambda: TokenBucket(PREAUTH_RATE, PREAUTH_BURST))
-    strikes: TokenBucket = field(  # rate-limited refusals left before the transport closes
-        default_factory=lambda: TokenBucket(STRIKE_RATE, STRIKE_BURST))
+    send_rate: float = DEFAULTS.send_rate  # open_connection sets both from the settings
+    send_burst: float = DEFAULTS.send_burst
+    _send: TokenBucket | None = field(default=None, init=False, repr=False)
+    _direct: TokenBucket | None = field(default=None, init=False, repr=False)
+    _keys: TokenBucket | None = field(default=None, init=False, repr=False)
+    _other: TokenBucket | None = field(default=None, init=False, repr=False)
+    _preauth: TokenBucket | None = field(default=None, init=False, repr=False)
+    _strikes: TokenBucket | None = field(default=None, init=False, repr=False)
+
+    def bucket(self, budget: str) -> TokenBucket:
+        """The token bucket of `budget` ("send", "direct", "keys", "other", "preauth",
+        "strikes"). Made full on first use, which is the state it would have had if made at
+        connect: a bucket that never spent has never refilled either."""
+        rate, burst = (self.send_rate, self.send_burst) if budget == "send" \
+            else BUCKET_LIMITS[budget]  # KeyError for a budget that does not exist
+        slot = "_" + budget
+        found: TokenBucket | None = getattr(self, slot)
+        if found is None:
+            found = TokenBucket(rate, burst)
+            setattr(self, slot, found)
+        return found
+
+    def signed_in(self) -> None:
+        """`auth` succeeded: the pre-sign-in bucket is never spent from again."""
+        self._preauth = None
 
     def __repr__(self) -> str:
         return f"Connection(user_id={self.user_id!r}, rooms={len(self.rooms)})"
