@@ -192,7 +192,7 @@ class SioAdapter:
         # `environ` holds the peer's address: it is only turned into an opaque tag, never kept.
         services = self._services_of()
         source = "" if services.sources is None else services.sources.tag(
-            peer_address(environ, services.settings.trusted_proxies))
+            _peer(environ, services.settings))
         conn = connection.open_connection(services, sid, source)
         conn.staff_token = _staff_cookie(environ)
         self.connections[sid] = conn
@@ -254,15 +254,25 @@ def _staff_cookie(environ: dict[str, Any]) -> str | None:
 
 
 def _source(environ: dict[str, Any], settings: Settings) -> str | None:
-    """The peer's address for admission counting only (never logged or stored), found as the
-    sign-in rate finds it: `[server] trusted_proxy_header` when configured and sent; else
-    `peer_address` (a trusted proxy's X-Forwarded-For entry, or the socket's address). None when
-    a trusted proxy names no client (the shipped nginx): the proxy limits sources itself, and
-    counting everyone behind it as one source would refuse the 17th person connecting at once."""
+    """The peer's address for admission counting only (never logged or stored), the same as
+    the sign-in rate's (`_peer`). None when a trusted proxy names no client (the shipped nginx):
+    the proxy limits sources itself, and counting everyone behind it as one source would refuse
+    the 17th person connecting at once."""
+    return _peer(environ, settings) or None
+
+
+def _peer(environ: dict[str, Any], settings: Settings) -> str:
+    """The client's address: the transport's peer, or what a trusted proxy says of it
+    (`[server] trusted_proxy_header` when configured and sent, else X-Forwarded-For). Engine.IO's
+    aiohttp driver writes REMOTE_ADDR = "127.0.0.1" for every request, which made every direct
+    client a "trusted proxy" whose forged X-Forwarded-For was believed: the address is read from
+    the connection itself (aiohttp's `request.remote`), never from the environ's copy."""
+    request = environ.get("aiohttp.request")
+    remote = (request.remote if request is not None else None) or ""
     header = settings.trusted_proxy_header
-    if header:
-        request = environ.get("aiohttp.request")
-        value = request.headers.get(header) if request is not None else None
+    if header and request is not None and remote in settings.trusted_proxies:
+        value = request.headers.get(header)
         if value:
             return str(value).strip()
-    return peer_address(environ, settings.trusted_proxies) or None
+    return peer_address(remote, str(environ.get("HTTP_X_FORWARDED_FOR") or ""),
+                        settings.trusted_proxies)

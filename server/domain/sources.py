@@ -13,20 +13,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import OrderedDict
-from collections.abc import Mapping
 
 from server.domain.ratelimit import TokenBucket
 
 MAX_TRACKED_SOURCES = 100_000  # the oldest buckets are dropped beyond this (bounded memory)
 
 
-def peer_address(environ: Mapping[str, object], trusted_proxies: frozenset[str]) -> str:
-    """The client's address from a Socket.IO `environ` (never logged by callers); "" for a
-    trusted proxy that names no client (the proxy limits sources itself)."""
-    remote = str(environ.get("REMOTE_ADDR") or "")
+def peer_address(remote: str, forwarded_for: str, trusted_proxies: frozenset[str]) -> str:
+    """The client's address (never logged by callers): `remote` is the transport's peer address,
+    `forwarded_for` the X-Forwarded-For header as received. Only a trusted proxy's header is
+    believed (its last entry: the address the proxy itself saw); "" for a trusted proxy that
+    names no client (the proxy limits sources itself). Anyone else is their own address, whatever
+    they send: a header from a direct client is forged at will."""
     if remote in trusted_proxies:
-        forwarded = str(environ.get("HTTP_X_FORWARDED_FOR") or "")
-        return forwarded.rsplit(",", 1)[-1].strip()
+        return forwarded_for.rsplit(",", 1)[-1].strip()
     return remote
 
 

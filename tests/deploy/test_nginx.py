@@ -207,11 +207,16 @@ async def test_many_people_connecting_at_once_through_nginx_are_not_one_source(
     `limit_req` per address (burst 60) and the process's total cap (512) still bound them."""
     proc = server_process(redis_url=redis_url)  # the shipped limits
     proxy = nginx([proc.port])
+    # One of them forges an X-Forwarded-For on every socket: nginx must not pass it on, or the
+    # process (which trusts loopback, the proxy) would count them all as that one address and
+    # refuse the 17th; and a flooder could name a new address per socket to escape the caps.
+    forged = {"X-Forwarded-For": "203.0.113.7", "X-Real-IP": "203.0.113.7"}
     async with aiohttp.ClientSession() as http:
         held = []
         try:
             for _ in range(24):
-                ws = await http.ws_connect(f"{proxy.url}/socket.io/?EIO=4&transport=websocket")
+                ws = await http.ws_connect(f"{proxy.url}/socket.io/?EIO=4&transport=websocket",
+                                           headers=forged)
                 held.append(ws)
                 first = await ws.receive(timeout=5)
                 assert isinstance(first.data, str) and first.data.startswith("0{"), first

@@ -31,9 +31,12 @@ class RawSocket:
 
     @classmethod
     async def open(cls, url: str, *, connect: bool = True,
-                   headers: dict[str, str] | None = None) -> RawSocket:
-        """Open the websocket (and the Socket.IO session unless connect=False)."""
-        http = aiohttp.ClientSession()
+                   headers: dict[str, str] | None = None,
+                   local_addr: str | None = None) -> RawSocket:
+        """Open the websocket (and the Socket.IO session unless connect=False); `local_addr`
+        binds the client's end (another loopback address, 127.0.0.2, is another client)."""
+        connector = None if local_addr is None else aiohttp.TCPConnector(local_addr=(local_addr, 0))
+        http = aiohttp.ClientSession(connector=connector)
         try:
             ws = await http.ws_connect(f"{url}/socket.io/?EIO=4&transport=websocket",
                                        headers=headers or {})

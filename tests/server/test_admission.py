@@ -18,9 +18,10 @@ from tests.server.rawsocket import RawSocket
 from tests.server.test_reserved_events import raw_auth
 
 
-async def _refused(url: str, headers: dict[str, str] | None = None) -> bool:
+async def _refused(url: str, headers: dict[str, str] | None = None,
+                   local_addr: str | None = None) -> bool:
     try:
-        raw = await RawSocket.open(url, connect=False, headers=headers)
+        raw = await RawSocket.open(url, connect=False, headers=headers, local_addr=local_addr)
     except aiohttp.WSServerHandshakeError as err:
         assert err.status == 401
         return True
@@ -108,6 +109,7 @@ async def test_unauthenticated_transports_are_capped_per_source(
 async def test_trusted_proxy_header_is_the_source_and_total_is_capped(
         live_server_factory: LiveServerFactory) -> None:
     server = await live_server_factory(max_unauthenticated=4, max_unauthenticated_per_source=2,
+                                       trusted_proxies=frozenset({"127.0.0.1"}),
                                        trusted_proxy_header="X-Real-IP")
     a = {"X-Real-IP": "10.0.0.1"}
     b = {"X-Real-IP": "10.0.0.2"}
@@ -147,6 +149,27 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_is_the_source(
         assert await _refused(server.url, a)  # that address's cap
         held.append(await RawSocket.open(server.url, headers={"X-Forwarded-For": "10.0.0.2"}))
         assert await _refused(server.url)  # total: 6
+    finally:
+        for raw in held:
+            await raw.close()
+
+
+async def test_a_direct_client_cannot_name_its_own_source(
+        live_server_factory: LiveServerFactory) -> None:
+    """Only a trusted proxy's X-Forwarded-For (or configured header) is believed. A client
+    connecting from 127.0.0.2 is no proxy (127.0.0.1 is): a new forged address per connection
+    must not make it a new source. (Engine.IO's driver says REMOTE_ADDR = 127.0.0.1 for every
+    request, so every client was the trusted proxy and got past the per-source cap.)"""
+    server = await live_server_factory(max_unauthenticated=20, max_unauthenticated_per_source=2,
+                                       trusted_proxies=frozenset({"127.0.0.1"}),
+                                       trusted_proxy_header="X-Real-IP")
+    forged = [{"X-Forwarded-For": f"10.0.0.{i}", "X-Real-IP": f"10.1.0.{i}"} for i in range(4)]
+    held = [await RawSocket.open(server.url, headers=forged[i], local_addr="127.0.0.2")
+            for i in range(2)]
+    try:
+        assert await _refused(server.url, forged[2], local_addr="127.0.0.2")  # one source
+        # From the trusted proxy's address the header still names the source.
+        held.append(await RawSocket.open(server.url, headers=forged[3]))
     finally:
         for raw in held:
             await raw.close()
