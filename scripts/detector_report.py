@@ -62,7 +62,7 @@ def report(fit: Fit) -> None:
     for budget in (0.025, MAX_FA, 0.035, 0.04, 0.05):
         th = choose_thresholds(fit.oof, fit.rules, fit.crisis, fit.blocked, budget)
         variant = dict(fit.data)
-        variant["model"] = {**fit.section, "thresholds": th}
+        variant["model"] = {**fit.section, "thresholds": {**fit.section["thresholds"], **th}}
         vdet = build_detector(variant)
         s = summarise(run(cases, vdet.detect))
         s4 = summarise(run(r4, vdet.detect)) if r4 else {}
