@@ -301,8 +301,8 @@ def build_model() -> Fit:
     framed = np.array([f for _, _, f in probes])
     sw = sample_weights(train_ex, framed)
     # The seventh-round lines train the frame head only (R6_FRAME_ONLY; docs/detection.md,
-    # "Seventh round"): trained on by every head, the risk2 threshold their raised hard
-    # negatives force (146) failed the sixth and seventh sealed sets' guards.
+    # "Seventh round"): trained on by every head (thresholds 146 / 78), the sixth and seventh
+    # sealed sets' guards failed; as in the fifth round, the guards decide.
     r6 = np.array([R6_FRAME_ONLY and R6_MARK in e.source for e in train_ex], dtype=bool)
     sw[r6, :FRAME_COL] = 0.0
     fold = np.array([_fold(e.source) for e in train_ex])
