@@ -30,11 +30,13 @@ def combinations(
     combos: Sequence[Combination], needs: Sequence[frozenset[str]],
     active: Sequence[tuple[RawMatch, Entry]], norm: Normalised, tokens: Sequence[Token],
     scopes: dict[str, list[int]], quoted: Callable[[str, int, int], bool] | None = None,
+    where: dict[tuple[str, tuple[int, int]], tuple[int, int]] | None = None,
 ) -> list[Match]:
     """The combination matches of the active (unaffected) matches; each combination fires once,
     in its first scope unit (message, sentence or clause) that fills it. ``quoted(category,
     first token, last token)``: the combination lies inside a quotation that sets its category
-    aside (severity 0, flag ``quoted``: 'citerar trollet: "ingen bryr sig, dö bara"')."""
+    aside (severity 0, flag ``quoted``: 'citerar trollet: "ingen bryr sig, dö bara"').
+    ``where`` collects each match's first and last token by (rule, span)."""
     out: list[Match] = []
     present: set[str] = set()
     for _, e in active:
@@ -58,9 +60,12 @@ def combinations(
                 first = min(parts, key=lambda m: m.first)
                 last = max(parts, key=lambda m: m.last)
                 q = quoted is not None and quoted(combo.category, first.first, last.last)
-                out.append(make_match(combo.id, combo.category, 0 if q else combo.severity,
-                                      combo.severity, first, last, norm, tokens,
-                                      ["combination", "quoted"] if q else ["combination"]))
+                made = make_match(combo.id, combo.category, 0 if q else combo.severity,
+                                  combo.severity, first, last, norm, tokens,
+                                  ["combination", "quoted"] if q else ["combination"])
+                out.append(made)
+                if where is not None:
+                    where[(made.rule, made.span)] = (first.first, last.last)
                 break
     return out
 

@@ -29,7 +29,8 @@ CUE_KINDS = ("past", "recent", "reported")
 # moderation/context.py.
 OPTIONAL_CUE_KINDS = ("joking", "asked", "answer_no", "addressed", "first_person",
                       "quote_source", "speech", "speaker", "contrast", "topic", "answer_alone",
-                      "mention_after")
+                      "mention_after", "possessive", "mention_before",
+                      "ask_other")
 SCOPES = ("message", "sentence", "clause")
 
 

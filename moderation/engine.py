@@ -31,8 +31,10 @@ from moderation.tokenize import MIN_SPACED_RUN, Token
 from moderation.verdict import (
     CATEGORY_DOXXING,
     CATEGORY_PERSONAL,
+    SUPPORT_CATEGORIES,
     cap_joking,
     quoted_ranges,
+    support_gate,
     with_model,
 )
 
@@ -155,10 +157,19 @@ class Detector:
         """The verdict of the rules alone, without the learned model (evaluation, tests)."""
         return self._detect(text, lang, prefilter=True, use_model=False)
 
+    def rules_frame(self, text: str, lang: str | None = None) -> tuple[Detection, bool, bool]:
+        """The rules' verdict, whether the frame head could lower it (``support_gate``), and
+        whether any raising match of the writer's own categories lies in a frame (training)."""
+        probe: list[bool] = []
+        det = self._detect(text, lang, prefilter=True, use_model=False, probe=probe)
+        return (det, probe[0], probe[1]) if probe else (det, False, False)
+
     def _detect(
-        self, text: str, lang: str | None, *, prefilter: bool, use_model: bool = True
+        self, text: str, lang: str | None, *, prefilter: bool, use_model: bool = True,
+        probe: list[bool] | None = None,
     ) -> Detection:
-        """``detect``; ``prefilter=False`` runs the full path always (tests prove they agree)."""
+        """``detect``; ``prefilter=False`` runs the full path always (tests prove they agree).
+        ``probe`` (rules only): receives ``rules_frame``'s two booleans."""
         truncated = len(text) > MAX_TEXT_CHARS
         if truncated:
             text = text[:MAX_TEXT_CHARS]
@@ -231,12 +242,21 @@ class Detector:
                 cue_sentences[e.kind].add(unit[m.first])
                 if e.kind == "reported":
                     turns.reported_at.append((clause_of[m.first], m.first))
+                    turns.frames.add(sentence_of[m.first])
+                    turns.frame_clauses.add(clause_of[m.first])
         triggers = self._all_triggers if language is None else self._triggers(language)
-        quotes = quoted_ranges(norm.text) if turns.quote_sources or any(
-            e.category in c.quoted_categories for _, e in lexical) else []
+        quotes = quoted_ranges(norm.text) if (
+            turns.quote_sources or turns.speech or turns.addressed or any(
+                e.category in c.quoted_categories for _, e in lexical)) else []
+        for a, b in quotes:
+            quoted_tokens = [i for i, t in enumerate(tokens) if a < t.start and t.end <= b]
+            if quoted_tokens:
+                turns.quote_spans.append((quoted_tokens[0], quoted_tokens[-1]))
 
         matches: list[Match] = []
         active: list[tuple[RawMatch, Entry]] = []
+        # (rule, span) -> first and last token: where the frame head's gate looks (in_frame).
+        where: dict[tuple[str, tuple[int, int]], tuple[int, int]] = {}
         for m, e in lexical:
             flags: list[str] = []
             eff = e.severity
@@ -265,9 +285,11 @@ class Detector:
             # else's speech verb ("people who write kys", "dem som skriver ta livet av dig").
             reported = (clause_of[m.first] in cue_sentences["reported"]
                         and turns.reported_here(m, clause_of)) or (
-                bool(turns.speech or turns.topics or turns.mention_after)
+                bool(turns.speech or turns.topics or turns.mention_after or turns.mention_before)
                 and e.category in c.framed_categories
-                and turns.framed(m, clause_of, quotable))
+                and turns.framed(m, clause_of, quotable)) or (
+                bool(turns.asked_at) and not quotable and e.category in c.framed_categories
+                and turns.asked_of_other(m, clause_of))
             if e.context == "self" and reported:
                 flags.append("reported")
                 eff = min(eff, c.reported_cap)
@@ -293,8 +315,9 @@ class Detector:
             if not flags or (flags == ["negated"] and e.negation == "negated_form_is_crisis"):
                 active.append((m, e))
             if e.severity > 0:
-                matches.append(make_match(e.id, e.category, eff, e.severity, m, m, norm, tokens,
-                                          flags))
+                made = make_match(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags)
+                matches.append(made)
+                where[(made.rule, made.span)] = (m.first, m.last)
 
         if any(e.tags for _, e in active):
             scopes = {"sentence": sentence_of, "clause": clause_of}
@@ -309,7 +332,7 @@ class Detector:
                            for a, b in quote_memo[0])
 
             matches.extend(combinations(c.combinations, self._combo_need, active, norm,
-                                        tokens, scopes, quoted))
+                                        tokens, scopes, quoted, where))
         if joking and c.joking_caps and not any(e.tags & c.joking_unless for _, e in active):
             matches = cap_joking(matches, c.joking_caps)
         for hit in pii_hits:
@@ -333,7 +356,27 @@ class Detector:
         categories = tuple(cat for cat in c.categories if cat in found)
         det = Detection(severity=severity, categories=categories, matches=tuple(matches),
                         language=language)
-        return det if model is None else with_model(model, det, norm, tokens, truncated)
+        frame_memo: list[list[tuple[int, int]]] = []
+
+        def in_frame(m: Match) -> bool:
+            """Inside quotation marks, or every sentence of the match holds a frame cue."""
+            pos = where.get((m.rule, m.span))
+            if pos is None:
+                return False
+            first, last = pos
+            if not frame_memo:
+                frame_memo.append(quotes or quoted_ranges(norm.text))
+            if any(a < tokens[first].start and tokens[last].end <= b for a, b in frame_memo[0]):
+                return True
+            return all(s in turns.frames for s in range(sentence_of[first], sentence_of[last] + 1)
+                       ) and not turns.own_after_frame(first, sentence_of, clause_of)
+
+        if probe is not None:
+            probe.append(support_gate(det, in_frame))
+            probe.append(any(m.severity >= 2 and m.category in SUPPORT_CATEGORIES and in_frame(m)
+                             for m in det.matches))
+        return det if model is None else with_model(model, det, norm, tokens, truncated,
+                                                    in_frame)
 
     def _someone_elses(self, start: int, end: int, tokens: Sequence[Token]) -> bool:
         """Personal data evidently someone else's: a third-person cue ("his", "hänen", "hennes",

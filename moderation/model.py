@@ -34,6 +34,9 @@ MIX = 0x9E3779B9
 MASK32 = 0xFFFFFFFF
 START = "<s>"
 RISK_HEADS = ("risk2", "risk3")
+# Seventh round: an optional head that reads a supportive or quoting frame (docs/detection.md,
+# "Seventh round"); with a threshold of its own it may lower a rules verdict (verdict.py).
+FRAME_HEAD = "frame"
 _FOLD = str.maketrans("äöå", "aoa")
 _MEMO_MAX = 50_000
 _BREAKS = frozenset(SENTENCE_BREAKS)
@@ -122,7 +125,8 @@ class Model:
             self.categories = tuple(str(c) for c in section["categories"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model: {exc}") from exc
-        if not 8 <= self.bits <= 20 or not self.ngrams or set(self.thresholds) != set(RISK_HEADS):
+        if not 8 <= self.bits <= 20 or not self.ngrams or not set(RISK_HEADS) <= set(
+                self.thresholds) <= {*RISK_HEADS, FRAME_HEAD}:
             raise ModelError("model: bad bits/ngrams/thresholds")
         if not self.categories or not set(self.categories) <= set(self.all_categories):
             raise ModelError("model: unknown category head")
@@ -131,7 +135,8 @@ class Model:
         self.quantity_min = quantity_min
         self.bias: dict[str, int] = {}
         self.weights: dict[str, list[int]] = {}
-        for name in (*RISK_HEADS, *self.categories):
+        self.has_frame = FRAME_HEAD in self.thresholds
+        for name in (*RISK_HEADS, *self.categories, *((FRAME_HEAD,) if self.has_frame else ())):
             head = heads.get(name) if isinstance(heads, Mapping) else None
             if not isinstance(head, Mapping):
                 raise ModelError(f"model: head {name} missing")
@@ -209,6 +214,17 @@ class Model:
         feats = [h & self.mask for h in message_features(tokens, self.quantity_min, self.ngrams)]
         return {name: self.bias[name] + sum(w[h] for h in feats)
                 for name, w in self.weights.items()}
+
+    def frame_score(self, tokens: Sequence[Token]) -> int:
+        """The frame head's score: how surely the words are support or a quote rather than the
+        writer's own crisis (trained on supportive and quoting lines against crises that quote)."""
+        w = self.weights[FRAME_HEAD]
+        return self.bias[FRAME_HEAD] + sum(
+            w[h & self.mask] for h in message_features(tokens, self.quantity_min, self.ngrams))
+
+    def lowers(self, tokens: Sequence[Token]) -> bool:
+        """Does the frame head vouch, at its threshold, that these words are support?"""
+        return self.has_frame and self.frame_score(tokens) >= self.thresholds[FRAME_HEAD]
 
     def category(self, tokens: Sequence[Token]) -> str:
         """The category head with the highest score (first in order on a tie)."""

@@ -8,7 +8,7 @@ from typing import Any
 SEVERITY_MIN = 0
 SEVERITY_MAX = 4
 FLAG_ORDER = ("idiom", "negated", "past", "recent", "reported", "quoted", "answered", "addressed",
-              "joking", "combination",
+              "support", "joking", "combination",
               "model", "truncated")
 
 

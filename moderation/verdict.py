@@ -5,7 +5,7 @@ say 4). Definitions in docs/detection.md ("Context rules", "The learned componen
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from moderation.model import Model
 from moderation.normalize import Normalised
@@ -21,9 +21,41 @@ NOT_CRISIS = frozenset((CATEGORY_PERSONAL, CATEGORY_DOXXING))
 QUOTE_CHARS = frozenset('"“”„«»')
 
 
-# Flags by which the rules set a crisis phrase aside in its context.
+# Flags by which the rules set a crisis phrase aside in its context ("support": the frame head
+# read the frame the rules left open as support, seventh round).
 CONTEXT_FLAGS = frozenset(("idiom", "negated", "past", "reported", "quoted", "answered",
-                           "addressed", "joking"))
+                           "addressed", "support", "joking"))
+# Seventh round: the categories the frame head may lower (the writer's own crisis words; never
+# harassment, which may be aimed at a peer, nor violence or abuse: a threat is speech too), and
+# the level it lowers them to (a gentle note, like reported speech). It never lowers level 4.
+SUPPORT_CATEGORIES = frozenset(("suicide", "self_harm", "distress", "overdose", "relapse"))
+SUPPORT_CAP = 1
+SUPPORT_MAX = 3
+
+
+def support_gate(det: Detection, in_frame: Callable[[Match], bool]) -> bool:
+    """May the frame head lower this rules verdict? Its crisis level is 2 or 3 and every match
+    that raises it is of a SUPPORT_CATEGORIES category and lies in a frame (``in_frame``: inside
+    quotation marks, or every sentence it touches holds a speech, reporting, question, address
+    or topic cue)."""
+    raised = [m for m in det.matches if m.severity >= 2 and m.category not in NOT_CRISIS]
+    return (bool(raised) and max(m.severity for m in raised) <= SUPPORT_MAX
+            and all(m.category in SUPPORT_CATEGORIES and in_frame(m) for m in raised))
+
+
+def lower_to_support(det: Detection, all_categories: Sequence[str]) -> Detection:
+    """The verdict with its raising crisis matches capped at SUPPORT_CAP, flag ``support``."""
+    matches = []
+    for m in det.matches:
+        if m.severity >= 2 and m.category not in NOT_CRISIS:
+            flags = tuple(f for f in FLAG_ORDER if f in m.flags or f == "support")
+            m = Match(rule=m.rule, category=m.category, severity=SUPPORT_CAP,
+                      base_severity=m.base_severity, span=m.span, flags=flags)
+        matches.append(m)
+    found = {m.category for m in matches if m.severity > 0}
+    return Detection(severity=max((m.severity for m in matches), default=0),
+                     categories=tuple(cat for cat in all_categories if cat in found),
+                     matches=tuple(matches), language=det.language)
 
 
 def set_aside(matches: Sequence[Match]) -> bool:
@@ -36,14 +68,22 @@ def set_aside(matches: Sequence[Match]) -> bool:
 
 
 def with_model(
-    model: Model, det: Detection, norm: Normalised, tokens: Sequence[Token], truncated: bool
+    model: Model, det: Detection, norm: Normalised, tokens: Sequence[Token], truncated: bool,
+    in_frame: Callable[[Match], bool] | None = None,
 ) -> Detection:
     """The rules' verdict, raised by the learned model where it vouches for a higher level
     (2 or 3, never 4) than the rules' crisis verdict, unless the rules set a crisis phrase
-    aside by its context (``set_aside``). It never lowers a rule's verdict and adds one match (rule ``model.<category>``, flag ``model``) spanning the message."""
+    aside by its context (``set_aside``); it adds one match (rule ``model.<category>``, flag
+    ``model``) spanning the message. Seventh round: where the rules' verdict passes
+    ``support_gate`` (2-3, the writer's own categories, every raising match in a frame) and the
+    frame head vouches that the words are support, those matches are capped at SUPPORT_CAP
+    instead (flag ``support``), and nothing is raised."""
     if not tokens:
         return det
     crisis = max((m.severity for m in det.matches if m.category not in NOT_CRISIS), default=0)
+    if (model.has_frame and in_frame is not None and 2 <= crisis <= SUPPORT_MAX
+            and support_gate(det, in_frame) and model.lowers(tokens)):
+        return lower_to_support(det, model.all_categories)
     if crisis >= 3 or set_aside(det.matches):
         return det  # the model cannot add anything, or the rules read the words in context
     level = model.level(model.risk(tokens))

@@ -12,6 +12,7 @@ from train_detector import (
     MAX_FA,
     R4_MARK,
     R5_MARK,
+    R6_MARK,
     Fit,
     build_detector,
     choose_thresholds,
@@ -36,10 +37,12 @@ def report(fit: Fit) -> None:
     from moderation.evaluation import by_key, markdown_table, run, summarise
 
     det = build_detector(fit.data)
+    later = (R4_MARK, R5_MARK, R6_MARK)
     groups = {f"team batch {HOLDOUT_BATCH}": [e.case for e in fit.held
-                                              if R4_MARK not in e.source and R5_MARK not in e.source],
+                                              if not any(m in e.source for m in later)],
               "fourth-round lines (1 in 7)": [e.case for e in fit.held if R4_MARK in e.source],
-              "fifth-round lines (1 in 7)": [e.case for e in fit.held if R5_MARK in e.source]}
+              "fifth-round lines (1 in 7)": [e.case for e in fit.held if R5_MARK in e.source],
+              "seventh-round lines (1 in 5)": [e.case for e in fit.held if R6_MARK in e.source]}
     cases = groups[f"team batch {HOLDOUT_BATCH}"]
     for name, group in groups.items():
         if not group:
@@ -59,7 +62,7 @@ def report(fit: Fit) -> None:
     for budget in (0.025, MAX_FA, 0.035, 0.04, 0.05):
         th = choose_thresholds(fit.oof, fit.rules, fit.crisis, fit.blocked, budget)
         variant = dict(fit.data)
-        variant["model"] = {**fit.section, "thresholds": th}
+        variant["model"] = {**fit.section, "thresholds": {**fit.section["thresholds"], **th}}
         vdet = build_detector(variant)
         s = summarise(run(cases, vdet.detect))
         s4 = summarise(run(r4, vdet.detect)) if r4 else {}

@@ -13,10 +13,11 @@ component"):
    README.md: batch 09 rewords 01, so those two share a fold); and, from the fourth round's data
    (files ``*_r4_*``, batched by level, so no batch is a mixed test set), every line whose
    CRC-32 is divisible by R4_HOLDOUT_MOD (about one in seven, fixed before any figure was seen),
-   and likewise from the fifth round's (``*_r5_*``, R5_HOLDOUT_MOD, sixth round); used for
-   nothing but figures;
+   and likewise from the fifth round's (``*_r5_*``, R5_HOLDOUT_MOD, sixth round) and the
+   seventh round's (``*_r6_*``, R6_HOLDOUT_MOD: one in five); used for nothing but figures;
 3. features: moderation.model.message_features of the detector's tokens, hashed to 2**BITS
-   buckets; heads: risk2 (the writer's crisis level >= 2), risk3 (>= 3) and one per category;
+   buckets; heads: risk2 (the writer's crisis level >= 2), risk3 (>= 3), one per category, and
+   the frame head (support or a quote rather than the writer's own crisis; FRAME_KINDS);
 4. weights: logistic regression per head with L2, quantised to int8 at QUANT steps per logit;
 5. thresholds, from out-of-fold scores (folds by source file) on the training examples: risk3
    the lowest score that raises at most its own budget of the examples labelled 0-1 to 3 (the
@@ -24,7 +25,9 @@ component"):
    MAX_RAISE3; fifth round), risk2 the
    lowest that keeps ALL false alarms (label 0 scored 2 or more by the rules, or raised to 2-3
    by the model where the rules left it below 2 and set no crisis phrase aside) under MAX_FA of
-   the label-0 examples of that out-of-fold split;
+   the label-0 examples of that out-of-fold split; seventh round: first the frame head's
+   threshold (pick_frame_threshold, under MAX_LOWER of the crisis lines lowered), and the lines
+   it lowers count as the rules' verdict 1 and set aside when risk2/risk3 are chosen;
 6. --check: fail if config/detector.json differs from what training gives (CI-style check);
    --report: print held-out figures, rules alone against rules + model.
 numpy is needed here only: the detector itself evaluates the integer weights without it.
@@ -35,7 +38,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +47,25 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from frame_head import frame_population, pick_frame_threshold  # noqa: E402  (frame head rules)
+from train_split import (  # noqa: E402  (scripts/train_split.py: held-out lines and folds)
+    FOLDS,
+    R4_MARK,
+    R5_MARK,
+    R6_MARK,
+    _fold,
+    _r4_held,
+    _r5_held,
+    r6_held,
+)
 
 from moderation import build_detector  # noqa: E402
 from moderation.data import load_default_data  # noqa: E402
 from moderation.evaluation import Case  # noqa: E402
-from moderation.model import RISK_HEADS, encode_weights, message_features  # noqa: E402
-from moderation.verdict import set_aside  # noqa: E402
+from moderation.model import FRAME_HEAD, RISK_HEADS, encode_weights, message_features  # noqa: E402
+from moderation.verdict import SUPPORT_CAP, set_aside  # noqa: E402
 
 DATA_FILE = ROOT / "config" / "detector.json"
 TEAM = ROOT / "data" / "detector"
@@ -59,21 +74,13 @@ NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.js
          "external_sealed4.jsonl", "external_sealed5.jsonl", "external_sealed6.jsonl",
          "external_sealed7.jsonl")
 HOLDOUT_BATCH = "08"
-R4_MARK = "_r4_"
-R4_HOLDOUT_MOD = 7
-# Fifth round (files ``*_r5_*``): held out whole in the fifth round (its hard negatives, raised
-# by the rules, used up the 3 % budget). Sixth round: the rules no longer raise them, so it is
-# trained on except one line in R5_HOLDOUT_MOD by a fixed hash of its text (as R4_HOLDOUT_MOD;
-# fixed before any figure was seen); docs/detection.md, "Sixth round".
-R5_MARK = "_r5_"
-R5_HOLDOUT_MOD = 7
+R6_FRAME_ONLY = True
 BITS = 15
 NGRAMS = (3, 4)
 QUANT = 32  # int8 steps per logit unit: weights clip at +-4 logits per feature
 L2 = 2e-4
 STEPS = 200
 LR = 0.05
-FOLDS = 4
 # Threshold budgets on the out-of-fold split (third round: the second sealed set showed the
 # model adding about 4.5 points of false alarms when only its own additions had a 2 % budget).
 # MAX_FA bounds the total, rules included: strictly below 3 %.
@@ -119,11 +126,12 @@ def load_examples() -> tuple[list[Example], list[Example]]:
             if line.strip():
                 ex = Example(Case.from_json(json.loads(line)), f.name)
                 key = " ".join(re.sub(r"[^\w]+", " ", ex.case.text.casefold()).split())
-                if ("_r4_" in f.name or "_r5_" in f.name) and key in seen:
-                    continue  # a fourth- or fifth-round line repeating an earlier one: used once
+                if any(m in f.name for m in (R4_MARK, R5_MARK, R6_MARK)) and key in seen:
+                    continue  # a later round's line repeating an earlier one: used once
                 seen.add(key)
                 (held if batch_held or _r4_held(f.name, ex.case.text)
-                 or _r5_held(f.name, ex.case.text) else train).append(ex)
+                 or _r5_held(f.name, ex.case.text) or r6_held(f.name, ex.case.text)
+                 else train).append(ex)
     return train, held
 
 
@@ -135,22 +143,31 @@ def featurise(det: Any, examples: Sequence[Example], quantity_min: int) -> list[
             for e in examples]
 
 
+FRAME_COL = len(RISK_HEADS) + len(MODEL_CATEGORIES)  # the frame head's column
+
+
 def labels(examples: Sequence[Example]) -> np.ndarray:
-    """Targets per head: risk2, risk3, then one per category (0/1)."""
-    y = np.zeros((len(examples), len(RISK_HEADS) + len(MODEL_CATEGORIES)))
+    """Targets per head: risk2, risk3, one per category, then the frame head (0/1)."""
+    y = np.zeros((len(examples), FRAME_COL + 1))
     for i, e in enumerate(examples):
         y[i, 0] = e.crisis >= 2
         y[i, 1] = e.crisis >= 3
         for k, cat in enumerate(MODEL_CATEGORIES):
             y[i, 2 + k] = e.crisis >= 1 and cat in e.case.categories
+        y[i, FRAME_COL] = e.crisis < 2
     return y
 
 
-def sample_weights(examples: Sequence[Example]) -> np.ndarray:
-    """Per example and head: NEG_WEIGHT for label-0 lines in the risk heads, else 1."""
-    sw = np.ones((len(examples), len(RISK_HEADS) + len(MODEL_CATEGORIES)))
+def sample_weights(examples: Sequence[Example], framed: np.ndarray | None = None) -> np.ndarray:
+    """Per example and head: NEG_WEIGHT for label-0 lines in the risk heads, else 1; the frame
+    head only on its population (``frame_population``; ``framed``: the rules put a raising
+    match of the writer's own categories in a frame, ``Detector.rules_frame``)."""
+    if framed is None:
+        framed = np.zeros(len(examples), dtype=bool)
+    sw = np.ones((len(examples), FRAME_COL + 1))
     zero = np.array([e.crisis == 0 for e in examples])
     sw[zero, :len(RISK_HEADS)] = NEG_WEIGHT
+    sw[:, FRAME_COL] = frame_population(examples, framed)
     return sw
 
 
@@ -258,9 +275,12 @@ class Fit:
     section: dict[str, Any]
     held: list[Example]
     oof: np.ndarray
-    rules: np.ndarray
-    crisis: np.ndarray
-    blocked: np.ndarray
+    rules: np.ndarray  # the rules' crisis level, after the frame head's lowering (risk lines)
+    crisis: np.ndarray  # labels of the lines the risk heads train on
+    blocked: np.ndarray  # set aside by the rules, or lowered by the frame head (risk lines)
+    lowered: np.ndarray  # lowered by the frame head (out-of-fold; every training line)
+    rules_raw: np.ndarray  # the rules' crisis level alone (every training line)
+    examples: list[Example]
 
 
 def build_model() -> Fit:
@@ -274,22 +294,40 @@ def build_model() -> Fit:
     feats = featurise(rules_det, train_ex, qmin)
     y = labels(train_ex)
     crisis = np.array([e.crisis for e in train_ex])
-    verdicts = [rules_det.detect(e.case.text, e.case.lang) for e in train_ex]
-    rules = np.array([_crisis(d) for d in verdicts])
-    blocked = np.array([set_aside(d.matches) for d in verdicts])
-    sw = sample_weights(train_ex)
+    probes = [rules_det.rules_frame(e.case.text, e.case.lang) for e in train_ex]
+    rules_raw = np.array([_crisis(d) for d, _, _ in probes])
+    blocked_raw = np.array([set_aside(d.matches) for d, _, _ in probes])
+    gate = np.array([g for _, g, _ in probes])
+    framed = np.array([f for _, _, f in probes])
+    sw = sample_weights(train_ex, framed)
+    # The seventh-round lines train the frame head only (R6_FRAME_ONLY; docs/detection.md,
+    # "Seventh round"): trained on by every head (thresholds 146 / 78), the sixth and seventh
+    # sealed sets' guards failed; as in the fifth round, the guards decide.
+    r6 = np.array([R6_FRAME_ONLY and R6_MARK in e.source for e in train_ex], dtype=bool)
+    sw[r6, :FRAME_COL] = 0.0
     fold = np.array([_fold(e.source) for e in train_ex])
-    oof = np.zeros((len(train_ex), 2), dtype=np.int64)
-    _log(f"{len(train_ex)} training examples, {len(held)} held out; folds")
+    oof = np.zeros((len(train_ex), 3), dtype=np.int64)
+    _log(f"{len(train_ex)} training examples, {len(held)} held out, "
+         f"{int(sw[:, FRAME_COL].sum())} for the frame head; folds")
     for k in range(FOLDS):
         idx_in = np.flatnonzero(fold != k)
         idx_out = np.flatnonzero(fold == k)
         wq, bq = train([feats[i] for i in idx_in], y[idx_in], sw[idx_in])
-        oof[idx_out] = scores(wq, bq, [feats[i] for i in idx_out])[:, :2]
-    thresholds = choose_thresholds(oof, rules, crisis, blocked)
-    _log(f"thresholds {thresholds}; final training")
+        oof[idx_out] = scores(wq, bq, [feats[i] for i in idx_out])[:, [0, 1, FRAME_COL]]
+    t_frame = pick_frame_threshold(oof[:, 2], gate, crisis)
+    lowered = gate & (oof[:, 2] >= t_frame)
+    keep = ~r6  # the risk heads' thresholds come from the lines they are trained on
+    rules = np.where(lowered, np.minimum(rules_raw, SUPPORT_CAP), rules_raw)[keep]
+    blocked = (blocked_raw | lowered)[keep]
+    crisis_risk = crisis[keep]
+    thresholds = {**choose_thresholds(oof[keep, :2], rules, crisis_risk, blocked),
+                  FRAME_HEAD: t_frame}
+    _log(f"thresholds {thresholds} (frame gate {int(gate.sum())}, lowered out-of-fold "
+         f"{int(lowered.sum())}: labelled 0-1 {int((lowered & (crisis < 2)).sum())}, 2 "
+         f"{int((lowered & (crisis == 2)).sum())}, 3-4 {int((lowered & (crisis >= 3)).sum())}); "
+         "final training")
     wq, bq = train(feats, y, sw)
-    names = (*RISK_HEADS, *MODEL_CATEGORIES)
+    names = (*RISK_HEADS, *MODEL_CATEGORIES, FRAME_HEAD)
     section = {
         "about": "Learned backstop (scripts/train_detector.py; docs/detection.md): int8 "
                  "weights over hashed features, base64; it may raise a message to 2 or 3.",
@@ -305,26 +343,8 @@ def build_model() -> Fit:
     }
     out = dict(base)
     out["model"] = section
-    return Fit(out, section, held, oof, rules, crisis, blocked)
-
-
-def _r4_held(name: str, text: str) -> bool:
-    """A fourth-round line held out of training (a fixed hash of its text)."""
-    return R4_MARK in name and zlib.crc32(text.encode("utf-8")) % R4_HOLDOUT_MOD == 0
-
-
-def _r5_held(name: str, text: str) -> bool:
-    """A fifth-round line held out of training (the same kind of fixed hash, its own modulus)."""
-    return R5_MARK in name and zlib.crc32(text.encode("utf-8")) % R5_HOLDOUT_MOD == 0
-
-
-def _fold(source: str) -> int:
-    """Folds by situation: a team batch by its number (01 and 09 share one: 09 rewords 01),
-    a case file by a stable hash of its name."""
-    stem = source.rsplit(".", 1)[0]
-    if stem.startswith("train_"):
-        return int(stem.rsplit("_", 1)[1]) % FOLDS
-    return sum(stem.encode()) % FOLDS
+    return Fit(out, section, held, oof[keep, :2], rules, crisis_risk, blocked, lowered,
+               rules_raw, train_ex)
 
 
 def _crisis(d: Any) -> int:

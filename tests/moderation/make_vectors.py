@@ -156,6 +156,28 @@ EXTRA: list[tuple[str, str | None]] = [
     ("‘kill yourself’ she wrote, ’cause she’s cruel", None),
     ("kys-kommentarer är förbjudna här", None),
     ("kys loser, nobody wants your posts", None),
+    # Seventh round: a possessive before the speaker, the quoted speaker's own "i", and the
+    # frame head's gate (lowered to 1 with flag "support" only where it vouches); crises stay.
+    ("my counsellor says whoever wants to die should ring the line first", None),
+    ("mun terapeutti sanoo et jos haluu kuolla, pitää soittaa sille heti", None),
+    ("din kompis skriver att hen vill dö, ring efter hjälp", None),
+    ('if someone says "i want to die", stay with them and call for help', None),
+    ("people who type 'i want to die' need someone to stay with them", "en"),
+    ("jos joku sanoo ”mä haluun kuolla”, älä jätä sitä yksin", None),
+    ("om någon säger ”jag vill dö”, stanna kvar hos hen", None),
+    ('the poster in the clinic says "thinking about suicide? call us"', None),
+    ("klinikan julisteessa lukee ”mietitkö itsemurhaa? soita meille”", None),
+    ("affischen på mottagningen säger ”tänker du på självmord? ring oss”", "sv"),
+    ("saying kys to someone is never a joke", None),
+    ("tapa ittes ei oo mikään vitsi, ilmota jos näät", None),
+    ("att skriva kys till någon är aldrig ok", None),
+    ("ask them straight out if they have thought about suicide", None),
+    ("kysykää suoraan onko sillä itsemurha-ajatuksia", None),
+    ("fråga mig om jag vill ta livet av mig, svaret är ja", None),
+    ("im saying kys to you, loser", None),
+    ("my counsellor says it gets better but i want to die", None),
+    ("he said 'call me' but im going to kill myself tonight", None),
+    ("i told my counsellor i want to kill myself", None),
 ]
 
 

@@ -12,12 +12,11 @@ import { Matcher, parsePattern } from './patterns.js';
 import { scanPii } from './pii.js';
 import { tokenForms, tokenize } from './tokenize.js';
 import {
-  DOXXING, LANGUAGE_BOUND_CUES, PERSONAL, TURN_CUE_KINDS, TurnCues, quotedRanges, withModel,
+  DOXXING, FLAG_ORDER, LANGUAGE_BOUND_CUES, PERSONAL, TURN_CUE_KINDS, TurnCues, quotedRanges,
+  withModel,
 } from './verdict.js';
 
 const MAX_TEXT_CHARS = 20000;
-const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'answered', 'addressed',
-  'joking', 'combination', 'model', 'truncated'];
 const CUE_KINDS = ['past', 'recent', 'reported', 'joking', ...TURN_CUE_KINDS];
 const RE_PII_HINT = /[0-9@]/;
 
@@ -256,15 +255,29 @@ function detect(c, allTriggers, text, lang) {
     // Past and recent cues hold for their sentence; reported speech for its clause.
     else {
       cues[e.kind].add((e.kind === 'reported' ? clauseOf : sentenceOf)[m.first]);
-      if (e.kind === 'reported') turns.reportedAt.push([clauseOf[m.first], m.first]);
+      if (e.kind === 'reported') {
+        turns.reportedAt.push([clauseOf[m.first], m.first]);
+        turns.frames.add(sentenceOf[m.first]);
+        turns.frameClauses.add(clauseOf[m.first]);
+      }
     }
   }
   const triggers = language !== null && c.triggers.has(language) ? c.triggers.get(language) : allTriggers;
   const fx = c.effects;
-  const quotes = turns.quoteSources.size || lexical.some(([, e]) => c.quotedCategories.has(e.category))
-    ? quotedRanges(norm.chars) : [];
+  const quotes = turns.quoteSources.size || turns.speech.length || turns.addressed.size
+    || lexical.some(([, e]) => c.quotedCategories.has(e.category)) ? quotedRanges(norm.chars) : [];
+  for (const [a, b] of quotes) {
+    // First and last token of each quotation (as Python's TurnCues.quote_spans).
+    let first = -1;
+    let last = -1;
+    tokens.forEach((t, i) => { if (a < t.start && t.end <= b) { if (first < 0) first = i; last = i; } });
+    if (first >= 0) turns.quoteSpans.push([first, last]);
+  }
   let matches = [];
   const active = [];
+  // rule|span -> [first, last] token: where the frame head's gate looks (inFrame).
+  const where = new Map();
+  const whereKey = (mm) => `${mm.rule}|${mm.span[0]}|${mm.span[1]}`;
   for (const [m, e] of lexical) {
     const flags = [];
     let eff = e.severity;
@@ -287,9 +300,12 @@ function detect(c, allTriggers, text, lang) {
     const quotable = c.quotedCategories.has(e.category);
     // Reported speech: a cue in the clause, or the object of someone else's speech verb.
     const reported = (cues.reported.has(clauseOf[m.first]) && turns.reportedHere(m, clauseOf))
-      || ((turns.speech.length > 0 || turns.topics.length > 0 || turns.mentionAfter.size > 0)
+      || ((turns.speech.length > 0 || turns.topics.length > 0 || turns.mentionAfter.size > 0
+        || turns.mentionBefore.size > 0)
         && c.framedCategories.has(e.category)
-        && turns.framed(m, clauseOf, quotable));
+        && turns.framed(m, clauseOf, quotable))
+      || (turns.askedAt.length > 0 && !quotable && c.framedCategories.has(e.category)
+        && turns.askedOfOther(m, clauseOf));
     if (e.context === 'self' && reported) {
       flags.push('reported');
       eff = Math.min(eff, fx.reported_caps_at);
@@ -314,7 +330,11 @@ function detect(c, allTriggers, text, lang) {
     }
     if (!flags.length || (flags.length === 1 && flags[0] === 'negated'
       && e.negation === 'negated_form_is_crisis')) active.push([m, e]);
-    if (e.severity > 0) matches.push(makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags));
+    if (e.severity > 0) {
+      const made = makeMatch(e.id, e.category, eff, e.severity, m, m, norm, tokens, flags);
+      matches.push(made);
+      where.set(whereKey(made), [m.first, m.last]);
+    }
   }
   if (active.some(([, e]) => e.tags.size)) {
     let comboQuotes = null;
@@ -347,8 +367,10 @@ function detect(c, allTriggers, text, lang) {
           if (comboQuotes === null) comboQuotes = quotes.length ? quotes : quotedRanges(norm.chars);
           q = comboQuotes.some(([a, b]) => a < tokens[first.first].start && tokens[last.last].end <= b);
         }
-        matches.push(makeMatch(combo.id, combo.category, q ? 0 : combo.severity, combo.severity,
-          first, last, norm, tokens, q ? ['combination', 'quoted'] : ['combination']));
+        const made = makeMatch(combo.id, combo.category, q ? 0 : combo.severity, combo.severity,
+          first, last, norm, tokens, q ? ['combination', 'quoted'] : ['combination']);
+        matches.push(made);
+        where.set(whereKey(made), [first.first, last.last]);
         break;
       }
     }
@@ -376,6 +398,17 @@ function detect(c, allTriggers, text, lang) {
     || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   const severity = Math.max(0, ...matches.map((m) => m.severity));
   const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  let frameQuotes = null;
+  // Inside quotation marks, or every sentence of the match holds a frame cue (as Python's).
+  const inFrame = (mm) => {
+    const pos = where.get(whereKey(mm));
+    if (pos === undefined) return false;
+    const [first, last] = pos;
+    if (frameQuotes === null) frameQuotes = quotes.length ? quotes : quotedRanges(norm.chars);
+    if (frameQuotes.some(([a, b]) => a < tokens[first].start && tokens[last].end <= b)) return true;
+    for (let x = sentenceOf[first]; x <= sentenceOf[last]; x++) if (!turns.frames.has(x)) return false;
+    return !turns.ownAfterFrame(first, sentenceOf, clauseOf);
+  };
   return withModel(c, { severity, categories: c.categories.filter((cat) => found.has(cat)), language,
-    matches }, norm, tokens, truncated);
+    matches }, norm, tokens, truncated, inFrame);
 }

@@ -12,6 +12,8 @@ const FNV_PRIME = 16777619;
 const MIX = 0x9e3779b9;
 const START = '<s>';
 const RISK_HEADS = ['risk2', 'risk3'];
+// Seventh round: the optional frame head (Python's FRAME_HEAD), which may lower a verdict.
+const FRAME_HEAD = 'frame';
 const MEMO_MAX = 50000;
 const utf8 = new TextEncoder();
 
@@ -78,7 +80,8 @@ export function compileModel(section, quantityMin, allCategories) {
   if (!categories.every((c) => allCategories.includes(c))) throw new Error('model: unknown category');
   const bias = {};
   const weights = {};
-  for (const name of [...RISK_HEADS, ...categories]) {
+  const hasFrame = section.thresholds[FRAME_HEAD] !== undefined;
+  for (const name of [...RISK_HEADS, ...categories, ...(hasFrame ? [FRAME_HEAD] : [])]) {
     bias[name] = section.heads[name].bias;
     weights[name] = decode(section.heads[name].weights, size, name);
   }
@@ -101,6 +104,18 @@ export function compileModel(section, quantityMin, allCategories) {
   };
   return {
     allCategories,
+    hasFrame,
+    /** The frame head's score (as Python's Model.frame_score). */
+    frameScore(tokens) {
+      const w = weights[FRAME_HEAD];
+      let s = bias[FRAME_HEAD];
+      for (const h of messageFeatures(tokens, quantityMin, ngrams)) s += w[h & mask];
+      return s;
+    },
+    /** Does the frame head vouch, at its threshold, that these words are support? */
+    lowers(tokens) {
+      return hasFrame && this.frameScore(tokens) >= section.thresholds[FRAME_HEAD];
+    },
     /** The two risk heads' integer scores. */
     risk(tokens) {
       let s2 = bias.risk2;

@@ -11,7 +11,8 @@ import { isWord } from './common.js';
 export const PERSONAL = 'personal_data';
 export const DOXXING = 'doxxing';
 export const TURN_CUE_KINDS = new Set(['asked', 'answer_no', 'addressed', 'first_person', 'quote_source',
-  'speech', 'speaker', 'contrast', 'topic', 'answer_alone', 'mention_after']);
+  'speech', 'speaker', 'contrast', 'topic', 'answer_alone', 'mention_after', 'possessive',
+  'mention_before', 'ask_other']);
 // Cue kinds that count only in the message's language (as Python's LANGUAGE_BOUND_CUES).
 export const LANGUAGE_BOUND_CUES = new Set(['answer_no', 'answer_alone']);
 // A topic cue governs a phrase right after it; harassment up to this many tokens after it
@@ -20,14 +21,26 @@ const TOPIC_GAP = 3;
 // Quotation marks after normalisation (typographic ones included). A single quote (normalised to
 // an apostrophe) quotes only at a word's edge: "don't" holds an apostrophe, 'kys' a quote.
 const QUOTE_CHARS = new Set(['"', '“', '”', '„', '«', '»']);
-// Flags by which the rules set a crisis phrase aside in its context.
+// Flags by which the rules set a crisis phrase aside in its context ("support": the frame head).
 const CONTEXT_FLAGS = new Set(['idiom', 'negated', 'past', 'reported', 'quoted', 'answered',
-  'addressed', 'joking']);
+  'addressed', 'support', 'joking']);
+// Cue kinds that open a frame in their sentence (Python's FRAME_CUE_KINDS; the engine adds
+// reported speech).
+const FRAME_CUE_KINDS = new Set(['asked', 'addressed', 'quote_source', 'speech', 'topic', 'mention_after',
+  'mention_before', 'ask_other']);
+// The frame head may lower these categories (Python's SUPPORT_CATEGORIES), to SUPPORT_CAP,
+// never a verdict above SUPPORT_MAX.
+const SUPPORT_CATEGORIES = new Set(['suicide', 'self_harm', 'distress', 'overdose', 'relapse']);
+const SUPPORT_CAP = 1;
+const SUPPORT_MAX = 3;
+export const FLAG_ORDER = ['idiom', 'negated', 'past', 'recent', 'reported', 'quoted', 'answered',
+  'addressed', 'support', 'joking', 'combination', 'model', 'truncated'];
 
 /** Where the conversational cues of one message lie (as Python's TurnCues). */
 export class TurnCues {
   constructor() {
     this.asked = []; // [sentence, first token]
+    this.askedAt = []; // [clause, first, last]
     this.answers = []; // [clause, first token, several tokens]
     this.addressed = new Set(); // clauses
     this.firstPerson = new Set(); // clauses
@@ -39,10 +52,20 @@ export class TurnCues {
     this.topics = []; // [clause, last token] of topic cues ("telling someone to", "if you see")
     this.alone = []; // [clause, first, last] of answers that must end their clause ("en")
     this.mentionAfter = new Set(); // first tokens of message nouns ("kys comments", "kys-kommentit")
+    this.mentionBefore = new Set(); // last tokens of speaking verbs as nouns ("saying kys is ...")
+    this.frames = new Set(); // sentences holding a frame cue (seventh round)
+    this.frameClauses = new Set(); // clauses holding a frame cue
+    this.quoteSpans = []; // [first, last] token of each quotation (seventh round)
   }
 
   add(kind, m, sentenceOf, clauseOf) {
+    if (FRAME_CUE_KINDS.has(kind)) {
+      this.frames.add(sentenceOf[m.first]);
+      this.frameClauses.add(clauseOf[m.first]);
+    }
     if (kind === 'asked') this.asked.push([sentenceOf[m.first], m.first]);
+    else if (kind === 'ask_other') this.askedAt.push([clauseOf[m.first], m.first, m.last]);
+    else if (kind === 'mention_before') this.mentionBefore.add(m.last);
     else if (kind === 'answer_no') this.answers.push([clauseOf[m.first], m.first, m.last > m.first]);
     else if (kind === 'addressed') this.addressed.add(clauseOf[m.first]);
     else if (kind === 'quote_source') this.quoteSources.add(sentenceOf[m.first]);
@@ -52,7 +75,11 @@ export class TurnCues {
     else if (kind === 'topic') this.topics.push([clauseOf[m.last], m.last]);
     else if (kind === 'answer_alone') this.alone.push([clauseOf[m.first], m.first, m.last]);
     else if (kind === 'mention_after') this.mentionAfter.add(m.first);
-    else {
+    else if (kind === 'possessive') {
+      // The word after a possessive is a third party ("my counsellor says", as Python's).
+      const after = m.last + 1;
+      if (after < clauseOf.length && clauseOf[after] === clauseOf[m.last]) this.subjects.push([clauseOf[after], after, false]);
+    } else {
       this.firstPerson.add(clauseOf[m.first]);
       this.subjects.push([clauseOf[m.first], m.first, true]);
     }
@@ -74,7 +101,16 @@ export class TurnCues {
   /** The match lies in a clause addressed to the reader with no first-person word. */
   addressedToReader(m, clauseOf) {
     const clause = clauseOf[m.first];
-    return this.addressed.has(clause) && !this.firstPerson.has(clause);
+    if (!this.addressed.has(clause)) return false;
+    if (!this.firstPerson.has(clause)) return true;
+    // A first-person word inside the quotation holding the match is the quoted speaker's.
+    const q = this.quoteOf(m);
+    return q !== null && !this.subjects.some(([k, p, own]) => own && k === clause && !(q[0] <= p && p <= q[1]));
+  }
+
+  /** The quotation [first, last] token holding the match, or null (as Python's _quote_of). */
+  quoteOf(m) {
+    return this.quoteSpans.find(([f, l]) => f <= m.first && m.last <= l) || null;
   }
 
   /** The match is the object of a speech verb whose nearest subject before it, in its clause, is
@@ -87,6 +123,9 @@ export class TurnCues {
     const reach = ownWordsOk ? TOPIC_GAP : 0;
     // A harassment phrase naming a kind of message: "kys comments are removed".
     if (ownWordsOk && this.mentionAfter.has(m.last + 1) && clauseOf[m.last + 1] === clause) return true;
+    // Spoken of: "saying kys to anyone is never a joke" (not "im saying kys").
+    if (ownWordsOk && this.mentionBefore.has(m.first - 1) && clauseOf[m.first - 1] === clause
+      && !this.subjects.some(([k, p, own]) => own && k === clause && p < m.first)) return true;
     for (const [k, last] of this.topics) {
       if (k === clause && last < m.first && m.first <= last + 1 + reach
         && !this.subjects.some(([q, p, own]) => own && q === clause && last < p && p < m.first)) return true;
@@ -100,7 +139,27 @@ export class TurnCues {
       if (best === null || p > best[0] || (p === best[0] && own && !best[1])) best = [p, own];
     }
     if (best === null || best[1]) return false;
-    return ownWordsOk || !this.subjects.some(([k, p, own]) => own && k === clause && verb < p && p < m.first);
+    const q = this.quoteOf(m); // "people who type 'i want to die'": the quoted speaker's "i"
+    return ownWordsOk || !this.subjects.some(([k, p, own]) => own && k === clause && verb < p && p < m.first
+      && !(q !== null && q[0] <= p && p <= q[1]));
+  }
+
+  /** The writer speaks for themselves after a frame: a contrast word before the match in its
+   * sentence, or a first-person word before it in a clause without a frame cue (as Python's). */
+  ownAfterFrame(first, sentenceOf, clauseOf) {
+    const sent = sentenceOf[first];
+    const clause = clauseOf[first];
+    if (this.contrast.some((q) => q < first && sentenceOf[q] === sent)) return true;
+    return !this.frameClauses.has(clause)
+      && this.subjects.some(([k, p, own]) => own && k === clause && p < first);
+  }
+
+  /** The content of a question put to someone else, with no first-person word from the question
+   * word to the match's end (as Python's TurnCues.asked_of_other). */
+  askedOfOther(m, clauseOf) {
+    const clause = clauseOf[m.first];
+    return this.askedAt.some(([k, first, last]) => k === clause && last < m.first
+      && !this.subjects.some(([q, p, own]) => own && q === clause && first <= p && p <= m.last));
   }
 
   /** A reported-speech cue of the match's clause still governs it: no contrast word between a
@@ -148,13 +207,36 @@ export function setAside(matches) {
     && m.category !== DOXXING && m.flags.some((f) => CONTEXT_FLAGS.has(f)));
 }
 
+/** May the frame head lower this rules verdict? (as Python's support_gate) */
+export function supportGate(det, inFrame) {
+  const raised = det.matches.filter((m) => m.severity >= 2 && m.category !== PERSONAL
+    && m.category !== DOXXING);
+  return raised.length > 0 && Math.max(...raised.map((m) => m.severity)) <= SUPPORT_MAX
+    && raised.every((m) => SUPPORT_CATEGORIES.has(m.category) && inFrame(m));
+}
+
+/** The verdict with its raising crisis matches capped at SUPPORT_CAP (as Python's). */
+function lowerToSupport(c, det) {
+  const matches = det.matches.map((m) => {
+    if (m.severity < 2 || m.category === PERSONAL || m.category === DOXXING) return m;
+    return { ...m, severity: SUPPORT_CAP,
+      flags: FLAG_ORDER.filter((f) => m.flags.includes(f) || f === 'support') };
+  });
+  const found = new Set(matches.filter((m) => m.severity > 0).map((m) => m.category));
+  return { severity: Math.max(0, ...matches.map((m) => m.severity)),
+    categories: c.categories.filter((cat) => found.has(cat)), language: det.language, matches };
+}
+
 /** The rules' verdict raised by the learned model where it vouches for a higher level (2 or 3,
- * never 4) than the rules' crisis verdict; never lowered (as Python's with_model). */
-export function withModel(c, det, norm, tokens, truncated) {
+ * never 4) than the rules' crisis verdict; or, where supportGate passes and the frame head
+ * vouches for support, lowered to SUPPORT_CAP (as Python's with_model). */
+export function withModel(c, det, norm, tokens, truncated, inFrame = null) {
   const model = c.model;
   if (!model || !tokens.length) return det;
   const crisis = Math.max(0, ...det.matches.filter((m) => m.category !== PERSONAL
     && m.category !== DOXXING).map((m) => m.severity));
+  if (model.hasFrame && inFrame !== null && crisis >= 2 && crisis <= SUPPORT_MAX
+    && supportGate(det, inFrame) && model.lowers(tokens)) return lowerToSupport(c, det);
   if (crisis >= 3 || setAside(det.matches)) return det;
   const level = model.level(model.risk(tokens));
   if (level <= crisis) return det;
