@@ -72,7 +72,7 @@ TEAM = ROOT / "data" / "detector"
 CASES = ROOT / "tests" / "moderation" / "cases"
 NEVER = ("external_sealed.jsonl", "external_sealed2.jsonl", "external_sealed3.jsonl",
          "external_sealed4.jsonl", "external_sealed5.jsonl", "external_sealed6.jsonl",
-         "external_sealed7.jsonl")
+         "external_sealed7.jsonl", "external_sealed8.jsonl")
 HOLDOUT_BATCH = "08"
 R6_FRAME_ONLY = True
 BITS = 15

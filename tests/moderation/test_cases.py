@@ -26,12 +26,13 @@ def load(name: str | None = None) -> list[Case]:
                 "blind9.jsonl", "blind10.jsonl", "external_a.jsonl", "external_b.jsonl",
                 "external_c.jsonl", "external_d.jsonl", "external_sealed.jsonl",
                 "external_sealed2.jsonl", "external_sealed3.jsonl", "external_sealed4.jsonl",
-                "external_sealed5.jsonl", "external_sealed6.jsonl", "external_sealed7.jsonl")
+                "external_sealed5.jsonl", "external_sealed6.jsonl", "external_sealed7.jsonl",
+                "external_sealed8.jsonl")
         # The third sealed set is a guard of its own (below); the all-cases floors were set
         # before it existed and stay about the sets they were set on.
         if name is None and f.name in ("external_sealed3.jsonl", "external_sealed4.jsonl",
                                        "external_sealed5.jsonl", "external_sealed6.jsonl",
-                                       "external_sealed7.jsonl"):
+                                       "external_sealed7.jsonl", "external_sealed8.jsonl"):
             continue
         if name is None or f.name == name or (name == "tuning" and f.name not in held):
             out += [Case.from_json(json.loads(line)) for line in f.read_text("utf-8").splitlines()
@@ -146,6 +147,18 @@ def test_seventh_sealed_set_regression_guard() -> None:
     assert s["recall_high"] >= 0.71
     assert s["recall_imminent"] >= 0.70
     assert s["false_alarm"] <= 0.12
+
+
+def test_eighth_sealed_set_regression_guard() -> None:
+    """The eighth sealed set (480 lines, written blind on 2026-12-04 by a helper with no access
+    to the repository, shown only the level table) was run once on main 0d6b945, the sixth round
+    (0.764 / 0.689 / 10.7 %; rules alone 0.472 / 0.411 / 9.5 %), and once on the seventh round
+    as landed (0.744 / 0.711 / 6.5 %; rules alone 0.472 / 0.411 / 7.1 %); docs/detection.md, "The
+    eighth sealed set". Floors only, a little under the figures; nothing is tuned on it."""
+    s = summarise(run(load("external_sealed8.jsonl"), detect))
+    assert s["recall_high"] >= 0.73
+    assert s["recall_imminent"] >= 0.69
+    assert s["false_alarm"] <= 0.08
 
 
 @pytest.mark.parametrize("subset", ["tuning", "heldout.jsonl"])

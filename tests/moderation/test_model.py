@@ -150,6 +150,7 @@ def test_training_is_deterministic_on_a_sample() -> None:
     assert "external_sealed5.jsonl" in trainer.NEVER
     assert "external_sealed6.jsonl" in trainer.NEVER
     assert "external_sealed7.jsonl" in trainer.NEVER
+    assert "external_sealed8.jsonl" in trainer.NEVER
     sample = train_ex[::40]
     det = default_detector()
     feats = trainer.featurise(det, sample, 10)
