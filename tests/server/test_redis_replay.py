@@ -4,10 +4,9 @@ Two real `python -m server` processes: the subscription of every process is kill
 (`CLIENT KILL TYPE pubsub`) in the middle of a burst from two senders on process A, and the
 members on process B still get every envelope exactly once, in each sender's order, because B
 reads what it missed from the room's Stream before resuming live. Then the manager alone: a gap
-larger than the window (the Stream trimmed behind a subscriber) pushes `room.resync` and
-replays what is left; a packet seen before is dropped. `forget_replay` (a night's end, an
-erasure) deletes a room's Stream after everything queued before it; the window is on by default.
-"""
+larger than the window (the Stream trimmed behind a subscriber) pushes `room.resync` and replays
+what is left; a packet seen before is dropped. `forget_replay` (a night's end, an erasure)
+deletes a room's Stream after everything queued before it; the window is on by default."""
 
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ import { compileModel } from './model.js';
 import { mapCluster, normalise } from './normalise.js';
 import { Matcher, parsePattern } from './patterns.js';
 import { scanPii } from './pii.js';
+import {
+  fillCombo, isNegated, makeMatch, mayMatch, mayScore, resolveLanguage, someoneElses,
+} from './steps.js';
 import { tokenForms, tokenize } from './tokenize.js';
 import {
   DOXXING, FLAG_ORDER, LANGUAGE_BOUND_CUES, PERSONAL, TURN_CUE_KINDS, TurnCues, quotedRanges,
@@ -109,100 +112,6 @@ export function compileDetector(data) {
   };
 }
 
-/** The language with most marker words; a known hint only breaks a tie (or stands in when no
- * marker word occurs). It picks negation triggers, never entries (as Python's). */
-function resolveLanguage(c, tokens, hint) {
-  const scores = new Map([...c.markers.keys()].map((l) => [l, 0]));
-  for (const t of tokens) for (const [l, words] of c.markers) if (words.has(t.forms[0])) scores.set(l, scores.get(l) + 1);
-  const best = Math.max(0, ...scores.values());
-  const winners = [...scores].filter(([, s]) => s === best).map(([l]) => l);
-  if (c.markers.has(hint) && (best === 0 || winners.includes(hint))) return hint;
-  if (best === 0 || winners.length !== 1) return null;
-  return winners[0];
-}
-
-function isNegated(c, m, tokens, triggers, pseudo) {
-  const isTrigger = (i) => !pseudo.has(i) && triggers.has(tokens[i].forms[0]);
-  if (m.gaps.some(isTrigger)) return true;
-  for (let j = m.first - 1; j >= 0 && m.first - j <= c.window; j--) {
-    if (tokens[j + 1].clauseBreak || c.terminators.has(tokens[j].forms[0])) return false;
-    if (isTrigger(j)) return true;
-  }
-  return false;
-}
-
-function makeMatch(rule, category, severity, base, first, last, norm, tokens, flags) {
-  return {
-    rule,
-    category,
-    severity,
-    base_severity: base,
-    span: [norm.starts[tokens[first.first].start], norm.ends[tokens[last.last].end - 1]],
-    flags: FLAG_ORDER.filter((f) => flags.includes(f)),
-  };
-}
-
-/** One match per required tag, each from a different entry (greedy, in order), or null. */
-function fillCombo(requires, group) {
-  const used = [];
-  for (const tag of requires) {
-    // Each slot needs its own entry: "goodbye goodbye" is one farewell sign, not two.
-    const taken = new Set(used.map((u) => group[u][1].id));
-    const pick = group.findIndex(([, e]) => e.tags.has(tag) && !taken.has(e.id));
-    if (pick < 0) return null;
-    used.push(pick);
-  }
-  return used.map((u) => group[u][0]);
-}
-
-/** Personal data evidently someone else's: a third-person cue near it in the same sentence and
- * no first-person cue (docs/detection.md, "Personal data rules"). */
-function someoneElses(c, start, end, tokens) {
-  const before = [];
-  const after = [];
-  tokens.forEach((t, i) => { if (t.end <= start) before.push(i); else if (t.start >= end) after.push(i); });
-  const near = [];
-  for (const i of before.slice(-c.doxx.before).reverse()) {
-    near.push(i);
-    if (tokens[i].sentenceBreak) break;
-  }
-  for (const i of after.slice(0, c.doxx.after)) {
-    if (tokens[i].sentenceBreak) break;
-    near.push(i);
-  }
-  const words = new Set(near.map((i) => tokens[i].forms[0]));
-  return [...words].some((w) => c.doxx.other.has(w)) && ![...words].some((w) => c.doxx.self.has(w));
-}
-
-/** Do the tags of these entries cover some combination's needs? (a superset test) */
-function combinationPossible(c, entryIds) {
-  const tags = new Set();
-  for (const i of entryIds) for (const t of c.entries[i].tags) tags.add(t);
-  return c.comboNeed.some((need) => need.every((t) => tags.has(t)));
-}
-
-/** False only if the verdict must be 0: no strong pattern has all its (up to two) key elements
- * among the tokens and the modifier entries that have them cannot complete a combination.
- * Spaced-out letters (a joined token) always pass. */
-function mayMatch(c, tokens) {
-  const slots = new Set();
-  for (const tok of tokens) {
-    if (tok.joined) return true;
-    for (const code of c.matcher.keySlots(tok)) slots.add(code);
-  }
-  const [strong, modifiers] = c.matcher.possible(slots);
-  return strong || (modifiers.size >= 2 && combinationPossible(c, modifiers));
-}
-
-/** A strong entry matched, or modifiers of two different entries (a combination). */
-function mayScore(c, raw) {
-  const modifiers = new Set();
-  for (const m of raw) {
-    if (c.strong.has(m.entry)) return true;
-    if (c.significant.has(m.entry)) modifiers.add(m.entry);
-  }
-  return modifiers.size >= 2 && combinationPossible(c, modifiers);
-}
 
 function detect(c, allTriggers, text, lang) {
   let chars = cps(text);
