@@ -107,7 +107,8 @@ def section(args: argparse.Namespace, results: dict[str, Any], machine: str, whe
              f"the venv; the bench installs socket.io into bench/node_relay itself). "
              f"Measured {when}, {elapsed:.0f} s.", "", machine, "",
              "Server pinned to CPU 0, load generator (bench/fanout_load.py: raw Engine.IO/"
-             "Socket.IO websockets, open loop, ~1 KB bodies, `room.send` with acks) pinned to "
+             "Socket.IO websockets, open loop, ~1 KB bodies, `room.send` with acks; "
+             f"{args.parser_note}) pinned to "
              "CPU 1. Latency is from the *scheduled* send time to each recipient. A step is "
              "sustained when p99 < 100 ms, reach ≥ 99.9 % and the generator used ≤ 90 % of its "
              f"CPU; steps of {args.seconds:g} s at offered envelope rates "
