@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 static const char KEY[] = "\"header\":\"";
 #define KEY_LEN 10
@@ -102,4 +103,27 @@ size_t parse(const unsigned char *buf, size_t len, int64_t recipient, int64_t no
     *rec_n = nr;
     *other_n = no;
     return pos;
+}
+
+/* The generator's call: one state block instead of ten arguments (a ctypes call costs about
+   0.15 us per argument). Records are appended at st->rec_n (the whole step's records), the
+   other frames of this read start at st->other[0]; the time is CLOCK_MONOTONIC, as Python's
+   time.monotonic_ns() and the scheduled times in the headers. */
+struct state {
+    int64_t recipient;
+    int64_t *rec;
+    size_t rec_cap, rec_n;
+    int64_t *other;
+    size_t other_cap, other_n;
+};
+
+size_t parse_state(const unsigned char *buf, size_t len, struct state *st) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    size_t nr = 0, used;
+    used = parse(buf, len, st->recipient, now, st->rec + 4 * st->rec_n, st->rec_cap - st->rec_n,
+                 &nr, st->other, st->other_cap, &st->other_n);
+    st->rec_n += nr;
+    return used;
 }

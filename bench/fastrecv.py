@@ -28,14 +28,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "fastrecv.c"
 BUILD = HERE / ".build"
-P = ctypes.c_void_p
-SIZE = ctypes.c_size_t
-I64 = ctypes.c_int64
 OTHER_CAP = 256
 
 
-def load() -> Any | None:
-    """The compiled `parse` function, or None where no C compiler is found."""
+def load() -> tuple[Any, Any] | None:
+    """The compiled `parse` (for bytes, for an address), or None where no C compiler is
+    found."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         return None
@@ -47,56 +45,82 @@ def load() -> Any | None:
         subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(tmp), str(SOURCE)],
                        check=True, capture_output=True)
         tmp.replace(lib)
-    parse = ctypes.CDLL(str(lib)).parse
-    parse.restype = SIZE
-    parse.argtypes = [P, SIZE, I64, I64, P, SIZE, ctypes.POINTER(SIZE), P, SIZE,
-                      ctypes.POINTER(SIZE)]
-    return parse
+    dll = ctypes.CDLL(str(lib))
+    on_bytes, on_address = dll["parse_state"], dll["parse_state"]  # bytes pass as they are
+    on_bytes.restype = on_address.restype = ctypes.c_size_t
+    on_bytes.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p]
+    on_address.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    return on_bytes, on_address
+
+
+class State(ctypes.Structure):
+    """`struct state` of bench/fastrecv.c."""
+
+    _fields_ = [("recipient", ctypes.c_int64), ("rec", ctypes.c_void_p),
+                ("rec_cap", ctypes.c_size_t), ("rec_n", ctypes.c_size_t),
+                ("other", ctypes.c_void_p), ("other_cap", ctypes.c_size_t),
+                ("other_n", ctypes.c_size_t)]
 
 
 class Sink:
     """The records of the current step and what earlier steps of the run saw."""
 
-    def __init__(self, parse: Any, capacity: int = 1 << 20) -> None:
-        self._parse = parse
+    def __init__(self, parse: tuple[Any, Any], capacity: int = 1 << 20) -> None:
+        self._on_bytes, self._on_address = parse
         self.rec = np.empty((capacity, 4), dtype=np.int64)
-        self.n = 0
         self.other = np.empty((OTHER_CAP, 3), dtype=np.int64)
-        self._rec_n, self._other_n = SIZE(), SIZE()
+        self.state = State(0, self.rec.ctypes.data, capacity, 0, self.other.ctypes.data,
+                           OTHER_CAP, 0)
+        self._ref = ctypes.addressof(self.state)
         self._last: np.ndarray | None = None  # per (recipient, sender): largest counter so far
         self._seen = np.empty(0, dtype=np.int64)  # sorted keys of every earlier step
 
-    def parse(self, buf: bytearray, recipient: int, now_ns: int
+    @property
+    def n(self) -> int:
+        """Records of the current step so far."""
+        return int(self.state.rec_n)
+
+    def parse(self, data: bytes | bytearray, recipient: int
               ) -> tuple[int, list[tuple[int, int, int]]]:
-        """Walk the complete frames of `buf`: deliveries become records; returns the bytes
-        consumed and the other frames as (offset, length, opcode)."""
+        """Walk the complete frames of `data`: deliveries become records; returns the bytes
+        consumed and the other frames as (offset, length, opcode). A bytes object is read in
+        place; a bytearray is pinned while it is read (the caller resizes it afterwards)."""
+        st = self.state
+        st.recipient = recipient
+        if isinstance(data, bytes):
+            used = self._on_bytes(data, len(data), self._ref)
+            if st.other_n == 0 and st.rec_n < st.rec_cap:
+                return used, []  # the usual case, kept short
+            anchor = None
+        else:
+            anchor = ctypes.c_char.from_buffer(data)  # the caller never passes it empty
+            used = self._on_address(ctypes.addressof(anchor), len(data), self._ref)
         others: list[tuple[int, int, int]] = []
-        pos = 0
-        anchor = ctypes.c_char.from_buffer(buf)  # the caller keeps `buf` at least 1 byte long
-        base = ctypes.addressof(anchor)
-        try:
-            while len(buf) > pos:
-                if self.n == len(self.rec):
-                    self.rec = np.concatenate([self.rec, np.empty_like(self.rec)])
-                used = self._parse(base + pos, len(buf) - pos, recipient, now_ns,
-                                   self.rec.ctypes.data + self.n * 32, len(self.rec) - self.n,
-                                   ctypes.byref(self._rec_n), self.other.ctypes.data,
-                                   OTHER_CAP, ctypes.byref(self._other_n))
-                self.n += self._rec_n.value
-                for off, length, opcode in self.other[:self._other_n.value].tolist():
-                    others.append((pos + off, length, opcode))
-                pos += used
-                if self.n < len(self.rec) and self._other_n.value < OTHER_CAP:
-                    break  # stopped at an incomplete frame or the end, not at a full output
-        finally:
-            del anchor  # let `buf` be resized again
+        pos, size = 0, len(data)
+        while True:
+            k = st.other_n
+            if k:
+                others += [(pos + off, length, opcode)
+                           for off, length, opcode in self.other[:k].tolist()]
+            pos += used
+            full = st.rec_n == st.rec_cap
+            if pos >= size or not (full or k == OTHER_CAP):
+                break  # stopped at an incomplete frame or the end, not at a full output
+            if full:
+                self.rec = np.concatenate([self.rec, np.empty_like(self.rec)])
+                st.rec, st.rec_cap = self.rec.ctypes.data, len(self.rec)
+            if anchor is None:
+                used = self._on_bytes(data[pos:], size - pos, self._ref)
+            else:
+                used = self._on_address(ctypes.addressof(anchor) + pos, size - pos, self._ref)
+        del anchor  # let a bytearray be resized again
         return pos, others
 
     def finish(self, conns: int) -> tuple[int, int, int, np.ndarray]:
         """(received, duplicates, reordered, latencies in ms) of the records since the last
         call, which are then forgotten (what they saw is kept for duplicates and order)."""
         r = self.rec[:self.n]
-        self.n = 0
+        self.state.rec_n = 0
         if self._last is None or len(self._last) < conns * conns:
             last = np.full(conns * conns, -1, dtype=np.int64)
             if self._last is not None:
